@@ -2,7 +2,7 @@ namespace Gradgen.Kernels;
 
 /// <summary>
 /// The arithmetic that generated kernel bodies are written against: one body, generic over the vector type, runs as
-/// scalar code (<c>Scalar<see cref="Scalar{T}"/>lt;T<see cref="Scalar{T}"/>gt;</c>) and as 128-, 256- and 512-bit SIMD code (<c>Simd128<see cref="Simd128{T}"/>lt;T<see cref="Simd128{T}"/>gt;</c>,
+/// scalar code (<c>Scalar&lt;T&gt;</c>) and as 128-, 256- and 512-bit SIMD code (<c>Simd128&lt;T&gt;</c>,
 /// <c>Simd256&lt;T&gt;</c>, <c>Simd512&lt;T&gt;</c>). Implementations are structs, so the JIT specialises and
 /// inlines every call.
 /// </summary>
