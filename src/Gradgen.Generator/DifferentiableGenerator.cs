@@ -1,11 +1,72 @@
+using System.Linq;
+using Gradgen.Generator.Emitters.CSharp;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Model;
+using Gradgen.Generator.Parsing;
+using Gradgen.Generator.Planning;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Gradgen.Generator;
 
+/// <summary>The names of the pipeline's steps, for <c>WithTrackingName</c> and the incremental-caching tests.</summary>
+internal static class StepNames
+{
+    public const string Parse = nameof(Parse);
+    public const string Diagnostics = nameof(Diagnostics);
+    public const string Plan = nameof(Plan);
+    public const string Group = nameof(Group);
+}
+
+/// <summary>
+/// The [Differentiable] generator. Each step's output is a plain, equatable value, so an edit that does not change a
+/// function leaves every step after Parse cached.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class DifferentiableGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Find + Parse: the attribute index makes finding cheap; the transform is the only step that touches the
+        // semantic model (it reruns when the compilation changes, and its equatable result stops the cascade).
+        var parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                FunctionParser.AttributeMetadataName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (context, cancellationToken) => FunctionParser.Parse(context, cancellationToken))
+            .WithTrackingName(StepNames.Parse);
+
+        // Diagnostics go out on their own, so that a change of location alone never regenerates source.
+        var diagnostics = parsed
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(StepNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (output, items) =>
+        {
+            foreach (var diagnostic in items)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        // Differentiate and plan: reverse mode, simplification and the three fused kernels per function.
+        var planned = parsed
+            .Where(static result => result.Function is not null)
+            .Select(static (result, _) => new PlannedFunction(
+                result.Function!.Signature,
+                KernelPlanner.Plan(result.Function.Body, result.Function.Signature.ParameterNames, result.Function.Signature.IsFloat)))
+            .WithTrackingName(StepNames.Plan);
+
+        // One file per containing type: group the functions by the type's metadata name.
+        var groups = planned
+            .Collect()
+            .SelectMany(static (functions, _) => functions
+                .GroupBy(f => f.Signature.MetadataName)
+                .OrderBy(g => g.Key, System.StringComparer.Ordinal)
+                .Select(g => new TypeGroup(g.Key, g.OrderBy(f => f.Signature.Name, System.StringComparer.Ordinal).ToEquatableArray())))
+            .WithTrackingName(StepNames.Group);
+
+        // Emit + Output: C# and CUDA C from the same plan.
+        context.RegisterSourceOutput(groups, static (output, group) =>
+            output.AddSource(group.MetadataName.Replace('+', '.').Replace('`', '_') + ".g.cs", CSharpEmitter.Emit(group)));
     }
 }

@@ -1,0 +1,89 @@
+using Microsoft.CodeAnalysis;
+
+namespace Gradgen.Generator.Diagnostics;
+
+/// <summary>Every GG diagnostic, in ID order. Each has a page in docs/diagnostics/ (the help link).</summary>
+internal static class Descriptors
+{
+    private const string Category = "Gradgen";
+
+    public static readonly DiagnosticDescriptor MethodMustBeStatic = Error(
+        "GG0001", "Differentiable method must be static",
+        "Method '{0}' is marked [Differentiable] but is not static; only static methods can be differentiated");
+
+    public static readonly DiagnosticDescriptor TypeMustBePartial = Error(
+        "GG0002", "Containing type must be partial",
+        "Type '{0}' contains the [Differentiable] method '{1}' and must be declared partial (with every type that encloses it) so that Gradgen can add the generated members");
+
+    public static readonly DiagnosticDescriptor UnsupportedType = Error(
+        "GG0003", "Unsupported parameter or return type",
+        "{0} of '{1}' has type '{2}'; a [Differentiable] method takes and returns only float or only double");
+
+    public static readonly DiagnosticDescriptor MixedPrecision = Error(
+        "GG0004", "Mixed float and double",
+        "{0} of '{1}' is '{2}' but {3} is '{4}'; use float everywhere or double everywhere");
+
+    public static readonly DiagnosticDescriptor RefParameter = Error(
+        "GG0005", "ref, out or in parameter",
+        "Parameter '{0}' of '{1}' is passed by '{2}'; a [Differentiable] method takes its parameters by value");
+
+    public static readonly DiagnosticDescriptor UnknownCall = Error(
+        "GG0006", "Call to a method that cannot be differentiated",
+        "'{0}' is neither a [Differentiable] method nor a math function Gradgen knows, so '{1}' cannot be differentiated");
+
+    public static readonly DiagnosticDescriptor UnsupportedSyntax = Error(
+        "GG0007", "Unsupported statement or expression",
+        "{0} is not supported in a [Differentiable] method: {1}");
+
+    public static readonly DiagnosticDescriptor Recursion = Error(
+        "GG0008", "Recursive differentiable call",
+        "'{0}' calls itself through '{1}'; recursion cannot be differentiated at compile time");
+
+    public static readonly DiagnosticDescriptor IntegerZeroGradient = Warning(
+        "GG0009", "Integer value has zero gradient",
+        "'{0}' has an integer type, so its gradient is zero: the derivative of '{1}' ignores how it depends on the parameters");
+
+    public static readonly DiagnosticDescriptor LoopNotUnrollable = Error(
+        "GG0010", "Loop cannot be unrolled",
+        "This loop cannot be unrolled: {0}; loops in a [Differentiable] method need compile-time constant bounds and at most {1} iterations");
+
+    public static readonly DiagnosticDescriptor CalleeNotDifferentiable = Error(
+        "GG0011", "Called differentiable method has errors",
+        "'{0}' calls '{1}', which cannot be differentiated (see the diagnostics on '{1}')");
+
+    public static readonly DiagnosticDescriptor GenericMethod = Error(
+        "GG0012", "Generic differentiable method",
+        "Method '{0}' is generic; a [Differentiable] method must not declare type parameters");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "GG0013", "Gradgen internal error",
+        "Gradgen could not process '{0}' ({1}); please report this with the method's source");
+
+    public static readonly DiagnosticDescriptor[] All =
+    {
+        MethodMustBeStatic, TypeMustBePartial, UnsupportedType, MixedPrecision, RefParameter, UnknownCall,
+        UnsupportedSyntax, Recursion, IntegerZeroGradient, LoopNotUnrollable, CalleeNotDifferentiable, GenericMethod,
+        InternalError,
+    };
+
+    public static DiagnosticDescriptor ById(string id)
+    {
+        foreach (var descriptor in All)
+        {
+            if (descriptor.Id == id)
+            {
+                return descriptor;
+            }
+        }
+
+        throw new System.ArgumentException("Unknown diagnostic " + id);
+    }
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) => Create(id, title, message, DiagnosticSeverity.Error);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) => Create(id, title, message, DiagnosticSeverity.Warning);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true,
+            helpLinkUri: $"https://github.com/gradgen/gradgen/blob/main/docs/diagnostics/{id}.md");
+}

@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Rules;
+
+namespace Gradgen.Generator.Differentiation;
+
+/// <summary>
+/// Builds an <see cref="IrGraph"/> and simplifies as it goes: every node is interned (common subexpressions become one
+/// node), operations on constants fold, and local identities (x·1, x+0, −−x, select(c, a, a), pow(x, 2) = x·x, …)
+/// rewrite before a node is created. The parser and the differentiator build through the same instance, so the
+/// derivative code shares every value the forward code already computed (exp's result, cos of the same argument).
+/// </summary>
+internal sealed class GraphBuilder
+{
+    private readonly List<IrNode> _nodes = new();
+    private readonly List<string> _labels = new();
+    private readonly Dictionary<IrNode, int> _interned = new();
+
+    public GraphBuilder(bool isFloat) => IsFloat = isFloat;
+
+    /// <summary>Whether values are float (constants are rounded to float as C# would).</summary>
+    public bool IsFloat { get; }
+
+    public int Count => _nodes.Count;
+
+    public IrNode this[int id] => _nodes[id];
+
+    public static GraphBuilder FromGraph(IrGraph graph, bool isFloat)
+    {
+        var builder = new GraphBuilder(isFloat);
+        for (int i = 0; i < graph.Nodes.Count; i++)
+        {
+            builder.Intern(graph.Nodes[i]);
+            builder._labels[i] = graph.Labels[i];
+        }
+
+        return builder;
+    }
+
+    public IrGraph ToGraph(IEnumerable<int> outputs) =>
+        new(_nodes.ToEquatableArray(), outputs.ToEquatableArray(), _labels.ToEquatableArray());
+
+    /// <summary>Attaches a comment to a node unless it already has one (the first, most specific, wins).</summary>
+    public int Label(int id, string label)
+    {
+        if (_labels[id].Length == 0 && _nodes[id].Op is not (Op.Parameter or Op.Constant or Op.GradOutput))
+        {
+            _labels[id] = label;
+        }
+
+        return id;
+    }
+
+    public string LabelOf(int id) => _labels[id];
+
+    public int Constant(double value)
+    {
+        if (IsFloat)
+        {
+            value = (float)value;
+        }
+
+        return Intern(new IrNode(Op.Constant, EquatableArray<int>.Empty, value));
+    }
+
+    public int Parameter(int index) => Intern(new IrNode(Op.Parameter, EquatableArray<int>.Empty, index));
+
+    public int GradOutput() => Intern(new IrNode(Op.GradOutput, EquatableArray<int>.Empty, 0));
+
+    public bool IsConstant(int id, double value) => _nodes[id].Op == Op.Constant && _nodes[id].Value.Equals(value);
+
+    public bool TryGetConstant(int id, out double value)
+    {
+        value = _nodes[id].Value;
+        return _nodes[id].Op == Op.Constant;
+    }
+
+    public int Add(int a, int b) => Apply(Op.Add, a, b);
+
+    public int Subtract(int a, int b) => Apply(Op.Subtract, a, b);
+
+    public int Multiply(int a, int b) => Apply(Op.Multiply, a, b);
+
+    public int Divide(int a, int b) => Apply(Op.Divide, a, b);
+
+    public int Negate(int a) => Apply(Op.Negate, a);
+
+    public int Select(int mask, int ifTrue, int ifFalse) => Apply(Op.Select, mask, ifTrue, ifFalse);
+
+    /// <summary>Adds <c>op(args)</c>, folded and simplified.</summary>
+    public int Apply(Op op, params int[] args)
+    {
+        var rule = PrimitiveRules.Get(op);
+        if (args.Length != rule.Arity)
+        {
+            throw new ArgumentException($"{op} takes {rule.Arity} operands, not {args.Length}.");
+        }
+
+        if (args.All(a => _nodes[a].Op == Op.Constant) && rule.Fold is { } fold)
+        {
+            return Constant(fold(args.Select(a => _nodes[a].Value).ToArray()));
+        }
+
+        int simplified = Simplify(op, args);
+        if (simplified >= 0)
+        {
+            return simplified;
+        }
+
+        if (rule.IsCommutative && args[0] > args[1])
+        {
+            (args[0], args[1]) = (args[1], args[0]);
+        }
+
+        return Intern(new IrNode(op, args.ToEquatableArray(), 0));
+    }
+
+    /// <summary>Local rewrites; returns −1 when none applies.</summary>
+    private int Simplify(Op op, int[] a)
+    {
+        switch (op)
+        {
+            case Op.Add:
+                if (IsConstant(a[0], 0)) return a[1];
+                if (IsConstant(a[1], 0)) return a[0];
+                if (_nodes[a[1]].Op == Op.Negate) return Subtract(a[0], _nodes[a[1]].Args[0]);
+                if (_nodes[a[0]].Op == Op.Negate) return Subtract(a[1], _nodes[a[0]].Args[0]);
+                if (a[0] == a[1]) return Multiply(a[0], Constant(2));
+                break;
+            case Op.Subtract:
+                if (IsConstant(a[1], 0)) return a[0];
+                if (IsConstant(a[0], 0)) return Negate(a[1]);
+                if (_nodes[a[1]].Op == Op.Negate) return Add(a[0], _nodes[a[1]].Args[0]);
+                break;
+            case Op.Multiply:
+                if (IsConstant(a[0], 1)) return a[1];
+                if (IsConstant(a[1], 1)) return a[0];
+                if (IsConstant(a[0], 0) || IsConstant(a[1], 0)) return Constant(0);
+                if (IsConstant(a[0], -1)) return Negate(a[1]);
+                if (IsConstant(a[1], -1)) return Negate(a[0]);
+                if (_nodes[a[0]].Op == Op.Negate && _nodes[a[1]].Op == Op.Negate) return Multiply(_nodes[a[0]].Args[0], _nodes[a[1]].Args[0]);
+                if (_nodes[a[0]].Op == Op.Negate) return Negate(Multiply(_nodes[a[0]].Args[0], a[1]));
+                if (_nodes[a[1]].Op == Op.Negate) return Negate(Multiply(a[0], _nodes[a[1]].Args[0]));
+                break;
+            case Op.Divide:
+                if (IsConstant(a[1], 1)) return a[0];
+                if (IsConstant(a[0], 0)) return Constant(0);
+                if (IsConstant(a[1], -1)) return Negate(a[0]);
+                if (_nodes[a[0]].Op == Op.Negate) return Negate(Divide(_nodes[a[0]].Args[0], a[1]));
+                if (TryGetConstant(a[1], out double divisor) && IsPowerOfTwo(divisor)) return Multiply(a[0], Constant(1 / divisor));
+                break;
+            case Op.Negate:
+                if (_nodes[a[0]].Op == Op.Negate) return _nodes[a[0]].Args[0];
+                break;
+            case Op.Pow:
+                if (TryGetConstant(a[1], out double exponent))
+                {
+                    if (exponent == 1) return a[0];
+                    if (exponent == 2) return Multiply(a[0], a[0]);
+                    if (exponent == 0.5) return Apply(Op.Sqrt, a[0]);
+                    if (exponent == -1) return Divide(Constant(1), a[0]);
+                }
+
+                break;
+            case Op.Min:
+            case Op.Max:
+                if (a[0] == a[1]) return a[0];
+                break;
+            case Op.Select:
+                if (a[1] == a[2]) return a[1];
+                if (TryGetConstant(a[0], out double mask)) return mask != 0 ? a[1] : a[2];
+                if (_nodes[a[0]].Op == Op.Not) return Select(_nodes[a[0]].Args[0], a[2], a[1]);
+                break;
+            case Op.And:
+                if (TryGetConstant(a[0], out double l)) return l != 0 ? a[1] : Constant(0);
+                if (TryGetConstant(a[1], out double r)) return r != 0 ? a[0] : Constant(0);
+                if (a[0] == a[1]) return a[0];
+                break;
+            case Op.Or:
+                if (TryGetConstant(a[0], out double lo)) return lo != 0 ? Constant(1) : a[1];
+                if (TryGetConstant(a[1], out double ro)) return ro != 0 ? Constant(1) : a[0];
+                if (a[0] == a[1]) return a[0];
+                break;
+            case Op.Not:
+                if (_nodes[a[0]].Op == Op.Not) return _nodes[a[0]].Args[0];
+                break;
+        }
+
+        return -1;
+    }
+
+    /// <summary>Division by ±2ⁿ equals multiplication by its exact reciprocal, which is cheaper.</summary>
+    private static bool IsPowerOfTwo(double value)
+    {
+        if (value == 0 || double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return false;
+        }
+
+        long bits = BitConverter.DoubleToInt64Bits(Math.Abs(value));
+        return (bits & 0xFFFFFFFFFFFFFL) == 0 && Math.Abs(value) >= 1e-30 && Math.Abs(value) <= 1e30;
+    }
+
+    private int Intern(IrNode node)
+    {
+        if (_interned.TryGetValue(node, out int id))
+        {
+            return id;
+        }
+
+        id = _nodes.Count;
+        _nodes.Add(node);
+        _labels.Add(string.Empty);
+        _interned.Add(node, id);
+        return id;
+    }
+}

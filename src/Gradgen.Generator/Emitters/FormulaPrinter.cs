@@ -1,0 +1,82 @@
+using System.Text;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Rules;
+
+namespace Gradgen.Generator.Emitters;
+
+/// <summary>
+/// Prints a kernel output as a one-line formula for the XML docs (<c>2π·cos(2π·x)·exp(…)</c>), inlining every
+/// intermediate value. Long formulas are cut, since the kernel below shows the full computation step by step.
+/// </summary>
+internal static class FormulaPrinter
+{
+    private const int MaxLength = 240;
+
+    public static string Print(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
+    {
+        var text = new StringBuilder();
+        Write(graph, node, parameterNames, gradOutputName, text, 0);
+        return text.Length <= MaxLength ? text.ToString() : text.ToString(0, MaxLength) + " …";
+    }
+
+    private static void Write(IrGraph graph, int id, string[] names, string gradOutput, StringBuilder text, int outerPrecedence)
+    {
+        if (text.Length > MaxLength)
+        {
+            return;
+        }
+
+        var node = graph.Nodes[id];
+        var rule = PrimitiveRules.Get(node.Op);
+        switch (node.Op)
+        {
+            case Op.Parameter:
+                text.Append(names[(int)node.Value]);
+                return;
+            case Op.Constant:
+                text.Append(Literals.Math(node.Value));
+                return;
+            case Op.GradOutput:
+                text.Append(gradOutput);
+                return;
+            case Op.Select:
+                text.Append('(');
+                Write(graph, node.Args[0], names, gradOutput, text, 0);
+                text.Append(" ? ");
+                Write(graph, node.Args[1], names, gradOutput, text, 0);
+                text.Append(" : ");
+                Write(graph, node.Args[2], names, gradOutput, text, 0);
+                text.Append(')');
+                return;
+        }
+
+        if (rule.Arity == 2 && (rule.InfixPrecedence > 0 || rule.IsMask))
+        {
+            int precedence = rule.InfixPrecedence;
+            bool parenthesize = precedence <= outerPrecedence;
+            if (parenthesize) text.Append('(');
+            Write(graph, node.Args[0], names, gradOutput, text, precedence - 1);
+            text.Append(rule.Op == Op.Multiply ? "·" : " " + rule.MathName + " ");
+            // Right operands of − and / bind tighter than their own precedence.
+            Write(graph, node.Args[1], names, gradOutput, text, node.Op is Op.Subtract or Op.Divide ? precedence : precedence - 1);
+            if (parenthesize) text.Append(')');
+            return;
+        }
+
+        if (node.Op == Op.Negate)
+        {
+            text.Append('−');
+            Write(graph, node.Args[0], names, gradOutput, text, 3);
+            return;
+        }
+
+        text.Append(rule.MathName).Append('(');
+        for (int i = 0; i < node.Args.Count; i++)
+        {
+            if (i > 0) text.Append(", ");
+            Write(graph, node.Args[i], names, gradOutput, text, 0);
+        }
+
+        text.Append(')');
+    }
+}

@@ -1,0 +1,67 @@
+namespace Gradgen.Generator.Ir;
+
+/// <summary>
+/// The primitives of the IR. Every primitive is described once in <see cref="Rules.PrimitiveRules"/>: how it folds,
+/// prints in each target language, and differentiates.
+/// </summary>
+internal enum Op
+{
+    // Leaves
+    Parameter,
+    Constant,
+    GradOutput,
+
+    // Arithmetic
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Negate,
+    FusedMultiplyAdd,
+
+    // Elementary functions
+    Exp,
+    Log,
+    Log2,
+    Log10,
+    Sqrt,
+    Cbrt,
+    Pow,
+    Hypot,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Sinh,
+    Cosh,
+    Tanh,
+    Asinh,
+    Acosh,
+    Atanh,
+    Abs,
+    Min,
+    Max,
+    Clamp,
+
+    // Piecewise constant (zero gradient)
+    Floor,
+    Ceiling,
+    Round,
+    Truncate,
+    Sign,
+
+    // Masks and selection
+    LessThan,
+    LessThanOrEqual,
+    GreaterThan,
+    GreaterThanOrEqual,
+    Equal,
+    NotEqual,
+    And,
+    Or,
+    Not,
+    Select,
+}

@@ -1,0 +1,183 @@
+using Gradgen.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace Gradgen.Generator.Tests;
+
+/// <summary>
+/// Every GG diagnostic: reported with its ID at the exact span of the offending code (marked [|…|]), while the valid
+/// function next to it in the same file still generates.
+/// </summary>
+public sealed class DiagnosticsTests
+{
+    private const string Valid = """
+
+        public static partial class Fine
+        {
+            [Differentiable] public static float Ok(float x) => x * x;
+        }
+        """;
+
+    private static void AssertDiagnostic(string id, string markup, DiagnosticSeverity severity = DiagnosticSeverity.Error, string? messageContains = null)
+    {
+        var (source, span) = Markup.Parse("using System;\nusing Gradgen;\n" + markup + Valid);
+        var output = GeneratorHarness.Run(source);
+
+        var diagnostic = Assert.Single(output.Diagnostics, d => d.Id == id);
+        Assert.Equal(span, diagnostic.Location.SourceSpan);
+        Assert.Equal(severity, diagnostic.Severity);
+        Assert.Equal($"https://github.com/gradgen/gradgen/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
+        if (messageContains is not null)
+        {
+            Assert.Contains(messageContains, diagnostic.GetMessage(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains(output.Sources, s => s.Value.Contains("OkWithGradient", StringComparison.Ordinal));
+        Assert.DoesNotContain(output.Compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public void GG0001_MethodNotStatic() => AssertDiagnostic("GG0001", """
+        public partial class C { [Differentiable] public float [|F|](float x) => x; }
+        """, messageContains: "'F'");
+
+    [Fact]
+    public void GG0002_ContainingTypeNotPartial() => AssertDiagnostic("GG0002", """
+        public static class [|C|] { [Differentiable] public static float F(float x) => x; }
+        """, messageContains: "'C'");
+
+    [Fact]
+    public void GG0002_EnclosingTypeNotPartial() => AssertDiagnostic("GG0002", """
+        public class [|Outer|] { public static partial class Inner { [Differentiable] public static float F(float x) => x; } }
+        """, messageContains: "'Outer'");
+
+    [Fact]
+    public void GG0003_UnsupportedParameterType() => AssertDiagnostic("GG0003", """
+        public static partial class C { [Differentiable] public static float F(float x, [|int|] n) => x * n; }
+        """, messageContains: "'int'");
+
+    [Fact]
+    public void GG0003_UnsupportedReturnType() => AssertDiagnostic("GG0003", """
+        public static partial class C { [Differentiable] public static [|decimal|] F(float x) => (decimal)x; }
+        """, messageContains: "'decimal'");
+
+    [Fact]
+    public void GG0004_MixedFloatAndDouble() => AssertDiagnostic("GG0004", """
+        public static partial class C { [Differentiable] public static float F(float x, [|double|] y) => x; }
+        """, messageContains: "'double'");
+
+    [Fact]
+    public void GG0005_RefParameter() => AssertDiagnostic("GG0005", """
+        public static partial class C { [Differentiable] public static float F([|ref|] float x) => x; }
+        """, messageContains: "'x'");
+
+    [Fact]
+    public void GG0005_OutParameter() => AssertDiagnostic("GG0005", """
+        public static partial class C { [Differentiable] public static float F(float x, [|out|] float y) { y = 0; return x; } }
+        """);
+
+    [Fact]
+    public void GG0006_UnknownCall() => AssertDiagnostic("GG0006", """
+        public static partial class C { [Differentiable] public static float F(float x) => x * [|Console.Read()|]; }
+        """, messageContains: "Console.Read");
+
+    [Fact]
+    public void GG0006_UserMethodWithoutAttribute() => AssertDiagnostic("GG0006", """
+        public static partial class C
+        {
+            static float Helper(float x) => x;
+            [Differentiable] public static float F(float x) => [|Helper(x)|] + 1;
+        }
+        """, messageContains: "C.Helper");
+
+    [Fact]
+    public void GG0007_WhileLoop() => AssertDiagnostic("GG0007", """
+        public static partial class C { [Differentiable] public static float F(float x) { [|while|] (x > 1) { x = x / 2; } return x; } }
+        """, messageContains: "while loop");
+
+    [Fact]
+    public void GG0007_Goto() => AssertDiagnostic("GG0007", """
+        public static partial class C { [Differentiable] public static float F(float x) { [|goto|] end; end: return x; } }
+        """);
+
+    [Fact]
+    public void GG0007_Lambda() => AssertDiagnostic("GG0007", """
+        public static partial class C { [Differentiable] public static float F(float x) { Func<float, float> f = [|y => y|]; return x; } }
+        """, messageContains: "lambda");
+
+    [Fact]
+    public void GG0007_AssignmentToField() => AssertDiagnostic("GG0007", """
+        public static partial class C
+        {
+            static float state;
+            [Differentiable] public static float F(float x) { [|state|] = x; return x; }
+        }
+        """, messageContains: "field 'state'");
+
+    [Fact]
+    public void GG0007_ReadOfNonConstantField() => AssertDiagnostic("GG0007", """
+        public static partial class C
+        {
+            static readonly float Scale = 2;
+            [Differentiable] public static float F(float x) => x * [|Scale|];
+        }
+        """, messageContains: "field 'Scale'");
+
+    [Fact]
+    public void GG0008_Recursion() => AssertDiagnostic("GG0008", """
+        public static partial class C { [Differentiable] public static float F(float x) => x < 1 ? x : [|F(x / 2)|]; }
+        """, messageContains: "'F'");
+
+    [Fact]
+    public void GG0009_IntegerSubexpressionHasZeroGradient() => AssertDiagnostic("GG0009", """
+        public static partial class C { [Differentiable] public static float F(float x) => x * [|(int)x|]; }
+        """, DiagnosticSeverity.Warning, messageContains: "(int)x");
+
+    [Fact]
+    public void GG0010_LoopBoundDependsOnParameter() => AssertDiagnostic("GG0010", """
+        public static partial class C { [Differentiable] public static float F(float x) { float s = 0; for (int i = 0; [|i < x|]; i++) { s += x; } return s; } }
+        """, messageContains: "i < x");
+
+    [Fact]
+    public void GG0010_TooManyIterations() => AssertDiagnostic("GG0010", """
+        public static partial class C { [Differentiable] public static float F(float x) { float s = 0; [|for|] (int i = 0; i < 100000; i++) { s += x; } return s; } }
+        """, messageContains: "1024");
+
+    [Fact]
+    public void GG0011_CalleeCannotBeDifferentiated() => AssertDiagnostic("GG0011", """
+        public static partial class C
+        {
+            [Differentiable] public static float G(float x) { [|while|] (x > 1) { x = x / 2; } return x; }
+            [Differentiable] public static float F(float x) => G(x) * 2;
+        }
+        """.Replace("[|while|]", "while").Replace("G(x) * 2", "[|G(x)|] * 2"), messageContains: "'G'");
+
+    [Fact]
+    public void GG0012_GenericMethod() => AssertDiagnostic("GG0012", """
+        public static partial class C { [Differentiable] public static float F[|<T>|](float x) => x; }
+        """);
+
+    [Fact]
+    public void NoDiagnosticsForSupportedCode()
+    {
+        var output = GeneratorHarness.Run("""
+            using System;
+            using Gradgen;
+            public static partial class C
+            {
+                const float Scale = 3;
+                [Differentiable] public static double Everything(double x, double y)
+                {
+                    var s = 0.0;
+                    for (int i = 1; i <= 3; i++) { s += Math.Pow(x, i) / i; }
+                    if (x > y && y > 0) { return s * Scale; }
+                    else if (x < -1 || y < -1) return Math.Clamp(x, -1, 1);
+                    double t = x > 0 ? Math.Sqrt(x) : -x;
+                    t *= Math.Atan2(y, 1 + x * x);
+                    return t + Math.Log(x * x + 1, 2) + double.Hypot(x, y) + (x % 2);
+                }
+            }
+            """);
+        Assert.Empty(output.Diagnostics);
+        Assert.Empty(output.CompilationProblems);
+    }
+}

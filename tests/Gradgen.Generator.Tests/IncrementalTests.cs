@@ -1,0 +1,116 @@
+using System.Collections;
+using System.Reflection;
+using Gradgen.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Gradgen.Generator.Tests;
+
+/// <summary>The pipeline caches: unrelated edits reuse every step's output; editing a body regenerates.</summary>
+public sealed class IncrementalTests
+{
+    private const string Functions = """
+        using System;
+        using Gradgen;
+        namespace Demo;
+        public static partial class Curves
+        {
+            [Differentiable] public static float Bump(float x) => MathF.Sin(2 * MathF.PI * x) * MathF.Exp(-(x - 5) * (x - 5) / 3);
+            [Differentiable] public static double Hyp(double x, double y) => Math.Sqrt(x * x + y * y);
+        }
+        """;
+
+    private static readonly string[] TrackedSteps = { StepNames.Parse, StepNames.Diagnostics, StepNames.Plan, StepNames.Group };
+
+    [Fact]
+    public void UnrelatedEditLeavesEveryStepCachedOrUnchanged()
+    {
+        var compilation = GeneratorHarness.Compile(Functions, "public class Other { public int Value => 1; }");
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+
+        var otherTree = compilation.SyntaxTrees.Last();
+        var edited = compilation.ReplaceSyntaxTree(otherTree, CSharpSyntaxTree.ParseText("public class Other { public int Value => 2; public int More => 3; }", GeneratorHarness.ParseOptions, otherTree.FilePath));
+        var run = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (var step in TrackedSteps)
+        {
+            Assert.True(run.TrackedSteps.ContainsKey(step), $"step {step} is not tracked");
+            foreach (var output in run.TrackedSteps[step].SelectMany(s => s.Outputs))
+            {
+                Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"step {step} was {output.Reason}");
+            }
+        }
+
+        Assert.All(run.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"output was {output.Reason}"));
+    }
+
+    [Fact]
+    public void EditingTheBodyChangesTheGeneratedSource()
+    {
+        var compilation = GeneratorHarness.Compile(Functions);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        string before = driver.GetRunResult().GeneratedTrees.Single().GetText().ToString();
+
+        var tree = compilation.SyntaxTrees.Single();
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(Functions.Replace("/ 3)", "/ 4)"), GeneratorHarness.ParseOptions, tree.FilePath));
+        var result = driver.RunGenerators(edited).GetRunResult();
+        string after = result.GeneratedTrees.Single().GetText().ToString();
+
+        Assert.NotEqual(before, after);
+        Assert.Contains(result.Results.Single().TrackedSteps[StepNames.Plan].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+    }
+
+    [Fact]
+    public void NoStepOutputHoldsRoslynObjects()
+    {
+        var compilation = GeneratorHarness.Compile(Functions, """
+            using Gradgen;
+            public partial class Bad { [Differentiable] public float NotStatic(float x) => x; }
+            """);
+        var run = GeneratorHarness.CreateDriver().RunGenerators(compilation).GetRunResult().Results.Single();
+
+        foreach (var step in TrackedSteps)
+        {
+            foreach (var (value, _) in run.TrackedSteps[step].SelectMany(s => s.Outputs))
+            {
+                AssertNoRoslynObjects(value, step, new HashSet<object>(ReferenceEqualityComparer.Instance));
+            }
+        }
+    }
+
+    private static readonly Type[] Forbidden = { typeof(ISymbol), typeof(SyntaxNode), typeof(Compilation), typeof(SemanticModel), typeof(SyntaxTree), typeof(Location) };
+
+    /// <summary>Walks every field of a step output; a Roslyn object anywhere would keep compilations alive and break caching.</summary>
+    private static void AssertNoRoslynObjects(object? value, string path, HashSet<object> seen)
+    {
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
+        {
+            return;
+        }
+
+        var type = value.GetType();
+        Assert.False(Forbidden.Any(f => f.IsAssignableFrom(type)), $"{path} holds a {type.Name}");
+        if (!type.IsValueType && !seen.Add(value))
+        {
+            return;
+        }
+
+        if (value is IEnumerable items)
+        {
+            int i = 0;
+            foreach (var item in items)
+            {
+                AssertNoRoslynObjects(item, $"{path}[{i++}]", seen);
+            }
+        }
+
+        for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            foreach (var field in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                AssertNoRoslynObjects(field.GetValue(value), $"{path}.{field.Name}", seen);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+using Basic.Reference.Assemblies;
+using Gradgen.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Gradgen.Generator.Tests.Infrastructure;
+
+/// <summary>Runs the generator in memory over C# source, as the compiler would, against .NET 10 reference assemblies and the real runtime.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
+
+    private static readonly ImmutableArray<MetadataReference> References =
+        Net100.References.All.Cast<MetadataReference>()
+            .Append(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location))
+            .ToImmutableArray();
+
+    public static CSharpCompilation Compile(params string[] sources) =>
+        CSharpCompilation.Create(
+            "UserCode" + Guid.NewGuid().ToString("N"),
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"File{i}.cs")),
+            References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver() =>
+        CSharpGeneratorDriver.Create(
+            new[] { new DifferentiableGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator; returns the output compilation, the generator's diagnostics and the generated files.</summary>
+    public static GeneratorOutput Run(params string[] sources)
+    {
+        var compilation = Compile(sources);
+        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var result = driver.GetRunResult();
+        if (result.Results.Any(r => r.Exception is not null))
+        {
+            throw new InvalidOperationException("The generator threw: " + result.Results.First(r => r.Exception is not null).Exception);
+        }
+
+        return new GeneratorOutput(
+            output,
+            result.Diagnostics,
+            result.GeneratedTrees.ToDictionary(t => Path.GetFileName(t.FilePath), t => t.GetText().ToString()));
+    }
+}
+
+internal sealed record GeneratorOutput(Compilation Compilation, ImmutableArray<Diagnostic> Diagnostics, Dictionary<string, string> Sources)
+{
+    /// <summary>Compiler errors and warnings of the output compilation (user code plus generated code).</summary>
+    public IReadOnlyList<Diagnostic> CompilationProblems =>
+        Compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+
+    public string Describe() => string.Join("\n", CompilationProblems.Select(d => d.ToString()));
+}
