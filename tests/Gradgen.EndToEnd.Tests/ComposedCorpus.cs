@@ -115,4 +115,31 @@ public static partial class ComposedCorpus
         int n = 7;
         return x * (n / 2);
     }
+
+    /// <summary>Forty data-dependent ifs in an unrolled loop: each if costs one pass (their assignments merge by select).</summary>
+    [Differentiable]
+    public static double ManyIfs(double x)
+    {
+        double s = x;
+        for (int k = 0; k < 40; k++)
+        {
+            if (s > k * 0.05)
+            {
+                s = s * 0.9 + Math.Sin(s) * 0.01;
+            }
+            else
+            {
+                s += 0.05;
+            }
+        }
+
+        return s;
+    }
+
+    /// <summary>Equality of booleans, which SIMD code must compute as logic, not as numbers.</summary>
+    [Differentiable]
+    public static float SameSignF(float x, float y) => ((x > 0) == (y > 0)) ^ (x > 2) ? x * y : x + y;
+
+    [Differentiable]
+    public static double SameSign(double x, double y) => ((x > 0) == (y > 0)) ^ (x > 2) ? x * y : x + y;
 }

@@ -87,6 +87,9 @@ public sealed class GradientTests
         F("ThreeParameters", ComposedCorpus.ThreeParametersFWithGradient, ComposedCorpus.ThreeParameters, (-2, 2), (-2, 2), (-2, 2)),
         D("ThreeParameters", ComposedCorpus.ThreeParametersWithGradient, ComposedCorpus.ThreeParameters, (-2, 2), (-2, 2), (-2, 2)),
         D("Unused", ComposedCorpus.UnusedWithGradient, ComposedCorpus.Unused, (-2, 2), (-2, 2)),
+        D("ManyIfs", ComposedCorpus.ManyIfsWithGradient, ComposedCorpus.ManyIfs, -1, 3),
+        F("SameSign", ComposedCorpus.SameSignFWithGradient, ComposedCorpus.SameSign, (-3, 3), (-3, 3)),
+        D("SameSign", ComposedCorpus.SameSignWithGradient, ComposedCorpus.SameSign, (-3, 3), (-3, 3)),
         D("Constant", ComposedCorpus.ConstantWithGradient, ComposedCorpus.Constant, -2, 2),
         D("IntegerDivision", ComposedCorpus.IntegerDivisionWithGradient, ComposedCorpus.IntegerDivision, -2, 2),
     };

@@ -70,6 +70,14 @@ public sealed class SpanTests
                 Near(ea, da[i], 2e-5, $"n={n} da[{i}]");
                 Near(eb, db[i], 2e-5, $"n={n} db[{i}]");
             }
+
+            ComposedCorpus.SameSignFWithGradient(a, b, value, da, db);
+            for (int i = 0; i < n; i++)
+            {
+                float expected = ComposedCorpus.SameSignFWithGradient(a[i], b[i], out float ea, out float eb);
+                Assert.Equal(expected, value[i]);
+                Assert.Equal((ea, eb), (da[i], db[i]));
+            }
         }
     }
 

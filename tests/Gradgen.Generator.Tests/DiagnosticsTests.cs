@@ -157,6 +157,15 @@ public sealed class DiagnosticsTests
         """);
 
     [Fact]
+    public void GG0014_OverloadedMethod() => AssertDiagnostic("GG0014", """
+        public static partial class C
+        {
+            [Differentiable] public static float F(float x) => x;
+            [Differentiable] public static double [|F|](double x) => x;
+        }
+        """, messageContains: "'F'");
+
+    [Fact]
     public void NoDiagnosticsForSupportedCode()
     {
         var output = GeneratorHarness.Run("""

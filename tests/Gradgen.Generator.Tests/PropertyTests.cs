@@ -9,11 +9,10 @@ namespace Gradgen.Generator.Tests;
 
 /// <summary>
 /// Random differentiable programs, written as C# source, compiled in memory with the generator, loaded and checked
-/// against central finite differences. 320 functions per run (a fixed seed per batch, so a failure reproduces).
+/// against central finite differences. 4 batches of 80: 320 functions per run (a fixed seed per batch, so a failure reproduces).
 /// </summary>
 public sealed class PropertyTests
 {
-    private const int Batches = 4;
     private const int FunctionsPerBatch = 80;
     private const int PointsPerFunction = 12;
 
@@ -42,7 +41,6 @@ public sealed class PropertyTests
     [MemberData(nameof(BatchSeeds))]
     public void RandomFunctionsCompileAndTheirGradientsMatchFiniteDifferences(int seed)
     {
-        Assert.Equal(Batches, BatchSeeds.Count());
         var random = new Random(seed);
         var source = new StringBuilder("using System;\nusing Gradgen;\npublic static partial class Random" + seed + "\n{\n");
         var bodies = new List<string>();
@@ -120,7 +118,7 @@ public sealed class PropertyTests
 
     private static string ToFloat(string body) =>
         System.Text.RegularExpressions.Regex.Replace(
-            body.Replace("Math.", "MathF.").Replace("double.", "float.").Replace("double ", "float "), @"(\d+\.\d+)", "$1f");
+            body.Replace("Math.", "MathF.").Replace("MathF.Clamp", "Math.Clamp").Replace("double.", "float.").Replace("double ", "float "), @"(\d+\.\d+)", "$1f");
 
     private static string RandomBody(Random random)
     {

@@ -59,11 +59,15 @@ internal static class Descriptors
         "GG0013", "Gradgen internal error",
         "Gradgen could not process '{0}' ({1}); please report this with the method's source");
 
+    public static readonly DiagnosticDescriptor OverloadedMethod = Error(
+        "GG0014", "Overloaded differentiable method",
+        "Type '{0}' already has a [Differentiable] method named '{1}'; generated members are named after the method, so give each its own name");
+
     public static readonly DiagnosticDescriptor[] All =
     {
         MethodMustBeStatic, TypeMustBePartial, UnsupportedType, MixedPrecision, RefParameter, UnknownCall,
         UnsupportedSyntax, Recursion, IntegerZeroGradient, LoopNotUnrollable, CalleeNotDifferentiable, GenericMethod,
-        InternalError,
+        InternalError, OverloadedMethod,
     };
 
     public static DiagnosticDescriptor ById(string id)

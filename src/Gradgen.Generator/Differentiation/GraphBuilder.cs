@@ -120,6 +120,12 @@ internal sealed class GraphBuilder
     /// <summary>Local rewrites; returns −1 when none applies.</summary>
     private int Simplify(Op op, int[] a)
     {
+        int masked = PushMaskOutward(op, a);
+        if (masked >= 0)
+        {
+            return masked;
+        }
+
         switch (op)
         {
             case Op.Add:
@@ -190,6 +196,72 @@ internal sealed class GraphBuilder
 
         return -1;
     }
+
+    /// <summary>
+    /// A gradient that flows through one branch of a select is <c>select(c, g, 0)</c>. Multiplying it by a value of the
+    /// other branch would turn that branch's NaN or ∞ (log of a negative number the branch guarded against) into a NaN
+    /// gradient, as torch.where does. Gradgen differentiates C#'s if/else, where the untaken branch never runs, so
+    /// products, quotients and negations of such gradients move inside the select: <c>select(c, g·v, 0)</c>.
+    /// </summary>
+    private int PushMaskOutward(Op op, int[] a)
+    {
+        switch (op)
+        {
+            case Op.Multiply:
+                if (IsMaskedZero(a[0], out int mask, out int value, out bool zeroWhenTrue)) return Masked(mask, Multiply(value, a[1]), zeroWhenTrue);
+                if (IsMaskedZero(a[1], out mask, out value, out zeroWhenTrue)) return Masked(mask, Multiply(a[0], value), zeroWhenTrue);
+                break;
+            case Op.Divide:
+                if (IsMaskedZero(a[0], out mask, out value, out zeroWhenTrue)) return Masked(mask, Divide(value, a[1]), zeroWhenTrue);
+                break;
+            case Op.Negate:
+                if (IsMaskedZero(a[0], out mask, out value, out zeroWhenTrue)) return Masked(mask, Negate(value), zeroWhenTrue);
+                break;
+            case Op.Add:
+            case Op.Subtract:
+                if (IsMaskedZero(a[0], out mask, out value, out zeroWhenTrue) && IsMaskedZero(a[1], out int otherMask, out int other, out bool otherZeroWhenTrue) && mask == otherMask)
+                {
+                    if (zeroWhenTrue == otherZeroWhenTrue)
+                    {
+                        return Masked(mask, Apply(op, value, other), zeroWhenTrue);
+                    }
+
+                    int right = op == Op.Subtract ? Negate(other) : other;
+                    return zeroWhenTrue ? Select(mask, right, value) : Select(mask, value, right);
+                }
+
+                break;
+        }
+
+        return -1;
+    }
+
+    private bool IsMaskedZero(int id, out int mask, out int value, out bool zeroWhenTrue)
+    {
+        var node = _nodes[id];
+        (mask, value, zeroWhenTrue) = (-1, -1, false);
+        if (node.Op != Op.Select)
+        {
+            return false;
+        }
+
+        if (IsConstant(node.Args[2], 0))
+        {
+            (mask, value, zeroWhenTrue) = (node.Args[0], node.Args[1], false);
+            return true;
+        }
+
+        if (IsConstant(node.Args[1], 0))
+        {
+            (mask, value, zeroWhenTrue) = (node.Args[0], node.Args[2], true);
+            return true;
+        }
+
+        return false;
+    }
+
+    private int Masked(int mask, int value, bool zeroWhenTrue) =>
+        zeroWhenTrue ? Select(mask, Constant(0), value) : Select(mask, value, Constant(0));
 
     /// <summary>Division by ±2ⁿ equals multiplication by its exact reciprocal, which is cheaper.</summary>
     private static bool IsPowerOfTwo(double value)

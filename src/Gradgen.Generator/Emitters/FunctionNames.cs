@@ -14,7 +14,8 @@ internal sealed class FunctionNames
     public FunctionNames(FunctionSignature signature)
     {
         Parameters = signature.ParameterNames.ToArray();
-        var taken = new HashSet<string>(Parameters);
+        // gradgenSpans is a local of the span overloads; gg_i and gg_n are the CUDA loop's index and length.
+        var taken = new HashSet<string>(Parameters) { "gradgenSpans", "gg_i", "gg_n" };
         Result = Unique("result", taken);
         GradOutput = Unique("gradOutput", taken);
         Gradients = Parameters.Select(p => Unique("d" + p, taken)).ToArray();
@@ -36,8 +37,8 @@ internal sealed class FunctionNames
 
     public string[] Gradients { get; }
 
-    /// <summary>C# field name in the spans struct (PascalCase of a parameter name).</summary>
-    public static string Field(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
+    /// <summary>C# field name in the spans struct: the name itself, which is unique among the kernel's spans.</summary>
+    public static string Field(string name) => name;
 
     private static string Unique(string name, HashSet<string> taken)
     {

@@ -81,7 +81,7 @@ internal sealed class BodyLowerer
             return Lower(arrow.Expression, environment);
         }
 
-        return LowerStatements(ImmutableStack.Create<Work>(new Work(syntax.Body!, null, 0)), environment, syntax);
+        return LowerStatements(ImmutableStack.Create<Work>(new Work(syntax.Body!, null, 0)), ref environment, syntax, mustReturn: true);
     }
 
     /// <summary>
@@ -90,8 +90,11 @@ internal sealed class BodyLowerer
     /// </summary>
     private sealed record Work(SyntaxNode Node, ForStatementSyntax? Loop, int Iteration);
 
-    /// <summary>Runs statements until one returns; returns the node of the returned value.</summary>
-    private int LowerStatements(ImmutableStack<Work> work, ImmutableDictionary<ISymbol, int> environment, MethodDeclarationSyntax method)
+    /// <summary>
+    /// Runs statements until one returns, and returns the node of the returned value; or, when
+    /// <paramref name="mustReturn"/> is false, until the work runs out, and returns −1 with the final environment.
+    /// </summary>
+    private int LowerStatements(ImmutableStack<Work> work, ref ImmutableDictionary<ISymbol, int> environment, MethodDeclarationSyntax method, bool mustReturn)
     {
         while (true)
         {
@@ -103,6 +106,11 @@ internal sealed class BodyLowerer
 
             if (work.IsEmpty)
             {
+                if (!mustReturn)
+                {
+                    return -1;
+                }
+
                 // The C# compiler reports the missing return (CS0161); nothing to generate.
                 throw new LoweringFailedException();
             }
@@ -169,10 +177,38 @@ internal sealed class BodyLowerer
                             break;
                         }
 
-                        // Both branches run the rest of the body in their own environment; the results merge by select.
-                        int whenTrue = LowerStatements(work.Push(new Work(ifStatement.Statement, null, 0)), environment, method);
+                        if (!ifStatement.DescendantNodes().OfType<ReturnStatementSyntax>().Any())
+                        {
+                            // Neither branch returns: run each to its end and merge the variables they assign by select,
+                            // so a sequence of ifs costs one pass each.
+                            var trueEnvironment = environment;
+                            LowerStatements(ImmutableStack.Create(new Work(ifStatement.Statement, null, 0)), ref trueEnvironment, method, mustReturn: false);
+                            var falseEnvironment = environment;
+                            if (ifStatement.Else is { } plainElse)
+                            {
+                                LowerStatements(ImmutableStack.Create(new Work(plainElse.Statement, null, 0)), ref falseEnvironment, method, mustReturn: false);
+                            }
+
+                            foreach (var variable in trueEnvironment.Keys.Where(falseEnvironment.ContainsKey))
+                            {
+                                environment = environment.SetItem(variable, _builder.Select(condition, trueEnvironment[variable], falseEnvironment[variable]));
+                            }
+
+                            break;
+                        }
+
+                        // A branch returns: each branch runs the rest of the body in its own environment, and the
+                        // returned values merge by select.
+                        var whenTrueEnvironment = environment;
+                        var whenFalseEnvironment = environment;
+                        int whenTrue = LowerStatements(work.Push(new Work(ifStatement.Statement, null, 0)), ref whenTrueEnvironment, method, mustReturn);
                         var elseWork = ifStatement.Else is { } elseClause ? work.Push(new Work(elseClause.Statement, null, 0)) : work;
-                        int whenFalse = LowerStatements(elseWork, environment, method);
+                        int whenFalse = LowerStatements(elseWork, ref whenFalseEnvironment, method, mustReturn);
+                        if (whenTrue < 0 || whenFalse < 0)
+                        {
+                            Fail(Descriptors.UnsupportedSyntax, LocationInfo.From(ifStatement.IfKeyword), "A return inside an if that a loop or another branch continues after", "return from the method's top level, or assign a variable and return it at the end");
+                        }
+
                         return _builder.Select(condition, whenTrue, whenFalse);
                     }
 
@@ -415,7 +451,7 @@ internal sealed class BodyLowerer
         if (kind is SyntaxKind.LogicalAndExpression or SyntaxKind.LogicalOrExpression)
         {
             int left = Lower(binary.Left, environment);
-            // Constant short-circuit keeps unrolled conditions such as `i < n && x > 0` foldable.
+            // A constant left operand decides alone, as C#'s short-circuit does: `false && …` folds to false.
             if (_builder.TryGetConstant(left, out double l) && (kind == SyntaxKind.LogicalAndExpression ? l == 0 : l != 0))
             {
                 return left;
@@ -440,14 +476,18 @@ internal sealed class BodyLowerer
         };
 
         bool isBoolean = _model.GetTypeInfo(binary.Left, _cancellationToken).Type?.SpecialType == SpecialType.System_Boolean;
-        if (isBoolean && kind is SyntaxKind.BitwiseAndExpression or SyntaxKind.BitwiseOrExpression or SyntaxKind.ExclusiveOrExpression)
+        if (isBoolean && kind is SyntaxKind.BitwiseAndExpression or SyntaxKind.BitwiseOrExpression)
         {
-            op = kind switch
-            {
-                SyntaxKind.BitwiseAndExpression => Op.And,
-                SyntaxKind.BitwiseOrExpression => Op.Or,
-                _ => Op.NotEqual,
-            };
+            return _builder.Apply(kind == SyntaxKind.BitwiseAndExpression ? Op.And : Op.Or, Lower(binary.Left, environment), Lower(binary.Right, environment));
+        }
+
+        if (isBoolean && kind is SyntaxKind.ExclusiveOrExpression or SyntaxKind.NotEqualsExpression or SyntaxKind.EqualsExpression)
+        {
+            // Masks are not numbers (a SIMD true is all bits set, a NaN), so equality of booleans is built from logic.
+            int a = Lower(binary.Left, environment);
+            int b = Lower(binary.Right, environment);
+            int differ = _builder.Apply(Op.Or, _builder.Apply(Op.And, a, _builder.Apply(Op.Not, b)), _builder.Apply(Op.And, _builder.Apply(Op.Not, a), b));
+            return kind == SyntaxKind.EqualsExpression ? _builder.Apply(Op.Not, differ) : differ;
         }
 
         if (kind == SyntaxKind.ModuloExpression && !isBoolean)

@@ -77,6 +77,17 @@ internal static class FunctionParser
             }
         }
 
+        // Overloads would generate members with the same names (FCudaSource, kernel types): the first declared wins.
+        var sameName = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName))
+            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
+            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
+            .ToList();
+        if (sameName.Count > 1 && !SymbolEqualityComparer.Default.Equals(sameName[0], method))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.OverloadedMethod, LocationInfo.From(syntax.Identifier), method.ContainingType.Name, method.Name));
+        }
+
         string? elementType = null;
         string? firstTypeOwner = null;
         void CheckType(ITypeSymbol type, TypeSyntax typeSyntax, string owner)

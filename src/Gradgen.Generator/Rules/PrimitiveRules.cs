@@ -163,14 +163,21 @@ internal static class PrimitiveRules
             {
                 MathName = "clamp", SimdFormat = "TSimd.Min(TSimd.Max({0}, {1}), {2})", CudaFloat = "gg_minf(gg_maxf({0}, {1}), {2})", CudaDouble = "gg_min(gg_max({0}, {1}), {2})",
                 Fold = v => Math.Min(Math.Max(v[0], v[1]), v[2]),
-                // PyTorch's clamp: the value gets g where lo ≤ a ≤ hi, a bound gets g where it is the result.
+                // PyTorch's clamp, min(max(a, lo), hi): the value gets g where lo ≤ a ≤ hi, and each bound where it is the
+                // result (hi wins when lo > hi, as min is applied last).
                 Vjp = (b, x, y, g) =>
                 {
                     int zero = b.Constant(0);
-                    int below = b.Apply(Op.LessThan, x[0], x[1]);
-                    int above = b.Apply(Op.GreaterThan, x[0], x[2]);
-                    int inside = b.Apply(Op.Not, b.Apply(Op.Or, below, above));
-                    return new[] { b.Select(inside, g, zero), b.Select(below, g, zero), b.Select(b.Apply(Op.And, above, b.Apply(Op.Not, below)), g, zero) };
+                    int lower = b.Apply(Op.Max, x[0], x[1]);
+                    int hiIsResult = b.Apply(Op.GreaterThan, lower, x[2]);
+                    int notHi = b.Apply(Op.Not, hiIsResult);
+                    int loIsResult = b.Apply(Op.LessThan, x[0], x[1]);
+                    return new[]
+                    {
+                        b.Select(b.Apply(Op.And, notHi, b.Apply(Op.Not, loIsResult)), g, zero),
+                        b.Select(b.Apply(Op.And, notHi, loIsResult), g, zero),
+                        b.Select(hiIsResult, g, zero),
+                    };
                 },
                 DerivativeNote = "g to a where lo ≤ a ≤ hi, else to the bound that is the result (PyTorch)",
             },

@@ -49,9 +49,12 @@ internal static class GeneratorHarness
 
 internal sealed record GeneratorOutput(Compilation Compilation, ImmutableArray<Diagnostic> Diagnostics, Dictionary<string, string> Sources)
 {
-    /// <summary>Compiler errors and warnings of the output compilation (user code plus generated code).</summary>
+    /// <summary>Errors of the output compilation, and any warning in generated code.</summary>
     public IReadOnlyList<Diagnostic> CompilationProblems =>
-        Compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Compilation.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error
+                || (d.Severity == DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true))
+            .ToList();
 
     public string Describe() => string.Join("\n", CompilationProblems.Select(d => d.ToString()));
 }

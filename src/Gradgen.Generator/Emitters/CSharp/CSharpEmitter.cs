@@ -167,7 +167,7 @@ internal static class CSharpEmitter
         writer.Line();
         writer.Line($"/// <summary>");
         writer.Line($"/// CUDA C of the same fused kernels: <c>{f}_forward</c>, <c>{f}_with_gradient</c> and <c>{f}_backward</c>, with the");
-        writer.Line($"/// parameters of the span overloads as device pointers followed by <c>int n</c>. Self-contained (no includes), for NVRTC.");
+        writer.Line($"/// parameters of the span overloads as device pointers followed by the element count <c>int gg_n</c>. Self-contained (no includes), for NVRTC.");
         writer.Line($"/// </summary>");
         writer.Line(GeneratedCode);
         writer.Line($"{access} const string {f}CudaSource = \"\"\"");
@@ -185,8 +185,8 @@ internal static class CSharpEmitter
 
     private static void WriteRun(SourceWriter writer, string kernelClass, string kernel, string t, string lengthSource, IEnumerable<string> spans)
     {
-        writer.Line($"var spans = new {kernelClass}.{kernel}Spans({string.Join(", ", spans)});");
-        writer.Line($"{Kernels}.Elementwise.Run<{kernelClass}.{kernel}Kernel, {kernelClass}.{kernel}Spans, {t}>(in spans, {lengthSource}.Length);");
+        writer.Line($"var gradgenSpans = new {kernelClass}.{kernel}Spans({string.Join(", ", spans)});");
+        writer.Line($"{Kernels}.Elementwise.Run<{kernelClass}.{kernel}Kernel, {kernelClass}.{kernel}Spans, {t}>(in gradgenSpans, {lengthSource}.Length);");
     }
 
     private static void WriteKernels(SourceWriter writer, PlannedFunction function)
@@ -242,7 +242,7 @@ internal static class CSharpEmitter
             {
                 foreach (var name in inputs.Concat(outputs))
                 {
-                    writer.Line($"{FunctionNames.Field(name)} = {name};");
+                    writer.Line($"this.{FunctionNames.Field(name)} = {name};");
                 }
             }
         }
