@@ -236,24 +236,35 @@ internal static class PrimitiveRules
     private static PrimitiveRule Unary(Op op, string math, string cudaFloat, string cudaDouble, Func<double, double> fold, Func<GraphBuilder, int[], int, int, int> vjp, string note) =>
         new(op, 1)
         {
-            MathName = math, SimdMethod = op.ToString(), CudaFloat = cudaFloat + "({0})", CudaDouble = cudaDouble + "({0})",
-            Fold = v => fold(v[0]), Vjp = (b, x, y, g) => new[] { vjp(b, x, y, g) }, DerivativeNote = note,
+            MathName = math,
+            SimdMethod = op.ToString(),
+            CudaFloat = cudaFloat + "({0})",
+            CudaDouble = cudaDouble + "({0})",
+            Fold = v => fold(v[0]),
+            Vjp = (b, x, y, g) => new[] { vjp(b, x, y, g) },
+            DerivativeNote = note,
         };
 
     private static PrimitiveRule ZeroGradient(Op op, string math, string cudaFloat, string cudaDouble, Func<double, double> fold) =>
         new(op, 1)
         {
-            MathName = math, SimdMethod = op.ToString(),
+            MathName = math,
+            SimdMethod = op.ToString(),
             CudaFloat = cudaFloat.Contains("{0}") ? cudaFloat : cudaFloat + "({0})",
             CudaDouble = cudaDouble.Contains("{0}") ? cudaDouble : cudaDouble + "({0})",
-            Fold = v => fold(v[0]), DerivativeNote = "0",
+            Fold = v => fold(v[0]),
+            DerivativeNote = "0",
         };
 
     private static PrimitiveRule Comparison(Op op, string math, string simd, Func<double, double, bool> fold, bool commutative = false) =>
         new(op, 2)
         {
-            IsMask = true, IsCommutative = commutative, MathName = math, SimdMethod = simd,
-            CudaFloat = "({0} " + CudaComparison(op) + " {1})", CudaDouble = "({0} " + CudaComparison(op) + " {1})",
+            IsMask = true,
+            IsCommutative = commutative,
+            MathName = math,
+            SimdMethod = simd,
+            CudaFloat = "({0} " + CudaComparison(op) + " {1})",
+            CudaDouble = "({0} " + CudaComparison(op) + " {1})",
             Fold = v => fold(v[0], v[1]) ? 1 : 0,
         };
 
