@@ -4,6 +4,7 @@
 # Adds a deb822 source for the non-free component that repeats the URIs and Signed-By of the machine's own Debian
 # source. Needs root (CI and developer machines run as root). Prints where the library is.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"   # ldconfig
 
 find_nvrtc() {
     ldconfig -p 2>/dev/null | awk '/libnvrtc\.so\.11\.2 /{print $NF; exit}'

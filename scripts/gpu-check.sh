@@ -50,6 +50,8 @@ run_all() {
 
     echo "== machine"
     uname -srm
+    # The NativeAOT binary was linked here against glibc 2.36 and needs 2.34 or newer (Ubuntu 22.04+, Debian 12+, RHEL 9+).
+    ldd --version 2>/dev/null | head -1
     if command -v nvidia-smi >/dev/null; then
         nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory,clocks.max.sm --format=csv 2>&1
     fi
@@ -59,9 +61,9 @@ run_all() {
     local cache
     cache="$(mktemp -d)"
     echo
-    GRADGEN_CUDA_CACHE_DIR="$cache" timeout 240 "$gpu_dir/gradgen-gpu-check" --results "$results/gradgen-results.txt"
+    GRADGEN_CUDA_CACHE_DIR="$cache" timeout 180 "$gpu_dir/gradgen-gpu-check" --results "$results/gradgen-results.txt"
     local rc=$?
-    [ "$rc" -eq 124 ] && echo "gpu-check run: the .NET runner timed out after 240 s"
+    [ "$rc" -eq 124 ] && echo "gpu-check run: the .NET runner timed out after 180 s"
 
     echo
     echo "== a second process on the same compile cache (expects 0 NVRTC compilations)"
@@ -72,10 +74,10 @@ run_all() {
     echo
     local prc=0
     if command -v python3 >/dev/null; then
-        timeout 420 python3 "$gpu_dir/gpu_check_torch.py" --gradgen-results "$results/gradgen-results.txt" \
+        timeout 300 python3 "$gpu_dir/gpu_check_torch.py" --gradgen-results "$results/gradgen-results.txt" \
             --results "$results/torch-results.txt" --summary "$results/summary.txt"
         prc=$?
-        [ "$prc" -eq 124 ] && echo "gpu-check run: the PyTorch script timed out after 420 s"
+        [ "$prc" -eq 124 ] && echo "gpu-check run: the PyTorch script timed out after 300 s"
     else
         echo "python3 is not on PATH: no PyTorch figures"
     fi
