@@ -14,6 +14,7 @@
 #
 # Everything goes to stdout. Where $OUT is set, the run also writes there: gpu-check.log (all of stdout),
 # gradgen-results.txt and torch-results.txt (key=value figures) and summary.txt (the final table).
+# GRADGEN_GPU_CHECK_NO_COMPILE=1 skips torch.compile (its compilation takes most of the run's time).
 # Exit code: that of the .NET runner (0 all checks passed, 1 a check failed, 2 no NVRTC, 3 no GPU), else Python's.
 set -uo pipefail
 
@@ -74,8 +75,10 @@ run_all() {
     echo
     local prc=0
     if command -v python3 >/dev/null; then
+        local extra=()
+        [ "${GRADGEN_GPU_CHECK_NO_COMPILE:-0}" = 1 ] && extra+=(--no-compile)
         timeout 300 python3 "$gpu_dir/gpu_check_torch.py" --gradgen-results "$results/gradgen-results.txt" \
-            --results "$results/torch-results.txt" --summary "$results/summary.txt"
+            --results "$results/torch-results.txt" --summary "$results/summary.txt" "${extra[@]}"
         prc=$?
         [ "$prc" -eq 124 ] && echo "gpu-check run: the PyTorch script timed out after 300 s"
     else
