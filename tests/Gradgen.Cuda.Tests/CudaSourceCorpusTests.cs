@@ -1,0 +1,126 @@
+using System.Reflection;
+
+namespace Gradgen.Cuda.Tests;
+
+/// <summary>
+/// Compiles every CUDA source the generator emitted into the test corpus (each <c>public const string</c> field whose
+/// name ends in <c>CudaSource</c>, in every <c>Gradgen*.dll</c> next to this assembly: the end-to-end corpus, the
+/// runtime and this project's hand-written fixtures) with NVRTC for compute_80 and compute_90, and fails on any error
+/// or warning. CI has no GPU but has NVRTC (.ci/install-nvrtc.sh), so no generated kernel reaches a GPU untested by a
+/// compiler.
+/// </summary>
+public class CudaSourceCorpusTests
+{
+    public static readonly string[] Architectures = ["compute_80", "compute_90"];
+
+    static readonly Lazy<IReadOnlyList<CudaSourceField>> corpus = new(FindCorpus);
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (CudaSourceField field in corpus.Value)
+        {
+            foreach (string architecture in Architectures)
+            {
+                data.Add(field.Id, architecture);
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void The_corpus_has_cuda_sources()
+    {
+        IReadOnlyList<CudaSourceField> found = corpus.Value;
+        Assert.True(found.Count > 0,
+            $"no public const string *CudaSource field in {string.Join(", ", GradgenAssemblyPaths().Select(Path.GetFileName))}");
+        Assert.Contains(found, f => f.FullName == "Gradgen.Cuda.Tests.Fixtures.HandWrittenKernels.BumpCudaSource");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void Compiles_without_errors_or_warnings(string field, string architecture)
+    {
+        Requires.Nvrtc();
+        CudaSourceField source = corpus.Value.Single(f => f.Id == field);
+
+        CompiledProgram program;
+        try
+        {
+            program = Nvrtc.Compile(source.Source, source.FunctionName + ".cu", architecture);
+        }
+        catch (NvrtcCompilationException e)
+        {
+            Assert.Fail($"{source.FullName} ({source.Assembly}) does not compile for {architecture}:\n{e.Log}\n--- source ---\n{source.Source}");
+            return;
+        }
+
+        Assert.True(program.Warnings.Count == 0,
+            $"{source.FullName} ({source.Assembly}) compiles for {architecture} with warnings:\n{program.Log}\n--- source ---\n{source.Source}");
+
+        // The kernel ABI: F_forward, F_with_gradient and F_backward for the function F of the constant FCudaSource.
+        string[] expected = [source.FunctionName + "_forward", source.FunctionName + "_with_gradient", source.FunctionName + "_backward"];
+        string[] missing = [.. expected.Except(program.EntryNames)];
+        Assert.True(missing.Length == 0,
+            $"{source.FullName} lacks the kernels {string.Join(", ", missing)} of the ABI; it defines {string.Join(", ", program.EntryNames)}");
+    }
+
+    static IReadOnlyList<CudaSourceField> FindCorpus()
+    {
+        var fields = new List<CudaSourceField>();
+        foreach (string path in GradgenAssemblyPaths())
+        {
+            Assembly assembly = Load(path);
+            foreach (Type type in LoadableTypes(assembly))
+            {
+                foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
+                {
+                    if (field.IsLiteral && field.FieldType == typeof(string)
+                        && field.Name.EndsWith("CudaSource", StringComparison.Ordinal)
+                        && field.Name.Length > "CudaSource".Length
+                        && field.GetRawConstantValue() is string source)
+                    {
+                        fields.Add(new CudaSourceField(
+                            $"{type.Name}.{field.Name}", $"{type.FullName}.{field.Name}", field.Name[..^"CudaSource".Length], source,
+                            Path.GetFileName(path)));
+                    }
+                }
+            }
+        }
+
+        // Two types of the same name in different namespaces or assemblies: fall back to the full names.
+        if (fields.GroupBy(f => f.Id).Any(g => g.Count() > 1))
+        {
+            fields = [.. fields.Select(f => f with { Id = f.FullName + " in " + f.Assembly })];
+        }
+
+        return [.. fields.OrderBy(f => f.Id, StringComparer.Ordinal)];
+    }
+
+    static IEnumerable<string> GradgenAssemblyPaths() =>
+        Directory.GetFiles(AppContext.BaseDirectory, "Gradgen*.dll").Order(StringComparer.Ordinal);
+
+    static Assembly Load(string path)
+    {
+        AssemblyName name = AssemblyName.GetAssemblyName(path);
+        return AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => AssemblyName.ReferenceMatchesDefinition(a.GetName(), name))
+            ?? Assembly.LoadFrom(path);
+    }
+
+    static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            // An assembly whose dependencies are not here (the generator needs Roslyn) still shows its loadable types.
+            return e.Types.OfType<Type>();
+        }
+    }
+
+    /// <param name="Id">Short, for the test's display name (xunit cuts arguments at 50 characters).</param>
+    sealed record CudaSourceField(string Id, string FullName, string FunctionName, string Source, string Assembly);
+}
