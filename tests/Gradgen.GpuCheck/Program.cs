@@ -10,6 +10,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Gradgen.Cuda;
 using Gradgen.Cuda.Tests.Fixtures;
+using Gradgen.GpuCheck;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -48,10 +49,8 @@ if (!Nvrtc.IsAvailable)
     return 2;
 }
 
-// Where the generator's output replaces the hand-written stand-ins: HandWrittenKernels.All lists (name, type, arity,
-// source, reference); point Source at the generated constant, e.g. Curves.BumpCudaSource, once a project of this
-// repository that the runner can reference (the end-to-end corpus or a sample) defines it.
-IReadOnlyList<KernelFixture> fixtures = HandWrittenKernels.All;
+// The generator's CUDA C (GeneratedKernels.cs), checked against the hand-written fixtures' double-precision references.
+IReadOnlyList<KernelFixture> fixtures = GeneratedKernels.All;
 KernelFixture bump = fixtures.Single(f => f.Name == "Bump");
 
 bool passed = true;
