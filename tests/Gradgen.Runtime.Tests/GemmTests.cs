@@ -391,3 +391,29 @@ public class GemmTests
         }
     }
 }
+
+public class GemmAllocationTests
+{
+    [Fact]
+    public void RepeatedProductsDoNotAllocate()
+    {
+        // Packing buffers are per thread and reused. (The parallel path reuses its jobs too, but allocates a new one when
+        // a busy machine keeps the pool from running the previous workers, so only the single-thread path is asserted.)
+        float[] a = new float[128 * 784], b = new float[784 * 256], c = new float[128 * 256];
+        foreach (int threads in new[] { 1 })
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, threads, GemmKernelKind.Auto);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, threads, GemmKernelKind.Auto);
+            }
+
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before == 0, $"threads={threads}: {GC.GetAllocatedBytesForCurrentThread() - before} bytes");
+        }
+    }
+}

@@ -217,14 +217,11 @@ public static class Gemm
             return;
         }
 
-        string shape = transposed
-            ? string.Create(CultureInfo.InvariantCulture, $"{transposeName}, {rowsName}={rows}, {colsName}={cols} ({name} stored {colsName}×{rowsName})")
-            : string.Create(CultureInfo.InvariantCulture, $"{rowsName}={rows}, {colsName}={cols}");
         if (ld < storedCols)
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
-                    $"Gemm: {ldName}={ld} is less than the row length {storedCols} of {name} with {shape}."),
+                    $"Gemm: {ldName}={ld} is less than the row length {storedCols} of {name} with {Shape()}."),
                 ldName);
         }
 
@@ -233,8 +230,12 @@ public static class Gemm
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
-                    $"Gemm: {name} has {length} elements but {shape}, {ldName}={ld} need {needed}."),
+                    $"Gemm: {name} has {length} elements but {Shape()}, {ldName}={ld} need {needed}."),
                 name);
         }
+
+        string Shape() => transposed
+            ? string.Create(CultureInfo.InvariantCulture, $"{transposeName}, {rowsName}={rows}, {colsName}={cols} ({name} stored {colsName}×{rowsName})")
+            : string.Create(CultureInfo.InvariantCulture, $"{rowsName}={rows}, {colsName}={cols}");
     }
 }

@@ -132,14 +132,7 @@ internal static unsafe partial class Sgemm
             return;
         }
 
-        int panelsM = (args.M + mr - 1) / mr, panelsN = (args.N + nr - 1) / nr;
-        Parallel.For(0, tm * tn, new ParallelOptions { MaxDegreeOfParallelism = tm * tn }, t =>
-        {
-            int ti = t / tn, tj = t % tn;
-            int row = ti * panelsM / tm * mr, rowEnd = Math.Min(args.M, (ti + 1) * panelsM / tm * mr);
-            int col = tj * panelsN / tn * nr, colEnd = Math.Min(args.N, (tj + 1) * panelsN / tn * nr);
-            RunBlocked<TKernel, TEpilogue>(args.Slice(row, rowEnd - row, col, colEnd - col));
-        });
+        GemmParallelJob.Run(args, tm, tn, mr, nr, &RunBlocked<TKernel, TEpilogue>);
     }
 
     /// <summary>
