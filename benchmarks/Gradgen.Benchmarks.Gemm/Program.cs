@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gradgen.Kernels;
+
+// Times Gemm.Multiply on the shapes of an MNIST-sized linear layer (128×784 by 784×256) and its backward passes.
+// Run once per thread count: GRADGEN_NUM_THREADS=1 dotnet run -c Release --project benchmarks/Gradgen.Benchmarks.Gemm
+// Prints the minimum and median time per call over rounds of back-to-back calls, and GFLOP/s of the minimum.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
+Console.WriteLine($"Gemm.ThreadCount = {Gemm.ThreadCount}, {Environment.ProcessorCount} processors, " +
+    $"Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+
+Case[] cases =
+[
+    new("C[128×256] = A[128×784]·B[784×256]", false, false, 128, 256, 784),
+    new("forward  Y = X·Wᵀ, W [256×784]", false, true, 128, 256, 784),
+    new("backward dX = dY·W  [128×256]·[256×784]", false, false, 128, 784, 256),
+    new("backward dW = dYᵀ·X [256×128]·[128×784]", true, false, 256, 784, 128),
+    new("square 1024³", false, false, 1024, 1024, 1024),
+];
+
+foreach (Case c in cases)
+{
+    c.Run(seconds);
+}
+
+internal sealed class Case(string name, bool ta, bool tb, int m, int n, int k)
+{
+    public void Run(double seconds)
+    {
+        var random = new Random(1);
+        float[] a = Fill(random, m * k), b = Fill(random, k * n), c = new float[m * n];
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        void Call() => Gemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+
+        // Warm up past tiered compilation, then size rounds to about 20 ms.
+        var sw = Stopwatch.StartNew();
+        int calls = 0;
+        while (sw.Elapsed.TotalSeconds < 0.5 || calls < 50)
+        {
+            Call();
+            calls++;
+        }
+
+        int perRound = Math.Max(1, (int)(0.02 * calls / sw.Elapsed.TotalSeconds));
+        var rounds = new List<double>();
+        sw.Restart();
+        while (sw.Elapsed.TotalSeconds < seconds || rounds.Count < 5)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < perRound; i++)
+            {
+                Call();
+            }
+
+            rounds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds / perRound);
+        }
+
+        rounds.Sort();
+        double min = rounds[0], median = rounds[rounds.Count / 2];
+        double flops = 2.0 * m * n * k;
+        Console.WriteLine($"{name,-44} min {min * 1e6,8:F1} µs  median {median * 1e6,8:F1} µs  {flops / min / 1e9,6:F1} GFLOP/s (median {flops / median / 1e9:F1})");
+    }
+
+    private static float[] Fill(Random random, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return x;
+    }
+}

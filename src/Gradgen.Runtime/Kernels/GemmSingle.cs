@@ -1,0 +1,278 @@
+using System.Runtime.Intrinsics;
+
+namespace Gradgen.Kernels;
+
+/// <summary>Which micro-kernel the single-precision product uses (tests force each one).</summary>
+internal enum GemmKernelKind
+{
+    /// <summary>The widest one the hardware runs.</summary>
+    Auto,
+
+    /// <summary>Vector512, 8×32.</summary>
+    Vector512,
+
+    /// <summary>Vector256, 6×16.</summary>
+    Vector256,
+
+    /// <summary>Scalar, 4×4.</summary>
+    Scalar,
+}
+
+/// <summary>The arguments of one single-precision product, validated and pinned: <c>C = epilogue(alpha·op(A)·op(B) + beta·C + bias)</c>.</summary>
+internal unsafe struct SgemmArgs
+{
+    public bool TransposeA;
+    public bool TransposeB;
+    public int M;
+    public int N;
+    public int K;
+    public float Alpha;
+    public float Beta;
+    public float* A;
+    public nint Lda;
+    public float* B;
+    public nint Ldb;
+    public float* C;
+    public nint Ldc;
+
+    /// <summary>Per-column bias, or null.</summary>
+    public float* Bias;
+
+    /// <summary>The sub-problem of rows [row, row + rows) and columns [column, column + columns) of C.</summary>
+    public readonly SgemmArgs Slice(int row, int rows, int column, int columns)
+    {
+        SgemmArgs s = this;
+        s.M = rows;
+        s.N = columns;
+        s.A = TransposeA ? A + row : A + row * Lda;
+        s.B = TransposeB ? B + column * Ldb : B + column;
+        s.C = C + row * Ldc + column;
+        s.Bias = Bias == null ? null : Bias + column;
+        return s;
+    }
+}
+
+/// <summary>
+/// The blocked, packed single-precision matrix product (the GotoBLAS/BLIS algorithm).
+/// </summary>
+/// <remarks>
+/// Loops, outermost first, over a problem C[m×n] += op(A)[m×k]·op(B)[k×n]:
+/// <code>
+/// jc: columns of C in blocks of NC           B block (KC×NC, ≤ 1 MiB) lives in L2/L3
+///   pc: k in blocks of ≈KC                   pack op(B)[pc.., jc..] into NR-wide panels
+///     ic: rows of C in blocks of MC          pack op(A)[ic.., pc..] into MR-high panels (MC×KC, ≤ 256 KiB, in L2)
+///       jr: NR-wide panels of the B block    one B panel (KC×NR×4 B = 32 KiB) stays in L1
+///         ir: MR-high panels of the A block  micro-kernel: an MR×NR tile of C in registers over the KC steps
+/// </code>
+/// The first k block applies beta (beta = 0 never reads C), later ones add to C, and the last one adds the bias and
+/// applies the epilogue while the tile is still in registers. Partial tiles at the edges of C are computed in full
+/// against zero-padded panels into a scratch tile and copied out by <see cref="StoreValue{TEpilogue}"/>, which rounds
+/// exactly as the vector store does. Threads split C into a grid of MR/NR-aligned blocks, each running the loops
+/// above with its own packing buffer, so every element is computed by the same operations whatever the thread count.
+/// </remarks>
+internal static unsafe partial class Sgemm
+{
+    /// <summary>Steps of k per block: a B panel of KC×32 floats is 32 KiB, two thirds of the 48 KiB L1.</summary>
+    internal const int KC = 256;
+
+    /// <summary>Rows per A block: MC×KC floats = 256 KiB, a quarter of the 1 MiB L2.</summary>
+    internal const int MC = 256;
+
+    /// <summary>Columns per B block: KC×NC floats = 2 MiB, shared L3.</summary>
+    internal const int NC = 2048;
+
+    /// <summary>Below this many multiply-adds per thread, another thread costs more than it saves (measured; docs/gemm.md).</summary>
+    internal const long MinMultiplyAddsPerThread = 1L << 18;
+
+    /// <summary>Runs the product with up to <paramref name="maxThreads"/> threads and the given micro-kernel.</summary>
+    internal static void Run<TEpilogue>(in SgemmArgs args, int maxThreads, GemmKernelKind kind)
+        where TEpilogue : IGemmEpilogue
+    {
+        if (kind == GemmKernelKind.Auto)
+        {
+            kind = Avx512Kernel.IsSupported ? GemmKernelKind.Vector512
+                : Avx2Kernel.IsSupported ? GemmKernelKind.Vector256
+                : GemmKernelKind.Scalar;
+        }
+
+        switch (kind)
+        {
+            case GemmKernelKind.Vector512:
+                Run<Avx512Kernel, TEpilogue>(args, maxThreads);
+                break;
+            case GemmKernelKind.Vector256:
+                Run<Avx2Kernel, TEpilogue>(args, maxThreads);
+                break;
+            default:
+                Run<ScalarKernel, TEpilogue>(args, maxThreads);
+                break;
+        }
+    }
+
+    private static void Run<TKernel, TEpilogue>(SgemmArgs args, int maxThreads)
+        where TKernel : ISgemmKernel
+        where TEpilogue : IGemmEpilogue
+    {
+        if (args.M == 0 || args.N == 0)
+        {
+            return;
+        }
+
+        if (args.K == 0 || args.Alpha == 0f)
+        {
+            ScaleOnly<TEpilogue>(args);
+            return;
+        }
+
+        int mr = TKernel.MR, nr = TKernel.NR;
+        (int tm, int tn) = ThreadGrid(args.M, args.N, args.K, maxThreads, mr, nr);
+        if (tm * tn == 1)
+        {
+            RunBlocked<TKernel, TEpilogue>(args);
+            return;
+        }
+
+        GemmParallelJob.Run(args, tm, tn, mr, nr, &RunBlocked<TKernel, TEpilogue>);
+    }
+
+    /// <summary>
+    /// Chooses tm × tn threads (rows × columns of C). Each thread packs its rows of A and its columns of B, so the grid
+    /// that packs least per thread wins: (m/tm + n/tn)·k.
+    /// </summary>
+    internal static (int Tm, int Tn) ThreadGrid(int m, int n, int k, int maxThreads, int mr, int nr)
+    {
+        long multiplyAdds = (long)m * n * k;
+        int threads = (int)Math.Clamp(multiplyAdds / MinMultiplyAddsPerThread, 1, Math.Max(1, maxThreads));
+        int panelsM = (m + mr - 1) / mr, panelsN = (n + nr - 1) / nr;
+        for (; threads > 1; threads--)
+        {
+            int bestTm = 0;
+            double bestCost = double.MaxValue;
+            for (int tm = 1; tm <= threads; tm++)
+            {
+                if (threads % tm != 0)
+                {
+                    continue;
+                }
+
+                int tn = threads / tm;
+                if (tm > panelsM || tn > panelsN)
+                {
+                    continue;
+                }
+
+                // Time in units of one multiply-add of the biggest block; packing a value costs about 16 of them.
+                double rows = Math.Min(m, (double)((panelsM + tm - 1) / tm) * mr);
+                double cols = Math.Min(n, (double)((panelsN + tn - 1) / tn) * nr);
+                double cost = rows * cols + 16.0 * (rows + cols);
+                if (cost < bestCost)
+                {
+                    bestCost = cost;
+                    bestTm = tm;
+                }
+            }
+
+            if (bestTm != 0)
+            {
+                return (bestTm, threads / bestTm);
+            }
+        }
+
+        return (1, 1);
+    }
+
+    /// <summary>The loops of the blocked algorithm on one thread (see the class remarks).</summary>
+    private static void RunBlocked<TKernel, TEpilogue>(in SgemmArgs g)
+        where TKernel : ISgemmKernel
+        where TEpilogue : IGemmEpilogue
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int m = g.M, n = g.N, k = g.K;
+
+        // Equal k blocks of at most KC steps, a multiple of 8 where possible (whole 8×8 transposes when packing).
+        int kBlocks = (k + KC - 1) / KC;
+        int kc = (k + kBlocks - 1) / kBlocks;
+        if (kBlocks > 1)
+        {
+            kc = Math.Min(KC, (kc + 7) & ~7);
+        }
+
+        int mcMax = Math.Min(MC, (m + mr - 1) / mr * mr);
+        int ncMax = Math.Min(NC, (n + nr - 1) / nr * nr);
+        int aFloats = mcMax * kc;
+        float* packA = PackBuffer(aFloats + ncMax * kc);
+        float* packB = packA + ((aFloats + 15) & ~15);
+        float* tile = stackalloc float[mr * nr];
+        GemmStore scratch = new(1f, 0f, false);
+
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += kc)
+            {
+                int kcur = Math.Min(kc, k - pc);
+                float* bBlock = g.TransposeB ? g.B + jc * g.Ldb + pc : g.B + pc * g.Ldb + jc;
+                PackB(bBlock, g.Ldb, g.TransposeB, kcur, nc, nr, packB);
+                GemmStore store = new(g.Alpha, pc == 0 ? g.Beta : 1f, pc + kcur == k);
+
+                for (int ic = 0; ic < m; ic += MC)
+                {
+                    int mc = Math.Min(MC, m - ic);
+                    float* aBlock = g.TransposeA ? g.A + pc * g.Lda + ic : g.A + ic * g.Lda + pc;
+                    PackA(aBlock, g.Lda, g.TransposeA, mc, kcur, mr, packA);
+
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        float* bPanel = packB + (nint)jr * kcur;
+                        float* bias = g.Bias == null ? null : g.Bias + jc + jr;
+                        float* cColumn = g.C + jc + jr;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mc - ir);
+                            float* aPanel = packA + (nint)ir * kcur;
+                            float* c = cColumn + (ic + ir) * g.Ldc;
+                            if (rows == mr && cols == nr)
+                            {
+                                TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, c, g.Ldc, store, bias);
+                            }
+                            else
+                            {
+                                TKernel.Run<IdentityEpilogue>(kcur, aPanel, bPanel, tile, nr, scratch, null);
+                                StoreEdge<TEpilogue>(tile, nr, rows, cols, c, g.Ldc, store, bias);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the valid rows × cols of a scratch tile to C with the store rules.</summary>
+    private static void StoreEdge<TEpilogue>(float* tile, int nr, int rows, int cols, float* c, nint ldc, in GemmStore store, float* bias)
+        where TEpilogue : IGemmEpilogue
+    {
+        for (int i = 0; i < rows; i++, c += ldc, tile += nr)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                c[j] = StoreValue<TEpilogue>(tile[j], store.Beta != 0f ? c[j] : 0f, store, bias, j);
+            }
+        }
+    }
+
+    /// <summary>k = 0 or alpha = 0: <c>C = epilogue(beta·C + bias)</c>, A and B unread (as BLAS).</summary>
+    private static void ScaleOnly<TEpilogue>(in SgemmArgs g)
+        where TEpilogue : IGemmEpilogue
+    {
+        GemmStore store = new(0f, g.Beta, true);
+        for (int i = 0; i < g.M; i++)
+        {
+            float* c = g.C + i * g.Ldc;
+            for (int j = 0; j < g.N; j++)
+            {
+                c[j] = StoreValue<TEpilogue>(0f, store.Beta != 0f ? c[j] : 0f, store, g.Bias, j);
+            }
+        }
+    }
+}
