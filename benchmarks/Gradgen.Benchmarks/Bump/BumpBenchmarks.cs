@@ -13,6 +13,10 @@ namespace Gradgen.Benchmarks.Bump;
 [MemoryDiagnoser]
 public class BumpBenchmarks
 {
+    const int WarmUpMilliseconds = 800;
+
+    delegate void Kernel(ReadOnlySpan<float> x, Span<float> value, Span<float> dx);
+
     float[] x = [];
     float[] value = [];
     float[] dx = [];
@@ -26,9 +30,7 @@ public class BumpBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        x = BumpMath.Linspace(0, 10, N);
-        value = new float[N];
-        dx = new float[N];
+        Allocate();
 
         // Check every kernel once before timing any of them.
         BumpKernels.ScalarMathF(x, value, dx);
@@ -41,6 +43,38 @@ public class BumpBenchmarks
         Curves.BumpWithGradient(x, value, dx);
         Check(nameof(GeneratedBumpWithGradient), x);
 #endif
+
+        // Tiered JIT: the BCL's Vector256.SinCos/Exp sit on a chain of generic helpers that each climb
+        // tier 0 -> instrumented -> tier 1 separately, which takes about half a second of calls. BenchmarkDotNet's
+        // pilot would otherwise size the iterations at tier-0 speed and measure mid-climb (14 us instead of 1.5 us at
+        // N = 1000). So every kernel runs on a small slice until its code is final, before the pilot starts.
+        WarmUp(BumpKernels.ScalarMathF);
+        WarmUp(BumpKernels.FusedVector256Bcl);
+        WarmUp(BumpKernels.FusedVector512Polynomial);
+        WarmUp(BumpKernels.MemoryTraffic);
+#if GENERATOR_READY
+        WarmUp(Curves.BumpWithGradient);
+#endif
+    }
+
+    void Allocate()
+    {
+        x = BumpMath.Linspace(0, 10, N);
+        value = new float[N];
+        dx = new float[N];
+    }
+
+    void WarmUp(Kernel kernel)
+    {
+        int n = Math.Min(N, 1024);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < WarmUpMilliseconds)
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                kernel(x.AsSpan(0, n), value.AsSpan(0, n), dx.AsSpan(0, n));
+            }
+        }
     }
 
     /// <summary>TorchSharp at one intra-op thread (DESIGN.md 9: the comparison that counts).</summary>
@@ -53,7 +87,16 @@ public class BumpBenchmarks
 
     void SetupTorch(int threads)
     {
-        Setup();
+        Allocate();
+        using (var warm = new TorchBump(Math.Min(N, 1024), threads))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.ElapsedMilliseconds < WarmUpMilliseconds)
+            {
+                warm.Run();
+            }
+        }
+
         torch = new TorchBump(N, threads);
         if (TorchBump.Threads != threads)
         {
