@@ -1,0 +1,10 @@
+using BenchmarkDotNet.Running;
+using Gradgen.Benchmarks;
+
+if (args.Length > 0 && args[0] == "verify")
+{
+    return Verify.Run(args.Skip(1).ToArray());
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

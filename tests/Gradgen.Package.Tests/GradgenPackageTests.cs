@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+
+namespace Gradgen.Package.Tests;
+
+/// <summary>
+/// The Gradgen package as a user gets it: one package holding the runtime and the source generator, and a consumer
+/// project that references only that package, builds with the generator running inside its compiler, and runs.
+/// </summary>
+public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<PackedGradgen>
+{
+    const string RuntimePath = "lib/net10.0/Gradgen.Runtime.dll";
+    const string GeneratorPath = "analyzers/dotnet/cs/Gradgen.Generator.dll";
+
+    static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
+    static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public void Package_is_one_Gradgen_package_with_the_runtime_and_the_generator_at_their_paths()
+    {
+        package.AssertPacked();
+        string listing = $"entries of {Path.GetFileName(package.Packages[0])}:\n  {string.Join("\n  ", package.Entries)}";
+
+        Assert.True(package.Id == "Gradgen", $"package id is '{package.Id}', expected 'Gradgen'");
+        Assert.True(package.Entries.Contains(RuntimePath), $"{RuntimePath} is missing; {listing}");
+        Assert.True(package.Entries.Contains(GeneratorPath), $"{GeneratorPath} is missing; {listing}");
+
+        // The generator is an analyzer only: never a compile reference of the consumer, never a dependency.
+        string[] strayGenerator = package.Entries
+            .Where(e => e.EndsWith("/Gradgen.Generator.dll", StringComparison.Ordinal) && e != GeneratorPath)
+            .ToArray();
+        Assert.True(strayGenerator.Length == 0, $"Gradgen.Generator.dll must sit only at {GeneratorPath}; {listing}");
+        string nuspec = package.Nuspec!.ToString();
+        Assert.False(
+            nuspec.Contains("Gradgen.Generator", StringComparison.Ordinal),
+            $"the nuspec must not name Gradgen.Generator (a package dependency on it cannot be restored):\n{nuspec}");
+
+        // What sits at each path is the right assembly, and the analyzer is built against Roslyn.
+        using ZipArchive zip = ZipFile.OpenRead(package.Packages[0]);
+        (string runtimeName, _) = ReadAssembly(zip, RuntimePath);
+        Assert.Equal("Gradgen.Runtime", runtimeName);
+        (string generatorName, string[] generatorReferences) = ReadAssembly(zip, GeneratorPath);
+        Assert.Equal("Gradgen.Generator", generatorName);
+        Assert.True(
+            generatorReferences.Contains("Microsoft.CodeAnalysis"),
+            $"{GeneratorPath} should reference Microsoft.CodeAnalysis; it references [{string.Join(", ", generatorReferences)}]");
+        Assert.False(
+            generatorReferences.Contains("Gradgen.Runtime"),
+            $"{GeneratorPath} must not reference Gradgen.Runtime (DESIGN.md 2): it runs inside the compiler");
+    }
+
+    [Fact]
+    public void Consumer_of_the_package_gets_the_generated_BumpWithGradient_and_its_derivative_is_right()
+    {
+        package.AssertPacked();
+        string consumer = Path.Combine(package.Root, "consumer");
+        string packages = Path.Combine(package.Root, "packages");
+        WriteConsumer(consumer, package.Feed, package.Version!);
+
+        // A fresh global packages folder: a Gradgen cached by an earlier pack of the same version can never stand in
+        // for the one just packed.
+        var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = packages };
+
+        DotNetResult build = DotNet.Run(
+            consumer,
+            ["build", "Consumer.csproj", "-c", "Release", "-nodeReuse:false", "-p:UseSharedCompilation=false"],
+            BuildTimeout,
+            environment);
+        Assert.True(
+            build.Succeeded,
+            build.Describe(
+                "the consumer of the Gradgen package did not build (CS0117 on BumpWithGradient means the generator " +
+                "in the package emitted no BumpWithGradient: expected until the generator lands)"));
+
+        string restored = Path.Combine(packages, "gradgen", package.Version!.ToLowerInvariant(), "analyzers", "dotnet", "cs", "Gradgen.Generator.dll");
+        Assert.True(File.Exists(restored), $"the consumer did not restore Gradgen {package.Version} from the local feed into {packages}");
+
+        DotNetResult run = DotNet.Run(
+            consumer, [Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll")], RunTimeout, environment);
+        Assert.True(run.Succeeded, run.Describe("the consumer did not run"));
+
+        float value = ReadLabelled(run, "Bump(1.5) = ");
+        float derivative = ReadLabelled(run, "dBump/dx(1.5) = ");
+
+        // By hand: Bump(x) = sin(2πx)·e with e = exp(−(x−5)²/3), Bump'(x) = 2π·cos(2πx)·e − (2/3)(x−5)·sin(2πx)·e.
+        const double x = 1.5;
+        double s = Math.Sin(2 * Math.PI * x), c = Math.Cos(2 * Math.PI * x), e = Math.Exp(-(x - 5) * (x - 5) / 3);
+        double expectedValue = s * e;
+        double expectedDerivative = 2 * Math.PI * c * e - 2.0 / 3.0 * (x - 5) * s * e;
+        Assert.True(
+            Math.Abs(value - expectedValue) <= 1e-4,
+            $"Bump(1.5) printed {value:R}, expected {expectedValue:R} within 1e-4\n{run.Output}");
+        Assert.True(
+            Math.Abs(derivative - expectedDerivative) <= 1e-4,
+            $"dBump/dx(1.5) printed {derivative:R}, expected {expectedDerivative:R} within 1e-4\n{run.Output}");
+    }
+
+    static void WriteConsumer(string folder, string feed, string version)
+    {
+        Directory.CreateDirectory(folder);
+
+        // Empty Directory.* files stop MSBuild from importing any that sit above the temporary folder.
+        File.WriteAllText(Path.Combine(folder, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(folder, "Directory.Build.targets"), "<Project />\n");
+        File.WriteAllText(Path.Combine(folder, "Directory.Packages.props"), "<Project />\n");
+
+        // Only the local feed: the consumer needs no other package, and a 'Gradgen' on a public feed must never be
+        // the one restored.
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="gradgen-local" value="{System.Security.SecurityElement.Escape(feed)}" />
+              </packageSources>
+              <fallbackPackageFolders>
+                <clear />
+              </fallbackPackageFolders>
+            </configuration>
+            """);
+
+        File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Gradgen" Version="[{version}]" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        File.WriteAllText(Path.Combine(folder, "Program.cs"), """
+            using System.Globalization;
+            using Gradgen;
+
+            float value = Curves.BumpWithGradient(1.5f, out float derivative);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Bump(1.5) = {value:R}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dBump/dx(1.5) = {derivative:R}"));
+
+            public static partial class Curves
+            {
+                [Differentiable]
+                public static float Bump(float x) => MathF.Sin(2 * MathF.PI * x) * MathF.Exp(-(x - 5) * (x - 5) / 3);
+            }
+            """);
+    }
+
+    static float ReadLabelled(DotNetResult run, string label)
+    {
+        string? line = run.Output.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith(label, StringComparison.Ordinal));
+        Assert.True(line is not null, $"the consumer printed no line starting with '{label}'\n{run.Output}");
+        string text = line![label.Length..].Trim();
+        Assert.True(
+            float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float number),
+            $"'{text}' after '{label}' is not a float\n{run.Output}");
+        return number;
+    }
+
+    static (string Name, string[] References) ReadAssembly(ZipArchive zip, string path)
+    {
+        ZipArchiveEntry entry = zip.GetEntry(path) ?? throw new InvalidOperationException($"{path} is not in the package");
+        using var bytes = new MemoryStream();
+        using (Stream stream = entry.Open())
+        {
+            stream.CopyTo(bytes);
+        }
+
+        bytes.Position = 0;
+        using var pe = new PEReader(bytes);
+        MetadataReader metadata = pe.GetMetadataReader();
+        string name = metadata.GetString(metadata.GetAssemblyDefinition().Name);
+        string[] references = metadata.AssemblyReferences
+            .Select(h => metadata.GetString(metadata.GetAssemblyReference(h).Name))
+            .ToArray();
+        return (name, references);
+    }
+}
