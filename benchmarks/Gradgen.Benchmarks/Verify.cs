@@ -25,9 +25,7 @@ static class Verify
             (nameof(BumpKernels.ScalarMathF), BumpKernels.ScalarMathF),
             (nameof(BumpKernels.FusedVector256Bcl), BumpKernels.FusedVector256Bcl),
             (nameof(BumpKernels.FusedVector512Polynomial), BumpKernels.FusedVector512Polynomial),
-#if GENERATOR_READY
             ("GeneratedBumpWithGradient", Curves.BumpWithGradient),
-#endif
         };
         foreach ((string name, Kernel kernel) in kernels)
         {

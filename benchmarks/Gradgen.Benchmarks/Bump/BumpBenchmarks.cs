@@ -39,10 +39,8 @@ public class BumpBenchmarks
         Check(nameof(FusedVector256Bcl), x);
         BumpKernels.FusedVector512Polynomial(x, value, dx);
         Check(nameof(FusedVector512Polynomial), x);
-#if GENERATOR_READY
         Curves.BumpWithGradient(x, value, dx);
         Check(nameof(GeneratedBumpWithGradient), x);
-#endif
 
         // Tiered JIT: the BCL's Vector256.SinCos/Exp sit on a chain of generic helpers that each climb
         // tier 0 -> instrumented -> tier 1 separately, which takes about half a second of calls. BenchmarkDotNet's
@@ -52,9 +50,7 @@ public class BumpBenchmarks
         WarmUp(BumpKernels.FusedVector256Bcl);
         WarmUp(BumpKernels.FusedVector512Polynomial);
         WarmUp(BumpKernels.MemoryTraffic);
-#if GENERATOR_READY
         WarmUp(Curves.BumpWithGradient);
-#endif
     }
 
     void Allocate()
@@ -136,11 +132,9 @@ public class BumpBenchmarks
     [Benchmark]
     public void MemoryTraffic() => BumpKernels.MemoryTraffic(x, value, dx);
 
-#if GENERATOR_READY
     /// <summary>The generator's fused span kernel.</summary>
     [Benchmark]
     public void GeneratedBumpWithGradient() => Curves.BumpWithGradient(x, value, dx);
-#endif
 
     void Check(string what, float[] inputs)
     {
