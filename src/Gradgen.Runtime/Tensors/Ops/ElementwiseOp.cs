@@ -145,7 +145,7 @@ internal static class ElementwiseOp
             int ia = i - (n - a.Length), ib = i - (n - b.Length);
             int da = ia < 0 ? 1 : a[ia], db = ib < 0 ? 1 : b[ib];
             if (da != db && da != 1 && db != 1)
-                throw new ArgumentException($"{op}: shapes {Shape.Format(a)} and {Shape.Format(b)} cannot be broadcast (dimension {i}: {da} vs {db}).");
+                throw new ArgumentException($"{op}: shapes {Shape.Format(a)} and {Shape.Format(b)} cannot be broadcast (dimension {i}: {da} vs {db})");
             r[i] = da == 1 ? db : da;
         }
         return r;
