@@ -118,7 +118,7 @@ public static class Autograd
                     var gi = inputGrads[i];
                     if (gi is not null)
                     {
-                        if (!gi.Shape.Equals(Shape.Wrap(n.outputShape)) && n is not AccumulateGrad)
+                        if (!gi.Shape.Equals(Shape.Wrap(n.outputShape)))
                             throw new InvalidOperationException($"Internal error: {fn.Name} produced a gradient of shape {gi.ShapeString} for an input of shape {Shape.Format(n.outputShape)}.");
                         n.pendingGrad = n.pendingGrad is null ? gi : n.pendingGrad + gi;
                     }

@@ -14,6 +14,10 @@ public sealed partial class Tensor
                 throw new NotSupportedException(
                     $"{op}: in-place operations on tensors that require grad are not recorded by autograd; use the out-of-place form (y = y + z), or run inside Autograd.NoGrad().");
         }
+        for (int i = 0; i < shape.Length; i++)
+            if (strides[i] == 0 && shape[i] > 1)
+                throw new InvalidOperationException(
+                    $"{op}: more than one element of the tensor (shape {ShapeString}, strides {Shape.Format(strides)}) refers to the same memory location, as after Expand; call Clone() first.");
         if (other is null) return;
         var bs = ElementwiseOp.BroadcastShapes(shape, other.shape, op);
         if (!bs.AsSpan().SequenceEqual(shape))
@@ -87,7 +91,7 @@ public sealed partial class Tensor
     /// <param name="value">The value.</param>
     public Tensor Fill(double value)
     {
-        CheckInPlace("Fill", null);
+        if (Autograd.IsGradEnabled && requiresGrad) CheckInPlace("Fill", null);
         FillUnchecked(value);
         storage.Version++;
         return this;
@@ -103,6 +107,9 @@ public sealed partial class Tensor
         Checked(source);
         if (Autograd.IsGradEnabled && (requiresGrad || source.requiresGrad))
             CheckInPlace("CopyFrom", null);
+        for (int i = 0; i < shape.Length; i++)
+            if (strides[i] == 0 && shape[i] > 1)
+                throw new InvalidOperationException($"CopyFrom: more than one element of the tensor (shape {ShapeString}) refers to the same memory location, as after Expand; call Clone() first.");
         var bs = ElementwiseOp.BroadcastShapes(shape, source.shape, "CopyFrom");
         if (!bs.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"CopyFrom: the source of shape {source.ShapeString} cannot be broadcast to the tensor's shape {ShapeString}.");

@@ -316,6 +316,9 @@ public class AutogradTests
         var i = Tensor.Zeros([2], DType.Int32);
         Assert.Throws<ArgumentException>(() => i.AddInPlace(Tensor.Ones(2)));
         i.AddInPlace(3);
+        var expanded = Tensor.Zeros(1, 3).Expand(2, 3);
+        Assert.Contains("same memory location", Assert.Throws<InvalidOperationException>(() => expanded.AddInPlace(1)).Message);
+        Assert.Throws<InvalidOperationException>(() => expanded.CopyFrom(Tensor.Ones(2, 3)));
         Assert.Equal([3, 3], i.ToArray<int>());
     }
 }

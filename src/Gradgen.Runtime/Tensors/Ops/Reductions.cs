@@ -51,9 +51,18 @@ internal static class Reductions
             int sx = st[0], sr = st[1];
             if (sr == 0)
             {
-                TAcc s = TAcc.Zero;
-                for (int i = 0; i < count; i++) s += TAcc.CreateTruncating(Unsafe.Add(ref x, i * sx));
-                r += s;
+                // Four independent accumulators: the additions do not wait on each other.
+                TAcc s0 = TAcc.Zero, s1 = TAcc.Zero, s2 = TAcc.Zero, s3 = TAcc.Zero;
+                int i = 0;
+                for (; i + 4 <= count; i += 4)
+                {
+                    s0 += TAcc.CreateTruncating(Unsafe.Add(ref x, i * sx));
+                    s1 += TAcc.CreateTruncating(Unsafe.Add(ref x, (i + 1) * sx));
+                    s2 += TAcc.CreateTruncating(Unsafe.Add(ref x, (i + 2) * sx));
+                    s3 += TAcc.CreateTruncating(Unsafe.Add(ref x, (i + 3) * sx));
+                }
+                for (; i < count; i++) s0 += TAcc.CreateTruncating(Unsafe.Add(ref x, i * sx));
+                r += (s0 + s1) + (s2 + s3);
             }
             else
                 for (int i = 0; i < count; i++) Unsafe.Add(ref r, i * sr) += TAcc.CreateTruncating(Unsafe.Add(ref x, i * sx));
