@@ -1,6 +1,6 @@
 namespace Gradgen;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     internal bool requiresGrad;
     internal GradFn? gradFn;

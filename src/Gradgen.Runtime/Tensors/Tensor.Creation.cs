@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Gradgen;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     static Tensor Finish(Tensor t, Device? device, bool requiresGrad, string op)
     {

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Gradgen;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Copies <paramref name="src"/> (broadcast to <paramref name="dst"/>'s shape) into <paramref name="dst"/>, converting elements.</summary>
     internal static void CopyInto(Tensor src, Tensor dst)

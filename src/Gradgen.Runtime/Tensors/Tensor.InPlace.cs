@@ -1,6 +1,6 @@
 namespace Gradgen;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Validates an in-place operation before any memory is touched.</summary>
     void CheckInPlace(string op, Tensor? other)

@@ -1,6 +1,6 @@
 namespace Gradgen;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Elementwise eˣ; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>ExpBackward</c>.</summary>
     public Tensor Exp() => ElementwiseOp.Unary(this, new ExpOp());

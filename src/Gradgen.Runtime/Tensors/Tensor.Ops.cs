@@ -49,7 +49,7 @@ internal sealed class CatBackward(string name, Tensor[] inputs, int dim) : GradF
     }
 }
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>
     /// This tensor in another dtype: itself if the dtype is the same, else a copy (floats to integers truncate toward

@@ -1,6 +1,6 @@
 namespace Gradgen;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>The sum of all elements, as a zero-dimensional tensor (integers and Bool sum to Int64). Recorded as <c>SumBackward</c>.</summary>
     public Tensor Sum()

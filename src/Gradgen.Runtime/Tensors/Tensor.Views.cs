@@ -18,7 +18,7 @@ internal sealed class LambdaBackward : GradFn
     internal override void Apply(Tensor grad, Span<Tensor?> inputGrads) => inputGrads[0] = backward(grad);
 }
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>A view of this tensor's storage with other geometry; recorded as <paramref name="node"/> when needed.</summary>
     Tensor MakeView(int[] newShape, int[] newStrides, int newOffset, string node, Func<Tensor, Tensor> backward)

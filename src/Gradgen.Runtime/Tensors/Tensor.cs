@@ -20,7 +20,7 @@ namespace Gradgen;
 /// its gradient) needs exclusive access, as in PyTorch.
 /// </para>
 /// </remarks>
-public sealed partial class Tensor
+public partial class Tensor
 {
     internal readonly Storage storage;
     internal readonly int[] shape;
@@ -43,6 +43,15 @@ public sealed partial class Tensor
     }
 
     internal Tensor(Storage storage, int[] shape) : this(storage, shape, ContiguousStrides(shape), 0)
+    {
+    }
+
+    /// <summary>
+    /// A tensor over the same storage and geometry as <paramref name="data"/>, without its autograd history: for
+    /// runtime types that derive from <see cref="Tensor"/>, such as <c>Gradgen.Nn.Parameter</c>.
+    /// </summary>
+    /// <param name="data">The tensor whose elements the new one shares.</param>
+    private protected Tensor(Tensor data) : this((data ?? throw new ArgumentNullException(nameof(data))).storage, data.shape, data.strides, data.offset)
     {
     }
 
@@ -132,7 +141,7 @@ public sealed partial class Tensor
     internal string ShapeString => Shape.Format(shape);
 }
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>
     /// The tensor as PyTorch prints it: <c>tensor([0., 1., 2.])</c>, <c>tensor([0, 0], dtype=Int32)</c>,
