@@ -4,18 +4,24 @@ namespace Gradgen;
 internal sealed class Lambda2Backward : GradFn
 {
     readonly string name;
-    readonly Func<Tensor, bool, bool, (Tensor?, Tensor?)> backward;
+    readonly Func<Tensor, Tensor[], bool, bool, (Tensor?, Tensor?)> backward;
+    readonly SavedTensor[] saved;
 
-    public Lambda2Backward(string name, Tensor a, Tensor b, Func<Tensor, bool, bool, (Tensor?, Tensor?)> backward)
+    /// <summary>A two-input node; <paramref name="saved"/> are version-checked and freed after backward unless retained.</summary>
+    public Lambda2Backward(string name, Tensor a, Tensor b, Tensor[] saved, Func<Tensor, Tensor[], bool, bool, (Tensor?, Tensor?)> backward)
     {
         this.name = name;
         this.backward = backward;
+        this.saved = LambdaBackward.SaveAll(this, saved);
         SetInputs([a, b]);
     }
 
     public override string Name => name;
 
-    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads) => (inputGrads[0], inputGrads[1]) = backward(grad, Needs(0), Needs(1));
+    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads) =>
+        (inputGrads[0], inputGrads[1]) = backward(grad, LambdaBackward.Unpack(this, saved), Needs(0), Needs(1));
+
+    internal override void ReleaseSaved() => LambdaBackward.ReleaseAll(saved);
 }
 
 /// <summary>The node of <see cref="Tensor.Cat"/> and <see cref="Tensor.Stack"/>: each input gets its slice of the gradient.</summary>
@@ -105,11 +111,11 @@ public partial class Tensor
         }
         if (Autograd.Recording(x, y))
         {
-            var cond = condition.Detach();
             int[] xs = x.shape, ys = y.shape;
             DType xd = x.DType, yd = y.DType;
-            r.WithHistory(new Lambda2Backward("WhereBackward", x, y, (g, nx, ny) =>
+            r.WithHistory(new Lambda2Backward("WhereBackward", x, y, [condition.Detach()], (g, s, nx, ny) =>
             {
+                var cond = s[0];
                 var zero = ZerosLike(g, g.DType);
                 Tensor? gx = nx ? ElementwiseOp.SumToShape(Where(cond, g, zero), xs).To(xd) : null;
                 Tensor? gy = ny ? ElementwiseOp.SumToShape(Where(cond, zero, g), ys).To(yd) : null;
@@ -312,10 +318,9 @@ public partial class Tensor
         {
             int[] ashape = a.shape, bshape = b.shape;
             DType ad = a.DType, bd = b.DType;
-            var sa = ca.Detach();
-            var sb = cb.Detach();
-            r.WithHistory(new Lambda2Backward(a.Ndim == 2 && b.Ndim == 2 ? "MmBackward" : "BmmBackward", a, b, (g, na, nb) =>
+            r.WithHistory(new Lambda2Backward(a.Ndim == 2 && b.Ndim == 2 ? "MmBackward" : "BmmBackward", a, b, [ca.Detach(), cb.Detach()], (g, s, na, nb) =>
             {
+                var (sa, sb) = (s[0], s[1]);
                 Tensor? ga = na ? ElementwiseOp.SumToShape(g.MatMul(sb.Transpose(-1, -2)), ashape).To(ad) : null;
                 Tensor? gb = nb ? ElementwiseOp.SumToShape(sa.Transpose(-1, -2).MatMul(g), bshape).To(bd) : null;
                 return (ga, gb);

@@ -85,11 +85,10 @@ public partial class Tensor
         var r = new Tensor(v.storage, [], [], 0);
         if (Autograd.Recording(this))
         {
-            var x = this;
-            r.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, g =>
+            r.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, [Detach(), r.Detach()], (g, s) =>
             {
                 // As PyTorch: the gradient is shared evenly among the positions that hold the extreme value.
-                var mask = x.Detach().Eq(r.Detach()).ToDTypeData(g.DType);
+                var mask = s[0].Eq(s[1]).ToDTypeData(g.DType);
                 return mask * (g / mask.Sum());
             }));
         }
@@ -110,11 +109,10 @@ public partial class Tensor
         if (Autograd.Recording(this))
         {
             var inShape = shape;
-            var idx = keepDim ? i : i.Unsqueeze(d);
-            v.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, g =>
+            v.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, [keepDim ? i : i.Unsqueeze(d)], (g, s) =>
             {
                 var z = Empty(g.DType, inShape, zeroed: true);
-                Reductions.ScatterAddAlong(z, d, idx, keepDim ? g : g.Unsqueeze(d));
+                Reductions.ScatterAddAlong(z, d, s[0], keepDim ? g : g.Unsqueeze(d));
                 return z;
             }));
         }

@@ -4,7 +4,9 @@ namespace Gradgen;
 internal sealed class LambdaBackward : GradFn
 {
     readonly string name;
-    readonly Func<Tensor, Tensor> backward;
+    readonly Func<Tensor, Tensor>? backward;
+    readonly Func<Tensor, Tensor[], Tensor>? backwardWithSaved;
+    readonly SavedTensor[] saved = [];
 
     public LambdaBackward(string name, Tensor input, Func<Tensor, Tensor> backward)
     {
@@ -13,9 +15,40 @@ internal sealed class LambdaBackward : GradFn
         SetInputs(input);
     }
 
+    /// <summary>A node that saves tensors for its backward (version-checked, freed after backward unless retained).</summary>
+    public LambdaBackward(string name, Tensor input, Tensor[] saved, Func<Tensor, Tensor[], Tensor> backward)
+    {
+        this.name = name;
+        backwardWithSaved = backward;
+        this.saved = SaveAll(this, saved);
+        SetInputs(input);
+    }
+
     public override string Name => name;
 
-    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads) => inputGrads[0] = backward(grad);
+    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads) =>
+        inputGrads[0] = backward is not null ? backward(grad) : backwardWithSaved!(grad, Unpack(this, saved));
+
+    internal override void ReleaseSaved() => ReleaseAll(saved);
+
+    internal static SavedTensor[] SaveAll(GradFn owner, Tensor[] tensors)
+    {
+        var s = new SavedTensor[tensors.Length];
+        for (int i = 0; i < s.Length; i++) s[i] = owner.Save(tensors[i]);
+        return s;
+    }
+
+    internal static Tensor[] Unpack(GradFn owner, SavedTensor[] saved)
+    {
+        var t = new Tensor[saved.Length];
+        for (int i = 0; i < t.Length; i++) t[i] = saved[i].Get(owner);
+        return t;
+    }
+
+    internal static void ReleaseAll(SavedTensor[] saved)
+    {
+        for (int i = 0; i < saved.Length; i++) saved[i].Release();
+    }
 }
 
 public partial class Tensor

@@ -289,6 +289,22 @@ public class AutogradTests
     }
 
     [Fact]
+    public void MatMul_checks_the_versions_of_its_saved_operands_and_frees_them()
+    {
+        var x = Tensor.Ones([2, 3], DType.Float64, requiresGrad: true);
+        var w = Tensor.Ones([3, 4], DType.Float64);
+        var y = x.MatMul(w).Sum();
+        w.MulInPlace(2);
+        Assert.Contains("MmBackward", Assert.Throws<InvalidOperationException>(() => y.Backward()).Message);
+        var y2 = x.MatMul(Tensor.Ones([3, 4], DType.Float64)).Sum();
+        y2.Backward();
+        Assert.Contains("freed", Assert.Throws<InvalidOperationException>(() => y2.Backward()).Message);
+        var m = x.Max(1).Values.Sum();
+        m.Backward();
+        Assert.Throws<InvalidOperationException>(() => m.Backward());
+    }
+
+    [Fact]
     public void Modifying_a_saved_output_through_a_view_is_detected()
     {
         var x = Leaf(1, 2);
