@@ -119,15 +119,19 @@ public partial class Tensor
     public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32, Device? device = null, bool requiresGrad = false)
     {
         if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), $"Linspace: steps must be non-negative, got {steps}.");
-        var v = new double[steps];
-        if (steps == 1) v[0] = start;
-        else if (steps > 1)
+        // As PyTorch: the first half counts up from start, the second half down from end, so both ends are exact;
+        // Float32 values are computed in float arithmetic, as PyTorch's kernel does, so they match it bit for bit.
+        int half = steps / 2;
+        if (dtype == DType.Float32)
         {
-            // As PyTorch: the first half counts up from start, the second half down from end, so both ends are exact.
-            double step = (end - start) / (steps - 1);
-            int half = steps / 2;
-            for (int i = 0; i < steps; i++) v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+            var f = new float[steps];
+            float fs = (float)start, fe = (float)end, fstep = steps > 1 ? (fe - fs) / (steps - 1) : 0;
+            for (int i = 0; i < steps; i++) f[i] = steps == 1 ? fs : i < half ? fs + fstep * i : fe - fstep * (steps - 1 - i);
+            return Finish(new Tensor(new Storage<float>(f), [steps]), device, requiresGrad, "Linspace");
         }
+        var v = new double[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        for (int i = 0; i < steps; i++) v[i] = steps == 1 ? start : i < half ? start + step * i : end - step * (steps - 1 - i);
         return Finish(FromDoubles(v, [steps], dtype), device, requiresGrad, "Linspace");
     }
 
