@@ -301,7 +301,9 @@ public partial class Tensor
         if (dt == DType.Bool) throw new ArgumentException("MatMul: Bool tensors cannot be multiplied; convert with To(DType.Float32).");
         var ca = a.DType == dt ? a : a.ToDTypeData(dt);
         var cb = b.DType == dt ? b : b.ToDTypeData(dt);
-        if (cb.strides[^1] != 1 && n > 1) cb = cb.CloneData();
+        // Row-major or transposed storage of the last two dimensions reaches the kernel as it is; other strides are copied.
+        if (!MatrixLayout(ca, out _, out _)) ca = ca.CloneData();
+        if (!MatrixLayout(cb, out _, out _)) cb = cb.CloneData();
         var rshape = new int[batch.Length + 2];
         batch.CopyTo(rshape, 0);
         rshape[^2] = m;
@@ -329,8 +331,34 @@ public partial class Tensor
         return r;
     }
 
+    /// <summary>
+    /// How the last two dimensions (rows × columns) are stored: row-major with leading dimension <paramref name="ld"/>,
+    /// or, when <paramref name="transposed"/>, as the row-major transpose. False when neither holds.
+    /// </summary>
+    static bool MatrixLayout(Tensor t, out bool transposed, out int ld)
+    {
+        int rows = t.shape[^2], cols = t.shape[^1], s0 = t.strides[^2], s1 = t.strides[^1];
+        if ((s1 == 1 || cols <= 1) && (rows <= 1 || s0 >= Math.Max(cols, 1)))
+        {
+            transposed = false;
+            ld = rows <= 1 ? Math.Max(cols, 1) : s0;
+            return true;
+        }
+        if ((s0 == 1 || rows <= 1) && (cols <= 1 || s1 >= Math.Max(rows, 1)))
+        {
+            transposed = true;
+            ld = cols <= 1 ? Math.Max(rows, 1) : s1;
+            return true;
+        }
+        transposed = false;
+        ld = 0;
+        return false;
+    }
+
     static void BatchedMultiply<T>(Tensor a, Tensor b, Tensor r, int[] batch, int m, int n, int k) where T : unmanaged, System.Numerics.INumber<T>
     {
+        MatrixLayout(a, out bool ta, out int lda);
+        MatrixLayout(b, out bool tb, out int ldb);
         int nb = 1;
         foreach (int d in batch) nb *= d;
         Span<int> sa = stackalloc int[batch.Length];
@@ -352,7 +380,7 @@ public partial class Tensor
                 oa += i * sa[d];
                 ob += i * sb[d];
             }
-            MatMulKernels.Multiply<T>(m, n, k, asp, oa, a.strides[^2], a.strides[^1], bsp, ob, b.strides[^2], rsp, bi * m * n);
+            MatMulKernels.Multiply<T>(ta, tb, m, n, k, asp[oa..], lda, bsp[ob..], ldb, rsp.Slice(bi * m * n, m * n), n);
         }
     }
 }

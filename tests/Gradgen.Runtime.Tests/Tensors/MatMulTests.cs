@@ -49,6 +49,32 @@ public class MatMulTests
     }
 
     [Fact]
+    public void Every_operand_layout_gives_the_contiguous_result()
+    {
+        Gradgen.Random.ManualSeed(4);
+        var a = Tensor.Randn(2, 3, 4);
+        var b = Tensor.Randn(2, 4, 5);
+        var expected = a.MatMul(b).ToArray<float>();
+        Tensor[] aLayouts = [a, a.Transpose(1, 2).Contiguous().Transpose(1, 2), Tensor.Cat([a, a], 2).Slice(2, 0, 8, 2) * 0 + a, Tensor.Cat([a, a], 2).Narrow(2, 4, 4)];
+        Tensor[] bLayouts = [b, b.Transpose(1, 2).Contiguous().Transpose(1, 2), Tensor.Cat([b, b], 1).Slice(1, 0, 8, 2) * 0 + b, Tensor.Cat([b, b], 2).Slice(2, 0, 10, 2)];
+        Assert.False(Tensor.Cat([b, b], 2).Slice(2, 0, 10, 2).IsContiguous);
+        var strided = Tensor.Cat([b, b], 2).Slice(2, 0, 10, 2);
+        var stridedExpected = a.MatMul(strided.Contiguous()).ToArray<float>();
+        foreach (var x in aLayouts)
+            for (int j = 0; j < bLayouts.Length; j++)
+            {
+                var want = j == 3 ? stridedExpected : expected;
+                var got = x.MatMul(bLayouts[j]).ToArray<float>();
+                for (int i = 0; i < want.Length; i++) Assert.Equal(want[i], got[i], 1e-4);
+            }
+        // A broadcast row (stride 0) and a single column.
+        var row = Tensor.Randn(1, 4).Expand(3, 4);
+        var col = Tensor.Randn(4, 1);
+        var r = row.MatMul(col).ToArray<float>();
+        Assert.All(r, v => Assert.Equal(r[0], v, 1e-6));
+    }
+
+    [Fact]
     public void Vector_cases()
     {
         var v = Tensor.FromArray(new[] { 1f, 2f, 3f });
