@@ -7,6 +7,11 @@ namespace Gradgen;
 /// xoshiro256** seeded through SplitMix64; normal values use the Box–Muller transform). The numbers differ from
 /// PyTorch's. The generator is shared by all threads and guarded by a lock.
 /// </summary>
+/// <remarks>
+/// The name hides <see cref="System.Random"/> in code inside namespace <c>Gradgen</c> and its sub-namespaces, and makes
+/// <c>Random</c> ambiguous in files with <c>using Gradgen;</c>: write <c>System.Random</c> there, or add
+/// <c>using Random = System.Random;</c> inside the file's namespace.
+/// </remarks>
 public static class Random
 {
     /// <summary>The seed in force when the process starts (PyTorch's default seed).</summary>
