@@ -323,6 +323,20 @@ public partial class Tensor
     /// <param name="exponent">The exponent.</param>
     public Tensor Pow(double exponent) => ElementwiseOp.Unary(this, new PowScalarOp { P = exponent });
 
+    /// <summary>
+    /// Elementwise xⁿ for an integer exponent: integer tensors keep their dtype (as PyTorch's <c>pow(2)</c>), float
+    /// tensors behave as <see cref="Pow(double)"/>. Recorded as <c>PowBackward</c>.
+    /// </summary>
+    /// <param name="exponent">The exponent; negative exponents need a floating-point tensor.</param>
+    /// <exception cref="ArgumentException">An integer tensor and a negative exponent.</exception>
+    public Tensor Pow(long exponent)
+    {
+        if (DType.IsFloating()) return Pow((double)exponent);
+        if (exponent < 0)
+            throw new ArgumentException($"Pow: integer tensors cannot be raised to the negative integer power {exponent}; convert with To(DType.Float32) first.", nameof(exponent));
+        return ElementwiseOp.Unary(this, new PowScalarOp { P = exponent, IntegerExponent = true });
+    }
+
     /// <summary>Elementwise aᵇ with broadcasting. Recorded as <c>PowBackward</c>.</summary>
     /// <param name="exponent">The exponents.</param>
     public Tensor Pow(Tensor exponent) => ElementwiseOp.Binary(this, Checked(exponent), new PowOp());

@@ -71,6 +71,13 @@ public class ElementwiseTests
         Assert.Equal(DType.Float64, (i + Tensor.Scalar(1, DType.Float64)).DType);
         Assert.Equal(DType.Float64, (Tensor.Ones([2], DType.Float64) * 2.5).DType);
         Assert.Equal(DType.Int64, (Tensor.FromArray(new[] { true }) + Tensor.FromArray(new[] { true })).DType);
+        Assert.Equal([0L, 1, 8, 27], Tensor.Arange(4).Pow(3).ToArray<long>());
+        Assert.Equal([4, 9], i.Pow(2).ToArray<int>());
+        Assert.Equal([1, 1], i.Pow(0).ToArray<int>());
+        Assert.Equal(DType.Float32, i.Pow(2.0).DType);
+        Assert.Equal(DType.Float32, i.Pow(0.5).DType);
+        Assert.Throws<ArgumentException>(() => i.Pow(-1));
+        Assert.Equal([0.25f, 1f / 9], i.To(DType.Float32).Pow(-2).ToArray<float>());
     }
 
     [Fact]

@@ -164,14 +164,31 @@ internal struct SqrtOp : IUnaryOp
 internal struct PowScalarOp : IUnaryOp
 {
     public double P;
+
+    /// <summary>Set for an integer exponent ≥ 0 given as an integer: integer tensors then keep their dtype, as in PyTorch.</summary>
+    public bool IntegerExponent;
+
     public readonly string Name => "Pow";
-    public readonly bool KeepsIntegers => false;
+    public readonly bool KeepsIntegers => IntegerExponent;
     public readonly bool UsesInput => true;
     public readonly bool UsesOutput => false;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => P == 2 ? x * x : MathF.Pow(x, (float)P);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => P == 2 ? x * x : Math.Pow(x, P);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
+    public readonly int Forward(int x) => unchecked((int)IntPow(x, (long)P));
+    public readonly long Forward(long x) => IntPow(x, (long)P);
+
+    static long IntPow(long x, long p)
+    {
+        long r = 1;
+        while (p > 0)
+        {
+            if ((p & 1) != 0) r = unchecked(r * x);
+            x = unchecked(x * x);
+            p >>= 1;
+        }
+        return r;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => P == 0 ? 0 : P == 2 ? g * 2 * x : g * (float)P * MathF.Pow(x, (float)(P - 1));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => P == 0 ? 0 : P == 2 ? g * 2 * x : g * P * Math.Pow(x, P - 1);
 }
