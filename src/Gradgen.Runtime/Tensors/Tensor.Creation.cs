@@ -190,8 +190,8 @@ public partial class Tensor
         shape = CheckShape(shape, "Rand");
         RequireFloating(dtype, "Rand");
         var t = Empty(dtype, shape);
-        if (dtype == DType.Float32) Gradgen.Random.FillUniform(t.StorageSpan<float>());
-        else Gradgen.Random.FillUniform(t.StorageSpan<double>());
+        if (dtype == DType.Float32) Gradgen.RandomGenerator.FillUniform(t.StorageSpan<float>());
+        else Gradgen.RandomGenerator.FillUniform(t.StorageSpan<double>());
         return Finish(t, device, requiresGrad, "Rand");
     }
 
@@ -209,7 +209,7 @@ public partial class Tensor
         shape = CheckShape(shape, "Randn");
         RequireFloating(dtype, "Randn");
         var v = new double[CheckedNumel(shape, "Randn")];
-        Gradgen.Random.FillNormal(v);
+        Gradgen.RandomGenerator.FillNormal(v);
         return Finish(FromDoubles(v, shape, dtype), device, requiresGrad, "Randn");
     }
 

@@ -20,7 +20,7 @@ public class GradCheckTests
         Assert.True(r.Passed, r.ToString());
     }
 
-    public GradCheckTests() => Gradgen.Random.ManualSeed(7);
+    public GradCheckTests() => Gradgen.RandomGenerator.ManualSeed(7);
 
     [Fact] public void Exp() => Check(x => x[0].Exp(), R(3, 4));
     [Fact] public void Log() => Check(x => Tensor.Log(x[0]), U(0.5, 3, 3, 4));

@@ -58,13 +58,13 @@ public class CreationTests
     [Fact]
     public void Rand_and_randn_are_reproducible_through_manual_seed()
     {
-        Gradgen.Random.ManualSeed(42);
+        Gradgen.RandomGenerator.ManualSeed(42);
         var a = Tensor.Rand(100).ToArray<float>();
         var n = Tensor.Randn(1000).ToArray<float>();
-        Gradgen.Random.ManualSeed(42);
+        Gradgen.RandomGenerator.ManualSeed(42);
         Assert.Equal(a, Tensor.Rand(100).ToArray<float>());
         Assert.Equal(n, Tensor.Randn(1000).ToArray<float>());
-        Assert.Equal(42, Gradgen.Random.InitialSeed);
+        Assert.Equal(42, Gradgen.RandomGenerator.InitialSeed);
         Assert.All(a, v => Assert.InRange(v, 0f, 0.99999999f));
         double mean = n.Average(), var = n.Select(v => (v - mean) * (v - mean)).Average();
         Assert.InRange(mean, -0.1, 0.1);

@@ -48,7 +48,7 @@ public class GatherTests
     [Fact]
     public void GradCheck_of_gather_index_select_and_a_cross_entropy()
     {
-        Gradgen.Random.ManualSeed(5);
+        Gradgen.RandomGenerator.ManualSeed(5);
         var target = Tensor.FromArray(new[] { 2L, 0, 1, 2 }).Reshape(4, 1);
         var r = GradCheck.Run(x =>
         {

@@ -59,7 +59,7 @@ public class StridedPropertyTests
     public void Broadcast_binary_ops_on_random_layouts_match_the_reference()
     {
         var rng = new System.Random(11);
-        Gradgen.Random.ManualSeed(11);
+        Gradgen.RandomGenerator.ManualSeed(11);
         for (int trial = 0; trial < 200; trial++)
         {
             var sa = RandomShape(rng);
@@ -80,7 +80,7 @@ public class StridedPropertyTests
     public void Sums_over_every_dimension_of_random_layouts_match_the_reference()
     {
         var rng = new System.Random(12);
-        Gradgen.Random.ManualSeed(12);
+        Gradgen.RandomGenerator.ManualSeed(12);
         for (int trial = 0; trial < 100; trial++)
         {
             var shape = RandomShape(rng);

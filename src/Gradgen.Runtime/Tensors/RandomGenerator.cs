@@ -8,11 +8,9 @@ namespace Gradgen;
 /// PyTorch's. The generator is shared by all threads and guarded by a lock.
 /// </summary>
 /// <remarks>
-/// The name hides <see cref="System.Random"/> in code inside namespace <c>Gradgen</c> and its sub-namespaces, and makes
-/// <c>Random</c> ambiguous in files with <c>using Gradgen;</c>: write <c>System.Random</c> there, or add
-/// <c>using Random = System.Random;</c> inside the file's namespace.
+/// Named so that it never hides <see cref="System.Random"/> in user code that has <c>using Gradgen;</c>.
 /// </remarks>
-public static class Random
+public static class RandomGenerator
 {
     /// <summary>The seed in force when the process starts (PyTorch's default seed).</summary>
     public const long DefaultSeed = 67280421310721;
@@ -21,7 +19,7 @@ public static class Random
     static ulong s0, s1, s2, s3;
     static long seed;
 
-    static Random() => ManualSeed(DefaultSeed);
+    static RandomGenerator() => ManualSeed(DefaultSeed);
 
     /// <summary>The seed last given to <see cref="ManualSeed"/> (or <see cref="DefaultSeed"/>).</summary>
     public static long InitialSeed
