@@ -1,0 +1,95 @@
+namespace Gradgen;
+
+public partial class Tensor
+{
+    internal bool requiresGrad;
+    internal GradFn? gradFn;
+    internal Tensor? grad;
+    AccumulateGrad? accumulator;
+
+    /// <summary>
+    /// Whether autograd records operations on this tensor (PyTorch's <c>requires_grad</c>). Settable on leaves only,
+    /// and only for floating-point dtypes; results of recorded operations require grad.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => requiresGrad;
+        set
+        {
+            if (value == requiresGrad) return;
+            if (gradFn is not null)
+                throw new InvalidOperationException(
+                    $"RequiresGrad can only be changed on leaf tensors; this tensor was computed by {gradFn.Name}. " +
+                    "To use a computed tensor without differentiating through it, use its Detach().");
+            if (value && !DType.IsFloating())
+                throw new InvalidOperationException($"Only tensors of floating-point dtype can require gradients; this tensor has dtype {DType}.");
+            requiresGrad = value;
+        }
+    }
+
+    /// <summary>
+    /// The gradient accumulated into this leaf by <see cref="Backward"/> (PyTorch's <c>grad</c>); <see langword="null"/>
+    /// until the first backward. Assign <see langword="null"/> to clear it; an assigned tensor must have this tensor's shape.
+    /// </summary>
+    public Tensor? Grad
+    {
+        get => grad;
+        set
+        {
+            if (value is not null && !value.Shape.Equals(Shape))
+                throw new ArgumentException($"Grad: the assigned gradient has shape {value.ShapeString} but the tensor has shape {ShapeString}.", nameof(value));
+            if (value is not null && value.DType != DType)
+                throw new ArgumentException($"Grad: the assigned gradient has dtype {value.DType} but the tensor has dtype {DType}.", nameof(value));
+            grad = value;
+        }
+    }
+
+    /// <summary>The backward node of the operation that produced this tensor (PyTorch's <c>grad_fn</c>); <see langword="null"/> for leaves.</summary>
+    public GradFn? GradFn => gradFn;
+
+    /// <summary>Whether the tensor was created by the user rather than by a recorded operation (PyTorch's <c>is_leaf</c>).</summary>
+    public bool IsLeaf => gradFn is null;
+
+    /// <summary>The node that receives this tensor's gradient: its <see cref="GradFn"/>, its <see cref="AccumulateGrad"/> if it is a leaf requiring grad, else null.</summary>
+    internal GradFn? GradientEdge
+    {
+        get
+        {
+            if (!requiresGrad) return null;
+            if (gradFn is not null) return gradFn;
+            return accumulator ??= new AccumulateGrad(this) { outputShape = shape, outputDType = DType };
+        }
+    }
+
+    /// <summary>Makes this (fresh) result the output of <paramref name="node"/>.</summary>
+    internal Tensor WithHistory(GradFn node)
+    {
+        node.outputShape = shape;
+        node.outputDType = DType;
+        gradFn = node;
+        requiresGrad = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Computes the gradient of this tensor with respect to the graph's leaves and adds it into their <see cref="Grad"/>
+    /// (PyTorch's <c>backward</c>). Nodes run in reverse topological order.
+    /// </summary>
+    /// <param name="gradient">
+    /// The gradient of some scalar with respect to this tensor, of this tensor's shape (for <c>y.Backward(Tensor.OnesLike(y))</c>
+    /// the leaves receive the sum of the rows of the Jacobian); may be omitted only when this tensor has one element.
+    /// </param>
+    /// <param name="retainGraph">Keep the saved tensors so that the graph can be run backward again.</param>
+    /// <exception cref="InvalidOperationException">
+    /// The tensor does not require grad; it has several elements and no gradient was given; the graph was already freed
+    /// by an earlier backward; or a tensor saved for backward was modified in place since.
+    /// </exception>
+    /// <exception cref="ArgumentException">The gradient's shape differs from this tensor's.</exception>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false) => Autograd.RunBackward(this, gradient, retainGraph);
+
+    /// <summary>
+    /// A tensor that shares this tensor's data (and its version counter) but is cut from the graph: it is a leaf and
+    /// does not require grad (PyTorch's <c>detach()</c>).
+    /// </summary>
+    public Tensor Detach() => new(storage, shape, strides, offset);
+}

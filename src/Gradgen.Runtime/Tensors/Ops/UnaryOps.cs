@@ -1,0 +1,210 @@
+// Each operation is one struct: forward and derivative, written once for float and double (the bodies are the
+// same expression; M is MathF or Math). These are the hand-written stand-ins for the [Differentiable] one-liners that
+// the generator will emit (DESIGN.md 4); they plug into ElementwiseOp exactly as generated ops will.
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Gradgen;
+
+internal struct NegOp : IUnaryOp
+{
+    public readonly string Name => "Neg";
+    public readonly bool KeepsIntegers => true;
+    public readonly bool UsesInput => false;
+    public readonly bool UsesOutput => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => -x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => -x;
+    public readonly int Forward(int x) => -x;
+    public readonly long Forward(long x) => -x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => -g;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => -g;
+}
+
+internal struct ExpOp : IUnaryOp
+{
+    public readonly string Name => "Exp";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => false;
+    public readonly bool UsesOutput => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Exp(x);
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * y;
+}
+
+internal struct LogOp : IUnaryOp
+{
+    public readonly string Name => "Log";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => true;
+    public readonly bool UsesOutput => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Log(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Log(x);
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g / x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g / x;
+}
+
+internal struct SinOp : IUnaryOp
+{
+    public readonly string Name => "Sin";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => true;
+    public readonly bool UsesOutput => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Sin(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Sin(x);
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * MathF.Cos(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * Math.Cos(x);
+}
+
+internal struct CosOp : IUnaryOp
+{
+    public readonly string Name => "Cos";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => true;
+    public readonly bool UsesOutput => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Cos(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Cos(x);
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => -g * MathF.Sin(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => -g * Math.Sin(x);
+}
+
+internal struct TanOp : IUnaryOp
+{
+    public readonly string Name => "Tan";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => false;
+    public readonly bool UsesOutput => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Tan(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Tan(x);
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * (1 + y * y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * (1 + y * y);
+}
+
+internal struct TanhOp : IUnaryOp
+{
+    public readonly string Name => "Tanh";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => false;
+    public readonly bool UsesOutput => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Tanh(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Tanh(x);
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * (1 - y * y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * (1 - y * y);
+}
+
+internal struct SigmoidOp : IUnaryOp
+{
+    public readonly string Name => "Sigmoid";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => false;
+    public readonly bool UsesOutput => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => 1 / (1 + MathF.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => 1 / (1 + Math.Exp(-x));
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * y * (1 - y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * y * (1 - y);
+}
+
+internal struct ReluOp : IUnaryOp
+{
+    public readonly string Name => "Relu";
+    public readonly bool KeepsIntegers => true;
+    public readonly bool UsesInput => false;
+    public readonly bool UsesOutput => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => x > 0 ? x : 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => x > 0 ? x : 0;
+    public readonly int Forward(int x) => x > 0 ? x : 0;
+    public readonly long Forward(long x) => x > 0 ? x : 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => y > 0 ? g : 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => y > 0 ? g : 0;
+}
+
+internal struct AbsOp : IUnaryOp
+{
+    public readonly string Name => "Abs";
+    public readonly bool KeepsIntegers => true;
+    public readonly bool UsesInput => true;
+    public readonly bool UsesOutput => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Abs(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Abs(x);
+    public readonly int Forward(int x) => x < 0 ? -x : x;
+    public readonly long Forward(long x) => x < 0 ? -x : x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => x > 0 ? g : x < 0 ? -g : 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => x > 0 ? g : x < 0 ? -g : 0;
+}
+
+internal struct SqrtOp : IUnaryOp
+{
+    public readonly string Name => "Sqrt";
+    public readonly bool KeepsIntegers => false;
+    public readonly bool UsesInput => false;
+    public readonly bool UsesOutput => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Sqrt(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Sqrt(x);
+    public readonly int Forward(int x) => throw new UnreachableException();
+    public readonly long Forward(long x) => throw new UnreachableException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g / (2 * y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g / (2 * y);
+}
+
+/// <summary>x^p for a scalar exponent p.</summary>
+internal struct PowScalarOp : IUnaryOp
+{
+    public double P;
+
+    /// <summary>Set for an integer exponent ≥ 0 given as an integer: integer tensors then keep their dtype, as in PyTorch.</summary>
+    public bool IntegerExponent;
+
+    public readonly string Name => "Pow";
+    public readonly bool KeepsIntegers => IntegerExponent;
+    public readonly bool UsesInput => true;
+    public readonly bool UsesOutput => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => P == 2 ? x * x : MathF.Pow(x, (float)P);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => P == 2 ? x * x : Math.Pow(x, P);
+    public readonly int Forward(int x) => unchecked((int)IntPow(x, (long)P));
+    public readonly long Forward(long x) => IntPow(x, (long)P);
+
+    static long IntPow(long x, long p)
+    {
+        long r = 1;
+        while (p > 0)
+        {
+            if ((p & 1) != 0) r = unchecked(r * x);
+            x = unchecked(x * x);
+            p >>= 1;
+        }
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => P == 0 ? 0 : P == 2 ? g * 2 * x : g * (float)P * MathF.Pow(x, (float)(P - 1));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => P == 0 ? 0 : P == 2 ? g * 2 * x : g * P * Math.Pow(x, P - 1);
+}
+
+/// <summary>min(max(x, Min), Max); the gradient flows where Min ≤ x ≤ Max.</summary>
+internal struct ClampOp : IUnaryOp
+{
+    public double Min, Max;
+    public readonly string Name => "Clamp";
+    public readonly bool KeepsIntegers => true;
+    public readonly bool UsesInput => true;
+    public readonly bool UsesOutput => false;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => float.IsNaN(x) ? x : x < (float)Min ? (float)Min : x > (float)Max ? (float)Max : x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => double.IsNaN(x) ? x : x < Min ? Min : x > Max ? Max : x;
+    public readonly int Forward(int x) => x < Min ? (int)Math.Ceiling(Min) : x > Max ? (int)Math.Floor(Max) : x;
+    public readonly long Forward(long x) => x < Min ? (long)Math.Ceiling(Min) : x > Max ? (long)Math.Floor(Max) : x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => x >= (float)Min && x <= (float)Max ? g : 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => x >= Min && x <= Max ? g : 0;
+}
