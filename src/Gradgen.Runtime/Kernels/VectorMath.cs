@@ -5,8 +5,10 @@ namespace Gradgen.Kernels;
 /// <summary>
 /// Gradgen's float vector math: every function written once, generic over the vector width through
 /// <typeparamref name="TOps"/>, and inlined into the kernel that calls it. Everything stays in registers: constants are
-/// broadcasts, there are no tables, and the rare lanes a formula cannot handle go to a lanewise scalar call in a cold,
-/// never-inlined branch. Methods, error bounds and measurements are in <c>docs/vector-math.md</c>.
+/// broadcasts, and there are no calls and no tables on the hot path: the rare lanes that need more (trigonometric
+/// arguments above 2¹⁸) are handled lane by lane in a cold branch that is inlined too and makes no calls, because a
+/// call anywhere in a loop body makes the register allocator spill every vector that lives across it, on the hot
+/// path as well. Methods, error bounds and measurements are in <c>docs/vector-math.md</c>.
 /// </summary>
 /// <typeparam name="TVec">A vector of <see cref="float"/>.</typeparam>
 /// <typeparam name="TOps">The operations on <typeparamref name="TVec"/>.</typeparam>
@@ -35,13 +37,15 @@ internal static class VectorMath<TVec, TOps>
     private const float PiOver2Part3 = -1.7151245100058819e-15f;
 
     /// <summary>
-    /// Largest |x| (2¹⁸) for which sin, cos and tan use the vector reduction. Its first step is exact (j·P1 and x are
-    /// multiples of 2⁻²³ and their difference is below 1, for any j below 2²²), and P1 + P2 + P3 differs from π/2 by
-    /// 10⁻²³. Measured over every float in [8192, 2¹⁸]: sin and cos within 1.54 ulp, tan 3.53, as below 8192; beyond,
-    /// the rounding of the second step starts to show (5.3 ulp near 4·10⁶). Lanes above the limit go to
-    /// <see cref="MathF"/>, whose Payne–Hanek reduction is right for every float.
+    /// Largest |x| (2¹⁸) for which sin, cos and tan use the Cody–Waite reduction. Its first step is exact (j·P1 and x
+    /// are multiples of 2⁻²³ and their difference is below 1, for any j below 2²²), and P1 + P2 + P3 differs from π/2
+    /// by 10⁻²³. Measured over every float in [8192, 2¹⁸]: sin and cos within 1.54 ulp, tan 3.53, as below 8192;
+    /// beyond, the rounding of the second step starts to show (5.3 ulp near 4·10⁶). Larger lanes take the exact
+    /// reduction of <see cref="ReduceLargeLanes"/>.
     /// </summary>
     internal const float TrigReductionLimit = 262144f;
+
+    private const uint TrigReductionLimitBits = 0x4880_0000;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec C(float value) => TOps.Splat(value);
@@ -362,6 +366,11 @@ internal static class VectorMath<TVec, TOps>
         TVec r = TOps.Fma(j, C(-PiOver2Part1), a);
         r = TOps.Fma(j, C(-PiOver2Part2), r);
         r = TOps.Fma(j, C(-PiOver2Part3), r);
+        if (TOps.Any(TOps.Gt(a, C(TrigReductionLimit))))
+        {
+            r = ReduceLargeLanes(a, r, ref shifted);
+        }
+
         TVec z = TOps.Mul(r, r);
 
         TVec s = TOps.Fma(C(-1.9515295891e-4f), z, C(8.3321608736e-3f));
@@ -374,6 +383,36 @@ internal static class VectorMath<TVec, TOps>
         return shifted;
     }
 
+    /// <summary>
+    /// The lanes with |x| above <see cref="TrigReductionLimit"/> (finite): exact Payne–Hanek reduction per lane by
+    /// <see cref="TrigLargeReduction.Reduce"/>, which replaces r and the quadrant bits of <paramref name="shifted"/>.
+    /// A cold branch, but inlined and without calls, so that the kernel around it keeps its registers (a call would
+    /// make the register allocator spill every vector live across it, on the hot path too). Infinite and NaN lanes
+    /// keep the NaN the vector reduction gave them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec ReduceLargeLanes(TVec a, TVec r, ref TVec shifted)
+    {
+        TVec aLanes = a;
+        TVec rLanes = r;
+        TVec qLanes = shifted;
+        ref uint aBits = ref Unsafe.As<TVec, uint>(ref aLanes);
+        ref float rValues = ref Unsafe.As<TVec, float>(ref rLanes);
+        ref uint qBits = ref Unsafe.As<TVec, uint>(ref qLanes);
+        for (int i = 0; i < Unsafe.SizeOf<TVec>() / sizeof(float); i++)
+        {
+            uint bits = Unsafe.Add(ref aBits, i);
+            if (bits > TrigReductionLimitBits && bits < 0x7f80_0000)
+            {
+                Unsafe.Add(ref rValues, i) = (float)TrigLargeReduction.Reduce(bits, out uint quadrant);
+                Unsafe.Add(ref qBits, i) = quadrant;
+            }
+        }
+
+        shifted = qLanes;
+        return rLanes;
+    }
+
     /// <summary>sin x: by the quadrant q, sin r, cos r, −sin r or −cos r; then the sign of x (sin is odd).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec Sin(TVec x)
@@ -383,11 +422,6 @@ internal static class VectorMath<TVec, TOps>
         TVec result = TOps.Select(TOps.IEq(TOps.And(q, Bits(1)), Bits(1)), cos, sin);
         TVec sign = TOps.Xor(TOps.ShiftLeft(TOps.And(q, Bits(2)), 30), SignOf(x));
         result = TOps.Xor(result, sign);
-        if (TOps.Any(TOps.Gt(a, C(TrigReductionLimit))))
-        {
-            result = Lanewise.Unary<TVec, float, ScalarOps.Sin>(x);
-        }
-
         return result;
     }
 
@@ -399,11 +433,6 @@ internal static class VectorMath<TVec, TOps>
         TVec q = TOps.IAdd(TrigReduce(a, out TVec sin, out TVec cos), Bits(1));
         TVec result = TOps.Select(TOps.IEq(TOps.And(q, Bits(1)), Bits(1)), cos, sin);
         result = TOps.Xor(result, TOps.ShiftLeft(TOps.And(q, Bits(2)), 30));
-        if (TOps.Any(TOps.Gt(a, C(TrigReductionLimit))))
-        {
-            result = Lanewise.Unary<TVec, float, ScalarOps.Cos>(x);
-        }
-
         return result;
     }
 
@@ -416,11 +445,6 @@ internal static class VectorMath<TVec, TOps>
         TVec odd = TOps.IEq(TOps.And(q, Bits(1)), Bits(1));
         TVec result = TOps.Div(TOps.Select(odd, cos, sin), TOps.Select(odd, sin, cos));
         result = TOps.Xor(result, TOps.Xor(TOps.And(odd, Bits(SignBit)), SignOf(x)));
-        if (TOps.Any(TOps.Gt(a, C(TrigReductionLimit))))
-        {
-            result = Lanewise.Unary<TVec, float, ScalarOps.Tan>(x);
-        }
-
         return result;
     }
 }
