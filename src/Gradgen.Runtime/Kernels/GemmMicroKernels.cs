@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gradgen.Kernels;
 
 // The register-blocked micro-kernels of the single-precision matrix product. Each computes one MR×NR tile of C from
 // a packed MR-row panel of A (kc steps of MR values) and a packed NR-column panel of B (kc steps of NR values), with
 // the accumulators held in registers for the whole k loop, then writes the tile once through GemmStore's rules.
-// The vector kernels are unrolled by hand (generated once by a script; keep the pattern when editing): the JIT keeps
-// every accumulator in a register, which matters more than anything else here (DESIGN.md 9).
+// The vector kernels are unrolled by hand (keep the pattern when editing): the JIT then keeps every accumulator in a
+// register, which matters more than anything else here (DESIGN.md 9). At the ragged edges of C the same kernel runs
+// on zero-padded panels and writes only the valid rows and columns, with masked loads and stores.
 
 /// <summary>How a micro-kernel writes its tile: <c>C = alpha·acc + beta·C</c>, then on the last k block bias and epilogue.</summary>
 internal readonly unsafe struct GemmStore(float alpha, float beta, bool final)
@@ -34,8 +36,12 @@ internal unsafe interface ISgemmKernel
     /// <summary>Whether the kernel runs in hardware here.</summary>
     static abstract bool IsSupported { get; }
 
-    /// <summary>Computes the tile at <paramref name="c"/> from the packed panels <paramref name="a"/> and <paramref name="b"/> over <paramref name="kc"/> steps.</summary>
-    static abstract void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias)
+    /// <summary>
+    /// Computes the tile at <paramref name="c"/> from the packed panels <paramref name="a"/> and <paramref name="b"/>
+    /// over <paramref name="kc"/> steps, and writes its first <paramref name="rows"/> ≤ MR rows and
+    /// <paramref name="cols"/> ≤ NR columns.
+    /// </summary>
+    static abstract void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
         where TEpilogue : IGemmEpilogue;
 }
 
@@ -46,10 +52,10 @@ internal static partial class Sgemm
     {
         public static int MR => 8;
         public static int NR => 32;
-        public static bool IsSupported => Vector512.IsHardwareAccelerated;
+        public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -72,15 +78,62 @@ internal static partial class Sgemm
 
             Vector512<float> alpha = Vector512.Create(store.Alpha), beta = Vector512.Create(store.Beta);
             bool readC = store.Beta != 0f, final = store.Final;
-            Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c60, c61, c + 6 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c70, c71, c + 7 * ldc, alpha, beta, readC, final, bias);
+            if (rows == 8 && cols == 32)
+            {
+                Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c60, c61, c + 6 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c70, c71, c + 7 * ldc, alpha, beta, readC, final, bias);
+            }
+            else
+            {
+                // A ragged tile at the edge of C: rows beyond `rows` are skipped, columns beyond `cols` masked off.
+                Vector512<float> m0 = ColumnMask(cols), m1 = ColumnMask(cols - 16);
+                RowMasked<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, m0, m1);
+                if (rows > 1)
+                {
+                    RowMasked<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 2)
+                {
+                    RowMasked<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 3)
+                {
+                    RowMasked<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 4)
+                {
+                    RowMasked<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 5)
+                {
+                    RowMasked<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 6)
+                {
+                    RowMasked<TEpilogue>(c60, c61, c + 6 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 7)
+                {
+                    RowMasked<TEpilogue>(c70, c71, c + 7 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+            }
         }
+
+        /// <summary>Lanes i &lt; <paramref name="count"/> set.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> ColumnMask(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Row<TEpilogue>(Vector512<float> x0, Vector512<float> x1, float* c, Vector512<float> alpha, Vector512<float> beta, bool readC, bool final, float* bias)
@@ -109,6 +162,35 @@ internal static partial class Sgemm
             x0.Store(c);
             x1.Store(c + 16);
         }
+
+        /// <summary><see cref="Row"/> touching only the lanes of the masks (masked loads do not fault past the end of C).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowMasked<TEpilogue>(Vector512<float> x0, Vector512<float> x1, float* c, Vector512<float> alpha, Vector512<float> beta, bool readC, bool final, float* bias, Vector512<float> m0, Vector512<float> m1)
+            where TEpilogue : IGemmEpilogue
+        {
+            x0 *= alpha;
+            x1 *= alpha;
+            if (readC)
+            {
+                x0 = Vector512.FusedMultiplyAdd(beta, Avx512F.MaskLoad(c, m0, Vector512<float>.Zero), x0);
+                x1 = Vector512.FusedMultiplyAdd(beta, Avx512F.MaskLoad(c + 16, m1, Vector512<float>.Zero), x1);
+            }
+
+            if (final)
+            {
+                if (bias != null)
+                {
+                    x0 += Avx512F.MaskLoad(bias, m0, Vector512<float>.Zero);
+                    x1 += Avx512F.MaskLoad(bias + 16, m1, Vector512<float>.Zero);
+                }
+
+                x0 = TEpilogue.Apply(x0);
+                x1 = TEpilogue.Apply(x1);
+            }
+
+            Avx512F.MaskStore(c, m0, x0);
+            Avx512F.MaskStore(c + 16, m1, x1);
+        }
     }
 
     /// <summary>Vector256 micro-kernel: 6 rows × 16 columns, 12 accumulators (fits the 16 registers of AVX2).</summary>
@@ -116,10 +198,10 @@ internal static partial class Sgemm
     {
         public static int MR => 6;
         public static int NR => 16;
-        public static bool IsSupported => Vector256.IsHardwareAccelerated;
+        public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported && Fma.IsSupported;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -140,13 +222,50 @@ internal static partial class Sgemm
 
             Vector256<float> alpha = Vector256.Create(store.Alpha), beta = Vector256.Create(store.Beta);
             bool readC = store.Beta != 0f, final = store.Final;
-            Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias);
-            Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias);
+            if (rows == 6 && cols == 16)
+            {
+                Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias);
+            }
+            else
+            {
+                // A ragged tile at the edge of C: rows beyond `rows` are skipped, columns beyond `cols` masked off.
+                Vector256<float> m0 = ColumnMask(cols), m1 = ColumnMask(cols - 8);
+                RowMasked<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, m0, m1);
+                if (rows > 1)
+                {
+                    RowMasked<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 2)
+                {
+                    RowMasked<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 3)
+                {
+                    RowMasked<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 4)
+                {
+                    RowMasked<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+
+                if (rows > 5)
+                {
+                    RowMasked<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                }
+            }
         }
+
+        /// <summary>Lanes i &lt; <paramref name="count"/> set.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> ColumnMask(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Row<TEpilogue>(Vector256<float> x0, Vector256<float> x1, float* c, Vector256<float> alpha, Vector256<float> beta, bool readC, bool final, float* bias)
@@ -175,6 +294,35 @@ internal static partial class Sgemm
             x0.Store(c);
             x1.Store(c + 8);
         }
+
+        /// <summary><see cref="Row"/> touching only the lanes of the masks (masked loads do not fault past the end of C).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowMasked<TEpilogue>(Vector256<float> x0, Vector256<float> x1, float* c, Vector256<float> alpha, Vector256<float> beta, bool readC, bool final, float* bias, Vector256<float> m0, Vector256<float> m1)
+            where TEpilogue : IGemmEpilogue
+        {
+            x0 *= alpha;
+            x1 *= alpha;
+            if (readC)
+            {
+                x0 = Vector256.FusedMultiplyAdd(beta, Avx.MaskLoad(c, m0), x0);
+                x1 = Vector256.FusedMultiplyAdd(beta, Avx.MaskLoad(c + 8, m1), x1);
+            }
+
+            if (final)
+            {
+                if (bias != null)
+                {
+                    x0 += Avx.MaskLoad(bias, m0);
+                    x1 += Avx.MaskLoad(bias + 8, m1);
+                }
+
+                x0 = TEpilogue.Apply(x0);
+                x1 = TEpilogue.Apply(x1);
+            }
+
+            Avx.MaskStore(c, m0, x0);
+            Avx.MaskStore(c + 8, m1, x1);
+        }
     }
 
     /// <summary>Portable scalar micro-kernel: 4×4, for machines without 256-bit vectors.</summary>
@@ -184,7 +332,7 @@ internal static partial class Sgemm
         public static int NR => 4;
         public static bool IsSupported => true;
 
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
@@ -204,26 +352,23 @@ internal static partial class Sgemm
                 b += 4;
             }
 
-            Row<TEpilogue>(c00, c01, c02, c03, c, store, bias);
-            Row<TEpilogue>(c10, c11, c12, c13, c + ldc, store, bias);
-            Row<TEpilogue>(c20, c21, c22, c23, c + 2 * ldc, store, bias);
-            Row<TEpilogue>(c30, c31, c32, c33, c + 3 * ldc, store, bias);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Row<TEpilogue>(float x0, float x1, float x2, float x3, float* c, in GemmStore store, float* bias)
-            where TEpilogue : IGemmEpilogue
-        {
-            c[0] = StoreValue<TEpilogue>(x0, c[0], store, bias, 0);
-            c[1] = StoreValue<TEpilogue>(x1, c[1], store, bias, 1);
-            c[2] = StoreValue<TEpilogue>(x2, c[2], store, bias, 2);
-            c[3] = StoreValue<TEpilogue>(x3, c[3], store, bias, 3);
+            float* tile = stackalloc float[16]
+            {
+                c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33,
+            };
+            for (int i = 0; i < rows; i++, c += ldc)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    c[j] = StoreValue<TEpilogue>(tile[i * 4 + j], store.Beta != 0f ? c[j] : 0f, store, bias, j);
+                }
+            }
         }
     }
 
     /// <summary>
-    /// The scalar form of the vector kernels' store, bit for bit: <c>alpha·acc</c>, then <c>fma(beta, C, ·)</c> where C
-    /// is read, then on the last k block <c>+ bias</c> and the epilogue.
+    /// One element of C as the vector kernels write it, bit for bit: <c>alpha·acc</c>, then <c>fma(beta, C, ·)</c>
+    /// where C is read, then on the last k block <c>+ bias</c> and the epilogue.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe float StoreValue<TEpilogue>(float acc, float old, in GemmStore store, float* bias, int column)

@@ -66,8 +66,7 @@ internal unsafe struct SgemmArgs
 /// </code>
 /// The first k block applies beta (beta = 0 never reads C), later ones add to C, and the last one adds the bias and
 /// applies the epilogue while the tile is still in registers. Partial tiles at the edges of C are computed in full
-/// against zero-padded panels into a scratch tile and copied out by <see cref="StoreValue{TEpilogue}"/>, which rounds
-/// exactly as the vector store does. Threads split C into a grid of MR/NR-aligned blocks, each running the loops
+/// against zero-padded panels and written with masked stores. Threads split C into a grid of MR/NR-aligned blocks, each running the loops
 /// above with its own packing buffer, so every element is computed by the same operations whatever the thread count.
 /// </remarks>
 internal static unsafe partial class Sgemm
@@ -202,8 +201,6 @@ internal static unsafe partial class Sgemm
         int aFloats = mcMax * kc;
         float* packA = PackBuffer(aFloats + ncMax * kc);
         float* packB = packA + ((aFloats + 15) & ~15);
-        float* tile = stackalloc float[mr * nr];
-        GemmStore scratch = new(1f, 0f, false);
 
         for (int jc = 0; jc < n; jc += NC)
         {
@@ -232,31 +229,10 @@ internal static unsafe partial class Sgemm
                             int rows = Math.Min(mr, mc - ir);
                             float* aPanel = packA + (nint)ir * kcur;
                             float* c = cColumn + (ic + ir) * g.Ldc;
-                            if (rows == mr && cols == nr)
-                            {
-                                TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, c, g.Ldc, store, bias);
-                            }
-                            else
-                            {
-                                TKernel.Run<IdentityEpilogue>(kcur, aPanel, bPanel, tile, nr, scratch, null);
-                                StoreEdge<TEpilogue>(tile, nr, rows, cols, c, g.Ldc, store, bias);
-                            }
+                            TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, c, g.Ldc, store, bias, rows, cols);
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// <summary>Writes the valid rows × cols of a scratch tile to C with the store rules.</summary>
-    private static void StoreEdge<TEpilogue>(float* tile, int nr, int rows, int cols, float* c, nint ldc, in GemmStore store, float* bias)
-        where TEpilogue : IGemmEpilogue
-    {
-        for (int i = 0; i < rows; i++, c += ldc, tile += nr)
-        {
-            for (int j = 0; j < cols; j++)
-            {
-                c[j] = StoreValue<TEpilogue>(tile[j], store.Beta != 0f ? c[j] : 0f, store, bias, j);
             }
         }
     }
