@@ -3,6 +3,9 @@ using static TorchSharp.torch;
 
 namespace Gradgen.Benchmarks.Bump;
 
+// Inside namespace Gradgen, Tensor would mean Gradgen.Tensor.
+using Tensor = TorchSharp.torch.Tensor;
+
 /// <summary>
 /// Bump and its derivative the way a .NET user of TorchSharp writes it: eager operations recorded by autograd,
 /// then <c>y.backward(ones_like(y))</c> and the gradient read from <c>x.grad</c>.
