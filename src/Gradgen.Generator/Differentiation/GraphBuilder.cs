@@ -152,6 +152,7 @@ internal sealed class GraphBuilder
                 break;
             case Op.Divide:
                 if (IsConstant(a[1], 1)) return a[0];
+                if (IsSigmoid(a[0], a[1], out int sigmoidArgument)) return Apply(Op.Sigmoid, sigmoidArgument);
                 if (IsConstant(a[0], 0)) return Constant(0);
                 if (IsConstant(a[1], -1)) return Negate(a[0]);
                 if (_nodes[a[0]].Op == Op.Negate) return Negate(Divide(_nodes[a[0]].Args[0], a[1]));
@@ -262,6 +263,26 @@ internal sealed class GraphBuilder
 
     private int Masked(int mask, int value, bool zeroWhenTrue) =>
         zeroWhenTrue ? Select(mask, Constant(0), value) : Select(mask, value, Constant(0));
+
+    /// <summary>1 / (1 + exp(−a)), with the sum's operands in either order.</summary>
+    private bool IsSigmoid(int numerator, int denominator, out int argument)
+    {
+        argument = -1;
+        var sum = _nodes[denominator];
+        if (!IsConstant(numerator, 1) || sum.Op != Op.Add)
+        {
+            return false;
+        }
+
+        int exp = IsConstant(sum.Args[0], 1) ? sum.Args[1] : IsConstant(sum.Args[1], 1) ? sum.Args[0] : -1;
+        if (exp < 0 || _nodes[exp].Op != Op.Exp || _nodes[_nodes[exp].Args[0]].Op != Op.Negate)
+        {
+            return false;
+        }
+
+        argument = _nodes[_nodes[exp].Args[0]].Args[0];
+        return true;
+    }
 
     /// <summary>Division by ±2ⁿ equals multiplication by its exact reciprocal, which is cheaper.</summary>
     private static bool IsPowerOfTwo(double value)

@@ -5,15 +5,13 @@ namespace Gradgen.Generator.Emitters;
 /// <summary>Numbers as source text, culture-invariant and round-tripping.</summary>
 internal static class Literals
 {
-    public static string CSharp(double value, bool isFloat)
+    /// <summary>A constant of a kernel body generic over float and double: a double literal (or ±∞/NaN).</summary>
+    public static string CSharpConstant(double value)
     {
-        string type = isFloat ? "float" : "double";
-        if (double.IsNaN(value)) return type + ".NaN";
-        if (double.IsPositiveInfinity(value)) return type + ".PositiveInfinity";
-        if (double.IsNegativeInfinity(value)) return type + ".NegativeInfinity";
-        return isFloat
-            ? ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f"
-            : WithPoint(value.ToString("R", CultureInfo.InvariantCulture));
+        if (double.IsNaN(value)) return "double.NaN";
+        if (double.IsPositiveInfinity(value)) return "double.PositiveInfinity";
+        if (double.IsNegativeInfinity(value)) return "double.NegativeInfinity";
+        return WithPoint(value.ToString("R", CultureInfo.InvariantCulture));
     }
 
     public static string Cuda(double value, bool isFloat)

@@ -38,6 +38,7 @@ internal enum Op
     Sinh,
     Cosh,
     Tanh,
+    Sigmoid,
     Asinh,
     Acosh,
     Atanh,

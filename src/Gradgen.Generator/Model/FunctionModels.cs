@@ -15,6 +15,7 @@ internal sealed record ContainingType(string Keyword, string NameWithTypeParamet
 /// <param name="ElementType"><c>float</c> or <c>double</c>.</param>
 /// <param name="ParameterNames">The parameters, in order.</param>
 /// <param name="SourceText">The body as the user wrote it, for the XML docs.</param>
+/// <param name="EmitTensorOverload">The compilation has <c>Gradgen.Tensor</c> and the method has parameters: generate <c>Tensor F(Tensor, …)</c>.</param>
 internal sealed record FunctionSignature(
     string Namespace,
     EquatableArray<ContainingType> ContainingTypes,
@@ -23,7 +24,8 @@ internal sealed record FunctionSignature(
     string Accessibility,
     string ElementType,
     EquatableArray<string> ParameterNames,
-    string SourceText)
+    string SourceText,
+    bool EmitTensorOverload)
 {
     public bool IsFloat => ElementType == "float";
 }

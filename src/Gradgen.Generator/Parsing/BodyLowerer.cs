@@ -573,7 +573,7 @@ internal sealed class BodyLowerer
             .FirstOrDefault(d => d.Body is not null || d.ExpressionBody is not null);
         var calleeDiagnostics = new List<DiagnosticInfo>();
         if (declaration is null || arguments.Length != callee.Parameters.Length
-            || FunctionParser.CheckDeclaration(definition, declaration, calleeDiagnostics) is null)
+            || FunctionParser.CheckDeclaration(definition, declaration, _model.Compilation, calleeDiagnostics) is null)
         {
             return Fail<int>(Descriptors.CalleeNotDifferentiable, LocationInfo.From(invocation), _root.Name, callee.Name);
         }

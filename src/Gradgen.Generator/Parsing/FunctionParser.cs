@@ -32,7 +32,7 @@ internal static class FunctionParser
 
         try
         {
-            var signature = CheckDeclaration(method, syntax, diagnostics);
+            var signature = CheckDeclaration(method, syntax, context.SemanticModel.Compilation, diagnostics);
             if (signature is null)
             {
                 return new ParseResult(null, diagnostics.ToEquatableArray());
@@ -56,7 +56,7 @@ internal static class FunctionParser
     }
 
     /// <summary>Validates everything but the body; returns null (with diagnostics) when the declaration is unusable.</summary>
-    public static FunctionSignature? CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    public static FunctionSignature? CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, Compilation compilation, List<DiagnosticInfo> diagnostics)
     {
         int before = diagnostics.Count;
         if (!method.IsStatic)
@@ -151,7 +151,8 @@ internal static class FunctionParser
             Accessibility(method),
             elementType,
             method.Parameters.Select(p => p.Name).ToEquatableArray(),
-            SourceText(syntax));
+            SourceText(syntax),
+            method.Parameters.Length > 0 && compilation.GetTypeByMetadataName("Gradgen.Tensor") is not null);
     }
 
     private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text.Substring(1);

@@ -139,6 +139,16 @@ internal static class PrimitiveRules
             Unary(Op.Sinh, "sinh", "sinhf", "sinh", Math.Sinh, (b, x, y, g) => b.Multiply(g, b.Apply(Op.Cosh, x[0])), "g·cosh a"),
             Unary(Op.Cosh, "cosh", "coshf", "cosh", Math.Cosh, (b, x, y, g) => b.Multiply(g, b.Apply(Op.Sinh, x[0])), "g·sinh a"),
             Unary(Op.Tanh, "tanh", "tanhf", "tanh", Math.Tanh, (b, x, y, g) => b.Multiply(g, b.Subtract(b.Constant(1), b.Multiply(y, y))), "g·(1 − y²)"),
+            // Recognised by the builder in 1/(1 + exp(−a)): one fused rule that reuses y and never divides ∞ by ∞.
+            new(Op.Sigmoid, 1)
+            {
+                MathName = "σ",
+                SimdFormat = "TSimd.Divide(TSimd.Constant(1.0), TSimd.Add(TSimd.Constant(1.0), TSimd.Exp(TSimd.Negate({0}))))",
+                CudaFloat = "(1.0f / (1.0f + expf(-{0})))", CudaDouble = "(1.0 / (1.0 + exp(-{0})))",
+                Fold = v => 1 / (1 + Math.Exp(-v[0])),
+                Vjp = (b, x, y, g) => new[] { b.Multiply(g, b.Multiply(y, b.Subtract(b.Constant(1), y))) },
+                DerivativeNote = "g·y·(1 − y)",
+            },
             Unary(Op.Asinh, "asinh", "asinhf", "asinh", v => Math.Log(v + Math.Sqrt((v * v) + 1)), (b, x, y, g) => b.Divide(g, b.Apply(Op.Sqrt, b.Add(b.Multiply(x[0], x[0]), b.Constant(1)))), "g/√(a² + 1)"),
             Unary(Op.Acosh, "acosh", "acoshf", "acosh", v => Math.Log(v + Math.Sqrt((v * v) - 1)), (b, x, y, g) => b.Divide(g, b.Apply(Op.Sqrt, b.Subtract(b.Multiply(x[0], x[0]), b.Constant(1)))), "g/√(a² − 1)"),
             Unary(Op.Atanh, "atanh", "atanhf", "atanh", v => 0.5 * Math.Log((1 + v) / (1 - v)), (b, x, y, g) => b.Divide(g, b.Subtract(b.Constant(1), b.Multiply(x[0], x[0]))), "g/(1 − a²)"),

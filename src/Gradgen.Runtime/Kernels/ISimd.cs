@@ -27,6 +27,12 @@ public interface ISimd<TVec, T>
     /// <summary>A vector with every lane set to <paramref name="value"/>.</summary>
     static abstract TVec Create(T value);
 
+    /// <summary>
+    /// A vector with every lane set to <paramref name="value"/> rounded to <typeparamref name="T"/>: how generated
+    /// kernels, written once for float and double, spell their constants.
+    /// </summary>
+    static abstract TVec Constant(double value);
+
     /// <summary>A vector from the elements of <paramref name="source"/> at <paramref name="index"/>; the caller guarantees they exist.</summary>
     static abstract TVec Load(ReadOnlySpan<T> source, int index);
 

@@ -23,6 +23,13 @@ public readonly struct Scalar<T> : ISimd<T, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Create(T value) => value;
 
+
+    /// <inheritdoc/>
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+    public static T Constant(double value) => Create(typeof(T) == typeof(float) ? Unsafe.BitCast<float, T>((float)value) : Unsafe.BitCast<double, T>(value));
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Load(ReadOnlySpan<T> source, int index) => Unsafe.Add(ref MemoryMarshal.GetReference(source), (nint)(uint)index);

@@ -33,6 +33,13 @@ public readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Create(T value) => Vector128.Create(value);
 
+
+    /// <inheritdoc/>
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+    public static Vector128<T> Constant(double value) => Create(typeof(T) == typeof(float) ? Unsafe.BitCast<float, T>((float)value) : Unsafe.BitCast<double, T>(value));
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Load(ReadOnlySpan<T> source, int index) => Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)(uint)index);

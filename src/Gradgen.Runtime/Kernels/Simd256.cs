@@ -33,6 +33,13 @@ public readonly struct Simd256<T> : ISimd<Vector256<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Create(T value) => Vector256.Create(value);
 
+
+    /// <inheritdoc/>
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+    public static Vector256<T> Constant(double value) => Create(typeof(T) == typeof(float) ? Unsafe.BitCast<float, T>((float)value) : Unsafe.BitCast<double, T>(value));
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Load(ReadOnlySpan<T> source, int index) => Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)(uint)index);

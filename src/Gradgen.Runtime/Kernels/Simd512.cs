@@ -33,6 +33,13 @@ public readonly struct Simd512<T> : ISimd<Vector512<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Create(T value) => Vector512.Create(value);
 
+
+    /// <inheritdoc/>
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+
+    public static Vector512<T> Constant(double value) => Create(typeof(T) == typeof(float) ? Unsafe.BitCast<float, T>((float)value) : Unsafe.BitCast<double, T>(value));
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Load(ReadOnlySpan<T> source, int index) => Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)(uint)index);

@@ -19,7 +19,7 @@ public delegate void ElementwiseForward(ReadOnlySpan<Tensor> inputs, Tensor outp
 /// <param name="inputGrads">One tensor per input to overwrite with its gradient.</param>
 public delegate void ElementwiseBackward(ReadOnlySpan<Tensor> inputs, Tensor output, Tensor gradOutput, ReadOnlySpan<Tensor> inputGrads);
 
-/// <summary>The graph node of <see cref="Tensor.ApplyElementwise"/>: <c>{name}Backward</c>, one node for the whole fused function.</summary>
+/// <summary>The graph node of <see cref="Tensor.ApplyElementwise(string, ReadOnlySpan{Tensor}, ElementwiseForward, ElementwiseBackward)"/>: <c>{name}Backward</c>, one node for the whole fused function.</summary>
 internal sealed class FusedElementwiseBackward : GradFn
 {
     readonly string name;
@@ -80,12 +80,36 @@ public partial class Tensor
     /// input's shape and dtype. This is the entry point of the generator's tensor overloads of <c>[Differentiable]</c>
     /// functions: the runtime handles shapes, strides, dtypes and the graph, the kernels see plain contiguous spans.
     /// </summary>
+    /// <remarks>The kernels run in Float64 if any input is Float64, else in Float32 (inputs are converted).</remarks>
     /// <param name="name">The function's name (<c>Bump</c> gives the node <c>BumpBackward</c>).</param>
-    /// <param name="dtype">The dtype the kernels are written for: <see cref="DType.Float32"/> or <see cref="DType.Float64"/>; inputs are converted to it.</param>
     /// <param name="inputs">The tensor arguments, broadcastable to one shape.</param>
     /// <param name="forward">Fills the output from contiguous inputs of the output's shape.</param>
     /// <param name="backward">Writes every input's gradient from the output's gradient.</param>
-    /// <returns>A new tensor of the broadcast shape and <paramref name="dtype"/>.</returns>
+    /// <returns>A new tensor of the broadcast shape.</returns>
+    public static Tensor ApplyElementwise(string name, ReadOnlySpan<Tensor> inputs, ElementwiseForward forward, ElementwiseBackward backward)
+    {
+        var dtype = DType.Float32;
+        foreach (var input in inputs)
+        {
+            if (input?.DType == DType.Float64)
+            {
+                dtype = DType.Float64;
+            }
+        }
+
+        return ApplyElementwise(name, dtype, inputs, forward, backward);
+    }
+
+    /// <summary>
+    /// <see cref="ApplyElementwise(string, ReadOnlySpan{Tensor}, ElementwiseForward, ElementwiseBackward)"/> with an
+    /// explicit computation dtype (Float32 or Float64); inputs of other dtypes are converted.
+    /// </summary>
+    /// <param name="name">The function's name; the graph node is called <c>{name}Backward</c>.</param>
+    /// <param name="dtype">Float32 or Float64: the dtype of the output and of the spans the kernels see.</param>
+    /// <param name="inputs">The arguments, broadcast together.</param>
+    /// <param name="forward">Writes the output from contiguous inputs of the broadcast shape.</param>
+    /// <param name="backward">Writes each input's gradient (of the broadcast shape) from the output's gradient.</param>
+    /// <returns>The output tensor.</returns>
     public static Tensor ApplyElementwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ElementwiseForward forward, ElementwiseBackward backward)
     {
         ArgumentNullException.ThrowIfNull(name);

@@ -2,50 +2,50 @@ namespace Gradgen;
 
 public partial class Tensor
 {
-    /// <summary>Elementwise eˣ; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>ExpBackward</c>.</summary>
-    public Tensor Exp() => ElementwiseOp.Unary(this, new ExpOp());
+    /// <summary>Elementwise eˣ; integer inputs give Float32 results. One fused generated kernel, recorded as <c>ExpBackward</c>.</summary>
+    public Tensor Exp() => ElementwiseFunctions.Exp(this);
 
     /// <summary>Elementwise eˣ of <paramref name="x"/> (the static form of <see cref="Exp()"/>).</summary>
     /// <param name="x">The input.</param>
     public static Tensor Exp(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Exp();
 
     /// <summary>Elementwise the natural logarithm (−inf at 0, NaN below); integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>LogBackward</c>.</summary>
-    public Tensor Log() => ElementwiseOp.Unary(this, new LogOp());
+    public Tensor Log() => ElementwiseFunctions.Log(this);
 
     /// <summary>Elementwise the natural logarithm (−inf at 0, NaN below) of <paramref name="x"/> (the static form of <see cref="Log()"/>).</summary>
     /// <param name="x">The input.</param>
     public static Tensor Log(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Log();
 
     /// <summary>Elementwise sin x; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>SinBackward</c>.</summary>
-    public Tensor Sin() => ElementwiseOp.Unary(this, new SinOp());
+    public Tensor Sin() => ElementwiseFunctions.Sin(this);
 
     /// <summary>Elementwise sin x of <paramref name="x"/> (the static form of <see cref="Sin()"/>).</summary>
     /// <param name="x">The input.</param>
     public static Tensor Sin(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Sin();
 
     /// <summary>Elementwise cos x; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>CosBackward</c>.</summary>
-    public Tensor Cos() => ElementwiseOp.Unary(this, new CosOp());
+    public Tensor Cos() => ElementwiseFunctions.Cos(this);
 
     /// <summary>Elementwise cos x of <paramref name="x"/> (the static form of <see cref="Cos()"/>).</summary>
     /// <param name="x">The input.</param>
     public static Tensor Cos(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Cos();
 
     /// <summary>Elementwise tan x; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>TanBackward</c>.</summary>
-    public Tensor Tan() => ElementwiseOp.Unary(this, new TanOp());
+    public Tensor Tan() => ElementwiseFunctions.Tan(this);
 
     /// <summary>Elementwise tan x of <paramref name="x"/> (the static form of <see cref="Tan()"/>).</summary>
     /// <param name="x">The input.</param>
     public static Tensor Tan(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Tan();
 
     /// <summary>Elementwise tanh x; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>TanhBackward</c>.</summary>
-    public Tensor Tanh() => ElementwiseOp.Unary(this, new TanhOp());
+    public Tensor Tanh() => ElementwiseFunctions.Tanh(this);
 
     /// <summary>Elementwise tanh x of <paramref name="x"/> (the static form of <see cref="Tanh()"/>).</summary>
     /// <param name="x">The input.</param>
     public static Tensor Tanh(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Tanh();
 
     /// <summary>Elementwise 1 / (1 + e⁻ˣ); integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>SigmoidBackward</c>.</summary>
-    public Tensor Sigmoid() => ElementwiseOp.Unary(this, new SigmoidOp());
+    public Tensor Sigmoid() => ElementwiseFunctions.Sigmoid(this);
 
     /// <summary>Elementwise 1 / (1 + e⁻ˣ) of <paramref name="x"/> (the static form of <see cref="Sigmoid()"/>).</summary>
     /// <param name="x">The input.</param>
@@ -66,7 +66,7 @@ public partial class Tensor
     public static Tensor Abs(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Abs();
 
     /// <summary>Elementwise √x; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>SqrtBackward</c>.</summary>
-    public Tensor Sqrt() => ElementwiseOp.Unary(this, new SqrtOp());
+    public Tensor Sqrt() => ElementwiseFunctions.Sqrt(this);
 
     /// <summary>Elementwise √x of <paramref name="x"/> (the static form of <see cref="Sqrt()"/>).</summary>
     /// <param name="x">The input.</param>

@@ -50,6 +50,7 @@ internal readonly struct PortableSimd256 : ISimd<Vector256<float>, float>
     public static int Count => Simd256<float>.Count;
     public static bool IsHardwareAccelerated => Simd256<float>.IsHardwareAccelerated;
     public static Vector256<float> Create(float value) => Simd256<float>.Create(value);
+    public static Vector256<float> Constant(double value) => Simd256<float>.Constant(value);
     public static Vector256<float> Load(ReadOnlySpan<float> source, int index) => Simd256<float>.Load(source, index);
     public static void Store(Vector256<float> value, Span<float> destination, int index) => Simd256<float>.Store(value, destination, index);
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => Simd256<float>.Add(a, b);

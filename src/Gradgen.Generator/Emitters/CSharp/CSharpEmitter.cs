@@ -58,7 +58,10 @@ internal static class CSharpEmitter
         }
 
         writer.Line();
-        writer.Line("/// <summary>The fused kernels behind the generated members; private to this file.</summary>");
+        writer.Line("/// <summary>");
+        writer.Line("/// The fused kernels behind the generated members, private to this file. Each body is written once, generic over");
+        writer.Line("/// the element type T (float or double) and the vector type (ISimd: scalar, 128, 256 or 512 bits).");
+        writer.Line("/// </summary>");
         using (writer.Block("file static class " + kernelClass))
         {
             firstMember = true;
@@ -125,7 +128,7 @@ internal static class CSharpEmitter
         writer.Line($"/// <returns>The value of <c>{f}</c>.</returns>");
         writer.Line(GeneratedCode);
         writer.Line($"{access} static {t} {f}WithGradient({Join(scalarParameters, outGradients)})");
-        writer.Line($"    => {kernelClass}.{f}ValueAndGradient<{t}, {Kernels}.Scalar<{t}>>({Join(string.Join(", ", names.Parameters), string.Join(", ", names.Gradients.Select(g => "out " + g)))});");
+        writer.Line($"    => {kernelClass}.{f}ValueAndGradient<{t}, {t}, {Kernels}.Scalar<{t}>>({Join(string.Join(", ", names.Parameters), string.Join(", ", names.Gradients.Select(g => "out " + g)))});");
 
         // 2. Elementwise value over spans.
         writer.Line();
@@ -163,7 +166,13 @@ internal static class CSharpEmitter
             WriteRun(writer, kernelClass, f + "Backward", t, backwardLength, names.Parameters.Concat(new[] { names.GradOutput }).Concat(names.Gradients));
         }
 
-        // 5. CUDA C.
+        // 5. Tensors.
+        if (signature.EmitTensorOverload)
+        {
+            WriteTensorOverload(writer, function, names, kernelClass, cref);
+        }
+
+        // 6. CUDA C.
         writer.Line();
         writer.Line($"/// <summary>");
         writer.Line($"/// CUDA C of the same fused kernels: <c>{f}_forward</c>, <c>{f}_with_gradient</c> and <c>{f}_backward</c>, with the");
@@ -173,6 +182,77 @@ internal static class CSharpEmitter
         writer.Line($"{access} const string {f}CudaSource = \"\"\"");
         writer.Lines(CudaEmitter.Emit(signature, function.Kernels).TrimEnd('\n'));
         writer.Line("\"\"\";");
+    }
+
+    /// <summary>
+    /// <c>Tensor F(Tensor, …)</c>: broadcasting, one fused kernel forward and one graph node (<c>FBackward</c>) whose
+    /// backward is the fused vector-Jacobian product. The kernels are instantiated for float and double, so the
+    /// overload follows the tensors' dtype (Float64 if any input is, else Float32), as PyTorch's operations do.
+    /// </summary>
+    private static void WriteTensorOverload(SourceWriter writer, PlannedFunction function, FunctionNames names, string kernelClass, string cref)
+    {
+        var signature = function.Signature;
+        string f = signature.Name;
+        string tensor = "global::Gradgen.Tensor";
+        writer.Line();
+        writer.Line($"/// <summary>");
+        writer.Line($"/// Applies <see cref=\"{cref}\"/> elementwise to tensors, with broadcasting: one fused kernel forward and one");
+        writer.Line($"/// autograd node, <c>{f}Backward</c>, whose backward is the fused vector-Jacobian product. Float64 if any input");
+        writer.Line($"/// is Float64, else Float32 (other dtypes are converted).");
+        writer.Line($"/// </summary>");
+        foreach (var p in names.Parameters)
+        {
+            writer.Line($"/// <param name=\"{p}\">The tensor for <c>{p}</c>.</param>");
+        }
+
+        writer.Line($"/// <returns>A tensor of the broadcast shape.</returns>");
+        writer.Line(GeneratedCode);
+        writer.Line($"{signature.Accessibility} static {tensor} {f}({string.Join(", ", names.Parameters.Select(p => $"{tensor} {p}"))})");
+        writer.Line($"    => {tensor}.ApplyElementwise(\"{f}\", [{string.Join(", ", names.Parameters)}], {kernelClass}.{f}TensorForward, {kernelClass}.{f}TensorBackward);");
+    }
+
+    private static void WriteTensorKernels(SourceWriter writer, PlannedFunction function, FunctionNames names)
+    {
+        string f = function.Signature.Name;
+        string tensor = "global::Gradgen.Tensor";
+        string span = $"global::System.ReadOnlySpan<{tensor}>";
+        int k = names.Parameters.Length;
+        string Inputs(string t) => string.Join(", ", Enumerable.Range(0, k).Select(i => $"inputs[{i}].AsSpan<{t}>()"));
+        string Gradients(string t) => string.Join(", ", Enumerable.Range(0, k).Select(i => $"inputGrads[{i}].AsSpan<{t}>()"));
+
+        writer.Line();
+        writer.Line($"/// <summary>The forward of the tensor overload: the fused kernel over the (contiguous, broadcast) inputs.</summary>");
+        using (writer.Block($"public static void {f}TensorForward({span} inputs, {tensor} output)"))
+        {
+            using (writer.Block("if (output.DType == global::Gradgen.DType.Float64)"))
+            {
+                writer.Line($"var spans = new {f}ForwardSpans<double>({Join(Inputs("double"), "output.AsSpan<double>()")});");
+                writer.Line($"{Kernels}.Elementwise.Run<{f}ForwardKernel<double>, {f}ForwardSpans<double>, double>(in spans, output.NumElements);");
+            }
+
+            using (writer.Block("else"))
+            {
+                writer.Line($"var spans = new {f}ForwardSpans<float>({Join(Inputs("float"), "output.AsSpan<float>()")});");
+                writer.Line($"{Kernels}.Elementwise.Run<{f}ForwardKernel<float>, {f}ForwardSpans<float>, float>(in spans, output.NumElements);");
+            }
+        }
+
+        writer.Line();
+        writer.Line($"/// <summary>The backward of the tensor overload: the fused vector-Jacobian product, written into <c>inputGrads</c>.</summary>");
+        using (writer.Block($"public static void {f}TensorBackward({span} inputs, {tensor} output, {tensor} gradOutput, {span} inputGrads)"))
+        {
+            using (writer.Block("if (output.DType == global::Gradgen.DType.Float64)"))
+            {
+                writer.Line($"var spans = new {f}BackwardSpans<double>({Join(Inputs("double"), "gradOutput.AsSpan<double>()", Gradients("double"))});");
+                writer.Line($"{Kernels}.Elementwise.Run<{f}BackwardKernel<double>, {f}BackwardSpans<double>, double>(in spans, output.NumElements);");
+            }
+
+            using (writer.Block("else"))
+            {
+                writer.Line($"var spans = new {f}BackwardSpans<float>({Join(Inputs("float"), "gradOutput.AsSpan<float>()", Gradients("float"))});");
+                writer.Line($"{Kernels}.Elementwise.Run<{f}BackwardKernel<float>, {f}BackwardSpans<float>, float>(in spans, output.NumElements);");
+            }
+        }
     }
 
     private static void WriteLengthChecks(SourceWriter writer, string reference, IEnumerable<string> others)
@@ -185,8 +265,8 @@ internal static class CSharpEmitter
 
     private static void WriteRun(SourceWriter writer, string kernelClass, string kernel, string t, string lengthSource, IEnumerable<string> spans)
     {
-        writer.Line($"var gradgenSpans = new {kernelClass}.{kernel}Spans({string.Join(", ", spans)});");
-        writer.Line($"{Kernels}.Elementwise.Run<{kernelClass}.{kernel}Kernel, {kernelClass}.{kernel}Spans, {t}>(in gradgenSpans, {lengthSource}.Length);");
+        writer.Line($"var gradgenSpans = new {kernelClass}.{kernel}Spans<{t}>({string.Join(", ", spans)});");
+        writer.Line($"{Kernels}.Elementwise.Run<{kernelClass}.{kernel}Kernel<{t}>, {kernelClass}.{kernel}Spans<{t}>, {t}>(in gradgenSpans, {lengthSource}.Length);");
     }
 
     private static void WriteKernels(SourceWriter writer, PlannedFunction function)
@@ -200,31 +280,38 @@ internal static class CSharpEmitter
         string vecParameters = string.Join(", ", names.Parameters.Select(p => "TVec " + p));
         string outGradients = string.Join(", ", names.Gradients.Select(g => "out TVec " + g));
 
-        WriteBody(writer, function.Kernels.Forward, names, t, $"TVec {f}Forward<TVec, TSimd>({vecParameters})", null);
+        WriteBody(writer, function.Kernels.Forward, names, $"TVec {f}Forward<T, TVec, TSimd>({vecParameters})", null);
         writer.Line();
-        WriteBody(writer, function.Kernels.ValueAndGradient, names, t, $"TVec {f}ValueAndGradient<TVec, TSimd>({Join(vecParameters, outGradients)})", names.Gradients);
+        WriteBody(writer, function.Kernels.ValueAndGradient, names, $"TVec {f}ValueAndGradient<T, TVec, TSimd>({Join(vecParameters, outGradients)})", names.Gradients);
         writer.Line();
-        WriteBody(writer, function.Kernels.Backward, names, t, $"void {f}Backward<TVec, TSimd>({Join(vecParameters, "TVec " + names.GradOutput, outGradients)})", names.Gradients);
+        WriteBody(writer, function.Kernels.Backward, names, $"void {f}Backward<T, TVec, TSimd>({Join(vecParameters, "TVec " + names.GradOutput, outGradients)})", names.Gradients);
 
         var inputs = names.Parameters.ToList();
-        WriteKernelStruct(writer, f + "Forward", t, inputs, new[] { names.Result },
-            $"TSimd.Store({f}Forward<TVec, TSimd>({Loads(inputs)}), s.{FunctionNames.Field(names.Result)}, i);");
-        WriteKernelStruct(writer, f + "WithGradient", t, inputs, new[] { names.Result }.Concat(names.Gradients).ToArray(),
-            new[] { $"var value = {f}ValueAndGradient<TVec, TSimd>({Join(Loads(inputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});", $"TSimd.Store(value, s.{FunctionNames.Field(names.Result)}, i);" }
+        WriteKernelStruct(writer, f + "Forward", inputs, new[] { names.Result },
+            $"TSimd.Store({f}Forward<T, TVec, TSimd>({Loads(inputs)}), s.{FunctionNames.Field(names.Result)}, i);");
+        WriteKernelStruct(writer, f + "WithGradient", inputs, new[] { names.Result }.Concat(names.Gradients).ToArray(),
+            new[] { $"var value = {f}ValueAndGradient<T, TVec, TSimd>({Join(Loads(inputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});", $"TSimd.Store(value, s.{FunctionNames.Field(names.Result)}, i);" }
                 .Concat(names.Gradients.Select(g => $"TSimd.Store({g}, s.{FunctionNames.Field(g)}, i);")).ToArray());
         var backwardInputs = inputs.Concat(new[] { names.GradOutput }).ToList();
-        WriteKernelStruct(writer, f + "Backward", t, backwardInputs, names.Gradients,
-            new[] { $"{f}Backward<TVec, TSimd>({Join(Loads(backwardInputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});" }
+        WriteKernelStruct(writer, f + "Backward", backwardInputs, names.Gradients,
+            new[] { $"{f}Backward<T, TVec, TSimd>({Join(Loads(backwardInputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});" }
                 .Concat(names.Gradients.Select(g => $"TSimd.Store({g}, s.{FunctionNames.Field(g)}, i);")).ToArray());
+
+        if (signature.EmitTensorOverload)
+        {
+            WriteTensorKernels(writer, function, names);
+        }
     }
 
     private static string Loads(IEnumerable<string> inputs) => string.Join(", ", inputs.Select(p => $"TSimd.Load(s.{FunctionNames.Field(p)}, i)"));
 
-    private static void WriteKernelStruct(SourceWriter writer, string kernel, string t, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params string[] statements)
+    private static void WriteKernelStruct(SourceWriter writer, string kernel, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params string[] statements)
     {
+        const string t = "T";
         writer.Line();
         writer.Line($"/// <summary>The spans {kernel} reads and writes.</summary>");
-        using (writer.Block($"public readonly ref struct {kernel}Spans"))
+        writer.Line($"public readonly ref struct {kernel}Spans<T>");
+        using (writer.Block("    where T : unmanaged"))
         {
             foreach (var input in inputs)
             {
@@ -249,10 +336,11 @@ internal static class CSharpEmitter
 
         writer.Line();
         writer.Line($"/// <summary>{kernel} over the elements [i, i + TSimd.Count).</summary>");
-        using (writer.Block($"public readonly struct {kernel}Kernel : {Kernels}.IElementwiseKernel<{kernel}Spans, {t}>"))
+        writer.Line($"public readonly struct {kernel}Kernel<T> : {Kernels}.IElementwiseKernel<{kernel}Spans<T>, T>");
+        using (writer.Block("    where T : unmanaged"))
         {
             writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-            writer.Line($"public static void Invoke<TVec, TSimd>(scoped ref readonly {kernel}Spans s, int i)");
+            writer.Line($"public static void Invoke<TVec, TSimd>(scoped ref readonly {kernel}Spans<T> s, int i)");
             writer.Line("    where TVec : struct");
             using (writer.Block($"    where TSimd : {Kernels}.ISimd<TVec, {t}>"))
             {
@@ -265,13 +353,13 @@ internal static class CSharpEmitter
     }
 
     /// <summary>Writes one kernel body: a statement per node, each under a comment with the source it computes.</summary>
-    private static void WriteBody(SourceWriter writer, KernelBody kernel, FunctionNames names, string t, string header, string[]? gradients)
+    private static void WriteBody(SourceWriter writer, KernelBody kernel, FunctionNames names, string header, string[]? gradients)
     {
-        bool isFloat = t == "float";
         writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         writer.Line("public static " + header);
+        writer.Line("    where T : unmanaged");
         writer.Line("    where TVec : struct");
-        using (writer.Block($"    where TSimd : {Kernels}.ISimd<TVec, {t}>"))
+        using (writer.Block($"    where TSimd : {Kernels}.ISimd<TVec, T>"))
         {
             var values = new string[kernel.Nodes.Count];
             for (int id = 0; id < kernel.Nodes.Count; id++)
@@ -286,7 +374,7 @@ internal static class CSharpEmitter
                         values[id] = names.GradOutput;
                         continue;
                     case Op.Constant:
-                        values[id] = $"TSimd.Create({Literals.CSharp(node.Value, isFloat)})";
+                        values[id] = $"TSimd.Constant({Literals.CSharpConstant(node.Value)})";
                         continue;
                 }
 

@@ -1,6 +1,7 @@
 // Each operation is one struct: forward and derivative, written once for float and double (the bodies are the
-// same expression; M is MathF or Math). These are the hand-written stand-ins for the [Differentiable] one-liners that
-// the generator will emit (DESIGN.md 4); they plug into ElementwiseOp exactly as generated ops will.
+// same expression; M is MathF or Math). The float-only math (exp, log, sin, cos, tan, tanh, sqrt, sigmoid) is generated from
+// [Differentiable] one-liners instead (ElementwiseFunctions.cs, DESIGN.md 4); what remains here keeps integer dtypes
+// or takes a scalar argument.
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
@@ -18,104 +19,6 @@ internal struct NegOp : IUnaryOp
     public readonly long Forward(long x) => -x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => -g;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => -g;
-}
-
-internal struct ExpOp : IUnaryOp
-{
-    public readonly string Name => "Exp";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => false;
-    public readonly bool UsesOutput => true;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Exp(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Exp(x);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * y;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * y;
-}
-
-internal struct LogOp : IUnaryOp
-{
-    public readonly string Name => "Log";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => true;
-    public readonly bool UsesOutput => false;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Log(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Log(x);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g / x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g / x;
-}
-
-internal struct SinOp : IUnaryOp
-{
-    public readonly string Name => "Sin";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => true;
-    public readonly bool UsesOutput => false;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Sin(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Sin(x);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * MathF.Cos(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * Math.Cos(x);
-}
-
-internal struct CosOp : IUnaryOp
-{
-    public readonly string Name => "Cos";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => true;
-    public readonly bool UsesOutput => false;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Cos(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Cos(x);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => -g * MathF.Sin(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => -g * Math.Sin(x);
-}
-
-internal struct TanOp : IUnaryOp
-{
-    public readonly string Name => "Tan";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => false;
-    public readonly bool UsesOutput => true;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Tan(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Tan(x);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * (1 + y * y);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * (1 + y * y);
-}
-
-internal struct TanhOp : IUnaryOp
-{
-    public readonly string Name => "Tanh";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => false;
-    public readonly bool UsesOutput => true;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Tanh(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Tanh(x);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * (1 - y * y);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * (1 - y * y);
-}
-
-internal struct SigmoidOp : IUnaryOp
-{
-    public readonly string Name => "Sigmoid";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => false;
-    public readonly bool UsesOutput => true;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => 1 / (1 + MathF.Exp(-x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => 1 / (1 + Math.Exp(-x));
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g * y * (1 - y);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g * y * (1 - y);
 }
 
 internal struct ReluOp : IUnaryOp
@@ -144,20 +47,6 @@ internal struct AbsOp : IUnaryOp
     public readonly long Forward(long x) => x < 0 ? -x : x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => x > 0 ? g : x < 0 ? -g : 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => x > 0 ? g : x < 0 ? -g : 0;
-}
-
-internal struct SqrtOp : IUnaryOp
-{
-    public readonly string Name => "Sqrt";
-    public readonly bool KeepsIntegers => false;
-    public readonly bool UsesInput => false;
-    public readonly bool UsesOutput => true;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Sqrt(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Sqrt(x);
-    public readonly int Forward(int x) => throw new UnreachableException();
-    public readonly long Forward(long x) => throw new UnreachableException();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => g / (2 * y);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => g / (2 * y);
 }
 
 /// <summary>x^p for a scalar exponent p.</summary>

@@ -1,0 +1,26 @@
+namespace Gradgen;
+
+/// <summary>
+/// The runtime's elementwise math on tensors, declared as <c>[Differentiable]</c> one-liners and generated like user
+/// code (DESIGN.md 4): the generator writes each one's tensor overload (a fused SIMD kernel and one graph node,
+/// <c>SinBackward</c>, …) from the same rule table as users' functions, so the derivative of sin exists in exactly one
+/// place. Float32 and Float64 tensors run the float and double instantiations of the same kernels.
+/// </summary>
+internal static partial class ElementwiseFunctions
+{
+    [Differentiable] internal static float Exp(float x) => MathF.Exp(x);
+
+    [Differentiable] internal static float Log(float x) => MathF.Log(x);
+
+    [Differentiable] internal static float Sin(float x) => MathF.Sin(x);
+
+    [Differentiable] internal static float Cos(float x) => MathF.Cos(x);
+
+    [Differentiable] internal static float Tan(float x) => MathF.Tan(x);
+
+    [Differentiable] internal static float Tanh(float x) => MathF.Tanh(x);
+
+    [Differentiable] internal static float Sqrt(float x) => MathF.Sqrt(x);
+
+    [Differentiable] internal static float Sigmoid(float x) => 1 / (1 + MathF.Exp(-x));
+}
