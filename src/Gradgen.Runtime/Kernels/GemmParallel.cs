@@ -19,7 +19,7 @@ internal sealed unsafe class GemmParallelJob : IThreadPoolWorkItem
     private static GemmParallelJob?[]? t_jobs;
 
     [ThreadStatic]
-    private static int t_replace;
+    private static uint t_replace;
 
     private readonly ManualResetEventSlim _done = new(false, spinCount: 2000);
     private SgemmArgs _args;
@@ -76,7 +76,7 @@ internal sealed unsafe class GemmParallelJob : IThreadPoolWorkItem
         }
 
         // All busy (the pool is slow to run our workers): replace one; the old one is collected once its workers exit.
-        int slot = t_replace++ % JobsPerThread;
+        int slot = (int)(t_replace++ % JobsPerThread);
         return jobs[slot] = new GemmParallelJob();
     }
 
@@ -98,8 +98,8 @@ internal sealed unsafe class GemmParallelJob : IThreadPoolWorkItem
             }
 
             int ti = t / _tn, tj = t % _tn;
-            int row = ti * _panelsM / _tm * _mr, rowEnd = Math.Min(_args.M, (ti + 1) * _panelsM / _tm * _mr);
-            int col = tj * _panelsN / _tn * _nr, colEnd = Math.Min(_args.N, (tj + 1) * _panelsN / _tn * _nr);
+            int row = Boundary(ti, _panelsM, _tm, _mr, _args.M), rowEnd = Boundary(ti + 1, _panelsM, _tm, _mr, _args.M);
+            int col = Boundary(tj, _panelsN, _tn, _nr, _args.N), colEnd = Boundary(tj + 1, _panelsN, _tn, _nr, _args.N);
             SgemmArgs slice = _args.Slice(row, rowEnd - row, col, colEnd - col);
             _run(slice);
             if (Interlocked.Increment(ref _finished) == _count)
@@ -108,4 +108,8 @@ internal sealed unsafe class GemmParallelJob : IThreadPoolWorkItem
             }
         }
     }
+
+    /// <summary>Where block <paramref name="i"/> of <paramref name="parts"/> starts: panels shared out evenly, in elements.</summary>
+    private static int Boundary(int i, int panels, int parts, int panelSize, int length)
+        => (int)Math.Min(length, (long)i * panels / parts * panelSize);
 }
