@@ -17,7 +17,7 @@ namespace Gradgen.Generator.Emitters.CSharp;
 internal static class CSharpEmitter
 {
     private const string Kernels = "global::Gradgen.Kernels";
-    private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Gradgen.Generator\", \"{typeof(CSharpEmitter).Assembly.GetName().Version}\")]";
+    internal static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Gradgen.Generator\", \"{typeof(CSharpEmitter).Assembly.GetName().Version}\")]";
 
     public static string Emit(TypeGroup group)
     {
@@ -269,7 +269,7 @@ internal static class CSharpEmitter
         writer.Line($"{Kernels}.Elementwise.Run<{kernelClass}.{kernel}Kernel<{t}>, {kernelClass}.{kernel}Spans<{t}>, {t}>(in gradgenSpans, {lengthSource}.Length);");
     }
 
-    private static void WriteKernels(SourceWriter writer, PlannedFunction function)
+    internal static void WriteKernels(SourceWriter writer, PlannedFunction function)
     {
         var signature = function.Signature;
         var names = new FunctionNames(signature);
