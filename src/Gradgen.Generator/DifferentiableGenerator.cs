@@ -2,9 +2,9 @@ using System.Linq;
 using Gradgen.Generator.Emitters.CSharp;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Model;
+using Gradgen.Generator.Models;
 using Gradgen.Generator.Parsing;
 using Gradgen.Generator.Planning;
-using Gradgen.Generator.Models;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
