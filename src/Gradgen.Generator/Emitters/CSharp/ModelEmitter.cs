@@ -78,6 +78,21 @@ internal static class ModelEmitter
             writer.Line("});");
         }
 
+        foreach (var activation in model.Activations)
+        {
+            // The activation kernels in CUDA C, named after the model so that every constant is its own module.
+            var cuda = activation.Signature with { Name = model.Name + activation.Signature.Name };
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line($"/// CUDA C of this model's {activation.Signature.Name.ToLowerInvariant()} kernels: <c>{cuda.Name}_forward</c>, <c>{cuda.Name}_with_gradient</c> and");
+            writer.Line($"/// <c>{cuda.Name}_backward</c>, the same plan as the C# kernels. Self-contained (no includes), for NVRTC.");
+            writer.Line("/// </summary>");
+            writer.Line(CSharpEmitter.GeneratedCode);
+            writer.Line($"public const string {cuda.Name}CudaSource = \"\"\"");
+            writer.Lines(Cuda.CudaEmitter.Emit(cuda, activation.Kernels).TrimEnd('\n'));
+            writer.Line("\"\"\";");
+        }
+
         for (int i = typeBlocks.Count - 1; i >= 0; i--)
         {
             typeBlocks[i].Dispose();
