@@ -254,7 +254,9 @@ public class ModuleTests
         var (m, before) = Fresh();
         var e = Assert.Throws<ArgumentException>(() => m.LoadStateDict(new Dictionary<string, Tensor>
         {
-            ["weight"] = Tensor.Zeros(3, 2), ["bias"] = Tensor.Zeros(3), ["extra.weight"] = Tensor.Zeros(1),
+            ["weight"] = Tensor.Zeros(3, 2),
+            ["bias"] = Tensor.Zeros(3),
+            ["extra.weight"] = Tensor.Zeros(1),
         }));
         Assert.Contains("Unexpected key(s): 'extra.weight'", e.Message);
         AssertUnchanged(m, before);

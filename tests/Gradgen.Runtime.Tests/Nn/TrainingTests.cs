@@ -41,8 +41,10 @@ public class TrainingTests
         var sd = model.StateDict();
         twin.LoadStateDict(new Dictionary<string, Tensor>
         {
-            ["0.weight"] = sd["hidden.weight"], ["0.bias"] = sd["hidden.bias"],
-            ["2.weight"] = sd["output.weight"], ["2.bias"] = sd["output.bias"],
+            ["0.weight"] = sd["hidden.weight"],
+            ["0.bias"] = sd["hidden.bias"],
+            ["2.weight"] = sd["output.weight"],
+            ["2.bias"] = sd["output.bias"],
         });
 
         var h1 = Train(model, x, y, 300, lr: 0.5, momentum: 0.9);
