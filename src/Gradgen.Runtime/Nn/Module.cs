@@ -236,6 +236,11 @@ public abstract class Module
         return this;
     }
 
+    /// <summary>Moves the module to the device named as PyTorch names it (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>); returns this module.</summary>
+    /// <param name="device">The device's name.</param>
+    /// <exception cref="NotSupportedException">A CUDA device: the CUDA backend does not provide tensors yet.</exception>
+    public Module To(string device) => To(Device.Parse(device));
+
     /// <summary>
     /// The parameters by dotted name in registration order (PyTorch's <c>state_dict()</c>): a new dictionary of
     /// detached tensors that share the parameters' storage, as PyTorch's do, so they see later updates of the model

@@ -172,6 +172,8 @@ public class ModuleTests
         Assert.Same(m, m.To(Device.Cpu));
         var e = Assert.Throws<NotSupportedException>(() => m.To(Device.Cuda()));
         Assert.Contains("cuda:0", e.Message);
+        Assert.Same(m, m.To("cpu"));
+        Assert.Throws<NotSupportedException>(() => m.To("cuda:1"));
     }
 
     [Fact]
