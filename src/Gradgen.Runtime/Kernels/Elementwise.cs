@@ -125,7 +125,9 @@ public static class Elementwise
     }
 
     // Each loop is its own method so that the register allocator sees one loop and the kernel inlined into it.
+    // SkipLocalsInit: the cold paths of the inlined math keep lane copies on the stack, which need no zeroing.
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private static int VectorLoop<TKernel, TArgs, T, TVec, TSimd>(scoped ref readonly TArgs args, int i, int end)
         where TKernel : IElementwiseKernel<TArgs, T>
         where TArgs : allows ref struct
