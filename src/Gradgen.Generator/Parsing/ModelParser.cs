@@ -102,7 +102,9 @@ internal static class ModelParser
                 FunctionParser.MetadataName(type),
                 type.Name,
                 layers.ToEquatableArray(),
-                activations);
+                activations,
+                RegisteredMembers(type).ToEquatableArray(),
+                type.BaseType?.ToDisplayString() == ModuleType);
             return new ModelParseResult(info, EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (NotCompiledException notCompiled)
@@ -118,6 +120,30 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InternalError, LocationInfo.From(syntax.Identifier), type.Name, exception.GetType().Name + ": " + exception.Message));
             return new ModelParseResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    /// <summary>
+    /// The instance fields and auto-properties whose values may be modules or parameters (typed as a module, a
+    /// parameter, a tensor or object), in declaration order: what reflection-based discovery would look at.
+    /// </summary>
+    private static IEnumerable<string> RegisteredMembers(INamedTypeSymbol type)
+    {
+        foreach (var field in type.GetMembers().OfType<IFieldSymbol>())
+        {
+            if (field.IsStatic || field.IsConst)
+            {
+                continue;
+            }
+
+            var fieldType = field.Type;
+            bool mayHold = fieldType.SpecialType == SpecialType.System_Object
+                || fieldType.ToDisplayString() is "Gradgen.Tensor" or "Gradgen.Nn.Parameter"
+                || (fieldType is INamedTypeSymbol named && (named.ToDisplayString() == ModuleType || DerivesFromModule(named)));
+            if (mayHold)
+            {
+                yield return field.AssociatedSymbol?.Name ?? field.Name;
+            }
         }
     }
 

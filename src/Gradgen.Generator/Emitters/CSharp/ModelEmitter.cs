@@ -78,6 +78,22 @@ internal static class ModelEmitter
             writer.Line("});");
         }
 
+        writer.Line();
+        writer.Line("/// <summary>Registers this model's layers and parameters in declaration order, without reflection.</summary>");
+        writer.Line(CSharpEmitter.GeneratedCode);
+        using (writer.Block("protected override void DiscoverMembers()"))
+        {
+            if (!model.BaseIsModule)
+            {
+                writer.Line("base.DiscoverMembers();");
+            }
+
+            foreach (var member in model.RegisteredMembers)
+            {
+                writer.Line($"RegisterField(\"{member}\", this.{member});");
+            }
+        }
+
         foreach (var activation in model.Activations)
         {
             // The activation kernels in CUDA C, named after the model so that every constant is its own module.
