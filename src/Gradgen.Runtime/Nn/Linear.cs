@@ -69,13 +69,18 @@ internal sealed class LinearBackward : GradFn
     readonly int[] inputShape;
     readonly bool hasBias;
 
-    public LinearBackward(Tensor input, Tensor x2, Tensor weight, Tensor? bias)
+    /// <param name="input">The input as given (the gradient has its shape).</param>
+    /// <param name="weight">The weight as given (the graph edge).</param>
+    /// <param name="bias">The bias as given, or null.</param>
+    /// <param name="x2">The input's data as a contiguous [m, in] matrix, saved.</param>
+    /// <param name="w">The weight's data, contiguous, saved.</param>
+    public LinearBackward(Tensor input, Tensor weight, Tensor? bias, Tensor x2, Tensor w)
     {
         hasBias = bias is not null;
         SetInputs(bias is null ? [input, weight] : [input, weight, bias]);
         inputShape = input.shape;
         this.x2 = Save(x2);
-        this.weight = Save(weight);
+        this.weight = Save(w);
     }
 
     public override string Name => hasBias ? "AddmmBackward" : "MmBackward";
@@ -153,7 +158,7 @@ public static partial class Functional
         Gemm(false, true, m, n, k, x2, k, w, k, y, n, b);
         var r = y.Reshape(outShape);
         bool record = bias is null ? Autograd.Recording(input, weight) : Autograd.Recording([input, weight, bias]);
-        if (record) r.WithHistory(new LinearBackward(input, x2, w, bias));
+        if (record) r.WithHistory(new LinearBackward(input, weight, bias, x2, w));
         return r;
     }
 
