@@ -117,22 +117,28 @@ public static class Tensors
     {
         nb.Heading("Computing on the GPU");
         nb.Say("To(device) moves a tensor between system memory ('cpu', the host) and GPU memory ('cuda', the device).");
-        nb.Say("The Gradgen.Cuda backend already compiles and runs the generated kernels on NVIDIA GPUs; is there one here?");
-        nb.Show("Cuda.IsAvailable", CudaBackend.IsAvailable);
+        nb.Say("Gradgen.Cuda runs the generated kernels on NVIDIA GPUs; Cuda.Register() plugs it into the tensors. Is there a GPU here?");
+        nb.Show("Cuda.Register()", CudaBackend.Register());
         nb.Show("Cuda.DeviceDescription", CudaBackend.DeviceDescription);
 
         var data = Tensor.Zeros(10);
         nb.Code("var data = Tensor.Zeros(10);\ndata = data.To(\"cuda\");");
-        try
+        if (!CudaBackend.IsAvailable)
         {
-            data = data.To("cuda");
+            nb.Say("No GPU (or no CUDA driver) here: data.To(\"cuda\") would throw NotSupportedException, so the tensor stays in");
+            nb.Say("system memory and the tutorial continues on the CPU.");
             nb.Show("data.Device", data.Device);
+            return;
         }
-        catch (NotSupportedException e)
-        {
-            nb.Say($"NotSupportedException: {e.Message}");
-            nb.Say("CUDA tensors are not available yet: the tensor stays in system memory and the tutorial continues on the CPU.");
-            nb.Show("data.Device", data.Device);
-        }
+
+        data = data.To("cuda");
+        nb.Show("data", data);
+        nb.Say("When every tensor of an operation is on the GPU, the GPU computes it (and its gradient):");
+        var x = Tensor.Linspace(0, 10, 5).To("cuda");
+        x.RequiresGrad = true;
+        var y = Curves.Bump(x);
+        y.Sum().Backward();
+        nb.Show("Curves.Bump(x)", y);
+        nb.Show("x.Grad", x.Grad!);
     }
 }

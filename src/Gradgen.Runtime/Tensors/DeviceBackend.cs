@@ -49,8 +49,8 @@ internal static class DeviceBackends
 {
     private static IDeviceBackend? cuda;
 
-    /// <summary>Registers the backend of its device type (Gradgen.Cuda calls this).</summary>
-    public static void Register(IDeviceBackend backend) => cuda = backend ?? throw new ArgumentNullException(nameof(backend));
+    /// <summary>Registers the backend of its device type (Gradgen.Cuda calls this); null unregisters (for tests).</summary>
+    public static void Register(IDeviceBackend? backend) => cuda = backend;
 
     /// <summary>The backend for <paramref name="device"/>, or a clear error when none is registered.</summary>
     public static IDeviceBackend For(Device device, string operation) =>

@@ -40,6 +40,7 @@ public sealed class Outer : Module
     public override Tensor Forward(Tensor x) => Head.Call(Inner.Call(x)) * Scale;
 }
 
+[Collection(Gradgen.Runtime.Tests.Devices.DeviceBackendCollection.Name)]
 public class ModuleTests
 {
     public ModuleTests() => RandomGenerator.ManualSeed(3);
