@@ -66,6 +66,12 @@ public static class CompiledModel
         var z = Tensor.Empty(DType.Float32, [batch, outFeatures]);
         var weight = layer.Weight.ContiguousData();
         ReadOnlySpan<float> bias = layer.Bias is { } b ? b.ContiguousData().AsSpan<float>() : default;
+        if (IsTiny(inFeatures, outFeatures))
+        {
+            TinyLinear(x.AsSpan<float>(), weight.AsSpan<float>(), bias, z.AsSpan<float>(), inFeatures, outFeatures);
+            return z;
+        }
+
         Gemm.Multiply(false, true, batch, outFeatures, inFeatures, 1f, x.AsSpan<float>(), inFeatures, weight.AsSpan<float>(), inFeatures, 0f, z.AsSpan<float>(), outFeatures, bias);
         return z;
     }
@@ -83,6 +89,12 @@ public static class CompiledModel
     {
         int batch = dz.Shape[0], outFeatures = dz.Shape[1], inFeatures = x.Shape[1];
         var dw = Tensor.Empty(DType.Float32, [outFeatures, inFeatures]);
+        if (IsTiny(inFeatures, outFeatures))
+        {
+            TinyWeightGradient(dz.AsSpan<float>(), x.AsSpan<float>(), dw.AsSpan<float>(), inFeatures, outFeatures);
+            return dw;
+        }
+
         Gemm.Multiply(true, false, outFeatures, inFeatures, batch, 1f, dz.AsSpan<float>(), outFeatures, x.AsSpan<float>(), inFeatures, 0f, dw.AsSpan<float>(), inFeatures);
         return dw;
     }
@@ -112,6 +124,12 @@ public static class CompiledModel
     {
         int batch = dz.Shape[0], outFeatures = layer.OutFeatures, inFeatures = layer.InFeatures;
         var dx = Tensor.Empty(DType.Float32, [batch, inFeatures]);
+        if (IsTiny(inFeatures, outFeatures))
+        {
+            TinyInputGradient(dz.AsSpan<float>(), layer.Weight.ContiguousData().AsSpan<float>(), dx.AsSpan<float>(), inFeatures, outFeatures);
+            return dx;
+        }
+
         Gemm.Multiply(false, false, batch, inFeatures, outFeatures, 1f, dz.AsSpan<float>(), outFeatures, layer.Weight.ContiguousData().AsSpan<float>(), inFeatures, 0f, dx.AsSpan<float>(), inFeatures);
         return dx;
     }
@@ -133,6 +151,78 @@ public static class CompiledModel
         }
 
         return output;
+    }
+
+    // Layers with a handful of weights (the seed's 2-2-1 MLP) are tall, narrow products that a packed GEMM handles
+    // badly: its packing and 8×32 tiles are mostly padding there. Plain loops over the rows, with the weights in
+    // registers, cost a few multiply-adds per row instead.
+    private const int TinyWeights = 64;
+
+    private static bool IsTiny(int inFeatures, int outFeatures) => inFeatures * outFeatures <= TinyWeights;
+
+    private static void TinyLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, int inFeatures, int outFeatures)
+    {
+        int rows = x.Length / inFeatures;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = x.Slice(r * inFeatures, inFeatures);
+            var outRow = z.Slice(r * outFeatures, outFeatures);
+            for (int o = 0; o < outFeatures; o++)
+            {
+                float sum = bias.IsEmpty ? 0 : bias[o];
+                var weights = w.Slice(o * inFeatures, inFeatures);
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    sum = MathF.FusedMultiplyAdd(row[i], weights[i], sum);
+                }
+
+                outRow[o] = sum;
+            }
+        }
+    }
+
+    private static void TinyWeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, int inFeatures, int outFeatures)
+    {
+        Span<double> sums = stackalloc double[inFeatures * outFeatures];
+        int rows = x.Length / inFeatures;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = x.Slice(r * inFeatures, inFeatures);
+            var gradients = dz.Slice(r * outFeatures, outFeatures);
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double g = gradients[o];
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    sums[(o * inFeatures) + i] += g * row[i];
+                }
+            }
+        }
+
+        for (int k = 0; k < sums.Length; k++)
+        {
+            dw[k] = (float)sums[k];
+        }
+    }
+
+    private static void TinyInputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dx, int inFeatures, int outFeatures)
+    {
+        int rows = dz.Length / outFeatures;
+        for (int r = 0; r < rows; r++)
+        {
+            var gradients = dz.Slice(r * outFeatures, outFeatures);
+            var outRow = dx.Slice(r * inFeatures, inFeatures);
+            outRow.Clear();
+            for (int o = 0; o < outFeatures; o++)
+            {
+                float g = gradients[o];
+                var weights = w.Slice(o * inFeatures, inFeatures);
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    outRow[i] = MathF.FusedMultiplyAdd(g, weights[i], outRow[i]);
+                }
+            }
+        }
     }
 
     private static void TensorPrimitivesAdd(Span<float> sums, ReadOnlySpan<float> row)
