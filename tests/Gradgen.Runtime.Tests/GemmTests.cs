@@ -407,13 +407,21 @@ public class GemmAllocationTests
                 Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, threads, GemmKernelKind.Auto);
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++)
+            // Steady state allocates nothing; a round may still see the runtime itself allocate on this thread (a
+            // tiered-JIT promotion, a pool trimmed by a gen-2 collection on a busy machine), so the best of three counts.
+            long fewest = long.MaxValue;
+            for (int round = 0; round < 3 && fewest > 0; round++)
             {
-                Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, threads, GemmKernelKind.Auto);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 10; i++)
+                {
+                    Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, threads, GemmKernelKind.Auto);
+                }
+
+                fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
             }
 
-            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before == 0, $"threads={threads}: {GC.GetAllocatedBytesForCurrentThread() - before} bytes");
+            Assert.True(fewest == 0, $"threads={threads}: {fewest} bytes in the best of three rounds of 10 products");
         }
     }
 }
