@@ -37,6 +37,28 @@ public static unsafe class Cuda
     /// <exception cref="CudaException">CUDA is unavailable.</exception>
     public static CudaContext DefaultContext => defaultContext.Value;
 
+    static readonly Lazy<bool> registered = new(() =>
+    {
+        DeviceBackends.Register(new CudaTensorBackend(DefaultContext));
+        return true;
+    });
+
+    /// <summary>
+    /// Makes tensors on <c>Device.Cuda(0)</c> work: registers the CUDA backend with Gradgen's runtime (once; later calls
+    /// do nothing). Call it at start-up in programs that use GPU tensors; <c>x.To(Device.Cuda())</c> without it throws
+    /// an error that says so.
+    /// </summary>
+    /// <returns>Whether a GPU is present (<see cref="IsAvailable"/>); the backend is registered only then.</returns>
+    public static bool Register()
+    {
+        if (!IsAvailable)
+        {
+            return false;
+        }
+
+        return registered.Value;
+    }
+
     /// <summary>Throws a <see cref="CudaException"/> that says why when CUDA is unavailable.</summary>
     public static void ThrowIfUnavailable()
     {

@@ -2,6 +2,7 @@ using System.Linq;
 using Gradgen.Generator.Emitters.CSharp;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Model;
+using Gradgen.Generator.Models;
 using Gradgen.Generator.Parsing;
 using Gradgen.Generator.Planning;
 using Microsoft.CodeAnalysis;
@@ -16,6 +17,9 @@ internal static class StepNames
     public const string Diagnostics = nameof(Diagnostics);
     public const string Plan = nameof(Plan);
     public const string Group = nameof(Group);
+    public const string ParseModel = nameof(ParseModel);
+    public const string ModelDiagnostics = nameof(ModelDiagnostics);
+    public const string Model = nameof(Model);
 }
 
 /// <summary>
@@ -68,5 +72,30 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         // Emit + Output: C# and CUDA C from the same plan.
         context.RegisterSourceOutput(groups, static (output, group) =>
             output.AddSource(group.MetadataName.Replace('+', '.').Replace('`', '_') + ".g.cs", CSharpEmitter.Emit(group)));
+
+        // Models: partial classes deriving from Gradgen.Nn.Module. The predicate is syntax only; the transform checks
+        // the base type, lowers Forward to layers and plans the activations' kernels.
+        var models = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => ModelParser.IsCandidate(node),
+                static (context, cancellationToken) => ModelParser.Parse(context, cancellationToken))
+            .Where(static result => result is not null)
+            .WithTrackingName(StepNames.ParseModel);
+        var modelDiagnostics = models
+            .Select(static (result, _) => result!.Diagnostics)
+            .WithTrackingName(StepNames.ModelDiagnostics);
+        context.RegisterSourceOutput(modelDiagnostics, static (output, items) =>
+        {
+            foreach (var diagnostic in items)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+        var compiled = models
+            .Where(static result => result!.Model is not null)
+            .Select(static (result, _) => result!.Model!)
+            .WithTrackingName(StepNames.Model);
+        context.RegisterSourceOutput(compiled, static (output, model) =>
+            output.AddSource(model.MetadataName.Replace('+', '.').Replace('`', '_') + ".Model.g.cs", ModelEmitter.Emit(model)));
     }
 }

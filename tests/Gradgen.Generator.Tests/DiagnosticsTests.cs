@@ -166,6 +166,24 @@ public sealed class DiagnosticsTests
         """, messageContains: "'F'");
 
     [Fact]
+    public void GG0015_LayerSizesDoNotMatch() => AssertDiagnostic("GG0015", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear hidden = new(2, 3), output = new(4, 1);
+            public override Tensor Forward(Tensor x) => [|output.Forward(hidden.Forward(x).Relu())|];
+        }
+        """, messageContains: "'output' takes 4 input features, but 'hidden' gives it 3");
+
+    [Fact]
+    public void GG0016_ModelNotCompiledIsInformation() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 3);
+            public override Tensor Forward(Tensor x) => [|layer.Forward(x) * 2|];
+        }
+        """, DiagnosticSeverity.Info, messageContains: "Call runs Forward eagerly");
+
+    [Fact]
     public void NoDiagnosticsForSupportedCode()
     {
         var output = GeneratorHarness.Run("""

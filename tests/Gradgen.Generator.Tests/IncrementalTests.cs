@@ -18,9 +18,15 @@ public sealed class IncrementalTests
             [Differentiable] public static float Bump(float x) => MathF.Sin(2 * MathF.PI * x) * MathF.Exp(-(x - 5) * (x - 5) / 3);
             [Differentiable] public static double Hyp(double x, double y) => Math.Sqrt(x * x + y * y);
         }
+
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear hidden = new(2, 3), output = new(3, 1);
+            public override Gradgen.Tensor Forward(Gradgen.Tensor x) => output.Forward(Gradgen.Nn.Functional.Sigmoid(hidden.Forward(x)));
+        }
         """;
 
-    private static readonly string[] TrackedSteps = { StepNames.Parse, StepNames.Diagnostics, StepNames.Plan, StepNames.Group };
+    private static readonly string[] TrackedSteps = { StepNames.Parse, StepNames.Diagnostics, StepNames.Plan, StepNames.Group, StepNames.ParseModel, StepNames.ModelDiagnostics, StepNames.Model };
 
     [Fact]
     public void UnrelatedEditLeavesEveryStepCachedOrUnchanged()
@@ -50,12 +56,12 @@ public sealed class IncrementalTests
     {
         var compilation = GeneratorHarness.Compile(Functions);
         var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
-        string before = driver.GetRunResult().GeneratedTrees.Single().GetText().ToString();
+        string before = driver.GetRunResult().GeneratedTrees.First().GetText().ToString();
 
         var tree = compilation.SyntaxTrees.Single();
         var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(Functions.Replace("/ 3)", "/ 4)"), GeneratorHarness.ParseOptions, tree.FilePath));
         var result = driver.RunGenerators(edited).GetRunResult();
-        string after = result.GeneratedTrees.Single().GetText().ToString();
+        string after = result.GeneratedTrees.First().GetText().ToString();
 
         Assert.NotEqual(before, after);
         Assert.Contains(result.Results.Single().TrackedSteps[StepNames.Plan].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);

@@ -206,6 +206,10 @@ passed &= spotOk;
 Console.WriteLine($"  spot check of the timed outputs: max|err| value {worstValue:E2}, gradient/2π {worstGradient:E2}: {(spotOk ? "ok" : "FAILED")}");
 Console.WriteLine($"  allocator: {context.Allocator.DriverAllocations} cuMemAlloc calls, {context.Allocator.CacheHits} cache hits, {context.Allocator.BytesInUse / 1e6:F1} MB in use");
 
+Console.WriteLine();
+Console.WriteLine("== Tensors on the GPU: Gradgen.Tensor with the CUDA backend, against the CPU");
+passed &= TensorChecks.Run(results.Add, n, runs, context);
+
 results.Add("passed", passed);
 results.Write();
 Console.WriteLine();

@@ -63,11 +63,19 @@ internal static class Descriptors
         "GG0014", "Overloaded differentiable method",
         "Type '{0}' already has a [Differentiable] method named '{1}'; generated members are named after the method, so give each its own name");
 
+    public static readonly DiagnosticDescriptor LayerSizeMismatch = Error(
+        "GG0015", "Layer sizes do not match",
+        "'{0}' takes {1} input features, but '{2}' gives it {3}");
+
+    public static readonly DiagnosticDescriptor ModelNotCompiled = new(
+        "GG0016", "Model not compiled", "Model '{0}' is not compiled: {1}; Call runs Forward eagerly", Category,
+        DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "https://github.com/gradgen/gradgen/blob/main/docs/diagnostics/GG0016.md");
+
     public static readonly DiagnosticDescriptor[] All =
     {
         MethodMustBeStatic, TypeMustBePartial, UnsupportedType, MixedPrecision, RefParameter, UnknownCall,
         UnsupportedSyntax, Recursion, IntegerZeroGradient, LoopNotUnrollable, CalleeNotDifferentiable, GenericMethod,
-        InternalError, OverloadedMethod,
+        InternalError, OverloadedMethod, LayerSizeMismatch, ModelNotCompiled,
     };
 
     public static DiagnosticDescriptor ById(string id)

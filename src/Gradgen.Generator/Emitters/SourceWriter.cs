@@ -37,7 +37,14 @@ internal sealed class SourceWriter
         Line(header);
         Line("{");
         _indent++;
-        return new Closer(this);
+        return new Closer(this, writeBrace: true);
+    }
+
+    /// <summary>Indents one level without writing braces; dispose the result to return.</summary>
+    public IDisposable Indent()
+    {
+        _indent++;
+        return new Closer(this, writeBrace: false);
     }
 
     public override string ToString() => _text.ToString();
@@ -45,13 +52,17 @@ internal sealed class SourceWriter
     private sealed class Closer : IDisposable
     {
         private readonly SourceWriter _writer;
+        private readonly bool _writeBrace;
 
-        public Closer(SourceWriter writer) => _writer = writer;
+        public Closer(SourceWriter writer, bool writeBrace) => (_writer, _writeBrace) = (writer, writeBrace);
 
         public void Dispose()
         {
             _writer._indent--;
-            _writer.Line("}");
+            if (_writeBrace)
+            {
+                _writer.Line("}");
+            }
         }
     }
 }

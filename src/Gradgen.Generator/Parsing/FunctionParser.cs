@@ -157,7 +157,7 @@ internal static class FunctionParser
 
     private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text.Substring(1);
 
-    private static EquatableArray<ContainingType> ContainingTypes(INamedTypeSymbol type)
+    internal static EquatableArray<ContainingType> ContainingTypes(INamedTypeSymbol type)
     {
         var types = new List<ContainingType>();
         for (var current = type; current is not null; current = current.ContainingType)
@@ -177,7 +177,7 @@ internal static class FunctionParser
         return types.ToEquatableArray();
     }
 
-    private static string MetadataName(INamedTypeSymbol type)
+    internal static string MetadataName(INamedTypeSymbol type)
     {
         string name = type.MetadataName;
         for (var current = type.ContainingType; current is not null; current = current.ContainingType)

@@ -88,6 +88,15 @@ public sealed class AccumulateGrad : GradFn
     {
         var v = Variable;
         var existing = v.grad;
+        if (v.Device.Type != DeviceType.Cpu)
+        {
+            // On an accelerator: gradients are fresh tensors of the backward, so the first is kept as it is and
+            // later ones are added out of place on the device.
+            var g = grad.Device == v.Device ? grad.Detach() : grad.To(v.Device).Detach();
+            v.grad = existing is null ? g : existing.Detach() + g;
+            return;
+        }
+
         if (existing is null || existing.requiresGrad || !existing.Shape.Equals(v.Shape))
         {
             var g = grad.DType == v.DType ? grad.CloneData() : grad.ToDTypeData(v.DType);

@@ -22,12 +22,8 @@ internal interface IScalarBinary
 /// </summary>
 internal static class ScalarOps
 {
-    internal readonly struct Exp : IScalarUnary { public static float Invoke(float x) => MathF.Exp(x); public static double Invoke(double x) => Math.Exp(x); }
-    internal readonly struct Log : IScalarUnary { public static float Invoke(float x) => MathF.Log(x); public static double Invoke(double x) => Math.Log(x); }
     internal readonly struct Log2 : IScalarUnary { public static float Invoke(float x) => MathF.Log2(x); public static double Invoke(double x) => Math.Log2(x); }
     internal readonly struct Log10 : IScalarUnary { public static float Invoke(float x) => MathF.Log10(x); public static double Invoke(double x) => Math.Log10(x); }
-    internal readonly struct Sin : IScalarUnary { public static float Invoke(float x) => MathF.Sin(x); public static double Invoke(double x) => Math.Sin(x); }
-    internal readonly struct Cos : IScalarUnary { public static float Invoke(float x) => MathF.Cos(x); public static double Invoke(double x) => Math.Cos(x); }
     internal readonly struct Tan : IScalarUnary { public static float Invoke(float x) => MathF.Tan(x); public static double Invoke(double x) => Math.Tan(x); }
     internal readonly struct Asin : IScalarUnary { public static float Invoke(float x) => MathF.Asin(x); public static double Invoke(double x) => Math.Asin(x); }
     internal readonly struct Acos : IScalarUnary { public static float Invoke(float x) => MathF.Acos(x); public static double Invoke(double x) => Math.Acos(x); }
@@ -41,14 +37,13 @@ internal static class ScalarOps
     internal readonly struct Cbrt : IScalarUnary { public static float Invoke(float x) => MathF.Cbrt(x); public static double Invoke(double x) => Math.Cbrt(x); }
     internal readonly struct Atan2 : IScalarBinary { public static float Invoke(float y, float x) => MathF.Atan2(y, x); public static double Invoke(double y, double x) => Math.Atan2(y, x); }
     internal readonly struct Pow : IScalarBinary { public static float Invoke(float x, float y) => MathF.Pow(x, y); public static double Invoke(double x, double y) => Math.Pow(x, y); }
-    internal readonly struct Hypot : IScalarBinary { public static float Invoke(float x, float y) => float.Hypot(x, y); public static double Invoke(double x, double y) => double.Hypot(x, y); }
 }
 
 /// <summary>
 /// Applies a scalar function to every lane of a vector: stores the lanes, calls <see cref="MathF"/> or
-/// <see cref="Math"/> per lane, and loads the results. Used for functions that have no accurate vector formula and
-/// for the rare lanes a vector formula cannot handle (sin of a huge argument). Never inlined, so that the cold path
-/// does not take registers from the kernel around it.
+/// <see cref="Math"/> per lane, and loads the results. Used for the functions that have no vector formula here (the
+/// inverse trigonometric functions, and most double functions). Never inlined; a kernel that uses one makes a call per
+/// vector, and its live vectors are spilled around it.
 /// </summary>
 internal static class Lanewise
 {

@@ -59,9 +59,10 @@ internal static class VectorMath<TVec, TOps>
     // ------------------------------------------------------------------------------------------------ exp family
 
     /// <summary>
-    /// eˣ = 2ⁿ·eʳ with n = round(x·log₂e) and r = x − n·ln2 (Cody–Waite: n·Ln2Hi is exact inside the FMA and so is
-    /// the difference, as both are multiples of 2⁻²⁴ below 1/2), |r| ≤ ln2/2. Returns eʳ (degree-6 polynomial,
-    /// Cephes' expf coefficients) and n. Requires |x| ≤ 2²¹ (the callers clamp).
+    /// eˣ = 2ⁿ·eʳ with n = round(x·log₂e) and r = x − n·ln2, |r| ≤ ln2/2 (Cody–Waite with ln2 in two parts: the
+    /// first step x − n·Ln2Hi is exact, n·Ln2Hi inside the FMA and the difference because both terms are multiples of
+    /// 2⁻²⁴ and it is below 1/2; for |x| &lt; ln2/2, n = 0). Returns eʳ = 1 + r + r²·P(r), P of degree 5 (Cephes'
+    /// expf), and n. Requires |x| ≤ 2²¹ (the callers clamp).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVec ExpReduce(TVec x, out TVec n)

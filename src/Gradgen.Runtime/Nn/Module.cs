@@ -131,12 +131,23 @@ public abstract class Module
         {
             var ft = f.FieldType;
             if (!typeof(Module).IsAssignableFrom(ft) && !ft.IsAssignableFrom(typeof(Parameter))) continue;
-            var value = f.GetValue(this);
-            if (value is not (Module or Parameter) || ReferenceEquals(value, this) || IsRegistered(value)) continue;
-            string name = FieldName(f.Name);
-            if (value is Parameter p) RegisterParameter(name, p);
-            else RegisterModule(name, (Module)value);
+            RegisterField(FieldName(f.Name), f.GetValue(this));
         }
+    }
+
+    /// <summary>
+    /// Registers a field's value the way discovery does: a <see cref="Module"/> or <see cref="Parameter"/> not yet
+    /// registered (explicitly or under another name) is registered under <paramref name="name"/>; anything else is
+    /// skipped. The source generator's <see cref="DiscoverMembers"/> override of a compiled model calls it for each
+    /// field, in declaration order, so that no reflection is needed.
+    /// </summary>
+    /// <param name="name">The field's name.</param>
+    /// <param name="value">The field's value.</param>
+    protected void RegisterField(string name, object? value)
+    {
+        if (value is not (Module or Parameter) || ReferenceEquals(value, this) || IsRegistered(value)) return;
+        if (value is Parameter p) RegisterParameter(name, p);
+        else RegisterModule(name, (Module)value);
     }
 
     bool IsRegistered(object value)
@@ -235,6 +246,11 @@ public abstract class Module
         Device.ThrowIfNotCpu(device, GetType().Name + ".To");
         return this;
     }
+
+    /// <summary>Moves the module to the device named as PyTorch names it (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>); returns this module.</summary>
+    /// <param name="device">The device's name.</param>
+    /// <exception cref="NotSupportedException">A CUDA device: the CUDA backend does not provide tensors yet.</exception>
+    public Module To(string device) => To(Device.Parse(device));
 
     /// <summary>
     /// The parameters by dotted name in registration order (PyTorch's <c>state_dict()</c>): a new dictionary of

@@ -80,6 +80,11 @@ public partial class Tensor
     public static Tensor FullLike(Tensor like, double value, DType? dtype = null, bool requiresGrad = false)
     {
         ArgumentNullException.ThrowIfNull(like);
+        if (like.Device.Type != DeviceType.Cpu)
+        {
+            return Finish(FullOn(like.Device, dtype ?? like.DType, like.shape, value), null, requiresGrad, "FullLike");
+        }
+
         var t = Empty(dtype ?? like.DType, like.shape);
         t.FillUnchecked(value);
         return Finish(t, null, requiresGrad, "FullLike");

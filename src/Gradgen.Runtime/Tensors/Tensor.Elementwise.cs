@@ -87,7 +87,27 @@ public partial class Tensor
     /// <param name="backward">Writes every input's gradient from the output's gradient.</param>
     /// <returns>A new tensor of the broadcast shape.</returns>
     public static Tensor ApplyElementwise(string name, ReadOnlySpan<Tensor> inputs, ElementwiseForward forward, ElementwiseBackward backward)
+        => ApplyElementwise(name, inputs, forward, backward, null, DType.Float32);
+
+    /// <summary>
+    /// <see cref="ApplyElementwise(string, ReadOnlySpan{Tensor}, ElementwiseForward, ElementwiseBackward)"/>, and on an
+    /// accelerator the kernels <c>{name}_forward</c> and <c>{name}_backward</c> of <paramref name="cudaSource"/> (the
+    /// generator's <c>FCudaSource</c>, written for <paramref name="cudaDType"/>), compiled once and cached.
+    /// </summary>
+    /// <param name="name">The function's name (<c>Bump</c> gives the node <c>BumpBackward</c> and the kernel <c>Bump_forward</c>).</param>
+    /// <param name="inputs">The tensor arguments: broadcastable on the CPU; of one shape and of <paramref name="cudaDType"/> on a GPU.</param>
+    /// <param name="forward">The CPU forward.</param>
+    /// <param name="backward">The CPU backward.</param>
+    /// <param name="cudaSource">The CUDA C of the same kernels, or null for a CPU-only function.</param>
+    /// <param name="cudaDType">The element type the CUDA kernels are written for.</param>
+    /// <returns>A new tensor on the inputs' device.</returns>
+    public static Tensor ApplyElementwise(string name, ReadOnlySpan<Tensor> inputs, ElementwiseForward forward, ElementwiseBackward backward, string? cudaSource, DType cudaDType)
     {
+        if (inputs.Length > 0 && Checked(inputs[0]).Device.Type != DeviceType.Cpu)
+        {
+            return DeviceElementwise.Apply(name, inputs, cudaSource, cudaDType);
+        }
+
         var dtype = DType.Float32;
         foreach (var input in inputs)
         {

@@ -71,14 +71,6 @@ public partial class Tensor
         return r;
     }
 
-    /// <summary>This tensor on <paramref name="device"/>: itself for the CPU.</summary>
-    /// <param name="device">The target device.</param>
-    /// <exception cref="NotSupportedException">A CUDA device: the CUDA backend does not provide tensors yet.</exception>
-    public Tensor To(Device device)
-    {
-        Device.ThrowIfNotCpu(device, "To");
-        return this;
-    }
 
     /// <summary>This tensor on the device named as PyTorch names it (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>).</summary>
     /// <param name="device">The device's name.</param>

@@ -5,6 +5,11 @@ public partial class Tensor
     /// <summary>The sum of all elements, as a zero-dimensional tensor (integers and Bool sum to Int64). Recorded as <c>SumBackward</c>.</summary>
     public Tensor Sum()
     {
+        if (storage is DeviceStorage device)
+        {
+            return DeviceSum(device);
+        }
+
         var kept = new int[shape.Length];
         Array.Fill(kept, 1);
         var r = Reductions.SumToKeptShape(this, kept);
@@ -173,5 +178,17 @@ public partial class Tensor
     public Tensor ArgMin(int dim, bool keepDim = false)
     {
         using (Autograd.NoGrad()) return MaxDim(dim, keepDim, true, "ArgMin").Indices;
+    }
+
+    /// <summary>The sum of all elements on an accelerator, as a zero-dimensional tensor there.</summary>
+    Tensor DeviceSum(DeviceStorage device)
+    {
+        if (DType != DType.Float32) throw NotOnHost();
+        var result = EmptyOn(Device, DType.Float32, []);
+        device.Backend.Sum(DeviceBuffer("Sum"), result.DeviceBuffer("Sum"));
+        var inShape = shape;
+        var on = Device;
+        if (Autograd.Recording(this)) result.WithHistory(new LambdaBackward("SumBackward", this, g => FullOn(on, DType.Float32, inShape, g.ToHostCopy().Item<double>())));
+        return result;
     }
 }

@@ -91,7 +91,7 @@ public partial class Tensor
     public DType DType => storage.DType;
 
     /// <summary>Where the tensor lives. Always <see cref="Device.Cpu"/> until the CUDA backend provides tensors.</summary>
-    public Device Device => Device.Cpu;
+    public Device Device => storage is DeviceStorage device ? device.Device : Device.Cpu;
 
     /// <summary>The sizes of the dimensions; prints as <c>[10, 20, 30]</c>.</summary>
     public Shape Shape => Shape.Wrap(shape);
@@ -128,7 +128,14 @@ public partial class Tensor
         }
     }
 
-    internal Span<T> StorageSpan<T>() where T : unmanaged => Unsafe.As<Storage<T>>(storage).Span;
+    internal Span<T> StorageSpan<T>() where T : unmanaged =>
+        storage is Storage<T> host ? host.Span : throw NotOnHost();
+
+    /// <summary>The error of a CPU operation given a tensor that lives on an accelerator.</summary>
+    internal NotSupportedException NotOnHost() => new(
+        $"This operation is not available yet for tensors on {Device}: on the GPU, Gradgen runs To, printing, + − * / between tensors of one shape " +
+        "(and with scalars), Sum(), Exp, Log, Sin, Cos, Tan, Tanh, Sqrt, Sigmoid and the tensor overloads of [Differentiable] functions, with autograd. " +
+        "Call To(Device.Cpu) first.");
 
     internal static int NormalizeDim(int dim, int ndim, string op)
     {

@@ -83,8 +83,10 @@ internal static class TensorFormatter
     /// <summary>Python's <c>f"{v:.4e}"</c>: <c>1.1211e-11</c>.</summary>
     static string Sci(double v) => double.IsFinite(v) ? v.ToString("0.0000e+00", Inv) : NonFinite(v);
 
-    public static string ToString(Tensor t)
+    public static string ToString(Tensor tensor)
     {
+        // A tensor on an accelerator prints its values from a host copy, and its device as a suffix, as PyTorch does.
+        var t = tensor.Device.Type == DeviceType.Cpu ? tensor : tensor.ToHostCopy();
         const string prefix = "tensor(";
         int indent = prefix.Length;
         var suffixes = new List<string>();
@@ -104,9 +106,9 @@ internal static class TensorFormatter
             var f = new Formatter(t.DType, values);
             body = Body(t, indent, summarize, f);
         }
-        if (t.Device.Type != DeviceType.Cpu) suffixes.Insert(0, $"device='{t.Device}'");
-        if (t.GradFn is { } fn) suffixes.Add($"grad_fn=<{fn.Name}>");
-        else if (t.RequiresGrad) suffixes.Add("requires_grad=True");
+        if (tensor.Device.Type != DeviceType.Cpu) suffixes.Insert(0, $"device='{tensor.Device}'");
+        if (tensor.GradFn is { } fn) suffixes.Add($"grad_fn=<{fn.Name}>");
+        else if (tensor.RequiresGrad) suffixes.Add("requires_grad=True");
         return AddSuffixes(prefix + body, suffixes, indent);
     }
 

@@ -40,6 +40,7 @@ public sealed class Outer : Module
     public override Tensor Forward(Tensor x) => Head.Call(Inner.Call(x)) * Scale;
 }
 
+[Collection(Gradgen.Runtime.Tests.Devices.DeviceBackendCollection.Name)]
 public class ModuleTests
 {
     public ModuleTests() => RandomGenerator.ManualSeed(3);
@@ -172,6 +173,8 @@ public class ModuleTests
         Assert.Same(m, m.To(Device.Cpu));
         var e = Assert.Throws<NotSupportedException>(() => m.To(Device.Cuda()));
         Assert.Contains("cuda:0", e.Message);
+        Assert.Same(m, m.To("cpu"));
+        Assert.Throws<NotSupportedException>(() => m.To("cuda:1"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 namespace Gradgen.Tests.Tensors;
 
+[Collection(Gradgen.Runtime.Tests.Devices.DeviceBackendCollection.Name)]
 public class CreationTests
 {
     [Fact]

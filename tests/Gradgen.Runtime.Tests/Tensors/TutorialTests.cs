@@ -1,6 +1,7 @@
 namespace Gradgen.Tests.Tensors;
 
 /// <summary>Values printed in sections 12.1–12.3 of the tutorial seed, where they are deterministic.</summary>
+[Collection(Gradgen.Runtime.Tests.Devices.DeviceBackendCollection.Name)]
 public class TutorialTests
 {
     [Fact]

@@ -17,7 +17,7 @@ namespace Gradgen.Generator.Emitters.CSharp;
 internal static class CSharpEmitter
 {
     private const string Kernels = "global::Gradgen.Kernels";
-    private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Gradgen.Generator\", \"{typeof(CSharpEmitter).Assembly.GetName().Version}\")]";
+    internal static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Gradgen.Generator\", \"{typeof(CSharpEmitter).Assembly.GetName().Version}\")]";
 
     public static string Emit(TypeGroup group)
     {
@@ -198,7 +198,7 @@ internal static class CSharpEmitter
         writer.Line($"/// <summary>");
         writer.Line($"/// Applies <see cref=\"{cref}\"/> elementwise to tensors, with broadcasting: one fused kernel forward and one");
         writer.Line($"/// autograd node, <c>{f}Backward</c>, whose backward is the fused vector-Jacobian product. Float64 if any input");
-        writer.Line($"/// is Float64, else Float32 (other dtypes are converted).");
+        writer.Line($"/// is Float64, else Float32 (other dtypes are converted). On a GPU, the kernels of <c>{f}CudaSource</c> run instead.");
         writer.Line($"/// </summary>");
         foreach (var p in names.Parameters)
         {
@@ -208,7 +208,8 @@ internal static class CSharpEmitter
         writer.Line($"/// <returns>A tensor of the broadcast shape.</returns>");
         writer.Line(GeneratedCode);
         writer.Line($"{signature.Accessibility} static {tensor} {f}({string.Join(", ", names.Parameters.Select(p => $"{tensor} {p}"))})");
-        writer.Line($"    => {tensor}.ApplyElementwise(\"{f}\", [{string.Join(", ", names.Parameters)}], {kernelClass}.{f}TensorForward, {kernelClass}.{f}TensorBackward);");
+        string dtype = signature.IsFloat ? "Float32" : "Float64";
+        writer.Line($"    => {tensor}.ApplyElementwise(\"{f}\", [{string.Join(", ", names.Parameters)}], {kernelClass}.{f}TensorForward, {kernelClass}.{f}TensorBackward, {f}CudaSource, global::Gradgen.DType.{dtype});");
     }
 
     private static void WriteTensorKernels(SourceWriter writer, PlannedFunction function, FunctionNames names)
@@ -269,7 +270,7 @@ internal static class CSharpEmitter
         writer.Line($"{Kernels}.Elementwise.Run<{kernelClass}.{kernel}Kernel<{t}>, {kernelClass}.{kernel}Spans<{t}>, {t}>(in gradgenSpans, {lengthSource}.Length);");
     }
 
-    private static void WriteKernels(SourceWriter writer, PlannedFunction function)
+    internal static void WriteKernels(SourceWriter writer, PlannedFunction function)
     {
         var signature = function.Signature;
         var names = new FunctionNames(signature);

@@ -23,4 +23,16 @@ internal static partial class ElementwiseFunctions
     [Differentiable] internal static float Sqrt(float x) => MathF.Sqrt(x);
 
     [Differentiable] internal static float Sigmoid(float x) => 1 / (1 + MathF.Exp(-x));
+
+    // Arithmetic keeps its own CPU kernels (integer dtypes, broadcasting, PyTorch's type promotion); on a GPU these
+    // run instead, named as PyTorch names their graph nodes (AddBackward, …).
+    [Differentiable] internal static float Add(float a, float b) => a + b;
+
+    [Differentiable] internal static float Sub(float a, float b) => a - b;
+
+    [Differentiable] internal static float Mul(float a, float b) => a * b;
+
+    [Differentiable] internal static float Div(float a, float b) => a / b;
+
+    [Differentiable] internal static float Neg(float x) => -x;
 }

@@ -82,6 +82,11 @@ internal static class ElementwiseOp
 {
     public static Tensor Unary<TOp>(Tensor x, TOp op) where TOp : struct, IUnaryOp
     {
+        if (x.Device.Type != DeviceType.Cpu)
+        {
+            return op.Name == "Neg" ? ElementwiseFunctions.Neg(x) : throw x.NotOnHost();
+        }
+
         DType dt = x.DType;
         if (!dt.IsFloating()) dt = op.KeepsIntegers ? (dt == DType.Bool ? DType.Int64 : dt) : DTypes.Default;
         var src = dt == x.DType ? x : x.ToDTypeData(dt);
@@ -99,6 +104,7 @@ internal static class ElementwiseOp
 
     public static Tensor Binary<TOp>(Tensor a, Tensor b, TOp op) where TOp : struct, IBinaryOp
     {
+        if (a.Device.Type != DeviceType.Cpu || b.Device.Type != DeviceType.Cpu) return DeviceArithmetic(a, b, op.Name);
         int[] shape = BroadcastShapes(a.shape, b.shape, op.Name);
         DType dt = DTypes.ResultType(a, b);
         if (!dt.IsFloating()) dt = op.KeepsIntegers ? (dt == DType.Bool ? DType.Int64 : dt) : DTypes.Default;
@@ -163,6 +169,25 @@ internal static class ElementwiseOp
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T As<TFrom, T>(TFrom x) => Unsafe.As<TFrom, T>(ref x);
+
+    /// <summary>
+    /// + − * / on an accelerator: the generated kernels of the runtime's arithmetic one-liners. A C# scalar (a
+    /// wrapped number on the CPU) becomes a filled tensor on the device.
+    /// </summary>
+    static Tensor DeviceArithmetic(Tensor a, Tensor b, string name)
+    {
+        var device = a.Device.Type != DeviceType.Cpu ? a.Device : b.Device;
+        if (a.isWrappedNumber && a.Device.Type == DeviceType.Cpu) a = Tensor.FullOn(device, b.DType, b.shape, a.ToHostCopy().Item<double>());
+        if (b.isWrappedNumber && b.Device.Type == DeviceType.Cpu) b = Tensor.FullOn(device, a.DType, a.shape, b.ToHostCopy().Item<double>());
+        return name switch
+        {
+            "Add" => ElementwiseFunctions.Add(a, b),
+            "Sub" => ElementwiseFunctions.Sub(a, b),
+            "Mul" => ElementwiseFunctions.Mul(a, b),
+            "Div" => ElementwiseFunctions.Div(a, b),
+            _ => throw a.NotOnHost(),
+        };
+    }
 }
 
 internal struct UnaryForward<T, TOp> : IFunc1<T, T> where TOp : struct, IUnaryOp

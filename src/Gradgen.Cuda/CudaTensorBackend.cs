@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Gradgen.Cuda;
+
+/// <summary>
+/// The CUDA backend of Gradgen's tensors: device memory from the caching allocator, copies, and launches of the
+/// generator's elementwise kernels (compiled once per source with NVRTC and cached). Registered by
+/// <see cref="Cuda.Register"/>.
+/// </summary>
+internal sealed class CudaTensorBackend : IDeviceBackend
+{
+    private readonly ConcurrentDictionary<string, CudaModule> modules = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Source, string Entry), CudaKernel> kernels = new();
+    private readonly CudaContext context;
+
+    public CudaTensorBackend(CudaContext context) => this.context = context;
+
+    public DeviceType Type => DeviceType.Cuda;
+
+    public IDeviceBuffer Allocate(Device device, DType dtype, int length)
+    {
+        if (device.Index != context.Device.Ordinal)
+        {
+            throw new NotSupportedException($"Only the default CUDA device ({context.Device.Ordinal}) holds tensors so far, not {device}.");
+        }
+
+        context.MakeCurrent();
+        return new CudaTensorBuffer(device, context.Allocate<byte>(Math.Max(1, (long)length * ElementSize(dtype))), length);
+    }
+
+    public void CopyFromHost<T>(ReadOnlySpan<T> source, IDeviceBuffer destination)
+        where T : unmanaged
+    {
+        context.MakeCurrent();
+        Bytes(destination).CopyFromHost(MemoryMarshal.AsBytes(source));
+    }
+
+    public void CopyToHost<T>(IDeviceBuffer source, Span<T> destination)
+        where T : unmanaged
+    {
+        context.MakeCurrent();
+        Bytes(source).CopyToHost(MemoryMarshal.AsBytes(destination));
+    }
+
+    public void Fill(IDeviceBuffer buffer, float value) =>
+        Kernel(TensorKernels.Source, "gg_fill_f32").Launch(Shape(buffer.Length), Bytes(buffer), value, buffer.Length);
+
+    public void Sum(IDeviceBuffer source, IDeviceBuffer destination)
+    {
+        Fill(destination, 0);
+        Kernel(TensorKernels.Source, "gg_sum_f32").Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
+    }
+
+    public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
+    {
+        Span<KernelArg> arguments = stackalloc KernelArg[buffers.Length + 1];
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            arguments[i] = Bytes(buffers[i]);
+        }
+
+        arguments[^1] = count;
+        Kernel(source, entry).Launch(Shape(count), arguments);
+    }
+
+    private LaunchShape Shape(int count) => LaunchShape.ForElements(Math.Max(1, count), context.Device, TensorKernels.ThreadsPerBlock);
+
+    private CudaKernel Kernel(string source, string entry)
+    {
+        context.MakeCurrent();
+        return kernels.GetOrAdd((source, entry), key =>
+        {
+            var module = modules.GetOrAdd(key.Source, s => context.LoadModule(s, "gradgen_" + (uint)StringComparer.Ordinal.GetHashCode(s)));
+            return module.GetKernel(key.Entry);
+        });
+    }
+
+    private static DeviceBuffer<byte> Bytes(IDeviceBuffer buffer) =>
+        buffer is CudaTensorBuffer cuda ? cuda.Memory : throw new ArgumentException($"The buffer on {buffer.Device} was not made by the CUDA backend.");
+
+    private static int ElementSize(DType dtype) => dtype switch
+    {
+        DType.Float64 or DType.Int64 => 8,
+        DType.Float32 or DType.Int32 => 4,
+        _ => 1,
+    };
+}
+
+/// <summary>A tensor's device memory; returned to the caching allocator when the tensor is collected.</summary>
+internal sealed class CudaTensorBuffer : IDeviceBuffer
+{
+    public CudaTensorBuffer(Device device, DeviceBuffer<byte> memory, int length) => (Device, Memory, Length) = (device, memory, length);
+
+    ~CudaTensorBuffer() => Memory.Dispose();
+
+    public Device Device { get; }
+
+    public int Length { get; }
+
+    public DeviceBuffer<byte> Memory { get; }
+}
+
+/// <summary>The runtime's own CUDA kernels that no [Differentiable] function provides: fill and sum.</summary>
+internal static class TensorKernels
+{
+    public const int ThreadsPerBlock = 256;
+
+    /// <summary>Self-contained CUDA C (no includes), compiled with NVRTC like the generated kernels.</summary>
+    public const string Source = """
+        // Gradgen's tensor kernels on CUDA: fill and a sum reduction (block tree in shared memory, one atomic per block).
+        extern "C" __global__ void gg_fill_f32(float* __restrict__ out, float value, int n)
+        {
+            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+            {
+                out[i] = value;
+            }
+        }
+
+        extern "C" __global__ void gg_sum_f32(const float* __restrict__ in, float* __restrict__ out, int n)
+        {
+            __shared__ float partial[256];
+            float sum = 0.0f;
+            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+            {
+                sum += in[i];
+            }
+
+            partial[threadIdx.x] = sum;
+            __syncthreads();
+            for (int stride = blockDim.x / 2; stride > 0; stride >>= 1)
+            {
+                if (threadIdx.x < stride)
+                {
+                    partial[threadIdx.x] += partial[threadIdx.x + stride];
+                }
+
+                __syncthreads();
+            }
+
+            if (threadIdx.x == 0)
+            {
+                atomicAdd(out, partial[0]);
+            }
+        }
+        """;
+}

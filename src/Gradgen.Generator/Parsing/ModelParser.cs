@@ -1,0 +1,379 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Gradgen.Generator.Diagnostics;
+using Gradgen.Generator.Differentiation;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Model;
+using Gradgen.Generator.Models;
+using Gradgen.Generator.Planning;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Gradgen.Generator.Parsing;
+
+/// <summary>
+/// Reads a <c>partial</c> class deriving from <c>Gradgen.Nn.Module</c>: lowers its <c>Forward</c> to a chain of linear
+/// layers, each optionally followed by an activation, and checks the layer sizes it can see at compile time. What it
+/// cannot compile becomes an Info diagnostic (GG0016), and <c>Call</c> then runs <c>Forward</c> eagerly.
+/// </summary>
+internal static class ModelParser
+{
+    private const string ModuleType = "Gradgen.Nn.Module";
+    private const string LinearType = "Gradgen.Nn.Linear";
+
+    private static readonly Dictionary<string, string> ActivationModules = new()
+    {
+        ["Gradgen.Nn.Sigmoid"] = "Sigmoid",
+        ["Gradgen.Nn.ReLU"] = "Relu",
+        ["Gradgen.Nn.Tanh"] = "Tanh",
+    };
+
+    private static readonly Dictionary<string, string> ActivationFunctions = new()
+    {
+        ["Sigmoid"] = "Sigmoid",
+        ["Relu"] = "Relu",
+        ["Tanh"] = "Tanh",
+    };
+
+    /// <summary>The cheap syntax test: a partial class with a base list.</summary>
+    public static bool IsCandidate(SyntaxNode node) =>
+        node is ClassDeclarationSyntax { BaseList: not null } type && type.Modifiers.Any(SyntaxKind.PartialKeyword);
+
+    /// <summary>Thrown to stop with a reason (reported as GG0016) or after an error was recorded.</summary>
+    private sealed class NotCompiledException : Exception
+    {
+        public NotCompiledException(LocationInfo location, string reason) => (Location, Reason) = (location, reason);
+
+        public LocationInfo Location { get; }
+
+        public string Reason { get; }
+    }
+
+    /// <summary>One step of the lowered Forward: a layer call or an activation, with the span that wrote it.</summary>
+    private sealed record Step(string? LinearField, string? Activation, SyntaxNode Syntax);
+
+    public static ModelParseResult? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var syntax = (ClassDeclarationSyntax)context.Node;
+        if (context.SemanticModel.GetDeclaredSymbol(syntax, cancellationToken) is not INamedTypeSymbol type || !DerivesFromModule(type))
+        {
+            return null;
+        }
+
+        var forward = type.GetMembers("Forward").OfType<IMethodSymbol>()
+            .FirstOrDefault(m => m.IsOverride && m.Parameters.Length == 1 && !m.IsStatic);
+        var forwardSyntax = forward?.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+
+        // A class in several partial declarations is compiled once: from the declaration that holds Forward.
+        if (forward is null || forwardSyntax is null || forwardSyntax.Parent != syntax)
+        {
+            return null;
+        }
+
+        var diagnostics = new List<DiagnosticInfo>();
+        try
+        {
+            foreach (var outer in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+            {
+                if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    throw new NotCompiledException(LocationInfo.From(outer.Identifier), $"its enclosing type '{outer.Identifier.Text}' is not partial");
+                }
+            }
+
+            var model = forwardSyntax.SyntaxTree == context.SemanticModel.SyntaxTree ? context.SemanticModel : context.SemanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
+            var steps = LowerForward(forwardSyntax, forward.Parameters[0], type, model, cancellationToken);
+            var layers = ToLayers(steps, forwardSyntax);
+            CheckSizes(type, steps, context.SemanticModel.Compilation, diagnostics, cancellationToken);
+            if (diagnostics.Count > 0)
+            {
+                return new ModelParseResult(null, diagnostics.ToEquatableArray());
+            }
+
+            var activations = layers.Select(l => l.Activation).Where(a => a.Length > 0).Distinct().OrderBy(a => a, StringComparer.Ordinal)
+                .Select(a => PlanActivation(a, type)).ToEquatableArray();
+            var info = new CompiledModelInfo(
+                type.ContainingNamespace.IsGlobalNamespace ? string.Empty : type.ContainingNamespace.ToDisplayString(),
+                FunctionParser.ContainingTypes(type),
+                FunctionParser.MetadataName(type),
+                type.Name,
+                layers.ToEquatableArray(),
+                activations,
+                RegisteredMembers(type).ToEquatableArray(),
+                type.BaseType?.ToDisplayString() == ModuleType);
+            return new ModelParseResult(info, EquatableArray<DiagnosticInfo>.Empty);
+        }
+        catch (NotCompiledException notCompiled)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelNotCompiled, notCompiled.Location, type.Name, notCompiled.Reason));
+            return new ModelParseResult(null, diagnostics.ToEquatableArray());
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.InternalError, LocationInfo.From(syntax.Identifier), type.Name, exception.GetType().Name + ": " + exception.Message));
+            return new ModelParseResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    /// <summary>
+    /// The instance fields and auto-properties whose values may be modules or parameters (typed as a module, a
+    /// parameter, a tensor or object), in declaration order: what reflection-based discovery would look at.
+    /// </summary>
+    private static IEnumerable<string> RegisteredMembers(INamedTypeSymbol type)
+    {
+        foreach (var field in type.GetMembers().OfType<IFieldSymbol>())
+        {
+            if (field.IsStatic || field.IsConst)
+            {
+                continue;
+            }
+
+            var fieldType = field.Type;
+            bool mayHold = fieldType.SpecialType == SpecialType.System_Object
+                || fieldType.ToDisplayString() is "Gradgen.Tensor" or "Gradgen.Nn.Parameter"
+                || (fieldType is INamedTypeSymbol named && (named.ToDisplayString() == ModuleType || DerivesFromModule(named)));
+            if (mayHold)
+            {
+                yield return field.AssociatedSymbol?.Name ?? field.Name;
+            }
+        }
+    }
+
+    private static bool DerivesFromModule(INamedTypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (current.ToDisplayString() == ModuleType)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Lowers Forward's body (an expression, or locals and a return) to the steps applied to its input.</summary>
+    private static List<Step> LowerForward(MethodDeclarationSyntax forward, IParameterSymbol input, INamedTypeSymbol type, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var locals = new Dictionary<ISymbol, List<Step>>(SymbolEqualityComparer.Default);
+        if (forward.ExpressionBody is { } arrow)
+        {
+            return Lower(arrow.Expression);
+        }
+
+        foreach (var statement in forward.Body!.Statements)
+        {
+            switch (statement)
+            {
+                case LocalDeclarationStatementSyntax declaration:
+                    foreach (var variable in declaration.Declaration.Variables)
+                    {
+                        if (variable.Initializer is null)
+                        {
+                            throw new NotCompiledException(LocationInfo.From(variable), $"the local '{variable.Identifier.Text}' has no initializer");
+                        }
+
+                        locals[model.GetDeclaredSymbol(variable, cancellationToken)!] = Lower(variable.Initializer.Value);
+                    }
+
+                    break;
+                case ReturnStatementSyntax { Expression: { } returned }:
+                    return Lower(returned);
+                default:
+                    throw new NotCompiledException(LocationInfo.From(statement), "Forward may only declare locals and return a value");
+            }
+        }
+
+        throw new NotCompiledException(LocationInfo.From(forward.Identifier), "Forward has no return statement");
+
+        List<Step> Lower(ExpressionSyntax expression)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                return Lower(parenthesized.Expression);
+            }
+
+            var symbol = model.GetSymbolInfo(expression, cancellationToken).Symbol;
+            if (expression is IdentifierNameSyntax)
+            {
+                if (SymbolEqualityComparer.Default.Equals(symbol, input))
+                {
+                    return new List<Step>();
+                }
+
+                if (symbol is ILocalSymbol local && locals.TryGetValue(local, out var steps))
+                {
+                    return new List<Step>(steps);
+                }
+            }
+
+            if (expression is InvocationExpressionSyntax invocation && symbol is IMethodSymbol method)
+            {
+                var arguments = invocation.ArgumentList.Arguments;
+
+                // layer.Forward(x), layer.Call(x)
+                if (invocation.Expression is MemberAccessExpressionSyntax { Expression: var receiver } && method.Name is "Forward" or "Call" && arguments.Count == 1
+                    && model.GetSymbolInfo(receiver, cancellationToken).Symbol is IFieldSymbol { IsStatic: false } field
+                    && SymbolEqualityComparer.Default.Equals(field.ContainingType, type))
+                {
+                    string fieldType = field.Type.ToDisplayString();
+                    var steps = Lower(arguments[0].Expression);
+                    if (fieldType == LinearType)
+                    {
+                        steps.Add(new Step(field.Name, null, invocation));
+                        return steps;
+                    }
+
+                    if (ActivationModules.TryGetValue(fieldType, out var activation))
+                    {
+                        steps.Add(new Step(null, activation, invocation));
+                        return steps;
+                    }
+                }
+
+                // Functional.Sigmoid(x), Tensor.Sigmoid(x), x.Sigmoid()
+                if (ActivationFunctions.TryGetValue(method.Name, out var function))
+                {
+                    string owner = method.ContainingType.ToDisplayString();
+                    if (method.IsStatic && owner is "Gradgen.Nn.Functional" or "Gradgen.Tensor" && arguments.Count == 1)
+                    {
+                        var steps = Lower(arguments[0].Expression);
+                        steps.Add(new Step(null, function, invocation));
+                        return steps;
+                    }
+
+                    if (!method.IsStatic && owner == "Gradgen.Tensor" && arguments.Count == 0 && invocation.Expression is MemberAccessExpressionSyntax access)
+                    {
+                        var steps = Lower(access.Expression);
+                        steps.Add(new Step(null, function, invocation));
+                        return steps;
+                    }
+                }
+            }
+
+            throw new NotCompiledException(LocationInfo.From(expression),
+                $"'{FunctionParser.Normalize(expression.ToString())}' is not a call of a Linear layer field or of Sigmoid, Relu or Tanh");
+        }
+    }
+
+    /// <summary>Groups the steps into layers: each Linear, then at most one activation.</summary>
+    private static List<ModelLayer> ToLayers(List<Step> steps, MethodDeclarationSyntax forward)
+    {
+        var layers = new List<ModelLayer>();
+        foreach (var step in steps)
+        {
+            if (step.LinearField is { } field)
+            {
+                if (layers.Any(l => l.Field == field))
+                {
+                    throw new NotCompiledException(LocationInfo.From(step.Syntax), $"the layer '{field}' is applied twice (shared weights are not compiled yet)");
+                }
+
+                layers.Add(new ModelLayer(field, string.Empty));
+            }
+            else if (layers.Count == 0)
+            {
+                throw new NotCompiledException(LocationInfo.From(step.Syntax), "an activation is applied before the first Linear layer");
+            }
+            else if (layers[layers.Count - 1].Activation.Length > 0)
+            {
+                throw new NotCompiledException(LocationInfo.From(step.Syntax), "two activations follow one Linear layer");
+            }
+            else
+            {
+                layers[layers.Count - 1] = layers[layers.Count - 1] with { Activation = step.Activation! };
+            }
+        }
+
+        if (layers.Count == 0)
+        {
+            throw new NotCompiledException(LocationInfo.From(forward.Identifier), "Forward applies no Linear layer");
+        }
+
+        return layers;
+    }
+
+    /// <summary>Reports GG0015 where a layer built with constant sizes is fed by one whose output size differs.</summary>
+    private static void CheckSizes(INamedTypeSymbol type, List<Step> steps, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        string? previousField = null;
+        (int In, int Out)? previous = null;
+        foreach (var step in steps.Where(s => s.LinearField is not null))
+        {
+            var sizes = ConstantSizes(type, step.LinearField!, compilation, cancellationToken);
+            if (previous is { } p && sizes is { } s && p.Out != s.In)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.LayerSizeMismatch, LocationInfo.From(step.Syntax),
+                    step.LinearField!, s.In.ToString(System.Globalization.CultureInfo.InvariantCulture), previousField!, p.Out.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+
+            previous = sizes;
+            previousField = step.LinearField;
+        }
+    }
+
+    /// <summary>The (in, out) sizes of the one <c>new Linear(in, out, …)</c> assigned to the field, when both are constants.</summary>
+    private static (int In, int Out)? ConstantSizes(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken)
+    {
+        var creations = new List<(BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)>();
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            var declaration = reference.GetSyntax(cancellationToken);
+            var model = compilation.GetSemanticModel(declaration.SyntaxTree);
+            foreach (var node in declaration.DescendantNodes())
+            {
+                ExpressionSyntax? value = node switch
+                {
+                    AssignmentExpressionSyntax assignment when model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol is IFieldSymbol f && f.Name == field => assignment.Right,
+                    VariableDeclaratorSyntax { Initializer: { } initializer } declarator when declarator.Identifier.Text == field && declarator.Parent?.Parent is FieldDeclarationSyntax => initializer.Value,
+                    _ => null,
+                };
+                if (value is not null)
+                {
+                    if (value is not BaseObjectCreationExpressionSyntax creation)
+                    {
+                        return null;
+                    }
+
+                    creations.Add((creation, model));
+                }
+            }
+        }
+
+        if (creations.Count != 1 || creations[0].Creation.ArgumentList is not { Arguments.Count: >= 2 } arguments)
+        {
+            return null;
+        }
+
+        var sizes = arguments.Arguments.Take(2).Select(a => creations[0].Model.GetConstantValue(a.Expression, cancellationToken)).ToList();
+        return sizes.All(c => c.HasValue && c.Value is int) ? ((int)sizes[0].Value!, (int)sizes[1].Value!) : null;
+    }
+
+    /// <summary>The activation as a one-parameter function, planned like a [Differentiable] one: its forward and backward kernels.</summary>
+    private static PlannedFunction PlanActivation(string activation, INamedTypeSymbol type)
+    {
+        var builder = new GraphBuilder(isFloat: true);
+        int z = builder.Parameter(0);
+        int y = activation switch
+        {
+            "Sigmoid" => builder.Apply(Op.Sigmoid, z),
+            "Tanh" => builder.Apply(Op.Tanh, z),
+            // PyTorch's relu: gradient 0 at 0, which select(z > 0, z, 0) gives.
+            _ => builder.Select(builder.Apply(Op.GreaterThan, z, builder.Constant(0)), z, builder.Constant(0)),
+        };
+        builder.Label(y, activation.ToLowerInvariant() + "(z)");
+        var names = new[] { "z" };
+        var signature = new FunctionSignature(string.Empty, EquatableArray<ContainingType>.Empty, FunctionParser.MetadataName(type), activation, "private",
+            "float", names.ToEquatableArray(), activation.ToLowerInvariant() + "(z)", EmitTensorOverload: false);
+        return new PlannedFunction(signature, KernelPlanner.Plan(builder.ToGraph(new[] { y }), names, isFloat: true));
+    }
+}

@@ -1,0 +1,184 @@
+using System.ComponentModel;
+using Gradgen.Kernels;
+
+namespace Gradgen.Nn;
+
+/// <summary>
+/// Computes a compiled model's input gradients and the gradients of its parameters from the gradient of its output;
+/// <paramref name="inputGrads"/> has one slot per tensor given to <see cref="CompiledModel.Record"/>, and
+/// <paramref name="needed"/> says which ones to fill.
+/// </summary>
+/// <param name="gradOutput">The gradient of the model's output, contiguous Float32.</param>
+/// <param name="inputGrads">The slots to fill.</param>
+/// <param name="needed">Which slots are needed.</param>
+public delegate void CompiledBackward(Tensor gradOutput, Tensor?[] inputGrads, bool[] needed);
+
+/// <summary>
+/// What the source generator's compiled models call: the fused layers of a <c>partial</c> class deriving from
+/// <see cref="Module"/> run as matrix products plus generated elementwise kernels, and the whole model is one graph
+/// node whose backward the generator wrote. Not meant to be called by hand.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class CompiledModel
+{
+    /// <summary>
+    /// Whether the compiled path applies: a 2-D Float32 CPU input whose width is the first layer's input size, and
+    /// Float32 layers whose sizes chain. Otherwise <see cref="Module.Call"/> runs <see cref="Module.Forward"/>, which
+    /// raises the usual errors for wrong shapes.
+    /// </summary>
+    /// <param name="input">The model's input.</param>
+    /// <param name="layers">The model's linear layers, in order.</param>
+    /// <returns>Whether the compiled kernels can run.</returns>
+    public static bool CanRun(Tensor input, params Linear[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.DType != DType.Float32 || input.Ndim != 2 || input.Device != Device.Cpu || layers.Length == 0)
+        {
+            return false;
+        }
+
+        int width = input.Shape[1];
+        foreach (var layer in layers)
+        {
+            if (layer is null || layer.Weight.DType != DType.Float32 || layer.InFeatures != width || layer.Weight.Device != Device.Cpu)
+            {
+                return false;
+            }
+
+            width = layer.OutFeatures;
+        }
+
+        return true;
+    }
+
+    /// <summary>The input as a contiguous tensor outside the graph (the compiled node records the graph itself).</summary>
+    /// <param name="input">The model's input.</param>
+    /// <returns>A contiguous Float32 tensor sharing data with the input where it can.</returns>
+    public static Tensor Prepare(Tensor input) => input.Detach().ContiguousData();
+
+    /// <summary>z = x·Wᵀ + b as one packed matrix product, the bias added as C is written.</summary>
+    /// <param name="x">The layer's input, contiguous <c>[batch, in]</c>.</param>
+    /// <param name="layer">The layer.</param>
+    /// <returns>A new contiguous <c>[batch, out]</c> tensor.</returns>
+    public static Tensor Linear(Tensor x, Linear layer)
+    {
+        int batch = x.Shape[0], inFeatures = layer.InFeatures, outFeatures = layer.OutFeatures;
+        var z = Tensor.Empty(DType.Float32, [batch, outFeatures]);
+        var weight = layer.Weight.ContiguousData();
+        ReadOnlySpan<float> bias = layer.Bias is { } b ? b.ContiguousData().AsSpan<float>() : default;
+        Gemm.Multiply(false, true, batch, outFeatures, inFeatures, 1f, x.AsSpan<float>(), inFeatures, weight.AsSpan<float>(), inFeatures, 0f, z.AsSpan<float>(), outFeatures, bias);
+        return z;
+    }
+
+    /// <summary>A new contiguous Float32 tensor of <paramref name="like"/>'s shape.</summary>
+    /// <param name="like">The tensor whose shape to take.</param>
+    /// <returns>An uninitialised tensor.</returns>
+    public static Tensor EmptyLike(Tensor like) => Tensor.Empty(DType.Float32, like.Shape.ToArray());
+
+    /// <summary>dW = dZᵀ·X: the weight gradient of a layer whose output gradient is <paramref name="dz"/> and input <paramref name="x"/>.</summary>
+    /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
+    /// <param name="x">The layer's input, <c>[batch, in]</c>.</param>
+    /// <returns>A new <c>[out, in]</c> tensor.</returns>
+    public static Tensor WeightGradient(Tensor dz, Tensor x)
+    {
+        int batch = dz.Shape[0], outFeatures = dz.Shape[1], inFeatures = x.Shape[1];
+        var dw = Tensor.Empty(DType.Float32, [outFeatures, inFeatures]);
+        Gemm.Multiply(true, false, outFeatures, inFeatures, batch, 1f, dz.AsSpan<float>(), outFeatures, x.AsSpan<float>(), inFeatures, 0f, dw.AsSpan<float>(), inFeatures);
+        return dw;
+    }
+
+    /// <summary>db = the column sums of <paramref name="dz"/>.</summary>
+    /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
+    /// <returns>A new <c>[out]</c> tensor.</returns>
+    public static Tensor BiasGradient(Tensor dz)
+    {
+        int batch = dz.Shape[0], outFeatures = dz.Shape[1];
+        var db = Tensor.Zeros(outFeatures);
+        var sums = db.AsSpan<float>();
+        var rows = dz.AsSpan<float>();
+        for (int r = 0; r < batch; r++)
+        {
+            TensorPrimitivesAdd(sums, rows.Slice(r * outFeatures, outFeatures));
+        }
+
+        return db;
+    }
+
+    /// <summary>dX = dZ·W: the gradient of a layer's input.</summary>
+    /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
+    /// <param name="layer">The layer.</param>
+    /// <returns>A new <c>[batch, in]</c> tensor.</returns>
+    public static Tensor InputGradient(Tensor dz, Linear layer)
+    {
+        int batch = dz.Shape[0], outFeatures = layer.OutFeatures, inFeatures = layer.InFeatures;
+        var dx = Tensor.Empty(DType.Float32, [batch, inFeatures]);
+        Gemm.Multiply(false, false, batch, inFeatures, outFeatures, 1f, dz.AsSpan<float>(), outFeatures, layer.Weight.ContiguousData().AsSpan<float>(), inFeatures, 0f, dx.AsSpan<float>(), inFeatures);
+        return dx;
+    }
+
+    /// <summary>
+    /// Attaches one graph node named <paramref name="name"/> to <paramref name="output"/> when any input requires a
+    /// gradient and recording is on; its backward is <paramref name="backward"/>.
+    /// </summary>
+    /// <param name="name">The node's name (<c>MultiLayerPerceptronBackward</c>).</param>
+    /// <param name="output">The model's output, computed outside the graph.</param>
+    /// <param name="inputs">The model's input, then its parameters, in the order <paramref name="backward"/> fills them.</param>
+    /// <param name="backward">The generated backward.</param>
+    /// <returns><paramref name="output"/>.</returns>
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward)
+    {
+        if (Autograd.Recording(inputs))
+        {
+            output.WithHistory(new CompiledModelBackward(name, inputs, backward));
+        }
+
+        return output;
+    }
+
+    private static void TensorPrimitivesAdd(Span<float> sums, ReadOnlySpan<float> row)
+    {
+        for (int i = 0; i < sums.Length; i++)
+        {
+            sums[i] += row[i];
+        }
+    }
+}
+
+/// <summary>The one graph node of a compiled model.</summary>
+internal sealed class CompiledModelBackward : GradFn
+{
+    private readonly string name;
+    private CompiledBackward? backward;
+
+    public CompiledModelBackward(string name, Tensor[] inputs, CompiledBackward backward)
+    {
+        this.name = name;
+        this.backward = backward;
+        SetInputs(inputs);
+    }
+
+    public override string Name => name;
+
+    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
+    {
+        var run = backward ?? throw FreedError();
+        var needed = new bool[inputGrads.Length];
+        for (int i = 0; i < needed.Length; i++)
+        {
+            needed[i] = Needs(i);
+        }
+
+        var grads = new Tensor?[inputGrads.Length];
+        run(grad.DType == DType.Float32 ? grad.ContiguousData() : grad.ToDTypeData(DType.Float32), grads, needed);
+        for (int i = 0; i < grads.Length; i++)
+        {
+            if (needed[i])
+            {
+                inputGrads[i] = grads[i];
+            }
+        }
+    }
+
+    // The activations live in the backward closure; dropping it frees them, as PyTorch frees saved tensors.
+    internal override void ReleaseSaved() => backward = null;
+}

@@ -1,0 +1,144 @@
+namespace Gradgen;
+
+public partial class Tensor
+{
+    /// <summary>
+    /// This tensor on <paramref name="device"/> (PyTorch's <c>to(device)</c>): itself if it is already there, else a
+    /// contiguous copy, recorded as <c>ToCopyBackward</c> so that gradients flow back to the original device.
+    /// </summary>
+    /// <param name="device">The target device.</param>
+    /// <exception cref="NotSupportedException">No backend is registered for a CUDA device (reference Gradgen.Cuda and call <c>Cuda.Register()</c>).</exception>
+    public Tensor To(Device device)
+    {
+        var from = Device;
+        if (device == from)
+        {
+            return this;
+        }
+
+        var copy = device.Type == DeviceType.Cpu ? ToHostCopy() : CopyToDevice(device);
+        if (Autograd.Recording(this))
+        {
+            copy.WithHistory(new LambdaBackward("ToCopyBackward", this, g => g.To(from)));
+        }
+
+        return copy;
+    }
+
+    /// <summary>A contiguous CPU copy of the data, without autograd history.</summary>
+    internal Tensor ToHostCopy()
+    {
+        if (storage is not DeviceStorage device)
+        {
+            return ContiguousData();
+        }
+
+        if (!IsContiguous)
+        {
+            throw NotOnHost();
+        }
+
+        var host = Empty(DType, shape);
+        switch (DType)
+        {
+            case DType.Float32: CopyToHost(device, host.StorageSpan<float>()); break;
+            case DType.Float64: CopyToHost(device, host.StorageSpan<double>()); break;
+            case DType.Int32: CopyToHost(device, host.StorageSpan<int>()); break;
+            case DType.Int64: CopyToHost(device, host.StorageSpan<long>()); break;
+            default: CopyToHost(device, host.StorageSpan<bool>()); break;
+        }
+
+        return host;
+    }
+
+    private void CopyToHost<T>(DeviceStorage device, Span<T> destination)
+        where T : unmanaged
+    {
+        if (offset == 0 && numel == device.Length)
+        {
+            device.Backend.CopyToHost(device.Buffer, destination);
+            return;
+        }
+
+        var all = new T[device.Length];
+        device.Backend.CopyToHost<T>(device.Buffer, all);
+        all.AsSpan(offset, numel).CopyTo(destination);
+    }
+
+    private Tensor CopyToDevice(Device device)
+    {
+        var backend = DeviceBackends.For(device, "To");
+        var host = storage is DeviceStorage ? ToHostCopy() : ContiguousData();
+        var result = EmptyOn(device, DType, shape);
+        var buffer = ((DeviceStorage)result.storage).Buffer;
+        switch (DType)
+        {
+            case DType.Float32: backend.CopyFromHost<float>(host.StorageSpan<float>().Slice(host.offset, numel), buffer); break;
+            case DType.Float64: backend.CopyFromHost<double>(host.StorageSpan<double>().Slice(host.offset, numel), buffer); break;
+            case DType.Int32: backend.CopyFromHost<int>(host.StorageSpan<int>().Slice(host.offset, numel), buffer); break;
+            case DType.Int64: backend.CopyFromHost<long>(host.StorageSpan<long>().Slice(host.offset, numel), buffer); break;
+            default: backend.CopyFromHost<bool>(host.StorageSpan<bool>().Slice(host.offset, numel), buffer); break;
+        }
+
+        return result;
+    }
+
+    /// <summary>A new contiguous, uninitialised tensor on an accelerator.</summary>
+    internal static Tensor EmptyOn(Device device, DType dtype, int[] shape)
+    {
+        var backend = DeviceBackends.For(device, "Empty");
+        int count = 1;
+        foreach (int d in shape)
+        {
+            count *= d;
+        }
+
+        return new Tensor(new DeviceStorage(backend, backend.Allocate(device, dtype, count), dtype), (int[])shape.Clone());
+    }
+
+    /// <summary>A new tensor on an accelerator with every element <paramref name="value"/>.</summary>
+    internal static Tensor FullOn(Device device, DType dtype, int[] shape, double value)
+    {
+        if (dtype != DType.Float32)
+        {
+            return Full(shape, value, dtype).To(device);
+        }
+
+        var result = EmptyOn(device, dtype, shape);
+        var storage = (DeviceStorage)result.storage;
+        storage.Backend.Fill(storage.Buffer, (float)value);
+        return result;
+    }
+
+    /// <summary>The device buffer of a contiguous tensor on an accelerator (the kernels see whole buffers).</summary>
+    internal IDeviceBuffer DeviceBuffer(string operation)
+    {
+        if (storage is not DeviceStorage device)
+        {
+            throw new InvalidOperationException($"{operation}: the tensor is on the CPU.");
+        }
+
+        if (!IsContiguous || offset != 0 || numel != device.Length)
+        {
+            throw new NotSupportedException($"{operation}: views of tensors on {Device} are not supported yet; the tensor must own its whole, contiguous buffer.");
+        }
+
+        return device.Buffer;
+    }
+
+    /// <summary>The one device of the tensors of an operation, or an error naming the devices that differ.</summary>
+    internal static Device CommonDevice(string operation, ReadOnlySpan<Tensor> tensors)
+    {
+        var device = tensors[0].Device;
+        foreach (var t in tensors)
+        {
+            if (t.Device != device && !(t.isWrappedNumber && t.Device.Type == DeviceType.Cpu))
+            {
+                throw new InvalidOperationException(
+                    $"{operation}: expected all tensors on the same device, but found {device} and {t.Device}; move them with To(device) first.");
+            }
+        }
+
+        return device;
+    }
+}

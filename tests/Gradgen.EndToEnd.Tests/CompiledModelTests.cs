@@ -1,0 +1,102 @@
+using Gradgen.Nn;
+
+namespace Gradgen.EndToEnd.Tests;
+
+/// <summary>
+/// Compiled models: <c>Call</c> (the generated fused kernels and one graph node) agrees with <c>Forward</c> (the
+/// definition, run eagerly op by op) in values and in the gradient of every parameter and of the input.
+/// </summary>
+public sealed class CompiledModelTests
+{
+    private static (float[] Output, Dictionary<string, float[]> Grads, float[] InputGrad, string Node) Run(Module model, Tensor x, bool compiled)
+    {
+        model.ZeroGrad();
+        var input = x.Detach();
+        input.RequiresGrad = true;
+        var y = compiled ? model.Call(input) : model.Forward(input);
+        var loss = (y * y).Sum() + y.Sum();
+        loss.Backward();
+        return (y.ToArray<float>(),
+            model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Grad!.ToArray<float>()),
+            input.Grad!.ToArray<float>(),
+            y.GradFn!.Name);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * (1 + Math.Abs(expected[i])), $"{what}[{i}]: Forward {expected[i]}, Call {actual[i]}");
+        }
+    }
+
+    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet" };
+
+    private static (Module Model, Tensor Input) Create(string name)
+    {
+        RandomGenerator.ManualSeed(7);
+        return name switch
+        {
+            "MultiLayerPerceptron" => (new MultiLayerPerceptron(2, 2, 1), (Tensor.Rand(10000, 2) * 10) - 5),
+            "MnistMlp" => (new MnistMlp(), Tensor.Randn(128, 784)),
+            _ => (new TanhNet(), Tensor.Randn(33, 3)),
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void CallMatchesForwardInValuesAndEveryGradient(string name)
+    {
+        var (model, x) = Create(name);
+        var eager = Run(model, x, compiled: false);
+        var fused = Run(model, x, compiled: true);
+
+        Assert.Equal(name + "Backward", fused.Node);
+        Assert.NotEqual(fused.Node, eager.Node);
+        // Same float32 arithmetic in another order (blocked products, vector activations): a few ulps per term,
+        // summed over up to 784 terms.
+        AssertClose(eager.Output, fused.Output, 1e-5, "output");
+        AssertClose(eager.InputGrad, fused.InputGrad, 1e-4, "input gradient");
+        foreach (var (parameter, grad) in eager.Grads)
+        {
+            AssertClose(grad, fused.Grads[parameter], 1e-4, parameter);
+        }
+    }
+
+    [Fact]
+    public void CallFallsBackToForwardForWhatWasNotCompiled()
+    {
+        var model = new ScaledNet();
+        var x = Tensor.Randn(4, 2);
+        Assert.Equal(model.Forward(x).ToArray<float>(), model.Call(x).ToArray<float>());
+
+        // A compiled model given an input it was not compiled for (Float64) runs Forward too.
+        var mlp = new MultiLayerPerceptron(2, 2, 1);
+        var error = Record.Exception(() => mlp.Call(Tensor.Randn(3, 2).To(DType.Float64)));
+        var eagerError = Record.Exception(() => mlp.Forward(Tensor.Randn(3, 2).To(DType.Float64)));
+        Assert.Equal(eagerError?.GetType(), error?.GetType());
+    }
+
+    [Fact]
+    public void TheCompiledGraphIsFreedAfterBackwardLikeAnyOther()
+    {
+        var model = new MultiLayerPerceptron(2, 3, 1);
+        var x = Tensor.Randn(5, 2);
+        var y = model.Call(x).Sum();
+        y.Backward();
+        var error = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("retainGraph", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoGraphIsRecordedUnderNoGrad()
+    {
+        var model = new MnistMlp();
+        using (Autograd.NoGrad())
+        {
+            var y = model.Call(Tensor.Randn(2, 784));
+            Assert.Null(y.GradFn);
+        }
+    }
+}

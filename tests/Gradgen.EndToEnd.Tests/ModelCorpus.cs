@@ -1,0 +1,50 @@
+using Gradgen.Nn;
+
+namespace Gradgen.EndToEnd.Tests;
+
+/// <summary>The seed's MultiLayerPerceptron, as a user writes it: the generator compiles it.</summary>
+public sealed partial class MultiLayerPerceptron : Module
+{
+    private readonly Linear hidden, output;
+
+    public MultiLayerPerceptron(int input, int hiddenDim, int outputDim)
+    {
+        hidden = new(input, hiddenDim);
+        output = new(hiddenDim, outputDim);
+    }
+
+    public override Tensor Forward(Tensor x) => output.Forward(Functional.Sigmoid(hidden.Forward(x)));
+}
+
+/// <summary>MNIST-sized, ReLU written as a method call, sizes known at compile time.</summary>
+public sealed partial class MnistMlp : Module
+{
+    private readonly Linear l1 = new(784, 256);
+    private readonly Linear l2 = new(256, 10);
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = l1.Forward(x).Relu();
+        return l2.Forward(h);
+    }
+}
+
+/// <summary>Activation modules as fields, three layers, an activation on the output.</summary>
+public sealed partial class TanhNet : Module
+{
+    private readonly Linear a = new(3, 5), b = new(5, 4), c = new(4, 2);
+    private readonly Tanh tanh = new();
+    private readonly Sigmoid sigmoid = new();
+
+    public override Tensor Forward(Tensor x) => sigmoid.Call(c.Forward(tanh.Forward(b.Forward(tanh.Forward(a.Forward(x))))));
+}
+
+/// <summary>Uses an operation the compiler does not handle: Call falls back to Forward (GG0016, Info).</summary>
+public sealed partial class ScaledNet : Module
+{
+    private readonly Linear l = new(2, 2);
+
+#pragma warning disable GG0016 // Deliberately not compiled: the test checks the eager fallback.
+    public override Tensor Forward(Tensor x) => l.Forward(x) * 2;
+#pragma warning restore GG0016
+}

@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+
+namespace Gradgen.Runtime.Tests.Devices;
+
+/// <summary>
+/// A stand-in accelerator for machines without a GPU: device memory is host memory, and a kernel launch by entry name
+/// runs the generated CPU kernel of the same function. It exercises every device path of the runtime (storage, copies,
+/// printing, dispatch, autograd) exactly as the CUDA backend is driven; the CUDA kernels themselves are checked by
+/// tests/Gradgen.Cuda.Tests and the GPU check.
+/// </summary>
+internal sealed class EmulatedDevice : IDeviceBackend
+{
+    private delegate void Kernel(float[][] buffers);
+
+    private static readonly Dictionary<string, Kernel> Kernels = new(StringComparer.Ordinal)
+    {
+        ["Add_forward"] = b => ElementwiseFunctions.Add(b[0], b[1], b[2]),
+        ["Add_backward"] = b => ElementwiseFunctions.AddBackward(b[0], b[1], b[2], b[3], b[4]),
+        ["Sub_forward"] = b => ElementwiseFunctions.Sub(b[0], b[1], b[2]),
+        ["Sub_backward"] = b => ElementwiseFunctions.SubBackward(b[0], b[1], b[2], b[3], b[4]),
+        ["Mul_forward"] = b => ElementwiseFunctions.Mul(b[0], b[1], b[2]),
+        ["Mul_backward"] = b => ElementwiseFunctions.MulBackward(b[0], b[1], b[2], b[3], b[4]),
+        ["Div_forward"] = b => ElementwiseFunctions.Div(b[0], b[1], b[2]),
+        ["Div_backward"] = b => ElementwiseFunctions.DivBackward(b[0], b[1], b[2], b[3], b[4]),
+        ["Neg_forward"] = b => ElementwiseFunctions.Neg(b[0], b[1]),
+        ["Neg_backward"] = b => ElementwiseFunctions.NegBackward(b[0], b[1], b[2]),
+        ["Sin_forward"] = b => ElementwiseFunctions.Sin(b[0], b[1]),
+        ["Sin_backward"] = b => ElementwiseFunctions.SinBackward(b[0], b[1], b[2]),
+        ["Exp_forward"] = b => ElementwiseFunctions.Exp(b[0], b[1]),
+        ["Exp_backward"] = b => ElementwiseFunctions.ExpBackward(b[0], b[1], b[2]),
+    };
+
+    public int Launches { get; private set; }
+
+    public DeviceType Type => DeviceType.Cuda;
+
+    public IDeviceBuffer Allocate(Device device, DType dtype, int length) => new Buffer(device, dtype, length);
+
+    public void CopyFromHost<T>(ReadOnlySpan<T> source, IDeviceBuffer destination)
+        where T : unmanaged => MemoryMarshal.AsBytes(source).CopyTo(((Buffer)destination).Bytes);
+
+    public void CopyToHost<T>(IDeviceBuffer source, Span<T> destination)
+        where T : unmanaged => ((Buffer)source).Bytes[..(destination.Length * Marshal.SizeOf<T>())].CopyTo(MemoryMarshal.AsBytes(destination));
+
+    public void Fill(IDeviceBuffer buffer, float value) => ((Buffer)buffer).Floats.AsSpan().Fill(value);
+
+    public void Sum(IDeviceBuffer source, IDeviceBuffer destination) => ((Buffer)destination).Floats[0] = ((Buffer)source).Floats.Sum();
+
+    public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
+    {
+        Assert.Contains("extern \"C\" __global__ void " + entry + "(", source, StringComparison.Ordinal);
+        var arrays = new float[buffers.Length][];
+        for (int i = 0; i < arrays.Length; i++)
+        {
+            arrays[i] = ((Buffer)buffers[i]).Floats;
+            Assert.Equal(count, arrays[i].Length);
+        }
+
+        Launches++;
+        Kernels[entry](arrays);
+    }
+
+    /// <summary>Device memory: an 8-byte-element array, so that one allocation serves every dtype's view.</summary>
+    private sealed class Buffer(Device device, DType dtype, int length) : IDeviceBuffer
+    {
+        private readonly float[] floats = new float[length * (dtype is DType.Float64 or DType.Int64 ? 2 : 1)];
+
+        public Device Device { get; } = device;
+
+        public int Length { get; } = length;
+
+        /// <summary>The elements as float32, what the kernels see (they are Float32 kernels).</summary>
+        public float[] Floats => floats.Length == Length ? floats : throw new InvalidOperationException("a Float32 kernel was given a buffer of another dtype");
+
+        public Span<byte> Bytes => MemoryMarshal.AsBytes(floats.AsSpan());
+    }
+}
