@@ -22,7 +22,9 @@ static class Probe
             {
                 using var p = new Mlp.MlpProblem(c);
                 p.Check();
+                Console.WriteLine($"{c}: compiled output's GradFn {p.CompiledGradFn()}");
                 Time($"Gradgen eager  {c}", () => p.GradgenStep(), seconds);
+                Time($"Gradgen compiled {c}", () => p.CompiledStep(), seconds);
                 Time($"TorchSharp     {c}", () => p.TorchStep(), seconds);
             }
 

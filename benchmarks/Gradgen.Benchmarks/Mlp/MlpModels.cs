@@ -22,6 +22,36 @@ public sealed class MultiLayerPerceptron(int inputDim, int hiddenDim, int output
     public override Gradgen.Tensor Forward(Gradgen.Tensor x) => Output.Call(Activation.Call(Hidden.Call(x)));
 }
 
+/// <summary>
+/// The seed MLP again as a <c>partial</c> class with layer fields: the generator compiles it, so <c>Call</c> runs the
+/// fused forward (one matrix product with its epilogue per layer) and one generated backward node.
+/// </summary>
+public sealed partial class CompiledMlp221 : Module
+{
+    private readonly Linear hidden = new(2, 2);
+    private readonly Linear output = new(2, 1);
+    private readonly Nn.Sigmoid activation = new();
+
+    /// <summary>The layers, for copying weights.</summary>
+    public Linear[] Layers => [hidden, output];
+
+    /// <inheritdoc/>
+    public override Gradgen.Tensor Forward(Gradgen.Tensor x) => output.Forward(activation.Forward(hidden.Forward(x)));
+}
+
+/// <summary>784-256-10 with ReLU as a compiled <c>partial</c> class.</summary>
+public sealed partial class CompiledMnistMlp : Module
+{
+    private readonly Linear hidden = new(784, 256);
+    private readonly Linear output = new(256, 10);
+
+    /// <summary>The layers, for copying weights.</summary>
+    public Linear[] Layers => [hidden, output];
+
+    /// <inheritdoc/>
+    public override Gradgen.Tensor Forward(Gradgen.Tensor x) => output.Forward(Functional.Relu(hidden.Forward(x)));
+}
+
 /// <summary>The two training problems of issue 4's benchmarks 1 and 2.</summary>
 public enum MlpCase
 {
@@ -42,6 +72,8 @@ public sealed class MlpProblem : IDisposable
 
     readonly Module model;
     readonly Linear[] gradgenLayers;
+    readonly Module compiled;
+    readonly Sgd compiledOptimizer;
     readonly Loss loss;
     readonly Sgd optimizer;
     readonly Gradgen.Tensor x, target;
@@ -105,6 +137,30 @@ public sealed class MlpProblem : IDisposable
         }
 
         optimizer = new Sgd(model.Parameters(), LearningRate);
+        Linear[] compiledLayers;
+        if (which == MlpCase.Seed221)
+        {
+            var c = new CompiledMlp221();
+            compiled = c;
+            compiledLayers = c.Layers;
+        }
+        else
+        {
+            var c = new CompiledMnistMlp();
+            compiled = c;
+            compiledLayers = c.Layers;
+        }
+
+        using (Autograd.NoGrad())
+        {
+            for (int i = 0; i < gradgenLayers.Length; i++)
+            {
+                compiledLayers[i].Weight.CopyFrom(gradgenLayers[i].Weight);
+                compiledLayers[i].Bias!.CopyFrom(gradgenLayers[i].Bias!);
+            }
+        }
+
+        compiledOptimizer = new Sgd(compiled.Parameters(), LearningRate);
         using (torch.no_grad())
         {
             for (int i = 0; i < gradgenLayers.Length; i++)
@@ -129,6 +185,20 @@ public sealed class MlpProblem : IDisposable
         return l;
     }
 
+    /// <summary>One Gradgen training step through the compiled model (<c>Call</c> runs the generated kernels).</summary>
+    public Gradgen.Tensor CompiledStep()
+    {
+        compiledOptimizer.ZeroGrad();
+        Gradgen.Tensor output = compiled.Call(x);
+        Gradgen.Tensor l = loss.Forward(output, target);
+        l.Backward();
+        compiledOptimizer.Step();
+        return l;
+    }
+
+    /// <summary>The name of the compiled model's output node (the generated node when the class was compiled).</summary>
+    public string CompiledGradFn() => compiled.Call(x).GradFn?.Name ?? "(none)";
+
     /// <summary>One TorchSharp training step; the loss as a float when <paramref name="read"/>, temporaries freed by a dispose scope.</summary>
     public float TorchStep(bool read = false)
     {
@@ -149,10 +219,11 @@ public sealed class MlpProblem : IDisposable
         for (int step = 0; step < 3; step++)
         {
             float g = GradgenStep().Item<float>();
+            float c = CompiledStep().Item<float>();
             float t = TorchStep(read: true);
-            if (!(Math.Abs(g - t) <= 1e-4 * Math.Max(1, Math.Abs(t))))
+            if (!(Math.Abs(g - t) <= 1e-4 * Math.Max(1, Math.Abs(t))) || !(Math.Abs(c - t) <= 1e-4 * Math.Max(1, Math.Abs(t))))
             {
-                throw new InvalidOperationException($"step {step}: Gradgen loss {g} vs TorchSharp {t}");
+                throw new InvalidOperationException($"step {step}: Gradgen eager loss {g}, compiled {c}, TorchSharp {t}");
             }
         }
     }

@@ -6,8 +6,8 @@ namespace Gradgen.Benchmarks.Mlp;
 
 /// <summary>
 /// Issue 4, benchmarks 1 and 2: time per training step (zero_grad, forward, loss, backward, SGD step) of the seed
-/// MLP 2-2-1 (full batch 10,000, MSE) and of 784-256-10 (batch 128, cross-entropy), Gradgen eager next to
-/// TorchSharp, each job at one thread count for both (<see cref="ThreadJobsConfig"/>). Both libraries start from the
+/// MLP 2-2-1 (full batch 10,000, MSE) and of 784-256-10 (batch 128, cross-entropy), Gradgen eager and compiled next
+/// to TorchSharp, each job at one thread count for both (<see cref="ThreadJobsConfig"/>). Both libraries start from the
 /// same weights and data; the setup checks that their first three losses agree.
 /// </summary>
 [Config(typeof(ThreadJobsConfig))]
@@ -35,6 +35,7 @@ public class MlpTrainingBenchmarks
         problem = new MlpProblem(Case);
         problem.Check();
         ThreadJobs.WarmUp(() => problem.GradgenStep());
+        ThreadJobs.WarmUp(() => problem.CompiledStep());
         ThreadJobs.WarmUp(() => problem.TorchStep());
     }
 
@@ -50,9 +51,10 @@ public class MlpTrainingBenchmarks
     [Benchmark]
     public Tensor GradgenEager() => problem!.GradgenStep();
 
-    // GradgenCompiled: the generator's compiled-model path (issue 4, "Compiled models") goes here once it lands: the
-    // same MultiLayerPerceptron / 784-256-10 declared as `partial` classes the generator compiles, so that
-    // model.Call(x) runs the fused forward and one generated backward node. Add it as a third [Benchmark] method
-    // over an MlpProblem built with the compiled classes; the targets (issue 4) are ≥10× TorchSharp at 1 thread and
-    // ≥15× at 2 for the seed MLP, ≥1.2× for 784-256-10.
+    /// <summary>
+    /// Gradgen compiled: the same models declared as <c>partial</c> classes (<see cref="CompiledMlp221"/>,
+    /// <see cref="CompiledMnistMlp"/>), so <c>Call</c> runs the generator's fused forward and backward.
+    /// </summary>
+    [Benchmark]
+    public Tensor GradgenCompiled() => problem!.CompiledStep();
 }
