@@ -6,8 +6,11 @@ using Gradgen.Benchmarks.Eager;
 namespace Gradgen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- probe [seconds]</c>: a quick Stopwatch loop over the eager-autograd cases (median and
-/// minimum of rounds, allocated bytes per call) for profiling between BenchmarkDotNet runs; not the reported figures.
+/// <c>dotnet run -c Release -- probe [seconds] [ops|mlp|seed]</c>: quick Stopwatch loops for profiling between
+/// BenchmarkDotNet runs (median and minimum of rounds, process CPU time, generation-2 collections and managed bytes per
+/// call); not the reported figures. No set: the eager-autograd cases; <c>ops</c>: single tensor operations and their
+/// backward at N = 10³ and 10⁶; <c>mlp</c>: the training steps of <see cref="Mlp.MlpProblem"/>; <c>seed</c>: the pieces
+/// of the seed MLP's eager step (layers, loss, backward of each, the dW product). Threads: <c>GRADGEN_NUM_THREADS</c>.
 /// </summary>
 static class Probe
 {
