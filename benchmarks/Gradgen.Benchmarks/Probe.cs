@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gradgen.Benchmarks.Bump;
+using Gradgen.Benchmarks.Eager;
+
+namespace Gradgen.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release -- probe [seconds] [ops|mlp|seed]</c>: quick Stopwatch loops for profiling between
+/// BenchmarkDotNet runs (median and minimum of rounds, process CPU time, generation-2 collections and managed bytes per
+/// call); not the reported figures. No set: the eager-autograd cases; <c>ops</c>: single tensor operations and their
+/// backward at N = 10³ and 10⁶; <c>mlp</c>: the training steps of <see cref="Mlp.MlpProblem"/>; <c>seed</c>: the pieces
+/// of the seed MLP's eager step (layers, loss, backward of each, the dW product). Threads: <c>GRADGEN_NUM_THREADS</c>.
+/// </summary>
+static class Probe
+{
+    public static int Run(string[] args)
+    {
+        double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
+        Console.WriteLine($"GRADGEN_NUM_THREADS={Environment.GetEnvironmentVariable(ThreadJobs.Variable) ?? "(unset)"}, threads {ThreadJobs.Threads}");
+        if (args.Length > 1 && args[1] == "mlp")
+        {
+            TorchSharp.torch.set_num_threads(ThreadJobs.Threads);
+            foreach (var c in new[] { Mlp.MlpCase.Seed221, Mlp.MlpCase.Mnist784 })
+            {
+                using var p = new Mlp.MlpProblem(c);
+                p.Check();
+                Console.WriteLine($"{c}: compiled output's GradFn {p.CompiledGradFn()}");
+                Time($"Gradgen eager  {c}", () => p.GradgenStep(), seconds);
+                Time($"Gradgen compiled {c}", () => p.CompiledStep(), seconds);
+                Time($"TorchSharp     {c}", () => p.TorchStep(), seconds);
+            }
+
+            return 0;
+        }
+
+        if (args.Length > 1 && args[1] == "seed")
+        {
+            Nn.Functional.Sigmoid(Tensor.Zeros(1));
+            var m = new Mlp.MultiLayerPerceptron(2, 2, 1);
+            Tensor x = (10 * Tensor.Rand(10_000, 2)) - 5, t = Tensor.Rand(10_000, 1);
+            var loss = new Nn.MSELoss();
+            var sgd = new Optim.Sgd(m.Parameters(), 0.01);
+            Tensor xr = x.Detach();
+            Time("hidden.Call(x) (grad)", () => m.Hidden.Call(x), seconds);
+            Tensor h = m.Hidden.Call(x);
+            Time("sigmoid(h)", () => m.Activation.Call(h), seconds);
+            Tensor a = m.Activation.Call(h);
+            Time("output.Call(a)", () => m.Output.Call(a), seconds);
+            Tensor o = m.Output.Call(a);
+            Time("mse(o, t)", () => loss.Forward(o, t), seconds);
+            Time("forward+loss", () => loss.Forward(m.Call(x), t), seconds);
+            Time("forward+loss+backward", () => { m.ZeroGrad(); loss.Forward(m.Call(x), t).Backward(); }, seconds);
+            Time("bwd hidden(x).Sum()", () => { m.ZeroGrad(); m.Hidden.Call(x).Sum().Backward(); }, seconds);
+            Time("bwd output(a').Sum()", () => { m.ZeroGrad(); m.Output.Call(a.Detach()).Sum().Backward(); }, seconds);
+            Tensor ar = a.Detach();
+            ar.RequiresGrad = true;
+            Time("bwd output(a' grad).Sum()", () => { m.ZeroGrad(); ar.Grad = null; m.Output.Call(ar).Sum().Backward(); }, seconds);
+            Tensor hr = h.Detach();
+            hr.RequiresGrad = true;
+            Time("bwd sigmoid(h').Sum()", () => { hr.Grad = null; m.Activation.Call(hr).Sum().Backward(); }, seconds);
+            Tensor orr = o.Detach();
+            orr.RequiresGrad = true;
+            Time("bwd mse(o', t)", () => { orr.Grad = null; loss.Forward(orr, t).Backward(); }, seconds);
+            float[] ga = new float[10_000 * 2], gb = new float[10_000 * 2], gc = new float[4];
+            Time("Gemm dW 2x2, k=10000 (At.B)", () => Kernels.Gemm.Multiply(true, false, 2, 2, 10_000, 1f, ga, 2, gb, 2, 0f, gc, 2), seconds);
+            Time("zero_grad+step", () => { sgd.ZeroGrad(); sgd.Step(); }, seconds);
+            return 0;
+        }
+
+        if (args.Length > 1 && args[1] == "ops")
+        {
+            Ops(seconds);
+            return 0;
+        }
+
+        foreach (int n in new[] { 1_000, 1_000_000 })
+        {
+            var g = new EagerBump(n);
+            g.Check("eager", g.Eager);
+            Time($"Gradgen eager  N={n}", () => g.Eager(), seconds);
+            Time($"Gradgen fused  N={n}", () => g.Fused(), seconds);
+            using var t = new TorchBump(n, ThreadJobs.Threads);
+            Time($"TorchSharp     N={n}", t.Run, seconds);
+        }
+
+        return 0;
+    }
+
+    static void Ops(double seconds)
+    {
+        foreach (int n in new[] { 1_000, 1_000_000 })
+        {
+            Tensor x = Tensor.Linspace(0, 10, n), y = Tensor.Linspace(1, 2, n);
+            float[] raw = new float[n];
+            Time($"new float[n]          N={n}", () => GC.KeepAlive(new float[n]), seconds);
+            Time($"uninit float[n]       N={n}", () => GC.KeepAlive(GC.AllocateUninitializedArray<float>(n)), seconds);
+            Time($"OnesLike              N={n}", () => Tensor.OnesLike(x), seconds);
+            Time($"x * 6.28 (no grad)    N={n}", () => GC.KeepAlive(x * (2 * MathF.PI)), seconds);
+            Time($"x - 5                 N={n}", () => GC.KeepAlive(x - 5), seconds);
+            Time($"x * y                 N={n}", () => GC.KeepAlive(x * y), seconds);
+            Time($"x / 3                 N={n}", () => GC.KeepAlive(x / 3), seconds);
+            Time($"-x                    N={n}", () => GC.KeepAlive(-x), seconds);
+            Time($"x.Sin()               N={n}", () => x.Sin(), seconds);
+            Time($"x.Exp()               N={n}", () => x.Exp(), seconds);
+            Time($"Bump(x) no grad       N={n}", () => Curves.Bump(x), seconds);
+            Tensor xg = Tensor.Linspace(0, 10, n, requiresGrad: true);
+            Tensor ones = Tensor.OnesLike(x);
+            void Bw(string what, Func<Tensor> f) => Time($"bwd {what,-17} N={n}", () =>
+            {
+                xg.Grad = null;
+                f().Backward(ones);
+            }, seconds);
+            Bw("x*2pi", () => xg * (2 * MathF.PI));
+            Bw("x-5", () => xg - 5);
+            Bw("x*x", () => xg * xg);
+            Bw("x/3", () => xg / 3);
+            Bw("-x", () => -xg);
+            Bw("sin", () => xg.Sin());
+            Bw("exp", () => xg.Exp());
+            Bw("Bump", () => Curves.Bump(xg));
+            Time($"eager forward (grad)  N={n}", () =>
+            {
+                Tensor d = xg - 5;
+                GC.KeepAlive((xg * (2 * MathF.PI)).Sin() * (-(d * d) / 3).Exp());
+            }, seconds);
+            Time($"eager fwd+bwd         N={n}", () =>
+            {
+                xg.Grad = null;
+                Tensor d = xg - 5;
+                Tensor r = (xg * (2 * MathF.PI)).Sin() * (-(d * d) / 3).Exp();
+                r.Backward(Tensor.OnesLike(r));
+            }, seconds);
+        }
+    }
+
+    public static void Time(string name, Action action, double seconds)
+    {
+        ThreadJobs.WarmUp(action, 500);
+        var rounds = new List<double>();
+        long calls = 0;
+        long bytes0 = GC.GetAllocatedBytesForCurrentThread();
+        int gc0 = GC.CollectionCount(2);
+        var proc = Process.GetCurrentProcess();
+        proc.Refresh();
+        TimeSpan cpu0 = proc.TotalProcessorTime;
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < seconds || rounds.Count < 5)
+        {
+            int inner = 1;
+            var sw = Stopwatch.StartNew();
+            action();
+            double one = sw.Elapsed.TotalMilliseconds;
+            inner = Math.Max(1, (int)(5.0 / Math.Max(one, 1e-4)));
+            sw.Restart();
+            for (int i = 0; i < inner; i++) action();
+            rounds.Add(sw.Elapsed.TotalMilliseconds * 1000 / inner);
+            calls += inner + 1;
+        }
+
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - bytes0;
+        proc.Refresh();
+        double cpu = (proc.TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / calls;
+        double gen2 = (GC.CollectionCount(2) - gc0) / (double)calls;
+        rounds.Sort();
+        Console.WriteLine($"{name,-30} median {rounds[rounds.Count / 2],10:F2} us   min {rounds[0],10:F2} us   cpu {cpu,10:F2} us   gen2/call {gen2,5:F2}   alloc {bytes / calls,10} B/call");
+    }
+}
