@@ -240,7 +240,7 @@ public abstract class Module
     /// Only the CPU is supported for now, where this does nothing.
     /// </summary>
     /// <param name="device">The target device.</param>
-    /// <exception cref="NotSupportedException">A CUDA device: the CUDA backend does not provide tensors yet.</exception>
+    /// <exception cref="NotSupportedException">A CUDA device: modules do not move to a GPU yet (tensors do, with Tensor.To).</exception>
     public Module To(Device device)
     {
         Device.ThrowIfNotCpu(device, GetType().Name + ".To");
@@ -249,7 +249,7 @@ public abstract class Module
 
     /// <summary>Moves the module to the device named as PyTorch names it (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>); returns this module.</summary>
     /// <param name="device">The device's name.</param>
-    /// <exception cref="NotSupportedException">A CUDA device: the CUDA backend does not provide tensors yet.</exception>
+    /// <exception cref="NotSupportedException">A CUDA device: modules do not move to a GPU yet (tensors do, with Tensor.To).</exception>
     public Module To(string device) => To(Device.Parse(device));
 
     /// <summary>

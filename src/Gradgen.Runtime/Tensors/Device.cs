@@ -44,6 +44,6 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
     {
         if (device.Type != DeviceType.Cpu)
             throw new NotSupportedException(
-                $"{operation}: device {device} is not supported yet; the CUDA backend (Gradgen.Cuda) does not provide tensors yet. Use Device.Cpu.");
+                $"{operation}: device {device} is not supported here yet (tensors move to a GPU with To(device) once Gradgen.Cuda's Cuda.Register() has run; this operation cannot). Use Device.Cpu.");
     }
 }

@@ -7,7 +7,13 @@ public partial class Tensor
 {
     static Tensor Finish(Tensor t, Device? device, bool requiresGrad, string op)
     {
-        if (device is { } d) Device.ThrowIfNotCpu(d, op);
+        // Creation happens on the CPU; a GPU tensor is the copy (PyTorch creates it there directly, with the same result).
+        if (device is { } d && d.Type != DeviceType.Cpu)
+        {
+            DeviceBackends.For(d, op); // names the operation when no backend is registered
+            t = t.To(d);
+        }
+
         if (requiresGrad) t.RequiresGrad = true;
         return t;
     }

@@ -38,6 +38,16 @@ public sealed class DeviceTensorTests : IDisposable
     }
 
     [Fact]
+    public void CreationWithADeviceMakesTheTensorThere()
+    {
+        var zeros = Tensor.Zeros([3], DType.Float32, Device.Cuda(), requiresGrad: true);
+        Assert.Equal(Device.Cuda(), zeros.Device);
+        Assert.True(zeros.IsLeaf);
+        Assert.True(zeros.RequiresGrad);
+        Assert.Equal(new float[] { 0, 0, 0 }, zeros.To(Device.Cpu).ToArray<float>());
+    }
+
+    [Fact]
     public void EagerFormulaAndItsGradientOnTheDeviceMatchTheCpu()
     {
         var cpu = Tensor.Linspace(0, 10, 257, requiresGrad: true);
