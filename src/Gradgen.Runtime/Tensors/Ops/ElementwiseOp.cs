@@ -87,6 +87,8 @@ internal static class ElementwiseOp
             return op.Name == "Neg" ? ElementwiseFunctions.Neg(x) : throw x.NotOnHost();
         }
 
+        if (op.Name == "Neg" && x.DType.IsFloating() && x.numel >= Kernels.Elementwise.ParallelThreshold) return ElementwiseFunctions.Neg(x);
+
         DType dt = x.DType;
         if (!dt.IsFloating()) dt = op.KeepsIntegers ? (dt == DType.Bool ? DType.Int64 : dt) : DTypes.Default;
         var src = dt == x.DType ? x : x.ToDTypeData(dt);
@@ -105,6 +107,30 @@ internal static class ElementwiseOp
     public static Tensor Binary<TOp>(Tensor a, Tensor b, TOp op) where TOp : struct, IBinaryOp
     {
         if (a.Device.Type != DeviceType.Cpu || b.Device.Type != DeviceType.Cpu) return DeviceArithmetic(a, b, op.Name);
+        if (UseGeneratedKernels(a, b)) return GeneratedArithmetic(a, b, op.Name) ?? BinaryCore(a, b, op);
+        return BinaryCore(a, b, op);
+    }
+
+    /// <summary>
+    /// Large float tensors of one shape and dtype take the generated kernels of the arithmetic one-liners (SIMD, all
+    /// cores, one fused backward for both inputs); small ones, scalars, integers and broadcasts keep the loops below,
+    /// whose fixed cost is lower and which implement PyTorch's type promotion.
+    /// </summary>
+    static bool UseGeneratedKernels(Tensor a, Tensor b) =>
+        a.numel >= Kernels.Elementwise.ParallelThreshold && a.DType == b.DType && a.DType.IsFloating()
+        && !a.isWrappedNumber && !b.isWrappedNumber && a.shape.AsSpan().SequenceEqual(b.shape);
+
+    static Tensor? GeneratedArithmetic(Tensor a, Tensor b, string name) => name switch
+    {
+        "Add" => ElementwiseFunctions.Add(a, b),
+        "Sub" => ElementwiseFunctions.Sub(a, b),
+        "Mul" => ElementwiseFunctions.Mul(a, b),
+        "Div" => ElementwiseFunctions.Div(a, b),
+        _ => null,
+    };
+
+    static Tensor BinaryCore<TOp>(Tensor a, Tensor b, TOp op) where TOp : struct, IBinaryOp
+    {
         int[] shape = BroadcastShapes(a.shape, b.shape, op.Name);
         DType dt = DTypes.ResultType(a, b);
         if (!dt.IsFloating()) dt = op.KeepsIntegers ? (dt == DType.Bool ? DType.Int64 : dt) : DTypes.Default;
