@@ -44,13 +44,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var diagnostics = parsed
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(StepNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (output, items) =>
-        {
-            foreach (var diagnostic in items)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        context.RegisterSourceOutput(diagnostics, ReportDiagnostics);
 
         // Differentiate and plan: reverse mode, simplification and the three fused kernels per function.
         var planned = parsed
@@ -84,18 +78,20 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var modelDiagnostics = models
             .Select(static (result, _) => result!.Diagnostics)
             .WithTrackingName(StepNames.ModelDiagnostics);
-        context.RegisterSourceOutput(modelDiagnostics, static (output, items) =>
-        {
-            foreach (var diagnostic in items)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        context.RegisterSourceOutput(modelDiagnostics, ReportDiagnostics);
         var compiled = models
             .Where(static result => result!.Model is not null)
             .Select(static (result, _) => result!.Model!)
             .WithTrackingName(StepNames.Model);
         context.RegisterSourceOutput(compiled, static (output, model) =>
             output.AddSource(model.MetadataName.Replace('+', '.').Replace('`', '_') + ".Model.g.cs", ModelEmitter.Emit(model)));
+    }
+
+    private static void ReportDiagnostics(SourceProductionContext output, EquatableArray<Diagnostics.DiagnosticInfo> items)
+    {
+        foreach (var diagnostic in items)
+        {
+            output.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
     }
 }

@@ -37,9 +37,6 @@ internal sealed class FunctionNames
 
     public string[] Gradients { get; }
 
-    /// <summary>C# field name in the spans struct: the name itself, which is unique among the kernel's spans.</summary>
-    public static string Field(string name) => name;
-
     private static string Unique(string name, HashSet<string> taken)
     {
         while (!taken.Add(name))

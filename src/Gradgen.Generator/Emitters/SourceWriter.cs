@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
 
 namespace Gradgen.Generator.Emitters;
@@ -40,6 +41,18 @@ internal sealed class SourceWriter
         return new Closer(this, writeBrace: true);
     }
 
+    /// <summary>Opens one block per enclosing type (outermost first); dispose the result to close them, innermost first.</summary>
+    public IDisposable TypeBlocks(IEnumerable<string> headers)
+    {
+        var blocks = new List<IDisposable>();
+        foreach (var header in headers)
+        {
+            blocks.Add(Block(header));
+        }
+
+        return new Closers(blocks);
+    }
+
     /// <summary>Indents one level without writing braces; dispose the result to return.</summary>
     public IDisposable Indent()
     {
@@ -48,6 +61,21 @@ internal sealed class SourceWriter
     }
 
     public override string ToString() => _text.ToString();
+
+    private sealed class Closers : IDisposable
+    {
+        private readonly List<IDisposable> _blocks;
+
+        public Closers(List<IDisposable> blocks) => _blocks = blocks;
+
+        public void Dispose()
+        {
+            for (int i = _blocks.Count - 1; i >= 0; i--)
+            {
+                _blocks[i].Dispose();
+            }
+        }
+    }
 
     private sealed class Closer : IDisposable
     {

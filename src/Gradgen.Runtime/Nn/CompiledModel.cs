@@ -110,7 +110,7 @@ public static class CompiledModel
         var rows = dz.AsSpan<float>();
         for (int r = 0; r < batch; r++)
         {
-            TensorPrimitivesAdd(sums, rows.Slice(r * outFeatures, outFeatures));
+            AddInto(sums, rows.Slice(r * outFeatures, outFeatures));
         }
 
         return db;
@@ -225,7 +225,7 @@ public static class CompiledModel
         }
     }
 
-    private static void TensorPrimitivesAdd(Span<float> sums, ReadOnlySpan<float> row)
+    private static void AddInto(Span<float> sums, ReadOnlySpan<float> row)
     {
         for (int i = 0; i < sums.Length; i++)
         {

@@ -34,11 +34,7 @@ internal static class CSharpEmitter
         writer.Line();
 
         IDisposable? namespaceBlock = first.Namespace.Length > 0 ? writer.Block("namespace " + first.Namespace) : null;
-        var typeBlocks = new List<IDisposable>();
-        foreach (var type in first.ContainingTypes)
-        {
-            typeBlocks.Add(writer.Block("partial " + type.Keyword + " " + type.NameWithTypeParameters));
-        }
+        var typeBlocks = writer.TypeBlocks(first.ContainingTypes.Select(t => "partial " + t.Keyword + " " + t.NameWithTypeParameters));
 
         bool firstMember = true;
         foreach (var function in group.Functions)
@@ -52,10 +48,7 @@ internal static class CSharpEmitter
             WritePublicMembers(writer, function, kernelClassReference);
         }
 
-        for (int i = typeBlocks.Count - 1; i >= 0; i--)
-        {
-            typeBlocks[i].Dispose();
-        }
+        typeBlocks.Dispose();
 
         writer.Line();
         writer.Line("/// <summary>");
@@ -289,14 +282,14 @@ internal static class CSharpEmitter
 
         var inputs = names.Parameters.ToList();
         WriteKernelStruct(writer, f + "Forward", inputs, new[] { names.Result },
-            $"TSimd.Store({f}Forward<T, TVec, TSimd>({Loads(inputs)}), s.{FunctionNames.Field(names.Result)}, i);");
+            $"TSimd.Store({f}Forward<T, TVec, TSimd>({Loads(inputs)}), s.{names.Result}, i);");
         WriteKernelStruct(writer, f + "WithGradient", inputs, new[] { names.Result }.Concat(names.Gradients).ToArray(),
-            new[] { $"var value = {f}ValueAndGradient<T, TVec, TSimd>({Join(Loads(inputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});", $"TSimd.Store(value, s.{FunctionNames.Field(names.Result)}, i);" }
-                .Concat(names.Gradients.Select(g => $"TSimd.Store({g}, s.{FunctionNames.Field(g)}, i);")).ToArray());
+            new[] { $"var value = {f}ValueAndGradient<T, TVec, TSimd>({Join(Loads(inputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});", $"TSimd.Store(value, s.{names.Result}, i);" }
+                .Concat(names.Gradients.Select(g => $"TSimd.Store({g}, s.{g}, i);")).ToArray());
         var backwardInputs = inputs.Concat(new[] { names.GradOutput }).ToList();
         WriteKernelStruct(writer, f + "Backward", backwardInputs, names.Gradients,
             new[] { $"{f}Backward<T, TVec, TSimd>({Join(Loads(backwardInputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});" }
-                .Concat(names.Gradients.Select(g => $"TSimd.Store({g}, s.{FunctionNames.Field(g)}, i);")).ToArray());
+                .Concat(names.Gradients.Select(g => $"TSimd.Store({g}, s.{g}, i);")).ToArray());
 
         if (signature.EmitTensorOverload)
         {
@@ -304,7 +297,7 @@ internal static class CSharpEmitter
         }
     }
 
-    private static string Loads(IEnumerable<string> inputs) => string.Join(", ", inputs.Select(p => $"TSimd.Load(s.{FunctionNames.Field(p)}, i)"));
+    private static string Loads(IEnumerable<string> inputs) => string.Join(", ", inputs.Select(p => $"TSimd.Load(s.{p}, i)"));
 
     private static void WriteKernelStruct(SourceWriter writer, string kernel, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params string[] statements)
     {
@@ -316,12 +309,12 @@ internal static class CSharpEmitter
         {
             foreach (var input in inputs)
             {
-                writer.Line($"public readonly global::System.ReadOnlySpan<{t}> {FunctionNames.Field(input)};");
+                writer.Line($"public readonly global::System.ReadOnlySpan<{t}> {input};");
             }
 
             foreach (var output in outputs)
             {
-                writer.Line($"public readonly global::System.Span<{t}> {FunctionNames.Field(output)};");
+                writer.Line($"public readonly global::System.Span<{t}> {output};");
             }
 
             writer.Line();
@@ -330,7 +323,7 @@ internal static class CSharpEmitter
             {
                 foreach (var name in inputs.Concat(outputs))
                 {
-                    writer.Line($"this.{FunctionNames.Field(name)} = {name};");
+                    writer.Line($"this.{name} = {name};");
                 }
             }
         }

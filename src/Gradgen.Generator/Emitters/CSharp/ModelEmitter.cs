@@ -26,7 +26,7 @@ internal static class ModelEmitter
         writer.Line();
 
         IDisposable? namespaceBlock = model.Namespace.Length > 0 ? writer.Block("namespace " + model.Namespace) : null;
-        var typeBlocks = model.ContainingTypes.Select(t => writer.Block("partial " + t.Keyword + " " + t.NameWithTypeParameters)).ToList();
+        var typeBlocks = writer.TypeBlocks(model.ContainingTypes.Select(t => "partial " + t.Keyword + " " + t.NameWithTypeParameters));
 
         string chain = string.Join(" → ", layers.Select(l => l.Field + (l.Activation.Length > 0 ? " → " + l.Activation.ToLowerInvariant() : string.Empty)));
         writer.Line("/// <summary>");
@@ -109,10 +109,7 @@ internal static class ModelEmitter
             writer.Line("\"\"\";");
         }
 
-        for (int i = typeBlocks.Count - 1; i >= 0; i--)
-        {
-            typeBlocks[i].Dispose();
-        }
+        typeBlocks.Dispose();
 
         writer.Line();
         writer.Line("/// <summary>The activation kernels of the compiled model, generated from Gradgen's rule table; private to this file.</summary>");

@@ -205,14 +205,7 @@ internal static class ElementwiseOp
         var device = a.Device.Type != DeviceType.Cpu ? a.Device : b.Device;
         if (a.isWrappedNumber && a.Device.Type == DeviceType.Cpu) a = Tensor.FullOn(device, b.DType, b.shape, a.ToHostCopy().Item<double>());
         if (b.isWrappedNumber && b.Device.Type == DeviceType.Cpu) b = Tensor.FullOn(device, a.DType, a.shape, b.ToHostCopy().Item<double>());
-        return name switch
-        {
-            "Add" => ElementwiseFunctions.Add(a, b),
-            "Sub" => ElementwiseFunctions.Sub(a, b),
-            "Mul" => ElementwiseFunctions.Mul(a, b),
-            "Div" => ElementwiseFunctions.Div(a, b),
-            _ => throw a.NotOnHost(),
-        };
+        return GeneratedArithmetic(a, b, name) ?? throw a.NotOnHost();
     }
 }
 
