@@ -68,6 +68,44 @@ static class Probe
             return 0;
         }
 
+        if (args.Length > 1 && args[1] == "compiled")
+        {
+            var m = new Mlp.CompiledMlp221();
+            Tensor x = (10 * Tensor.Rand(10_000, 2)) - 5, t = Tensor.Rand(10_000, 1);
+            var loss = new Nn.MSELoss();
+            var sgd = new Optim.Sgd(m.Parameters(), 0.01);
+            Tensor big = (10 * Tensor.Rand(100_000, 2)) - 5, h20 = Tensor.Rand(20_000);
+            Time("Call(big 10^5) no grad", () => { using (Autograd.NoGrad()) { m.Call(big); } }, seconds);
+            Time("sigmoid(20000) no grad", () => { using (Autograd.NoGrad()) { Nn.Functional.Sigmoid(h20); } }, seconds);
+            Time("Tensor.Zeros(10000, 1)", () => Tensor.Zeros(10_000, 1), seconds);
+            float[] rm = new float[20_000], fm = new float[20_000];
+            Time("transpose 10000x2 scalar", () =>
+            {
+                ReadOnlySpan<float> a = rm;
+                Span<float> b = fm;
+                for (int r = 0; r < 10_000; r++)
+                {
+                    var row = a.Slice(r * 2, 2);
+                    for (int j = 0; j < 2; j++)
+                    {
+                        b[(j * 10_000) + r] = row[j];
+                    }
+                }
+            }, seconds);
+            Time("Call(x) no grad", () => { using (Autograd.NoGrad()) { m.Call(x); } }, seconds);
+            Time("Call(x)", () => m.Call(x), seconds);
+            Tensor o = m.Call(x);
+            Time("mse(o, t)", () => loss.Forward(o, t), seconds);
+            Time("Call(x).Sum().Backward()", () => { m.ZeroGrad(); m.Call(x).Sum().Backward(); }, seconds);
+            Time("forward+loss+backward", () => { m.ZeroGrad(); loss.Forward(m.Call(x), t).Backward(); }, seconds);
+            Tensor orr = o.Detach();
+            orr.RequiresGrad = true;
+            Time("bwd mse(o', t)", () => { orr.Grad = null; loss.Forward(orr, t).Backward(); }, seconds);
+            Time("zero_grad+step", () => { sgd.ZeroGrad(); m.Call(x).Sum().Backward(); sgd.Step(); }, seconds);
+            Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), t).Backward(); sgd.Step(); }, seconds);
+            return 0;
+        }
+
         if (args.Length > 1 && args[1] == "ops")
         {
             Ops(seconds);

@@ -31,7 +31,7 @@ public sealed class CompiledModelTests
         }
     }
 
-    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet" };
+    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden" };
 
     private static (Module Model, Tensor Input) Create(string name)
     {
@@ -40,6 +40,8 @@ public sealed class CompiledModelTests
         {
             "MultiLayerPerceptron" => (new MultiLayerPerceptron(2, 2, 1), (Tensor.Rand(10000, 2) * 10) - 5),
             "MnistMlp" => (new MnistMlp(), Tensor.Randn(128, 784)),
+            "NarrowMixed" => (new NarrowMixed(), Tensor.Randn(1001, 4)),
+            "WideHidden" => (new WideHidden(), Tensor.Randn(50, 2)),
             _ => (new TanhNet(), Tensor.Randn(33, 3)),
         };
     }
@@ -98,5 +100,63 @@ public sealed class CompiledModelTests
             var y = model.Call(Tensor.Randn(2, 784));
             Assert.Null(y.GradFn);
         }
+    }
+
+    // The narrow path (every layer at most 16 wide) runs whole vectors of rows, then the rest one row at a time,
+    // and cuts large batches into chunks for the cores: every split must give Forward's values and gradients.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(2048)]
+    [InlineData(12_345)]
+    public void TheNarrowPathMatchesForwardAtEveryBatchSize(int rows)
+    {
+        RandomGenerator.ManualSeed(rows);
+        foreach (Module model in new Module[] { new MultiLayerPerceptron(2, 2, 1), new TanhNet(), new NarrowMixed() })
+        {
+            int width = model.Parameters().First().Shape[1];
+            var x = Tensor.Randn(rows, width);
+            var eager = Run(model, x, compiled: false);
+            var fused = Run(model, x, compiled: true);
+            AssertClose(eager.Output, fused.Output, 1e-5, $"{model.GetType().Name} output");
+            AssertClose(eager.InputGrad, fused.InputGrad, 1e-4, $"{model.GetType().Name} input gradient");
+            foreach (var (parameter, grad) in eager.Grads)
+            {
+                // Gradients are sums over the rows, taken in another order: relative to the largest row term.
+                AssertClose(grad, fused.Grads[parameter], 1e-4 * Math.Max(1, Math.Sqrt(rows) / 10), $"{model.GetType().Name} {parameter}");
+            }
+        }
+    }
+
+    [Fact]
+    public void RetainingTheGraphLetsBackwardRunTwiceAndAccumulate()
+    {
+        var model = new MultiLayerPerceptron(2, 2, 1);
+        var x = Tensor.Randn(40, 2);
+        var loss = model.Call(x).Sum();
+        loss.Backward(retainGraph: true);
+        var once = model.NamedParameters().Select(p => p.Parameter.Grad!.ToArray<float>()).ToList();
+        loss.Backward();
+        var twice = model.NamedParameters().Select(p => p.Parameter.Grad!.ToArray<float>()).ToList();
+        for (int i = 0; i < once.Count; i++)
+        {
+            AssertClose(once[i].Select(v => 2 * v).ToArray(), twice[i], 1e-6, $"parameter {i}");
+        }
+    }
+
+    [Fact]
+    public void AWeightChangedInPlaceBeforeBackwardIsAnError()
+    {
+        var model = new MultiLayerPerceptron(2, 2, 1);
+        var loss = model.Call(Tensor.Randn(8, 2)).Sum();
+        using (Autograd.NoGrad())
+        {
+            model.Parameters().First().MulInPlace(0.5);
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        Assert.Contains("modified by an in-place operation", error.Message, StringComparison.Ordinal);
     }
 }

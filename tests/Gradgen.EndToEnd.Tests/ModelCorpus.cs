@@ -48,3 +48,19 @@ public sealed partial class ScaledNet : Module
     public override Tensor Forward(Tensor x) => l.Forward(x) * 2;
 #pragma warning restore GG0016
 }
+
+/// <summary>Narrow layers (every width ≤ 16) with a layer that has no activation between two that do.</summary>
+public sealed partial class NarrowMixed : Module
+{
+    private readonly Linear a = new(4, 3), b = new(3, 16), c = new(16, 5);
+
+    public override Tensor Forward(Tensor x) => Functional.Sigmoid(c.Forward(Functional.Relu(b.Forward(a.Forward(x)))));
+}
+
+/// <summary>A hidden layer of 17 features: one too wide for the narrow path, so it runs as matrix products.</summary>
+public sealed partial class WideHidden : Module
+{
+    private readonly Linear hidden = new(2, 17), output = new(17, 1);
+
+    public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(x)));
+}

@@ -51,6 +51,37 @@ public static class CompiledModel
         return true;
     }
 
+    /// <summary>
+    /// Whether every layer is narrow enough (at most 16 features in and out, like the seed's 2-2-1 perceptron) for
+    /// <see cref="RunNarrow{TActivations}"/>, which runs the whole model as one pass over the rows.
+    /// </summary>
+    /// <param name="layers">The model's linear layers, in order.</param>
+    /// <returns>Whether the narrow path applies.</returns>
+    public static bool IsNarrow(params Linear[] layers) => NarrowModel.Fits(layers);
+
+    /// <summary>
+    /// Runs a model of narrow layers (<see cref="IsNarrow"/>) on <paramref name="input"/> as one fused pass over the
+    /// rows, with each layer's activation from <typeparamref name="TActivations"/> inlined, and records one graph node
+    /// named <paramref name="name"/> whose backward is one more pass that yields every gradient.
+    /// </summary>
+    /// <typeparam name="TActivations">The model's generated activations.</typeparam>
+    /// <param name="name">The node's name (<c>MultiLayerPerceptronBackward</c>).</param>
+    /// <param name="input">The model's input, accepted by <see cref="CanRun"/>.</param>
+    /// <param name="layers">The model's linear layers, in order.</param>
+    /// <returns>The model's output, <c>[batch, last layer's outputs]</c>.</returns>
+    public static Tensor RunNarrow<TActivations>(string name, Tensor input, params Linear[] layers)
+        where TActivations : ILayerActivations
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (!CanRun(input, layers) || !IsNarrow(layers))
+        {
+            throw new ArgumentException($"RunNarrow: input of shape {input.Shape} and dtype {input.DType} on {input.Device} does not fit layers of widths [{string.Join(", ", layers.Select(l => $"{l?.InFeatures}→{l?.OutFeatures}"))}] (at most {NarrowModel.MaxWidth} features each).", nameof(input));
+        }
+
+        return NarrowModel.Run<TActivations>(name, input, layers);
+    }
+
     /// <summary>The input as a contiguous tensor outside the graph (the compiled node records the graph itself).</summary>
     /// <param name="input">The model's input.</param>
     /// <returns>A contiguous Float32 tensor sharing data with the input where it can.</returns>

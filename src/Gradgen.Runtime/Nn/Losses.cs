@@ -94,13 +94,21 @@ public static partial class Functional
         _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Unknown reduction."),
     };
 
-    /// <summary>The squared errors (x − y)², reduced (PyTorch's <c>mse_loss</c>).</summary>
+    /// <summary>
+    /// The squared errors (x − y)², reduced (PyTorch's <c>mse_loss</c>). With a reduction, one pass and one node
+    /// (<c>MseLossBackward</c>); with <see cref="Reduction.None"/>, the elementwise (x − y)².
+    /// </summary>
     /// <param name="input">The prediction.</param>
     /// <param name="target">The expected values, of the same shape and a floating dtype.</param>
     /// <param name="reduction">Mean (default), sum or none.</param>
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         CheckLossOperands(input, target, "MSELoss");
+        if (MseLossFused.Applies(input, target, reduction))
+        {
+            return MseLossFused.Forward(input, target, reduction);
+        }
+
         var d = input - target;
         return Reduce(d * d, reduction);
     }

@@ -106,7 +106,7 @@ public class GradCheckNnTests
     {
         var l = new MSELoss().Call(Tensor.FromArray(new[] { 1f, 2f, 3f }), Tensor.FromArray(new[] { 1f, 0f, 0f }));
         Assert.Equal(13f / 3, l.Item<float>(), 1e-6f);
-        Assert.Equal("MeanBackward", new MSELoss().Call(Tensor.Ones([2], DType.Float32, requiresGrad: true), Tensor.Zeros(2)).GradFn!.Name);
+        Assert.Equal("MseLossBackward", new MSELoss().Call(Tensor.Ones([2], DType.Float32, requiresGrad: true), Tensor.Zeros(2)).GradFn!.Name);
         var e = Assert.Throws<ArgumentException>(() => new MSELoss().Call(Tensor.Zeros(4, 1), Tensor.Zeros(4)));
         Assert.Contains("[4, 1]", e.Message);
     }

@@ -30,8 +30,9 @@ internal static class ModelEmitter
 
         string chain = string.Join(" → ", layers.Select(l => l.Field + (l.Activation.Length > 0 ? " → " + l.Activation.ToLowerInvariant() : string.Empty)));
         writer.Line("/// <summary>");
-        writer.Line($"/// The compiled <see cref=\"Forward\"/>: input → {chain}. Each layer is one matrix product with its bias added");
-        writer.Line($"/// as it is written, then its activation as one fused kernel; the whole model is one autograd node,");
+        writer.Line($"/// The compiled <see cref=\"Forward\"/>: input → {chain}. When every layer is at most 16 features wide, the whole");
+        writer.Line("/// model is one pass over the rows with the activations inlined; otherwise each layer is one matrix product with its");
+        writer.Line($"/// bias added as it is written, then its activation as one fused kernel. Either way the model is one autograd node,");
         writer.Line($"/// <c>{model.Name}Backward</c>. Returns null (so that <c>Call</c> runs <see cref=\"Forward\"/>) unless the input is a");
         writer.Line("/// 2-D Float32 CPU tensor whose width is the first layer's input size, and every layer is Float32 with a bias.");
         writer.Line("/// </summary>");
@@ -49,6 +50,14 @@ internal static class ModelEmitter
             using (writer.Block($"if (!{Support}.CanRun(input, {allLayers}) || {string.Join(" || ", layers.Select((_, i) => $"layer{i}.Bias is null"))})"))
             {
                 writer.Line("return null;");
+            }
+
+            writer.Line();
+            using (writer.Block($"if ({Support}.IsNarrow({allLayers}))"))
+            {
+                writer.Line("// Every layer is at most 16 features wide: the whole model runs as one pass over the rows, the rows in the");
+                writer.Line("// vector lanes and each activation below inlined (LayerActivations), and backward as one more pass.");
+                writer.Line($"return {Support}.RunNarrow<{kernelClass}.LayerActivations>(\"{model.Name}Backward\", input, {allLayers});");
             }
 
             writer.Line();
@@ -115,15 +124,10 @@ internal static class ModelEmitter
         writer.Line("/// <summary>The activation kernels of the compiled model, generated from Gradgen's rule table; private to this file.</summary>");
         using (writer.Block("file static class " + kernelClass))
         {
-            bool first = true;
+            WriteLayerActivations(writer, layers);
             foreach (var activation in model.Activations)
             {
-                if (!first)
-                {
-                    writer.Line();
-                }
-
-                first = false;
+                writer.Line();
                 string a = activation.Signature.Name;
                 writer.Line($"/// <summary>y = {a.ToLowerInvariant()}(z), elementwise.</summary>");
                 using (writer.Block($"public static void {a}(global::Gradgen.Tensor z, global::Gradgen.Tensor y)"))
@@ -147,6 +151,41 @@ internal static class ModelEmitter
 
         namespaceBlock?.Dispose();
         return writer.ToString();
+    }
+
+    // The narrow path's view of the activations: the layer's index selects the generated kernel, a constant in the
+    // loop that the JIT's branch predictor and inliner both see through.
+    private static void WriteLayerActivations(SourceWriter writer, IReadOnlyList<ModelLayer> layers)
+    {
+        const string Constraints = "where TVec : struct where TSimd : global::Gradgen.Kernels.ISimd<TVec, float>";
+        var activated = layers.Select((layer, i) => (layer.Activation, Index: i)).Where(l => l.Activation.Length > 0).ToList();
+        writer.Line("/// <summary>Each layer's activation, by the layer's index, for <c>CompiledModel.RunNarrow</c>.</summary>");
+        using (writer.Block("public readonly struct LayerActivations : global::Gradgen.Nn.ILayerActivations"))
+        {
+            string test = activated.Count == 0 ? "false" : "layer is " + string.Join(" or ", activated.Select(a => a.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            writer.Line("/// <inheritdoc/>");
+            writer.Line($"public static bool HasActivation(int layer) => {test};");
+            writer.Line();
+            WriteActivationSwitch(writer, $"public static TVec Apply<TVec, TSimd>(int layer, TVec z) {Constraints}", activated.Select(a => $"case {a.Index}: return {a.Activation}Forward<float, TVec, TSimd>(z);"), "default: return z;");
+            writer.Line();
+            WriteActivationSwitch(writer, $"public static TVec ApplyWithDerivative<TVec, TSimd>(int layer, TVec z, out TVec derivative) {Constraints}", activated.Select(a => $"case {a.Index}: return {a.Activation}ValueAndGradient<float, TVec, TSimd>(z, out derivative);"), "default: derivative = TSimd.Constant(1.0); return z;");
+        }
+    }
+
+    private static void WriteActivationSwitch(SourceWriter writer, string signature, IEnumerable<string> cases, string defaultCase)
+    {
+        writer.Line("/// <inheritdoc/>");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        using (writer.Block(signature))
+        using (writer.Block("switch (layer)"))
+        {
+            foreach (string line in cases)
+            {
+                writer.Line(line);
+            }
+
+            writer.Line(defaultCase);
+        }
     }
 
     private static void WriteBackward(SourceWriter writer, CompiledModelInfo model, string kernelClass)

@@ -1,0 +1,116 @@
+using System.Buffers;
+
+namespace Gradgen.Nn;
+
+/// <summary>
+/// The one graph node of a compiled model run by <see cref="NarrowModel"/>: its backward is one pass over the rows
+/// (<see cref="NarrowBackwardPass"/>) that yields the input's gradient and every weight and bias gradient at once.
+/// </summary>
+internal sealed class NarrowModelBackward : GradFn
+{
+    private readonly string name;
+    private readonly NarrowLayout layout;
+    private readonly float[] parameters;
+    private readonly int[] inputShape;
+    private readonly (int Weight, int Bias)[] slots;
+    private SavedTensor input;
+    private readonly SavedTensor[] weights;
+    private float[]? saved;
+
+    public NarrowModelBackward(string name, Tensor[] inputs, NarrowLayout layout, Tensor preparedInput, Linear[] layers, float[] parameters, float[] saved)
+    {
+        this.name = name;
+        this.layout = layout;
+        this.parameters = parameters;
+        this.saved = saved;
+        inputShape = inputs[0].Shape.ToArray();
+        input = Save(preparedInput);
+        weights = new SavedTensor[layers.Length];
+        slots = new (int, int)[layers.Length];
+        int slot = 1;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            weights[l] = Save(layers[l].Weight);
+            slots[l] = (slot, layers[l].Bias is null ? -1 : slot + 1);
+            slot += layers[l].Bias is null ? 1 : 2;
+        }
+
+        SetInputs(inputs);
+    }
+
+    public override string Name => name;
+
+    internal override unsafe void Apply(Tensor grad, Span<Tensor?> inputGrads)
+    {
+        var buffer = saved ?? throw FreedError();
+
+        // As PyTorch's linear layers do, refuse a weight changed in place since forward (an optimizer step taken
+        // before backward): the gradient would belong to weights that no longer exist.
+        var x = input.Get(this);
+        foreach (var weight in weights)
+        {
+            weight.Get(this);
+        }
+
+        var g = grad.DType == DType.Float32 ? grad.ContiguousData() : grad.ToDTypeData(DType.Float32);
+        var dx = Needs(0) ? Tensor.Empty(DType.Float32, [layout.Rows, layout.Widths[0]]) : null;
+        float[] scratch = ArrayPool<float>.Shared.Rent(NarrowBackwardPass.ScratchLength(layout));
+        var sums = new float[layout.Chunks * NarrowBackwardPass.SumsPerChunk(layout)];
+        try
+        {
+            fixed (float* xs = x.AsSpan<float>(), ss = buffer, ps = parameters, gs = g.AsSpan<float>(), scr = scratch)
+            fixed (float* dxs = dx is null ? default : dx.AsSpan<float>())
+            {
+                var pass = new NarrowBackwardPass(layout, xs, ss, ps, gs, scr, dx is null ? null : dxs, sums);
+                layout.ForEachChunk(chunk => NarrowModel.AtVectorWidth(pass, chunk));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+
+        if (dx is not null)
+        {
+            inputGrads[0] = dx.Reshape(inputShape);
+        }
+
+        int lanes = NarrowModel.Lanes;
+        for (int l = 0; l < layout.Layers; l++)
+        {
+            var (weightSlot, biasSlot) = slots[l];
+            if (Needs(weightSlot))
+            {
+                inputGrads[weightSlot] = Gradient(layout.WeightOffset(l), [layout.Widths[l + 1], layout.Widths[l]], sums, lanes);
+            }
+
+            if (biasSlot >= 0 && Needs(biasSlot))
+            {
+                inputGrads[biasSlot] = Gradient(layout.BiasOffset(l), [layout.Widths[l + 1]], sums, lanes);
+            }
+        }
+    }
+
+    private Tensor Gradient(int offset, int[] shape, float[] sums, int lanes)
+    {
+        var result = Tensor.Empty(DType.Float32, shape);
+        var values = result.AsSpan<float>();
+        for (int k = 0; k < values.Length; k++)
+        {
+            values[k] = NarrowBackwardPass.Total(layout, sums, offset + k, lanes);
+        }
+
+        return result;
+    }
+
+    // The saved activations go back to the pool with the graph, as PyTorch frees saved tensors.
+    internal override void ReleaseSaved()
+    {
+        input.Release();
+        if (saved is { } buffer)
+        {
+            saved = null;
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+}
