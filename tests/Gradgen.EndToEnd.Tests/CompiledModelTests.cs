@@ -31,7 +31,7 @@ public sealed class CompiledModelTests
         }
     }
 
-    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden" };
+    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden", "SequentialPerceptron", "SequentialMnist" };
 
     private static (Module Model, Tensor Input) Create(string name)
     {
@@ -42,6 +42,8 @@ public sealed class CompiledModelTests
             "MnistMlp" => (new MnistMlp(), Tensor.Randn(128, 784)),
             "NarrowMixed" => (new NarrowMixed(), Tensor.Randn(1001, 4)),
             "WideHidden" => (new WideHidden(), Tensor.Randn(50, 2)),
+            "SequentialPerceptron" => (new SequentialPerceptron(), Tensor.Randn(300, 2)),
+            "SequentialMnist" => (new SequentialMnist(), Tensor.Randn(20, 784)),
             _ => (new TanhNet(), Tensor.Randn(33, 3)),
         };
     }
@@ -158,5 +160,30 @@ public sealed class CompiledModelTests
 
         var error = Assert.Throws<InvalidOperationException>(() => loss.Backward());
         Assert.Contains("modified by an in-place operation", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACompiledClassAndTheSequentialItWrapsAgreeAndNameTheirParametersAlike()
+    {
+        var model = new SequentialPerceptron();
+        var x = Tensor.Randn(64, 2);
+        var compiled = Run(model, x, compiled: true);
+        var sequential = Run(model.Body, x, compiled: false);
+        Assert.Equal("SequentialPerceptronBackward", compiled.Node);
+        AssertClose(sequential.Output, compiled.Output, 1e-5, "output");
+        Assert.Equal(["body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias"], compiled.Grads.Keys);
+        foreach (var (name, grad) in sequential.Grads)
+        {
+            AssertClose(grad, compiled.Grads["body." + name], 1e-4, name);
+        }
+    }
+
+    [Fact]
+    public void ASequentialChangedAfterConstructionRunsForward()
+    {
+        var model = new SequentialPerceptron();
+        model.Body.Add(new Tanh());
+        var y = model.Call(Tensor.Randn(5, 2));
+        Assert.Equal("TanhBackward", y.GradFn!.Name);
     }
 }

@@ -64,3 +64,23 @@ public sealed partial class WideHidden : Module
 
     public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(x)));
 }
+
+/// <summary>The seed's perceptron with its layers in a Sequential field: the generator compiles through it.</summary>
+public sealed partial class SequentialPerceptron : Module
+{
+    private readonly Sequential body = new(new Linear(2, 2), new Sigmoid(), new Linear(2, 1));
+
+    /// <summary>The Sequential, for the tests that change it.</summary>
+    public Sequential Body => body;
+
+    public override Tensor Forward(Tensor x) => body.Forward(x);
+}
+
+/// <summary>A Sequential of MNIST size between a Linear field and an activation: the matrix-product path.</summary>
+public sealed partial class SequentialMnist : Module
+{
+    private readonly Sequential features = new(new Linear(784, 64), new ReLU());
+    private readonly Linear classifier = new(64, 10);
+
+    public override Tensor Forward(Tensor x) => classifier.Forward(features.Call(x));
+}

@@ -175,6 +175,25 @@ public sealed class DiagnosticsTests
         """, messageContains: "'output' takes 4 input features, but 'hidden' gives it 3");
 
     [Fact]
+    public void GG0015_LayerSizesDoNotMatchInsideASequential() => AssertDiagnostic("GG0015", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Sequential body = new(new Gradgen.Nn.Linear(2, 3), new Gradgen.Nn.Sigmoid(), [|new Gradgen.Nn.Linear(4, 1)|]);
+            public override Tensor Forward(Tensor x) => body.Forward(x);
+        }
+        """, messageContains: "'body[2]' takes 4 input features, but 'body[0]' gives it 3");
+
+    [Fact]
+    public void GG0016_ASequentialElementNotCreatedInPlace() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            static readonly Gradgen.Nn.Linear Shared = new(2, 2);
+            readonly Gradgen.Nn.Sequential body = new(new Gradgen.Nn.Linear(2, 2), [|Shared|]);
+            public override Tensor Forward(Tensor x) => body.Forward(x);
+        }
+        """, DiagnosticSeverity.Info, messageContains: "element 1 of the Sequential 'body' is not a Linear, Sigmoid, ReLU or Tanh created in place");
+
+    [Fact]
     public void GG0016_ModelNotCompiledIsInformation() => AssertDiagnostic("GG0016", """
         public sealed partial class Net : Gradgen.Nn.Module
         {

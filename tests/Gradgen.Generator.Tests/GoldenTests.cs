@@ -9,7 +9,7 @@ namespace Gradgen.Generator.Tests;
 /// </summary>
 public sealed class GoldenTests
 {
-    public static TheoryData<string> Cases => new() { "Curves", "Branches", "TwoParameters", "Nested", "Model" };
+    public static TheoryData<string> Cases => new() { "Curves", "Branches", "TwoParameters", "Nested", "Model", "SequentialModel" };
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -5,9 +5,18 @@ using Gradgen.Generator.Model;
 namespace Gradgen.Generator.Models;
 
 /// <summary>One linear layer of a compiled model and the activation applied to its output (empty for none).</summary>
-/// <param name="Field">The field holding the <c>Linear</c>.</param>
+/// <param name="Field">The layer as the user wrote it, for comments: a field (<c>hidden</c>) or a Sequential's element (<c>body[0]</c>).</param>
 /// <param name="Activation">"Sigmoid", "Relu", "Tanh" or empty.</param>
-internal sealed record ModelLayer(string Field, string Activation);
+/// <param name="Access">The C# expression that reads the <c>Linear</c> in the generated code.</param>
+internal sealed record ModelLayer(string Field, string Activation, string Access);
+
+/// <summary>
+/// A <c>Sequential</c> field whose elements the generator saw created in place: the generated code checks at run time
+/// that it still holds exactly these module types (it may have been changed with <c>Add</c>) before compiling through it.
+/// </summary>
+/// <param name="Field">The field.</param>
+/// <param name="ElementTypes">The fully qualified type of each element, in order.</param>
+internal sealed record SequentialShape(string Field, EquatableArray<string> ElementTypes);
 
 /// <summary>
 /// A model class the generator compiles: where it is, its layers in order, the activations' kernels, and the fields
@@ -19,6 +28,7 @@ internal sealed record CompiledModelInfo(
     string MetadataName,
     string Name,
     EquatableArray<ModelLayer> Layers,
+    EquatableArray<SequentialShape> Sequentials,
     EquatableArray<PlannedFunction> Activations,
     EquatableArray<string> RegisteredMembers,
     bool BaseIsModule);

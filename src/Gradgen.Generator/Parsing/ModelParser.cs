@@ -24,6 +24,7 @@ internal static class ModelParser
 {
     private const string ModuleType = "Gradgen.Nn.Module";
     private const string LinearType = "Gradgen.Nn.Linear";
+    private const string SequentialType = "Gradgen.Nn.Sequential";
 
     private static readonly Dictionary<string, string> ActivationModules = new()
     {
@@ -53,8 +54,11 @@ internal static class ModelParser
         public string Reason { get; }
     }
 
-    /// <summary>One step of the lowered Forward: a layer call or an activation, with the span that wrote it.</summary>
-    private sealed record Step(string? LinearField, string? Activation, SyntaxNode Syntax);
+    /// <summary>
+    /// One step of the lowered Forward: a layer call or an activation, with the span that wrote it. A layer inside a
+    /// Sequential carries the C# that reads it and the sizes it was created with, when constant.
+    /// </summary>
+    private sealed record Step(string? LinearField, string? Activation, SyntaxNode Syntax, string? Access = null, (int In, int Out)? Sizes = null);
 
     public static ModelParseResult? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -86,7 +90,8 @@ internal static class ModelParser
             }
 
             var model = forwardSyntax.SyntaxTree == context.SemanticModel.SyntaxTree ? context.SemanticModel : context.SemanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
-            var steps = LowerForward(forwardSyntax, forward.Parameters[0], type, model, cancellationToken);
+            var sequentials = new List<SequentialShape>();
+            var steps = LowerForward(forwardSyntax, forward.Parameters[0], type, model, sequentials, cancellationToken);
             var layers = ToLayers(steps, forwardSyntax);
             CheckSizes(type, steps, context.SemanticModel.Compilation, diagnostics, cancellationToken);
             if (diagnostics.Count > 0)
@@ -102,6 +107,7 @@ internal static class ModelParser
                 FunctionParser.MetadataName(type),
                 type.Name,
                 layers.ToEquatableArray(),
+                sequentials.ToEquatableArray(),
                 activations,
                 RegisteredMembers(type).ToEquatableArray(),
                 type.BaseType?.ToDisplayString() == ModuleType);
@@ -161,7 +167,8 @@ internal static class ModelParser
     }
 
     /// <summary>Lowers Forward's body (an expression, or locals and a return) to the steps applied to its input.</summary>
-    private static List<Step> LowerForward(MethodDeclarationSyntax forward, IParameterSymbol input, INamedTypeSymbol type, SemanticModel model, CancellationToken cancellationToken)
+    private static List<Step> LowerForward(MethodDeclarationSyntax forward, IParameterSymbol input, INamedTypeSymbol type, SemanticModel model,
+        List<SequentialShape> sequentials, CancellationToken cancellationToken)
     {
         var locals = new Dictionary<ISymbol, List<Step>>(SymbolEqualityComparer.Default);
         if (forward.ExpressionBody is { } arrow)
@@ -238,6 +245,12 @@ internal static class ModelParser
                         steps.Add(new Step(null, activation, invocation));
                         return steps;
                     }
+
+                    if (fieldType == SequentialType)
+                    {
+                        steps.AddRange(LowerSequential(type, field.Name, invocation, model.Compilation, sequentials, cancellationToken));
+                        return steps;
+                    }
                 }
 
                 // Functional.Sigmoid(x), Tensor.Sigmoid(x), x.Sigmoid()
@@ -261,8 +274,46 @@ internal static class ModelParser
             }
 
             throw new NotCompiledException(LocationInfo.From(expression),
-                $"'{FunctionParser.Normalize(expression.ToString())}' is not a call of a Linear layer field or of Sigmoid, Relu or Tanh");
+                $"'{FunctionParser.Normalize(expression.ToString())}' is not a call of a Linear or Sequential field or of Sigmoid, Relu or Tanh");
         }
+    }
+
+    /// <summary>
+    /// The steps of a Sequential field created in place (<c>new Sequential(new Linear(2, 2), new Sigmoid(), …)</c>):
+    /// each element a Linear or an activation module. The shape is recorded so that the generated code can check at run
+    /// time that the Sequential still holds those modules.
+    /// </summary>
+    private static IEnumerable<Step> LowerSequential(INamedTypeSymbol type, string field, InvocationExpressionSyntax call, Compilation compilation,
+        List<SequentialShape> sequentials, CancellationToken cancellationToken)
+    {
+        if (FieldCreation(type, field, compilation, cancellationToken) is not { } found || found.Creation.ArgumentList is null)
+        {
+            throw new NotCompiledException(LocationInfo.From(call), $"the Sequential '{field}' is not created once, in place, with its modules as arguments");
+        }
+
+        var (creation, model) = found;
+        var steps = new List<Step>();
+        var elementTypes = new List<string>();
+        var arguments = creation.ArgumentList.Arguments;
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            var element = arguments[i].Expression;
+            string elementType = model.GetTypeInfo(element, cancellationToken).Type?.ToDisplayString() ?? string.Empty;
+            if (element is not ObjectCreationExpressionSyntax elementCreation || (elementType != LinearType && !ActivationModules.ContainsKey(elementType)))
+            {
+                throw new NotCompiledException(LocationInfo.From(element),
+                    $"element {i} of the Sequential '{field}' is not a Linear, Sigmoid, ReLU or Tanh created in place");
+            }
+
+            elementTypes.Add("global::" + elementType);
+            string name = $"{field}[{i}]";
+            steps.Add(elementType == LinearType
+                ? new Step(name, null, element, $"((global::{LinearType})this.{field}[{i}])", LinearSizes(elementCreation, model, cancellationToken))
+                : new Step(null, ActivationModules[elementType], element));
+        }
+
+        sequentials.Add(new SequentialShape(field, elementTypes.ToEquatableArray()));
+        return steps;
     }
 
     /// <summary>Groups the steps into layers: each Linear, then at most one activation.</summary>
@@ -278,7 +329,7 @@ internal static class ModelParser
                     throw new NotCompiledException(LocationInfo.From(step.Syntax), $"the layer '{field}' is applied twice (shared weights are not compiled yet)");
                 }
 
-                layers.Add(new ModelLayer(field, string.Empty));
+                layers.Add(new ModelLayer(field, string.Empty, step.Access ?? "this." + field));
             }
             else if (layers.Count == 0)
             {
@@ -309,7 +360,7 @@ internal static class ModelParser
         (int In, int Out)? previous = null;
         foreach (var step in steps.Where(s => s.LinearField is not null))
         {
-            var sizes = ConstantSizes(type, step.LinearField!, compilation, cancellationToken);
+            var sizes = step.Access is null ? ConstantSizes(type, step.LinearField!, compilation, cancellationToken) : step.Sizes;
             if (previous is { } p && sizes is { } s && p.Out != s.In)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.LayerSizeMismatch, LocationInfo.From(step.Syntax),
@@ -322,7 +373,23 @@ internal static class ModelParser
     }
 
     /// <summary>The (in, out) sizes of the one <c>new Linear(in, out, …)</c> assigned to the field, when both are constants.</summary>
-    private static (int In, int Out)? ConstantSizes(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken)
+    private static (int In, int Out)? ConstantSizes(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken) =>
+        FieldCreation(type, field, compilation, cancellationToken) is { } found ? LinearSizes(found.Creation, found.Model, cancellationToken) : null;
+
+    /// <summary>The sizes of <c>new Linear(in, out, …)</c> when both are constants.</summary>
+    private static (int In, int Out)? LinearSizes(BaseObjectCreationExpressionSyntax creation, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (creation.ArgumentList is not { Arguments.Count: >= 2 } arguments)
+        {
+            return null;
+        }
+
+        var sizes = arguments.Arguments.Take(2).Select(a => model.GetConstantValue(a.Expression, cancellationToken)).ToList();
+        return sizes.All(c => c.HasValue && c.Value is int) ? ((int)sizes[0].Value!, (int)sizes[1].Value!) : null;
+    }
+
+    /// <summary>The one object creation assigned to the field (in its initializer or a constructor), or null.</summary>
+    private static (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? FieldCreation(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken)
     {
         var creations = new List<(BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)>();
         foreach (var reference in type.DeclaringSyntaxReferences)
@@ -349,13 +416,7 @@ internal static class ModelParser
             }
         }
 
-        if (creations.Count != 1 || creations[0].Creation.ArgumentList is not { Arguments.Count: >= 2 } arguments)
-        {
-            return null;
-        }
-
-        var sizes = arguments.Arguments.Take(2).Select(a => creations[0].Model.GetConstantValue(a.Expression, cancellationToken)).ToList();
-        return sizes.All(c => c.HasValue && c.Value is int) ? ((int)sizes[0].Value!, (int)sizes[1].Value!) : null;
+        return creations.Count == 1 ? creations[0] : null;
     }
 
     /// <summary>The activation as a one-parameter function, planned like a [Differentiable] one: its forward and backward kernels.</summary>

@@ -52,6 +52,33 @@ public static class CompiledModel
     }
 
     /// <summary>
+    /// Whether <paramref name="sequential"/> holds exactly modules of <paramref name="types"/>, in order: a compiled
+    /// model reads the layers of a <see cref="Sequential"/> field it saw created, and runs <see cref="Module.Forward"/>
+    /// instead if the Sequential was changed since (<see cref="Sequential.Add"/>).
+    /// </summary>
+    /// <param name="sequential">The model's Sequential field.</param>
+    /// <param name="types">The type of each element the generator saw.</param>
+    /// <returns>Whether the compiled path still describes it.</returns>
+    public static bool HasModules(Sequential? sequential, params Type[] types)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        if (sequential is null || sequential.Count != types.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < types.Length; i++)
+        {
+            if (sequential[i].GetType() != types[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Whether every layer is narrow enough (at most 16 features in and out, like the seed's 2-2-1 perceptron) for
     /// <see cref="RunNarrow{TActivations}"/>, which runs the whole model as one pass over the rows.
     /// </summary>

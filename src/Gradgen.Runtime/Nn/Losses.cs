@@ -166,7 +166,9 @@ public static partial class Functional
 
     /// <summary>
     /// The cross-entropy of logits against class indices or probabilities, reduced (PyTorch's <c>cross_entropy</c>):
-    /// −log_softmax(x)[target] through a stable <see cref="LogSoftmax"/> and a gather of the target classes.
+    /// −log_softmax(x)[target] through a stable <see cref="LogSoftmax"/> and a gather of the target classes. For
+    /// <c>[N, C]</c> logits with class indices and a reduction, one fused pass and one node
+    /// (<c>CrossEntropyLossBackward</c>).
     /// </summary>
     /// <param name="input">Logits <c>[N, C]</c> or <c>[C]</c>.</param>
     /// <param name="target">Int64 class indices <c>[N]</c> (or 0-D for 1-D logits), or floating class probabilities of the input's shape.</param>
@@ -200,6 +202,11 @@ public static partial class Functional
         for (int i = 0; i < classes.Length; i++)
             if (classes[i] < 0 || classes[i] >= c)
                 throw new ArgumentException($"{op}: target {classes[i]} at position {i} is out of range for {c} classes (expected a value in [0, {c - 1}]).", nameof(target));
+        if (CrossEntropyFused.Applies(input, reduction))
+        {
+            return CrossEntropyFused.Forward(input, classes, reduction);
+        }
+
         var logp = LogSoftmax(input, classDim);
         var picked = logp.Gather(classDim, target.Unsqueeze(classDim)).Squeeze(classDim);
         return Reduce(-picked, reduction);

@@ -70,3 +70,42 @@ public class MseLossTests
         return (l.To(DType.Float64).Item<double>(), a.Grad!.To(DType.Float64).ToArray<double>(), b.Grad!.To(DType.Float64).ToArray<double>());
     }
 }
+
+/// <summary>
+/// CrossEntropyLoss of [N, C] logits against class indices with a reduction is one fused node
+/// (<c>CrossEntropyLossBackward</c>); it must give what log-softmax, gather and mean give.
+/// </summary>
+public class CrossEntropyFusedTests
+{
+    [Theory]
+    [InlineData(1, 3, DType.Float32, Reduction.Mean)]
+    [InlineData(128, 10, DType.Float32, Reduction.Mean)]
+    [InlineData(33, 7, DType.Float64, Reduction.Sum)]
+    public void TheFusedLossMatchesTheDefinition(int rows, int classes, DType dtype, Reduction reduction)
+    {
+        RandomGenerator.ManualSeed(rows);
+        var logits = Tensor.Randn([rows, classes], dtype) * 4;
+        var target = Tensor.FromArray(Enumerable.Range(0, rows).Select(i => (long)((i * 7) % classes)).ToArray());
+        var fused = logits.Detach();
+        fused.RequiresGrad = true;
+        var loss = new CrossEntropyLoss(reduction).Forward(fused, target);
+        loss.Backward();
+        Assert.Equal("CrossEntropyLossBackward", loss.GradFn!.Name);
+
+        var eager = logits.Detach();
+        eager.RequiresGrad = true;
+        var picked = Functional.LogSoftmax(eager, 1).Gather(1, target.Unsqueeze(1)).Squeeze(1);
+        var reference = reduction == Reduction.Mean ? (-picked).Mean() : (-picked).Sum();
+        reference.Backward();
+
+        double tolerance = dtype == DType.Float32 ? 1e-5 : 1e-12;
+        double expected = reference.To(DType.Float64).Item<double>();
+        Assert.Equal(expected, loss.To(DType.Float64).Item<double>(), tolerance * Math.Max(1, Math.Abs(expected)));
+        var g = fused.Grad!.To(DType.Float64).ToArray<double>();
+        var e = eager.Grad!.To(DType.Float64).ToArray<double>();
+        for (int i = 0; i < e.Length; i++)
+        {
+            Assert.Equal(e[i], g[i], tolerance);
+        }
+    }
+}

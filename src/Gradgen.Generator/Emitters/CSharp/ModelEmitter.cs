@@ -41,9 +41,20 @@ internal static class ModelEmitter
         writer.Line(CSharpEmitter.GeneratedCode);
         using (writer.Block("protected override global::Gradgen.Tensor? CallCompiled(global::Gradgen.Tensor input)"))
         {
+            foreach (var sequential in model.Sequentials)
+            {
+                string types = string.Join(", ", sequential.ElementTypes.Select(t => $"typeof({t})"));
+                using (writer.Block($"if (!{Support}.HasModules(this.{sequential.Field}, {types}))"))
+                {
+                    writer.Line($"return null;    // {sequential.Field} no longer holds the modules it was created with");
+                }
+
+                writer.Line();
+            }
+
             for (int i = 0; i < layers.Count; i++)
             {
-                writer.Line($"var layer{i} = this.{layers[i].Field};");
+                writer.Line($"var layer{i} = {layers[i].Access};");
             }
 
             string allLayers = string.Join(", ", layers.Select((_, i) => "layer" + i));
