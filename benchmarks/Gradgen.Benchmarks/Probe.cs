@@ -29,6 +29,10 @@ static class Probe
                 Time($"Gradgen eager  {c}", () => p.GradgenStep(), seconds);
                 Time($"Gradgen compiled {c}", () => p.CompiledStep(), seconds);
                 Time($"TorchSharp     {c}", () => p.TorchStep(), seconds);
+                if (c == Mlp.MlpCase.Seed221)
+                {
+                    Time($"hand-fused     {c}", () => p.HandFusedStep(), seconds);
+                }
             }
 
             return 0;

@@ -81,6 +81,7 @@ public sealed class MlpProblem : IDisposable
     readonly torch.nn.Module<TorchTensor, TorchTensor> torchModel;
     readonly TorchSharp.Modules.Linear[] torchLayers;
     readonly torch.optim.Optimizer torchOptimizer;
+    readonly HandFusedMlp221? handFused;
     readonly TorchTensor tx, ttarget;
     readonly bool crossEntropy;
 
@@ -172,7 +173,15 @@ public sealed class MlpProblem : IDisposable
         }
 
         torchOptimizer = torch.optim.SGD(torchModel.parameters(), LearningRate);
+        if (which == MlpCase.Seed221)
+        {
+            handFused = new HandFusedMlp221(x.ToArray<float>(), target.ToArray<float>(), gradgenLayers[0].Weight.ToArray<float>(), gradgenLayers[0].Bias!.ToArray<float>(),
+                gradgenLayers[1].Weight.ToArray<float>(), gradgenLayers[1].Bias!.Item<float>(), (float)LearningRate, ThreadJobs.Threads);
+        }
     }
+
+    /// <summary>One step of the hand-written fused loop (the seed MLP only); returns the loss.</summary>
+    public float HandFusedStep() => (handFused ?? throw new NotSupportedException("The hand-written loop exists for the seed MLP only.")).Step();
 
     /// <summary>One Gradgen training step, eager (<c>model.Call</c> runs <c>Forward</c> op by op); returns the loss tensor.</summary>
     public Gradgen.Tensor GradgenStep()
@@ -221,6 +230,12 @@ public sealed class MlpProblem : IDisposable
             float g = GradgenStep().Item<float>();
             float c = CompiledStep().Item<float>();
             float t = TorchStep(read: true);
+            float h = handFused?.Step() ?? t;
+            if (!(Math.Abs(h - t) <= 1e-4 * Math.Max(1, Math.Abs(t))))
+            {
+                throw new InvalidOperationException($"step {step}: hand-written fused loss {h}, TorchSharp {t}");
+            }
+
             if (!(Math.Abs(g - t) <= 1e-4 * Math.Max(1, Math.Abs(t))) || !(Math.Abs(c - t) <= 1e-4 * Math.Max(1, Math.Abs(t))))
             {
                 throw new InvalidOperationException($"step {step}: Gradgen eager loss {g}, compiled {c}, TorchSharp {t}");

@@ -58,3 +58,42 @@ public class MlpTrainingBenchmarks
     [Benchmark]
     public Tensor GradgenCompiled() => problem!.CompiledStep();
 }
+
+/// <summary>
+/// Issue 4, benchmark 1's reference: the seed MLP's training step written by hand as one Vector512 loop
+/// (<see cref="HandFusedMlp221"/>), next to TorchSharp and the compiled model in the same run and jobs.
+/// </summary>
+[Config(typeof(ThreadJobsConfig))]
+[MemoryDiagnoser]
+public class SeedMlpHandFusedBenchmarks
+{
+    MlpProblem? problem;
+
+    /// <summary>Model, data, the agreement check (all three losses within 1e-4 for three steps) and warm-up.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        torch.set_num_threads(ThreadJobs.Threads);
+        problem = new MlpProblem(MlpCase.Seed221);
+        problem.Check();
+        ThreadJobs.WarmUp(() => problem.HandFusedStep());
+        ThreadJobs.WarmUp(() => problem.CompiledStep());
+        ThreadJobs.WarmUp(() => problem.TorchStep());
+    }
+
+    /// <summary>Frees the torch side.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => problem?.Dispose();
+
+    /// <summary>TorchSharp: zero_grad, model(x), loss, backward, step.</summary>
+    [Benchmark(Baseline = true)]
+    public float TorchSharp() => problem!.TorchStep();
+
+    /// <summary>The compiled model's step (<see cref="CompiledMlp221"/>).</summary>
+    [Benchmark]
+    public Tensor GradgenCompiled() => problem!.CompiledStep();
+
+    /// <summary>The hand-written fused loop.</summary>
+    [Benchmark]
+    public float HandFused() => problem!.HandFusedStep();
+}
