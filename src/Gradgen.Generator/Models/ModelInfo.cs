@@ -19,7 +19,8 @@ internal sealed record ModelLayer(string Field, string Activation, string Access
 internal sealed record SequentialShape(string Field, EquatableArray<string> ElementTypes);
 
 /// <summary>
-/// A model class the generator compiles: where it is, its layers in order, the activations' kernels, and the fields
+/// A model class the generator compiles: where it is, its layers in order, the activations' kernels (each applied as
+/// a matrix-product epilogue) with their derivatives in terms of the activation's output (z is never stored), and the fields
 /// (or auto-properties) that may hold modules or parameters, in declaration order, for the generated registration.
 /// </summary>
 internal sealed record CompiledModelInfo(
@@ -30,6 +31,7 @@ internal sealed record CompiledModelInfo(
     EquatableArray<ModelLayer> Layers,
     EquatableArray<SequentialShape> Sequentials,
     EquatableArray<PlannedFunction> Activations,
+    EquatableArray<PlannedFunction> Derivatives,
     EquatableArray<string> RegisteredMembers,
     bool BaseIsModule);
 

@@ -9,6 +9,7 @@ using Gradgen.Generator.Ir;
 using Gradgen.Generator.Model;
 using Gradgen.Generator.Models;
 using Gradgen.Generator.Planning;
+using Gradgen.Generator.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -99,8 +100,9 @@ internal static class ModelParser
                 return new ModelParseResult(null, diagnostics.ToEquatableArray());
             }
 
-            var activations = layers.Select(l => l.Activation).Where(a => a.Length > 0).Distinct().OrderBy(a => a, StringComparer.Ordinal)
-                .Select(a => PlanActivation(a, type)).ToEquatableArray();
+            var activationNames = layers.Select(l => l.Activation).Where(a => a.Length > 0).Distinct().OrderBy(a => a, StringComparer.Ordinal).ToList();
+            var activations = activationNames.Select(a => PlanActivation(a, type)).ToEquatableArray();
+            var derivatives = activationNames.Select(a => PlanDerivativeFromOutput(a, type)).ToEquatableArray();
             var info = new CompiledModelInfo(
                 type.ContainingNamespace.IsGlobalNamespace ? string.Empty : type.ContainingNamespace.ToDisplayString(),
                 FunctionParser.ContainingTypes(type),
@@ -109,6 +111,7 @@ internal static class ModelParser
                 layers.ToEquatableArray(),
                 sequentials.ToEquatableArray(),
                 activations,
+                derivatives,
                 RegisteredMembers(type).ToEquatableArray(),
                 type.BaseType?.ToDisplayString() == ModuleType);
             return new ModelParseResult(info, EquatableArray<DiagnosticInfo>.Empty);
@@ -417,6 +420,30 @@ internal static class ModelParser
         }
 
         return creations.Count == 1 ? creations[0] : null;
+    }
+
+    /// <summary>
+    /// g·act′ as a function of the activation's output y and the gradient g: the backward of a layer whose matrix
+    /// product applied the activation as its epilogue, so that z was never stored. Sigmoid's and tanh's rules in the
+    /// table read only y and g (they get no input node: a rule that read one would fail here, not compute garbage);
+    /// relu's derivative is 1 where y &gt; 0, which is exactly where z &gt; 0 (0 at 0, as PyTorch).
+    /// </summary>
+    private static PlannedFunction PlanDerivativeFromOutput(string activation, INamedTypeSymbol type)
+    {
+        var builder = new GraphBuilder(isFloat: true);
+        int y = builder.Parameter(0), g = builder.Parameter(1);
+        int dz = activation switch
+        {
+            "Sigmoid" => PrimitiveRules.Get(Op.Sigmoid).Vjp!(builder, new[] { -1 }, y, g)[0],
+            "Tanh" => PrimitiveRules.Get(Op.Tanh).Vjp!(builder, new[] { -1 }, y, g)[0],
+            _ => builder.Select(builder.Apply(Op.GreaterThan, y, builder.Constant(0)), g, builder.Constant(0)),
+        };
+        string text = "gradOutput·" + activation.ToLowerInvariant() + "′ from y";
+        builder.Label(dz, text);
+        var names = new[] { "y", "gradOutput" };
+        var signature = new FunctionSignature(string.Empty, EquatableArray<ContainingType>.Empty, FunctionParser.MetadataName(type), activation + "Derivative", "private",
+            "float", names.ToEquatableArray(), text, EmitTensorOverload: false);
+        return new PlannedFunction(signature, KernelPlanner.Plan(builder.ToGraph(new[] { dz }), names, isFloat: true));
     }
 
     /// <summary>The activation as a one-parameter function, planned like a [Differentiable] one: its forward and backward kernels.</summary>

@@ -118,19 +118,38 @@ public static class CompiledModel
     /// <param name="x">The layer's input, contiguous <c>[batch, in]</c>.</param>
     /// <param name="layer">The layer.</param>
     /// <returns>A new contiguous <c>[batch, out]</c> tensor.</returns>
-    public static Tensor Linear(Tensor x, Linear layer)
+    public static Tensor Linear(Tensor x, Linear layer) => Linear<IdentityEpilogue>(x, layer);
+
+    /// <summary>
+    /// y = act(x·Wᵀ + b) as one packed matrix product: the bias added and <typeparamref name="TEpilogue"/> (the
+    /// layer's generated activation) applied to each tile of C as it is written, so z is never stored.
+    /// </summary>
+    /// <typeparam name="TEpilogue">The activation.</typeparam>
+    /// <param name="x">The layer's input, contiguous <c>[batch, in]</c>.</param>
+    /// <param name="layer">The layer.</param>
+    /// <returns>A new contiguous <c>[batch, out]</c> tensor.</returns>
+    public static Tensor Linear<TEpilogue>(Tensor x, Linear layer)
+        where TEpilogue : IGemmEpilogue
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(layer);
         int batch = x.Shape[0], inFeatures = layer.InFeatures, outFeatures = layer.OutFeatures;
         var z = Tensor.Empty(DType.Float32, [batch, outFeatures]);
         var weight = layer.Weight.ContiguousData();
         ReadOnlySpan<float> bias = layer.Bias is { } b ? b.ContiguousData().AsSpan<float>() : default;
         if (IsTiny(inFeatures, outFeatures))
         {
-            TinyLinear(x.AsSpan<float>(), weight.AsSpan<float>(), bias, z.AsSpan<float>(), inFeatures, outFeatures);
+            var values = z.AsSpan<float>();
+            TinyLinear(x.AsSpan<float>(), weight.AsSpan<float>(), bias, values, inFeatures, outFeatures);
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = TEpilogue.Apply(values[i]);
+            }
+
             return z;
         }
 
-        Gemm.Multiply(false, true, batch, outFeatures, inFeatures, 1f, x.AsSpan<float>(), inFeatures, weight.AsSpan<float>(), inFeatures, 0f, z.AsSpan<float>(), outFeatures, bias);
+        Gemm.Multiply<TEpilogue>(false, true, batch, outFeatures, inFeatures, 1f, x.AsSpan<float>(), inFeatures, weight.AsSpan<float>(), inFeatures, 0f, z.AsSpan<float>(), outFeatures, bias);
         return z;
     }
 

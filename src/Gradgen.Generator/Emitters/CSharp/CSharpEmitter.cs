@@ -297,6 +297,17 @@ internal static class CSharpEmitter
         }
     }
 
+    /// <summary>Only the forward body and its kernel struct: for a function that is evaluated but never differentiated further.</summary>
+    internal static void WriteForwardKernel(SourceWriter writer, PlannedFunction function)
+    {
+        var names = new FunctionNames(function.Signature);
+        string f = function.Signature.Name;
+        writer.Line("// ---- " + function.Signature.SourceText.Split('\n')[0].Trim());
+        WriteBody(writer, function.Kernels.Forward, names, $"TVec {f}Forward<T, TVec, TSimd>({string.Join(", ", names.Parameters.Select(p => "TVec " + p))})", null);
+        var inputs = names.Parameters.ToList();
+        WriteKernelStruct(writer, f + "Forward", inputs, new[] { names.Result }, $"TSimd.Store({f}Forward<T, TVec, TSimd>({Loads(inputs)}), s.{names.Result}, i);");
+    }
+
     private static string Loads(IEnumerable<string> inputs) => string.Join(", ", inputs.Select(p => $"TSimd.Load(s.{p}, i)"));
 
     private static void WriteKernelStruct(SourceWriter writer, string kernel, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, params string[] statements)

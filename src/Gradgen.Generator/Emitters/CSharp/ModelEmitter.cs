@@ -76,16 +76,15 @@ internal static class ModelEmitter
             for (int i = 0; i < layers.Count; i++)
             {
                 var layer = layers[i];
-                writer.Line($"// {layer.Field}: z{i + 1} = x{i}·Wᵀ + b" + (layer.Activation.Length > 0 ? $", x{i + 1} = {layer.Activation.ToLowerInvariant()}(z{i + 1})" : string.Empty));
-                writer.Line($"var z{i + 1} = {Support}.Linear(x{i}, layer{i});");
                 if (layer.Activation.Length > 0)
                 {
-                    writer.Line($"var x{i + 1} = {Support}.EmptyLike(z{i + 1});");
-                    writer.Line($"{kernelClass}.{layer.Activation}(z{i + 1}, x{i + 1});");
+                    writer.Line($"// {layer.Field}: x{i + 1} = {layer.Activation.ToLowerInvariant()}(x{i}·Wᵀ + b), the activation applied as each tile of the product is written");
+                    writer.Line($"var x{i + 1} = {Support}.Linear<{kernelClass}.{layer.Activation}Epilogue>(x{i}, layer{i});");
                 }
                 else
                 {
-                    writer.Line($"var x{i + 1} = z{i + 1};");
+                    writer.Line($"// {layer.Field}: x{i + 1} = x{i}·Wᵀ + b");
+                    writer.Line($"var x{i + 1} = {Support}.Linear(x{i}, layer{i});");
                 }
             }
 
@@ -114,13 +113,13 @@ internal static class ModelEmitter
             }
         }
 
-        foreach (var activation in model.Activations)
+        foreach (var activation in model.Activations.Concat(model.Derivatives))
         {
             // The activation kernels in CUDA C, named after the model so that every constant is its own module.
             var cuda = activation.Signature with { Name = model.Name + activation.Signature.Name };
             writer.Line();
             writer.Line("/// <summary>");
-            writer.Line($"/// CUDA C of this model's {activation.Signature.Name.ToLowerInvariant()} kernels: <c>{cuda.Name}_forward</c>, <c>{cuda.Name}_with_gradient</c> and");
+            writer.Line($"/// CUDA C of this model's {activation.Signature.Name.Replace("Derivative", " derivative").ToLowerInvariant()} kernels: <c>{cuda.Name}_forward</c>, <c>{cuda.Name}_with_gradient</c> and");
             writer.Line($"/// <c>{cuda.Name}_backward</c>, the same plan as the C# kernels. Self-contained (no includes), for NVRTC.");
             writer.Line("/// </summary>");
             writer.Line(CSharpEmitter.GeneratedCode);
@@ -136,32 +135,47 @@ internal static class ModelEmitter
         using (writer.Block("file static class " + kernelClass))
         {
             WriteLayerActivations(writer, layers);
-            foreach (var activation in model.Activations)
+            for (int k = 0; k < model.Activations.Count; k++)
             {
-                writer.Line();
+                var activation = model.Activations[k];
+                var derivative = model.Derivatives[k];
                 string a = activation.Signature.Name;
-                writer.Line($"/// <summary>y = {a.ToLowerInvariant()}(z), elementwise.</summary>");
-                using (writer.Block($"public static void {a}(global::Gradgen.Tensor z, global::Gradgen.Tensor y)"))
+                writer.Line();
+                writer.Line($"/// <summary>{a.ToLowerInvariant()} as the epilogue of a matrix product: applied to each element of a tile as it is written.</summary>");
+                using (writer.Block($"public readonly struct {a}Epilogue : global::Gradgen.Kernels.IGemmEpilogue"))
                 {
-                    writer.Line($"var spans = new {a}ForwardSpans<float>(z.AsSpan<float>(), y.AsSpan<float>());");
-                    writer.Line($"global::Gradgen.Kernels.Elementwise.Run<{a}ForwardKernel<float>, {a}ForwardSpans<float>, float>(in spans, z.NumElements);");
+                    WriteEpilogueApply(writer, a, "float", "Scalar");
+                    writer.Line();
+                    WriteEpilogueApply(writer, a, "global::System.Runtime.Intrinsics.Vector256<float>", "Simd256");
+                    writer.Line();
+                    WriteEpilogueApply(writer, a, "global::System.Runtime.Intrinsics.Vector512<float>", "Simd512");
                 }
 
                 writer.Line();
-                writer.Line($"/// <summary>dz = dy·{a.ToLowerInvariant()}′(z), elementwise: the activation's derivative fused into one pass.</summary>");
-                using (writer.Block($"public static void {a}Backward(global::Gradgen.Tensor z, global::Gradgen.Tensor dy, global::Gradgen.Tensor dz)"))
+                writer.Line($"/// <summary>dz = dy·{a.ToLowerInvariant()}′, elementwise, from the activation's output y (the layer never stored z).</summary>");
+                using (writer.Block($"public static void {a}Backward(global::Gradgen.Tensor y, global::Gradgen.Tensor dy, global::Gradgen.Tensor dz)"))
                 {
-                    writer.Line($"var spans = new {a}BackwardSpans<float>(z.AsSpan<float>(), dy.AsSpan<float>(), dz.AsSpan<float>());");
-                    writer.Line($"global::Gradgen.Kernels.Elementwise.Run<{a}BackwardKernel<float>, {a}BackwardSpans<float>, float>(in spans, z.NumElements);");
+                    string d = derivative.Signature.Name;
+                    writer.Line($"var spans = new {d}ForwardSpans<float>(y.AsSpan<float>(), dy.AsSpan<float>(), dz.AsSpan<float>());");
+                    writer.Line($"global::Gradgen.Kernels.Elementwise.Run<{d}ForwardKernel<float>, {d}ForwardSpans<float>, float>(in spans, y.NumElements);");
                 }
 
                 writer.Line();
                 CSharpEmitter.WriteKernels(writer, activation);
+                writer.Line();
+                CSharpEmitter.WriteForwardKernel(writer, derivative);
             }
         }
 
         namespaceBlock?.Dispose();
         return writer.ToString();
+    }
+
+    private static void WriteEpilogueApply(SourceWriter writer, string activation, string vector, string simd)
+    {
+        writer.Line("/// <inheritdoc/>");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        writer.Line($"public static {vector} Apply({vector} value) => {activation}Forward<float, {vector}, global::Gradgen.Kernels.{simd}<float>>(value);");
     }
 
     // The narrow path's view of the activations: the layer's index selects the generated kernel, a constant in the
@@ -209,11 +223,11 @@ internal static class ModelEmitter
             {
                 var layer = layers[i];
                 int weightSlot = 1 + (2 * i);
-                writer.Line($"// {layer.Field}" + (layer.Activation.Length > 0 ? $": through {layer.Activation.ToLowerInvariant()}, then the matrix product" : ": the matrix product"));
+                writer.Line($"// {layer.Field}" + (layer.Activation.Length > 0 ? $": through {layer.Activation.ToLowerInvariant()} (its derivative from its output), then the matrix product" : ": the matrix product"));
                 if (layer.Activation.Length > 0)
                 {
-                    writer.Line($"var dz{i + 1} = {Support}.EmptyLike(z{i + 1});");
-                    writer.Line($"{kernelClass}.{layer.Activation}Backward(z{i + 1}, dx{i + 1}, dz{i + 1});");
+                    writer.Line($"var dz{i + 1} = {Support}.EmptyLike(x{i + 1});");
+                    writer.Line($"{kernelClass}.{layer.Activation}Backward(x{i + 1}, dx{i + 1}, dz{i + 1});");
                 }
                 else
                 {
