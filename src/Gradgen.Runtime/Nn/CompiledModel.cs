@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.ComponentModel;
 using Gradgen.Kernels;
 
@@ -304,7 +305,13 @@ public static class CompiledModel
 
     private static void AddInto(Span<float> sums, ReadOnlySpan<float> row)
     {
-        for (int i = 0; i < sums.Length; i++)
+        int i = 0;
+        for (; i <= sums.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            (new Vector<float>(sums[i..]) + new Vector<float>(row[i..])).CopyTo(sums[i..]);
+        }
+
+        for (; i < sums.Length; i++)
         {
             sums[i] += row[i];
         }
