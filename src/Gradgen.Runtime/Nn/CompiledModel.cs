@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.ComponentModel;
+using System.Numerics;
 using Gradgen.Kernels;
 
 namespace Gradgen.Nn;
