@@ -106,15 +106,25 @@ public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<P
         File.WriteAllText(Path.Combine(folder, "Directory.Build.targets"), "<Project />\n");
         File.WriteAllText(Path.Combine(folder, "Directory.Packages.props"), "<Project />\n");
 
-        // Only the local feed: the consumer needs no other package, and a 'Gradgen' on a public feed must never be
-        // the one restored.
+        // Gradgen from the local feed only (source mapping: a 'Gradgen' on a public feed must never be the one
+        // restored); its dependency System.Numerics.Tensors from nuget.org (or the packages folder, where the build of
+        // the runtime has already put it).
         File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
                 <add key="gradgen-local" value="{System.Security.SecurityElement.Escape(feed)}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="gradgen-local">
+                  <package pattern="Gradgen" />
+                </packageSource>
+                <packageSource key="nuget.org">
+                  <package pattern="*" />
+                </packageSource>
+              </packageSourceMapping>
               <fallbackPackageFolders>
                 <clear />
               </fallbackPackageFolders>
