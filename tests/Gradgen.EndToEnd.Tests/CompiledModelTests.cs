@@ -31,7 +31,7 @@ public sealed class CompiledModelTests
         }
     }
 
-    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden", "SequentialPerceptron", "SequentialMnist" };
+    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden", "SequentialPerceptron", "SequentialMnist", "EncoderClassifier" };
 
     private static (Module Model, Tensor Input) Create(string name)
     {
@@ -44,6 +44,7 @@ public sealed class CompiledModelTests
             "WideHidden" => (new WideHidden(), Tensor.Randn(50, 2)),
             "SequentialPerceptron" => (new SequentialPerceptron(), Tensor.Randn(300, 2)),
             "SequentialMnist" => (new SequentialMnist(), Tensor.Randn(20, 784)),
+            "EncoderClassifier" => (new EncoderClassifier(), Tensor.Randn(77, 3)),
             _ => (new TanhNet(), Tensor.Randn(33, 3)),
         };
     }
@@ -185,5 +186,15 @@ public sealed class CompiledModelTests
         model.Body.Add(new Tanh());
         var y = model.Call(Tensor.Randn(5, 2));
         Assert.Equal("TanhBackward", y.GradFn!.Name);
+    }
+
+    [Fact]
+    public void ANestedModelsLayersAreNamedAndTrainedAsTheOuterModelsOwn()
+    {
+        var model = new EncoderClassifier();
+        Assert.Equal(["encoder.l1.weight", "encoder.l1.bias", "encoder.l2.weight", "encoder.l2.bias", "head.0.weight", "head.0.bias", "head.2.weight", "head.2.bias"],
+            model.NamedParameters().Select(p => p.Name));
+        model.Head.Add(new ReLU());
+        Assert.Equal("ReluBackward", model.Call(Tensor.Randn(3, 3)).GradFn!.Name);
     }
 }

@@ -84,3 +84,24 @@ public sealed partial class SequentialMnist : Module
 
     public override Tensor Forward(Tensor x) => classifier.Forward(features.Call(x));
 }
+
+/// <summary>A compiled model used as a field of another.</summary>
+public sealed partial class Encoder : Module
+{
+    private readonly Linear l1 = new(3, 8);
+    private readonly Linear l2 = new(8, 4);
+
+    public override Tensor Forward(Tensor x) => Functional.Tanh(l2.Forward(Functional.Relu(l1.Forward(x))));
+}
+
+/// <summary>A compiled model holding another compiled model and a Sequential: both inlined into one chain.</summary>
+public sealed partial class EncoderClassifier : Module
+{
+    private readonly Encoder encoder = new();
+    private readonly Sequential head = new(new Linear(4, 4), new Sigmoid(), new Linear(4, 2));
+
+    /// <summary>The nested model, for the test that swaps a layer of its Sequential.</summary>
+    public Sequential Head => head;
+
+    public override Tensor Forward(Tensor x) => head.Forward(encoder.Call(x));
+}

@@ -194,6 +194,22 @@ public sealed class DiagnosticsTests
         """, DiagnosticSeverity.Info, messageContains: "element 1 of the Sequential 'body' is not a Linear, Sigmoid, ReLU or Tanh created in place");
 
     [Fact]
+    public void GG0016_ANestedModelThatIsNotCompiledIsNotInlined() => AssertDiagnostic("GG0016", """
+        public sealed class Inner : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            public override Tensor Forward(Tensor x) => layer.Forward(x);
+        }
+
+        public sealed partial class Outer : Gradgen.Nn.Module
+        {
+            readonly Inner inner = new();
+            readonly Gradgen.Nn.Linear head = new(2, 1);
+            public override Tensor Forward(Tensor x) => head.Forward([|inner.Forward(x)|]);
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the model in 'inner' (Inner) is not a partial class that the generator compiles");
+
+    [Fact]
     public void GG0016_ModelNotCompiledIsInformation() => AssertDiagnostic("GG0016", """
         public sealed partial class Net : Gradgen.Nn.Module
         {

@@ -19,6 +19,14 @@ internal sealed record ModelLayer(string Field, string Activation, string Access
 internal sealed record SequentialShape(string Field, EquatableArray<string> ElementTypes);
 
 /// <summary>
+/// A field holding another compiled model whose layers this one runs as its own: the generated code checks at run time
+/// that the field holds exactly that type and that its own Sequential and nested fields are intact.
+/// </summary>
+/// <param name="Field">The field.</param>
+/// <param name="TypeName">The nested model's fully qualified type.</param>
+internal sealed record NestedModel(string Field, string TypeName);
+
+/// <summary>
 /// A model class the generator compiles: where it is, its layers in order, the activations' kernels (each applied as
 /// a matrix-product epilogue) with their derivatives in terms of the activation's output (z is never stored), and the fields
 /// (or auto-properties) that may hold modules or parameters, in declaration order, for the generated registration.
@@ -30,6 +38,7 @@ internal sealed record CompiledModelInfo(
     string Name,
     EquatableArray<ModelLayer> Layers,
     EquatableArray<SequentialShape> Sequentials,
+    EquatableArray<NestedModel> Nested,
     EquatableArray<PlannedFunction> Activations,
     EquatableArray<PlannedFunction> Derivatives,
     EquatableArray<string> RegisteredMembers,

@@ -92,7 +92,8 @@ internal static class ModelParser
 
             var model = forwardSyntax.SyntaxTree == context.SemanticModel.SyntaxTree ? context.SemanticModel : context.SemanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
             var sequentials = new List<SequentialShape>();
-            var steps = LowerForward(forwardSyntax, forward.Parameters[0], type, model, sequentials, cancellationToken);
+            var nested = new List<NestedModel>();
+            var steps = LowerForward(forwardSyntax, forward.Parameters[0], type, model, sequentials, nested, cancellationToken);
             var layers = ToLayers(steps, forwardSyntax);
             CheckSizes(type, steps, context.SemanticModel.Compilation, diagnostics, cancellationToken);
             if (diagnostics.Count > 0)
@@ -110,6 +111,7 @@ internal static class ModelParser
                 type.Name,
                 layers.ToEquatableArray(),
                 sequentials.ToEquatableArray(),
+                nested.ToEquatableArray(),
                 activations,
                 derivatives,
                 RegisteredMembers(type).ToEquatableArray(),
@@ -171,7 +173,7 @@ internal static class ModelParser
 
     /// <summary>Lowers Forward's body (an expression, or locals and a return) to the steps applied to its input.</summary>
     private static List<Step> LowerForward(MethodDeclarationSyntax forward, IParameterSymbol input, INamedTypeSymbol type, SemanticModel model,
-        List<SequentialShape> sequentials, CancellationToken cancellationToken)
+        List<SequentialShape> sequentials, List<NestedModel> nested, CancellationToken cancellationToken)
     {
         var locals = new Dictionary<ISymbol, List<Step>>(SymbolEqualityComparer.Default);
         if (forward.ExpressionBody is { } arrow)
@@ -254,6 +256,12 @@ internal static class ModelParser
                         steps.AddRange(LowerSequential(type, field.Name, invocation, model.Compilation, sequentials, cancellationToken));
                         return steps;
                     }
+
+                    if (field.Type is INamedTypeSymbol nestedType && DerivesFromModule(nestedType) && nestedType.DeclaringSyntaxReferences.Length > 0)
+                    {
+                        steps.AddRange(LowerNested(field.Name, nestedType, invocation, model.Compilation, nested, cancellationToken));
+                        return steps;
+                    }
                 }
 
                 // Functional.Sigmoid(x), Tensor.Sigmoid(x), x.Sigmoid()
@@ -316,6 +324,60 @@ internal static class ModelParser
         }
 
         sequentials.Add(new SequentialShape(field, elementTypes.ToEquatableArray()));
+        return steps;
+    }
+
+    /// <summary>
+    /// The steps of a field holding another model class that the generator compiles: its own Forward lowered, each of
+    /// its layers read through its generated <c>GradgenLayer(k)</c> (its fields are its own, maybe private). A nested
+    /// model that would not compile on its own is not inlined: the reason is reported at the call.
+    /// </summary>
+    private static IEnumerable<Step> LowerNested(string field, INamedTypeSymbol nestedType, InvocationExpressionSyntax call, Compilation compilation,
+        List<NestedModel> nested, CancellationToken cancellationToken)
+    {
+        string name = nestedType.ToDisplayString();
+        var forward = nestedType.GetMembers("Forward").OfType<IMethodSymbol>().FirstOrDefault(m => m.IsOverride && m.Parameters.Length == 1 && !m.IsStatic);
+        var forwardSyntax = forward?.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        if (forward is null || forwardSyntax?.Parent is not ClassDeclarationSyntax declaration || !IsCandidate(declaration)
+            || declaration.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => !t.Modifiers.Any(SyntaxKind.PartialKeyword)))
+        {
+            throw new NotCompiledException(LocationInfo.From(call), $"the model in '{field}' ({name}) is not a partial class that the generator compiles");
+        }
+
+        List<Step> inner;
+        try
+        {
+            var innerModel = compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
+            inner = LowerForward(forwardSyntax, forward.Parameters[0], nestedType, innerModel, new List<SequentialShape>(), new List<NestedModel>(), cancellationToken);
+            ToLayers(inner, forwardSyntax);
+            var innerDiagnostics = new List<DiagnosticInfo>();
+            CheckSizes(nestedType, inner, compilation, innerDiagnostics, cancellationToken);
+            if (innerDiagnostics.Count > 0)
+            {
+                throw new NotCompiledException(LocationInfo.From(call), "its layer sizes do not chain (GG0015)");
+            }
+        }
+        catch (NotCompiledException notCompiled)
+        {
+            throw new NotCompiledException(LocationInfo.From(call), $"the model in '{field}' ({name}) is not compiled: {notCompiled.Reason}");
+        }
+
+        nested.Add(new NestedModel(field, "global::" + name));
+        var steps = new List<Step>();
+        int layer = 0;
+        foreach (var step in inner)
+        {
+            if (step.LinearField is { } innerField)
+            {
+                var sizes = step.Access is null ? ConstantSizes(nestedType, innerField, compilation, cancellationToken) : step.Sizes;
+                steps.Add(new Step($"{field}.{innerField}", null, call, $"this.{field}.GradgenLayer({layer++})", sizes));
+            }
+            else
+            {
+                steps.Add(step with { Syntax = call });
+            }
+        }
+
         return steps;
     }
 

@@ -41,12 +41,11 @@ internal static class ModelEmitter
         writer.Line(CSharpEmitter.GeneratedCode);
         using (writer.Block("protected override global::Gradgen.Tensor? CallCompiled(global::Gradgen.Tensor input)"))
         {
-            foreach (var sequential in model.Sequentials)
+            if (model.Sequentials.Count + model.Nested.Count > 0)
             {
-                string types = string.Join(", ", sequential.ElementTypes.Select(t => $"typeof({t})"));
-                using (writer.Block($"if (!{Support}.HasModules(this.{sequential.Field}, {types}))"))
+                using (writer.Block("if (!GradgenCanCompile())"))
                 {
-                    writer.Line($"return null;    // {sequential.Field} no longer holds the modules it was created with");
+                    writer.Line("return null;    // a Sequential or nested model field no longer holds what was compiled");
                 }
 
                 writer.Line();
@@ -96,6 +95,8 @@ internal static class ModelEmitter
             WriteBackward(writer, model, kernelClass);
             writer.Line("});");
         }
+
+        WriteNestingSupport(writer, model);
 
         writer.Line();
         writer.Line("/// <summary>Registers this model's layers and parameters in declaration order, without reflection.</summary>");
@@ -169,6 +170,48 @@ internal static class ModelEmitter
 
         namespaceBlock?.Dispose();
         return writer.ToString();
+    }
+
+    // What a model that holds this one as a field reads: its compiled chain's layers, and whether its own Sequential
+    // and nested fields still hold what the generator saw (checked at run time, as they could have been changed).
+    private static void WriteNestingSupport(SourceWriter writer, CompiledModelInfo model)
+    {
+        var guards = model.Sequentials.Select(s => $"{Support}.HasModules(this.{s.Field}, {string.Join(", ", s.ElementTypes.Select(t => $"typeof({t})"))})")
+            .Concat(model.Nested.Select(n => $"(this.{n.Field}?.GetType() == typeof({n.TypeName}) && this.{n.Field}.GradgenCanCompile())"))
+            .ToList();
+        writer.Line();
+        writer.Line("/// <summary>Whether the Sequential and nested-model fields still hold the modules this class was compiled with.</summary>");
+        writer.Line("/// <returns>False after such a field was changed: <c>Call</c> then runs <see cref=\"Forward\"/>.</returns>");
+        writer.Line(CSharpEmitter.GeneratedCode);
+        writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        writer.Line(guards.Count == 0 ? "internal bool GradgenCanCompile() => true;" : "internal bool GradgenCanCompile() =>");
+        using (writer.Indent())
+        {
+            for (int i = 0; i < guards.Count; i++)
+            {
+                writer.Line((i == 0 ? string.Empty : "&& ") + guards[i] + (i == guards.Count - 1 ? ";" : string.Empty));
+            }
+        }
+
+        writer.Line();
+        writer.Line("/// <summary>Linear layer <paramref name=\"index\"/> of the compiled chain, for a compiled model that contains this one.</summary>");
+        writer.Line("/// <param name=\"index\">The layer's position in the chain.</param>");
+        writer.Line("/// <returns>The layer.</returns>");
+        writer.Line(CSharpEmitter.GeneratedCode);
+        writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        writer.Line("internal global::Gradgen.Nn.Linear GradgenLayer(int index) => index switch");
+        writer.Line("{");
+        using (writer.Indent())
+        {
+            for (int i = 0; i < model.Layers.Count; i++)
+            {
+                writer.Line($"{i} => {model.Layers[i].Access},");
+            }
+
+            writer.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, \"No such layer.\"),");
+        }
+
+        writer.Line("};");
     }
 
     private static void WriteEpilogueApply(SourceWriter writer, string activation, string vector, string simd)
