@@ -5,11 +5,13 @@ namespace Gradgen.Cuda;
 
 /// <summary>
 /// The CUDA backend of Gradgen's tensors: device memory from the caching allocator, copies, and launches of the
-/// generator's elementwise kernels (compiled once per source with NVRTC and cached). Registered by
-/// <see cref="Cuda.Register"/>.
+/// generator's elementwise kernels (compiled once per source with NVRTC and cached). The tensor kernels and the GEMM
+/// of src/Gradgen.Cuda/Kernels are launched in CudaTensorBackend.Kernels.cs. Registered by <see cref="Cuda.Register"/>.
 /// </summary>
-internal sealed class CudaTensorBackend : IDeviceBackend
+internal sealed partial class CudaTensorBackend : IDeviceBackend
 {
+    private const int ThreadsPerBlock = 256;
+
     private readonly ConcurrentDictionary<string, CudaModule> modules = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Source, string Entry), CudaKernel> kernels = new();
     private readonly CudaContext context;
@@ -44,12 +46,12 @@ internal sealed class CudaTensorBackend : IDeviceBackend
     }
 
     public void Fill(IDeviceBuffer buffer, float value) =>
-        Kernel(TensorKernels.Source, "gg_fill_f32").Launch(Shape(buffer.Length), Bytes(buffer), value, buffer.Length);
+        Builtin("gg_fill_f32").Launch(Shape(buffer.Length), Bytes(buffer), value, buffer.Length);
 
     public void Sum(IDeviceBuffer source, IDeviceBuffer destination)
     {
         Fill(destination, 0);
-        Kernel(TensorKernels.Source, "gg_sum_f32").Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
+        Builtin("gg_sum_f32").Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
     }
 
     public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
@@ -64,7 +66,7 @@ internal sealed class CudaTensorBackend : IDeviceBackend
         Kernel(source, entry).Launch(Shape(count), arguments);
     }
 
-    private LaunchShape Shape(int count) => LaunchShape.ForElements(Math.Max(1, count), context.Device, TensorKernels.ThreadsPerBlock);
+    private LaunchShape Shape(int count) => LaunchShape.ForElements(Math.Max(1, count), context.Device, ThreadsPerBlock);
 
     private CudaKernel Kernel(string source, string entry)
     {
@@ -99,49 +101,4 @@ internal sealed class CudaTensorBuffer : IDeviceBuffer
     public int Length { get; }
 
     public DeviceBuffer<byte> Memory { get; }
-}
-
-/// <summary>The runtime's own CUDA kernels that no [Differentiable] function provides: fill and sum.</summary>
-internal static class TensorKernels
-{
-    public const int ThreadsPerBlock = 256;
-
-    /// <summary>Self-contained CUDA C (no includes), compiled with NVRTC like the generated kernels.</summary>
-    public const string Source = """
-        // Gradgen's tensor kernels on CUDA: fill and a sum reduction (block tree in shared memory, one atomic per block).
-        extern "C" __global__ void gg_fill_f32(float* __restrict__ out, float value, int n)
-        {
-            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-            {
-                out[i] = value;
-            }
-        }
-
-        extern "C" __global__ void gg_sum_f32(const float* __restrict__ in, float* __restrict__ out, int n)
-        {
-            __shared__ float partial[256];
-            float sum = 0.0f;
-            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-            {
-                sum += in[i];
-            }
-
-            partial[threadIdx.x] = sum;
-            __syncthreads();
-            for (int stride = blockDim.x / 2; stride > 0; stride >>= 1)
-            {
-                if (threadIdx.x < stride)
-                {
-                    partial[threadIdx.x] += partial[threadIdx.x + stride];
-                }
-
-                __syncthreads();
-            }
-
-            if (threadIdx.x == 0)
-            {
-                atomicAdd(out, partial[0]);
-            }
-        }
-        """;
 }
