@@ -28,7 +28,21 @@ internal sealed partial class CudaTensorBackend : IDeviceBackend
         }
 
         context.MakeCurrent();
-        return new CudaTensorBuffer(device, context.Allocate<byte>(Math.Max(1, (long)length * ElementSize(dtype))), length);
+        long bytes = Math.Max(1, (long)length * ElementSize(dtype));
+        DeviceBuffer<byte> memory;
+        try
+        {
+            memory = context.Allocate<byte>(bytes);
+        }
+        catch (CudaException e) when (e.ErrorName == "CUDA_ERROR_OUT_OF_MEMORY")
+        {
+            // Tensors give their memory back when the GC finalizes them: collect, then try once more.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            memory = context.Allocate<byte>(bytes);
+        }
+
+        return new CudaTensorBuffer(device, memory, length);
     }
 
     public void CopyFromHost<T>(ReadOnlySpan<T> source, IDeviceBuffer destination)
@@ -92,9 +106,20 @@ internal sealed partial class CudaTensorBackend : IDeviceBackend
 /// <summary>A tensor's device memory; returned to the caching allocator when the tensor is collected.</summary>
 internal sealed class CudaTensorBuffer : IDeviceBuffer
 {
-    public CudaTensorBuffer(Device device, DeviceBuffer<byte> memory, int length) => (Device, Memory, Length) = (device, memory, length);
+    public CudaTensorBuffer(Device device, DeviceBuffer<byte> memory, int length)
+    {
+        (Device, Memory, Length) = (device, memory, length);
 
-    ~CudaTensorBuffer() => Memory.Dispose();
+        // The GC sees only a small object; telling it about the device bytes makes it collect (and so return memory
+        // to the caching allocator) about as often as the device memory turns over, not only when host memory does.
+        GC.AddMemoryPressure(memory.SizeInBytes);
+    }
+
+    ~CudaTensorBuffer()
+    {
+        GC.RemoveMemoryPressure(Memory.SizeInBytes);
+        Memory.Dispose();
+    }
 
     public Device Device { get; }
 

@@ -71,6 +71,14 @@ public sealed class DeviceModuleTests : IDisposable
         TrainAndCompare(Build, x, labels, new CrossEntropyLoss(), momentum: 0.9);
     }
 
+    [Fact]
+    public void TheGpuChecksDeviceOperationChecksPassOnTheEmulatedDevice()
+    {
+        var reported = new Dictionary<string, object>();
+        Assert.True(Gradgen.GpuCheck.DeviceOpChecks.Run((key, value) => reported[key] = value));
+        Assert.Equal(true, reported["device_ops_passed"]);
+    }
+
     private static void TrainAndCompare(Func<Module> build, Tensor x, Tensor target, Loss loss, double momentum)
     {
         var cpu = build();
