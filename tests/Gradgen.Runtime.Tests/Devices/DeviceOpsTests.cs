@@ -186,6 +186,8 @@ public sealed class DeviceOpsTests : IDisposable
         var target = Tensor.FromArray(new long[] { 0, 3, 1, 1, 2 });
         SameAsCpu(t => Nn.Functional.CrossEntropy(t[0], t[1]), logits, target);
         SameAsCpu(t => Nn.Functional.MseLoss(t[0], t[1]), logits, Random(26, 5, 4));
+        SameAsCpu(t => t[0].IndexSelect(0, Tensor.FromArray(new long[] { 4, 0, 4 })) * 2, logits);
+        SameAsCpu(t => Nn.Functional.CrossEntropy(t[0], Nn.Functional.Softmax(t[1], 1)), logits, Random(28, 5, 4));
         SameAsCpu(t => new Nn.MSELoss(Nn.Reduction.Sum).Forward(t[0], t[1]), logits, Random(27, 5, 4));
     }
 
@@ -239,5 +241,8 @@ public sealed class DeviceOpsTests : IDisposable
         var pow = Assert.Throws<NotSupportedException>(() => x.Pow(x));
         Assert.Contains("Pow", pow.Message, StringComparison.Ordinal);
         Assert.Contains("cuda:0", pow.Message, StringComparison.Ordinal);
+        var bce = Assert.Throws<NotSupportedException>(() => Nn.Functional.BinaryCrossEntropyWithLogits(x, x));
+        Assert.Contains("BinaryCrossEntropyWithLogits", bce.Message, StringComparison.Ordinal);
+        Assert.Contains("cuda:0", bce.Message, StringComparison.Ordinal);
     }
 }
