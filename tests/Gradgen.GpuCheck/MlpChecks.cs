@@ -17,14 +17,15 @@ internal static class MlpChecks
     // 1e-3 normwise.
     private const double StepTolerance = 1e-3;
 
-    public static bool Run(Action<string, object> report, int runs, Action synchronize)
+    /// <summary>Checks and times the steps; <paramref name="mnistBatches"/> defaults to the 128 and 4096.</summary>
+    public static bool Run(Action<string, object> report, int runs, Action synchronize, int seedBatch = 10_000, int[]? mnistBatches = null)
     {
         bool passed = true;
         var rng = new Random(5);
-        var xSeed = Tensor.Rand(10_000, 2) * 4 - 2;
+        var xSeed = Tensor.Rand(seedBatch, 2) * 4 - 2;
         var ySeed = (xSeed.Select(1, 0) * xSeed.Select(1, 1)).Gt(0).To(DType.Float32).Unsqueeze(1);
-        passed &= Case("seed_mlp", "seed MLP 2-2-1, batch 10,000, MSE, SGD", () => new SeedMlp(), new MSELoss(), xSeed, ySeed, runs, synchronize, report);
-        foreach (int batch in new[] { 128, 4096 })
+        passed &= Case("seed_mlp", $"seed MLP 2-2-1, batch {seedBatch:N0}, MSE, SGD", () => new SeedMlp(), new MSELoss(), xSeed, ySeed, runs, synchronize, report);
+        foreach (int batch in mnistBatches ?? [128, 4096])
         {
             var x = Tensor.Rand(batch, 784);
             var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray());

@@ -34,11 +34,6 @@ internal static class DeviceElementwise
         }
 
         var output = Tensor.EmptyOn(device, dtype, shape);
-        if (output.numel == 0)
-        {
-            return output;
-        }
-
         var buffers = new IDeviceBuffer[operands.Length + 1];
         for (int i = 0; i < operands.Length; i++)
         {
@@ -47,7 +42,11 @@ internal static class DeviceElementwise
 
         buffers[^1] = output.DeviceBuffer(name);
         var backend = ((DeviceStorage)output.storage).Backend;
-        backend.LaunchElementwise(cudaSource, name + "_forward", buffers, output.numel);
+        if (output.numel > 0)
+        {
+            backend.LaunchElementwise(cudaSource, name + "_forward", buffers, output.numel);
+        }
+
         if (Autograd.Recording(operands))
         {
             output.WithHistory(new DeviceElementwiseBackward(name, cudaSource, operands));
@@ -103,7 +102,11 @@ internal sealed class DeviceElementwiseBackward : GradFn
         }
 
         buffers[xs.Length] = g.DeviceBuffer(Name);
-        ((DeviceStorage)xs[0].storage).Backend.LaunchElementwise(source, name + "_backward", buffers, xs[0].numel);
+        if (xs[0].numel > 0)
+        {
+            ((DeviceStorage)xs[0].storage).Backend.LaunchElementwise(source, name + "_backward", buffers, xs[0].numel);
+        }
+
         for (int i = 0; i < grads.Length; i++)
         {
             if (Needs(i))

@@ -33,6 +33,11 @@ public partial class Tensor
             return ContiguousData();
         }
 
+        if (numel == 0)
+        {
+            return Empty(DType, shape);
+        }
+
         if (!DeviceData.IsWhole(this) && !IsContiguous)
         {
             // A strided view on the device: made contiguous there first, then copied over in one piece.
@@ -142,7 +147,7 @@ public partial class Tensor
             throw new InvalidOperationException($"{operation}: the tensor is on the CPU.");
         }
 
-        if (!IsContiguous || offset != 0 || numel != device.Length)
+        if (!DeviceData.IsWhole(this))
         {
             throw new NotSupportedException($"{operation}: views of tensors on {Device} are not supported yet; the tensor must own its whole, contiguous buffer.");
         }

@@ -79,6 +79,17 @@ public sealed class DeviceModuleTests : IDisposable
         Assert.Equal(true, reported["device_ops_passed"]);
     }
 
+    [Fact]
+    public void TheGpuChecksTrainingStepChecksPassOnTheEmulatedDevice()
+    {
+        // The same code as on the GPU, at sizes the emulated device's plain loops finish quickly (here the models are
+        // not compiled by the generator: Call runs Forward, as it does on a GPU).
+        var reported = new Dictionary<string, object>();
+        Assert.True(Gradgen.GpuCheck.MlpChecks.Run((key, value) => reported[key] = value, runs: 1, synchronize: () => { }, seedBatch: 500, mnistBatches: [8]));
+        Assert.Equal(true, reported["seed_mlp_check"]);
+        Assert.Equal(true, reported["mnist_mlp_8_check"]);
+    }
+
     private static void TrainAndCompare(Func<Module> build, Tensor x, Tensor target, Loss loss, double momentum)
     {
         var cpu = build();

@@ -61,6 +61,7 @@ public sealed class DeviceOpsTests : IDisposable
         SameAsCpu(t => t[0].Sigmoid() + t[0].Tanh() + t[0].Exp() + t[0].Cos(), x);
         SameAsCpu(t => (t[0].Abs() + 1).Log() + (t[0].Abs() + 1).Sqrt(), x);
         SameAsCpu(t => -t[0], x);
+        SameAsCpu(t => t[0].Sigmoid() * 2, Tensor.Zeros(0, 4));
     }
 
     [Fact]
@@ -162,6 +163,8 @@ public sealed class DeviceOpsTests : IDisposable
         var bias = Random(23, 4);
         SameAsCpu(t => Nn.Functional.Linear(t[0], t[1], t[2]), x, w, bias);
         SameAsCpu(t => Nn.Functional.Linear(t[0], t[1]), Random(24, 2, 5, 3), w);
+        SameAsCpu(t => Nn.Functional.Linear(t[0], t[1], t[2]), Tensor.Zeros(0, 3), w, bias);
+        SameAsCpu(t => Nn.Functional.Linear(t[0], t[1], t[2]), Tensor.Zeros(2, 0), Tensor.Zeros(4, 0), bias);
         var dx = x.To(Device.Cuda());
         dx.RequiresGrad = true;
         var dw = w.To(Device.Cuda());

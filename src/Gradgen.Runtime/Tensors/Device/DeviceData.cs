@@ -13,9 +13,12 @@ internal static class DeviceData
     /// <summary>The backend that owns a device tensor's memory.</summary>
     public static IDeviceBackend Backend(Tensor t) => ((DeviceStorage)t.storage).Backend;
 
-    /// <summary>Whether the kernels can take the tensor's buffer as it is: contiguous, starting at element 0, all of it.</summary>
+    /// <summary>
+    /// Whether the kernels can take the tensor's buffer as it is: contiguous, starting at element 0, all of it. An
+    /// empty tensor always can (no kernel reads it), whatever its strides say.
+    /// </summary>
     public static bool IsWhole(Tensor t) =>
-        t.storage is DeviceStorage d && t.IsContiguous && t.offset == 0 && t.numel == d.Length;
+        t.storage is DeviceStorage d && (t.numel == 0 || (t.IsContiguous && t.offset == 0 && t.numel == d.Length));
 
     /// <summary>The tensor's geometry over its device buffer, for the strided kernels.</summary>
     public static DeviceView View(Tensor t, string op)

@@ -99,6 +99,11 @@ internal static class DeviceMatMul
     /// <summary>C = act(op(A)·op(B) + bias) for one Float32 matrix; operands whole from element 0.</summary>
     internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias, DeviceActivation activation)
     {
+        if (m == 0 || n == 0)
+        {
+            return; // nothing to write (a launch needs at least one block)
+        }
+
         DeviceData.Backend(c).Gemm(new DeviceGemm(
             transposeA, transposeB, m, n, k, Buffer(a), a.offset, lda, 0, Buffer(b), b.offset, ldb, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), activation));
     }
