@@ -7,9 +7,11 @@
 #                                for the smoke test, NVRTC (.ci/install-nvrtc.sh).
 #   scripts/gpu-check.sh run     there (NVIDIA GPU, CUDA toolkit in /usr/local/cuda, PyTorch; no .NET): runs
 #                                .gpu/gradgen-gpu-check (device info, every kernel against the CPU, timings of
-#                                Bump with gradient at N = 10^7 against a device-to-device copy), a second process on
-#                                the same compile cache (expects 0 NVRTC compilations), then gpu_check_torch.py
-#                                (PyTorch eager and torch.compile on the same GPU) and the final table.
+#                                Bump with gradient at N = 10^7 against a device-to-device copy, the tensor API, the
+#                                runtime's GEMM and device operations against the CPU, and the MLP training steps:
+#                                seed 2-2-1 at batch 10,000, 784-256-10 at 128 and 4096), a second process on the same
+#                                compile cache (expects 0 NVRTC compilations), then gpu_check_torch.py (PyTorch eager
+#                                and torch.compile on the same GPU, Bump and the same MLP steps) and the final tables.
 #   scripts/gpu-check.sh         build where dotnet is on PATH, then run where a GPU is visible.
 #
 # Everything goes to stdout. Where $OUT is set, the run also writes there: gpu-check.log (all of stdout),
@@ -62,9 +64,9 @@ run_all() {
     local cache
     cache="$(mktemp -d)"
     echo
-    GRADGEN_CUDA_CACHE_DIR="$cache" timeout 180 "$gpu_dir/gradgen-gpu-check" --results "$results/gradgen-results.txt"
+    GRADGEN_CUDA_CACHE_DIR="$cache" timeout 200 "$gpu_dir/gradgen-gpu-check" --results "$results/gradgen-results.txt"
     local rc=$?
-    [ "$rc" -eq 124 ] && echo "gpu-check run: the .NET runner timed out after 180 s"
+    [ "$rc" -eq 124 ] && echo "gpu-check run: the .NET runner timed out after 200 s"
 
     echo
     echo "== a second process on the same compile cache (expects 0 NVRTC compilations)"

@@ -8,7 +8,12 @@ and a device-to-device copy measured in the same process as the bandwidth refere
   torch.compile + autograd   the same with bump compiled (AOTAutograd: a fused forward and a fused backward kernel)
   torch.compile, hand-written value and derivative in one function (inductor fuses it into one kernel): the best
                              PyTorch can do, and the same work as Gradgen's Bump_with_gradient
-Then prints the final table with Gradgen's figures read from --gradgen-results (key=value lines).
+Then the MLP training steps the .NET runner timed (tests/Gradgen.GpuCheck/MlpChecks.cs), with the same shapes, loss
+and optimizer: the seed MLP 2-2-1 (sigmoid) at batch 10,000 with MSE and SGD, and 784-256-10 (ReLU) with
+cross-entropy and SGD at batch 128 and 4096; each in eager PyTorch and with the model under torch.compile (forward
+and backward compiled by AOTAutograd; the SGD step eager, as in a usual training loop). Wall clock per step,
+synchronised, median, like the .NET runner.
+Then prints the final tables with Gradgen's figures read from --gradgen-results (key=value lines).
 """
 import argparse
 import math
@@ -36,6 +41,90 @@ def fnum(values, key):
         return float(values[key])
     except (KeyError, ValueError):
         return None
+
+
+MLP_CASES = [
+    # key in gradgen-results, label, layer sizes, activation, batch, loss
+    ("seed_mlp", "seed MLP 2-2-1 sigmoid, batch 10,000, MSE, SGD", (2, 2, 1), "sigmoid", 10_000, "mse"),
+    ("mnist_mlp_128", "784-256-10 ReLU, batch 128, cross-entropy, SGD", (784, 256, 10), "relu", 128, "ce"),
+    ("mnist_mlp_4096", "784-256-10 ReLU, batch 4096, cross-entropy, SGD", (784, 256, 10), "relu", 4096, "ce"),
+]
+
+
+def time_mlp_steps(torch, runs, compile_too):
+    """Median wall-clock ms per training step for each case, eager and (optionally) torch.compile."""
+    import gc
+    results = {}
+    device = torch.device("cuda")
+    for key, label, (i, h, o), activation, batch, loss_name in MLP_CASES:
+        torch.manual_seed(0)
+        act = torch.nn.Sigmoid() if activation == "sigmoid" else torch.nn.ReLU()
+        x = torch.rand(batch, i, device=device) * (4 if loss_name == "mse" else 1) - (2 if loss_name == "mse" else 0)
+        if loss_name == "mse":
+            target = ((x[:, 0] * x[:, 1]) > 0).float().unsqueeze(1)
+            loss_fn = torch.nn.MSELoss()
+        else:
+            target = torch.randint(0, o, (batch,), device=device)
+            loss_fn = torch.nn.CrossEntropyLoss()
+        for variant in (["eager", "compile"] if compile_too else ["eager"]):
+            model = torch.nn.Sequential(torch.nn.Linear(i, h), act, torch.nn.Linear(h, o)).to(device)
+            run_model = torch.compile(model) if variant == "compile" else model
+            opt = torch.optim.SGD(model.parameters(), lr=0.05)
+
+            def step():
+                opt.zero_grad()
+                loss_fn(run_model(x), target).backward()
+                opt.step()
+
+            try:
+                started = time.perf_counter()
+                for _ in range(3):
+                    step()
+                torch.cuda.synchronize()
+                warm_s = time.perf_counter() - started
+                times = []
+                for _ in range(runs):
+                    gc.collect()
+                    torch.cuda.synchronize()
+                    t0 = time.perf_counter()
+                    step()
+                    torch.cuda.synchronize()
+                    times.append((time.perf_counter() - t0) * 1e3)
+                ms = statistics.median(times)
+                note = f" (first 3 steps incl. compile {warm_s:.1f} s)" if variant == "compile" else ""
+                print(f"  {label}, {variant}: {ms:.4f} ms per step{note}")
+                results[f"{key}_{variant}_ms"] = ms
+            except Exception as e:  # a missing compiler or Triton must not hide the other figures
+                print(f"  {label}, {variant}: FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+    return results
+
+
+def mlp_table(gradgen, torch_results):
+    lines = [
+        "",
+        "== MLP training steps (zero_grad, forward, loss, backward, SGD step), wall clock per step, synchronised, median",
+        "   targets (issue 5): faster than PyTorch eager, within 1.5x of torch.compile",
+        "",
+        f"  {'step':<50} {'Gradgen ms':>11} {'eager ms':>9} {'compile ms':>11} {'vs eager':>9} {'vs compile':>11}  targets",
+    ]
+    for key, label, *_ in MLP_CASES:
+        g = fnum(gradgen, key + "_ms")
+        e = torch_results.get(key + "_eager_ms")
+        c = torch_results.get(key + "_compile_ms")
+
+        def cell(v, width):
+            return f"{v:{width}.4f}" if v is not None else f"{'-':>{width}}"
+
+        vs_e = f"{e / g:8.2f}x" if g and e else f"{'-':>9}"
+        vs_c = f"{c / g:10.2f}x" if g and c else f"{'-':>11}"
+        verdict = []
+        if g and e:
+            verdict.append("eager: " + ("met" if g < e else "NOT met"))
+        if g and c:
+            verdict.append("compile: " + ("met" if g <= 1.5 * c else "NOT met"))
+        lines.append(f"  {label:<50} {cell(g, 11)} {cell(e, 9)} {cell(c, 11)} {vs_e} {vs_c}  {', '.join(verdict)}")
+    lines.append("   (vs columns: PyTorch time / Gradgen time; above 1 means Gradgen is faster)")
+    return lines
 
 
 def main():
@@ -158,6 +247,11 @@ def main():
             except Exception as e:  # a missing compiler or Triton must not hide the other figures
                 print(f"  {label}: FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
 
+    if torch is not None:
+        print()
+        print("== PyTorch MLP training steps on the same GPU")
+        torch_results.update(time_mlp_steps(torch, runs, not args.no_compile))
+
     if args.results:
         with open(args.results, "w", encoding="utf-8") as f:
             for key, value in torch_results.items():
@@ -182,6 +276,7 @@ def main():
         lines.append(f"  {label:<56} {ms:10.4f} {gbps:8.1f} {share} {speedup}")
     if not rows:
         lines.append("  (no figures: neither the Gradgen runner nor PyTorch produced any)")
+    lines.extend(mlp_table(gradgen, torch_results))
     lines.append("")
     text = "\n".join(lines)
     print(text)

@@ -5,11 +5,13 @@ namespace Gradgen.Cuda;
 
 /// <summary>
 /// The CUDA backend of Gradgen's tensors: device memory from the caching allocator, copies, and launches of the
-/// generator's elementwise kernels (compiled once per source with NVRTC and cached). Registered by
-/// <see cref="Cuda.Register"/>.
+/// generator's elementwise kernels (compiled once per source with NVRTC and cached). The tensor kernels and the GEMM
+/// of src/Gradgen.Cuda/Kernels are launched in CudaTensorBackend.Kernels.cs. Registered by <see cref="Cuda.Register"/>.
 /// </summary>
-internal sealed class CudaTensorBackend : IDeviceBackend
+internal sealed partial class CudaTensorBackend : IDeviceBackend
 {
+    private const int ThreadsPerBlock = 256;
+
     private readonly ConcurrentDictionary<string, CudaModule> modules = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Source, string Entry), CudaKernel> kernels = new();
     private readonly CudaContext context;
@@ -26,7 +28,21 @@ internal sealed class CudaTensorBackend : IDeviceBackend
         }
 
         context.MakeCurrent();
-        return new CudaTensorBuffer(device, context.Allocate<byte>(Math.Max(1, (long)length * ElementSize(dtype))), length);
+        long bytes = Math.Max(1, (long)length * ElementSize(dtype));
+        DeviceBuffer<byte> memory;
+        try
+        {
+            memory = context.Allocate<byte>(bytes);
+        }
+        catch (CudaException e) when (e.ErrorName == "CUDA_ERROR_OUT_OF_MEMORY")
+        {
+            // Tensors give their memory back when the GC finalizes them: collect, then try once more.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            memory = context.Allocate<byte>(bytes);
+        }
+
+        return new CudaTensorBuffer(device, memory, length);
     }
 
     public void CopyFromHost<T>(ReadOnlySpan<T> source, IDeviceBuffer destination)
@@ -44,12 +60,12 @@ internal sealed class CudaTensorBackend : IDeviceBackend
     }
 
     public void Fill(IDeviceBuffer buffer, float value) =>
-        Kernel(TensorKernels.Source, "gg_fill_f32").Launch(Shape(buffer.Length), Bytes(buffer), value, buffer.Length);
+        Builtin("gg_fill_f32").Launch(Shape(buffer.Length), Bytes(buffer), value, buffer.Length);
 
     public void Sum(IDeviceBuffer source, IDeviceBuffer destination)
     {
         Fill(destination, 0);
-        Kernel(TensorKernels.Source, "gg_sum_f32").Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
+        Builtin("gg_sum_f32").Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
     }
 
     public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
@@ -64,7 +80,7 @@ internal sealed class CudaTensorBackend : IDeviceBackend
         Kernel(source, entry).Launch(Shape(count), arguments);
     }
 
-    private LaunchShape Shape(int count) => LaunchShape.ForElements(Math.Max(1, count), context.Device, TensorKernels.ThreadsPerBlock);
+    private LaunchShape Shape(int count) => LaunchShape.ForElements(Math.Max(1, count), context.Device, ThreadsPerBlock);
 
     private CudaKernel Kernel(string source, string entry)
     {
@@ -90,58 +106,24 @@ internal sealed class CudaTensorBackend : IDeviceBackend
 /// <summary>A tensor's device memory; returned to the caching allocator when the tensor is collected.</summary>
 internal sealed class CudaTensorBuffer : IDeviceBuffer
 {
-    public CudaTensorBuffer(Device device, DeviceBuffer<byte> memory, int length) => (Device, Memory, Length) = (device, memory, length);
+    public CudaTensorBuffer(Device device, DeviceBuffer<byte> memory, int length)
+    {
+        (Device, Memory, Length) = (device, memory, length);
 
-    ~CudaTensorBuffer() => Memory.Dispose();
+        // The GC sees only a small object; telling it about the device bytes makes it collect (and so return memory
+        // to the caching allocator) about as often as the device memory turns over, not only when host memory does.
+        GC.AddMemoryPressure(memory.SizeInBytes);
+    }
+
+    ~CudaTensorBuffer()
+    {
+        GC.RemoveMemoryPressure(Memory.SizeInBytes);
+        Memory.Dispose();
+    }
 
     public Device Device { get; }
 
     public int Length { get; }
 
     public DeviceBuffer<byte> Memory { get; }
-}
-
-/// <summary>The runtime's own CUDA kernels that no [Differentiable] function provides: fill and sum.</summary>
-internal static class TensorKernels
-{
-    public const int ThreadsPerBlock = 256;
-
-    /// <summary>Self-contained CUDA C (no includes), compiled with NVRTC like the generated kernels.</summary>
-    public const string Source = """
-        // Gradgen's tensor kernels on CUDA: fill and a sum reduction (block tree in shared memory, one atomic per block).
-        extern "C" __global__ void gg_fill_f32(float* __restrict__ out, float value, int n)
-        {
-            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-            {
-                out[i] = value;
-            }
-        }
-
-        extern "C" __global__ void gg_sum_f32(const float* __restrict__ in, float* __restrict__ out, int n)
-        {
-            __shared__ float partial[256];
-            float sum = 0.0f;
-            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-            {
-                sum += in[i];
-            }
-
-            partial[threadIdx.x] = sum;
-            __syncthreads();
-            for (int stride = blockDim.x / 2; stride > 0; stride >>= 1)
-            {
-                if (threadIdx.x < stride)
-                {
-                    partial[threadIdx.x] += partial[threadIdx.x + stride];
-                }
-
-                __syncthreads();
-            }
-
-            if (threadIdx.x == 0)
-            {
-                atomicAdd(out, partial[0]);
-            }
-        }
-        """;
 }

@@ -3,10 +3,11 @@ using System.Reflection;
 namespace Gradgen.Cuda.Tests;
 
 /// <summary>
-/// Compiles every CUDA source the generator emitted into the test corpus (each <c>public const string</c> field whose
-/// name ends in <c>CudaSource</c>, in every <c>Gradgen*.dll</c> next to this assembly: the end-to-end corpus, the
-/// runtime and this project's hand-written fixtures) with NVRTC for compute_80 and compute_90, and fails on any error
-/// or warning. CI has no GPU but has NVRTC (.ci/install-nvrtc.sh), so no generated kernel reaches a GPU untested by a
+/// Compiles every CUDA source the generator emitted into the test corpus (each <c>const string</c> field, public or
+/// internal, whose name ends in <c>CudaSource</c>, in every <c>Gradgen*.dll</c> next to this assembly: the end-to-end
+/// corpus, the runtime's own [Differentiable] functions and this project's hand-written fixtures) and every CUDA C
+/// file embedded in those assemblies (<c>*.cu</c> resources: Gradgen.Cuda's tensor kernels and GEMM) with NVRTC for
+/// compute_80 and compute_90, and fails on any error or warning. CI has no GPU but has NVRTC (.ci/install-nvrtc.sh), so no generated kernel reaches a GPU untested by a
 /// compiler.
 /// </summary>
 public class CudaSourceCorpusTests
@@ -14,6 +15,74 @@ public class CudaSourceCorpusTests
     public static readonly string[] Architectures = ["compute_80", "compute_90"];
 
     static readonly Lazy<IReadOnlyList<CudaSourceField>> corpus = new(FindCorpus);
+    static readonly Lazy<IReadOnlyList<CudaSourceFile>> files = new(FindFiles);
+
+    public static TheoryData<string, string> FileCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (CudaSourceFile file in files.Value)
+        {
+            foreach (string architecture in Architectures)
+            {
+                data.Add(file.Name, architecture);
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Every_embedded_kernel_file_is_found_and_declares_its_entries()
+    {
+        // A new .cu file must list the kernels the backend launches from it (KernelSources.Entries), and vice versa.
+        Assert.Equal(KernelSources.Entries.Keys.Order(StringComparer.Ordinal), files.Value.Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.Contains(corpus.Value, f => f.FullName == "Gradgen.ElementwiseFunctions.SigmoidCudaSource");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(FileCases))]
+    public void Kernel_files_compile_without_errors_or_warnings(string file, string architecture)
+    {
+        Requires.Nvrtc();
+        CudaSourceFile source = files.Value.Single(f => f.Name == file);
+        CompiledProgram program;
+        try
+        {
+            program = Nvrtc.Compile(source.Source, file, architecture);
+        }
+        catch (NvrtcCompilationException e)
+        {
+            Assert.Fail($"{file} ({source.Assembly}) does not compile for {architecture}:\n{e.Log}");
+            return;
+        }
+
+        Assert.True(program.Warnings.Count == 0, $"{file} ({source.Assembly}) compiles for {architecture} with warnings:\n{program.Log}");
+        string[] missing = [.. KernelSources.Entries[file].Except(program.EntryNames)];
+        Assert.True(missing.Length == 0, $"{file} lacks the kernels {string.Join(", ", missing)} that the backend launches; it defines {string.Join(", ", program.EntryNames)}");
+    }
+
+    static IReadOnlyList<CudaSourceFile> FindFiles()
+    {
+        var found = new List<CudaSourceFile>();
+        foreach (string path in GradgenAssemblyPaths())
+        {
+            Assembly assembly = Load(path);
+            foreach (string resource in assembly.GetManifestResourceNames())
+            {
+                if (!resource.EndsWith(".cu", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                using var stream = assembly.GetManifestResourceStream(resource)!;
+                using var reader = new StreamReader(stream);
+                string name = resource.StartsWith(KernelSources.ResourcePrefix, StringComparison.Ordinal) ? resource[KernelSources.ResourcePrefix.Length..] : resource;
+                found.Add(new CudaSourceFile(name, reader.ReadToEnd(), Path.GetFileName(path)));
+            }
+        }
+
+        return [.. found.OrderBy(f => f.Name, StringComparer.Ordinal)];
+    }
 
     public static TheoryData<string, string> Cases()
     {
@@ -74,7 +143,7 @@ public class CudaSourceCorpusTests
             Assembly assembly = Load(path);
             foreach (Type type in LoadableTypes(assembly))
             {
-                foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
+                foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly))
                 {
                     if (field.IsLiteral && field.FieldType == typeof(string)
                         && field.Name.EndsWith("CudaSource", StringComparison.Ordinal)
@@ -123,4 +192,7 @@ public class CudaSourceCorpusTests
 
     /// <param name="Id">Short, for the test's display name (xunit cuts arguments at 50 characters).</param>
     sealed record CudaSourceField(string Id, string FullName, string FunctionName, string Source, string Assembly);
+
+    /// <param name="Name">The file name (<c>Gemm.cu</c>).</param>
+    sealed record CudaSourceFile(string Name, string Source, string Assembly);
 }

@@ -3,7 +3,8 @@
 // 1. prints NVRTC, driver and device; 2. compiles every hand-written ABI kernel for the device and checks forward,
 // with_gradient and backward against a double-precision CPU reference; 3. times Bump_with_gradient at N = 10^7
 // with CUDA events (median of R runs) as a fraction of the bandwidth of a device-to-device copy measured in the same
-// run. Results go to stdout and, as key=value lines, to --results (scripts/gpu_check_torch.py reads them).
+// run; 4. the tensor API on the GPU, the runtime's GEMM and device operations against the CPU; 5. MLP training
+// steps (seed 2-2-1 at batch 10,000; 784-256-10 at 128 and 4096), checked and timed. Results go to stdout and, as key=value lines, to --results (scripts/gpu_check_torch.py reads them).
 // Exit code: 0 all checks passed, 1 a check failed, 2 NVRTC unavailable, 3 no GPU.
 
 using System.Diagnostics;
@@ -81,6 +82,29 @@ foreach (KernelFixture fixture in fixtures)
         {
             passed = false;
             Console.WriteLine($"  {fixture.Name,-11} {architecture,-11} FAILED\n{e.Log}");
+        }
+    }
+}
+
+// The runtime's own kernel files (src/Gradgen.Cuda/Kernels): tensor kernels and the GEMM.
+foreach (string file in KernelSources.Entries.Keys)
+{
+    foreach (string architecture in architectures.Distinct())
+    {
+        try
+        {
+            CompiledProgram program = Nvrtc.Compile(KernelSources.Read(file), file, architecture);
+            // Entry names come from PTX; a CUBIN (the device's own architecture) is checked by the launches below.
+            string[] missing = program.Ptx is null ? [] : [.. KernelSources.Entries[file].Except(program.EntryNames)];
+            bool clean = program.Warnings.Count == 0 && missing.Length == 0;
+            passed &= clean;
+            Console.WriteLine($"  {file,-11} {architecture,-11} {program.Origin,-12} {program.EntryNames.Count} kernels  " +
+                (clean ? "no warnings" : $"WARNINGS or missing kernels ({string.Join(", ", missing)}):\n" + program.Log));
+        }
+        catch (NvrtcCompilationException e)
+        {
+            passed = false;
+            Console.WriteLine($"  {file,-11} {architecture,-11} FAILED\n{e.Log}");
         }
     }
 }
@@ -209,6 +233,18 @@ Console.WriteLine($"  allocator: {context.Allocator.DriverAllocations} cuMemAllo
 Console.WriteLine();
 Console.WriteLine("== Tensors on the GPU: Gradgen.Tensor with the CUDA backend, against the CPU");
 passed &= TensorChecks.Run(results.Add, n, runs, context);
+
+Console.WriteLine();
+Console.WriteLine("== The runtime's GEMM (Gemm.cu) against a double-precision CPU reference: every transposition, bias, activation");
+passed &= GemmChecks.Run(results.Add, context);
+
+Console.WriteLine();
+Console.WriteLine("== Device operations of the tensor API against the CPU (values and gradients)");
+passed &= DeviceOpChecks.Run(results.Add);
+
+Console.WriteLine();
+Console.WriteLine("== MLP training steps on the GPU (checked against the CPU, then timed; PyTorch's figures follow)");
+passed &= MlpChecks.Run(results.Add, runs, context.Synchronize);
 
 results.Add("passed", passed);
 results.Write();

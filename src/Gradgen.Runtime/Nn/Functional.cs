@@ -43,6 +43,7 @@ public static partial class Functional
         if (!input.DType.IsFloating())
             throw new ArgumentException($"{op}: the input has dtype {input.DType}; it must be Float32 or Float64. Convert with To(DType.Float32) first.", nameof(input));
         int d = Tensor.NormalizeDim(dim, input.Ndim, op);
+        if (input.Device.Type != DeviceType.Cpu) return DeviceNn.Softmax(input, d, log);
         var (outer, size, inner) = Split(input.shape, d);
         var x = input.ContiguousData();
         var y = Tensor.Empty(input.DType, input.shape);

@@ -143,6 +143,7 @@ public static partial class Functional
             if (bias.DType != weight.DType)
                 throw new ArgumentException($"Linear: the bias has dtype {bias.DType} but the weight has dtype {weight.DType}.", nameof(bias));
         }
+        if (input.Device.Type != DeviceType.Cpu || weight.Device.Type != DeviceType.Cpu || (bias is not null && bias.Device.Type != DeviceType.Cpu)) return DeviceMatMul.Linear(input, weight, bias);
         int m = input.numel / Math.Max(k, 1);
         if (k == 0)
         {

@@ -236,20 +236,21 @@ public abstract class Module
     public void ZeroGrad(bool setToNone = true) => Optim.Sgd.ZeroGrads(Parameters(), setToNone);
 
     /// <summary>
-    /// Moves the module's parameters to <paramref name="device"/> (PyTorch's <c>to(device)</c>); returns this module.
-    /// Only the CPU is supported for now, where this does nothing.
+    /// Moves the module's parameters, and their gradients, to <paramref name="device"/> in place (PyTorch's
+    /// <c>to(device)</c>): the same <see cref="Parameter"/> objects, so optimizers made before keep working. Returns
+    /// this module.
     /// </summary>
     /// <param name="device">The target device.</param>
-    /// <exception cref="NotSupportedException">A CUDA device: modules do not move to a GPU yet (tensors do, with Tensor.To).</exception>
+    /// <exception cref="NotSupportedException">A CUDA device without a registered backend (reference Gradgen.Cuda and call <c>Cuda.Register()</c>).</exception>
     public Module To(Device device)
     {
-        Device.ThrowIfNotCpu(device, GetType().Name + ".To");
+        foreach (var p in Parameters()) p.MoveTo(device);
         return this;
     }
 
     /// <summary>Moves the module to the device named as PyTorch names it (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>); returns this module.</summary>
     /// <param name="device">The device's name.</param>
-    /// <exception cref="NotSupportedException">A CUDA device: modules do not move to a GPU yet (tensors do, with Tensor.To).</exception>
+    /// <exception cref="NotSupportedException">A CUDA device without a registered backend.</exception>
     public Module To(string device) => To(Device.Parse(device));
 
     /// <summary>

@@ -113,6 +113,11 @@ public sealed class Sgd
             if (g is null) continue;
             if (!g.Shape.Equals(p.Shape))
                 throw new InvalidOperationException($"Sgd.Step: parameter {i} has shape {p.Shape} but its gradient has shape {g.Shape}.");
+            if (p.Device.Type != DeviceType.Cpu)
+            {
+                StepOnDevice(i, p, g);
+                continue;
+            }
             if (!p.IsContiguous)
             {
                 StepStrided(i, p, g);
@@ -158,6 +163,25 @@ public sealed class Sgd
     }
 
     /// <summary>The same rule with tensor operations, for a parameter that is a strided view.</summary>
+    /// <summary>
+    /// The update of a parameter on an accelerator: plain SGD (with weight decay) is one kernel in place; momentum
+    /// keeps its buffer on the device and composes device operations, then updates in place.
+    /// </summary>
+    void StepOnDevice(int i, Tensor p, Tensor g)
+    {
+        var gd = Tensor.CommonDevice("Sgd.Step", [p, g]) == g.Device && g.DType == p.DType ? g : g.To(p.DType);
+        if (Momentum == 0)
+        {
+            DeviceNn.SgdStep(p, gd, Lr, WeightDecay);
+            return;
+        }
+        var d = WeightDecay != 0 ? gd + p * WeightDecay : gd;
+        var b = buffers[i];
+        b = b is null ? d.Clone() : b * Momentum + d * (1 - Dampening);
+        buffers[i] = b;
+        DeviceNn.Axpy(p, Nesterov ? d + b * Momentum : b, -Lr);
+    }
+
     void StepStrided(int i, Tensor p, Tensor g)
     {
         var d = g.DType == p.DType ? g : g.To(p.DType);

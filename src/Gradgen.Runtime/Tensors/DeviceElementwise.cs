@@ -14,34 +14,42 @@ internal static class DeviceElementwise
             throw new NotSupportedException($"{name}: this function has no CUDA kernels, so it cannot run on {device}.");
         }
 
+        if (dtype != DType.Float32)
+        {
+            throw new NotSupportedException($"{name}: its CUDA kernels take {dtype} tensors; on {device} only Float32 kernels run so far.");
+        }
+
         var shape = inputs[0].shape;
         foreach (var input in inputs)
         {
-            if (!input.shape.AsSpan().SequenceEqual(shape))
-            {
-                throw new NotSupportedException(
-                    $"{name}: broadcasting on {device} is not supported yet: shapes {Shape.Format(shape)} and {Shape.Format(input.shape)}; give every input the same shape.");
-            }
+            shape = ElementwiseOp.BroadcastShapes(shape, input.shape, name);
+        }
 
-            if (input.DType != dtype)
-            {
-                throw new NotSupportedException($"{name}: its CUDA kernels take {dtype} tensors, but got {input.DType} on {device}; convert with To({dtype}) on the CPU first.");
-            }
+        // The kernels see whole buffers of the output's shape: broadcasts, views and integer operands are made so by
+        // recorded operations (Expand, Clone, To), whose backward sums the gradients back to each input's shape.
+        var operands = new Tensor[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            operands[i] = DeviceData.Operand(inputs[i], shape, device, name);
         }
 
         var output = Tensor.EmptyOn(device, dtype, shape);
-        var buffers = new IDeviceBuffer[inputs.Length + 1];
-        for (int i = 0; i < inputs.Length; i++)
+        var buffers = new IDeviceBuffer[operands.Length + 1];
+        for (int i = 0; i < operands.Length; i++)
         {
-            buffers[i] = inputs[i].DeviceBuffer(name);
+            buffers[i] = operands[i].DeviceBuffer(name);
         }
 
         buffers[^1] = output.DeviceBuffer(name);
         var backend = ((DeviceStorage)output.storage).Backend;
-        backend.LaunchElementwise(cudaSource, name + "_forward", buffers, output.numel);
-        if (Autograd.Recording(inputs))
+        if (output.numel > 0)
         {
-            output.WithHistory(new DeviceElementwiseBackward(name, cudaSource, inputs.ToArray()));
+            backend.LaunchElementwise(cudaSource, name + "_forward", buffers, output.numel);
+        }
+
+        if (Autograd.Recording(operands))
+        {
+            output.WithHistory(new DeviceElementwiseBackward(name, cudaSource, operands));
         }
 
         return output;
@@ -79,6 +87,11 @@ internal sealed class DeviceElementwiseBackward : GradFn
 
         var device = xs[0].Device;
         var g = grad.Device == device ? grad : grad.To(device);
+        if (!DeviceData.IsWhole(g) || g.DType != DType.Float32)
+        {
+            g = DeviceData.Copy(g, DType.Float32, Name);
+        }
+
         var buffers = new IDeviceBuffer[(2 * xs.Length) + 1];
         var grads = new Tensor[xs.Length];
         for (int i = 0; i < xs.Length; i++)
@@ -89,7 +102,11 @@ internal sealed class DeviceElementwiseBackward : GradFn
         }
 
         buffers[xs.Length] = g.DeviceBuffer(Name);
-        ((DeviceStorage)xs[0].storage).Backend.LaunchElementwise(source, name + "_backward", buffers, xs[0].numel);
+        if (xs[0].numel > 0)
+        {
+            ((DeviceStorage)xs[0].storage).Backend.LaunchElementwise(source, name + "_backward", buffers, xs[0].numel);
+        }
+
         for (int i = 0; i < grads.Length; i++)
         {
             if (Needs(i))

@@ -7,6 +7,12 @@ public partial class Tensor
     /// <summary>Copies <paramref name="src"/> (broadcast to <paramref name="dst"/>'s shape) into <paramref name="dst"/>, converting elements.</summary>
     internal static void CopyInto(Tensor src, Tensor dst)
     {
+        if (src.storage is DeviceStorage || dst.storage is DeviceStorage)
+        {
+            DeviceData.CopyInto(src, dst);
+            return;
+        }
+
         switch (src.DType)
         {
             case DType.Float32: CopyFrom<float>(src, dst); break;
@@ -38,6 +44,7 @@ public partial class Tensor
     /// <summary>A contiguous copy in <paramref name="dtype"/>, not recorded by autograd.</summary>
     internal Tensor ToDTypeData(DType dtype)
     {
+        if (storage is DeviceStorage) return DeviceData.Copy(this, dtype, "To");
         var r = Empty(dtype, shape);
         CopyInto(this, r);
         return r;
@@ -52,6 +59,11 @@ public partial class Tensor
     /// <summary>Sets every element to <paramref name="value"/> without checks or version bump.</summary>
     internal void FillUnchecked(double value)
     {
+        if (storage is DeviceStorage)
+        {
+            DeviceData.Fill(this, value);
+            return;
+        }
         if (IsContiguous)
         {
             switch (DType)
@@ -70,6 +82,12 @@ public partial class Tensor
     /// <summary>this += other (broadcast), in place, bumping the version; no autograd checks.</summary>
     internal void AddInPlaceUnchecked(Tensor other)
     {
+        if (storage is DeviceStorage)
+        {
+            using (Autograd.NoGrad()) CopyInto(this + other, this);
+            storage.Version++;
+            return;
+        }
         var o = other.DType == DType ? other : other.ToDTypeData(DType);
         switch (DType)
         {
@@ -85,6 +103,7 @@ public partial class Tensor
     /// <summary>The element at row-major position <paramref name="flatIndex"/>, as a double.</summary>
     internal double GetAsDouble(int flatIndex)
     {
+        if (storage is DeviceStorage) return ToHostCopy().GetAsDouble(flatIndex);
         int pos = offset;
         for (int d = shape.Length - 1; d >= 0; d--)
         {
@@ -110,6 +129,7 @@ public partial class Tensor
     public T[] ToArray<T>() where T : unmanaged
     {
         var d = DTypes.Of<T>();
+        if (storage is DeviceStorage) return ToHostCopy().ToArray<T>();
         var c = d == DType && IsContiguous ? this : ToDTypeData(d);
         return c.StorageSpan<T>().Slice(c.offset, c.numel).ToArray();
     }
@@ -134,6 +154,7 @@ public partial class Tensor
         DTypes.Of<T>();
         if (numel != 1)
             throw new InvalidOperationException($"Item: a tensor with {numel} elements (shape {ShapeString}) cannot be converted to a scalar; it must have exactly one element.");
+        if (storage is DeviceStorage) return ToHostCopy().Item<T>();
         return DType switch
         {
             DType.Float32 => Elem.Cast<float, T>(StorageSpan<float>()[offset]),

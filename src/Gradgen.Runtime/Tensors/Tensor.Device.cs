@@ -33,9 +33,15 @@ public partial class Tensor
             return ContiguousData();
         }
 
-        if (!IsContiguous)
+        if (numel == 0)
         {
-            throw NotOnHost();
+            return Empty(DType, shape);
+        }
+
+        if (!DeviceData.IsWhole(this) && !IsContiguous)
+        {
+            // A strided view on the device: made contiguous there first, then copied over in one piece.
+            return DeviceData.Copy(this, DType, "To").ToHostCopy();
         }
 
         var host = Empty(DType, shape);
@@ -83,6 +89,29 @@ public partial class Tensor
         return result;
     }
 
+    /// <summary>
+    /// Moves a leaf's elements (and its gradient) to <paramref name="device"/> in place, keeping the object, its shape
+    /// and requires-grad: what Module.To does to each parameter (PyTorch's <c>param.data = param.data.to(device)</c>).
+    /// </summary>
+    internal void MoveTo(Device device)
+    {
+        if (Device == device)
+        {
+            return;
+        }
+
+        if (!IsLeaf)
+        {
+            throw new InvalidOperationException($"To({device}): only leaf tensors (parameters) move in place; this one was computed by {GradFn!.Name}.");
+        }
+
+        var moved = Detach().To(device);
+        storage = moved.storage;
+        strides = moved.strides;
+        offset = moved.offset;
+        grad = grad?.Detach().To(device);
+    }
+
     /// <summary>A new contiguous, uninitialised tensor on an accelerator.</summary>
     internal static Tensor EmptyOn(Device device, DType dtype, int[] shape)
     {
@@ -118,7 +147,7 @@ public partial class Tensor
             throw new InvalidOperationException($"{operation}: the tensor is on the CPU.");
         }
 
-        if (!IsContiguous || offset != 0 || numel != device.Length)
+        if (!DeviceData.IsWhole(this))
         {
             throw new NotSupportedException($"{operation}: views of tensors on {Device} are not supported yet; the tensor must own its whole, contiguous buffer.");
         }
@@ -129,7 +158,17 @@ public partial class Tensor
     /// <summary>The one device of the tensors of an operation, or an error naming the devices that differ.</summary>
     internal static Device CommonDevice(string operation, ReadOnlySpan<Tensor> tensors)
     {
+        // A C# scalar wrapped as a CPU number (2 - x) goes with any device: the first other tensor sets it.
         var device = tensors[0].Device;
+        foreach (var t in tensors)
+        {
+            if (!(t.isWrappedNumber && t.Device.Type == DeviceType.Cpu))
+            {
+                device = t.Device;
+                break;
+            }
+        }
+
         foreach (var t in tensors)
         {
             if (t.Device != device && !(t.isWrappedNumber && t.Device.Type == DeviceType.Cpu))

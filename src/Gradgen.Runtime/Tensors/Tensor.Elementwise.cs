@@ -137,6 +137,9 @@ public partial class Tensor
         ArgumentNullException.ThrowIfNull(backward);
         if (!dtype.IsFloating()) throw new ArgumentException($"{name}: fused elementwise kernels are Float32 or Float64, not {dtype}.", nameof(dtype));
         if (inputs.Length == 0) throw new ArgumentException($"{name}: expected at least one tensor argument.", nameof(inputs));
+        foreach (var input in inputs)
+            if (Checked(input).storage is DeviceStorage)
+                throw new NotSupportedException($"{name}: this function has CPU kernels only (no CUDA source), so it cannot run on {input.Device}; call To(Device.Cpu) first.");
         int[] shape = Checked(inputs[0]).shape;
         for (int i = 1; i < inputs.Length; i++) shape = ElementwiseOp.BroadcastShapes(shape, Checked(inputs[i]).shape, name);
         var original = inputs.ToArray();

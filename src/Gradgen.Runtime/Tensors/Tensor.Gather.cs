@@ -69,6 +69,7 @@ public partial class Tensor
 
     static Tensor GatherCore(Tensor x, int dim, Tensor idx)
     {
+        if (x.storage is DeviceStorage) return DeviceNn.Gather(x, dim, idx);
         var r = Empty(x.DType, idx.shape);
         if (x.shape.Length == 0)
         {
@@ -97,6 +98,7 @@ public partial class Tensor
 
     static Tensor ScatterAddGrad(Tensor g, int[] inputShape, int dim, Tensor idx)
     {
+        if (g.storage is DeviceStorage) return DeviceNn.ScatterAddGrad(g, inputShape, dim, idx);
         var z = Empty(g.DType, inputShape, zeroed: true);
         if (inputShape.Length == 0)
         {

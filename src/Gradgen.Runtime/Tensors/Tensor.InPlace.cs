@@ -32,6 +32,13 @@ public partial class Tensor
     {
         Checked(other);
         CheckInPlace(name, other);
+        if (storage is DeviceStorage || other.storage is DeviceStorage)
+        {
+            // On a device: the out-of-place kernel, then a copy into this tensor's elements.
+            using (Autograd.NoGrad()) CopyInto(ElementwiseOp.Binary(this, other, op), this);
+            storage.Version++;
+            return this;
+        }
         var o = other.DType == DType ? other : other.ToDTypeData(DType);
         switch (DType)
         {

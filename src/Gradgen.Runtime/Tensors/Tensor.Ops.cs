@@ -87,6 +87,7 @@ public partial class Tensor
     {
         Checked(condition); Checked(x); Checked(y);
         if (condition.DType != DType.Bool) throw new ArgumentException($"Where: the condition must have dtype Bool, got {condition.DType}.", nameof(condition));
+        if (condition.storage is DeviceStorage || x.storage is DeviceStorage || y.storage is DeviceStorage) return DeviceMap.Where(condition, x, y);
         var shape = ElementwiseOp.BroadcastShapes(ElementwiseOp.BroadcastShapes(condition.shape, x.shape, "Where"), y.shape, "Where");
         var dt = DTypes.ResultType(x, y);
         var r = Empty(dt, shape);
@@ -137,6 +138,8 @@ public partial class Tensor
         Checked(mask);
         if (mask.DType != DType.Bool)
             throw new ArgumentException($"MaskedSelect: the mask must have dtype Bool, got {mask.DType}. Build one with a comparison such as x > 3.", nameof(mask));
+        if (storage is DeviceStorage || mask.storage is DeviceStorage)
+            throw new NotSupportedException($"MaskedSelect (x[mask]) is not supported on {(storage is DeviceStorage ? Device : mask.Device)}: its result's size depends on the data. Use Where, or To(Device.Cpu) first.");
         var bs = ElementwiseOp.BroadcastShapes(shape, mask.shape, "MaskedSelect");
         if (!bs.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"MaskedSelect: the mask of shape {mask.ShapeString} must broadcast to the tensor's shape {ShapeString}.", nameof(mask));
@@ -236,7 +239,7 @@ public partial class Tensor
         var dt = DTypes.ResultType(tensors);
         var shape = (int[])first.shape.Clone();
         shape[d] = total;
-        var r = Empty(dt, shape);
+        var r = first.storage is DeviceStorage ? EmptyOn(CommonDevice(op, tensors), dt, shape) : Empty(dt, shape);
         int start = 0;
         foreach (var t in tensors)
         {
@@ -284,6 +287,7 @@ public partial class Tensor
 
     static Tensor MatMulCore(Tensor a, Tensor b, Tensor origA, Tensor origB)
     {
+        if (a.storage is DeviceStorage || b.storage is DeviceStorage) return DeviceMatMul.MatMulCore(a, b, origA, origB);
         int m = a.shape[^2], k = a.shape[^1], k2 = b.shape[^2], n = b.shape[^1];
         if (k != k2)
             throw new ArgumentException(

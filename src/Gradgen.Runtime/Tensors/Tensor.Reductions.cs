@@ -5,10 +5,7 @@ public partial class Tensor
     /// <summary>The sum of all elements, as a zero-dimensional tensor (integers and Bool sum to Int64). Recorded as <c>SumBackward</c>.</summary>
     public Tensor Sum()
     {
-        if (storage is DeviceStorage device)
-        {
-            return DeviceSum(device);
-        }
+        if (storage is DeviceStorage) return DeviceReductions.SumAll(this);
 
         var kept = new int[shape.Length];
         Array.Fill(kept, 1);
@@ -116,7 +113,7 @@ public partial class Tensor
             var inShape = shape;
             v.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, [keepDim ? i : i.Unsqueeze(d)], (g, s) =>
             {
-                var z = Empty(g.DType, inShape, zeroed: true);
+                var z = DeviceData.ZerosAs(g, inShape);
                 Reductions.ScatterAddAlong(z, d, s[0], keepDim ? g : g.Unsqueeze(d));
                 return z;
             }));
@@ -178,17 +175,5 @@ public partial class Tensor
     public Tensor ArgMin(int dim, bool keepDim = false)
     {
         using (Autograd.NoGrad()) return MaxDim(dim, keepDim, true, "ArgMin").Indices;
-    }
-
-    /// <summary>The sum of all elements on an accelerator, as a zero-dimensional tensor there.</summary>
-    Tensor DeviceSum(DeviceStorage device)
-    {
-        if (DType != DType.Float32) throw NotOnHost();
-        var result = EmptyOn(Device, DType.Float32, []);
-        device.Backend.Sum(DeviceBuffer("Sum"), result.DeviceBuffer("Sum"));
-        var inShape = shape;
-        var on = Device;
-        if (Autograd.Recording(this)) result.WithHistory(new LambdaBackward("SumBackward", this, g => FullOn(on, DType.Float32, inShape, g.ToHostCopy().Item<double>())));
-        return result;
     }
 }

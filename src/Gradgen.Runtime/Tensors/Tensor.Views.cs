@@ -308,7 +308,7 @@ public partial class Tensor
         int s0 = start, e0 = end;
         return MakeView(ns, st, offset + start * strides[d], "SliceBackward", g =>
         {
-            var z = Empty(g.DType, inShape, zeroed: true);
+            var z = DeviceData.ZerosAs(g, inShape);
             CopyInto(g, z.Slice(d, s0, e0, step));
             return z;
         });
@@ -337,7 +337,7 @@ public partial class Tensor
         int idx = index;
         return MakeView(ns, st, offset + index * strides[d], "SelectBackward", g =>
         {
-            var z = Empty(g.DType, inShape, zeroed: true);
+            var z = DeviceData.ZerosAs(g, inShape);
             CopyInto(g, z.Select(d, idx));
             return z;
         });

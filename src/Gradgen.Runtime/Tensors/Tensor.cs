@@ -22,10 +22,12 @@ namespace Gradgen;
 /// </remarks>
 public partial class Tensor
 {
-    internal readonly Storage storage;
+    // storage, strides and offset change only in Module.To, which moves a parameter's data to another device in
+    // place (as PyTorch's param.data = …); everything else treats them as fixed.
+    internal Storage storage;
     internal readonly int[] shape;
-    internal readonly int[] strides;
-    internal readonly int offset;
+    internal int[] strides;
+    internal int offset;
     internal readonly int numel;
 
     /// <summary>True for the zero-dimensional tensors that wrap C# scalars in <c>x + 5</c>: they take part in type promotion as PyTorch's wrapped numbers do.</summary>
@@ -133,9 +135,9 @@ public partial class Tensor
 
     /// <summary>The error of a CPU operation given a tensor that lives on an accelerator.</summary>
     internal NotSupportedException NotOnHost() => new(
-        $"This operation is not available yet for tensors on {Device}: on the GPU, Gradgen runs To, printing, + − * / between tensors of one shape " +
-        "(and with scalars), Sum(), Exp, Log, Sin, Cos, Tan, Tanh, Sqrt, Sigmoid and the tensor overloads of [Differentiable] functions, with autograd. " +
-        "Call To(Device.Cpu) first.");
+        $"This operation has no kernel for tensors on {Device} yet (a CPU kernel was asked for the elements of a {DType} tensor of shape {ShapeString} there). " +
+        "On a GPU, Gradgen runs Float32 arithmetic with broadcasting, comparisons, Where, views, Contiguous, To, Sum/Mean/Max/Min/ArgMax, MatMul, " +
+        "Linear, the elementwise math, Softmax, losses and SGD, with autograd (docs/cuda.md lists them). Call To(Device.Cpu) first.");
 
     internal static int NormalizeDim(int dim, int ndim, string op)
     {

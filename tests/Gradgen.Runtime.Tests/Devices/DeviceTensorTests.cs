@@ -100,10 +100,12 @@ public sealed class DeviceTensorTests : IDisposable
         var mixed = Assert.Throws<InvalidOperationException>(() => a + Tensor.Ones(3));
         Assert.Contains("same device", mixed.Message, StringComparison.Ordinal);
         Assert.Contains("cuda:0", mixed.Message, StringComparison.Ordinal);
-        var unsupported = Assert.Throws<NotSupportedException>(() => a.Max());
+        var unsupported = Assert.Throws<NotSupportedException>(() => a.MaskedSelect(a > 0));
         Assert.Contains("To(Device.Cpu)", unsupported.Message, StringComparison.Ordinal);
-        var broadcast = Assert.Throws<NotSupportedException>(() => a + Tensor.Ones(2, 3).To(Device.Cuda()));
-        Assert.Contains("broadcasting", broadcast.Message, StringComparison.Ordinal);
+        Assert.Contains("cuda:0", unsupported.Message, StringComparison.Ordinal);
+        var float64 = Assert.Throws<NotSupportedException>(() => a.To(DType.Float64) * 2);
+        Assert.Contains("Float64", float64.Message, StringComparison.Ordinal);
+        Assert.Contains("cuda:0", float64.Message, StringComparison.Ordinal);
     }
 
     [Fact]

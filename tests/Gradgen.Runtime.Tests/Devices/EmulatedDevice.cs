@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Gradgen.Runtime.Tests.Devices;
@@ -8,7 +9,7 @@ namespace Gradgen.Runtime.Tests.Devices;
 /// printing, dispatch, autograd) exactly as the CUDA backend is driven; the CUDA kernels themselves are checked by
 /// tests/Gradgen.Cuda.Tests and the GPU check.
 /// </summary>
-internal sealed class EmulatedDevice : IDeviceBackend
+internal sealed partial class EmulatedDevice : IDeviceBackend
 {
     private delegate void Kernel(float[][] buffers);
 
@@ -28,6 +29,16 @@ internal sealed class EmulatedDevice : IDeviceBackend
         ["Sin_backward"] = b => ElementwiseFunctions.SinBackward(b[0], b[1], b[2]),
         ["Exp_forward"] = b => ElementwiseFunctions.Exp(b[0], b[1]),
         ["Exp_backward"] = b => ElementwiseFunctions.ExpBackward(b[0], b[1], b[2]),
+        ["Log_forward"] = b => ElementwiseFunctions.Log(b[0], b[1]),
+        ["Log_backward"] = b => ElementwiseFunctions.LogBackward(b[0], b[1], b[2]),
+        ["Cos_forward"] = b => ElementwiseFunctions.Cos(b[0], b[1]),
+        ["Cos_backward"] = b => ElementwiseFunctions.CosBackward(b[0], b[1], b[2]),
+        ["Tanh_forward"] = b => ElementwiseFunctions.Tanh(b[0], b[1]),
+        ["Tanh_backward"] = b => ElementwiseFunctions.TanhBackward(b[0], b[1], b[2]),
+        ["Sqrt_forward"] = b => ElementwiseFunctions.Sqrt(b[0], b[1]),
+        ["Sqrt_backward"] = b => ElementwiseFunctions.SqrtBackward(b[0], b[1], b[2]),
+        ["Sigmoid_forward"] = b => ElementwiseFunctions.Sigmoid(b[0], b[1]),
+        ["Sigmoid_backward"] = b => ElementwiseFunctions.SigmoidBackward(b[0], b[1], b[2]),
     };
 
     public int Launches { get; private set; }
@@ -40,7 +51,7 @@ internal sealed class EmulatedDevice : IDeviceBackend
         where T : unmanaged => MemoryMarshal.AsBytes(source).CopyTo(((Buffer)destination).Bytes);
 
     public void CopyToHost<T>(IDeviceBuffer source, Span<T> destination)
-        where T : unmanaged => ((Buffer)source).Bytes[..(destination.Length * Marshal.SizeOf<T>())].CopyTo(MemoryMarshal.AsBytes(destination));
+        where T : unmanaged => ((Buffer)source).Bytes[..(destination.Length * Unsafe.SizeOf<T>())].CopyTo(MemoryMarshal.AsBytes(destination));
 
     public void Fill(IDeviceBuffer buffer, float value) => ((Buffer)buffer).Floats.AsSpan().Fill(value);
 
@@ -60,7 +71,7 @@ internal sealed class EmulatedDevice : IDeviceBackend
         Kernels[entry](arrays);
     }
 
-    /// <summary>Device memory: an 8-byte-element array, so that one allocation serves every dtype's view.</summary>
+    /// <summary>Device memory: an array of 4-byte words (two per 8-byte element), so that one allocation serves every dtype's view.</summary>
     private sealed class Buffer(Device device, DType dtype, int length) : IDeviceBuffer
     {
         private readonly float[] floats = new float[length * (dtype is DType.Float64 or DType.Int64 ? 2 : 1)];
@@ -69,9 +80,34 @@ internal sealed class EmulatedDevice : IDeviceBackend
 
         public int Length { get; } = length;
 
+        public DType DType { get; } = dtype;
+
         /// <summary>The elements as float32, what the kernels see (they are Float32 kernels).</summary>
-        public float[] Floats => floats.Length == Length ? floats : throw new InvalidOperationException("a Float32 kernel was given a buffer of another dtype");
+        public float[] Floats => DType == DType.Float32 ? floats : throw new InvalidOperationException($"a Float32 kernel was given a {DType} buffer");
 
         public Span<byte> Bytes => MemoryMarshal.AsBytes(floats.AsSpan());
+
+        /// <summary>Element <paramref name="i"/> as a double, read as the buffer's dtype.</summary>
+        public double Get(int i) => DType switch
+        {
+            DType.Float32 => floats[i],
+            DType.Float64 => MemoryMarshal.Cast<float, double>(floats.AsSpan())[i],
+            DType.Int32 => MemoryMarshal.Cast<float, int>(floats.AsSpan())[i],
+            DType.Int64 => MemoryMarshal.Cast<float, long>(floats.AsSpan())[i],
+            _ => MemoryMarshal.Cast<float, bool>(floats.AsSpan())[i] ? 1 : 0,
+        };
+
+        /// <summary>Writes element <paramref name="i"/>, converted as <c>Tensor.To(DType)</c> converts (toward zero for integers).</summary>
+        public void Set(int i, double value)
+        {
+            switch (DType)
+            {
+                case DType.Float32: floats[i] = (float)value; break;
+                case DType.Float64: MemoryMarshal.Cast<float, double>(floats.AsSpan())[i] = value; break;
+                case DType.Int32: MemoryMarshal.Cast<float, int>(floats.AsSpan())[i] = (int)value; break;
+                case DType.Int64: MemoryMarshal.Cast<float, long>(floats.AsSpan())[i] = (long)value; break;
+                default: MemoryMarshal.Cast<float, bool>(floats.AsSpan())[i] = value != 0; break;
+            }
+        }
     }
 }

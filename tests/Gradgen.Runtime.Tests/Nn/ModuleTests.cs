@@ -167,7 +167,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void To_cpu_is_a_no_op_and_cuda_throws()
+    public void To_cpu_is_a_no_op_and_cuda_without_a_backend_throws()
     {
         var m = new Linear(2, 2);
         Assert.Same(m, m.To(Device.Cpu));

@@ -82,10 +82,7 @@ internal static class ElementwiseOp
 {
     public static Tensor Unary<TOp>(Tensor x, TOp op) where TOp : struct, IUnaryOp
     {
-        if (x.Device.Type != DeviceType.Cpu)
-        {
-            return op.Name == "Neg" ? ElementwiseFunctions.Neg(x) : throw x.NotOnHost();
-        }
+        if (x.Device.Type != DeviceType.Cpu) return DeviceMap.Unary(x, op);
 
         if (op.Name == "Neg" && x.DType.IsFloating() && x.numel >= Kernels.Elementwise.ParallelThreshold) return ElementwiseFunctions.Neg(x);
 
@@ -150,6 +147,7 @@ internal static class ElementwiseOp
 
     public static Tensor Compare<TOp>(Tensor a, Tensor b, TOp op) where TOp : struct, ICompareOp
     {
+        if (a.Device.Type != DeviceType.Cpu || b.Device.Type != DeviceType.Cpu) return DeviceMap.Compare(a, b, op.Name);
         int[] shape = BroadcastShapes(a.shape, b.shape, op.Name);
         DType dt = DTypes.ResultType(a, b);
         if (dt == DType.Bool) dt = DType.Int32;
@@ -196,17 +194,8 @@ internal static class ElementwiseOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T As<TFrom, T>(TFrom x) => Unsafe.As<TFrom, T>(ref x);
 
-    /// <summary>
-    /// + − * / on an accelerator: the generated kernels of the runtime's arithmetic one-liners. A C# scalar (a
-    /// wrapped number on the CPU) becomes a filled tensor on the device.
-    /// </summary>
-    static Tensor DeviceArithmetic(Tensor a, Tensor b, string name)
-    {
-        var device = a.Device.Type != DeviceType.Cpu ? a.Device : b.Device;
-        if (a.isWrappedNumber && a.Device.Type == DeviceType.Cpu) a = Tensor.FullOn(device, b.DType, b.shape, a.ToHostCopy().Item<double>());
-        if (b.isWrappedNumber && b.Device.Type == DeviceType.Cpu) b = Tensor.FullOn(device, a.DType, a.shape, b.ToHostCopy().Item<double>());
-        return GeneratedArithmetic(a, b, name) ?? throw a.NotOnHost();
-    }
+    /// <summary>Binary operations on an accelerator (DeviceBinary: generated kernels with broadcasting, scalars in one pass).</summary>
+    static Tensor DeviceArithmetic(Tensor a, Tensor b, string name) => DeviceBinary.Run(a, b, name);
 }
 
 internal struct UnaryForward<T, TOp> : IFunc1<T, T> where TOp : struct, IUnaryOp

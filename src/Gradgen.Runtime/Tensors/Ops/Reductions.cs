@@ -15,6 +15,7 @@ internal static class Reductions
     /// </summary>
     public static Tensor SumToKeptShape(Tensor x, int[] kept)
     {
+        if (x.storage is DeviceStorage) return DeviceReductions.SumToKeptShape(x, kept);
         DType rd = SumDType(x.DType);
         DType acc = rd == DType.Float32 ? DType.Float64 : rd;
         var r = Tensor.Empty(acc, kept, zeroed: true);
@@ -80,6 +81,7 @@ internal static class Reductions
     /// <summary>Max (or min) of <paramref name="x"/> along <paramref name="dim"/>, with the first index of it; NaN wins as in PyTorch. Both results have the kept shape.</summary>
     public static (Tensor Values, Tensor Indices) MaxAlong(Tensor x, int dim, bool min)
     {
+        if (x.storage is DeviceStorage) return DeviceReductions.MaxAlong(x, dim, min);
         var kept = KeptShape(x.shape, dim);
         var src = x.DType == DType.Bool ? x.ToDTypeData(DType.Int32) : x;
         var values = Tensor.Empty(src.DType, kept);
@@ -136,6 +138,11 @@ internal static class Reductions
     /// <summary>Adds <paramref name="g"/> (kept shape) into <paramref name="z"/> at the positions <paramref name="indices"/> along <paramref name="dim"/>.</summary>
     public static void ScatterAddAlong(Tensor z, int dim, Tensor indices, Tensor g)
     {
+        if (z.storage is DeviceStorage)
+        {
+            DeviceReductions.ScatterAddAlong(z, dim, indices, g);
+            return;
+        }
         var zs = (int[])z.strides.Clone();
         zs[dim] = 0;
         var zv = new Tensor(z.storage, indices.shape, zs, z.offset);

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+
+namespace Gradgen.Cuda;
+
+/// <summary>
+/// The launches of the runtime's own kernels (src/Gradgen.Cuda/Kernels/Tensor.cu and Gemm.cu) behind the device
+/// operations of <see cref="IDeviceBackend"/>: argument lists in the order of the CUDA signatures, and launch shapes.
+/// </summary>
+internal sealed partial class CudaTensorBackend
+{
+    private readonly ConcurrentDictionary<string, CudaKernel> builtins = new(StringComparer.Ordinal);
+
+    public void Copy(DeviceView source, DeviceView destination)
+    {
+        int count = source.Count;
+        Span<KernelArg> args = stackalloc KernelArg[5 + (3 * DeviceView.MaxDims)];
+        args[0] = Bytes(source.Buffer);
+        args[1] = Bytes(destination.Buffer);
+        args[2] = count;
+        args[3] = source.Offset;
+        args[4] = destination.Offset;
+
+        // Dimensions are right-aligned so that the unused leading ones are size 1, stride 0.
+        int lead = DeviceView.MaxDims - source.Shape.Length;
+        for (int k = 0; k < DeviceView.MaxDims; k++)
+        {
+            int d = k - lead;
+            args[5 + k] = d < 0 ? 1 : source.Shape[d];
+            args[5 + DeviceView.MaxDims + k] = d < 0 ? 0 : source.Strides[d];
+            args[5 + (2 * DeviceView.MaxDims) + k] = d < 0 ? 0 : destination.Strides[d];
+        }
+
+        Builtin(KernelSources.CopyEntry(source.DType, destination.DType)).Launch(Shape(count), args);
+    }
+
+    public void Map(DeviceMapOp op, ReadOnlySpan<IDeviceBuffer> inputs, IDeviceBuffer output, int count, float alpha, float beta)
+    {
+        Builtin("gg_map_f32").Launch(
+            Shape(count), (int)op, Input(inputs, 0), Input(inputs, 1), Input(inputs, 2), Bytes(output), count, alpha, beta);
+    }
+
+    public void Compare(DeviceCompareOp op, IDeviceBuffer a, IDeviceBuffer b, IDeviceBuffer output, int count) =>
+        Builtin("gg_compare_f32").Launch(Shape(count), (int)op, Bytes(a), Bytes(b), Bytes(output), count);
+
+    public void Where(IDeviceBuffer condition, IDeviceBuffer x, IDeviceBuffer y, IDeviceBuffer output, int count) =>
+        Builtin("gg_where_f32").Launch(Shape(count), Bytes(condition), Bytes(x), Bytes(y), Bytes(output), count);
+
+    public void Reduce(DeviceReduceOp op, IDeviceBuffer source, int outer, int length, int inner, IDeviceBuffer values, IDeviceBuffer? indices)
+    {
+        // One block per output; as many threads as the reduced dimension needs, a power of two from 32 to 256.
+        int threads = 32;
+        while (threads < length && threads < 256)
+        {
+            threads *= 2;
+        }
+
+        var shape = new LaunchShape(new Dim3((uint)((long)outer * inner)), new Dim3((uint)threads));
+        Builtin("gg_reduce_f32").Launch(
+            shape, (int)op, Bytes(source), outer, length, inner, Bytes(values), indices is null ? KernelArg.Pointer(0) : Bytes(indices));
+    }
+
+    public void Gemm(in DeviceGemm g)
+    {
+        const int Tile = 64;
+        string entry = (g.TransposeA, g.TransposeB) switch
+        {
+            (false, false) => "gg_gemm_nn",
+            (false, true) => "gg_gemm_nt",
+            (true, false) => "gg_gemm_tn",
+            _ => "gg_gemm_tt",
+        };
+        var shape = new LaunchShape(new Dim3((uint)((g.N + Tile - 1) / Tile), (uint)((g.M + Tile - 1) / Tile), (uint)g.Batch), new Dim3(256));
+        Builtin(entry).Launch(
+            shape,
+            g.M,
+            g.N,
+            g.K,
+            At(g.A, g.OffsetA),
+            g.Lda,
+            (long)g.BatchStrideA,
+            At(g.B, g.OffsetB),
+            g.Ldb,
+            (long)g.BatchStrideB,
+            Bytes(g.C),
+            g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias),
+            (int)g.Activation);
+    }
+
+    public void Gather(IDeviceBuffer source, IDeviceBuffer index, IDeviceBuffer output, int outer, int length, int count, int inner, bool scatterAdd)
+    {
+        int n = outer * count * inner;
+        Builtin(scatterAdd ? "gg_scatter_add_f32" : "gg_gather_f32").Launch(
+            Shape(n), Bytes(source), Bytes(index), Bytes(output), outer, length, count, inner);
+    }
+
+    private static KernelArg Input(ReadOnlySpan<IDeviceBuffer> inputs, int i) => i < inputs.Length ? Bytes(inputs[i]) : KernelArg.Pointer(0);
+
+    /// <summary>The address of Float32 element <paramref name="offset"/> of a buffer.</summary>
+    private static KernelArg At(IDeviceBuffer buffer, int offset) => KernelArg.Pointer(Bytes(buffer).DevicePointer + ((ulong)offset * sizeof(float)));
+
+    /// <summary>A kernel of the runtime's own sources, by entry name (unique across Tensor.cu and Gemm.cu).</summary>
+    private CudaKernel Builtin(string entry)
+    {
+        context.MakeCurrent();
+        return builtins.GetOrAdd(entry, e => Kernel(e.StartsWith("gg_gemm", StringComparison.Ordinal) ? KernelSources.Gemm : KernelSources.Tensor, e));
+    }
+}

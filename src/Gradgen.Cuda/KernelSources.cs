@@ -1,0 +1,59 @@
+namespace Gradgen.Cuda;
+
+/// <summary>
+/// The runtime's own CUDA C, kept as readable files in src/Gradgen.Cuda/Kernels and embedded in this assembly: the
+/// tensor kernels (<c>Tensor.cu</c>) and the GEMM (<c>Gemm.cu</c>). Compiled with NVRTC through the same path and
+/// compile cache as the generated kernels. The CUDA source corpus test compiles every embedded <c>.cu</c> file.
+/// </summary>
+internal static class KernelSources
+{
+    private static readonly Lazy<string> TensorSource = new(() => Read("Tensor.cu"));
+    private static readonly Lazy<string> GemmSource = new(() => Read("Gemm.cu"));
+
+    /// <summary>The prefix of the embedded resources' names.</summary>
+    public const string ResourcePrefix = "Gradgen.Cuda.Kernels.";
+
+    /// <summary>Fill, sum, strided copies, the map, comparisons, where, reductions and gather.</summary>
+    public static string Tensor => TensorSource.Value;
+
+    /// <summary>The tiled GEMM with its bias-and-activation epilogue, in four transposition variants.</summary>
+    public static string Gemm => GemmSource.Value;
+
+    /// <summary>Every entry point the backend launches, by source file: what the corpus test expects each file to define.</summary>
+    public static IReadOnlyDictionary<string, string[]> Entries { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["Tensor.cu"] =
+        [
+            "gg_fill_f32", "gg_sum_f32", "gg_map_f32", "gg_compare_f32", "gg_where_f32", "gg_reduce_f32", "gg_gather_f32", "gg_scatter_add_f32",
+            .. CopyEntries(),
+        ],
+        ["Gemm.cu"] = ["gg_gemm_nn", "gg_gemm_nt", "gg_gemm_tn", "gg_gemm_tt"],
+    };
+
+    /// <summary>The name of the strided copy kernel from one dtype to another (<c>gg_copy_f32_b8</c>).</summary>
+    public static string CopyEntry(DType from, DType to) => $"gg_copy_{Tag(from)}_{Tag(to)}";
+
+    /// <summary>The source of an embedded kernel file.</summary>
+    public static string Read(string file)
+    {
+        using var stream = typeof(KernelSources).Assembly.GetManifestResourceStream(ResourcePrefix + file)
+            ?? throw new InvalidOperationException($"The CUDA source {file} is not embedded in {typeof(KernelSources).Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static IEnumerable<string> CopyEntries()
+    {
+        DType[] all = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool];
+        return all.SelectMany(from => all.Select(to => CopyEntry(from, to)));
+    }
+
+    private static string Tag(DType dtype) => dtype switch
+    {
+        DType.Float32 => "f32",
+        DType.Float64 => "f64",
+        DType.Int32 => "i32",
+        DType.Int64 => "i64",
+        _ => "b8",
+    };
+}

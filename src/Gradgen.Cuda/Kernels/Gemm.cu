@@ -1,0 +1,143 @@
+// Gradgen's Float32 matrix product on CUDA, with the epilogue of Linear layers fused:
+//
+//     C[b] = act(op(A[b]) · op(B[b]) + bias)        op(X) = X or Xᵀ, b = blockIdx.z (batch)
+//
+// Row-major storage throughout. A is m×k after op (stored k×m when transposed), B is k×n after op (stored n×k when
+// transposed), C is m×n with leading dimension n; bias (length n, or null) is added to every row; act is 0 none,
+// 1 relu, 2 sigmoid, 3 tanh. The transposed variants let Linear's backward read Wᵀ and Gᵀ where they are stored:
+//     forward   y  = x·Wᵀ + b   gg_gemm_nt (bias in the epilogue)
+//     backward  dx = g·W        gg_gemm_nn
+//               dW = gᵀ·x       gg_gemm_tn
+//
+// Tiling: each 256-thread block computes a 64×64 tile of C, walking k in steps of 16. Per step the block stages a
+// 64×16 panel of A and a 16×64 panel of B in shared memory (reads arranged so that consecutive threads touch
+// consecutive addresses of the stored matrix, whichever way it is transposed), then each thread accumulates a 4×4
+// sub-tile in registers: rows ty + 16·r and columns tx + 16·c, so that a warp's stores of C are contiguous. Edges
+// are padded with zeros on load and masked on store. Self-contained (no includes).
+
+#define GG_TILE 64
+#define GG_TILE_K 16
+
+template <bool TransposeA, bool TransposeB>
+__device__ __forceinline__ void gg_gemm(int m, int n, int k,
+    const float* __restrict__ A, int lda, long long batchStrideA,
+    const float* __restrict__ B, int ldb, long long batchStrideB,
+    float* __restrict__ C, const float* __restrict__ bias, int activation)
+{
+    // +1 column: the transposed-store patterns hit different banks.
+    __shared__ float As[GG_TILE_K][GG_TILE + 1];
+    __shared__ float Bs[GG_TILE_K][GG_TILE + 1];
+
+    const long long batch = blockIdx.z;
+    A += batch * batchStrideA;
+    B += batch * batchStrideB;
+    C += batch * m * (long long)n;
+
+    const int row0 = blockIdx.y * GG_TILE, col0 = blockIdx.x * GG_TILE;
+    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    float acc[4][4];
+#pragma unroll
+    for (int r = 0; r < 4; r++)
+    {
+#pragma unroll
+        for (int c = 0; c < 4; c++)
+        {
+            acc[r][c] = 0.0f;
+        }
+    }
+
+    for (int p0 = 0; p0 < k; p0 += GG_TILE_K)
+    {
+        for (int e = threadIdx.x; e < GG_TILE_K * GG_TILE; e += blockDim.x)
+        {
+            // A(r, p): stored at r·lda + p, or at p·lda + r when transposed.
+            int kk = TransposeA ? e / GG_TILE : e % GG_TILE_K;
+            int ii = TransposeA ? e % GG_TILE : e / GG_TILE_K;
+            int r = row0 + ii, p = p0 + kk;
+            As[kk][ii] = (r < m && p < k) ? (TransposeA ? A[(long long)p * lda + r] : A[(long long)r * lda + p]) : 0.0f;
+        }
+
+        for (int e = threadIdx.x; e < GG_TILE_K * GG_TILE; e += blockDim.x)
+        {
+            // B(p, c): stored at p·ldb + c, or at c·ldb + p when transposed.
+            int kk = TransposeB ? e % GG_TILE_K : e / GG_TILE;
+            int jj = TransposeB ? e / GG_TILE_K : e % GG_TILE;
+            int c = col0 + jj, p = p0 + kk;
+            Bs[kk][jj] = (c < n && p < k) ? (TransposeB ? B[(long long)c * ldb + p] : B[(long long)p * ldb + c]) : 0.0f;
+        }
+
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < GG_TILE_K; kk++)
+        {
+            float a[4], b[4];
+#pragma unroll
+            for (int r = 0; r < 4; r++)
+            {
+                a[r] = As[kk][ty + 16 * r];
+            }
+
+#pragma unroll
+            for (int c = 0; c < 4; c++)
+            {
+                b[c] = Bs[kk][tx + 16 * c];
+            }
+
+#pragma unroll
+            for (int r = 0; r < 4; r++)
+            {
+#pragma unroll
+                for (int c = 0; c < 4; c++)
+                {
+                    acc[r][c] = fmaf(a[r], b[c], acc[r][c]);
+                }
+            }
+        }
+
+        __syncthreads();
+    }
+
+    // The epilogue: bias, then the activation, then one store per element.
+#pragma unroll
+    for (int r = 0; r < 4; r++)
+    {
+        int row = row0 + ty + 16 * r;
+#pragma unroll
+        for (int c = 0; c < 4; c++)
+        {
+            int col = col0 + tx + 16 * c;
+            if (row < m && col < n)
+            {
+                float z = acc[r][c] + (bias != 0 ? bias[col] : 0.0f);
+                if (activation == 1)
+                {
+                    z = z > 0.0f ? z : 0.0f;
+                }
+                else if (activation == 2)
+                {
+                    z = 1.0f / (1.0f + expf(-z));
+                }
+                else if (activation == 3)
+                {
+                    z = tanhf(z);
+                }
+
+                C[(long long)row * n + col] = z;
+            }
+        }
+    }
+}
+
+#define GG_GEMM(NAME, TA, TB) \
+    extern "C" __global__ void __launch_bounds__(256) NAME(int m, int n, int k, \
+        const float* __restrict__ A, int lda, long long batchStrideA, \
+        const float* __restrict__ B, int ldb, long long batchStrideB, \
+        float* __restrict__ C, const float* __restrict__ bias, int activation) \
+    { \
+        gg_gemm<TA, TB>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, bias, activation); \
+    }
+
+GG_GEMM(gg_gemm_nn, false, false)
+GG_GEMM(gg_gemm_nt, false, true)
+GG_GEMM(gg_gemm_tn, true, false)
+GG_GEMM(gg_gemm_tt, true, true)

@@ -1,0 +1,164 @@
+namespace Gradgen;
+
+/// <summary>
+/// A strided window on device memory, as a kernel sees it: element type, shape, strides and offset in elements. At
+/// most <see cref="MaxDims"/> dimensions (the CUDA kernels take them as plain <c>int</c> parameters).
+/// </summary>
+internal readonly record struct DeviceView(IDeviceBuffer Buffer, DType DType, int[] Shape, int[] Strides, int Offset)
+{
+    /// <summary>The most dimensions a strided kernel takes.</summary>
+    public const int MaxDims = 8;
+
+    /// <summary>The number of elements.</summary>
+    public int Count
+    {
+        get
+        {
+            int n = 1;
+            foreach (int d in Shape)
+            {
+                n *= d;
+            }
+
+            return n;
+        }
+    }
+}
+
+/// <summary>
+/// Elementwise Float32 functions of up to three contiguous inputs of one length, with two scalar parameters
+/// (<c>alpha</c>, <c>beta</c>). The CUDA kernel <c>gg_map_f32</c> switches on the same numbers, so the order is part
+/// of the contract with src/Gradgen.Cuda/Kernels/Tensor.cu.
+/// </summary>
+internal enum DeviceMapOp
+{
+    /// <summary>alpha·a + beta (x + s, x − s, s − x, x·s).</summary>
+    Affine = 0,
+
+    /// <summary>a / alpha (x / s, exactly as the CPU divides).</summary>
+    DivideByScalar = 1,
+
+    /// <summary>alpha / a (s / x).</summary>
+    ScalarDivide = 2,
+
+    /// <summary>−alpha·b / a² (the gradient of s / x; a = x, b = g).</summary>
+    ScalarDivideBackward = 3,
+
+    /// <summary>max(a, 0).</summary>
+    Relu = 4,
+
+    /// <summary>a &gt; 0 ? b : 0 (a = y, b = g).</summary>
+    ReluBackward = 5,
+
+    /// <summary>|a|.</summary>
+    Abs = 6,
+
+    /// <summary>sign(a)·b (a = x, b = g).</summary>
+    AbsBackward = 7,
+
+    /// <summary>a^alpha.</summary>
+    PowScalar = 8,
+
+    /// <summary>alpha·a^(alpha−1)·b (a = x, b = g).</summary>
+    PowScalarBackward = 9,
+
+    /// <summary>min(max(a, alpha), beta).</summary>
+    Clamp = 10,
+
+    /// <summary>alpha ≤ a ≤ beta ? b : 0 (a = x, b = g).</summary>
+    ClampBackward = 11,
+
+    /// <summary>max(a, b), NaN propagating.</summary>
+    Maximum = 12,
+
+    /// <summary>min(a, b), NaN propagating.</summary>
+    Minimum = 13,
+
+    /// <summary>The gradient of max(a, b) for a: c where a &gt; b, c/2 where a = b, else 0 (c = g).</summary>
+    MaximumBackward = 14,
+
+    /// <summary>The gradient of min(a, b) for a: c where a &lt; b, c/2 where a = b, else 0 (c = g).</summary>
+    MinimumBackward = 15,
+
+    /// <summary>a − alpha·(b + beta·a): one SGD step of parameter a with gradient b, learning rate alpha, weight decay beta.</summary>
+    SgdStep = 16,
+
+    /// <summary>a + alpha·b (axpy), for momentum buffers.</summary>
+    Axpy = 17,
+}
+
+/// <summary>Elementwise comparisons of two contiguous Float32 inputs with a Bool result (<c>gg_compare_f32</c>).</summary>
+internal enum DeviceCompareOp
+{
+    /// <summary>a == b.</summary>
+    Eq = 0,
+
+    /// <summary>a != b.</summary>
+    Ne = 1,
+
+    /// <summary>a &gt; b.</summary>
+    Gt = 2,
+
+    /// <summary>a &lt; b.</summary>
+    Lt = 3,
+
+    /// <summary>a &gt;= b.</summary>
+    Ge = 4,
+
+    /// <summary>a &lt;= b.</summary>
+    Le = 5,
+}
+
+/// <summary>Reductions over the middle dimension of a contiguous Float32 [outer, length, inner] block.</summary>
+internal enum DeviceReduceOp
+{
+    /// <summary>The sum (accumulated in float, in a tree).</summary>
+    Sum = 0,
+
+    /// <summary>The largest value and its first index (NaN wins, as in PyTorch).</summary>
+    Max = 1,
+
+    /// <summary>The smallest value and its first index (NaN wins).</summary>
+    Min = 2,
+}
+
+/// <summary>The activation a GEMM applies after its bias (the fused epilogue of Linear layers and compiled models).</summary>
+internal enum DeviceActivation
+{
+    /// <summary>None: C = A·B + bias.</summary>
+    None = 0,
+
+    /// <summary>max(z, 0).</summary>
+    Relu = 1,
+
+    /// <summary>1 / (1 + e^−z).</summary>
+    Sigmoid = 2,
+
+    /// <summary>tanh(z).</summary>
+    Tanh = 3,
+}
+
+/// <summary>
+/// One Float32 matrix product on a device, row-major: C[b] = act(op(A[b])·op(B[b]) + bias) for b in [0, Batch),
+/// where op(X) is X or its transpose as the flags say, A is m×k after op, B is k×n after op, C is m×n with leading
+/// dimension n, bias (length n, optional) is added to every row. Offsets and batch strides are in elements; a batch
+/// stride of 0 repeats one matrix (broadcasting).
+/// </summary>
+internal readonly record struct DeviceGemm(
+    bool TransposeA,
+    bool TransposeB,
+    int M,
+    int N,
+    int K,
+    IDeviceBuffer A,
+    int OffsetA,
+    int Lda,
+    int BatchStrideA,
+    IDeviceBuffer B,
+    int OffsetB,
+    int Ldb,
+    int BatchStrideB,
+    IDeviceBuffer C,
+    int Batch,
+    IDeviceBuffer? Bias,
+    DeviceActivation Activation);

@@ -1,0 +1,239 @@
+namespace Gradgen;
+
+/// <summary>
+/// Matrix products on an accelerator through the backend's GEMM: MatMul (2-D and batched, transposed views read
+/// as they are stored), Linear with its bias fused into the GEMM's epilogue, and Linear's backward as two GEMMs with
+/// transposed operands (no copies) and a row sum for the bias.
+/// </summary>
+internal static class DeviceMatMul
+{
+    /// <summary><c>Tensor.MatMulCore</c> on the device: a and b are at least 2-D; batch dimensions broadcast.</summary>
+    public static Tensor MatMulCore(Tensor a, Tensor b, Tensor origA, Tensor origB)
+    {
+        var device = Tensor.CommonDevice("MatMul", [a, b]);
+        int m = a.shape[^2], k = a.shape[^1], k2 = b.shape[^2], n = b.shape[^1];
+        if (k != k2)
+        {
+            throw new ArgumentException(
+                $"MatMul: shapes {origA.ShapeString} and {origB.ShapeString} cannot be multiplied ({k} vs {k2}: the last dimension of the first must equal the {(origB.Ndim == 1 ? "only" : "second-to-last")} dimension of the second).");
+        }
+
+        var batch = ElementwiseOp.BroadcastShapes(a.shape[..^2], b.shape[..^2], "MatMul");
+        DeviceData.RequireFloat32(DTypes.ResultType(a, b), "MatMul", device);
+        var ca = Operand(a.Detach(), batch);
+        var cb = Operand(b.Detach(), batch);
+        int count = 1;
+        foreach (int d in batch)
+        {
+            count *= d;
+        }
+
+        var rshape = new int[batch.Length + 2];
+        batch.CopyTo(rshape, 0);
+        rshape[^2] = m;
+        rshape[^1] = n;
+        var r = Tensor.EmptyOn(device, DType.Float32, rshape);
+        if (r.numel > 0)
+        {
+            var (ta, lda, sa) = Layout(ca);
+            var (tb, ldb, sb) = Layout(cb);
+            DeviceData.Backend(r).Gemm(new DeviceGemm(
+                ta, tb, m, n, k, Buffer(ca), ca.offset, lda, sa, Buffer(cb), cb.offset, ldb, sb, Buffer(r), count, null, DeviceActivation.None));
+        }
+
+        if (Autograd.Recording(a, b))
+        {
+            int[] ashape = a.shape, bshape = b.shape;
+            r.WithHistory(new Lambda2Backward(a.Ndim == 2 && b.Ndim == 2 ? "MmBackward" : "BmmBackward", a, b, [ca, cb], (g, s, na, nb) =>
+            {
+                Tensor? ga = na ? ElementwiseOp.SumToShape(g.MatMul(s[1].Transpose(-1, -2)), ashape) : null;
+                Tensor? gb = nb ? ElementwiseOp.SumToShape(s[0].Transpose(-1, -2).MatMul(g), bshape) : null;
+                return (ga, gb);
+            }));
+        }
+
+        return r;
+    }
+
+    /// <summary>
+    /// Linear on the device: y = x·Wᵀ + b in one GEMM (bias, and an optional activation, in its epilogue). Recorded as
+    /// <c>AddmmBackward</c> (<c>MmBackward</c> without bias), as on the CPU.
+    /// </summary>
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, DeviceActivation activation = DeviceActivation.None)
+    {
+        var device = Tensor.CommonDevice("Linear", bias is null ? [input, weight] : [input, weight, bias]);
+        DeviceData.RequireFloat32(weight.DType, "Linear", device);
+        int n = weight.shape[0], k = weight.shape[1];
+        int m = 1;
+        for (int i = 0; i < input.Ndim - 1; i++)
+        {
+            m *= input.shape[i];
+        }
+
+        var x2 = Whole(input.Detach()).Reshape(m, k);
+        var w = Whole(weight.Detach());
+        var b = bias is null ? null : Whole(bias.Detach());
+        var y = Tensor.EmptyOn(device, DType.Float32, [m, n]);
+        if (y.numel > 0)
+        {
+            Gemm(false, true, m, n, k, x2, k, w, k, y, b, activation);
+        }
+
+        var outShape = (int[])input.shape.Clone();
+        outShape[^1] = n;
+        var r = y.Reshape(outShape);
+        bool record = bias is null ? Autograd.Recording(input, weight) : Autograd.Recording([input, weight, bias]);
+        if (record)
+        {
+            if (activation != DeviceActivation.None)
+            {
+                throw new NotSupportedException("Linear with a fused activation on a device is for inference (no gradient); call it under Autograd.NoGrad().");
+            }
+
+            r.WithHistory(new DeviceLinearBackward(input, weight, bias, x2, w));
+        }
+
+        return r;
+    }
+
+    /// <summary>C = act(op(A)·op(B) + bias) for one Float32 matrix; operands whole from element 0.</summary>
+    internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias, DeviceActivation activation)
+    {
+        if (m == 0 || n == 0)
+        {
+            return; // nothing to write (a launch needs at least one block)
+        }
+
+        DeviceData.Backend(c).Gemm(new DeviceGemm(
+            transposeA, transposeB, m, n, k, Buffer(a), a.offset, lda, 0, Buffer(b), b.offset, ldb, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), activation));
+    }
+
+    static IDeviceBuffer Buffer(Tensor t) => ((DeviceStorage)t.storage).Buffer;
+
+    static Tensor Whole(Tensor t) => DeviceData.IsWhole(t) ? t : DeviceData.Copy(t, DType.Float32, "Linear");
+
+    /// <summary>
+    /// An operand whose matrices the GEMM can read where they are: one matrix broadcast over the batch (batch stride
+    /// 0), or a contiguous stack of the whole batch; anything else is copied into such a stack first.
+    /// </summary>
+    static Tensor Operand(Tensor t, int[] batch)
+    {
+        if (t.DType != DType.Float32)
+        {
+            t = DeviceData.Copy(t, DType.Float32, "MatMul");
+        }
+
+        bool single = true;
+        for (int i = 0; i < t.Ndim - 2; i++)
+        {
+            single &= t.shape[i] == 1;
+        }
+
+        if (single && MatrixLayout(t, out _, out _))
+        {
+            return t;
+        }
+
+        var full = new int[batch.Length + 2];
+        batch.CopyTo(full, 0);
+        full[^2] = t.shape[^2];
+        full[^1] = t.shape[^1];
+        var expanded = t.shape.AsSpan().SequenceEqual(full) ? t : t.Expand(full);
+        return expanded.IsContiguous && !HasZeroStride(expanded) ? expanded : DeviceData.Copy(expanded, DType.Float32, "MatMul");
+    }
+
+    static bool HasZeroStride(Tensor t)
+    {
+        for (int i = 0; i < t.Ndim; i++)
+        {
+            if (t.strides[i] == 0 && t.shape[i] > 1)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    static (bool Transposed, int Ld, int BatchStride) Layout(Tensor t)
+    {
+        MatrixLayout(t, out bool transposed, out int ld);
+        bool batched = t.Ndim > 2 && t.numel > t.shape[^2] * t.shape[^1];
+        return (transposed, ld, batched ? t.shape[^2] * t.shape[^1] : 0);
+    }
+
+    /// <summary>As the CPU's: the last two dimensions row-major with leading dimension ld, or the transpose of that.</summary>
+    static bool MatrixLayout(Tensor t, out bool transposed, out int ld)
+    {
+        int rows = t.shape[^2], cols = t.shape[^1], s0 = t.strides[^2], s1 = t.strides[^1];
+        if ((s1 == 1 || cols <= 1) && (rows <= 1 || s0 >= Math.Max(cols, 1)))
+        {
+            transposed = false;
+            ld = rows <= 1 ? Math.Max(cols, 1) : s0;
+            return true;
+        }
+
+        if ((s0 == 1 || rows <= 1) && (cols <= 1 || s1 >= Math.Max(rows, 1)))
+        {
+            transposed = true;
+            ld = cols <= 1 ? Math.Max(rows, 1) : s1;
+            return true;
+        }
+
+        transposed = false;
+        ld = 0;
+        return false;
+    }
+}
+
+/// <summary>Linear's backward on the device: dX = G·W, dW = Gᵀ·X (transposed operand, no copy), db = the column sums of G.</summary>
+internal sealed class DeviceLinearBackward : GradFn
+{
+    private readonly int[] inputShape;
+    private readonly bool hasBias;
+    private SavedTensor x2;
+    private SavedTensor weight;
+
+    public DeviceLinearBackward(Tensor input, Tensor weight, Tensor? bias, Tensor x2, Tensor w)
+    {
+        hasBias = bias is not null;
+        SetInputs(bias is null ? [input, weight] : [input, weight, bias]);
+        inputShape = input.shape;
+        this.x2 = Save(x2);
+        this.weight = Save(w);
+    }
+
+    public override string Name => hasBias ? "AddmmBackward" : "MmBackward";
+
+    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
+    {
+        var x = x2.Get(this);
+        var w = weight.Get(this);
+        int m = x.shape[0], k = x.shape[1], n = w.shape[0];
+        var g = DeviceData.IsWhole(grad) && grad.DType == DType.Float32 ? grad : DeviceData.Copy(grad, DType.Float32, Name);
+        if (Needs(0))
+        {
+            var dx = Tensor.EmptyOn(x.Device, DType.Float32, [m, k]);
+            DeviceMatMul.Gemm(false, false, m, k, n, g, n, w, k, dx, null, DeviceActivation.None);
+            inputGrads[0] = dx.Reshape(inputShape);
+        }
+
+        if (Needs(1))
+        {
+            var dw = Tensor.EmptyOn(x.Device, DType.Float32, [n, k]);
+            DeviceMatMul.Gemm(true, false, n, k, m, g, n, x, k, dw, null, DeviceActivation.None);
+            inputGrads[1] = dw;
+        }
+
+        if (hasBias && Needs(2))
+        {
+            inputGrads[2] = DeviceReductions.SumToKeptShape(g.Reshape(m, n), [1, n]).Reshape(n);
+        }
+    }
+
+    internal override void ReleaseSaved()
+    {
+        x2.Release();
+        weight.Release();
+    }
+}

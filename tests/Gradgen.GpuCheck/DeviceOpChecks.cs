@@ -1,0 +1,106 @@
+using Gradgen.Nn;
+
+namespace Gradgen.GpuCheck;
+
+/// <summary>
+/// The runtime's device operations on the GPU against the same operations on the CPU, through the public tensor API:
+/// values and the gradients autograd computes on the device. Shapes are not multiples of the kernels' block or tile
+/// sizes (64, 256), so every edge path runs.
+/// </summary>
+internal static class DeviceOpChecks
+{
+    // Tolerances, normwise (max |GPU − CPU| / max |CPU|):
+    // - elementwise: CUDA's expf/logf/tanhf/powf are within 2 ulp and Gradgen's CPU vector polynomials within ~3e-7
+    //   relative (DESIGN.md 9 measured 2.6e-6 for sin·exp, the worst of them), so 1e-5 leaves a margin of 4×;
+    // - reductions and products: a float32 sum of n terms in another order errs by up to ~n·2⁻²⁴ relative to Σ|terms|;
+    //   with n ≤ 1000 here that is 6e-5, so 2e-4 (and the values are O(1), so Σ|terms| ≈ n·max: normwise holds).
+    private const double Elementwise = 1e-5;
+    private const double Summed = 2e-4;
+
+    public static bool Run(Action<string, object> report)
+    {
+        var rng = new Random(11);
+        Tensor R(params int[] shape) => Tensor.FromArray(Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)((rng.NextDouble() * 4) - 2)).ToArray()).Reshape(shape);
+        var a = R(67, 130);
+        var row = R(130);
+        var col = R(67, 1);
+        var labels = Tensor.FromArray(Enumerable.Range(0, 67).Select(i => (long)(i * 7 % 10)).ToArray());
+        var cases = new (string Name, double Tolerance, Func<Tensor[], Tensor> F, Tensor[] Inputs)[]
+        {
+            ("broadcast a + row, a * col, col - row, a / (|row| + 1)", Summed, t => (t[0] + t[1]) * t[2] - t[2] + t[0] / (t[1].Abs() + 1), [a, row, col]),
+            ("scalars: (2 - a) * 3 / 4 + 1 / (|a| + 1)", Elementwise, t => ((2 - t[0]) * 3 / 4) + (1 / (t[0].Abs() + 1)), [a]),
+            ("relu, abs, pow 3, clamp, sigmoid, tanh, exp", Elementwise, t => t[0].Relu() + t[0].Abs() + t[0].Pow(3.0) + t[0].Clamp(-0.5, 1) + t[0].Sigmoid() + t[0].Tanh() + t[0].Exp(), [a]),
+            ("maximum, minimum (broadcast)", Summed, t => t[0].Maximum(t[1]) + t[0].Minimum(t[2]), [a, row, col]),
+            ("where(a > row, a, 2·col)", Summed, t => Tensor.Where(t[0] > t[1], t[0], t[2] * 2), [a, row, col]),
+            ("comparisons a ≤ row as Float32", Elementwise, t => (t[0] <= t[1]).To(DType.Float32), [a, row]),
+            ("views: transpose, slice, select, contiguous", Elementwise, t => t[0].T[3..90].Contiguous().Exp() + t[0].Select(1, 5).Sum(), [a]),
+            ("sum over dims 0 and 1, keepDim, mean", Summed, t => t[0].Sum(0, keepDim: true) + t[0].Mean(1, keepDim: true), [a]),
+            ("max/min over a dimension", Summed, t => t[0].Max(1).Values.Unsqueeze(1) + t[0].Min(0, keepDim: true).Values, [a]),
+            ("argmax over a dimension (as Float32)", Elementwise, t => t[0].ArgMax(1).To(DType.Float32), [a]),
+            ("matmul a·aᵀ (transposed operand)", Summed, t => t[0].MatMul(t[0].T), [a]),
+            ("matmul batched 3×67×130 · 130×5", Summed, t => t[0].Unsqueeze(0).Expand(3, 67, 130).MatMul(t[1].Unsqueeze(1).Expand(130, 5)), [a, row]),
+            ("linear with bias (GEMM epilogue) and backward", Summed, t => Functional.Linear(t[0], t[1], t[2]), [a, R(33, 130), R(33)]),
+            ("softmax and log-softmax over classes", Summed, t => Functional.Softmax(t[0], 1) + Functional.LogSoftmax(t[0], 0), [a]),
+            ("cross-entropy with class indices", Summed, t => Functional.CrossEntropy(t[0].Narrow(1, 0, 10), labels), [a]),
+            ("MSE loss", Summed, t => Functional.MseLoss(t[0], t[1].Unsqueeze(0).Expand(67, 130)), [a, row]),
+        };
+
+        bool passed = true;
+        foreach (var (name, tolerance, f, inputs) in cases)
+        {
+            var (value, gradient) = Compare(f, inputs);
+            bool ok = value <= tolerance && gradient <= tolerance;
+            passed &= ok;
+            Console.WriteLine($"  {name,-58} value {value:E2}, gradient {gradient:E2} (tolerance {tolerance:E0}): {(ok ? "ok" : "FAILED")}");
+        }
+
+        report("device_ops_passed", passed);
+        return passed;
+    }
+
+    /// <summary>f on the CPU and on the GPU; the normwise differences of the values and of every input's gradient.</summary>
+    private static (double Value, double Gradient) Compare(Func<Tensor[], Tensor> f, Tensor[] inputs)
+    {
+        var cpu = inputs.Select(t => t.Detach().Clone()).ToArray();
+        var gpu = inputs.Select(t => t.Detach().To("cuda")).ToArray();
+        foreach (var t in cpu.Concat(gpu))
+        {
+            t.RequiresGrad = true;
+        }
+
+        var yCpu = f(cpu);
+        var yGpu = f(gpu);
+        double value = Normwise(yCpu.ToArray<float>(), yGpu.To(Device.Cpu).ToArray<float>());
+        if (!yCpu.RequiresGrad)
+        {
+            return (value, 0);
+        }
+
+        var seed = Tensor.Rand(yCpu.Shape.ToArray()) - 0.5;
+        yCpu.Backward(seed);
+        yGpu.Backward(seed.To("cuda"));
+        double gradient = 0;
+        for (int i = 0; i < cpu.Length; i++)
+        {
+            if (cpu[i].Grad is { } g)
+            {
+                gradient = Math.Max(gradient, gpu[i].Grad is { } h ? Normwise(g.ToArray<float>(), h.To(Device.Cpu).ToArray<float>()) : double.PositiveInfinity);
+            }
+        }
+
+        return (value, gradient);
+    }
+
+    internal static double Normwise(float[] expected, float[] actual)
+    {
+        double worst = 0, scale = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = expected[i], d = Math.Abs(e - actual[i]);
+            worst = double.IsNaN(d) && !(double.IsNaN(e) && float.IsNaN(actual[i])) ? double.PositiveInfinity : Math.Max(worst, double.IsNaN(d) ? 0 : d);
+            scale = Math.Max(scale, Math.Abs(e));
+        }
+
+        return expected.Length == actual.Length ? worst / Math.Max(scale, 1e-30) : double.PositiveInfinity;
+    }
+}
