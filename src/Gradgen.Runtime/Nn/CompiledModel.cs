@@ -53,6 +53,41 @@ public static class CompiledModel
     }
 
     /// <summary>
+    /// Whether the device path applies: a 2-D Float32 input on an accelerator, with every layer's parameters on the
+    /// same device and sizes that chain.
+    /// </summary>
+    /// <param name="input">The model's input.</param>
+    /// <param name="layers">The model's linear layers, in order.</param>
+    /// <returns>Whether <see cref="RunOnDevice"/> can run.</returns>
+    public static bool CanRunOnDevice(Tensor input, params Linear[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(layers);
+        return DeviceCompiledModel.CanRun(input, layers);
+    }
+
+    /// <summary>
+    /// Runs a compiled model on the device its input is on: each layer one device matrix product with the bias and
+    /// the activation fused, and one graph node named <paramref name="name"/> whose backward launches each
+    /// activation's generated derivative kernel and the products of the gradients.
+    /// </summary>
+    /// <param name="name">The node's name.</param>
+    /// <param name="input">The model's input, accepted by <see cref="CanRunOnDevice"/>.</param>
+    /// <param name="layers">The model's linear layers, in order.</param>
+    /// <param name="activations">Each layer's activation and its generated derivative kernel.</param>
+    /// <returns>The model's output, on the input's device.</returns>
+    public static Tensor RunOnDevice(string name, Tensor input, Linear[] layers, DeviceLayerActivation[] activations)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        if (!CanRunOnDevice(input, layers))
+        {
+            throw new ArgumentException($"RunOnDevice: input of shape {input.Shape} and dtype {input.DType} on {input.Device} does not fit the layers, or they are not on its device.", nameof(input));
+        }
+
+        return DeviceCompiledModel.Run(name, input, layers, activations);
+    }
+
+    /// <summary>
     /// Whether <paramref name="sequential"/> holds exactly modules of <paramref name="types"/>, in order: a compiled
     /// model reads the layers of a <see cref="Sequential"/> field it saw created, and runs <see cref="Module.Forward"/>
     /// instead if the Sequential was changed since (<see cref="Sequential.Add"/>).

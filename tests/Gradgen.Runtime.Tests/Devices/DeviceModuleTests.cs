@@ -90,7 +90,7 @@ public sealed class DeviceModuleTests : IDisposable
         Assert.Equal(true, reported["mnist_mlp_8_check"]);
     }
 
-    private static void TrainAndCompare(Func<Module> build, Tensor x, Tensor target, Loss loss, double momentum)
+    internal static void TrainAndCompare(Func<Module> build, Tensor x, Tensor target, Loss loss, double momentum)
     {
         var cpu = build();
         var onDevice = build();

@@ -68,7 +68,29 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         }
 
         Launches++;
-        Kernels[entry](arrays);
+        (Kernels.TryGetValue(entry, out var kernel) ? kernel : ActivationDerivative(entry))(arrays);
+    }
+
+    /// <summary>
+    /// A compiled model's generated derivative kernel <c>{Model}{Activation}Derivative_forward(y, g, result)</c>: g·act′
+    /// from the activation's output, written here from the formulas (sigmoid y(1 − y), tanh 1 − y², relu y &gt; 0).
+    /// </summary>
+    private static Kernel ActivationDerivative(string entry)
+    {
+        Func<float, float> derivative = entry switch
+        {
+            _ when entry.EndsWith("SigmoidDerivative_forward", StringComparison.Ordinal) => y => y * (1 - y),
+            _ when entry.EndsWith("TanhDerivative_forward", StringComparison.Ordinal) => y => 1 - (y * y),
+            _ when entry.EndsWith("ReluDerivative_forward", StringComparison.Ordinal) => y => y > 0 ? 1 : 0,
+            _ => throw new KeyNotFoundException($"The emulated device has no kernel {entry}."),
+        };
+        return b =>
+        {
+            for (int i = 0; i < b[2].Length; i++)
+            {
+                b[2][i] = b[1][i] * derivative(b[0][i]);
+            }
+        };
     }
 
     /// <summary>Device memory: an array of 4-byte words (two per 8-byte element), so that one allocation serves every dtype's view.</summary>

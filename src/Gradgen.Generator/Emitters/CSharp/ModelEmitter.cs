@@ -57,6 +57,26 @@ internal static class ModelEmitter
             }
 
             string allLayers = string.Join(", ", layers.Select((_, i) => "layer" + i));
+            using (writer.Block($"if ({Support}.CanRunOnDevice(input, {allLayers}))"))
+            {
+                writer.Line("// On an accelerator: each layer one device matrix product with its bias and activation fused, and backward");
+                writer.Line("// launching the derivative kernels of this class's CUDA constants.");
+                writer.Line($"return {Support}.RunOnDevice(\"{model.Name}Backward\", input, [{allLayers}],");
+                writer.Line("[");
+                using (writer.Indent())
+                {
+                    foreach (var layer in layers)
+                    {
+                        writer.Line(layer.Activation.Length == 0
+                            ? "default,"
+                            : $"new(global::Gradgen.Nn.CompiledActivation.{layer.Activation}, \"{model.Name}{layer.Activation}Derivative\", {model.Name}{layer.Activation}DerivativeCudaSource),");
+                    }
+                }
+
+                writer.Line("]);");
+            }
+
+            writer.Line();
             using (writer.Block($"if (!{Support}.CanRun(input, {allLayers}) || {string.Join(" || ", layers.Select((_, i) => $"layer{i}.Bias is null"))})"))
             {
                 writer.Line("return null;");

@@ -1,0 +1,204 @@
+using System.ComponentModel;
+
+namespace Gradgen.Nn;
+
+/// <summary>The activations a compiled model's device path fuses into its matrix products.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public enum CompiledActivation
+{
+    /// <summary>The layer's output is used as it is.</summary>
+    None = 0,
+
+    /// <summary>max(z, 0).</summary>
+    Relu = 1,
+
+    /// <summary>1 / (1 + e^−z).</summary>
+    Sigmoid = 2,
+
+    /// <summary>tanh(z).</summary>
+    Tanh = 3,
+}
+
+/// <summary>
+/// One layer's activation for a compiled model on a device: fused into the layer's matrix product as its epilogue,
+/// and its derivative from the output as the generator's CUDA kernel <c>{Kernel}_forward(y, gradOutput, result, n)</c>.
+/// </summary>
+/// <param name="Activation">The activation.</param>
+/// <param name="Kernel">The name of the generated derivative function (its CUDA entry is <c>{Kernel}_forward</c>), or null for none.</param>
+/// <param name="CudaSource">The generated CUDA C that defines it, or null for none.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly record struct DeviceLayerActivation(CompiledActivation Activation, string? Kernel, string? CudaSource);
+
+/// <summary>
+/// A compiled model on an accelerator: each layer one device matrix product with its bias and activation fused
+/// (<c>Kernels/Gemm.cu</c>), one graph node whose backward launches the generated derivative kernel of each
+/// activation and three products per layer (dW = dZᵀ·X and dX = dZ·W with transposed operands read in place, the
+/// bias gradient a row sum).
+/// </summary>
+internal static class DeviceCompiledModel
+{
+    public static bool CanRun(Tensor input, Linear[] layers)
+    {
+        if (input.Device.Type == DeviceType.Cpu || input.DType != DType.Float32 || input.Ndim != 2 || layers.Length == 0)
+        {
+            return false;
+        }
+
+        int width = input.Shape[1];
+        foreach (var layer in layers)
+        {
+            if (layer is null || layer.InFeatures != width || layer.Weight.DType != DType.Float32 || layer.Weight.Device != input.Device
+                || (layer.Bias is { } bias && bias.Device != input.Device))
+            {
+                return false;
+            }
+
+            width = layer.OutFeatures;
+        }
+
+        return true;
+    }
+
+    public static Tensor Run(string name, Tensor input, Linear[] layers, DeviceLayerActivation[] activations)
+    {
+        if (activations.Length != layers.Length)
+        {
+            throw new ArgumentException($"RunOnDevice: {layers.Length} layers but {activations.Length} activations.", nameof(activations));
+        }
+
+        var device = input.Device;
+        int rows = input.Shape[0];
+        var inputs = new List<Tensor> { input };
+        var x = Whole(input.Detach(), name);
+        var layerInputs = new Tensor[layers.Length];
+        var outputs = new Tensor[layers.Length];
+        var weights = new Tensor[layers.Length];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            var layer = layers[l];
+            inputs.Add(layer.Weight);
+            if (layer.Bias is not null)
+            {
+                inputs.Add(layer.Bias);
+            }
+
+            weights[l] = Whole(layer.Weight.Detach(), name);
+            var bias = layer.Bias is null ? null : Whole(layer.Bias.Detach(), name);
+            var y = Tensor.EmptyOn(device, DType.Float32, [rows, layer.OutFeatures]);
+            DeviceMatMul.Gemm(false, true, rows, layer.OutFeatures, layer.InFeatures, x, layer.InFeatures, weights[l], layer.InFeatures, y, bias, ToDevice(activations[l].Activation));
+            layerInputs[l] = x;
+            outputs[l] = y;
+            x = y;
+        }
+
+        var all = inputs.ToArray();
+        if (Autograd.Recording(all))
+        {
+            x.WithHistory(new DeviceCompiledModelBackward(name, all, layers, activations, layerInputs, outputs, weights));
+        }
+
+        return x;
+    }
+
+    internal static Tensor Whole(Tensor t, string op) => DeviceData.IsWhole(t) ? t : DeviceData.Copy(t, DType.Float32, op);
+
+    private static DeviceActivation ToDevice(CompiledActivation activation) => activation switch
+    {
+        CompiledActivation.None => DeviceActivation.None,
+        CompiledActivation.Relu => DeviceActivation.Relu,
+        CompiledActivation.Sigmoid => DeviceActivation.Sigmoid,
+        CompiledActivation.Tanh => DeviceActivation.Tanh,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Not an activation a device matrix product can fuse."),
+    };
+}
+
+/// <summary>The graph node of <see cref="DeviceCompiledModel"/>.</summary>
+internal sealed class DeviceCompiledModelBackward : GradFn
+{
+    private readonly string name;
+    private readonly int[] inputShape;
+    private readonly Linear[] layers;
+    private readonly DeviceLayerActivation[] activations;
+    private readonly (int Weight, int Bias)[] slots;
+    private Tensor[]? layerInputs, outputs, weights;
+
+    public DeviceCompiledModelBackward(string name, Tensor[] inputs, Linear[] layers, DeviceLayerActivation[] activations, Tensor[] layerInputs, Tensor[] outputs, Tensor[] weights)
+    {
+        this.name = name;
+        this.layers = layers;
+        this.activations = activations;
+        this.layerInputs = layerInputs;
+        this.outputs = outputs;
+        this.weights = weights;
+        inputShape = inputs[0].Shape.ToArray();
+        slots = new (int, int)[layers.Length];
+        int slot = 1;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            slots[l] = (slot, layers[l].Bias is null ? -1 : slot + 1);
+            slot += layers[l].Bias is null ? 1 : 2;
+        }
+
+        SetInputs(inputs);
+    }
+
+    public override string Name => name;
+
+    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
+    {
+        var xs = layerInputs ?? throw FreedError();
+        var ys = outputs!;
+        var ws = weights!;
+        var g = DeviceCompiledModel.Whole(grad.DType == DType.Float32 ? grad : grad.To(DType.Float32), name);
+        int rows = g.Shape[0];
+        var device = g.Device;
+        for (int l = layers.Length - 1; l >= 0; l--)
+        {
+            int inWidth = layers[l].InFeatures, outWidth = layers[l].OutFeatures;
+            var dz = g;
+            if (activations[l] is { Activation: not CompiledActivation.None } activation)
+            {
+                if (activation.Kernel is null || activation.CudaSource is null)
+                {
+                    throw new InvalidOperationException($"{name}: layer {l}'s {activation.Activation} has no derivative kernel.");
+                }
+
+                dz = Tensor.EmptyOn(device, DType.Float32, [rows, outWidth]);
+                var backend = ((DeviceStorage)dz.storage).Backend;
+                backend.LaunchElementwise(activation.CudaSource, activation.Kernel + "_forward", [ys[l].DeviceBuffer(name), g.DeviceBuffer(name), dz.DeviceBuffer(name)], dz.NumElements);
+            }
+
+            var (weightSlot, biasSlot) = slots[l];
+            if (Needs(weightSlot))
+            {
+                var dw = Tensor.EmptyOn(device, DType.Float32, [outWidth, inWidth]);
+                DeviceMatMul.Gemm(true, false, outWidth, inWidth, rows, dz, outWidth, xs[l], inWidth, dw, null, DeviceActivation.None);
+                inputGrads[weightSlot] = dw;
+            }
+
+            if (biasSlot >= 0 && Needs(biasSlot))
+            {
+                inputGrads[biasSlot] = DeviceReductions.SumToKeptShape(dz, [1, outWidth]).Reshape(outWidth);
+            }
+
+            if (l > 0 || Needs(0))
+            {
+                var dx = Tensor.EmptyOn(device, DType.Float32, [rows, inWidth]);
+                DeviceMatMul.Gemm(false, false, rows, inWidth, outWidth, dz, outWidth, ws[l], inWidth, dx, null, DeviceActivation.None);
+                g = dx;
+            }
+        }
+
+        if (Needs(0))
+        {
+            inputGrads[0] = g.Reshape(inputShape);
+        }
+    }
+
+    internal override void ReleaseSaved()
+    {
+        layerInputs = null;
+        outputs = null;
+        weights = null;
+    }
+}
