@@ -1,13 +1,34 @@
+using System.Diagnostics;
+
 namespace Gradgen.Kernels;
 
 /// <summary>
-/// Runs a few chunks of work on the calling thread and thread-pool workers that claim chunks as they arrive: the
-/// caller starts at once and takes whatever no worker has claimed, so a worker that wakes late (a busy machine)
-/// costs nothing, and a call never waits for a worker that has not started. For work of a few microseconds per
-/// chunk, where <see cref="Parallel.For(int, int, Action{int})"/>'s fixed cost is larger than the work.
+/// Runs a few chunks of work on the calling thread and on Gradgen's own worker threads, which claim chunks as they
+/// arrive: the caller starts at once and takes whatever no worker has claimed, so a late worker costs nothing and a
+/// call never waits for a worker that has not started. The workers spin for a short while after each call before
+/// they sleep (as OpenMP's do), so that the next parallel region of an eager computation — an operation a few hundred
+/// microseconds after the last — finds them awake; <see cref="Parallel.For(int, int, Action{int})"/> and thread-pool
+/// work items woke a worker too late for such work (docs/benchmarks.md §2.5).
 /// </summary>
-internal sealed class ChunkedParallel : IThreadPoolWorkItem
+/// <remarks>
+/// One parallel region runs at a time: a call made while another is running (another user thread, or a chunk that
+/// itself goes parallel) runs its chunks on its own thread. The workers are background threads, created on first use,
+/// one fewer than the thread count asked for.
+/// </remarks>
+internal sealed class ChunkedParallel
 {
+    // How long an idle worker spins for the next region before it blocks. Long enough to bridge the gap between two
+    // eager operations, short enough that an idle process gives its cores back within a fraction of a millisecond.
+    private static readonly long SpinTicks = Stopwatch.Frequency / 5000;    // 200 µs
+
+    private static readonly object Gate = new();
+    private static readonly SemaphoreSlim Wake = new(0);
+    private static Thread[] workers = [];
+    private static ChunkedParallel? current;
+    private static long generation;
+    private static int sleepers;
+    private static int busy;
+
     private readonly Action<int> body;
     private readonly int chunks;
     private int next;
@@ -23,7 +44,7 @@ internal sealed class ChunkedParallel : IThreadPoolWorkItem
     /// <summary>Runs <paramref name="body"/> for chunks 0 … <paramref name="chunks"/> − 1 with up to <paramref name="threads"/> threads, and returns when all are done.</summary>
     public static void Run(int chunks, int threads, Action<int> body)
     {
-        if (chunks <= 1 || threads <= 1)
+        if (chunks <= 1 || threads <= 1 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
             for (int c = 0; c < chunks; c++)
             {
@@ -34,19 +55,30 @@ internal sealed class ChunkedParallel : IThreadPoolWorkItem
         }
 
         var work = new ChunkedParallel(body, chunks);
-        for (int w = 1; w < Math.Min(threads, chunks); w++)
+        try
         {
-            ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+            EnsureWorkers(Math.Min(threads, chunks) - 1);
+            Volatile.Write(ref current, work);
+            Interlocked.Increment(ref generation);                 // publishes the job; a full fence
+            int asleep = Volatile.Read(ref sleepers);
+            if (asleep > 0)
+            {
+                Wake.Release(asleep);
+            }
+
+            work.Execute();
+
+            // What is left are chunks that workers claimed and are running: wait for them (microseconds).
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref work.finished) < chunks)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
         }
-
-        work.Execute();
-
-        // What is left are chunks that workers claimed and are running: wait for them, spinning first (they take
-        // microseconds).
-        var spinner = default(SpinWait);
-        while (Volatile.Read(ref work.finished) < chunks)
+        finally
         {
-            spinner.SpinOnce();
+            Volatile.Write(ref current, null);
+            Volatile.Write(ref busy, 0);
         }
 
         if (work.error is { } e)
@@ -56,7 +88,7 @@ internal sealed class ChunkedParallel : IThreadPoolWorkItem
     }
 
     /// <summary>Claims and runs chunks until none is left.</summary>
-    public void Execute()
+    private void Execute()
     {
         int chunk;
         while ((chunk = Interlocked.Increment(ref next) - 1) < chunks)
@@ -73,6 +105,63 @@ internal sealed class ChunkedParallel : IThreadPoolWorkItem
             {
                 Interlocked.Increment(ref finished);
             }
+        }
+    }
+
+    private static void EnsureWorkers(int count)
+    {
+        if (workers.Length >= count)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            var grown = workers;
+            if (grown.Length >= count)
+            {
+                return;
+            }
+
+            Array.Resize(ref grown, count);
+            for (int i = workers.Length; i < count; i++)
+            {
+                grown[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"Gradgen worker {i + 1}" };
+                grown[i].Start();
+            }
+
+            workers = grown;
+        }
+    }
+
+    private static void WorkerLoop()
+    {
+        long seen = Volatile.Read(ref generation);
+        while (true)
+        {
+            long start = Stopwatch.GetTimestamp();
+            while (Volatile.Read(ref generation) == seen)
+            {
+                if (Stopwatch.GetTimestamp() - start < SpinTicks)
+                {
+                    Thread.SpinWait(20);
+                    continue;
+                }
+
+                // Announce the sleep, then look once more: either this worker sees the new job, or the caller that
+                // published it sees the sleeper and wakes it (both sides use full fences).
+                Interlocked.Increment(ref sleepers);
+                if (Volatile.Read(ref generation) == seen)
+                {
+                    Wake.Wait();
+                }
+
+                Interlocked.Decrement(ref sleepers);
+                start = Stopwatch.GetTimestamp();
+            }
+
+            seen = Volatile.Read(ref generation);
+            Volatile.Read(ref current)?.Execute();
         }
     }
 }

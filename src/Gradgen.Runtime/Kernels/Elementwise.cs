@@ -159,7 +159,7 @@ public static class Elementwise
     /// <summary>
     /// Splits [0, length) into contiguous chunks, each a multiple of 64 bytes of elements (a whole number of vectors
     /// of every width, and no cache line shared by two threads' outputs when the spans are aligned), and runs them
-    /// with <see cref="Parallel.For(int, int, Action{int})"/>; the calling thread takes part and waits for the rest.
+    /// with <see cref="ChunkedParallel"/>; the calling thread takes part and waits for the rest.
     /// </summary>
     /// <remarks>
     /// <typeparamref name="TArgs"/> is a ref struct and cannot be captured, so the workers get its address. That is
@@ -187,7 +187,7 @@ public static class Elementwise
 
         void* address = Unsafe.AsPointer(ref Unsafe.AsRef(in args));
         var work = new ParallelWork<TKernel, TArgs, T>(address, length, (int)chunkLength, vectorBits);
-        Parallel.For(0, chunks, work.RunChunk);
+        ChunkedParallel.Run(chunks, threads, work.RunChunk);
 
         // Keeps the reference to the caller's frame alive in this frame until every worker is done.
         GC.KeepAlive(work);

@@ -1,0 +1,57 @@
+using Gradgen.Kernels;
+
+namespace Gradgen.Tests.Kernels;
+
+/// <summary>The runtime's own parallel loop: every chunk runs exactly once, whoever calls and however they nest.</summary>
+public class ChunkedParallelTests
+{
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 2)]
+    [InlineData(7, 2)]
+    [InlineData(64, 4)]
+    public void EveryChunkRunsExactlyOnce(int chunks, int threads)
+    {
+        for (int round = 0; round < 200; round++)
+        {
+            var runs = new int[chunks];
+            ChunkedParallel.Run(chunks, threads, c => Interlocked.Increment(ref runs[c]));
+            Assert.All(runs, r => Assert.Equal(1, r));
+        }
+    }
+
+    [Fact]
+    public void CallsFromSeveralThreadsAndNestedCallsAllComplete()
+    {
+        var total = 0;
+        Parallel.For(0, 8, _ =>
+        {
+            for (int round = 0; round < 50; round++)
+            {
+                ChunkedParallel.Run(4, 2, c => ChunkedParallel.Run(3, 2, d => Interlocked.Increment(ref total)));
+            }
+        });
+        Assert.Equal(8 * 50 * 4 * 3, total);
+    }
+
+    [Fact]
+    public void AnExceptionInAChunkReachesTheCallerAfterTheOtherChunksRan()
+    {
+        var runs = 0;
+        var error = Assert.Throws<AggregateException>(() => ChunkedParallel.Run(6, 2, c =>
+        {
+            Interlocked.Increment(ref runs);
+            if (c == 3)
+            {
+                throw new InvalidOperationException("chunk 3");
+            }
+        }));
+        Assert.Equal("chunk 3", error.InnerException!.Message);
+        Assert.Equal(6, runs);
+
+        // The pool is usable afterwards.
+        var after = 0;
+        ChunkedParallel.Run(5, 2, _ => Interlocked.Increment(ref after));
+        Assert.Equal(5, after);
+    }
+}
