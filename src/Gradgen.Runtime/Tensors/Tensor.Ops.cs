@@ -374,6 +374,10 @@ public partial class Tensor
             }
             MatMulKernels.Multiply<T>(ta, tb, m, n, k, asp[oa..], lda, bsp[ob..], ldb, rsp.Slice(bi * m * n, m * n), n);
         }
+
+        // Read through spans until here: keep the operands' pooled arrays from going back to the cache.
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
     }
 }
 
