@@ -25,6 +25,9 @@ internal static class StoragePool
     public const string LimitVariable = "GRADGEN_CPU_CACHE_MB";
 
     internal static readonly object Gate = new();
+
+    /// <summary>How many arrays were given back since the process started (for tests: it only grows).</summary>
+    internal static long Returns;
     static readonly List<IBuckets> all = [];
     static long cachedBytes;
     static long limit = DefaultLimit();
@@ -208,6 +211,7 @@ internal sealed class StoragePool<T> : StoragePool.IBuckets where T : unmanaged
     /// <summary>Gives <paramref name="array"/> (from <see cref="Rent"/>) back; nothing may use it any more.</summary>
     public static void Return(T[] array)
     {
+        Interlocked.Increment(ref StoragePool.Returns);
         lock (StoragePool.Gate)
         {
             if (!StoragePool.TryAccount((long)array.Length * ElementSize)) return;
