@@ -72,6 +72,12 @@ public partial class Tensor
     internal void AddInPlaceUnchecked(Tensor other)
     {
         var o = other.DType == DType ? other : other.ToDTypeData(DType);
+        if (VectorArithmetic.TryForward<AddOp>(this, o, this))
+        {
+            storage.Version++;
+            return;
+        }
+
         switch (DType)
         {
             case DType.Float32: Map.Run<float, float, float, BinaryForward<float, AddOp>>(this, o, this, default); break;

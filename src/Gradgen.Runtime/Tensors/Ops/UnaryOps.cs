@@ -7,7 +7,7 @@ using System.Runtime.CompilerServices;
 
 namespace Gradgen;
 
-internal struct NegOp : IUnaryOp
+internal struct NegOp : IUnaryOp, IVectorArithmetic
 {
     public readonly string Name => "Neg";
     public readonly bool KeepsIntegers => true;
@@ -19,6 +19,11 @@ internal struct NegOp : IUnaryOp
     public readonly long Forward(long x) => -x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => -g;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => -g;
+
+    // The vector form, as a binary operation that ignores b (VectorArithmetic's kernels take two operands).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec Forward<T, TVec, TSimd>(TVec a, TVec b) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Negate(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradA<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Negate(g);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradB<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Negate(g);
 }
 
 internal struct ReluOp : IUnaryOp
