@@ -134,7 +134,7 @@ public partial class Tensor
     /// <summary>The error of a CPU operation given a tensor that lives on an accelerator.</summary>
     internal NotSupportedException NotOnHost() => new(
         $"This operation is not available yet for tensors on {Device}: on the GPU, Gradgen runs To, printing, + − * / between tensors of one shape " +
-        "(and with scalars), Sum(), Exp, Log, Sin, Cos, Tan, Tanh, Sqrt, Sigmoid and the tensor overloads of [Differentiable] functions, with autograd. " +
+        "(and with scalars), Sum(), Exp, Log, Sin, Cos, Tan, Tanh, Sqrt, Sigmoid, Relu, Abs and the tensor overloads of [Differentiable] functions, with autograd. " +
         "Call To(Device.Cpu) first.");
 
     internal static int NormalizeDim(int dim, int ndim, string op)
