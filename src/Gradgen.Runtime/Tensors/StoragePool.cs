@@ -98,15 +98,18 @@ internal static class StoragePool
     internal static int Epoch => epoch;
 
     /// <summary>
-    /// Counts a rent of <paramref name="bytes"/>; on a miss (<paramref name="hit"/> false), says whether to ask the GC
-    /// for a collection first. Reused arrays are invisible to the GC's allocation budget, so without this the tensors
-    /// that died since the last collection would keep their arrays (through their finalizers) until some unrelated
-    /// allocation triggers one, while every miss allocates afresh: the pool's own AddMemoryPressure.
+    /// Counts a rent of <paramref name="bytes"/> and says whether to ask the GC for a collection now. Reused arrays
+    /// are invisible to the GC's allocation budget, so without this the tensors that died since the last collection
+    /// would keep their arrays (through their finalizers) until some unrelated allocation triggers one, while the
+    /// pool runs dry and every miss allocates afresh. So large-tensor memory gets a budget of its own, like the
+    /// large-object heap's: after <see cref="CollectionInterval"/> bytes of rents (or half the cache limit), a
+    /// generation-2 collection, started while the pool still has arrays so that the dead tensors' arrays are back
+    /// before it runs dry.
     /// </summary>
-    internal static bool CountRent(long bytes, bool hit)
+    internal static bool CountRent(long bytes)
     {
         rentedSinceCollection += bytes;
-        if (hit || limit == 0 || rentedSinceCollection < Math.Min(limit / 2, CollectionInterval)) return false;
+        if (limit == 0 || rentedSinceCollection < Math.Min(limit / 2, CollectionInterval)) return false;
         rentedSinceCollection = 0;
         return true;
     }
@@ -194,13 +197,14 @@ internal sealed class StoragePool<T> : StoragePool.IBuckets where T : unmanaged
                 StoragePool.TryAccount(-(long)size * ElementSize);
             }
 
-            collect = StoragePool.CountRent((long)size * ElementSize, array is not null);
+            collect = StoragePool.CountRent((long)size * ElementSize);
         }
 
         if (collect)
         {
-            // Dead tensors' arrays come back through finalizers after this (on the finalizer thread), for the next rents.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+            // In the background where the GC can: dead tensors' arrays come back through finalizers (on the
+            // finalizer thread) for the next rents; this one does not wait for them.
+            GC.Collect(2, GCCollectionMode.Forced, blocking: false, compacting: false);
         }
 
         if (array is null) return zeroed ? new T[size] : GC.AllocateUninitializedArray<T>(size);
