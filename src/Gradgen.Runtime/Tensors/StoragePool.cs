@@ -28,6 +28,9 @@ internal static class StoragePool
 
     /// <summary>How many arrays were given back since the process started (for tests: it only grows).</summary>
     internal static long Returns;
+
+    /// <summary>How many rents found no cached array and allocated a new one (for tests and probes: it only grows).</summary>
+    internal static long Misses;
     static readonly List<IBuckets> all = [];
     static long cachedBytes;
     static long limit = DefaultLimit();
@@ -207,7 +210,12 @@ internal sealed class StoragePool<T> : StoragePool.IBuckets where T : unmanaged
             GC.Collect(2, GCCollectionMode.Forced, blocking: false, compacting: false);
         }
 
-        if (array is null) return zeroed ? new T[size] : GC.AllocateUninitializedArray<T>(size);
+        if (array is null)
+        {
+            Interlocked.Increment(ref StoragePool.Misses);
+            return zeroed ? new T[size] : GC.AllocateUninitializedArray<T>(size);
+        }
+
         if (zeroed) array.AsSpan(0, length).Clear();
         return array;
     }
