@@ -74,6 +74,9 @@ internal static class StoragePool
         return Math.Clamp(available / 8, 64L << 20, 2L << 30);
     }
 
+    /// <summary>Whether the cache is on (its limit is above 0).</summary>
+    public static bool Enabled => Volatile.Read(ref limit) > 0;
+
     /// <summary>Whether an array of <paramref name="length"/> elements of <paramref name="elementSize"/> bytes is pooled.</summary>
     public static bool IsPooled(int length, int elementSize) => (long)length * elementSize >= MinimumBytes;
 
@@ -247,6 +250,6 @@ internal sealed class StoragePool<T> : StoragePool.IBuckets where T : unmanaged
         return dropped;
     }
 
-    /// <summary>Whether arrays of <paramref name="length"/> elements go through the pool.</summary>
-    public static bool Pools(int length) => StoragePool.IsPooled(length, ElementSize) && StoragePool.SizeClass(length) > 0;
+    /// <summary>Whether arrays of <paramref name="length"/> elements go through the pool (never when its limit is 0: plain arrays then, as without a cache).</summary>
+    public static bool Pools(int length) => StoragePool.Enabled && StoragePool.IsPooled(length, ElementSize) && StoragePool.SizeClass(length) > 0;
 }
