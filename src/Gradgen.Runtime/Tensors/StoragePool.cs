@@ -11,7 +11,7 @@ namespace Gradgen;
 /// </summary>
 /// <remarks>
 /// Lengths are rounded up to size classes eight to an octave (at most 12.5% unused), so that tensors of nearby sizes
-/// share arrays. The cache is bounded by <see cref="StorageCache.Limit"/> bytes; arrays given back beyond it are
+/// share arrays; a rent takes the array given back last (the one most likely still in the CPU's caches). The cache is bounded by <see cref="StorageCache.Limit"/> bytes; arrays given back beyond it are
 /// dropped to the GC. After every generation-2 collection, arrays that waited in the cache through a whole
 /// collection cycle without being taken are dropped, and everything is dropped when the machine's memory load is
 /// high. One lock guards the buckets: renting and returning are rare next to the work done on a ≥ 85 KB array.
@@ -31,6 +31,7 @@ internal static class StoragePool
 
     /// <summary>How many rents found no cached array and allocated a new one (for tests and probes: it only grows).</summary>
     internal static long Misses;
+
     static readonly List<IBuckets> all = [];
     static long cachedBytes;
     static long limit = DefaultLimit();
@@ -120,7 +121,7 @@ internal static class StoragePool
         return true;
     }
 
-    /// <summary>Rented bytes between the collections the pool asks for (when the cache misses).</summary>
+    /// <summary>Rented bytes between the collections the pool asks for (at most half the limit).</summary>
     internal const long CollectionInterval = 256L << 20;
 
     static void DropAll()
