@@ -97,7 +97,7 @@ public sealed class AccumulateGrad : GradFn
             return;
         }
 
-        if (existing is null && grad.DType == v.DType && grad.IsContiguous && EngineGradients.Sole(grad))
+        if (existing is null && grad.DType == v.DType && grad.IsContiguous && !grad.requiresGrad && EngineGradients.Sole(grad))
         {
             // PyTorch's steal: the gradient is the engine's own temporary and nothing else uses it, so it becomes
             // x.Grad as it is instead of being copied. Untagged, the engine no longer releases it.

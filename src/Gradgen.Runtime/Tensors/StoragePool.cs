@@ -251,6 +251,12 @@ internal sealed class StoragePool<T> : StoragePool.IBuckets where T : unmanaged
         return dropped;
     }
 
+    /// <summary>How many arrays of <paramref name="length"/>'s size class wait in the cache (for tests).</summary>
+    public static int CachedCount(int length)
+    {
+        lock (StoragePool.Gate) return Instance.buckets.TryGetValue(StoragePool.SizeClass(length), out var list) ? list.Count : 0;
+    }
+
     /// <summary>Whether arrays of <paramref name="length"/> elements go through the pool (never when its limit is 0: plain arrays then, as without a cache).</summary>
     public static bool Pools(int length) => StoragePool.Enabled && StoragePool.IsPooled(length, ElementSize) && StoragePool.SizeClass(length) > 0;
 }

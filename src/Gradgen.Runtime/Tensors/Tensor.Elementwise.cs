@@ -74,10 +74,11 @@ internal sealed class FusedElementwiseBackward : GradFn
 
             var gi = ElementwiseOp.SumToShape(grads[i], shapes[i]);
             inputGrads[i] = gi.DType == dtypes[i] ? gi : gi.ToDTypeData(dtypes[i]);
-            if (!ReferenceEquals(gi, grads[i])) EngineGradients.Free(grads[i]);
+            if (inputGrads[i]!.storage != grads[i].storage) EngineGradients.Free(grads[i]);
         }
 
-        if (!ReferenceEquals(g, grad)) EngineGradients.Free(g);
+        // A contiguous or converted copy of the incoming gradient, made here: no longer needed either.
+        if (g.storage != grad.storage) EngineGradients.Free(g);
     }
 
     internal override void ReleaseSaved()

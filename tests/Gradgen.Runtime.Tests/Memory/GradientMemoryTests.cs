@@ -101,6 +101,24 @@ public class GradientMemoryTests
     }
 
     [Fact]
+    public void The_fused_node_gives_back_at_once_the_buffer_of_an_input_that_needs_no_gradient()
+    {
+        // A size class of its own, so that only this test's arrays come and go there.
+        const int n = 137_777;
+        var x = Leaf(n);
+        var c = Tensor.Full([n], 3f);
+        var y = ElementwiseFunctions.Mul(x, c); // the generated MulBackward node: it computes both inputs' gradients
+        var ones = Tensor.OnesLike(y);
+        int before = StoragePool<float>.CachedCount(n);
+        y.Backward(ones);
+        Assert.Equal(before + 1, StoragePool<float>.CachedCount(n));
+        Assert.All(x.Grad!.ToArray<float>(), v => Assert.Equal(3f, v));
+        GC.KeepAlive(c); // the user's tensors of that size stay alive, so no finalizer adds to the count
+        GC.KeepAlive(ones);
+        GC.KeepAlive(y);
+    }
+
+    [Fact]
     public void Retained_graphs_run_backward_again_with_the_same_result()
     {
         var x = Leaf(Large);
