@@ -118,7 +118,9 @@ public partial class Tensor
     {
         var d = DTypes.Of<T>();
         var c = d == DType && IsContiguous ? this : ToDTypeData(d);
-        return c.StorageSpan<T>().Slice(c.offset, c.numel).ToArray();
+        var r = c.StorageSpan<T>().Slice(c.offset, c.numel).ToArray();
+        GC.KeepAlive(c); // a converted copy is read through a span: its pooled array stays in use until here
+        return r;
     }
 
     /// <summary>The elements of a 2-D tensor as a <c>T[rows, columns]</c> array, converted to <typeparamref name="T"/>.</summary>
