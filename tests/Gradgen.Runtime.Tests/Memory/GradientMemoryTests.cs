@@ -156,4 +156,47 @@ public class GradientMemoryTests
             }
         }
     }
+
+    [Fact]
+    public void Threads_sharing_the_cache_get_the_same_gradients_as_one_thread()
+    {
+        // Two threads rent, release and finalize arrays of the same size classes at once; every call's gradient
+        // must equal the one computed alone, so no array was handed to one thread while the other still used it.
+        static float[] Gradient(Tensor x)
+        {
+            x.Grad = null;
+            var d = x - 5;
+            var y = (x * (2 * MathF.PI)).Sin() * (-(d * d) / 3).Exp();
+            y.Backward(Tensor.OnesLike(y));
+            return x.Grad!.ToArray<float>();
+        }
+
+        float[] expected = Gradient(Leaf(Large));
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var threads = new Thread[2];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int id = t;
+            threads[t] = new Thread(() =>
+            {
+                try
+                {
+                    var x = Leaf(Large);
+                    for (int call = 0; call < 15; call++)
+                    {
+                        if (!Gradient(x).AsSpan().SequenceEqual(expected)) failures.Add($"thread {id}, call {call}: wrong gradient");
+                        if (call % 4 == id) GC.Collect();
+                    }
+                }
+                catch (Exception e)
+                {
+                    failures.Add($"thread {id}: {e}");
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (var t in threads) t.Join();
+        Assert.Empty(failures);
+    }
 }
