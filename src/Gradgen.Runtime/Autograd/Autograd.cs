@@ -46,6 +46,19 @@ public static class Autograd
     /// <summary>The engine: runs the graph behind <paramref name="root"/> backward in reverse topological order.</summary>
     internal static void RunBackward(Tensor root, Tensor? gradient, bool retainGraph)
     {
+        int previousRun = EngineGradients.Begin();
+        try
+        {
+            RunBackwardCore(root, gradient, retainGraph);
+        }
+        finally
+        {
+            EngineGradients.End(previousRun);
+        }
+    }
+
+    static void RunBackwardCore(Tensor root, Tensor? gradient, bool retainGraph)
+    {
         if (!root.requiresGrad)
             throw new InvalidOperationException(
                 "Backward: this tensor does not require grad and has no GradFn. Set RequiresGrad = true on the leaf tensors you want gradients for " +
@@ -96,6 +109,7 @@ public static class Autograd
             }
 
             rootFn.pendingGrad = gradient;
+            EngineGradients.Hold(gradient);
             stack.Push(rootFn);
             Tensor?[] buffer = new Tensor?[4];
             while (stack.Count > 0)
@@ -111,6 +125,12 @@ public static class Autograd
                 {
                     fn.Apply(g, inputGrads);
                 }
+                // The engine's references: one per gradient handed on, taken before any is dropped, so that a
+                // storage shared by several of them (or by g) is released only when the last one is done.
+                for (int i = 0; i < k; i++)
+                {
+                    if (fn.next[i] is not null && inputGrads[i] is { } gi) EngineGradients.Hold(gi);
+                }
                 for (int i = 0; i < k; i++)
                 {
                     var n = fn.next[i];
@@ -120,11 +140,12 @@ public static class Autograd
                     {
                         if (!gi.Shape.Equals(Shape.Wrap(n.outputShape)))
                             throw new InvalidOperationException($"Internal error: {fn.Name} produced a gradient of shape {gi.ShapeString} for an input of shape {Shape.Format(n.outputShape)}.");
-                        n.pendingGrad = n.pendingGrad is null ? gi : n.pendingGrad + gi;
+                        n.pendingGrad = n.pendingGrad is null ? gi : Accumulate(n.pendingGrad, gi);
                     }
                     if (--n.dependencies == 0) stack.Push(n);
                 }
                 inputGrads.Clear();
+                if (g is not null) EngineGradients.Drop(g);
                 if (!retainGraph && fn is not AccumulateGrad) fn.Release();
             }
         }
@@ -137,5 +158,25 @@ public static class Autograd
                 fn.pendingGrad = null;
             }
         }
+    }
+
+    /// <summary>
+    /// The sum of two gradients for one input, both held by the engine: in place into <paramref name="pending"/> when
+    /// it is the engine's own and nothing else uses it (PyTorch's InputBuffer does the same), else a new tensor.
+    /// </summary>
+    static Tensor Accumulate(Tensor pending, Tensor gi)
+    {
+        if (EngineGradients.Sole(pending) && pending.storage != gi.storage && pending.DType == gi.DType && pending.IsContiguous)
+        {
+            pending.AddInPlaceUnchecked(gi);
+            EngineGradients.Drop(gi);
+            return pending;
+        }
+
+        var sum = pending + gi;
+        EngineGradients.Hold(sum);
+        EngineGradients.Drop(pending);
+        EngineGradients.Drop(gi);
+        return sum;
     }
 }

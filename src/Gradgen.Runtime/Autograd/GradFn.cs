@@ -97,10 +97,18 @@ public sealed class AccumulateGrad : GradFn
             return;
         }
 
-        if (existing is null || existing.requiresGrad || !existing.Shape.Equals(v.Shape))
+        if (existing is null && grad.DType == v.DType && grad.IsContiguous && !grad.requiresGrad && EngineGradients.Sole(grad))
+        {
+            // PyTorch's steal: the gradient is the engine's own temporary and nothing else uses it, so it becomes
+            // x.Grad as it is instead of being copied. Untagged, the engine no longer releases it.
+            EngineGradients.Disown(grad);
+            v.grad = grad;
+        }
+        else if (existing is null || existing.requiresGrad || !existing.Shape.Equals(v.Shape))
         {
             var g = grad.DType == v.DType ? grad.CloneData() : grad.ToDTypeData(v.DType);
             v.grad = existing is null ? g : existing.Detach() + g;
+            EngineGradients.Disown(v.grad);
         }
         else
         {

@@ -139,6 +139,9 @@ public sealed class Sgd
                     b is null ? default : b.StorageSpan<double>(), first);
             p.storage.Version++;
             if (b is not null) b.storage.Version++;
+
+            // Read through spans above: a converted gradient stays reachable (its pooled array in use) until here.
+            GC.KeepAlive(gc);
         }
     }
 

@@ -29,6 +29,7 @@ public partial class Tensor
         {
             var s = src.StorageSpan<TIn>().Slice(src.offset, src.numel);
             s.CopyTo(dst.StorageSpan<TIn>().Slice(dst.offset, dst.numel));
+            GC.KeepAlive(src);
             return;
         }
         switch (dst.DType)
@@ -89,6 +90,12 @@ public partial class Tensor
             return;
         }
         var o = other.DType == DType ? other : other.ToDTypeData(DType);
+        if (VectorArithmetic.TryForward<AddOp>(this, o, this))
+        {
+            storage.Version++;
+            return;
+        }
+
         switch (DType)
         {
             case DType.Float32: Map.Run<float, float, float, BinaryForward<float, AddOp>>(this, o, this, default); break;
@@ -131,7 +138,9 @@ public partial class Tensor
         var d = DTypes.Of<T>();
         if (storage is DeviceStorage) return ToHostCopy().ToArray<T>();
         var c = d == DType && IsContiguous ? this : ToDTypeData(d);
-        return c.StorageSpan<T>().Slice(c.offset, c.numel).ToArray();
+        var r = c.StorageSpan<T>().Slice(c.offset, c.numel).ToArray();
+        GC.KeepAlive(c); // a converted copy is read through a span: its pooled array stays in use until here
+        return r;
     }
 
     /// <summary>The elements of a 2-D tensor as a <c>T[rows, columns]</c> array, converted to <typeparamref name="T"/>.</summary>
@@ -169,6 +178,10 @@ public partial class Tensor
     /// The elements of a contiguous CPU tensor as a span over its storage, without copying: writes through it change
     /// the tensor (they bypass autograd's version checks).
     /// </summary>
+    /// <remarks>
+    /// Once a large tensor's memory has been exposed this way (outside the kernels the runtime calls), it is never
+    /// reused by the storage cache: the span could still be in use when the tensor is no longer reachable.
+    /// </remarks>
     /// <typeparam name="T">The CLR type of the tensor's dtype (float for Float32, …).</typeparam>
     /// <exception cref="InvalidOperationException">The tensor is not contiguous, or <typeparamref name="T"/> does not match its dtype.</exception>
     public Span<T> AsSpan<T>() where T : unmanaged
@@ -178,6 +191,7 @@ public partial class Tensor
             throw new InvalidOperationException($"AsSpan<{typeof(T).Name}>: the tensor has dtype {DType}; use AsSpan<{DType.ClrType().Name}>() or convert with To(DType.{d}) first.");
         if (!IsContiguous)
             throw new InvalidOperationException($"AsSpan: the tensor (shape {ShapeString}, strides {Shape.Format(strides)}) is not contiguous; call Contiguous() first.");
+        if (storage.IsReturnable && !KernelScope.Covers(storage)) storage.MarkExposed();
         return StorageSpan<T>().Slice(offset, numel);
     }
 }

@@ -56,13 +56,29 @@ internal sealed class FusedElementwiseBackward : GradFn
         var g = grad.DType == y.DType ? grad.ContiguousData() : grad.ToDTypeData(y.DType);
         var grads = new Tensor[xs.Length];
         for (int i = 0; i < grads.Length; i++) grads[i] = Tensor.Empty(y.DType, y.shape);
-        backward(xs, y, g, grads);
+        using (new KernelScope([.. xs, y, g, .. grads]))
+        {
+            backward(xs, y, g, grads);
+        }
+
+        GC.KeepAlive(xs);
+        GC.KeepAlive(y);
         for (int i = 0; i < grads.Length; i++)
         {
-            if (!Needs(i)) continue;
+            if (!Needs(i))
+            {
+                // Written by the kernel, wanted by no one: the engine's own buffer goes straight back.
+                EngineGradients.Free(grads[i]);
+                continue;
+            }
+
             var gi = ElementwiseOp.SumToShape(grads[i], shapes[i]);
             inputGrads[i] = gi.DType == dtypes[i] ? gi : gi.ToDTypeData(dtypes[i]);
+            if (inputGrads[i]!.storage != grads[i].storage) EngineGradients.Free(grads[i]);
         }
+
+        // A contiguous or converted copy of the incoming gradient, made here: no longer needed either.
+        if (g.storage != grad.storage) EngineGradients.Free(g);
     }
 
     internal override void ReleaseSaved()
@@ -151,7 +167,13 @@ public partial class Tensor
             broadcast[i] = t.DType == dtype && t.IsContiguous ? t.Detach() : t.ToDTypeData(dtype);
         }
         var output = Empty(dtype, shape);
-        forward(broadcast, output);
+        using (new KernelScope([.. broadcast, output]))
+        {
+            forward(broadcast, output);
+        }
+
+        // The kernel read the inputs through spans: they stay reachable (and their pooled arrays in use) until here.
+        GC.KeepAlive(broadcast);
         if (Autograd.Recording(inputs)) output.WithHistory(new FusedElementwiseBackward(name, backward, original, broadcast, output));
         return output;
     }

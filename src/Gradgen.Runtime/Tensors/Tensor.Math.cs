@@ -52,14 +52,14 @@ public partial class Tensor
     public static Tensor Sigmoid(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Sigmoid();
 
     /// <summary>Elementwise max(x, 0); integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>ReluBackward</c>.</summary>
-    public Tensor Relu() => ElementwiseOp.Unary(this, new ReluOp());
+    public Tensor Relu() => DType.IsFloating() ? ElementwiseFunctions.Relu(this) : ElementwiseOp.Unary(this, new ReluOp());
 
     /// <summary>Elementwise max(x, 0) of <paramref name="x"/> (the static form of <see cref="Relu()"/>).</summary>
     /// <param name="x">The input.</param>
     public static Tensor Relu(Tensor x) => (x ?? throw new ArgumentNullException(nameof(x))).Relu();
 
     /// <summary>Elementwise |x|; integer inputs give Float32 results unless the operation keeps integers. Recorded as <c>AbsBackward</c>.</summary>
-    public Tensor Abs() => ElementwiseOp.Unary(this, new AbsOp());
+    public Tensor Abs() => DType.IsFloating() ? ElementwiseFunctions.Abs(this) : ElementwiseOp.Unary(this, new AbsOp());
 
     /// <summary>Elementwise |x| of <paramref name="x"/> (the static form of <see cref="Abs()"/>).</summary>
     /// <param name="x">The input.</param>

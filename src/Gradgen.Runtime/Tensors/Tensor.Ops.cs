@@ -143,7 +143,9 @@ public partial class Tensor
         var bs = ElementwiseOp.BroadcastShapes(shape, mask.shape, "MaskedSelect");
         if (!bs.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"MaskedSelect: the mask of shape {mask.ShapeString} must broadcast to the tensor's shape {ShapeString}.", nameof(mask));
-        var m = mask.Expand(shape).Detach().ContiguousData().StorageSpan<bool>().Slice(0, numel).ToArray();
+        var dense = mask.Expand(shape).Detach().ContiguousData();
+        var m = dense.StorageSpan<bool>().Slice(dense.offset, numel).ToArray();
+        GC.KeepAlive(dense); // read through a span above: its pooled array stays in use until here
         int count = 0;
         foreach (bool b in m) if (b) count++;
         var positions = new int[count];
@@ -178,6 +180,7 @@ public partial class Tensor
         var s = src.StorageSpan<T>().Slice(src.offset, src.numel);
         var d = dst.StorageSpan<T>();
         for (int i = 0; i < positions.Length; i++) d[i] = s[positions[i]];
+        GC.KeepAlive(src);
     }
 
     static void Scatter<T>(Tensor src, int[] positions, Tensor dst) where T : unmanaged
@@ -185,6 +188,7 @@ public partial class Tensor
         var s = src.StorageSpan<T>().Slice(src.offset, src.numel);
         var d = dst.StorageSpan<T>();
         for (int i = 0; i < positions.Length; i++) d[positions[i]] = s[i];
+        GC.KeepAlive(src);
     }
 
     /// <summary>
@@ -378,6 +382,10 @@ public partial class Tensor
             }
             MatMulKernels.Multiply<T>(ta, tb, m, n, k, asp[oa..], lda, bsp[ob..], ldb, rsp.Slice(bi * m * n, m * n), n);
         }
+
+        // Read through spans until here: keep the operands' pooled arrays from going back to the cache.
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
     }
 }
 

@@ -39,6 +39,10 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         ["Sqrt_backward"] = b => ElementwiseFunctions.SqrtBackward(b[0], b[1], b[2]),
         ["Sigmoid_forward"] = b => ElementwiseFunctions.Sigmoid(b[0], b[1]),
         ["Sigmoid_backward"] = b => ElementwiseFunctions.SigmoidBackward(b[0], b[1], b[2]),
+        ["Relu_forward"] = b => ElementwiseFunctions.Relu(b[0], b[1]),
+        ["Relu_backward"] = b => ElementwiseFunctions.ReluBackward(b[0], b[1], b[2]),
+        ["Abs_forward"] = b => ElementwiseFunctions.Abs(b[0], b[1]),
+        ["Abs_backward"] = b => ElementwiseFunctions.AbsBackward(b[0], b[1], b[2]),
     };
 
     public int Launches { get; private set; }

@@ -60,3 +60,17 @@ public class GatherTests
         Assert.True(r.Passed, r.ToString());
     }
 }
+
+public class MaskViewTests
+{
+    [Fact]
+    public void A_mask_that_is_a_contiguous_view_with_an_offset_selects_its_own_elements()
+    {
+        var big = Tensor.FromArray(new[] { true, true, false, true, false });
+        var mask = big.Narrow(0, 2, 3); // [false, true, false], storage offset 2
+        Assert.True(mask.IsContiguous);
+        Assert.Equal(2, mask.StorageOffset);
+        var x = Tensor.FromArray(new float[] { 10, 20, 30 });
+        Assert.Equal([20f], x[mask].ToArray<float>());
+    }
+}

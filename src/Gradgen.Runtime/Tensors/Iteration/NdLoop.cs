@@ -32,8 +32,18 @@ internal static class NdLoop
     /// Runs <paramref name="kernel"/> over <paramref name="shape"/>; every operand must broadcast to it (callers
     /// check). Operands are referred to by position in <c>offsets</c> and <c>strides</c>.
     /// </summary>
-    [SkipLocalsInit]
     public static void Run<K>(ref K kernel, scoped ReadOnlySpan<int> shape, scoped ReadOnlySpan<Tensor> operands)
+        where K : struct, IRowKernel, allows ref struct
+    {
+        RunRows(ref kernel, shape, operands);
+
+        // The kernel reads the operands through spans, which do not keep a tensor reachable: the operands (views
+        // included, which share the storage) stay reachable until here, so no pooled array goes back under a loop.
+        foreach (var t in operands) GC.KeepAlive(t);
+    }
+
+    [SkipLocalsInit]
+    static void RunRows<K>(ref K kernel, scoped ReadOnlySpan<int> shape, scoped ReadOnlySpan<Tensor> operands)
         where K : struct, IRowKernel, allows ref struct
     {
         int nops = operands.Length, nd = shape.Length;

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 
 namespace Gradgen;
 
-internal struct AddOp : IBinaryOp
+internal struct AddOp : IBinaryOp, IVectorArithmetic
 {
     public readonly string Name => "Add";
     public readonly bool KeepsIntegers => true;
@@ -20,9 +20,12 @@ internal struct AddOp : IBinaryOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradA(double a, double b, double y, double g) => g;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float GradB(float a, float b, float y, float g) => g;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradB(double a, double b, double y, double g) => g;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec Forward<T, TVec, TSimd>(TVec a, TVec b) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Add(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradA<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => g;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradB<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => g;
 }
 
-internal struct SubOp : IBinaryOp
+internal struct SubOp : IBinaryOp, IVectorArithmetic
 {
     public readonly string Name => "Sub";
     public readonly bool KeepsIntegers => true;
@@ -38,9 +41,12 @@ internal struct SubOp : IBinaryOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradA(double a, double b, double y, double g) => g;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float GradB(float a, float b, float y, float g) => -g;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradB(double a, double b, double y, double g) => -g;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec Forward<T, TVec, TSimd>(TVec a, TVec b) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Subtract(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradA<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => g;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradB<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Negate(g);
 }
 
-internal struct MulOp : IBinaryOp
+internal struct MulOp : IBinaryOp, IVectorArithmetic
 {
     public readonly string Name => "Mul";
     public readonly bool KeepsIntegers => true;
@@ -56,9 +62,12 @@ internal struct MulOp : IBinaryOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradA(double a, double b, double y, double g) => g * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float GradB(float a, float b, float y, float g) => g * a;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradB(double a, double b, double y, double g) => g * a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec Forward<T, TVec, TSimd>(TVec a, TVec b) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Multiply(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradA<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Multiply(g, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradB<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Multiply(g, a);
 }
 
-internal struct DivOp : IBinaryOp
+internal struct DivOp : IBinaryOp, IVectorArithmetic
 {
     public readonly string Name => "Div";
     public readonly bool KeepsIntegers => false;
@@ -74,6 +83,9 @@ internal struct DivOp : IBinaryOp
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradA(double a, double b, double y, double g) => g / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float GradB(float a, float b, float y, float g) => -g * a / (b * b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double GradB(double a, double b, double y, double g) => -g * a / (b * b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec Forward<T, TVec, TSimd>(TVec a, TVec b) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Divide(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradA<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Divide(g, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradB<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Divide(TSimd.Multiply(TSimd.Negate(g), a), TSimd.Multiply(b, b));
 }
 
 internal struct PowOp : IBinaryOp

@@ -24,6 +24,12 @@ internal static partial class ElementwiseFunctions
 
     [Differentiable] internal static float Sigmoid(float x) => 1 / (1 + MathF.Exp(-x));
 
+    // Float tensors only: integer tensors keep their dtype through ReluOp and AbsOp (forward only, as integer
+    // tensors never require grad). The gradient is 0 at x = 0 for both, as PyTorch's.
+    [Differentiable] internal static float Relu(float x) => x > 0 ? x : 0;
+
+    [Differentiable] internal static float Abs(float x) => MathF.Abs(x);
+
     // Arithmetic keeps its own CPU kernels (integer dtypes, broadcasting, PyTorch's type promotion); on a GPU these
     // run instead, named as PyTorch names their graph nodes (AddBackward, …).
     [Differentiable] internal static float Add(float a, float b) => a + b;

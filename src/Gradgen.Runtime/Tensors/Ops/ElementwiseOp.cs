@@ -90,12 +90,16 @@ internal static class ElementwiseOp
         if (!dt.IsFloating()) dt = op.KeepsIntegers ? (dt == DType.Bool ? DType.Int64 : dt) : DTypes.Default;
         var src = dt == x.DType ? x : x.ToDTypeData(dt);
         var r = Tensor.Empty(dt, x.shape);
-        switch (dt)
+        // Unary minus of a contiguous float tensor: SIMD; everything else: the strided loops.
+        if (!VectorArithmetic.TryForward<TOp>(src, src, r))
         {
-            case DType.Float32: Map.Run<float, float, UnaryForward<float, TOp>>(src, r, new() { Op = op }); break;
-            case DType.Float64: Map.Run<double, double, UnaryForward<double, TOp>>(src, r, new() { Op = op }); break;
-            case DType.Int32: Map.Run<int, int, UnaryForward<int, TOp>>(src, r, new() { Op = op }); break;
-            default: Map.Run<long, long, UnaryForward<long, TOp>>(src, r, new() { Op = op }); break;
+            switch (dt)
+            {
+                case DType.Float32: Map.Run<float, float, UnaryForward<float, TOp>>(src, r, new() { Op = op }); break;
+                case DType.Float64: Map.Run<double, double, UnaryForward<double, TOp>>(src, r, new() { Op = op }); break;
+                case DType.Int32: Map.Run<int, int, UnaryForward<int, TOp>>(src, r, new() { Op = op }); break;
+                default: Map.Run<long, long, UnaryForward<long, TOp>>(src, r, new() { Op = op }); break;
+            }
         }
         if (Autograd.Recording(x)) r.WithHistory(new UnaryBackward<TOp>(op, x, r));
         return r;
@@ -134,12 +138,16 @@ internal static class ElementwiseOp
         var ca = a.DType == dt ? a : a.ToDTypeData(dt);
         var cb = b.DType == dt ? b : b.ToDTypeData(dt);
         var r = Tensor.Empty(dt, shape);
-        switch (dt)
+        // + − * / of contiguous float tensors of one layout, or with a scalar: SIMD; everything else: the strided loops.
+        if (!VectorArithmetic.TryForward<TOp>(ca, cb, r))
         {
-            case DType.Float32: Map.Run<float, float, float, BinaryForward<float, TOp>>(ca, cb, r, new() { Op = op }); break;
-            case DType.Float64: Map.Run<double, double, double, BinaryForward<double, TOp>>(ca, cb, r, new() { Op = op }); break;
-            case DType.Int32: Map.Run<int, int, int, BinaryForward<int, TOp>>(ca, cb, r, new() { Op = op }); break;
-            default: Map.Run<long, long, long, BinaryForward<long, TOp>>(ca, cb, r, new() { Op = op }); break;
+            switch (dt)
+            {
+                case DType.Float32: Map.Run<float, float, float, BinaryForward<float, TOp>>(ca, cb, r, new() { Op = op }); break;
+                case DType.Float64: Map.Run<double, double, double, BinaryForward<double, TOp>>(ca, cb, r, new() { Op = op }); break;
+                case DType.Int32: Map.Run<int, int, int, BinaryForward<int, TOp>>(ca, cb, r, new() { Op = op }); break;
+                default: Map.Run<long, long, long, BinaryForward<long, TOp>>(ca, cb, r, new() { Op = op }); break;
+            }
         }
         if (Autograd.Recording(a, b)) r.WithHistory(new BinaryBackward<TOp>(op, a, b, ca, cb, r));
         return r;
@@ -294,8 +302,11 @@ internal sealed class UnaryBackward<TOp> : GradFn where TOp : struct, IUnaryOp
         var xv = hasX ? x.Get(this) : grad;
         var yv = hasY ? y.Get(this) : grad;
         var r = Tensor.Empty(grad.DType, grad.shape);
-        if (grad.DType == DType.Float32) Map.Run<float, float, UnaryGrad<float, TOp>>(xv, yv, grad, r, new() { Op = op });
-        else Map.Run<double, double, UnaryGrad<double, TOp>>(xv, yv, grad, r, new() { Op = op });
+        if (!VectorArithmetic.TryGrad<TOp>(xv, yv, grad, r, forB: false))
+        {
+            if (grad.DType == DType.Float32) Map.Run<float, float, UnaryGrad<float, TOp>>(xv, yv, grad, r, new() { Op = op });
+            else Map.Run<double, double, UnaryGrad<double, TOp>>(xv, yv, grad, r, new() { Op = op });
+        }
         inputGrads[0] = r;
     }
 
@@ -346,8 +357,11 @@ internal sealed class BinaryBackward<TOp> : GradFn where TOp : struct, IBinaryOp
         var bv = op.UsesInputs ? b.Get(this) : grad;
         var yv = op.UsesOutput ? y.Get(this) : grad;
         var r = Tensor.Empty(grad.DType, grad.shape);
-        if (grad.DType == DType.Float32) Map.Run<float, float, BinaryGrad<float, TOp>>(av, bv, yv, grad, r, new() { Op = op, ForB = forB });
-        else Map.Run<double, double, BinaryGrad<double, TOp>>(av, bv, yv, grad, r, new() { Op = op, ForB = forB });
+        if (!VectorArithmetic.TryGrad<TOp>(av, bv, grad, r, forB))
+        {
+            if (grad.DType == DType.Float32) Map.Run<float, float, BinaryGrad<float, TOp>>(av, bv, yv, grad, r, new() { Op = op, ForB = forB });
+            else Map.Run<double, double, BinaryGrad<double, TOp>>(av, bv, yv, grad, r, new() { Op = op, ForB = forB });
+        }
         return r;
     }
 

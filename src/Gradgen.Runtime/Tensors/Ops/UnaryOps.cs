@@ -1,13 +1,14 @@
 // Each operation is one struct: forward and derivative, written once for float and double (the bodies are the
-// same expression; M is MathF or Math). The float-only math (exp, log, sin, cos, tan, tanh, sqrt, sigmoid) is generated from
-// [Differentiable] one-liners instead (ElementwiseFunctions.cs, DESIGN.md 4); what remains here keeps integer dtypes
-// or takes a scalar argument.
+// same expression; M is MathF or Math). The float math (exp, log, sin, cos, tan, tanh, sqrt, sigmoid, and for float
+// tensors relu and abs) is generated from [Differentiable] one-liners instead (ElementwiseFunctions.cs, DESIGN.md 4);
+// what remains here keeps integer dtypes or takes a scalar argument (Pow, Clamp: the generator's tensor overloads
+// take tensors only, and a scalar broadcast to a tensor would be copied to full size first).
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Gradgen;
 
-internal struct NegOp : IUnaryOp
+internal struct NegOp : IUnaryOp, IVectorArithmetic
 {
     public readonly string Name => "Neg";
     public readonly bool KeepsIntegers => true;
@@ -19,34 +20,42 @@ internal struct NegOp : IUnaryOp
     public readonly long Forward(long x) => -x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => -g;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => -g;
+
+    // The vector form, as a binary operation that ignores b (VectorArithmetic's kernels take two operands).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec Forward<T, TVec, TSimd>(TVec a, TVec b) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Negate(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradA<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Negate(g);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TVec GradB<T, TVec, TSimd>(TVec a, TVec b, TVec g) where T : unmanaged where TVec : struct where TSimd : Kernels.ISimd<TVec, T> => TSimd.Negate(g);
 }
 
+// Float tensors take the generated one-liner ElementwiseFunctions.Relu (its derivative written once, in the rule
+// table); this struct keeps integer tensors' dtype, and integer tensors never require grad.
 internal struct ReluOp : IUnaryOp
 {
     public readonly string Name => "Relu";
     public readonly bool KeepsIntegers => true;
     public readonly bool UsesInput => false;
-    public readonly bool UsesOutput => true;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => x > 0 ? x : 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => x > 0 ? x : 0;
+    public readonly bool UsesOutput => false;
+    public readonly float Forward(float x) => throw new UnreachableException();
+    public readonly double Forward(double x) => throw new UnreachableException();
     public readonly int Forward(int x) => x > 0 ? x : 0;
     public readonly long Forward(long x) => x > 0 ? x : 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => y > 0 ? g : 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => y > 0 ? g : 0;
+    public readonly float Backward(float x, float y, float g) => throw new UnreachableException();
+    public readonly double Backward(double x, double y, double g) => throw new UnreachableException();
 }
 
+// Float tensors take ElementwiseFunctions.Abs; this struct keeps integer tensors' dtype.
 internal struct AbsOp : IUnaryOp
 {
     public readonly string Name => "Abs";
     public readonly bool KeepsIntegers => true;
-    public readonly bool UsesInput => true;
+    public readonly bool UsesInput => false;
     public readonly bool UsesOutput => false;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => MathF.Abs(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => Math.Abs(x);
+    public readonly float Forward(float x) => throw new UnreachableException();
+    public readonly double Forward(double x) => throw new UnreachableException();
     public readonly int Forward(int x) => x < 0 ? -x : x;
     public readonly long Forward(long x) => x < 0 ? -x : x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Backward(float x, float y, float g) => x > 0 ? g : x < 0 ? -g : 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Backward(double x, double y, double g) => x > 0 ? g : x < 0 ? -g : 0;
+    public readonly float Backward(float x, float y, float g) => throw new UnreachableException();
+    public readonly double Backward(double x, double y, double g) => throw new UnreachableException();
 }
 
 /// <summary>x^p for a scalar exponent p.</summary>
