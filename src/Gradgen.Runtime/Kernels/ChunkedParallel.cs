@@ -44,17 +44,21 @@ internal sealed class ChunkedParallel
     /// <summary>Runs <paramref name="body"/> for chunks 0 … <paramref name="chunks"/> − 1 with up to <paramref name="threads"/> threads, and returns when all are done.</summary>
     public static void Run(int chunks, int threads, Action<int> body)
     {
-        if (chunks <= 1 || threads <= 1 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        if (chunks == 1)
         {
-            for (int c = 0; c < chunks; c++)
-            {
-                body(c);
-            }
-
+            body(0);
             return;
         }
 
         var work = new ChunkedParallel(body, chunks);
+        if (chunks <= 0 || threads <= 1 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        {
+            // One thread, or another region is running: the chunks run on the calling thread, errors reported alike.
+            work.Execute();
+            work.ThrowIfFailed();
+            return;
+        }
+
         try
         {
             EnsureWorkers(Math.Min(threads, chunks) - 1);
@@ -81,7 +85,12 @@ internal sealed class ChunkedParallel
             Volatile.Write(ref busy, 0);
         }
 
-        if (work.error is { } e)
+        work.ThrowIfFailed();
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (error is { } e)
         {
             throw new AggregateException(e);
         }

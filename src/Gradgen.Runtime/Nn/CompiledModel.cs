@@ -14,6 +14,12 @@ namespace Gradgen.Nn;
 /// <param name="needed">Which slots are needed.</param>
 public delegate void CompiledBackward(Tensor gradOutput, Tensor?[] inputGrads, bool[] needed);
 
+/// <summary>A generated elementwise loop over two inputs and one output of one length (see <see cref="CompiledModel.RunKernel"/>).</summary>
+/// <param name="a">The first input.</param>
+/// <param name="b">The second input.</param>
+/// <param name="result">The output.</param>
+public delegate void CompiledKernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result);
+
 /// <summary>
 /// What the source generator's compiled models call: the fused layers of a <c>partial</c> class deriving from
 /// <see cref="Module"/> run as matrix products plus generated elementwise kernels, and the whole model is one graph
@@ -172,21 +178,49 @@ public static class CompiledModel
         int batch = x.Shape[0], inFeatures = layer.InFeatures, outFeatures = layer.OutFeatures;
         var z = Tensor.Empty(DType.Float32, [batch, outFeatures]);
         var weight = layer.Weight.ContiguousData();
-        ReadOnlySpan<float> bias = layer.Bias is { } b ? b.ContiguousData().AsSpan<float>() : default;
+        var biasTensor = layer.Bias?.ContiguousData();
+        ReadOnlySpan<float> bias = biasTensor is null ? default : biasTensor.Elements<float>();
         if (IsTiny(inFeatures, outFeatures))
         {
-            var values = z.AsSpan<float>();
-            TinyLinear(x.AsSpan<float>(), weight.AsSpan<float>(), bias, values, inFeatures, outFeatures);
+            var values = z.Elements<float>();
+            TinyLinear(x.Elements<float>(), weight.Elements<float>(), bias, values, inFeatures, outFeatures);
             for (int i = 0; i < values.Length; i++)
             {
                 values[i] = TEpilogue.Apply(values[i]);
             }
-
-            return z;
+        }
+        else
+        {
+            Gemm.Multiply<TEpilogue>(false, true, batch, outFeatures, inFeatures, 1f, x.Elements<float>(), inFeatures, weight.Elements<float>(), inFeatures, 0f, z.Elements<float>(), outFeatures, bias);
         }
 
-        Gemm.Multiply<TEpilogue>(false, true, batch, outFeatures, inFeatures, 1f, x.AsSpan<float>(), inFeatures, weight.AsSpan<float>(), inFeatures, 0f, z.AsSpan<float>(), outFeatures, bias);
+        // The spans above do not expose the storages (Tensor.Elements): the tensors stay reachable until here.
+        GC.KeepAlive(x);
+        GC.KeepAlive(weight);
+        GC.KeepAlive(biasTensor);
         return z;
+    }
+
+    /// <summary>
+    /// Runs a generated elementwise kernel over three contiguous Float32 tensors of one size (two inputs, one output)
+    /// inside the runtime's kernel scope: the spans it gets do not expose the tensors' storages, so cached arrays of a
+    /// compiled model's activations and gradients go back to the storage cache once unreachable.
+    /// </summary>
+    /// <param name="a">The first input.</param>
+    /// <param name="b">The second input.</param>
+    /// <param name="result">The output.</param>
+    /// <param name="kernel">The generated loop.</param>
+    public static void RunKernel(Tensor a, Tensor b, Tensor result, CompiledKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        using (new KernelScope([a, b, result]))
+        {
+            kernel(a.AsSpan<float>(), b.AsSpan<float>(), result.AsSpan<float>());
+        }
+
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        GC.KeepAlive(result);
     }
 
     /// <summary>A new contiguous Float32 tensor of <paramref name="like"/>'s shape.</summary>
@@ -204,11 +238,15 @@ public static class CompiledModel
         var dw = Tensor.Empty(DType.Float32, [outFeatures, inFeatures]);
         if (IsTiny(inFeatures, outFeatures))
         {
-            TinyWeightGradient(dz.AsSpan<float>(), x.AsSpan<float>(), dw.AsSpan<float>(), inFeatures, outFeatures);
-            return dw;
+            TinyWeightGradient(dz.Elements<float>(), x.Elements<float>(), dw.Elements<float>(), inFeatures, outFeatures);
+        }
+        else
+        {
+            Gemm.Multiply(true, false, outFeatures, inFeatures, batch, 1f, dz.Elements<float>(), outFeatures, x.Elements<float>(), inFeatures, 0f, dw.Elements<float>(), inFeatures);
         }
 
-        Gemm.Multiply(true, false, outFeatures, inFeatures, batch, 1f, dz.AsSpan<float>(), outFeatures, x.AsSpan<float>(), inFeatures, 0f, dw.AsSpan<float>(), inFeatures);
+        GC.KeepAlive(dz);
+        GC.KeepAlive(x);
         return dw;
     }
 
@@ -219,13 +257,14 @@ public static class CompiledModel
     {
         int batch = dz.Shape[0], outFeatures = dz.Shape[1];
         var db = Tensor.Zeros(outFeatures);
-        var sums = db.AsSpan<float>();
-        var rows = dz.AsSpan<float>();
+        var sums = db.Elements<float>();
+        var rows = dz.Elements<float>();
         for (int r = 0; r < batch; r++)
         {
             AddInto(sums, rows.Slice(r * outFeatures, outFeatures));
         }
 
+        GC.KeepAlive(dz);
         return db;
     }
 
@@ -237,13 +276,18 @@ public static class CompiledModel
     {
         int batch = dz.Shape[0], outFeatures = layer.OutFeatures, inFeatures = layer.InFeatures;
         var dx = Tensor.Empty(DType.Float32, [batch, inFeatures]);
+        var weight = layer.Weight.ContiguousData();
         if (IsTiny(inFeatures, outFeatures))
         {
-            TinyInputGradient(dz.AsSpan<float>(), layer.Weight.ContiguousData().AsSpan<float>(), dx.AsSpan<float>(), inFeatures, outFeatures);
-            return dx;
+            TinyInputGradient(dz.Elements<float>(), weight.Elements<float>(), dx.Elements<float>(), inFeatures, outFeatures);
+        }
+        else
+        {
+            Gemm.Multiply(false, false, batch, inFeatures, outFeatures, 1f, dz.Elements<float>(), outFeatures, weight.Elements<float>(), inFeatures, 0f, dx.Elements<float>(), inFeatures);
         }
 
-        Gemm.Multiply(false, false, batch, inFeatures, outFeatures, 1f, dz.AsSpan<float>(), outFeatures, layer.Weight.ContiguousData().AsSpan<float>(), inFeatures, 0f, dx.AsSpan<float>(), inFeatures);
+        GC.KeepAlive(dz);
+        GC.KeepAlive(weight);
         return dx;
     }
 

@@ -23,16 +23,17 @@ internal static class CrossEntropyFused
         if (x.DType == DType.Float32)
         {
             var lse = new float[rows];
-            total = Forward<float>(x.AsSpan<float>(), classes, lse, columns);
+            total = Forward<float>(x.Elements<float>(), classes, lse, columns);
             logSumExps = lse;
         }
         else
         {
             var lse = new double[rows];
-            total = Forward<double>(x.AsSpan<double>(), classes, lse, columns);
+            total = Forward<double>(x.Elements<double>(), classes, lse, columns);
             logSumExps = lse;
         }
 
+        GC.KeepAlive(x);
         var loss = Tensor.Full([], reduction == Reduction.Mean ? total / rows : total, x.DType);
         if (Autograd.Recording(input))
         {
@@ -116,13 +117,14 @@ internal sealed class CrossEntropyLossBackward : GradFn
         var gx = Tensor.Empty(x.DType, [rows, columns]);
         if (x.DType == DType.Float32)
         {
-            CrossEntropyFused.Backward(x.AsSpan<float>(), classes, (float[])lse, (float)scale, gx.AsSpan<float>(), columns);
+            CrossEntropyFused.Backward(x.Elements<float>(), classes, (float[])lse, (float)scale, gx.Elements<float>(), columns);
         }
         else
         {
-            CrossEntropyFused.Backward(x.AsSpan<double>(), classes, (double[])lse, scale, gx.AsSpan<double>(), columns);
+            CrossEntropyFused.Backward(x.Elements<double>(), classes, (double[])lse, scale, gx.Elements<double>(), columns);
         }
 
+        GC.KeepAlive(x);
         inputGrads[0] = gx;
     }
 

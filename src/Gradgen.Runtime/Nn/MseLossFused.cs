@@ -23,8 +23,10 @@ internal static class MseLossFused
         var x = input.Detach().ContiguousData();
         var t = target.Detach().ContiguousData();
         double sum = x.DType == DType.Float32
-            ? SumOfSquaredErrors<float>(x.AsSpan<float>(), t.AsSpan<float>())
-            : SumOfSquaredErrors<double>(x.AsSpan<double>(), t.AsSpan<double>());
+            ? SumOfSquaredErrors<float>(x.Elements<float>(), t.Elements<float>())
+            : SumOfSquaredErrors<double>(x.Elements<double>(), t.Elements<double>());
+        GC.KeepAlive(x);
+        GC.KeepAlive(t);
         double value = reduction == Reduction.Mean ? sum / Math.Max(x.NumElements, 1) : sum;
         if (reduction == Reduction.Mean && x.NumElements == 0)
         {
@@ -180,13 +182,15 @@ internal sealed class MseLossBackward : GradFn
         var gt = Needs(1) ? Tensor.Empty(x.DType, targetShape) : null;
         if (x.DType == DType.Float32)
         {
-            MseLossFused.Gradients(x.AsSpan<float>(), t.AsSpan<float>(), (float)scale, gx is null ? default : gx.AsSpan<float>(), gt is null ? default : gt.AsSpan<float>());
+            MseLossFused.Gradients(x.Elements<float>(), t.Elements<float>(), (float)scale, gx is null ? default : gx.Elements<float>(), gt is null ? default : gt.Elements<float>());
         }
         else
         {
-            MseLossFused.Gradients(x.AsSpan<double>(), t.AsSpan<double>(), scale, gx is null ? default : gx.AsSpan<double>(), gt is null ? default : gt.AsSpan<double>());
+            MseLossFused.Gradients(x.Elements<double>(), t.Elements<double>(), scale, gx is null ? default : gx.Elements<double>(), gt is null ? default : gt.Elements<double>());
         }
 
+        GC.KeepAlive(x);
+        GC.KeepAlive(t);
         inputGrads[0] = gx;
         inputGrads[1] = gt;
     }

@@ -61,12 +61,13 @@ internal static class NarrowModel
         var packed = PackParameters(layout, layers);
         var output = Tensor.Empty(DType.Float32, [layout.Rows, layout.Widths[^1]]);
         float[] buffer = ArrayPool<float>.Shared.Rent(Math.Max(layout.BufferLength, 1));
-        fixed (float* xs = x.AsSpan<float>(), ys = output.AsSpan<float>(), ps = packed, bs = buffer)
+        fixed (float* xs = x.Elements<float>(), ys = output.Elements<float>(), ps = packed, bs = buffer)
         {
             var pass = new NarrowForwardPass<TActivations>(layout, xs, ys, ps, bs);
             layout.ForEachChunk(chunk => AtVectorWidth(pass, chunk));
         }
 
+        GC.KeepAlive(x);    // read through a pointer above (Tensor.Elements does not expose it)
         if (!recording)
         {
             ArrayPool<float>.Shared.Return(buffer);
@@ -84,11 +85,11 @@ internal static class NarrowModel
         var packed = new float[layout.ParameterCount];
         for (int l = 0; l < layers.Length; l++)
         {
-            var weight = layers[l].Weight.ContiguousData().AsSpan<float>();
+            var weight = layers[l].Weight.ContiguousData().Elements<float>();
             weight.CopyTo(packed.AsSpan(layout.WeightOffset(l), weight.Length));
             if (layers[l].Bias is { } bias)
             {
-                bias.ContiguousData().AsSpan<float>().CopyTo(packed.AsSpan(layout.BiasOffset(l), layout.Widths[l + 1]));
+                bias.ContiguousData().Elements<float>().CopyTo(packed.AsSpan(layout.BiasOffset(l), layout.Widths[l + 1]));
             }
         }
 

@@ -58,8 +58,8 @@ internal sealed class NarrowModelBackward : GradFn
         var sums = new float[layout.Chunks * NarrowBackwardPass.SumsPerChunk(layout)];
         try
         {
-            fixed (float* xs = x.AsSpan<float>(), ss = buffer, ps = parameters, gs = g.AsSpan<float>(), scr = scratch)
-            fixed (float* dxs = dx is null ? default : dx.AsSpan<float>())
+            fixed (float* xs = x.Elements<float>(), ss = buffer, ps = parameters, gs = g.Elements<float>(), scr = scratch)
+            fixed (float* dxs = dx is null ? default : dx.Elements<float>())
             {
                 var pass = new NarrowBackwardPass(layout, xs, ss, ps, gs, scr, dx is null ? null : dxs, sums);
                 layout.ForEachChunk(chunk => NarrowModel.AtVectorWidth(pass, chunk));
@@ -69,6 +69,9 @@ internal sealed class NarrowModelBackward : GradFn
         {
             ArrayPool<float>.Shared.Return(scratch);
         }
+
+        GC.KeepAlive(x);
+        GC.KeepAlive(g);
 
         if (dx is not null)
         {
@@ -94,7 +97,7 @@ internal sealed class NarrowModelBackward : GradFn
     private Tensor Gradient(int offset, int[] shape, float[] sums, int lanes)
     {
         var result = Tensor.Empty(DType.Float32, shape);
-        var values = result.AsSpan<float>();
+        var values = result.Elements<float>();
         for (int k = 0; k < values.Length; k++)
         {
             values[k] = NarrowBackwardPass.Total(layout, sums, offset + k, lanes);

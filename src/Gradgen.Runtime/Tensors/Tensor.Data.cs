@@ -194,4 +194,11 @@ public partial class Tensor
         if (storage.IsReturnable && !KernelScope.Covers(storage)) storage.MarkExposed();
         return StorageSpan<T>().Slice(offset, numel);
     }
+
+    /// <summary>
+    /// The elements of a contiguous CPU tensor, for the runtime's own loops: unlike <see cref="AsSpan{T}"/> this does
+    /// not mark the storage as exposed, so the caller must keep the tensor reachable (GC.KeepAlive) for as long as it
+    /// uses the span — a cached array goes back to the storage cache once no tensor can reach its storage.
+    /// </summary>
+    internal Span<T> Elements<T>() where T : unmanaged => StorageSpan<T>().Slice(offset, numel);
 }

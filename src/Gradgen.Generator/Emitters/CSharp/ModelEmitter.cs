@@ -174,11 +174,19 @@ internal static class ModelEmitter
 
                 writer.Line();
                 writer.Line($"/// <summary>dz = dy·{a.ToLowerInvariant()}′, elementwise, from the activation's output y (the layer never stored z).</summary>");
-                using (writer.Block($"public static void {a}Backward(global::Gradgen.Tensor y, global::Gradgen.Tensor dy, global::Gradgen.Tensor dz)"))
+                writer.Line($"public static void {a}Backward(global::Gradgen.Tensor y, global::Gradgen.Tensor dy, global::Gradgen.Tensor dz) =>");
+                using (writer.Indent())
                 {
                     string d = derivative.Signature.Name;
-                    writer.Line($"var spans = new {d}ForwardSpans<float>(y.AsSpan<float>(), dy.AsSpan<float>(), dz.AsSpan<float>());");
-                    writer.Line($"global::Gradgen.Kernels.Elementwise.Run<{d}ForwardKernel<float>, {d}ForwardSpans<float>, float>(in spans, y.NumElements);");
+                    writer.Line($"{Support}.RunKernel(y, dy, dz, static (y, dy, dz) =>");
+                    writer.Line("{");
+                    using (writer.Indent())
+                    {
+                        writer.Line($"var spans = new {d}ForwardSpans<float>(y, dy, dz);");
+                        writer.Line($"global::Gradgen.Kernels.Elementwise.Run<{d}ForwardKernel<float>, {d}ForwardSpans<float>, float>(in spans, y.Length);");
+                    }
+
+                    writer.Line("});");
                 }
 
                 writer.Line();
