@@ -227,18 +227,49 @@ internal static class NarrowModel
         int biasSums = outWidth * inWidth * count;
         for (int o = 0; o < outWidth; o++)
         {
-            int dzRow = o * rows;
-            TVec sum = TSimd.Load(sums, biasSums + (o * count));
-            for (int r = start; r < end; r += count)
+            // The bias and two weights of this output per pass over dz: one load of dz feeds three sums.
+            int dzRow = o * rows, b = biasSums + (o * count), w = o * inWidth * count;
+            TVec bias = TSimd.Load(sums, b);
+            int j = Math.Min(inWidth, 2);
+            if (j == 2)
             {
-                sum = TSimd.Add(sum, TSimd.Load(dz, dzRow + r));
+                TVec w0 = TSimd.Load(sums, w), w1 = TSimd.Load(sums, w + count);
+                for (int r = start; r < end; r += count)
+                {
+                    TVec d = TSimd.Load(dz, dzRow + r);
+                    bias = TSimd.Add(bias, d);
+                    w0 = TSimd.FusedMultiplyAdd(d, TSimd.Load(input, r), w0);
+                    w1 = TSimd.FusedMultiplyAdd(d, TSimd.Load(input, rows + r), w1);
+                }
+
+                TSimd.Store(w0, sums, w);
+                TSimd.Store(w1, sums, w + count);
+            }
+            else if (j == 1)
+            {
+                TVec w0 = TSimd.Load(sums, w);
+                for (int r = start; r < end; r += count)
+                {
+                    TVec d = TSimd.Load(dz, dzRow + r);
+                    bias = TSimd.Add(bias, d);
+                    w0 = TSimd.FusedMultiplyAdd(d, TSimd.Load(input, r), w0);
+                }
+
+                TSimd.Store(w0, sums, w);
+            }
+            else
+            {
+                for (int r = start; r < end; r += count)
+                {
+                    bias = TSimd.Add(bias, TSimd.Load(dz, dzRow + r));
+                }
             }
 
-            TSimd.Store(sum, sums, biasSums + (o * count));
-            for (int j = 0; j < inWidth; j++)
+            TSimd.Store(bias, sums, b);
+            for (; j < inWidth; j++)
             {
-                int k = ((o * inWidth) + j) * count, inputRow = j * rows;
-                sum = TSimd.Load(sums, k);
+                int k = w + (j * count), inputRow = j * rows;
+                TVec sum = TSimd.Load(sums, k);
                 for (int r = start; r < end; r += count)
                 {
                     sum = TSimd.FusedMultiplyAdd(TSimd.Load(dz, dzRow + r), TSimd.Load(input, inputRow + r), sum);
