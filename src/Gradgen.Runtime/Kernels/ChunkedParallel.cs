@@ -17,9 +17,14 @@ namespace Gradgen.Kernels;
 /// </remarks>
 internal sealed class ChunkedParallel
 {
+    /// <summary>The environment variable that sets how long idle workers spin, in microseconds (0: they block at once).</summary>
+    public const string SpinVariable = "GRADGEN_SPIN_MICROSECONDS";
+
     // How long an idle worker spins for the next region before it blocks. Long enough to bridge the gap between two
     // eager operations, short enough that an idle process gives its cores back within a fraction of a millisecond.
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000;    // 200 µs
+    private const int DefaultSpinMicroseconds = 200;
+
+    private static readonly long SpinTicks = Stopwatch.Frequency * ParseSpinMicroseconds(Environment.GetEnvironmentVariable(SpinVariable)) / 1_000_000;
 
     private static readonly object Gate = new();
     private static readonly SemaphoreSlim Wake = new(0);
@@ -95,6 +100,12 @@ internal sealed class ChunkedParallel
             throw new AggregateException(e);
         }
     }
+
+    /// <summary><c>GRADGEN_SPIN_MICROSECONDS</c>: a non-negative integer up to one second; anything else (or unset) means 200.</summary>
+    internal static long ParseSpinMicroseconds(string? value) =>
+        long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long microseconds) && microseconds is >= 0 and <= 1_000_000
+            ? microseconds
+            : DefaultSpinMicroseconds;
 
     /// <summary>Claims and runs chunks until none is left.</summary>
     private void Execute()

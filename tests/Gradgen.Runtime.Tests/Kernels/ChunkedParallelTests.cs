@@ -55,3 +55,18 @@ public class ChunkedParallelTests
         Assert.Equal(5, after);
     }
 }
+
+/// <summary>GRADGEN_SPIN_MICROSECONDS: how long idle workers spin.</summary>
+public class SpinSettingTests
+{
+    [Theory]
+    [InlineData(null, 200)]
+    [InlineData("0", 0)]
+    [InlineData("50", 50)]
+    [InlineData("1000000", 1_000_000)]
+    [InlineData("-1", 200)]
+    [InlineData("2000000", 200)]
+    [InlineData("fast", 200)]
+    public void TheSettingIsReadAsMicrosecondsWithASafeDefault(string? value, long expected) =>
+        Assert.Equal(expected, ChunkedParallel.ParseSpinMicroseconds(value));
+}
