@@ -82,20 +82,6 @@ static class Probe
             Time("Call(big 10^5) no grad", () => { using (Autograd.NoGrad()) { m.Call(big); } }, seconds);
             Time("sigmoid(20000) no grad", () => { using (Autograd.NoGrad()) { Nn.Functional.Sigmoid(h20); } }, seconds);
             Time("Tensor.Zeros(10000, 1)", () => Tensor.Zeros(10_000, 1), seconds);
-            float[] rm = new float[20_000], fm = new float[20_000];
-            Time("transpose 10000x2 scalar", () =>
-            {
-                ReadOnlySpan<float> a = rm;
-                Span<float> b = fm;
-                for (int r = 0; r < 10_000; r++)
-                {
-                    var row = a.Slice(r * 2, 2);
-                    for (int j = 0; j < 2; j++)
-                    {
-                        b[(j * 10_000) + r] = row[j];
-                    }
-                }
-            }, seconds);
             Time("Call(x) no grad", () => { using (Autograd.NoGrad()) { m.Call(x); } }, seconds);
             Time("Call(x)", () => m.Call(x), seconds);
             Tensor o = m.Call(x);

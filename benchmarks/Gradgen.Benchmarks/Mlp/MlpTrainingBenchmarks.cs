@@ -23,7 +23,13 @@ public class MlpTrainingBenchmarks
 
     /// <summary>Models, data, the agreement check and a warm-up of both libraries (tiered JIT) before the pilot.</summary>
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => problem = SetUp(Case, p => p.GradgenStep());
+
+    /// <summary>
+    /// The job's thread count in both libraries (checked), the problem, its agreement check, and a warm-up of the
+    /// compiled and TorchSharp steps plus <paramref name="other"/> (tiered JIT) before the pilot.
+    /// </summary>
+    internal static MlpProblem SetUp(MlpCase which, Action<MlpProblem> other)
     {
         int threads = ThreadJobs.Threads;
         torch.set_num_threads(threads);
@@ -32,11 +38,12 @@ public class MlpTrainingBenchmarks
             throw new InvalidOperationException($"threads: torch {torch.get_num_threads()}, Gemm {Kernels.Gemm.ThreadCount}, job {threads}");
         }
 
-        problem = new MlpProblem(Case);
+        var problem = new MlpProblem(which);
         problem.Check();
-        ThreadJobs.WarmUp(() => problem.GradgenStep());
+        ThreadJobs.WarmUp(() => other(problem));
         ThreadJobs.WarmUp(() => problem.CompiledStep());
         ThreadJobs.WarmUp(() => problem.TorchStep());
+        return problem;
     }
 
     /// <summary>Frees the torch side.</summary>
@@ -71,15 +78,7 @@ public class SeedMlpHandFusedBenchmarks
 
     /// <summary>Model, data, the agreement check (all three losses within 1e-4 for three steps) and warm-up.</summary>
     [GlobalSetup]
-    public void Setup()
-    {
-        torch.set_num_threads(ThreadJobs.Threads);
-        problem = new MlpProblem(MlpCase.Seed221);
-        problem.Check();
-        ThreadJobs.WarmUp(() => problem.HandFusedStep());
-        ThreadJobs.WarmUp(() => problem.CompiledStep());
-        ThreadJobs.WarmUp(() => problem.TorchStep());
-    }
+    public void Setup() => problem = MlpTrainingBenchmarks.SetUp(MlpCase.Seed221, p => p.HandFusedStep());
 
     /// <summary>Frees the torch side.</summary>
     [GlobalCleanup]

@@ -2,7 +2,10 @@ using System.ComponentModel;
 
 namespace Gradgen.Nn;
 
-/// <summary>The activations a compiled model's device path fuses into its matrix products.</summary>
+/// <summary>
+/// The activations a device matrix product fuses as its epilogue (compiled models, and Linear for inference); the
+/// values are the codes <c>Kernels/Gemm.cu</c> switches on.
+/// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public enum CompiledActivation
 {
@@ -85,7 +88,7 @@ internal static class DeviceCompiledModel
             weights[l] = Whole(layer.Weight.Detach(), name);
             var bias = layer.Bias is null ? null : Whole(layer.Bias.Detach(), name);
             var y = Tensor.EmptyOn(device, DType.Float32, [rows, layer.OutFeatures]);
-            DeviceMatMul.Gemm(false, true, rows, layer.OutFeatures, layer.InFeatures, x, layer.InFeatures, weights[l], layer.InFeatures, y, bias, ToDevice(activations[l].Activation));
+            DeviceMatMul.Gemm(false, true, rows, layer.OutFeatures, layer.InFeatures, x, layer.InFeatures, weights[l], layer.InFeatures, y, bias, activations[l].Activation);
             layerInputs[l] = x;
             outputs[l] = y;
             x = y;
@@ -101,15 +104,6 @@ internal static class DeviceCompiledModel
     }
 
     internal static Tensor Whole(Tensor t, string op) => DeviceData.IsWhole(t) ? t : DeviceData.Copy(t, DType.Float32, op);
-
-    private static DeviceActivation ToDevice(CompiledActivation activation) => activation switch
-    {
-        CompiledActivation.None => DeviceActivation.None,
-        CompiledActivation.Relu => DeviceActivation.Relu,
-        CompiledActivation.Sigmoid => DeviceActivation.Sigmoid,
-        CompiledActivation.Tanh => DeviceActivation.Tanh,
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Not an activation a device matrix product can fuse."),
-    };
 }
 
 /// <summary>The graph node of <see cref="DeviceCompiledModel"/>.</summary>
@@ -172,7 +166,7 @@ internal sealed class DeviceCompiledModelBackward : GradFn
             if (Needs(weightSlot))
             {
                 var dw = Tensor.EmptyOn(device, DType.Float32, [outWidth, inWidth]);
-                DeviceMatMul.Gemm(true, false, outWidth, inWidth, rows, dz, outWidth, xs[l], inWidth, dw, null, DeviceActivation.None);
+                DeviceMatMul.Gemm(true, false, outWidth, inWidth, rows, dz, outWidth, xs[l], inWidth, dw, null, CompiledActivation.None);
                 inputGrads[weightSlot] = dw;
             }
 
@@ -184,7 +178,7 @@ internal sealed class DeviceCompiledModelBackward : GradFn
             if (l > 0 || Needs(0))
             {
                 var dx = Tensor.EmptyOn(device, DType.Float32, [rows, inWidth]);
-                DeviceMatMul.Gemm(false, false, rows, inWidth, outWidth, dz, outWidth, ws[l], inWidth, dx, null, DeviceActivation.None);
+                DeviceMatMul.Gemm(false, false, rows, inWidth, outWidth, dz, outWidth, ws[l], inWidth, dx, null, CompiledActivation.None);
                 g = dx;
             }
         }

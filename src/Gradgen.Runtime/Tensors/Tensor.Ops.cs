@@ -335,7 +335,7 @@ public partial class Tensor
     /// How the last two dimensions (rows × columns) are stored: row-major with leading dimension <paramref name="ld"/>,
     /// or, when <paramref name="transposed"/>, as the row-major transpose. False when neither holds.
     /// </summary>
-    static bool MatrixLayout(Tensor t, out bool transposed, out int ld)
+    internal static bool MatrixLayout(Tensor t, out bool transposed, out int ld)
     {
         int rows = t.shape[^2], cols = t.shape[^1], s0 = t.strides[^2], s1 = t.strides[^1];
         if ((s1 == 1 || cols <= 1) && (rows <= 1 || s0 >= Math.Max(cols, 1)))

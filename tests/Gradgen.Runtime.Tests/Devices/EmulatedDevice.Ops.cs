@@ -142,7 +142,7 @@ internal sealed partial class EmulatedDevice
 
     public void Gemm(in DeviceGemm g)
     {
-        Ran.Add($"gemm:{(g.TransposeA ? 't' : 'n')}{(g.TransposeB ? 't' : 'n')}{(g.Bias is null ? "" : "+bias")}{(g.Activation == DeviceActivation.None ? "" : "+" + g.Activation)}");
+        Ran.Add($"gemm:{(g.TransposeA ? 't' : 'n')}{(g.TransposeB ? 't' : 'n')}{(g.Bias is null ? "" : "+bias")}{(g.Activation == Gradgen.Nn.CompiledActivation.None ? "" : "+" + g.Activation)}");
         float[] a = ((Buffer)g.A).Floats, b = ((Buffer)g.B).Floats, c = ((Buffer)g.C).Floats;
         float[]? bias = g.Bias is null ? null : ((Buffer)g.Bias).Floats;
         for (int batch = 0; batch < g.Batch; batch++)
@@ -162,9 +162,9 @@ internal sealed partial class EmulatedDevice
                     float z = sum + (bias?[j] ?? 0);
                     c[(batch * g.M * g.N) + (i * g.N) + j] = g.Activation switch
                     {
-                        DeviceActivation.Relu => MathF.Max(z, 0),
-                        DeviceActivation.Sigmoid => 1 / (1 + MathF.Exp(-z)),
-                        DeviceActivation.Tanh => MathF.Tanh(z),
+                        Gradgen.Nn.CompiledActivation.Relu => MathF.Max(z, 0),
+                        Gradgen.Nn.CompiledActivation.Sigmoid => 1 / (1 + MathF.Exp(-z)),
+                        Gradgen.Nn.CompiledActivation.Tanh => MathF.Tanh(z),
                         _ => z,
                     };
                 }

@@ -267,22 +267,13 @@ internal static class CSharpEmitter
     {
         var signature = function.Signature;
         var names = new FunctionNames(signature);
-        string t = signature.ElementType;
         string f = signature.Name;
-        writer.Line("// ---- " + signature.SourceText.Split('\n')[0].Trim());
-
-        string vecParameters = string.Join(", ", names.Parameters.Select(p => "TVec " + p));
-        string outGradients = string.Join(", ", names.Gradients.Select(g => "out TVec " + g));
-
-        WriteBody(writer, function.Kernels.Forward, names, $"TVec {f}Forward<T, TVec, TSimd>({vecParameters})", null);
+        WriteForwardAndGradientBodies(writer, function, names);
         writer.Line();
-        WriteBody(writer, function.Kernels.ValueAndGradient, names, $"TVec {f}ValueAndGradient<T, TVec, TSimd>({Join(vecParameters, outGradients)})", names.Gradients);
-        writer.Line();
-        WriteBody(writer, function.Kernels.Backward, names, $"void {f}Backward<T, TVec, TSimd>({Join(vecParameters, "TVec " + names.GradOutput, outGradients)})", names.Gradients);
+        WriteBody(writer, function.Kernels.Backward, names, $"void {f}Backward<T, TVec, TSimd>({Join(VectorParameters(names), "TVec " + names.GradOutput, OutGradients(names))})", names.Gradients);
 
         var inputs = names.Parameters.ToList();
-        WriteKernelStruct(writer, f + "Forward", inputs, new[] { names.Result },
-            $"TSimd.Store({f}Forward<T, TVec, TSimd>({Loads(inputs)}), s.{names.Result}, i);");
+        WriteForwardStruct(writer, f, inputs, names);
         WriteKernelStruct(writer, f + "WithGradient", inputs, new[] { names.Result }.Concat(names.Gradients).ToArray(),
             new[] { $"var value = {f}ValueAndGradient<T, TVec, TSimd>({Join(Loads(inputs), string.Join(", ", names.Gradients.Select(g => "out var " + g)))});", $"TSimd.Store(value, s.{names.Result}, i);" }
                 .Concat(names.Gradients.Select(g => $"TSimd.Store({g}, s.{g}, i);")).ToArray());
@@ -297,16 +288,40 @@ internal static class CSharpEmitter
         }
     }
 
+    /// <summary>
+    /// Only the value and the value-with-gradient bodies: what a compiled model's activation needs (its matrix-product
+    /// epilogue and its narrow path call them; nothing launches them as loops of their own).
+    /// </summary>
+    internal static void WriteForwardAndGradientBodies(SourceWriter writer, PlannedFunction function) =>
+        WriteForwardAndGradientBodies(writer, function, new FunctionNames(function.Signature));
+
     /// <summary>Only the forward body and its kernel struct: for a function that is evaluated but never differentiated further.</summary>
     internal static void WriteForwardKernel(SourceWriter writer, PlannedFunction function)
     {
         var names = new FunctionNames(function.Signature);
-        string f = function.Signature.Name;
-        writer.Line("// ---- " + function.Signature.SourceText.Split('\n')[0].Trim());
-        WriteBody(writer, function.Kernels.Forward, names, $"TVec {f}Forward<T, TVec, TSimd>({string.Join(", ", names.Parameters.Select(p => "TVec " + p))})", null);
-        var inputs = names.Parameters.ToList();
-        WriteKernelStruct(writer, f + "Forward", inputs, new[] { names.Result }, $"TSimd.Store({f}Forward<T, TVec, TSimd>({Loads(inputs)}), s.{names.Result}, i);");
+        WriteHeader(writer, function.Signature);
+        WriteBody(writer, function.Kernels.Forward, names, $"TVec {function.Signature.Name}Forward<T, TVec, TSimd>({VectorParameters(names)})", null);
+        WriteForwardStruct(writer, function.Signature.Name, names.Parameters.ToList(), names);
     }
+
+    private static void WriteForwardAndGradientBodies(SourceWriter writer, PlannedFunction function, FunctionNames names)
+    {
+        string f = function.Signature.Name;
+        WriteHeader(writer, function.Signature);
+        WriteBody(writer, function.Kernels.Forward, names, $"TVec {f}Forward<T, TVec, TSimd>({VectorParameters(names)})", null);
+        writer.Line();
+        WriteBody(writer, function.Kernels.ValueAndGradient, names, $"TVec {f}ValueAndGradient<T, TVec, TSimd>({Join(VectorParameters(names), OutGradients(names))})", names.Gradients);
+    }
+
+    private static void WriteHeader(SourceWriter writer, FunctionSignature signature) =>
+        writer.Line("// ---- " + signature.SourceText.Split('\n')[0].Trim());
+
+    private static string VectorParameters(FunctionNames names) => string.Join(", ", names.Parameters.Select(p => "TVec " + p));
+
+    private static string OutGradients(FunctionNames names) => string.Join(", ", names.Gradients.Select(g => "out TVec " + g));
+
+    private static void WriteForwardStruct(SourceWriter writer, string f, IReadOnlyList<string> inputs, FunctionNames names) =>
+        WriteKernelStruct(writer, f + "Forward", inputs, new[] { names.Result }, $"TSimd.Store({f}Forward<T, TVec, TSimd>({Loads(inputs)}), s.{names.Result}, i);");
 
     private static string Loads(IEnumerable<string> inputs) => string.Join(", ", inputs.Select(p => $"TSimd.Load(s.{p}, i)"));
 

@@ -134,18 +134,19 @@ internal static class ModelEmitter
             }
         }
 
-        foreach (var activation in model.Activations.Concat(model.Derivatives))
+        // On a device the activation itself is the epilogue of the runtime's Gemm.cu; what the model brings is the
+        // derivative kernel its backward launches, named after the model so that every constant is its own module.
+        foreach (var derivative in model.Derivatives)
         {
-            // The activation kernels in CUDA C, named after the model so that every constant is its own module.
-            var cuda = activation.Signature with { Name = model.Name + activation.Signature.Name };
+            var cuda = derivative.Signature with { Name = model.Name + derivative.Signature.Name };
             writer.Line();
             writer.Line("/// <summary>");
-            writer.Line($"/// CUDA C of this model's {activation.Signature.Name.Replace("Derivative", " derivative").ToLowerInvariant()} kernels: <c>{cuda.Name}_forward</c>, <c>{cuda.Name}_with_gradient</c> and");
-            writer.Line($"/// <c>{cuda.Name}_backward</c>, the same plan as the C# kernels. Self-contained (no includes), for NVRTC.");
+            writer.Line($"/// CUDA C of this model's {derivative.Signature.SourceText}: <c>{cuda.Name}_forward(y, gradOutput, result, n)</c> is what its backward");
+            writer.Line($"/// launches on a device; <c>{cuda.Name}_with_gradient</c> and <c>_backward</c> complete the kernel ABI of every constant. Self-contained, for NVRTC.");
             writer.Line("/// </summary>");
             writer.Line(CSharpEmitter.GeneratedCode);
             writer.Line($"public const string {cuda.Name}CudaSource = \"\"\"");
-            writer.Lines(Cuda.CudaEmitter.Emit(cuda, activation.Kernels).TrimEnd('\n'));
+            writer.Lines(Cuda.CudaEmitter.Emit(cuda, derivative.Kernels).TrimEnd('\n'));
             writer.Line("\"\"\";");
         }
 
@@ -190,7 +191,7 @@ internal static class ModelEmitter
                 }
 
                 writer.Line();
-                CSharpEmitter.WriteKernels(writer, activation);
+                CSharpEmitter.WriteForwardAndGradientBodies(writer, activation);
                 writer.Line();
                 CSharpEmitter.WriteForwardKernel(writer, derivative);
             }

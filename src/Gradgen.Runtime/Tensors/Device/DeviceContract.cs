@@ -122,24 +122,8 @@ internal enum DeviceReduceOp
     Min = 2,
 }
 
-/// <summary>The activation a GEMM applies after its bias (the fused epilogue of Linear layers and compiled models).</summary>
-internal enum DeviceActivation
-{
-    /// <summary>None: C = A·B + bias.</summary>
-    None = 0,
-
-    /// <summary>max(z, 0).</summary>
-    Relu = 1,
-
-    /// <summary>1 / (1 + e^−z).</summary>
-    Sigmoid = 2,
-
-    /// <summary>tanh(z).</summary>
-    Tanh = 3,
-}
-
 /// <summary>
-/// One Float32 matrix product on a device, row-major: C[b] = act(op(A[b])·op(B[b]) + bias) for b in [0, Batch),
+/// One Float32 matrix product on a device, row-major: C[b] = act(op(A[b])·op(B[b]) + bias) (act: a <see cref="Gradgen.Nn.CompiledActivation"/>, the code Gemm.cu switches on) for b in [0, Batch),
 /// where op(X) is X or its transpose as the flags say, A is m×k after op, B is k×n after op, C is m×n with leading
 /// dimension n, bias (length n, optional) is added to every row. Offsets and batch strides are in elements; a batch
 /// stride of 0 repeats one matrix (broadcasting).
@@ -161,4 +145,4 @@ internal readonly record struct DeviceGemm(
     IDeviceBuffer C,
     int Batch,
     IDeviceBuffer? Bias,
-    DeviceActivation Activation);
+    Gradgen.Nn.CompiledActivation Activation);

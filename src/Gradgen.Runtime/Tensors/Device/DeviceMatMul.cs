@@ -38,7 +38,7 @@ internal static class DeviceMatMul
             var (ta, lda, sa) = Layout(ca);
             var (tb, ldb, sb) = Layout(cb);
             DeviceData.Backend(r).Gemm(new DeviceGemm(
-                ta, tb, m, n, k, Buffer(ca), ca.offset, lda, sa, Buffer(cb), cb.offset, ldb, sb, Buffer(r), count, null, DeviceActivation.None));
+                ta, tb, m, n, k, Buffer(ca), ca.offset, lda, sa, Buffer(cb), cb.offset, ldb, sb, Buffer(r), count, null, Gradgen.Nn.CompiledActivation.None));
         }
 
         if (Autograd.Recording(a, b))
@@ -59,7 +59,7 @@ internal static class DeviceMatMul
     /// Linear on the device: y = x·Wᵀ + b in one GEMM (bias, and an optional activation, in its epilogue). Recorded as
     /// <c>AddmmBackward</c> (<c>MmBackward</c> without bias), as on the CPU.
     /// </summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, DeviceActivation activation = DeviceActivation.None)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Gradgen.Nn.CompiledActivation activation = Gradgen.Nn.CompiledActivation.None)
     {
         var device = Tensor.CommonDevice("Linear", bias is null ? [input, weight] : [input, weight, bias]);
         DeviceData.RequireFloat32(weight.DType, "Linear", device);
@@ -85,7 +85,7 @@ internal static class DeviceMatMul
         bool record = bias is null ? Autograd.Recording(input, weight) : Autograd.Recording([input, weight, bias]);
         if (record)
         {
-            if (activation != DeviceActivation.None)
+            if (activation != Gradgen.Nn.CompiledActivation.None)
             {
                 throw new NotSupportedException("Linear with a fused activation on a device is for inference (no gradient); call it under Autograd.NoGrad().");
             }
@@ -97,7 +97,7 @@ internal static class DeviceMatMul
     }
 
     /// <summary>C = act(op(A)·op(B) + bias) for one Float32 matrix; operands whole from element 0.</summary>
-    internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias, DeviceActivation activation)
+    internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias, Gradgen.Nn.CompiledActivation activation)
     {
         if (m == 0 || n == 0)
         {
@@ -129,7 +129,7 @@ internal static class DeviceMatMul
             single &= t.shape[i] == 1;
         }
 
-        if (single && MatrixLayout(t, out _, out _))
+        if (single && Tensor.MatrixLayout(t, out _, out _))
         {
             return t;
         }
@@ -157,32 +157,9 @@ internal static class DeviceMatMul
 
     static (bool Transposed, int Ld, int BatchStride) Layout(Tensor t)
     {
-        MatrixLayout(t, out bool transposed, out int ld);
+        Tensor.MatrixLayout(t, out bool transposed, out int ld);
         bool batched = t.Ndim > 2 && t.numel > t.shape[^2] * t.shape[^1];
         return (transposed, ld, batched ? t.shape[^2] * t.shape[^1] : 0);
-    }
-
-    /// <summary>As the CPU's: the last two dimensions row-major with leading dimension ld, or the transpose of that.</summary>
-    static bool MatrixLayout(Tensor t, out bool transposed, out int ld)
-    {
-        int rows = t.shape[^2], cols = t.shape[^1], s0 = t.strides[^2], s1 = t.strides[^1];
-        if ((s1 == 1 || cols <= 1) && (rows <= 1 || s0 >= Math.Max(cols, 1)))
-        {
-            transposed = false;
-            ld = rows <= 1 ? Math.Max(cols, 1) : s0;
-            return true;
-        }
-
-        if ((s0 == 1 || rows <= 1) && (cols <= 1 || s1 >= Math.Max(rows, 1)))
-        {
-            transposed = true;
-            ld = cols <= 1 ? Math.Max(rows, 1) : s1;
-            return true;
-        }
-
-        transposed = false;
-        ld = 0;
-        return false;
     }
 }
 
@@ -214,14 +191,14 @@ internal sealed class DeviceLinearBackward : GradFn
         if (Needs(0))
         {
             var dx = Tensor.EmptyOn(x.Device, DType.Float32, [m, k]);
-            DeviceMatMul.Gemm(false, false, m, k, n, g, n, w, k, dx, null, DeviceActivation.None);
+            DeviceMatMul.Gemm(false, false, m, k, n, g, n, w, k, dx, null, Gradgen.Nn.CompiledActivation.None);
             inputGrads[0] = dx.Reshape(inputShape);
         }
 
         if (Needs(1))
         {
             var dw = Tensor.EmptyOn(x.Device, DType.Float32, [n, k]);
-            DeviceMatMul.Gemm(true, false, n, k, m, g, n, x, k, dw, null, DeviceActivation.None);
+            DeviceMatMul.Gemm(true, false, n, k, m, g, n, x, k, dw, null, Gradgen.Nn.CompiledActivation.None);
             inputGrads[1] = dw;
         }
 
