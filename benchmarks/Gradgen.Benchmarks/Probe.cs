@@ -93,6 +93,10 @@ static class Probe
             Time("bwd mse(o', t)", () => { orr.Grad = null; loss.Forward(orr, t).Backward(); }, seconds);
             Time("zero_grad+step", () => { sgd.ZeroGrad(); m.Call(x).Sum().Backward(); sgd.Step(); }, seconds);
             Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), t).Backward(); sgd.Step(); }, seconds);
+            var retained = loss.Forward(m.Call(x), t);
+            Time("backward only (retainGraph)", () => retained.Backward(retainGraph: true), seconds);
+            Time("sgd.ZeroGrad()", () => sgd.ZeroGrad(), seconds);
+            Time("sgd.Step()", () => sgd.Step(), seconds);
             return 0;
         }
 

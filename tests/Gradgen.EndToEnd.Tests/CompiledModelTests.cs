@@ -22,15 +22,6 @@ public sealed class CompiledModelTests
             y.GradFn!.Name);
     }
 
-    private static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * (1 + Math.Abs(expected[i])), $"{what}[{i}]: Forward {expected[i]}, Call {actual[i]}");
-        }
-    }
-
     public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden", "SequentialPerceptron", "SequentialMnist", "EncoderClassifier" };
 
     private static (Module Model, Tensor Input) Create(string name)
@@ -61,11 +52,11 @@ public sealed class CompiledModelTests
         Assert.NotEqual(fused.Node, eager.Node);
         // Same float32 arithmetic in another order (blocked products, vector activations): a few ulps per term,
         // summed over up to 784 terms.
-        AssertClose(eager.Output, fused.Output, 1e-5, "output");
-        AssertClose(eager.InputGrad, fused.InputGrad, 1e-4, "input gradient");
+        Close.All(eager.Output, fused.Output, 1e-5, "output");
+        Close.All(eager.InputGrad, fused.InputGrad, 1e-4, "input gradient");
         foreach (var (parameter, grad) in eager.Grads)
         {
-            AssertClose(grad, fused.Grads[parameter], 1e-4, parameter);
+            Close.All(grad, fused.Grads[parameter], 1e-4, parameter);
         }
     }
 
@@ -123,12 +114,12 @@ public sealed class CompiledModelTests
             var x = Tensor.Randn(rows, width);
             var eager = Run(model, x, compiled: false);
             var fused = Run(model, x, compiled: true);
-            AssertClose(eager.Output, fused.Output, 1e-5, $"{model.GetType().Name} output");
-            AssertClose(eager.InputGrad, fused.InputGrad, 1e-4, $"{model.GetType().Name} input gradient");
+            Close.All(eager.Output, fused.Output, 1e-5, $"{model.GetType().Name} output");
+            Close.All(eager.InputGrad, fused.InputGrad, 1e-4, $"{model.GetType().Name} input gradient");
             foreach (var (parameter, grad) in eager.Grads)
             {
                 // Gradients are sums over the rows, taken in another order: relative to the largest row term.
-                AssertClose(grad, fused.Grads[parameter], 1e-4 * Math.Max(1, Math.Sqrt(rows) / 10), $"{model.GetType().Name} {parameter}");
+                Close.All(grad, fused.Grads[parameter], 1e-4 * Math.Max(1, Math.Sqrt(rows) / 10), $"{model.GetType().Name} {parameter}");
             }
         }
     }
@@ -145,7 +136,7 @@ public sealed class CompiledModelTests
         var twice = model.NamedParameters().Select(p => p.Parameter.Grad!.ToArray<float>()).ToList();
         for (int i = 0; i < once.Count; i++)
         {
-            AssertClose(once[i].Select(v => 2 * v).ToArray(), twice[i], 1e-6, $"parameter {i}");
+            Close.All(once[i].Select(v => 2 * v).ToArray(), twice[i], 1e-6, $"parameter {i}");
         }
     }
 
@@ -171,11 +162,11 @@ public sealed class CompiledModelTests
         var compiled = Run(model, x, compiled: true);
         var sequential = Run(model.Body, x, compiled: false);
         Assert.Equal("SequentialPerceptronBackward", compiled.Node);
-        AssertClose(sequential.Output, compiled.Output, 1e-5, "output");
+        Close.All(sequential.Output, compiled.Output, 1e-5, "output");
         Assert.Equal(["body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias"], compiled.Grads.Keys);
         foreach (var (name, grad) in sequential.Grads)
         {
-            AssertClose(grad, compiled.Grads["body." + name], 1e-4, name);
+            Close.All(grad, compiled.Grads["body." + name], 1e-4, name);
         }
     }
 

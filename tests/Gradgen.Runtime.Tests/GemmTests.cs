@@ -82,15 +82,29 @@ public class GemmTests
             return x;
         }
 
+        /// <summary>A second m×n matrix with padded rows (NaN there, never read) for <see cref="TimesOtherEpilogue"/>.</summary>
+        public float[] Other = [];
+
+        public int LdOther => N + 3;
+
+        public void AddOther(Random random)
+        {
+            Other = Matrix(random, M, N, LdOther, float.NaN);
+        }
+
         public void Run(float alpha, float beta, int threads, GemmKernelKind kind, bool relu = false)
         {
-            if (relu)
+            if (Other.Length > 0)
             {
-                Gemm.MultiplyCore<ReluEpilogue>(TransposeA, TransposeB, M, N, K, alpha, A, Lda, B, Ldb, beta, C, Ldc, Bias, threads, kind);
+                Gemm.MultiplyCore<TimesOtherEpilogue>(TransposeA, TransposeB, M, N, K, alpha, A, Lda, B, Ldb, beta, C, Ldc, Bias, Other, LdOther, threads, kind);
+            }
+            else if (relu)
+            {
+                Gemm.MultiplyCore<ReluEpilogue>(TransposeA, TransposeB, M, N, K, alpha, A, Lda, B, Ldb, beta, C, Ldc, Bias, default, 0, threads, kind);
             }
             else
             {
-                Gemm.MultiplyCore<IdentityEpilogue>(TransposeA, TransposeB, M, N, K, alpha, A, Lda, B, Ldb, beta, C, Ldc, Bias, threads, kind);
+                Gemm.MultiplyCore<IdentityEpilogue>(TransposeA, TransposeB, M, N, K, alpha, A, Lda, B, Ldb, beta, C, Ldc, Bias, default, 0, threads, kind);
             }
         }
 
@@ -117,6 +131,11 @@ public class GemmTests
                     }
 
                     double tolerance = 2e-7 * (K + 8) * (Math.Abs(alpha) * magnitude + Math.Abs(old) + 1);
+                    if (Other.Length > 0)
+                    {
+                        expected *= Other[i * LdOther + j];
+                    }
+
                     float actual = C[i * Ldc + j];
                     Assert.False(Math.Abs(actual - expected) > tolerance,
                         $"C[{i},{j}] = {actual}, expected {expected} ± {tolerance} (m={M}, n={N}, k={K}, transposeA={TransposeA}, transposeB={TransposeB}, alpha={alpha}, beta={beta})");
@@ -249,6 +268,57 @@ public class GemmTests
                 p.Check(before, alpha, beta, relu: true);
             }
         }
+    }
+
+    /// <summary>C·D elementwise: an epilogue that reads a second matrix, as a backward pass's activation derivative does.</summary>
+    private readonly struct TimesOtherEpilogue : IGemmEpilogue
+    {
+        public static bool ReadsOther => true;
+
+        public static float Apply(float value, float other) => value * other;
+
+        public static Vector256<float> Apply(Vector256<float> value, Vector256<float> other) => value * other;
+
+        public static Vector512<float> Apply(Vector512<float> value, Vector512<float> other) => value * other;
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void AnEpilogueThatReadsASecondMatrixSeesTheElementAtTheSamePosition(string kernel)
+    {
+        // Ragged tiles (masked loads of D), several k blocks, a split over threads (each block offsets D like C), and
+        // alpha = 0 (C is only scaled, the epilogue still applies): D's padding is NaN, so reading it would show.
+        var kind = Enum.Parse<GemmKernelKind>(kernel);
+        var random = new Random(11);
+        foreach (var (m, n, k) in new[] { (37, 45, 600), (128, 256, 40), (3, 5, 1), (9, 33, 0) })
+        {
+            foreach (int threads in new[] { 1, 3 })
+            {
+                foreach (var (alpha, beta) in new[] { (1f, 0f), (0.5f, 0.25f), (0f, 1f) })
+                {
+                    var p = Problem.Create(random, m % 2 == 0, k % 2 == 0, m, n, k, pad: 2, nanInC: beta == 0, bias: true);
+                    p.AddOther(random);
+                    float[] before = (float[])p.C.Clone();
+                    p.Run(alpha, beta, threads, kind);
+                    p.Check(before, alpha, beta);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ASecondMatrixIsCheckedLikeTheOperands()
+    {
+        float[] a = [1, 2, 3, 4], b = [1, 0, 0, 1], c = new float[4];
+        var shortOther = Assert.Throws<ArgumentException>(() => Gemm.Multiply<TimesOtherEpilogue>(false, false, 2, 2, 2, 1f, a, 2, b, 2, 0f, c, 2, default, new float[3], 2));
+        Assert.Contains("other has 3 elements", shortOther.Message, StringComparison.Ordinal);
+        var unread = Assert.Throws<ArgumentException>(() => Gemm.Multiply<ReluEpilogue>(false, false, 2, 2, 2, 1f, a, 2, b, 2, 0f, c, 2, default, new float[4], 2));
+        Assert.Contains("reads no second matrix", unread.Message, StringComparison.Ordinal);
+        var overlap = Assert.Throws<ArgumentException>(() => Gemm.Multiply<TimesOtherEpilogue>(false, false, 2, 2, 2, 1f, a, 2, b, 2, 0f, c, 2, default, c, 2));
+        Assert.Contains("c overlaps other", overlap.Message, StringComparison.Ordinal);
+
+        Gemm.Multiply<TimesOtherEpilogue>(false, false, 2, 2, 2, 1f, a, 2, b, 2, 0f, c, 2, default, [1f, 10f, 100f, 1000f], 2);
+        Assert.Equal([1f, 20f, 300f, 4000f], c);
     }
 
     [Fact]
@@ -404,7 +474,7 @@ public class GemmAllocationTests
         {
             for (int i = 0; i < 3; i++)
             {
-                Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, threads, GemmKernelKind.Auto);
+                Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, default, 0, threads, GemmKernelKind.Auto);
             }
 
             // Steady state allocates nothing; a round may still see the runtime itself allocate on this thread (a
@@ -415,7 +485,7 @@ public class GemmAllocationTests
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 for (int i = 0; i < 10; i++)
                 {
-                    Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, threads, GemmKernelKind.Auto);
+                    Gemm.MultiplyCore<IdentityEpilogue>(false, true, 128, 256, 784, 1f, a, 784, b, 784, 0f, c, 256, default, default, 0, threads, GemmKernelKind.Auto);
                 }
 
                 fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);

@@ -52,6 +52,22 @@ public abstract class GradFn
     /// <param name="inputGrads">One slot per input; set those that <see cref="Needs"/> says are needed.</param>
     internal abstract void Apply(Tensor grad, Span<Tensor?> inputGrads);
 
+    /// <summary>
+    /// Offers the node its output's gradient in the closed form of a squared-error loss, g = scale·(output − target),
+    /// instead of as a tensor. A node that can compute g inside its own backward pass (a narrow compiled model, whose
+    /// pass reads g once per row anyway) accepts by returning a placeholder of its output's shape; the engine then
+    /// sends it that placeholder, and the loss writes no gradient at all: the step saves one pass over the rows and
+    /// one buffer. The loss offers only when it is the output's sole consumer (<see cref="SoleConsumer"/>), so the
+    /// placeholder reaches exactly this node, unchanged.
+    /// </summary>
+    internal virtual Tensor? AcceptSquaredErrorGradient(Tensor output, Tensor target, float scale) => null;
+
+    /// <summary>
+    /// Whether the node running now is the only one that still sends <paramref name="node"/> a gradient in this
+    /// backward call, and nothing has been sent yet: its gradient will be exactly what this node hands on.
+    /// </summary>
+    internal static bool SoleConsumer(GradFn node) => node.dependencies == 1 && node.pendingGrad is null;
+
     /// <summary>Drops saved tensors after a backward without <c>retainGraph</c>.</summary>
     internal virtual void ReleaseSaved()
     {

@@ -36,14 +36,17 @@ internal sealed class ChunkedParallel
 
     private readonly Action<int> body;
     private readonly int chunks;
-    private int next;
+    private readonly int participants;
+    private readonly int[] claimed;
     private int finished;
     private Exception? error;
 
-    private ChunkedParallel(Action<int> body, int chunks)
+    private ChunkedParallel(Action<int> body, int chunks, int participants)
     {
         this.body = body;
         this.chunks = chunks;
+        this.participants = participants;
+        claimed = new int[Math.Max(chunks, 0)];
     }
 
     /// <summary>Runs <paramref name="body"/> for chunks 0 … <paramref name="chunks"/> − 1 with up to <paramref name="threads"/> threads, and returns when all are done.</summary>
@@ -55,11 +58,11 @@ internal sealed class ChunkedParallel
             return;
         }
 
-        var work = new ChunkedParallel(body, chunks);
+        var work = new ChunkedParallel(body, chunks, Math.Clamp(Math.Min(threads, chunks), 1, int.MaxValue));
         if (chunks <= 0 || threads <= 1 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
             // One thread, or another region is running: the chunks run on the calling thread, errors reported alike.
-            work.Execute();
+            work.Execute(0);
             work.ThrowIfFailed();
             return;
         }
@@ -75,7 +78,7 @@ internal sealed class ChunkedParallel
                 Wake.Release(asleep);
             }
 
-            work.Execute();
+            work.Execute(0);
 
             // What is left are chunks that workers claimed and are running: wait for them (microseconds).
             var spinner = default(SpinWait);
@@ -107,24 +110,45 @@ internal sealed class ChunkedParallel
             ? microseconds
             : DefaultSpinMicroseconds;
 
-    /// <summary>Claims and runs chunks until none is left.</summary>
-    private void Execute()
+    /// <summary>
+    /// Runs participant <paramref name="participant"/>'s own chunks (every <c>participants</c>-th from its number; the
+    /// caller is 0, worker k is k + 1), then any chunk nobody has claimed yet. The fixed first choice keeps a chunk of
+    /// rows on the same core from one region to the next — a model's forward writes what its backward reads, and a
+    /// chunk that moved cores had every cache line fetched from the other core (backward ran slower on two cores than
+    /// on one) — while taking what is left still lets a core that is ahead finish a late one's work.
+    /// </summary>
+    private void Execute(int participant)
     {
-        int chunk;
-        while ((chunk = Interlocked.Increment(ref next) - 1) < chunks)
+        // A worker beyond the participants this region asked for (started by an earlier, wider one) only helps out.
+        for (int chunk = participant; participant < participants && chunk < chunks; chunk += participants)
         {
-            try
-            {
-                body(chunk);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref error, e, null);
-            }
-            finally
-            {
-                Interlocked.Increment(ref finished);
-            }
+            TryRun(chunk);
+        }
+
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            TryRun(chunk);
+        }
+    }
+
+    private void TryRun(int chunk)
+    {
+        if (Volatile.Read(ref claimed[chunk]) != 0 || Interlocked.Exchange(ref claimed[chunk], 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            body(chunk);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref error, e, null);
+        }
+        finally
+        {
+            Interlocked.Increment(ref finished);
         }
     }
 
@@ -146,7 +170,8 @@ internal sealed class ChunkedParallel
             Array.Resize(ref grown, count);
             for (int i = workers.Length; i < count; i++)
             {
-                grown[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"Gradgen worker {i + 1}" };
+                int participant = i + 1;
+                grown[i] = new Thread(() => WorkerLoop(participant)) { IsBackground = true, Name = $"Gradgen worker {participant}" };
                 grown[i].Start();
             }
 
@@ -154,7 +179,7 @@ internal sealed class ChunkedParallel
         }
     }
 
-    private static void WorkerLoop()
+    private static void WorkerLoop(int participant)
     {
         long seen = Volatile.Read(ref generation);
         while (true)
@@ -181,7 +206,7 @@ internal sealed class ChunkedParallel
             }
 
             seen = Volatile.Read(ref generation);
-            Volatile.Read(ref current)?.Execute();
+            Volatile.Read(ref current)?.Execute(participant);
         }
     }
 }

@@ -102,12 +102,42 @@ public static class Gemm
     public static unsafe void Multiply<TEpilogue>(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias)
         where TEpilogue : IGemmEpilogue
-        => MultiplyCore<TEpilogue>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, ThreadCount, GemmKernelKind.Auto);
+        => MultiplyCore<TEpilogue>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, default, 0, ThreadCount, GemmKernelKind.Auto);
+
+    /// <summary>
+    /// Computes <c>C = f(alpha·op(A)·op(B) + beta·C + bias, D)</c> in single precision, f being
+    /// <typeparamref name="TEpilogue"/> (one that <see cref="IGemmEpilogue.ReadsOther"/>) applied to each element and
+    /// the element of D at the same position as the tile of C is written for the last time: a backward pass's
+    /// dZ = (dY·W) ⊙ act′(Y) in one product, D being Y.
+    /// </summary>
+    /// <param name="transposeA">Whether op(A) = Aᵀ, A being stored k×m.</param>
+    /// <param name="transposeB">Whether op(B) = Bᵀ, B being stored n×k.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Factor of the product.</param>
+    /// <param name="a">The elements of A, row-major.</param>
+    /// <param name="lda">Distance between the starts of two rows of A as stored.</param>
+    /// <param name="b">The elements of B, row-major.</param>
+    /// <param name="ldb">Distance between the starts of two rows of B as stored.</param>
+    /// <param name="beta">Factor of the old C; 0 means C is not read.</param>
+    /// <param name="c">The elements of C, row-major; must not overlap A, B or D.</param>
+    /// <param name="ldc">Distance between the starts of two rows of C.</param>
+    /// <param name="bias">One value per column of C (length n), or empty for none.</param>
+    /// <param name="other">The elements of D, m×n row-major, read by the epilogue.</param>
+    /// <param name="ldOther">Distance between the starts of two rows of D.</param>
+    /// <typeparam name="TEpilogue">The elementwise function of C and D.</typeparam>
+    /// <exception cref="ArgumentException">A size, leading dimension or span length is inconsistent, C overlaps A, B or D, or the epilogue reads no second matrix.</exception>
+    public static void Multiply<TEpilogue>(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> other, int ldOther)
+        where TEpilogue : IGemmEpilogue
+        => MultiplyCore<TEpilogue>(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, other, ldOther, ThreadCount, GemmKernelKind.Auto);
 
     /// <summary>The single-precision product with the thread count and micro-kernel chosen by the caller (tests, benchmarks).</summary>
     internal static unsafe void MultiplyCore<TEpilogue>(bool transposeA, bool transposeB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, ReadOnlySpan<float> bias,
-        int maxThreads, GemmKernelKind kind)
+        ReadOnlySpan<float> other, int ldOther, int maxThreads, GemmKernelKind kind)
         where TEpilogue : IGemmEpilogue
     {
         Validate(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc);
@@ -116,6 +146,20 @@ public static class Gemm
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"Gemm: bias has {bias.Length} elements but n={n} needs {n} (or none)."),
                 nameof(bias));
+        }
+
+        if (TEpilogue.ReadsOther)
+        {
+            CheckOperand("other", nameof(ldOther), false, "", "m", m, "n", n, other.Length, ldOther);
+            if ((long)m * n > 0 && c.Overlaps(other))
+            {
+                throw new ArgumentException("Gemm: c overlaps other; the epilogue would read what the product has written.", nameof(c));
+            }
+        }
+        else if (!other.IsEmpty)
+        {
+            throw new ArgumentException(
+                $"Gemm: {typeof(TEpilogue).Name} reads no second matrix (ReadsOther is false), but other has {other.Length} elements.", nameof(other));
         }
 
         if (m == 0 || n == 0)
@@ -127,6 +171,7 @@ public static class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         fixed (float* pbias = bias)
+        fixed (float* pother = other)
         {
             SgemmArgs args = new()
             {
@@ -144,6 +189,8 @@ public static class Gemm
                 C = pc,
                 Ldc = ldc,
                 Bias = bias.IsEmpty ? null : pbias,
+                Other = TEpilogue.ReadsOther ? pother : null,
+                LdOther = ldOther,
             };
             Sgemm.Run<TEpilogue>(args, maxThreads, kind);
         }

@@ -39,9 +39,10 @@ internal unsafe interface ISgemmKernel
     /// <summary>
     /// Computes the tile at <paramref name="c"/> from the packed panels <paramref name="a"/> and <paramref name="b"/>
     /// over <paramref name="kc"/> steps, and writes its first <paramref name="rows"/> ≤ MR rows and
-    /// <paramref name="cols"/> ≤ NR columns.
+    /// <paramref name="cols"/> ≤ NR columns; <paramref name="other"/> is the same tile of the matrix an epilogue that
+    /// reads one reads (null otherwise), rows <paramref name="ldOther"/> apart.
     /// </summary>
-    static abstract void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
+    static abstract void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
         where TEpilogue : IGemmEpilogue;
 }
 
@@ -55,7 +56,7 @@ internal static partial class Sgemm
         public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -80,53 +81,53 @@ internal static partial class Sgemm
             bool readC = store.Beta != 0f, final = store.Final;
             if (rows == 8 && cols == 32)
             {
-                Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c60, c61, c + 6 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c70, c71, c + 7 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, other);
+                Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, Offset(other, 1 * ldOther));
+                Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, Offset(other, 2 * ldOther));
+                Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, Offset(other, 3 * ldOther));
+                Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, Offset(other, 4 * ldOther));
+                Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, Offset(other, 5 * ldOther));
+                Row<TEpilogue>(c60, c61, c + 6 * ldc, alpha, beta, readC, final, bias, Offset(other, 6 * ldOther));
+                Row<TEpilogue>(c70, c71, c + 7 * ldc, alpha, beta, readC, final, bias, Offset(other, 7 * ldOther));
             }
             else
             {
                 // A ragged tile at the edge of C: rows beyond `rows` are skipped, columns beyond `cols` masked off.
                 Vector512<float> m0 = ColumnMask(cols), m1 = ColumnMask(cols - 16);
-                RowMasked<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, m0, m1);
+                RowMasked<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, other, m0, m1);
                 if (rows > 1)
                 {
-                    RowMasked<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, Offset(other, 1 * ldOther), m0, m1);
                 }
 
                 if (rows > 2)
                 {
-                    RowMasked<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, Offset(other, 2 * ldOther), m0, m1);
                 }
 
                 if (rows > 3)
                 {
-                    RowMasked<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, Offset(other, 3 * ldOther), m0, m1);
                 }
 
                 if (rows > 4)
                 {
-                    RowMasked<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, Offset(other, 4 * ldOther), m0, m1);
                 }
 
                 if (rows > 5)
                 {
-                    RowMasked<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, Offset(other, 5 * ldOther), m0, m1);
                 }
 
                 if (rows > 6)
                 {
-                    RowMasked<TEpilogue>(c60, c61, c + 6 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c60, c61, c + 6 * ldc, alpha, beta, readC, final, bias, Offset(other, 6 * ldOther), m0, m1);
                 }
 
                 if (rows > 7)
                 {
-                    RowMasked<TEpilogue>(c70, c71, c + 7 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c70, c71, c + 7 * ldc, alpha, beta, readC, final, bias, Offset(other, 7 * ldOther), m0, m1);
                 }
             }
         }
@@ -136,7 +137,7 @@ internal static partial class Sgemm
         private static Vector512<float> ColumnMask(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Row<TEpilogue>(Vector512<float> x0, Vector512<float> x1, float* c, Vector512<float> alpha, Vector512<float> beta, bool readC, bool final, float* bias)
+        private static void Row<TEpilogue>(Vector512<float> x0, Vector512<float> x1, float* c, Vector512<float> alpha, Vector512<float> beta, bool readC, bool final, float* bias, float* other)
             where TEpilogue : IGemmEpilogue
         {
             x0 *= alpha;
@@ -155,8 +156,16 @@ internal static partial class Sgemm
                     x1 += Vector512.Load(bias + 16);
                 }
 
-                x0 = TEpilogue.Apply(x0);
-                x1 = TEpilogue.Apply(x1);
+                if (TEpilogue.ReadsOther)
+                {
+                    x0 = TEpilogue.Apply(x0, Vector512.Load(other));
+                    x1 = TEpilogue.Apply(x1, Vector512.Load(other + 16));
+                }
+                else
+                {
+                    x0 = TEpilogue.Apply(x0);
+                    x1 = TEpilogue.Apply(x1);
+                }
             }
 
             x0.Store(c);
@@ -165,7 +174,7 @@ internal static partial class Sgemm
 
         /// <summary><see cref="Row"/> touching only the lanes of the masks (masked loads do not fault past the end of C).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void RowMasked<TEpilogue>(Vector512<float> x0, Vector512<float> x1, float* c, Vector512<float> alpha, Vector512<float> beta, bool readC, bool final, float* bias, Vector512<float> m0, Vector512<float> m1)
+        private static void RowMasked<TEpilogue>(Vector512<float> x0, Vector512<float> x1, float* c, Vector512<float> alpha, Vector512<float> beta, bool readC, bool final, float* bias, float* other, Vector512<float> m0, Vector512<float> m1)
             where TEpilogue : IGemmEpilogue
         {
             x0 *= alpha;
@@ -184,8 +193,16 @@ internal static partial class Sgemm
                     x1 += Avx512F.MaskLoad(bias + 16, m1, Vector512<float>.Zero);
                 }
 
-                x0 = TEpilogue.Apply(x0);
-                x1 = TEpilogue.Apply(x1);
+                if (TEpilogue.ReadsOther)
+                {
+                    x0 = TEpilogue.Apply(x0, Avx512F.MaskLoad(other, m0, Vector512<float>.Zero));
+                    x1 = TEpilogue.Apply(x1, Avx512F.MaskLoad(other + 16, m1, Vector512<float>.Zero));
+                }
+                else
+                {
+                    x0 = TEpilogue.Apply(x0);
+                    x1 = TEpilogue.Apply(x1);
+                }
             }
 
             Avx512F.MaskStore(c, m0, x0);
@@ -201,7 +218,7 @@ internal static partial class Sgemm
         public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported && Fma.IsSupported;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -224,41 +241,41 @@ internal static partial class Sgemm
             bool readC = store.Beta != 0f, final = store.Final;
             if (rows == 6 && cols == 16)
             {
-                Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias);
-                Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias);
+                Row<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, other);
+                Row<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, Offset(other, 1 * ldOther));
+                Row<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, Offset(other, 2 * ldOther));
+                Row<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, Offset(other, 3 * ldOther));
+                Row<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, Offset(other, 4 * ldOther));
+                Row<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, Offset(other, 5 * ldOther));
             }
             else
             {
                 // A ragged tile at the edge of C: rows beyond `rows` are skipped, columns beyond `cols` masked off.
                 Vector256<float> m0 = ColumnMask(cols), m1 = ColumnMask(cols - 8);
-                RowMasked<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, m0, m1);
+                RowMasked<TEpilogue>(c00, c01, c, alpha, beta, readC, final, bias, other, m0, m1);
                 if (rows > 1)
                 {
-                    RowMasked<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c10, c11, c + 1 * ldc, alpha, beta, readC, final, bias, Offset(other, 1 * ldOther), m0, m1);
                 }
 
                 if (rows > 2)
                 {
-                    RowMasked<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c20, c21, c + 2 * ldc, alpha, beta, readC, final, bias, Offset(other, 2 * ldOther), m0, m1);
                 }
 
                 if (rows > 3)
                 {
-                    RowMasked<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c30, c31, c + 3 * ldc, alpha, beta, readC, final, bias, Offset(other, 3 * ldOther), m0, m1);
                 }
 
                 if (rows > 4)
                 {
-                    RowMasked<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c40, c41, c + 4 * ldc, alpha, beta, readC, final, bias, Offset(other, 4 * ldOther), m0, m1);
                 }
 
                 if (rows > 5)
                 {
-                    RowMasked<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, m0, m1);
+                    RowMasked<TEpilogue>(c50, c51, c + 5 * ldc, alpha, beta, readC, final, bias, Offset(other, 5 * ldOther), m0, m1);
                 }
             }
         }
@@ -268,7 +285,7 @@ internal static partial class Sgemm
         private static Vector256<float> ColumnMask(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Row<TEpilogue>(Vector256<float> x0, Vector256<float> x1, float* c, Vector256<float> alpha, Vector256<float> beta, bool readC, bool final, float* bias)
+        private static void Row<TEpilogue>(Vector256<float> x0, Vector256<float> x1, float* c, Vector256<float> alpha, Vector256<float> beta, bool readC, bool final, float* bias, float* other)
             where TEpilogue : IGemmEpilogue
         {
             x0 *= alpha;
@@ -287,8 +304,16 @@ internal static partial class Sgemm
                     x1 += Vector256.Load(bias + 8);
                 }
 
-                x0 = TEpilogue.Apply(x0);
-                x1 = TEpilogue.Apply(x1);
+                if (TEpilogue.ReadsOther)
+                {
+                    x0 = TEpilogue.Apply(x0, Vector256.Load(other));
+                    x1 = TEpilogue.Apply(x1, Vector256.Load(other + 8));
+                }
+                else
+                {
+                    x0 = TEpilogue.Apply(x0);
+                    x1 = TEpilogue.Apply(x1);
+                }
             }
 
             x0.Store(c);
@@ -297,7 +322,7 @@ internal static partial class Sgemm
 
         /// <summary><see cref="Row"/> touching only the lanes of the masks (masked loads do not fault past the end of C).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void RowMasked<TEpilogue>(Vector256<float> x0, Vector256<float> x1, float* c, Vector256<float> alpha, Vector256<float> beta, bool readC, bool final, float* bias, Vector256<float> m0, Vector256<float> m1)
+        private static void RowMasked<TEpilogue>(Vector256<float> x0, Vector256<float> x1, float* c, Vector256<float> alpha, Vector256<float> beta, bool readC, bool final, float* bias, float* other, Vector256<float> m0, Vector256<float> m1)
             where TEpilogue : IGemmEpilogue
         {
             x0 *= alpha;
@@ -316,8 +341,16 @@ internal static partial class Sgemm
                     x1 += Avx.MaskLoad(bias + 8, m1);
                 }
 
-                x0 = TEpilogue.Apply(x0);
-                x1 = TEpilogue.Apply(x1);
+                if (TEpilogue.ReadsOther)
+                {
+                    x0 = TEpilogue.Apply(x0, Avx.MaskLoad(other, m0));
+                    x1 = TEpilogue.Apply(x1, Avx.MaskLoad(other + 8, m1));
+                }
+                else
+                {
+                    x0 = TEpilogue.Apply(x0);
+                    x1 = TEpilogue.Apply(x1);
+                }
             }
 
             Avx.MaskStore(c, m0, x0);
@@ -332,7 +365,7 @@ internal static partial class Sgemm
         public static int NR => 4;
         public static bool IsSupported => true;
 
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, int rows, int cols)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
@@ -358,9 +391,10 @@ internal static partial class Sgemm
             };
             for (int i = 0; i < rows; i++, c += ldc)
             {
+                float* otherRow = Offset(other, i * ldOther);
                 for (int j = 0; j < cols; j++)
                 {
-                    c[j] = StoreValue<TEpilogue>(tile[i * 4 + j], store.Beta != 0f ? c[j] : 0f, store, bias, j);
+                    c[j] = StoreValue<TEpilogue>(tile[i * 4 + j], store.Beta != 0f ? c[j] : 0f, store, bias, otherRow, j);
                 }
             }
         }
@@ -371,7 +405,7 @@ internal static partial class Sgemm
     /// where C is read, then on the last k block <c>+ bias</c> and the epilogue.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe float StoreValue<TEpilogue>(float acc, float old, in GemmStore store, float* bias, int column)
+    internal static unsafe float StoreValue<TEpilogue>(float acc, float old, in GemmStore store, float* bias, float* other, int column)
         where TEpilogue : IGemmEpilogue
     {
         float x = acc * store.Alpha;
@@ -387,9 +421,13 @@ internal static partial class Sgemm
                 x += bias[column];
             }
 
-            x = TEpilogue.Apply(x);
+            x = TEpilogue.ReadsOther ? TEpilogue.Apply(x, other[column]) : TEpilogue.Apply(x);
         }
 
         return x;
     }
+
+    /// <summary><paramref name="p"/> + <paramref name="elements"/>, or null for null (a tile with no other matrix).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe float* Offset(float* p, nint elements) => p == null ? null : p + elements;
 }

@@ -38,6 +38,10 @@ internal unsafe struct SgemmArgs
     /// <summary>Per-column bias, or null.</summary>
     public float* Bias;
 
+    /// <summary>The matrix of C's shape that an epilogue which <see cref="IGemmEpilogue.ReadsOther"/> reads, or null.</summary>
+    public float* Other;
+    public nint LdOther;
+
     /// <summary>The sub-problem of rows [row, row + rows) and columns [column, column + columns) of C.</summary>
     public readonly SgemmArgs Slice(int row, int rows, int column, int columns)
     {
@@ -48,6 +52,7 @@ internal unsafe struct SgemmArgs
         s.B = TransposeB ? B + column * Ldb : B + column;
         s.C = C + row * Ldc + column;
         s.Bias = Bias == null ? null : Bias + column;
+        s.Other = Other == null ? null : Other + row * LdOther + column;
         return s;
     }
 }
@@ -233,12 +238,14 @@ internal static unsafe partial class Sgemm
                         float* bPanel = packB + (nint)jr * kcur;
                         float* bias = g.Bias == null ? null : g.Bias + jc + jr;
                         float* cColumn = g.C + jc + jr;
+                        float* otherColumn = g.Other == null ? null : g.Other + jc + jr;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir);
                             float* aPanel = packA + (nint)ir * kcur;
                             float* c = cColumn + (ic + ir) * g.Ldc;
-                            TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, c, g.Ldc, store, bias, rows, cols);
+                            float* other = otherColumn == null ? null : otherColumn + (ic + ir) * g.LdOther;
+                            TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, c, g.Ldc, store, bias, other, g.LdOther, rows, cols);
                         }
                     }
                 }
@@ -254,9 +261,10 @@ internal static unsafe partial class Sgemm
         for (int i = 0; i < g.M; i++)
         {
             float* c = g.C + i * g.Ldc;
+            float* other = g.Other == null ? null : g.Other + i * g.LdOther;
             for (int j = 0; j < g.N; j++)
             {
-                c[j] = StoreValue<TEpilogue>(0f, store.Beta != 0f ? c[j] : 0f, store, g.Bias, j);
+                c[j] = StoreValue<TEpilogue>(0f, store.Beta != 0f ? c[j] : 0f, store, g.Bias, other, j);
             }
         }
     }

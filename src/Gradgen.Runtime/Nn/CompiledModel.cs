@@ -272,22 +272,53 @@ public static class CompiledModel
     /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
     /// <param name="layer">The layer.</param>
     /// <returns>A new <c>[batch, in]</c> tensor.</returns>
-    public static Tensor InputGradient(Tensor dz, Linear layer)
+    public static Tensor InputGradient(Tensor dz, Linear layer) => InputGradient<IdentityEpilogue>(dz, layer, null);
+
+    /// <summary>
+    /// dZ' = (dZ·W) ⊙ act′(Y) as one matrix product: the gradient of this layer's input carried straight through the
+    /// previous layer's activation, whose derivative <typeparamref name="TGradient"/> (the generated
+    /// <c>{Activation}GradientEpilogue</c>) computes from that activation's output <paramref name="activation"/> as
+    /// each tile is written, so dY·W is never stored.
+    /// </summary>
+    /// <typeparam name="TGradient">The activation's derivative from its output, an epilogue that reads a second matrix.</typeparam>
+    /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
+    /// <param name="layer">The layer.</param>
+    /// <param name="activation">The previous layer's activation output (this layer's input), contiguous <c>[batch, in]</c>; null for an epilogue that reads none.</param>
+    /// <returns>A new <c>[batch, in]</c> tensor: the gradient of the previous layer's pre-activation output.</returns>
+    public static Tensor InputGradient<TGradient>(Tensor dz, Linear layer, Tensor? activation)
+        where TGradient : IGemmEpilogue
     {
+        ArgumentNullException.ThrowIfNull(dz);
+        ArgumentNullException.ThrowIfNull(layer);
+        if (TGradient.ReadsOther && activation is null)
+        {
+            throw new ArgumentNullException(nameof(activation), $"InputGradient<{typeof(TGradient).Name}>: the epilogue reads the activation's output, but none was given.");
+        }
+
         int batch = dz.Shape[0], outFeatures = layer.OutFeatures, inFeatures = layer.InFeatures;
         var dx = Tensor.Empty(DType.Float32, [batch, inFeatures]);
         var weight = layer.Weight.ContiguousData();
+        ReadOnlySpan<float> y = TGradient.ReadsOther ? activation!.Elements<float>() : default;
         if (IsTiny(inFeatures, outFeatures))
         {
-            TinyInputGradient(dz.Elements<float>(), weight.Elements<float>(), dx.Elements<float>(), inFeatures, outFeatures);
+            var values = dx.Elements<float>();
+            TinyInputGradient(dz.Elements<float>(), weight.Elements<float>(), values, inFeatures, outFeatures);
+            if (TGradient.ReadsOther)
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = TGradient.Apply(values[i], y[i]);
+                }
+            }
         }
         else
         {
-            Gemm.Multiply(false, false, batch, inFeatures, outFeatures, 1f, dz.Elements<float>(), outFeatures, weight.Elements<float>(), inFeatures, 0f, dx.Elements<float>(), inFeatures);
+            Gemm.Multiply<TGradient>(false, false, batch, inFeatures, outFeatures, 1f, dz.Elements<float>(), outFeatures, weight.Elements<float>(), inFeatures, 0f, dx.Elements<float>(), inFeatures, default, y, inFeatures);
         }
 
         GC.KeepAlive(dz);
         GC.KeepAlive(weight);
+        GC.KeepAlive(activation);
         return dx;
     }
 

@@ -178,6 +178,13 @@ internal sealed class MseLossBackward : GradFn
         var t = target.Get(this);
         double g = grad.DType == DType.Float64 ? grad.Item<double>() : grad.ToDTypeData(DType.Float64).Item<double>();
         double scale = 2 * g / (reduction == Reduction.Mean ? Math.Max(x.NumElements, 1) : 1);
+        if (Needs(0) && !Needs(1) && x.DType == DType.Float32 && next[0] is { } producer && SoleConsumer(producer)
+            && producer.AcceptSquaredErrorGradient(x, t, (float)scale) is { } placeholder)
+        {
+            inputGrads[0] = placeholder;     // the producer computes scale·(x − t) in its own backward pass
+            return;
+        }
+
         var gx = Needs(0) ? Tensor.Empty(x.DType, inputShape) : null;
         var gt = Needs(1) ? Tensor.Empty(x.DType, targetShape) : null;
         if (x.DType == DType.Float32)

@@ -299,6 +299,34 @@ internal static class NarrowModel
         }
     }
 
+    /// <summary>
+    /// scale·(y − t) for rows [start, end) of the row-major <c>[rows, width]</c> <paramref name="y"/> and
+    /// <paramref name="target"/>, written feature-major: the squared error's gradient where the pass starts.
+    /// </summary>
+    internal static void ScaledDifference<TVec, TSimd>(ReadOnlySpan<float> y, ReadOnlySpan<float> target, float scale, Span<float> featureMajor,
+        int width, int rows, int start, int end)
+        where TVec : struct
+        where TSimd : ISimd<TVec, float>
+    {
+        int r = start;
+        if (width == 1)
+        {
+            TVec s = TSimd.Create(scale);
+            for (; r <= end - TSimd.Count; r += TSimd.Count)
+            {
+                TSimd.Store(TSimd.Multiply(s, TSimd.Subtract(TSimd.Load(y, r), TSimd.Load(target, r))), featureMajor, r);
+            }
+        }
+
+        for (; r < end; r++)
+        {
+            for (int j = 0; j < width; j++)
+            {
+                featureMajor[(j * rows) + r] = scale * (y[(r * width) + j] - target[(r * width) + j]);
+            }
+        }
+    }
+
     /// <summary>Row-major <c>[rows, width]</c> rows [start, end) into feature-major (<c>[width, rows]</c>) and back.</summary>
     internal static void ToFeatureMajor(ReadOnlySpan<float> rowMajor, Span<float> featureMajor, int width, int rows, int start, int end)
     {

@@ -16,6 +16,7 @@ internal sealed class NarrowModelBackward : GradFn
     private SavedTensor input;
     private readonly SavedTensor[] weights;
     private float[]? saved;
+    private SquaredErrorGradient? squaredError;
 
     public NarrowModelBackward(string name, Tensor[] inputs, NarrowLayout layout, Tensor preparedInput, Linear[] layers, float[] parameters, float[] saved)
     {
@@ -40,6 +41,18 @@ internal sealed class NarrowModelBackward : GradFn
 
     public override string Name => name;
 
+    // The loss's gradient scale·(y − t) is computed row by row in the backward pass, where g would have been read.
+    internal override Tensor? AcceptSquaredErrorGradient(Tensor output, Tensor target, float scale)
+    {
+        if (saved is null || output.NumElements != layout.Rows * layout.Widths[^1] || target.NumElements != output.NumElements)
+        {
+            return null;
+        }
+
+        squaredError = new SquaredErrorGradient(output, target, scale, Tensor.Zeros([]).Expand(outputShape));
+        return squaredError.Placeholder;
+    }
+
     internal override unsafe void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
         var buffer = saved ?? throw FreedError();
@@ -52,16 +65,20 @@ internal sealed class NarrowModelBackward : GradFn
             weight.Get(this);
         }
 
-        var g = grad.DType == DType.Float32 ? grad.ContiguousData() : grad.ToDTypeData(DType.Float32);
+        var residual = squaredError is { } offer && ReferenceEquals(grad, offer.Placeholder) ? offer : null;
+        squaredError = null;
+        var g = residual is not null ? residual.Output : grad.DType == DType.Float32 ? grad.ContiguousData() : grad.ToDTypeData(DType.Float32);
+        var t = residual?.Target ?? g;
         var dx = Needs(0) ? Tensor.Empty(DType.Float32, [layout.Rows, layout.Widths[0]]) : null;
         float[] scratch = ArrayPool<float>.Shared.Rent(NarrowBackwardPass.ScratchLength(layout));
         var sums = new float[layout.Chunks * NarrowBackwardPass.SumsPerChunk(layout)];
         try
         {
-            fixed (float* xs = x.Elements<float>(), ss = buffer, ps = parameters, gs = g.Elements<float>(), scr = scratch)
+            fixed (float* xs = x.Elements<float>(), ss = buffer, ps = parameters, gs = g.Elements<float>(), ts = t.Elements<float>(), scr = scratch)
             fixed (float* dxs = dx is null ? default : dx.Elements<float>())
             {
-                var pass = new NarrowBackwardPass(layout, xs, ss, ps, gs, scr, dx is null ? null : dxs, sums);
+                var top = residual is null ? new OutputGradient(gs) : new OutputGradient(gs, ts, residual.Scale);
+                var pass = new NarrowBackwardPass(layout, xs, ss, ps, top, scr, dx is null ? null : dxs, sums);
                 layout.ForEachChunk(chunk => NarrowModel.AtVectorWidth(pass, chunk));
             }
         }
@@ -72,6 +89,7 @@ internal sealed class NarrowModelBackward : GradFn
 
         GC.KeepAlive(x);
         GC.KeepAlive(g);
+        GC.KeepAlive(t);
 
         if (dx is not null)
         {
@@ -109,6 +127,7 @@ internal sealed class NarrowModelBackward : GradFn
     // The saved activations go back to the pool with the graph, as PyTorch frees saved tensors.
     internal override void ReleaseSaved()
     {
+        squaredError = null;
         input.Release();
         if (saved is { } buffer)
         {
@@ -117,3 +136,6 @@ internal sealed class NarrowModelBackward : GradFn
         }
     }
 }
+
+/// <summary>A squared-error loss's gradient offered to the model (<see cref="GradFn.AcceptSquaredErrorGradient"/>).</summary>
+internal sealed record SquaredErrorGradient(Tensor Output, Tensor Target, float Scale, Tensor Placeholder);

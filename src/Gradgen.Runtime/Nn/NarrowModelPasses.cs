@@ -51,7 +51,7 @@ internal sealed unsafe class NarrowForwardPass<TActivations>(NarrowLayout layout
 /// every layer, each chunk summing its own weight and bias gradients (lane by lane, then its scalar rows) into its
 /// slice of <c>sums</c>, and writing the input's gradient when one is wanted.
 /// </summary>
-internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* input, float* saved, float* parameters, float* gradOutput,
+internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* input, float* saved, float* parameters, OutputGradient gradOutput,
     float* scratch, float* inputGradient, float[] sums) : IVectorWidthBody
 {
     /// <summary>Floats of scratch memory the pass needs: three feature-major sections of the widest layer.</summary>
@@ -77,8 +77,15 @@ internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* inpu
         // itself when the model has one output): each layer reads one and writes the other. The third section holds
         // each layer's dz.
         int current = -1;
-        ReadOnlySpan<float> g = new(gradOutput, rows * widths[layers]);
-        if (widths[layers] > 1)
+        ReadOnlySpan<float> g = new(gradOutput.Values, rows * widths[layers]);
+        if (gradOutput.Target is not null)
+        {
+            current = 0;
+            var target = new ReadOnlySpan<float>(gradOutput.Target, rows * widths[layers]);
+            NarrowModel.ScaledDifference<TVec, TSimd>(g, target, gradOutput.Scale, Scratch(0, widths[layers]), widths[layers], rows, start, end);
+            g = Scratch(0, widths[layers]);
+        }
+        else if (widths[layers] > 1)
         {
             current = 0;
             NarrowModel.ToFeatureMajor(g, Scratch(0, widths[layers]), widths[layers], rows, start, end);
@@ -140,4 +147,26 @@ internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* inpu
     private ReadOnlySpan<float> Saved(int offset, int width) => new(saved + offset, width * layout.Rows);
 
     private Span<float> Scratch(int section, int width) => new(scratch + (section * layout.MaxWidth * layout.Rows), width * layout.Rows);
+}
+
+/// <summary>
+/// The gradient the backward pass starts from: a row-major tensor's elements, or — with <see cref="Target"/> — the
+/// squared error's scale·(values − target), computed row by row (<see cref="SquaredErrorGradient"/>).
+/// </summary>
+internal readonly unsafe struct OutputGradient
+{
+    public OutputGradient(float* values) => Values = values;
+
+    public OutputGradient(float* values, float* target, float scale)
+    {
+        Values = values;
+        Target = target;
+        Scale = scale;
+    }
+
+    public float* Values { get; }
+
+    public float* Target { get; }
+
+    public float Scale { get; }
 }

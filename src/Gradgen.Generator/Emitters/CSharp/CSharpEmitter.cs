@@ -295,13 +295,16 @@ internal static class CSharpEmitter
     internal static void WriteForwardAndGradientBodies(SourceWriter writer, PlannedFunction function) =>
         WriteForwardAndGradientBodies(writer, function, new FunctionNames(function.Signature));
 
-    /// <summary>Only the forward body and its kernel struct: for a function that is evaluated but never differentiated further.</summary>
-    internal static void WriteForwardKernel(SourceWriter writer, PlannedFunction function)
+    /// <summary>Only the forward body and (unless <paramref name="withKernel"/> is false) its kernel struct: for a function that is evaluated but never differentiated further.</summary>
+    internal static void WriteForwardKernel(SourceWriter writer, PlannedFunction function, bool withKernel = true)
     {
         var names = new FunctionNames(function.Signature);
         WriteHeader(writer, function.Signature);
         WriteBody(writer, function.Kernels.Forward, names, $"TVec {function.Signature.Name}Forward<T, TVec, TSimd>({VectorParameters(names)})", null);
-        WriteForwardStruct(writer, function.Signature.Name, names.Parameters.ToList(), names);
+        if (withKernel)
+        {
+            WriteForwardStruct(writer, function.Signature.Name, names.Parameters.ToList(), names);
+        }
     }
 
     private static void WriteForwardAndGradientBodies(SourceWriter writer, PlannedFunction function, FunctionNames names)

@@ -173,27 +173,52 @@ internal static class ModelEmitter
                     WriteEpilogueApply(writer, a, "global::System.Runtime.Intrinsics.Vector512<float>", "Simd512");
                 }
 
-                writer.Line();
-                writer.Line($"/// <summary>dz = dy·{a.ToLowerInvariant()}′, elementwise, from the activation's output y (the layer never stored z).</summary>");
-                writer.Line($"public static void {a}Backward(global::Gradgen.Tensor y, global::Gradgen.Tensor dy, global::Gradgen.Tensor dz) =>");
-                using (writer.Indent())
+                string d = derivative.Signature.Name;
+
+                // A hidden layer's derivative is applied as the next layer's input gradient is written (an epilogue that
+                // reads the activation's output); only an activation on the model's output needs a pass of its own.
+                bool hidden = layers.Take(layers.Count - 1).Any(l => l.Activation == a);
+                bool onOutput = layers[layers.Count - 1].Activation == a;
+                if (hidden)
                 {
-                    string d = derivative.Signature.Name;
-                    writer.Line($"{Support}.RunKernel(y, dy, dz, static (y, dy, dz) =>");
-                    writer.Line("{");
+                    writer.Line();
+                    writer.Line($"/// <summary>dz = (dy·W)·{a.ToLowerInvariant()}′ from the activation's output y, applied to each element of the input gradient's product as it is written.</summary>");
+                    using (writer.Block($"public readonly struct {a}GradientEpilogue : global::Gradgen.Kernels.IGemmEpilogue"))
+                    {
+                        writer.Line("/// <inheritdoc/>");
+                        writer.Line("public static bool ReadsOther => true;");
+                        writer.Line();
+                        WriteGradientEpilogueApply(writer, d, "float", "Scalar");
+                        writer.Line();
+                        WriteGradientEpilogueApply(writer, d, "global::System.Runtime.Intrinsics.Vector256<float>", "Simd256");
+                        writer.Line();
+                        WriteGradientEpilogueApply(writer, d, "global::System.Runtime.Intrinsics.Vector512<float>", "Simd512");
+                    }
+                }
+
+                if (onOutput)
+                {
+                    writer.Line();
+                    writer.Line($"/// <summary>dz = dy·{a.ToLowerInvariant()}′, elementwise, from the activation's output y (the layer never stored z).</summary>");
+                    writer.Line($"public static void {a}Backward(global::Gradgen.Tensor y, global::Gradgen.Tensor dy, global::Gradgen.Tensor dz) =>");
                     using (writer.Indent())
                     {
-                        writer.Line($"var spans = new {d}ForwardSpans<float>(y, dy, dz);");
-                        writer.Line($"global::Gradgen.Kernels.Elementwise.Run<{d}ForwardKernel<float>, {d}ForwardSpans<float>, float>(in spans, y.Length);");
-                    }
+                        writer.Line($"{Support}.RunKernel(y, dy, dz, static (y, dy, dz) =>");
+                        writer.Line("{");
+                        using (writer.Indent())
+                        {
+                            writer.Line($"var spans = new {d}ForwardSpans<float>(y, dy, dz);");
+                            writer.Line($"global::Gradgen.Kernels.Elementwise.Run<{d}ForwardKernel<float>, {d}ForwardSpans<float>, float>(in spans, y.Length);");
+                        }
 
-                    writer.Line("});");
+                        writer.Line("});");
+                    }
                 }
 
                 writer.Line();
                 CSharpEmitter.WriteForwardAndGradientBodies(writer, activation);
                 writer.Line();
-                CSharpEmitter.WriteForwardKernel(writer, derivative);
+                CSharpEmitter.WriteForwardKernel(writer, derivative, withKernel: onOutput);
             }
         }
 
@@ -250,6 +275,13 @@ internal static class ModelEmitter
         writer.Line($"public static {vector} Apply({vector} value) => {activation}Forward<float, {vector}, global::Gradgen.Kernels.{simd}<float>>(value);");
     }
 
+    private static void WriteGradientEpilogueApply(SourceWriter writer, string derivative, string vector, string simd)
+    {
+        writer.Line("/// <inheritdoc/>");
+        writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        writer.Line($"public static {vector} Apply({vector} value, {vector} other) => {derivative}Forward<float, {vector}, global::Gradgen.Kernels.{simd}<float>>(other, value);");
+    }
+
     // The narrow path's view of the activations: the layer's index selects the generated kernel, a constant in the
     // loop that the JIT's branch predictor and inliner both see through.
     private static void WriteLayerActivations(SourceWriter writer, IReadOnlyList<ModelLayer> layers)
@@ -295,20 +327,28 @@ internal static class ModelEmitter
             {
                 var layer = layers[i];
                 int weightSlot = 1 + (2 * i);
-                writer.Line($"// {layer.Field}" + (layer.Activation.Length > 0 ? $": through {layer.Activation.ToLowerInvariant()} (its derivative from its output), then the matrix product" : ": the matrix product"));
-                if (layer.Activation.Length > 0)
+                writer.Line($"// {layer.Field}" + (layer.Activation.Length == 0 ? ": the matrix product"
+                    : i == layers.Count - 1 ? $": through {layer.Activation.ToLowerInvariant()} (its derivative from its output), then the matrix product"
+                    : ": the matrix product"));
+                if (layer.Activation.Length > 0 && i == layers.Count - 1)
                 {
                     writer.Line($"var dz{i + 1} = {Support}.EmptyLike(x{i + 1});");
                     writer.Line($"{kernelClass}.{layer.Activation}Backward(x{i + 1}, dx{i + 1}, dz{i + 1});");
                 }
-                else
+                else if (layer.Activation.Length == 0)
                 {
                     writer.Line($"var dz{i + 1} = dx{i + 1};");
                 }
 
                 writer.Line($"grads[{weightSlot}] = needed[{weightSlot}] ? {Support}.WeightGradient(dz{i + 1}, x{i}) : null;");
                 writer.Line($"grads[{weightSlot + 1}] = needed[{weightSlot + 1}] ? {Support}.BiasGradient(dz{i + 1}) : null;");
-                if (i > 0)
+                if (i > 0 && layers[i - 1].Activation.Length > 0)
+                {
+                    // The previous layer's activation derivative is the epilogue of this product: dY·W is never stored.
+                    writer.Line($"// into {layers[i - 1].Field}: dz{i} = (dz{i + 1}·W)·{layers[i - 1].Activation.ToLowerInvariant()}′(x{i}), the derivative applied as each tile of the product is written");
+                    writer.Line($"var dz{i} = {Support}.InputGradient<{kernelClass}.{layers[i - 1].Activation}GradientEpilogue>(dz{i + 1}, layer{i}, x{i});");
+                }
+                else if (i > 0)
                 {
                     writer.Line($"var dx{i} = {Support}.InputGradient(dz{i + 1}, layer{i});");
                 }
