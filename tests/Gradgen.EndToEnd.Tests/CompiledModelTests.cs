@@ -108,7 +108,7 @@ public sealed class CompiledModelTests
     public void TheNarrowPathMatchesForwardAtEveryBatchSize(int rows)
     {
         RandomGenerator.ManualSeed(rows);
-        foreach (Module model in new Module[] { new MultiLayerPerceptron(2, 2, 1), new TanhNet(), new NarrowMixed() })
+        foreach (Module model in new Module[] { new MultiLayerPerceptron(2, 2, 1), new TanhNet(), new NarrowMixed(), new SingleInputNet() })
         {
             int width = model.Parameters().First().Shape[1];
             var x = Tensor.Randn(rows, width);

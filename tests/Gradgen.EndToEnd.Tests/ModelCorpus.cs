@@ -105,3 +105,11 @@ public sealed partial class EncoderClassifier : Module
 
     public override Tensor Forward(Tensor x) => head.Forward(encoder.Call(x));
 }
+
+/// <summary>A narrow model of one input feature: the first layer's whole z is one multiply-add per row.</summary>
+public sealed partial class SingleInputNet : Module
+{
+    private readonly Linear a = new(1, 4), b = new(4, 1);
+
+    public override Tensor Forward(Tensor x) => b.Forward(Functional.Tanh(a.Forward(x)));
+}
