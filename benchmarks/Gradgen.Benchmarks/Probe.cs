@@ -100,6 +100,19 @@ static class Probe
             return 0;
         }
 
+        if (args.Length > 1 && args[1] == "region")
+        {
+            // The cost of one parallel region of Gradgen's worker threads (internal, reached by reflection).
+            var run = typeof(Tensor).Assembly.GetType("Gradgen.Kernels.ChunkedParallel")!.GetMethod("Run")!.CreateDelegate<Action<int, int, Action<int>>>();
+            float[] data = new float[40_000];
+            Action<int> empty = _ => { }, touch = c => { var s = data.AsSpan(c * 10_000, 10_000); for (int i = 0; i < s.Length; i += 16) { s[i] += 1; } };
+            Time("region of 4 empty chunks", () => run(4, ThreadJobs.Threads, empty), seconds);
+            Time("region of 2 empty chunks", () => run(2, ThreadJobs.Threads, empty), seconds);
+            Time("region, 4 chunks touch 40 KB each", () => run(4, ThreadJobs.Threads, touch), seconds);
+            Time("serial, 4 chunks touch 40 KB each", () => { for (int c = 0; c < 4; c++) { touch(c); } }, seconds);
+            return 0;
+        }
+
         if (args.Length > 1 && args[1] == "ops")
         {
             Ops(seconds);

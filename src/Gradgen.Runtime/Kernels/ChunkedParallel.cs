@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Gradgen.Kernels;
 
 /// <summary>
-/// Runs a few chunks of work on the calling thread and on Gradgen's own worker threads, which claim chunks as they
-/// arrive: the caller starts at once and takes whatever no worker has claimed, so a late worker costs nothing and a
-/// call never waits for a worker that has not started. The workers spin for a short while after each call before
+/// Runs a few chunks of work on the calling thread and on Gradgen's own worker threads. Each thread runs its own
+/// chunks first (the caller chunks 0, T, 2T, …, worker k chunks k, k + T, …), so that the same core gets the same rows
+/// from one region to the next, then takes whatever nobody has claimed: the caller starts at once, a late worker costs
+/// nothing and a call never waits for a worker that has not started. The workers spin for a short while after each call before
 /// they sleep (as OpenMP's do), so that the next parallel region of an eager computation — an operation a few hundred
 /// microseconds after the last — finds them awake; <see cref="Parallel.For(int, int, Action{int})"/> and thread-pool
 /// work items woke a worker too late for such work (docs/benchmarks.md §2.5).
@@ -119,8 +120,13 @@ internal sealed class ChunkedParallel
     /// </summary>
     private void Execute(int participant)
     {
-        // A worker beyond the participants this region asked for (started by an earlier, wider one) only helps out.
-        for (int chunk = participant; participant < participants && chunk < chunks; chunk += participants)
+        // A worker beyond the threads this region asked for (started by an earlier, wider one) stays out of it.
+        if (participant >= participants)
+        {
+            return;
+        }
+
+        for (int chunk = participant; chunk < chunks; chunk += participants)
         {
             TryRun(chunk);
         }

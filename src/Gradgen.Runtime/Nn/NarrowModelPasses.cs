@@ -57,8 +57,11 @@ internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* inpu
     /// <summary>Floats of scratch memory the pass needs: three feature-major sections of the widest layer.</summary>
     public static int ScratchLength(NarrowLayout layout) => Math.Max(3 * layout.MaxWidth * layout.Rows, 1);
 
-    /// <summary>Floats of <c>sums</c> per chunk: every parameter's lanes at the widest width, then its scalar sum.</summary>
-    public static int SumsPerChunk(NarrowLayout layout) => layout.ParameterCount * (MaxLanes + 1);
+    /// <summary>
+    /// Floats of <c>sums</c> per chunk: every parameter's lanes at the widest width, then its scalar sum, rounded up to
+    /// whole cache lines plus one: two chunks never write the same line (each core keeps its own sums in its cache).
+    /// </summary>
+    public static int SumsPerChunk(NarrowLayout layout) => ((layout.ParameterCount * (MaxLanes + 1)) + 31) & ~15;
 
     private const int MaxLanes = 16;
 

@@ -21,6 +21,39 @@ public class ChunkedParallelTests
     }
 
     [Fact]
+    public void EachThreadTakesItsOwnChunksFirst()
+    {
+        // On two threads the caller's chunks are the even ones and the worker's the odd ones, so that a core reads in
+        // backward the rows it wrote in forward. Each chunk waits for its partner (0 with 1, 2 with 3) to start, so
+        // both threads are busy until the other has claimed its next chunk: a thread that took another's chunk would
+        // show. A region that ran on the caller alone (another test's region was running: one region at a time)
+        // proves nothing, and is tried again.
+        int caller = Environment.CurrentManagedThreadId;
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            var threadOf = new int[4];
+            var started = Enumerable.Range(0, 4).Select(_ => new ManualResetEventSlim()).ToArray();
+            ChunkedParallel.Run(4, 2, c =>
+            {
+                threadOf[c] = Environment.CurrentManagedThreadId;
+                started[c].Set();
+                started[c ^ 1].Wait(TimeSpan.FromSeconds(2));
+            });
+            if (threadOf.All(t => t == caller))
+            {
+                continue;
+            }
+
+            Assert.Equal([caller, caller], new[] { threadOf[0], threadOf[2] });
+            Assert.NotEqual(caller, threadOf[1]);
+            Assert.Equal(threadOf[1], threadOf[3]);
+            return;
+        }
+
+        Assert.Fail("Every attempt ran on the calling thread alone.");
+    }
+
+    [Fact]
     public void CallsFromSeveralThreadsAndNestedCallsAllComplete()
     {
         var total = 0;
