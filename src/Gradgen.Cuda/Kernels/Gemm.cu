@@ -1,4 +1,4 @@
-// Gradgen's Float32 matrix product on CUDA, with the epilogue of Linear layers fused:
+// Gradgen's matrix product on CUDA (Float32, tiled for speed; Float64 at the end), with the epilogue of Linear layers fused:
 //
 //     C[b] = act(op(A[b]) · op(B[b]) + bias)        op(X) = X or Xᵀ, b = blockIdx.z (batch)
 //
@@ -141,3 +141,57 @@ GG_GEMM(gg_gemm_nn, false, false)
 GG_GEMM(gg_gemm_nt, false, true)
 GG_GEMM(gg_gemm_tn, true, false)
 GG_GEMM(gg_gemm_tt, true, true)
+
+// ---- Float64 ---------------------------------------------------------------------------------------------------
+// The same product and epilogue in double, kept simple (double GEMMs are for checking and small models, not speed):
+// each 16×16 block computes a 16×16 tile of C, one element per thread, staging 16-deep panels of A and B in shared
+// memory. The transpositions are arguments (0 or 1) instead of four instantiations. Launched with blockDim (16, 16).
+extern "C" __global__ void __launch_bounds__(256) gg_gemm_f64(int transposeA, int transposeB, int m, int n, int k,
+    const double* __restrict__ A, int lda, long long batchStrideA,
+    const double* __restrict__ B, int ldb, long long batchStrideB,
+    double* __restrict__ C, const double* __restrict__ bias, int activation)
+{
+    __shared__ double As[16][17];
+    __shared__ double Bs[16][17];
+    const long long batch = blockIdx.z;
+    A += batch * batchStrideA;
+    B += batch * batchStrideB;
+    C += batch * m * (long long)n;
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    const int row = blockIdx.y * 16 + ty, col = blockIdx.x * 16 + tx;
+    double acc = 0.0;
+    for (int p0 = 0; p0 < k; p0 += 16)
+    {
+        // A(row, p) and B(q, col), zero outside the matrices.
+        int p = p0 + tx, q = p0 + ty;
+        As[ty][tx] = (row < m && p < k) ? (transposeA ? A[(long long)p * lda + row] : A[(long long)row * lda + p]) : 0.0;
+        Bs[ty][tx] = (q < k && col < n) ? (transposeB ? B[(long long)col * ldb + q] : B[(long long)q * ldb + col]) : 0.0;
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < 16; kk++)
+        {
+            acc += As[ty][kk] * Bs[kk][tx];
+        }
+
+        __syncthreads();
+    }
+
+    if (row < m && col < n)
+    {
+        double z = acc + (bias != 0 ? bias[col] : 0.0);
+        if (activation == 1)
+        {
+            z = z > 0.0 ? z : 0.0;
+        }
+        else if (activation == 2)
+        {
+            z = 1.0 / (1.0 + exp(-z));
+        }
+        else if (activation == 3)
+        {
+            z = tanh(z);
+        }
+
+        C[(long long)row * n + col] = z;
+    }
+}

@@ -41,7 +41,7 @@ public partial class Tensor
         if (!DeviceData.IsWhole(this) && !IsContiguous)
         {
             // A strided view on the device: made contiguous there first, then copied over in one piece.
-            return DeviceData.Copy(this, DType, "To").ToHostCopy();
+            return DeviceData.Copy(this, DType).ToHostCopy();
         }
 
         var host = Empty(DType, shape);

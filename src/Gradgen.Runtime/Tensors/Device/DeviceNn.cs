@@ -1,9 +1,10 @@
 namespace Gradgen;
 
 /// <summary>
-/// What neural-network code needs on an accelerator beyond elementwise operations, reductions and GEMMs: Softmax and
-/// LogSoftmax (composed from device operations, so autograd needs nothing new), Gather with its scatter-add backward
-/// (for CrossEntropyLoss's class indices) and SGD's update in place as one kernel.
+/// What neural-network code needs on an accelerator beyond elementwise operations, reductions and GEMMs: Softmax,
+/// LogSoftmax and BCEWithLogitsLoss (composed from device operations, so autograd needs nothing new), Gather with its
+/// scatter-add backward (for CrossEntropyLoss's class indices) and SGD's update in place as one kernel, in Float32 and
+/// Float64 (Gather in every dtype).
 /// </summary>
 internal static class DeviceNn
 {
@@ -29,19 +30,32 @@ internal static class DeviceNn
         return e / e.Sum(dim, keepDim: true);
     }
 
-    /// <summary>Gather along <paramref name="dim"/> on the device; <paramref name="index"/> is the validated Int64 index (on the CPU).</summary>
+    /// <summary>
+    /// BCEWithLogitsLoss's elementwise losses max(x, 0) − x·y + log(1 + e^−|x|) from device operations. The maximum
+    /// with zero is <see cref="Tensor.Maximum(Tensor)"/>, whose tie rule halves the gradient at x = 0, so that the
+    /// composed gradient there is ½ − y = σ(0) − y, as the CPU's fused kernel gives (|x|′ = 0 there).
+    /// </summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor x, Tensor y)
+    {
+        var dtype = x.DType == DType.Float64 || y.DType == DType.Float64 ? DType.Float64 : DType.Float32;
+        x = x.DType == dtype ? x : x.To(dtype);
+        y = y.DType == dtype ? y : y.To(dtype);
+        var zero = Tensor.FullOn(x.Device, dtype, [], 0);
+        return x.Maximum(zero) - (x * y) + (1 + (-x.Abs()).Exp()).Log();
+    }
+
+    /// <summary>Gather along <paramref name="dim"/> on the device, any dtype; <paramref name="index"/> is the validated Int64 index (on the CPU).</summary>
     public static Tensor Gather(Tensor x, int dim, Tensor index)
     {
         CheckGather(x, dim, index);
-        var source = x.Detach();
-        var sourceBuffer = DeviceData.Float32Buffer(source, "Gather");
+        var source = DeviceData.Buffer(x.Detach(), x.DType);
         var deviceIndex = index.Detach().To(x.Device);
-        var indexBuffer = DeviceData.Buffer(ref deviceIndex, "Gather");
+        var indexBuffer = DeviceData.Buffer(ref deviceIndex);
         var (outer, length, inner) = Nn.Functional.Split(x.shape, dim);
-        var r = Tensor.EmptyOn(x.Device, DType.Float32, index.shape);
+        var r = Tensor.EmptyOn(x.Device, x.DType, index.shape);
         if (r.numel > 0)
         {
-            DeviceData.Backend(x).Gather(sourceBuffer, indexBuffer, ((DeviceStorage)r.storage).Buffer, outer, length, index.shape[dim], inner, scatterAdd: false);
+            DeviceData.Backend(x).Gather(x.DType, source, indexBuffer, DeviceData.Storage(r), outer, length, index.shape[dim], inner, scatterAdd: false);
         }
 
         return r;
@@ -50,13 +64,13 @@ internal static class DeviceNn
     /// <summary>Gather's backward on the device: the gradient added at the gathered positions of a zero tensor.</summary>
     public static Tensor ScatterAddGrad(Tensor g, int[] inputShape, int dim, Tensor index)
     {
-        var z = Tensor.FullOn(g.Device, DType.Float32, inputShape, 0);
+        var z = Tensor.FullOn(g.Device, g.DType, inputShape, 0);
         var deviceIndex = index.Detach().To(g.Device);
-        var indexBuffer = DeviceData.Buffer(ref deviceIndex, "GatherBackward");
+        var indexBuffer = DeviceData.Buffer(ref deviceIndex);
         var (outer, length, inner) = Nn.Functional.Split(inputShape, dim);
         if (g.numel > 0)
         {
-            DeviceData.Backend(z).Gather(((DeviceStorage)z.storage).Buffer, indexBuffer, DeviceData.Float32Buffer(g, "GatherBackward"), outer, length, index.shape[dim], inner, scatterAdd: true);
+            DeviceData.Backend(z).Gather(g.DType, DeviceData.Storage(z), indexBuffer, DeviceData.Buffer(g, g.DType), outer, length, index.shape[dim], inner, scatterAdd: true);
         }
 
         return z;
@@ -64,9 +78,9 @@ internal static class DeviceNn
 
     static void CheckGather(Tensor x, int dim, Tensor index)
     {
-        if (x.DType != DType.Float32 || x.Ndim == 0)
+        if (x.Ndim == 0)
         {
-            throw new NotSupportedException($"Gather on {x.Device} takes Float32 tensors of at least one dimension, got {x.DType} of shape {x.ShapeString}.");
+            throw new NotSupportedException($"Gather on {x.Device} takes tensors of at least one dimension, got shape {x.ShapeString}.");
         }
 
         for (int i = 0; i < x.Ndim; i++)
@@ -86,7 +100,7 @@ internal static class DeviceNn
     public static void SgdStep(Tensor p, Tensor g, double lr, double weightDecay)
     {
         var buffer = ParameterBuffer(p);
-        DeviceData.Backend(p).Map(DeviceMapOp.SgdStep, [buffer, DeviceData.Float32Buffer(g.Detach(), "Sgd.Step")], buffer, p.numel, (float)lr, (float)weightDecay);
+        DeviceData.Backend(p).Map(DeviceMapOp.SgdStep, p.DType, [buffer, DeviceData.Buffer(g.Detach(), p.DType)], buffer, p.numel, lr, weightDecay);
         p.storage.Version++;
     }
 
@@ -94,17 +108,17 @@ internal static class DeviceNn
     public static void Axpy(Tensor p, Tensor d, double alpha)
     {
         var buffer = ParameterBuffer(p);
-        DeviceData.Backend(p).Map(DeviceMapOp.Axpy, [buffer, DeviceData.Float32Buffer(d.Detach(), "Sgd.Step")], buffer, p.numel, (float)alpha, 0);
+        DeviceData.Backend(p).Map(DeviceMapOp.Axpy, p.DType, [buffer, DeviceData.Buffer(d.Detach(), p.DType)], buffer, p.numel, alpha, 0);
         p.storage.Version++;
     }
 
     static IDeviceBuffer ParameterBuffer(Tensor p)
     {
-        if (p.DType != DType.Float32 || !DeviceData.IsWhole(p))
+        if (!p.DType.IsFloating() || !DeviceData.IsWhole(p))
         {
-            throw new NotSupportedException($"Sgd.Step on {p.Device}: a parameter must be a whole Float32 tensor (as Module.To makes them), got {p.DType} of shape {p.ShapeString}.");
+            throw new NotSupportedException($"Sgd.Step on {p.Device}: a parameter must be a whole Float32 or Float64 tensor (as Module.To makes them), got {p.DType} of shape {p.ShapeString}.");
         }
 
-        return ((DeviceStorage)p.storage).Buffer;
+        return DeviceData.Storage(p);
     }
 }
