@@ -61,9 +61,9 @@ internal sealed partial class CudaTensorBackend
 
     public void Gemm(in DeviceGemm g)
     {
-        if (g.DType == DType.Float64)
+        if (g.DType != DType.Float32)
         {
-            GemmFloat64(g);
+            GemmSimple(g);
             return;
         }
 
@@ -99,22 +99,22 @@ internal sealed partial class CudaTensorBackend
             Shape(n), Bytes(source), Bytes(index), Bytes(output), outer, length, count, inner);
     }
 
-    /// <summary>The simple Float64 GEMM: one 16×16 block per 16×16 tile of C, the transpositions as arguments.</summary>
-    private void GemmFloat64(in DeviceGemm g)
+    /// <summary>The simple Float64 and integer GEMM: one 16×16 block per 16×16 tile of C, the transpositions as arguments.</summary>
+    private void GemmSimple(in DeviceGemm g)
     {
         const int Tile = 16;
         var shape = new LaunchShape(new Dim3((uint)((g.N + Tile - 1) / Tile), (uint)((g.M + Tile - 1) / Tile), (uint)g.Batch), new Dim3(Tile, Tile));
-        Builtin("gg_gemm_f64").Launch(
+        Builtin(KernelSources.Entry("gg_gemm", g.DType)).Launch(
             shape,
             g.TransposeA ? 1 : 0,
             g.TransposeB ? 1 : 0,
             g.M,
             g.N,
             g.K,
-            At(g.A, g.OffsetA, sizeof(double)),
+            At(g.A, g.OffsetA, g.DType.ElementSize()),
             g.Lda,
             (long)g.BatchStrideA,
-            At(g.B, g.OffsetB, sizeof(double)),
+            At(g.B, g.OffsetB, g.DType.ElementSize()),
             g.Ldb,
             (long)g.BatchStrideB,
             Bytes(g.C),

@@ -33,13 +33,13 @@ internal static class KernelSources
             Entry("gg_scatter_add", DType.Float32), Entry("gg_scatter_add", DType.Float64),
             .. All.SelectMany(from => All.Select(to => CopyEntry(from, to))),
         ],
-        ["Gemm.cu"] = ["gg_gemm_nn", "gg_gemm_nt", "gg_gemm_tn", "gg_gemm_tt", "gg_gemm_f64"],
+        ["Gemm.cu"] = ["gg_gemm_nn", "gg_gemm_nt", "gg_gemm_tn", "gg_gemm_tt", .. new[] { DType.Float64, DType.Int32, DType.Int64 }.Select(t => Entry("gg_gemm", t))],
     };
 
     /// <summary>The name of the strided copy kernel from one dtype to another (<c>gg_copy_f32_b8</c>).</summary>
     public static string CopyEntry(DType from, DType to) => $"gg_copy_{Tag(from)}_{Tag(to)}";
 
-    /// <summary>The instantiation of a kernel template of Tensor.cu for a dtype (<c>gg_map_f64</c>).</summary>
+    /// <summary>The instantiation of a kernel template for a dtype (<c>gg_map_f64</c>, <c>gg_gemm_i32</c>).</summary>
     public static string Entry(string kernel, DType dtype) => $"{kernel}_{Tag(dtype)}";
 
     /// <summary>The source of an embedded kernel file.</summary>

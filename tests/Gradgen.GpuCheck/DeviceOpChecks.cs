@@ -76,6 +76,7 @@ internal static class DeviceOpChecks
             ("sum (Int64), sum over dims, max/min, argmax of i32", t => t[0].Sum() + t[0].Sum(0) + t[0].Max(1).Values.Sum() + t[0].Min() + t[0].ArgMax(1).Sum(), [ia]),
             ("comparisons of i32 and Bool", t => (t[0] >= t[1]).Eq(t[0] > 0).To(DType.Int32) + (t[0] > 0).Sum(), [ia, irow]),
             ("gather and masked select of i64", t => t[0].Gather(1, labels.Unsqueeze(1)).Sum() + t[0][t[0] > 1].Sum(), [ia.To(DType.Int64)]),
+            ("matmul i32 a·aᵀ and batched i64", t => t[0].MatMul(t[0].T).Sum() + t[1].Unsqueeze(0).Expand(3, 67, 130).MatMul(t[1].Narrow(0, 0, 5).T).Sum(), [ia, ia.To(DType.Int64)]),
         };
         foreach (var (name, f, inputs) in integerCases)
         {
@@ -99,7 +100,7 @@ internal static class DeviceOpChecks
     {
         var cpu = inputs.Select(t => t.Detach().Clone()).ToArray();
         var gpu = inputs.Select(t => t.Detach().To("cuda")).ToArray();
-        foreach (var t in cpu.Concat(gpu).Where(t => t.DType.IsFloating()))
+        foreach (var t in cpu.Concat(gpu).Where(t => t.DType is DType.Float32 or DType.Float64))
         {
             t.RequiresGrad = true;
         }

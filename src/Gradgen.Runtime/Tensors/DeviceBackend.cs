@@ -71,7 +71,7 @@ internal interface IDeviceBackend
     /// </summary>
     void Reduce(DeviceReduceOp op, DType dtype, IDeviceBuffer source, int outer, int length, int inner, IDeviceBuffer values, IDeviceBuffer? indices);
 
-    /// <summary>A Float32 or Float64 matrix product with its epilogue (see <see cref="DeviceGemm"/>).</summary>
+    /// <summary>A matrix product with its epilogue (see <see cref="DeviceGemm"/>).</summary>
     void Gemm(in DeviceGemm gemm);
 
     /// <summary>

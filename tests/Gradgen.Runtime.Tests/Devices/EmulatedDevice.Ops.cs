@@ -237,14 +237,36 @@ internal sealed partial class EmulatedDevice
     public void Gemm(in DeviceGemm g)
     {
         Record($"gemm:{(g.TransposeA ? 't' : 'n')}{(g.TransposeB ? 't' : 'n')}{(g.Bias is null ? "" : "+bias")}{(g.Activation == Gradgen.Nn.CompiledActivation.None ? "" : "+" + g.Activation)}", g.DType);
-        if (g.DType == DType.Float64)
+        switch (g.DType)
         {
-            Gemm<double>(g);
+            case DType.Float32: Gemm<float>(g); break;
+            case DType.Float64: Gemm<double>(g); break;
+            default: GemmInteger(g); break;
         }
-        else
+    }
+
+    /// <summary>An integer product: accumulated in long and wrapped to the dtype (the same bits as wrapping all along); no bias or activation.</summary>
+    private static void GemmInteger(in DeviceGemm g)
+    {
+        Assert.True(g.Bias is null && g.Activation == Gradgen.Nn.CompiledActivation.None, "integer products have no epilogue");
+        Buffer a = (Buffer)g.A, b = (Buffer)g.B, c = (Buffer)g.C;
+        for (int batch = 0; batch < g.Batch; batch++)
         {
-            Assert.Equal(DType.Float32, g.DType);
-            Gemm<float>(g);
+            for (int i = 0; i < g.M; i++)
+            {
+                for (int j = 0; j < g.N; j++)
+                {
+                    long sum = 0;
+                    for (int p = 0; p < g.K; p++)
+                    {
+                        long av = a.GetInteger(g.OffsetA + (batch * g.BatchStrideA) + (g.TransposeA ? (p * g.Lda) + i : (i * g.Lda) + p));
+                        long bv = b.GetInteger(g.OffsetB + (batch * g.BatchStrideB) + (g.TransposeB ? (j * g.Ldb) + p : (p * g.Ldb) + j));
+                        sum = unchecked(sum + (av * bv));
+                    }
+
+                    c.SetInteger((batch * g.M * g.N) + (i * g.N) + j, sum);
+                }
+            }
         }
     }
 

@@ -143,7 +143,8 @@ internal enum DeviceReduceOp
 }
 
 /// <summary>
-/// One Float32 or Float64 (<see cref="DType"/>, of every buffer) matrix product on a device, row-major: C[b] = act(op(A[b])·op(B[b]) + bias) (act: a <see cref="Gradgen.Nn.CompiledActivation"/>, the code Gemm.cu switches on) for b in [0, Batch),
+/// One matrix product on a device in <see cref="DType"/> (of every buffer: Float32, Float64, Int32 or Int64; integer
+/// products have no bias or activation), row-major: C[b] = act(op(A[b])·op(B[b]) + bias) (act: a <see cref="Gradgen.Nn.CompiledActivation"/>, the code Gemm.cu switches on) for b in [0, Batch),
 /// where op(X) is X or its transpose as the flags say, A is m×k after op, B is k×n after op, C is m×n with leading
 /// dimension n, bias (length n, optional) is added to every row. Offsets and batch strides are in elements; a batch
 /// stride of 0 repeats one matrix (broadcasting).

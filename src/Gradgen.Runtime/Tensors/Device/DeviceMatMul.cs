@@ -1,10 +1,10 @@
 namespace Gradgen;
 
 /// <summary>
-/// Matrix products on an accelerator through the backend's GEMM, in Float32 or Float64 (the operands' promoted float
-/// dtype; integer products have no device kernel, as in PyTorch's CUDA backend): MatMul (2-D and batched, transposed
-/// views read as they are stored), Linear with its bias fused into the GEMM's epilogue, and Linear's backward as two
-/// GEMMs with transposed operands (no copies) and a row sum for the bias.
+/// Matrix products on an accelerator through the backend's GEMM, in the operands' promoted dtype (Float32, Float64,
+/// Int32 or Int64, as on the CPU; Bool cannot be multiplied): MatMul (2-D and batched, transposed views read as they
+/// are stored), Linear with its bias fused into the GEMM's epilogue, and Linear's backward as two GEMMs with
+/// transposed operands (no copies) and a row sum for the bias.
 /// </summary>
 internal static class DeviceMatMul
 {
@@ -20,7 +20,7 @@ internal static class DeviceMatMul
         }
 
         var batch = ElementwiseOp.BroadcastShapes(a.shape[..^2], b.shape[..^2], "MatMul");
-        var dtype = FloatType(DTypes.ResultType(a, b), "MatMul", device);
+        var dtype = ProductType(DTypes.ResultType(a, b), "MatMul");
         var ca = Operand(a.Detach(), batch, dtype);
         var cb = Operand(b.Detach(), batch, dtype);
         int count = 1;
@@ -63,7 +63,7 @@ internal static class DeviceMatMul
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Gradgen.Nn.CompiledActivation activation = Gradgen.Nn.CompiledActivation.None)
     {
         var device = Tensor.CommonDevice("Linear", bias is null ? [input, weight] : [input, weight, bias]);
-        var dtype = FloatType(weight.DType, "Linear", device);
+        var dtype = ProductType(weight.DType, "Linear");
         int n = weight.shape[0], k = weight.shape[1];
         int m = 1;
         for (int i = 0; i < input.Ndim - 1; i++)
@@ -97,7 +97,7 @@ internal static class DeviceMatMul
         return r;
     }
 
-    /// <summary>C = act(op(A)·op(B) + bias) for one matrix of C's dtype (Float32 or Float64); operands whole from element 0, of that dtype.</summary>
+    /// <summary>C = act(op(A)·op(B) + bias) for one matrix of C's dtype; operands whole from element 0, of that dtype.</summary>
     internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias, Gradgen.Nn.CompiledActivation activation)
     {
         if (m == 0 || n == 0)
@@ -113,12 +113,10 @@ internal static class DeviceMatMul
 
     static Tensor Whole(Tensor t, DType dtype) => DeviceData.IsWhole(t) && t.DType == dtype ? t : DeviceData.Copy(t, dtype);
 
-    /// <summary>The dtype a product computes in: Float64 or Float32; Bool cannot be multiplied (as on the CPU), integers have no device kernel (PyTorch's CUDA has none either).</summary>
-    static DType FloatType(DType dtype, string op, Device device) => dtype.IsFloating()
+    /// <summary>The dtype a product computes in: the operands' promoted one, except Bool, which cannot be multiplied (as on the CPU).</summary>
+    static DType ProductType(DType dtype, string op) => dtype != DType.Bool
         ? dtype
-        : dtype == DType.Bool
-        ? throw new ArgumentException($"{op}: Bool tensors cannot be multiplied; convert with To(DType.Float32).")
-        : throw new NotSupportedException($"{op}: integer matrix products ({dtype}) have no kernel on {device} (PyTorch's CUDA backend has none either); convert with To(DType.Float32) or run it on the CPU.");
+        : throw new ArgumentException($"{op}: Bool tensors cannot be multiplied; convert with To(DType.Float32).");
 
     /// <summary>
     /// An operand whose matrices the GEMM can read where they are: one matrix broadcast over the batch (batch stride
