@@ -121,37 +121,31 @@ internal static class DeviceMap
     }
 
     /// <summary>Maximum and Minimum with broadcasting; NaN propagates and ties split the gradient, as on the CPU.</summary>
-    public static Tensor Extremum(Tensor a, Tensor b, bool max, DType dtype)
+    public static Tensor Extremum(Tensor a, Tensor b, bool max, DType dtype) => max
+        ? BinaryWithGradient("Maximum", a, b, dtype, DeviceMapOp.Maximum, DeviceMapOp.MaximumBackward, DeviceMapOp.MaximumBackward, swapForB: true)
+        : BinaryWithGradient("Minimum", a, b, dtype, DeviceMapOp.Minimum, DeviceMapOp.MinimumBackward, DeviceMapOp.MinimumBackward, swapForB: true);
+
+    /// <summary>a^b with a tensor exponent and broadcasting (a float result, as on the CPU), recorded as <c>PowBackward</c>.</summary>
+    public static Tensor Pow(Tensor a, Tensor b, DType dtype) =>
+        BinaryWithGradient("Pow", a, b, dtype, DeviceMapOp.Pow, DeviceMapOp.PowBackwardBase, DeviceMapOp.PowBackwardExponent, swapForB: false);
+
+    /// <summary>
+    /// y = <paramref name="forward"/>(a, b) with broadcasting, recorded as <c>{name}Backward</c>: the gradient of a is
+    /// <paramref name="gradA"/>(a, b, g), that of b <paramref name="gradB"/>(a, b, g), or (b, a, g) for a symmetric
+    /// rule written for a (<paramref name="swapForB"/>).
+    /// </summary>
+    static Tensor BinaryWithGradient(string name, Tensor a, Tensor b, DType dtype, DeviceMapOp forward, DeviceMapOp gradA, DeviceMapOp gradB, bool swapForB)
     {
-        string name = max ? "Maximum" : "Minimum";
         var device = Tensor.CommonDevice(name, [a, b]);
         var shape = ElementwiseOp.BroadcastShapes(a.shape, b.shape, name);
         var ca = DeviceData.Operand(a, shape, device, dtype);
         var cb = DeviceData.Operand(b, shape, device, dtype);
-        var y = Run(max ? DeviceMapOp.Maximum : DeviceMapOp.Minimum, dtype, [ca, cb], shape);
+        var y = Run(forward, dtype, [ca, cb], shape);
         if (Autograd.Recording(ca, cb))
         {
-            var backward = max ? DeviceMapOp.MaximumBackward : DeviceMapOp.MinimumBackward;
             y.WithHistory(new Lambda2Backward(name + "Backward", ca, cb, [ca.Detach(), cb.Detach()], (g, s, na, nb) =>
-                (na ? Run(backward, g.DType, [s[0], s[1], g], g.shape) : null, nb ? Run(backward, g.DType, [s[1], s[0], g], g.shape) : null)));
-        }
-
-        return y;
-    }
-
-    /// <summary>a^b with a tensor exponent and broadcasting (a float result, as on the CPU), recorded as <c>PowBackward</c>.</summary>
-    public static Tensor Pow(Tensor a, Tensor b, DType dtype)
-    {
-        var device = Tensor.CommonDevice("Pow", [a, b]);
-        var shape = ElementwiseOp.BroadcastShapes(a.shape, b.shape, "Pow");
-        var ca = DeviceData.Operand(a, shape, device, dtype);
-        var cb = DeviceData.Operand(b, shape, device, dtype);
-        var y = Run(DeviceMapOp.Pow, dtype, [ca, cb], shape);
-        if (Autograd.Recording(ca, cb))
-        {
-            y.WithHistory(new Lambda2Backward("PowBackward", ca, cb, [ca.Detach(), cb.Detach()], (g, s, na, nb) =>
-                (na ? Run(DeviceMapOp.PowBackwardBase, g.DType, [s[0], s[1], g], g.shape) : null,
-                 nb ? Run(DeviceMapOp.PowBackwardExponent, g.DType, [s[0], s[1], g], g.shape) : null)));
+                (na ? Run(gradA, g.DType, [s[0], s[1], g], g.shape) : null,
+                 nb ? Run(gradB, g.DType, swapForB ? [s[1], s[0], g] : [s[0], s[1], g], g.shape) : null)));
         }
 
         return y;
