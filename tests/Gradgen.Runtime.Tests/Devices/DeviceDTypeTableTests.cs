@@ -103,6 +103,8 @@ public sealed class DeviceDTypeTableTests : IDisposable
 
         // Indexing.
         ("Gather", t => t[0].Gather(1, Tensor.FromArray(new long[,] { { 0, 3 }, { 1, 1 }, { 2, 0 } }).To(t[0].Device)), [[3, 4]]),
+        ("Gather with an index smaller in the other dimension", t => t[0].Gather(0, Tensor.FromArray(new long[,] { { 2, 0 }, { 1, 2 } }).To(t[0].Device)), [[3, 4]]),
+        ("Gather of a 0-d tensor", t => t[0].Sum().Gather(0, Tensor.FromArray(new long[] { 0, -1, 0 }).To(t[0].Device)), [[3, 4]]),
         ("IndexSelect", t => t[0].IndexSelect(1, Tensor.FromArray(new long[] { 3, 0, 3 }).To(t[0].Device)), [[3, 4]]),
         ("MaskedSelect (x[mask])", t => t[0][t[1] > 0], [[3, 4], [4]]),
 
@@ -237,6 +239,14 @@ public sealed class DeviceDTypeTableTests : IDisposable
             Assert.Equal(DType.Float64, gpu.DType);
             Close(cpu.Detach(), gpu.Detach().To(Device.Cpu));
         }
+    }
+
+    [Fact]
+    public void SafetensorsSavesDeviceTensorsOfEveryDTypeAsTheirHostCopies()
+    {
+        var cpu = DTypesUnderTest.ToDictionary(d => d.ToString(), d => Input(d, 7, 3, 4).T);
+        var gpu = cpu.ToDictionary(e => e.Key, e => e.Value.To(Device.Cuda()).Transpose(0, 1).Transpose(0, 1));
+        Assert.Equal(Safetensors.Serialize(cpu), Safetensors.Serialize(gpu));
     }
 
     /// <summary>Reproducible inputs of a dtype: floats in [−2, 2), integers in [−3, 3], Bool about half true.</summary>

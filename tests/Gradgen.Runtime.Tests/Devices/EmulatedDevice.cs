@@ -34,6 +34,9 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
 
     public int Launches { get; private set; }
 
+    /// <summary>The entries of generated kernels launched, in order (<c>Sin_forward_f64</c>).</summary>
+    public List<string> Entries { get; } = [];
+
     public DeviceType Type => DeviceType.Cuda;
 
     /// <summary>Lets the device run a test's own <c>[Differentiable]</c> function by its name: its CPU tensor overload.</summary>
@@ -65,6 +68,7 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         string element = arrays[0].DType == DType.Float64 ? "double" : "float";
         Assert.Contains($"extern \"C\" __global__ void {entry}(const {element}* ", source, StringComparison.Ordinal);
         Launches++;
+        Entries.Add(entry);
         string name = entry.EndsWith("_f64", StringComparison.Ordinal) || entry.EndsWith("_f32", StringComparison.Ordinal) ? entry[..^4] : entry;
         if (name.EndsWith("_forward", StringComparison.Ordinal) && functions.TryGetValue(name[..^8], out var forward))
         {

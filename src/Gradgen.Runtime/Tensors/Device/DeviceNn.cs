@@ -44,14 +44,24 @@ internal static class DeviceNn
         return x.Maximum(zero) - (x * y) + (1 + (-x.Abs()).Exp()).Log();
     }
 
-    /// <summary>Gather along <paramref name="dim"/> on the device, any dtype; <paramref name="index"/> is the validated Int64 index (on the CPU).</summary>
+    /// <summary>
+    /// Gather along <paramref name="dim"/> on the device, any dtype; <paramref name="index"/> is the validated Int64
+    /// index (on the CPU), no larger than the input in the other dimensions. The kernel reads a contiguous
+    /// [outer, length, inner] block of the index's extent there, so a smaller index narrows the input first, and a
+    /// zero-dimensional input is gathered as one element.
+    /// </summary>
     public static Tensor Gather(Tensor x, int dim, Tensor index)
     {
-        CheckGather(x, dim, index);
-        var source = DeviceData.Buffer(x.Detach(), x.DType);
+        if (x.Ndim == 0)
+        {
+            return Gather(x.Reshape(1), 0, index.Reshape(index.numel)).Reshape(index.shape);
+        }
+
+        var narrowed = Narrowed(x.Detach(), dim, index.shape);
+        var source = DeviceData.Buffer(narrowed, x.DType);
         var deviceIndex = index.Detach().To(x.Device);
         var indexBuffer = DeviceData.Buffer(ref deviceIndex);
-        var (outer, length, inner) = Nn.Functional.Split(x.shape, dim);
+        var (outer, length, inner) = Nn.Functional.Split(narrowed.shape, dim);
         var r = Tensor.EmptyOn(x.Device, x.DType, index.shape);
         if (r.numel > 0)
         {
@@ -61,36 +71,45 @@ internal static class DeviceNn
         return r;
     }
 
-    /// <summary>Gather's backward on the device: the gradient added at the gathered positions of a zero tensor.</summary>
+    /// <summary>Gather's backward on the device: the gradient added at the gathered positions of a zero tensor of the input's shape.</summary>
     public static Tensor ScatterAddGrad(Tensor g, int[] inputShape, int dim, Tensor index)
     {
-        var z = Tensor.FullOn(g.Device, g.DType, inputShape, 0);
+        if (inputShape.Length == 0)
+        {
+            return DeviceReductions.SumAll(g.Detach());
+        }
+
+        var full = Tensor.FullOn(g.Device, g.DType, inputShape, 0);
+        var narrowed = Narrowed(full, dim, index.shape);
+        var z = DeviceData.IsWhole(narrowed) ? narrowed : Tensor.FullOn(g.Device, g.DType, narrowed.shape, 0);
         var deviceIndex = index.Detach().To(g.Device);
         var indexBuffer = DeviceData.Buffer(ref deviceIndex);
-        var (outer, length, inner) = Nn.Functional.Split(inputShape, dim);
+        var (outer, length, inner) = Nn.Functional.Split(z.shape, dim);
         if (g.numel > 0)
         {
             DeviceData.Backend(z).Gather(g.DType, DeviceData.Storage(z), indexBuffer, DeviceData.Buffer(g, g.DType), outer, length, index.shape[dim], inner, scatterAdd: true);
         }
 
-        return z;
+        if (!ReferenceEquals(z, narrowed))
+        {
+            DeviceData.CopyInto(z, narrowed); // into the input-shaped zeros, where the narrowed input lies
+        }
+
+        return full;
     }
 
-    static void CheckGather(Tensor x, int dim, Tensor index)
+    /// <summary>The leading part of <paramref name="x"/> that an index of <paramref name="indexShape"/> covers in every dimension but <paramref name="dim"/> (a view).</summary>
+    static Tensor Narrowed(Tensor x, int dim, int[] indexShape)
     {
-        if (x.Ndim == 0)
+        for (int d = 0; d < x.Ndim; d++)
         {
-            throw new NotSupportedException($"Gather on {x.Device} takes tensors of at least one dimension, got shape {x.ShapeString}.");
-        }
-
-        for (int i = 0; i < x.Ndim; i++)
-        {
-            if (i != dim && index.shape[i] != x.shape[i])
+            if (d != dim && indexShape[d] < x.shape[d])
             {
-                throw new NotSupportedException(
-                    $"Gather on {x.Device}: the index of shape {index.ShapeString} must match the input's shape {x.ShapeString} except in dimension {dim}; narrow the input first.");
+                x = x.Narrow(d, 0, indexShape[d]);
             }
         }
+
+        return x;
     }
 
     /// <summary>
