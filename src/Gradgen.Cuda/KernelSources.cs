@@ -24,7 +24,8 @@ internal static class KernelSources
     {
         ["Tensor.cu"] =
         [
-            "gg_fill_f32", "gg_sum_f32",
+            .. All.Select(t => Entry("gg_fill", t)),
+            Entry("gg_sum", DType.Float32), Entry("gg_sum", DType.Float64), Entry("gg_sum", DType.Int64),
             .. Numeric.Select(t => Entry("gg_map", t)),
             .. Numeric.Select(t => Entry("gg_compare", t)),
             .. All.Select(t => Entry("gg_where", t)),

@@ -4,7 +4,8 @@
 // by CudaTensorBackend. Kernels over several element types are C++ templates with one extern "C" instantiation per
 // dtype, named with the dtype's suffix (f32, f64, i32, i64, b8), which CudaTensorBackend picks from the tensor's DType.
 //
-//   gg_fill_f32, gg_sum_f32        fill, and the sum of a whole Float32 buffer (block tree, one atomic per block)
+//   gg_fill_<t>, gg_sum_<t>        fill (every dtype), and the sum of a whole buffer (f32 f64 i64; a block tree, one
+//                                  atomic per block)
 //   gg_copy_<from>_<to>            strided copy of up to 8 dimensions with dtype conversion (Contiguous, To(dtype),
 //                                  broadcasts made real, writes into views)
 //   gg_map_<t>                     elementwise functions of up to three inputs, by operation number (f32 f64 i32 i64)
@@ -12,18 +13,30 @@
 //   gg_reduce_<t>                  sum / max / min (with the first index) over the middle of [outer, length, inner]
 //   gg_gather_<t>, gg_scatter_add_<t>   gather along the middle dimension (every dtype) and its backward (f32 f64)
 
-extern "C" __global__ void gg_fill_f32(float* __restrict__ out, float value, int n)
-{
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-    {
-        out[i] = value;
+// ---- fill and whole-buffer sum ---------------------------------------------------------------------------------
+// The fill value comes as double and is converted as Tensor.To converts (toward zero for integers, x != 0 for Bool).
+// The sum adds each block's tree into *out with one atomic (out is zeroed first); Int64 adds as unsigned, which is
+// the same bits as C#'s wrapping.
+#define GG_FILL(SUFFIX, T) \
+    extern "C" __global__ void gg_fill_##SUFFIX(T* __restrict__ out, double value, int n) \
+    { \
+        const T v = (T)value; \
+        for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) \
+        { \
+            out[i] = v; \
+        } \
     }
-}
 
-extern "C" __global__ void gg_sum_f32(const float* __restrict__ in, float* __restrict__ out, int n)
+GG_FILL(f32, float)
+GG_FILL(f64, double)
+GG_FILL(i32, int)
+GG_FILL(i64, long long)
+GG_FILL(b8, bool)
+
+template <typename T>
+__device__ __forceinline__ T gg_block_sum(const T* __restrict__ in, int n, T* partial)
 {
-    __shared__ float partial[256];
-    float sum = 0.0f;
+    T sum = (T)0;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
     {
         sum += in[i];
@@ -41,11 +54,23 @@ extern "C" __global__ void gg_sum_f32(const float* __restrict__ in, float* __res
         __syncthreads();
     }
 
-    if (threadIdx.x == 0)
-    {
-        atomicAdd(out, partial[0]);
-    }
+    return partial[0];
 }
+
+#define GG_SUM(SUFFIX, T, ATOMIC) \
+    extern "C" __global__ void gg_sum_##SUFFIX(const T* __restrict__ in, T* __restrict__ out, int n) \
+    { \
+        __shared__ T partial[256]; \
+        T sum = gg_block_sum<T>(in, n, partial); \
+        if (threadIdx.x == 0) \
+        { \
+            atomicAdd((ATOMIC*)out, (ATOMIC)sum); \
+        } \
+    }
+
+GG_SUM(f32, float, float)
+GG_SUM(f64, double, double)
+GG_SUM(i64, long long, unsigned long long)
 
 // ---- strided copy ---------------------------------------------------------------------------------------------
 // Element i of the (row-major) index space of shape n0..n7 is read at inOffset + Σ index_k·s_k and written at

@@ -31,11 +31,14 @@ internal interface IDeviceBackend
     void CopyToHost<T>(IDeviceBuffer source, Span<T> destination)
         where T : unmanaged;
 
-    /// <summary>Sets every element to <paramref name="value"/>.</summary>
-    void Fill(IDeviceBuffer buffer, float value);
+    /// <summary>Sets every element of a buffer of <paramref name="dtype"/> to <paramref name="value"/>, converted as <see cref="Tensor.To(DType)"/> converts.</summary>
+    void Fill(IDeviceBuffer buffer, DType dtype, double value);
 
-    /// <summary>Writes the sum of <paramref name="source"/>'s elements into the one element of <paramref name="destination"/>.</summary>
-    void Sum(IDeviceBuffer source, IDeviceBuffer destination);
+    /// <summary>
+    /// Writes the sum of <paramref name="source"/>'s elements into the one element of <paramref name="destination"/>,
+    /// both of <paramref name="dtype"/>: Float32, Float64 or Int64 (integer sums come as Int64).
+    /// </summary>
+    void Sum(DType dtype, IDeviceBuffer source, IDeviceBuffer destination);
 
     /// <summary>
     /// Launches the grid-stride elementwise kernel <paramref name="entry"/> of <paramref name="source"/> (compiled once

@@ -128,14 +128,13 @@ public partial class Tensor
     /// <summary>A new tensor on an accelerator with every element <paramref name="value"/>.</summary>
     internal static Tensor FullOn(Device device, DType dtype, int[] shape, double value)
     {
-        if (dtype != DType.Float32)
-        {
-            return Full(shape, value, dtype).To(device);
-        }
-
         var result = EmptyOn(device, dtype, shape);
         var storage = (DeviceStorage)result.storage;
-        storage.Backend.Fill(storage.Buffer, (float)value);
+        if (result.numel > 0)
+        {
+            storage.Backend.Fill(storage.Buffer, dtype, value);
+        }
+
         return result;
     }
 

@@ -50,9 +50,30 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
     public void CopyToHost<T>(IDeviceBuffer source, Span<T> destination)
         where T : unmanaged => ((Buffer)source).Bytes[..(destination.Length * Unsafe.SizeOf<T>())].CopyTo(MemoryMarshal.AsBytes(destination));
 
-    public void Fill(IDeviceBuffer buffer, float value) => ((Buffer)buffer).Floats.AsSpan().Fill(value);
+    public void Fill(IDeviceBuffer buffer, DType dtype, double value)
+    {
+        var b = (Buffer)buffer;
+        Assert.Equal(dtype, b.DType);
+        for (int i = 0; i < b.Length; i++)
+        {
+            b.Set(i, value);
+        }
+    }
 
-    public void Sum(IDeviceBuffer source, IDeviceBuffer destination) => ((Buffer)destination).Floats[0] = ((Buffer)source).Floats.Sum();
+    public void Sum(DType dtype, IDeviceBuffer source, IDeviceBuffer destination)
+    {
+        Record("sum", dtype);
+        Buffer s = (Buffer)source, d = (Buffer)destination;
+        Assert.Equal(dtype, s.DType);
+        Assert.Equal(dtype, d.DType);
+        switch (dtype)
+        {
+            case DType.Float32: d.As<float>()[0] = s.Floats.Sum(); break;
+            case DType.Float64: d.As<double>()[0] = s.As<double>().ToArray().Sum(); break;
+            case DType.Int64: d.As<long>()[0] = s.As<long>().ToArray().Aggregate(0L, (x, y) => unchecked(x + y)); break;
+            default: throw new InvalidOperationException($"the whole-buffer sum runs over Float32, Float64 and Int64, not {dtype}");
+        }
+    }
 
     public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
     {

@@ -87,9 +87,13 @@ internal static class DeviceData
     /// <summary>Sets every element of a device tensor (any view) to <paramref name="value"/>.</summary>
     public static void Fill(Tensor t, double value)
     {
-        if (t.DType == DType.Float32 && IsWhole(t))
+        if (IsWhole(t))
         {
-            Backend(t).Fill(Storage(t), (float)value);
+            if (t.numel > 0)
+            {
+                Backend(t).Fill(Storage(t), t.DType, value);
+            }
+
             return;
         }
 

@@ -13,19 +13,10 @@ internal static class DeviceReductions
     {
         var dtype = Reductions.SumDType(x.DType);
         var source = Whole(x, dtype);
-        Tensor result;
-        if (source.numel == 0)
+        var result = Tensor.FullOn(x.Device, dtype, [], 0);
+        if (source.numel > 0)
         {
-            result = Tensor.FullOn(x.Device, dtype, [], 0);
-        }
-        else if (dtype == DType.Float32)
-        {
-            result = Tensor.EmptyOn(x.Device, dtype, []);
-            DeviceData.Backend(x).Sum(DeviceData.Storage(source), DeviceData.Storage(result));
-        }
-        else
-        {
-            result = ReduceAlong(source.Reshape(source.numel), 0, DeviceReduceOp.Sum, null).Reshape([]);
+            DeviceData.Backend(x).Sum(dtype, DeviceData.Storage(source), DeviceData.Storage(result));
         }
 
         var inShape = x.shape;
