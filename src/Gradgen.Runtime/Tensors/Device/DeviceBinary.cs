@@ -8,11 +8,11 @@ namespace Gradgen;
 /// </summary>
 internal static class DeviceBinary
 {
-    public static Tensor Run(Tensor a, Tensor b, string name)
+    /// <summary>The operation <paramref name="name"/> of <see cref="IBinaryOp"/>, whose <see cref="IBinaryOp.KeepsIntegers"/> is <paramref name="keepsIntegers"/>.</summary>
+    public static Tensor Run(Tensor a, Tensor b, string name, bool keepsIntegers)
     {
         var device = Tensor.CommonDevice(name, [a, b]);
-        bool keepsIntegers = name is "Add" or "Sub" or "Mul" or "Maximum" or "Minimum";
-        var dtype = DeviceData.ResultType(DTypes.ResultType(a, b), keepsIntegers);
+        var dtype = ElementwiseOp.ResultType(DTypes.ResultType(a, b), keepsIntegers);
         bool arithmetic = name is "Add" or "Sub" or "Mul" or "Div";
         if (arithmetic && b.isWrappedNumber && !DeviceData.OnDevice(b))
         {

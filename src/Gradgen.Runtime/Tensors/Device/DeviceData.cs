@@ -2,7 +2,7 @@ namespace Gradgen;
 
 /// <summary>
 /// The plumbing every device operation shares: the backend of a tensor, contiguous copies, writes into views,
-/// kernel operands of a dtype, and the dtype rules. Nothing here records autograd history except
+/// and kernel operands of a dtype. Nothing here records autograd history except
 /// <see cref="Operand"/>, whose conversions and broadcasts are recorded so that gradients flow back through them.
 /// </summary>
 internal static class DeviceData
@@ -103,13 +103,6 @@ internal static class DeviceData
     /// <summary>Zeros of <paramref name="shape"/> on the device (and of the dtype) of <paramref name="like"/>; CPU zeros for a CPU tensor.</summary>
     public static Tensor ZerosAs(Tensor like, int[] shape) =>
         OnDevice(like) ? Tensor.FullOn(like.Device, like.DType, shape, 0) : Tensor.Empty(like.DType, shape, zeroed: true);
-
-    /// <summary>
-    /// The dtype an elementwise operation computes in, as on the CPU: the operands' promoted dtype when it is floating
-    /// or the operation keeps integers (Bool then counts as Int64), else the default Float32.
-    /// </summary>
-    public static DType ResultType(DType promoted, bool keepsIntegers) =>
-        promoted.IsFloating() ? promoted : keepsIntegers ? (promoted == DType.Bool ? DType.Int64 : promoted) : DTypes.Default;
 
     /// <summary>
     /// An operand of an elementwise kernel: converted to <paramref name="dtype"/> (recorded, so gradients flow back),

@@ -79,7 +79,7 @@ internal static class DeviceMap
     public static Tensor Unary<TOp>(Tensor x, TOp op)
         where TOp : struct, IUnaryOp
     {
-        var dtype = DeviceData.ResultType(x.DType, op.KeepsIntegers);
+        var dtype = ElementwiseOp.ResultType(x.DType, op.KeepsIntegers);
         if (op.Name == "Neg" && dtype.IsFloating())
         {
             return ElementwiseFunctions.Neg(x.DType == dtype ? x : x.To(dtype));
