@@ -110,7 +110,7 @@ public sealed class DeviceDTypeTableTests : IDisposable
 
         // Views, copies and conversions.
         ("Transpose().Contiguous()", t => t[0].Transpose(0, 1).Contiguous(), [[3, 4]]),
-        ("Permute, Reshape, Flatten", t => t[0].Permute(2, 0, 1).Reshape(4, 6).Flatten(), [[2, 3, 4]]),
+        ("Permute, Reshape, Flatten, View", t => t[0].Permute(2, 0, 1).Reshape(4, 6).Flatten().View(2, 12), [[2, 3, 4]]),
         ("Narrow, Select, Slice", t => t[0].Narrow(1, 1, 2).Select(0, 1) + t[0][1..3, 0], [[3, 4]]),
         ("Unsqueeze, Expand, Squeeze", t => t[0].Unsqueeze(0).Expand(2, 3, 4).Squeeze(), [[3, 4]]),
         ("Cat", t => Tensor.Cat([t[0], t[1]], 1), [[3, 4], [3, 2]]),
@@ -128,6 +128,7 @@ public sealed class DeviceDTypeTableTests : IDisposable
         ("AddInPlace", t => t[0].Detach().Clone().AddInPlace(t[1].Detach()), [[3, 4], [4]]),
         ("SubInPlace MulInPlace", t => t[0].Detach().Clone().SubInPlace(t[1].Detach()).MulInPlace(t[1].Detach()), [[3, 4], [4]]),
         ("DivInPlace", t => t[0].Detach().Clone().DivInPlace(t[1].Detach()), [[3, 4], [4]]),
+        ("CopyFrom (broadcast, converting)", t => t[0].Detach().Clone().CopyFrom(t[1].Detach().To(DType.Float64)), [[3, 4], [4]]),
         ("Fill", t => t[0].Detach().Clone().Fill(3), [[3, 4]]),
         ("Zero", t => t[0].Detach().Clone().Zero(), [[3, 4]]),
     ];
@@ -195,6 +196,27 @@ public sealed class DeviceDTypeTableTests : IDisposable
                 }
             });
         }
+    }
+
+    [Fact]
+    public void EveryPublicTensorOperationIsInTheTable()
+    {
+        // Each public method of Tensor and Functional that computes a tensor from tensors must be named by an operation
+        // of the table (a word of its name), so that a new one cannot be added without a device check. Creation from
+        // host data, autograd plumbing and the fused-kernel entry points (tested in DeviceGeneratedFunctionTests) aside.
+        string[] notOperations =
+        [
+            "Arange", "Linspace", "FromArray", "FromSpan", "FromMemory", "FromNumericsTensor", "Full", "Ones", "Zeros", "Rand",
+            "Randn", "Scalar", "Detach", "ApplyElementwise",
+        ];
+        var words = Operations.SelectMany(o => o.Name.Split(' ', '(', ')', ',', '.', '[', ']')).ToHashSet(StringComparer.Ordinal);
+        var methods = typeof(Tensor).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
+            .Concat(typeof(Functional).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly))
+            .Where(m => !m.IsSpecialName && (m.ReturnType == typeof(Tensor) || m.ReturnType == typeof((Tensor, Tensor))))
+            .Select(m => m.Name)
+            .Distinct()
+            .Where(n => !notOperations.Contains(n));
+        Assert.All(methods, name => Assert.Contains(name, words));
     }
 
     [Fact]
