@@ -13,6 +13,15 @@
 //   gg_reduce_<t>                  sum / max / min (with the first index) over the middle of [outer, length, inner]
 //   gg_gather_<t>, gg_scatter_add_<t>   gather along the middle dimension (every dtype) and its backward (f32 f64)
 
+// + − · that wrap on integer overflow as C#'s unchecked arithmetic (signed overflow is undefined in C++, so integers
+// go through the unsigned type of their width); floats are plain.
+template <typename T> struct gg_unsigned { typedef T type; };
+template <> struct gg_unsigned<int> { typedef unsigned int type; };
+template <> struct gg_unsigned<long long> { typedef unsigned long long type; };
+template <typename T> __device__ __forceinline__ T gg_add(T a, T b) { typedef typename gg_unsigned<T>::type U; return (T)((U)a + (U)b); }
+template <typename T> __device__ __forceinline__ T gg_sub(T a, T b) { typedef typename gg_unsigned<T>::type U; return (T)((U)a - (U)b); }
+template <typename T> __device__ __forceinline__ T gg_mul(T a, T b) { typedef typename gg_unsigned<T>::type U; return (T)((U)a * (U)b); }
+
 // ---- fill and whole-buffer sum ---------------------------------------------------------------------------------
 // The fill value comes as double and is converted as Tensor.To converts (toward zero for integers, x != 0 for Bool).
 // The sum adds each block's tree into *out with one atomic (out is zeroed first); Int64 adds as unsigned, which is
@@ -39,7 +48,7 @@ __device__ __forceinline__ T gg_block_sum(const T* __restrict__ in, int n, T* pa
     T sum = (T)0;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
     {
-        sum += in[i];
+        sum = gg_add(sum, in[i]);
     }
 
     partial[threadIdx.x] = sum;
@@ -48,7 +57,7 @@ __device__ __forceinline__ T gg_block_sum(const T* __restrict__ in, int n, T* pa
     {
         if (threadIdx.x < stride)
         {
-            partial[threadIdx.x] += partial[threadIdx.x + stride];
+            partial[threadIdx.x] = gg_add(partial[threadIdx.x], partial[threadIdx.x + stride]);
         }
 
         __syncthreads();
@@ -161,13 +170,13 @@ __device__ __forceinline__ void gg_map(int op, const T* a, const T* b, const T* 
         T x = a[i], r;
         switch (op)
         {
-            case 0: r = alpha * x + beta; break;                                   // Affine
+            case 0: r = gg_add(gg_mul(alpha, x), beta); break;                     // Affine
             case 1: r = x / alpha; break;                                          // DivideByScalar
             case 2: r = alpha / x; break;                                          // ScalarDivide
             case 3: r = -alpha * b[i] / (x * x); break;                            // ScalarDivideBackward
             case 4: r = x > zero ? x : zero; break;                                // Relu
             case 5: r = x > zero ? b[i] : zero; break;                             // ReluBackward (x = y)
-            case 6: r = x < zero ? -x : x; break;                                  // Abs (NaN stays NaN)
+            case 6: r = x < zero ? gg_sub(zero, x) : x; break;                     // Abs (NaN stays NaN; |MinValue| wraps)
             case 7: r = x > zero ? b[i] : (x < zero ? -b[i] : zero); break;        // AbsBackward
             case 8: r = gg_pow(x, alpha); break;                                   // PowScalar
             case 9: r = alpha == zero ? zero : (alpha == (T)2 ? b[i] * (T)2 * x : b[i] * alpha * gg_pow(x, (T)(alpha - (T)1))); break; // PowScalarBackward
@@ -179,9 +188,9 @@ __device__ __forceinline__ void gg_map(int op, const T* a, const T* b, const T* 
             case 15: { T y = b[i]; r = x < y ? c[i] : (x == y ? c[i] / (T)2 : zero); break; } // MinimumBackward
             case 16: r = x - alpha * (b[i] + beta * x); break;                     // SgdStep
             case 17: r = x + alpha * b[i]; break;                                  // Axpy
-            case 18: r = x + b[i]; break;                                          // Add
-            case 19: r = x - b[i]; break;                                          // Subtract
-            case 20: r = x * b[i]; break;                                          // Multiply
+            case 18: r = gg_add(x, b[i]); break;                                   // Add
+            case 19: r = gg_sub(x, b[i]); break;                                   // Subtract
+            case 20: r = gg_mul(x, b[i]); break;                                   // Multiply
             case 21: r = gg_pow(x, b[i]); break;                                   // Pow (tensor exponent)
             case 22: { T p = b[i]; r = p == zero ? zero : c[i] * p * gg_pow(x, (T)(p - (T)1)); break; } // PowBackwardBase
             case 23: { T p = b[i]; r = (x == zero && p >= zero) ? zero : c[i] * gg_pow(x, p) * gg_log(x); break; } // PowBackwardExponent
@@ -279,7 +288,7 @@ __device__ __forceinline__ void gg_reduce(int op, const T* __restrict__ in, int 
         T v = row[(long long)j * inner];
         if (op == 0)
         {
-            best += v;
+            best = gg_add(best, v);
             bestIndex = 0;
         }
         else if (gg_better(op, v, j, best, bestIndex))
@@ -300,7 +309,7 @@ __device__ __forceinline__ void gg_reduce(int op, const T* __restrict__ in, int 
             int wi = index[threadIdx.x + stride];
             if (op == 0)
             {
-                value[threadIdx.x] += w;
+                value[threadIdx.x] = gg_add(value[threadIdx.x], w);
             }
             else if (gg_better(op, w, wi, value[threadIdx.x], index[threadIdx.x]))
             {

@@ -13,9 +13,14 @@ internal static class DeviceReductions
     {
         var dtype = Reductions.SumDType(x.DType);
         var source = Whole(x, dtype);
-        var result = Tensor.FullOn(x.Device, dtype, [], 0);
-        if (source.numel > 0)
+        Tensor result;
+        if (source.numel == 0)
         {
+            result = Tensor.FullOn(x.Device, dtype, [], 0);
+        }
+        else
+        {
+            result = Tensor.EmptyOn(x.Device, dtype, []);
             DeviceData.Backend(x).Sum(dtype, DeviceData.Storage(source), DeviceData.Storage(result));
         }
 
