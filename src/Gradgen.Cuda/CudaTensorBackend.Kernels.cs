@@ -33,19 +33,19 @@ internal sealed partial class CudaTensorBackend
         Builtin(KernelSources.CopyEntry(source.DType, destination.DType)).Launch(Shape(count), args);
     }
 
-    public void Map(DeviceMapOp op, ReadOnlySpan<IDeviceBuffer> inputs, IDeviceBuffer output, int count, float alpha, float beta)
+    public void Map(DeviceMapOp op, DType dtype, ReadOnlySpan<IDeviceBuffer> inputs, IDeviceBuffer output, int count, double alpha, double beta)
     {
-        Builtin("gg_map_f32").Launch(
+        Builtin(KernelSources.Entry("gg_map", dtype)).Launch(
             Shape(count), (int)op, Input(inputs, 0), Input(inputs, 1), Input(inputs, 2), Bytes(output), count, alpha, beta);
     }
 
-    public void Compare(DeviceCompareOp op, IDeviceBuffer a, IDeviceBuffer b, IDeviceBuffer output, int count) =>
-        Builtin("gg_compare_f32").Launch(Shape(count), (int)op, Bytes(a), Bytes(b), Bytes(output), count);
+    public void Compare(DeviceCompareOp op, DType dtype, IDeviceBuffer a, IDeviceBuffer b, IDeviceBuffer output, int count) =>
+        Builtin(KernelSources.Entry("gg_compare", dtype)).Launch(Shape(count), (int)op, Bytes(a), Bytes(b), Bytes(output), count);
 
-    public void Where(IDeviceBuffer condition, IDeviceBuffer x, IDeviceBuffer y, IDeviceBuffer output, int count) =>
-        Builtin("gg_where_f32").Launch(Shape(count), Bytes(condition), Bytes(x), Bytes(y), Bytes(output), count);
+    public void Where(DType dtype, IDeviceBuffer condition, IDeviceBuffer x, IDeviceBuffer y, IDeviceBuffer output, int count) =>
+        Builtin(KernelSources.Entry("gg_where", dtype)).Launch(Shape(count), Bytes(condition), Bytes(x), Bytes(y), Bytes(output), count);
 
-    public void Reduce(DeviceReduceOp op, IDeviceBuffer source, int outer, int length, int inner, IDeviceBuffer values, IDeviceBuffer? indices)
+    public void Reduce(DeviceReduceOp op, DType dtype, IDeviceBuffer source, int outer, int length, int inner, IDeviceBuffer values, IDeviceBuffer? indices)
     {
         // One block per output; as many threads as the reduced dimension needs, a power of two from 32 to 256.
         int threads = 32;
@@ -55,12 +55,18 @@ internal sealed partial class CudaTensorBackend
         }
 
         var shape = new LaunchShape(new Dim3((uint)((long)outer * inner)), new Dim3((uint)threads));
-        Builtin("gg_reduce_f32").Launch(
+        Builtin(KernelSources.Entry("gg_reduce", dtype)).Launch(
             shape, (int)op, Bytes(source), outer, length, inner, Bytes(values), indices is null ? KernelArg.Pointer(0) : Bytes(indices));
     }
 
     public void Gemm(in DeviceGemm g)
     {
+        if (g.DType != DType.Float32)
+        {
+            GemmSimple(g);
+            return;
+        }
+
         const int Tile = 64;
         string entry = (g.TransposeA, g.TransposeB) switch
         {
@@ -86,17 +92,40 @@ internal sealed partial class CudaTensorBackend
             (int)g.Activation);
     }
 
-    public void Gather(IDeviceBuffer source, IDeviceBuffer index, IDeviceBuffer output, int outer, int length, int count, int inner, bool scatterAdd)
+    public void Gather(DType dtype, IDeviceBuffer source, IDeviceBuffer index, IDeviceBuffer output, int outer, int length, int count, int inner, bool scatterAdd)
     {
         int n = outer * count * inner;
-        Builtin(scatterAdd ? "gg_scatter_add_f32" : "gg_gather_f32").Launch(
+        Builtin(KernelSources.Entry(scatterAdd ? "gg_scatter_add" : "gg_gather", dtype)).Launch(
             Shape(n), Bytes(source), Bytes(index), Bytes(output), outer, length, count, inner);
+    }
+
+    /// <summary>The simple Float64 and integer GEMM: one 16×16 block per 16×16 tile of C, the transpositions as arguments.</summary>
+    private void GemmSimple(in DeviceGemm g)
+    {
+        const int Tile = 16;
+        var shape = new LaunchShape(new Dim3((uint)((g.N + Tile - 1) / Tile), (uint)((g.M + Tile - 1) / Tile), (uint)g.Batch), new Dim3(Tile, Tile));
+        Builtin(KernelSources.Entry("gg_gemm", g.DType)).Launch(
+            shape,
+            g.TransposeA ? 1 : 0,
+            g.TransposeB ? 1 : 0,
+            g.M,
+            g.N,
+            g.K,
+            At(g.A, g.OffsetA, g.DType.ElementSize()),
+            g.Lda,
+            (long)g.BatchStrideA,
+            At(g.B, g.OffsetB, g.DType.ElementSize()),
+            g.Ldb,
+            (long)g.BatchStrideB,
+            Bytes(g.C),
+            g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias),
+            (int)g.Activation);
     }
 
     private static KernelArg Input(ReadOnlySpan<IDeviceBuffer> inputs, int i) => i < inputs.Length ? Bytes(inputs[i]) : KernelArg.Pointer(0);
 
-    /// <summary>The address of Float32 element <paramref name="offset"/> of a buffer.</summary>
-    private static KernelArg At(IDeviceBuffer buffer, int offset) => KernelArg.Pointer(Bytes(buffer).DevicePointer + ((ulong)offset * sizeof(float)));
+    /// <summary>The address of element <paramref name="offset"/> (of <paramref name="size"/> bytes) of a buffer.</summary>
+    private static KernelArg At(IDeviceBuffer buffer, int offset, int size = sizeof(float)) => KernelArg.Pointer(Bytes(buffer).DevicePointer + ((ulong)offset * (ulong)size));
 
     /// <summary>A kernel of the runtime's own sources, by entry name (unique across Tensor.cu and Gemm.cu).</summary>
     private CudaKernel Builtin(string entry)

@@ -59,13 +59,13 @@ internal sealed partial class CudaTensorBackend : IDeviceBackend
         Bytes(source).CopyToHost(MemoryMarshal.AsBytes(destination));
     }
 
-    public void Fill(IDeviceBuffer buffer, float value) =>
-        Builtin("gg_fill_f32").Launch(Shape(buffer.Length), Bytes(buffer), value, buffer.Length);
+    public void Fill(IDeviceBuffer buffer, DType dtype, double value) =>
+        Builtin(KernelSources.Entry("gg_fill", dtype)).Launch(Shape(buffer.Length), Bytes(buffer), value, buffer.Length);
 
-    public void Sum(IDeviceBuffer source, IDeviceBuffer destination)
+    public void Sum(DType dtype, IDeviceBuffer source, IDeviceBuffer destination)
     {
-        Fill(destination, 0);
-        Builtin("gg_sum_f32").Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
+        Fill(destination, dtype, 0);
+        Builtin(KernelSources.Entry("gg_sum", dtype)).Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
     }
 
     public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)

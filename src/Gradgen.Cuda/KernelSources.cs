@@ -24,14 +24,24 @@ internal static class KernelSources
     {
         ["Tensor.cu"] =
         [
-            "gg_fill_f32", "gg_sum_f32", "gg_map_f32", "gg_compare_f32", "gg_where_f32", "gg_reduce_f32", "gg_gather_f32", "gg_scatter_add_f32",
-            .. CopyEntries(),
+            .. All.Select(t => Entry("gg_fill", t)),
+            Entry("gg_sum", DType.Float32), Entry("gg_sum", DType.Float64), Entry("gg_sum", DType.Int64),
+            .. Numeric.Select(t => Entry("gg_map", t)),
+            .. Numeric.Select(t => Entry("gg_compare", t)),
+            .. All.Select(t => Entry("gg_where", t)),
+            .. Numeric.Select(t => Entry("gg_reduce", t)),
+            .. All.Select(t => Entry("gg_gather", t)),
+            Entry("gg_scatter_add", DType.Float32), Entry("gg_scatter_add", DType.Float64),
+            .. All.SelectMany(from => All.Select(to => CopyEntry(from, to))),
         ],
-        ["Gemm.cu"] = ["gg_gemm_nn", "gg_gemm_nt", "gg_gemm_tn", "gg_gemm_tt"],
+        ["Gemm.cu"] = ["gg_gemm_nn", "gg_gemm_nt", "gg_gemm_tn", "gg_gemm_tt", .. new[] { DType.Float64, DType.Int32, DType.Int64 }.Select(t => Entry("gg_gemm", t))],
     };
 
     /// <summary>The name of the strided copy kernel from one dtype to another (<c>gg_copy_f32_b8</c>).</summary>
     public static string CopyEntry(DType from, DType to) => $"gg_copy_{Tag(from)}_{Tag(to)}";
+
+    /// <summary>The instantiation of a kernel template for a dtype (<c>gg_map_f64</c>, <c>gg_gemm_i32</c>).</summary>
+    public static string Entry(string kernel, DType dtype) => $"{kernel}_{Tag(dtype)}";
 
     /// <summary>The source of an embedded kernel file.</summary>
     public static string Read(string file)
@@ -42,11 +52,9 @@ internal static class KernelSources
         return reader.ReadToEnd();
     }
 
-    private static IEnumerable<string> CopyEntries()
-    {
-        DType[] all = [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool];
-        return all.SelectMany(from => all.Select(to => CopyEntry(from, to)));
-    }
+    private static DType[] All => [DType.Float32, DType.Float64, DType.Int32, DType.Int64, DType.Bool];
+
+    private static DType[] Numeric => [DType.Float32, DType.Float64, DType.Int32, DType.Int64];
 
     private static string Tag(DType dtype) => dtype switch
     {

@@ -68,7 +68,7 @@ internal static class MlpChecks
         double worst = 0;
         foreach (var (c, g) in cpu.Parameters().Zip(gpu.Parameters()))
         {
-            worst = Math.Max(worst, DeviceOpChecks.Normwise(c.ToArray<float>(), g.To(Device.Cpu).ToArray<float>()));
+            worst = Math.Max(worst, DeviceOpChecks.Normwise(c.ToArray<double>(), g.To(Device.Cpu).ToArray<double>()));
         }
 
         bool ok = worst <= StepTolerance;

@@ -28,6 +28,7 @@ internal static class TensorChecks
         const int CheckN = 1_048_579;
         passed &= Compare("generated Bump(Tensor), forward and backward", CheckN, x => GeneratedKernels.Bump(x), gpu, report);
         passed &= Compare("eager sin(2πx)·exp(−(x−5)²/3), op by op", CheckN, Eager, gpu, report);
+        passed &= CompareDTypes(gpu, report);
 
         var xs = Tensor.Linspace(0, 10, n).To(gpu);
         xs.RequiresGrad = true;
@@ -69,6 +70,41 @@ internal static class TensorChecks
         Console.WriteLine($"  {what}, n = {n:N0}: value {value:E2}, gradient {gradient:E2} (normwise), sum {sumGpu:F4} vs {sumCpu:F4}, node <{yGpu.GradFn?.Name}>: {(ok ? "ok" : "FAILED")}");
         report("tensor_check_" + (what.StartsWith("generated", StringComparison.Ordinal) ? "fused" : "eager"), ok);
         return ok;
+    }
+
+    /// <summary>
+    /// The generated tensor overloads in the dtype of their tensors, not of their declaration: a float function on
+    /// Float64 tensors launches its <c>_f64</c> kernels, a double one on Float32 tensors its <c>_f32</c> kernels; values,
+    /// result dtype and gradients against the CPU (which runs the same function in the same dtype).
+    /// </summary>
+    private static bool CompareDTypes(Device gpu, Action<string, object> report)
+    {
+        bool passed = true;
+        var cases = new (string What, Func<Tensor, Tensor> F, DType DType, double Tolerance)[]
+        {
+            ("generated Bump(Tensor) on Float64 (Bump_forward_f64)", GeneratedKernels.Bump, DType.Float64, 1e-10),
+            ("generated BumpDouble(Tensor) on Float64", GeneratedKernels.BumpDouble, DType.Float64, 1e-10),
+            ("generated BumpDouble(Tensor) on Float32 (BumpDouble_forward_f32)", GeneratedKernels.BumpDouble, DType.Float32, 1.2e-4),
+        };
+        foreach (var (what, f, dtype, tolerance) in cases)
+        {
+            var cpu = Tensor.Linspace(0, 10, 100_003).To(dtype);
+            var device = cpu.To(gpu);
+            cpu.RequiresGrad = true;
+            device.RequiresGrad = true;
+            var yCpu = f(cpu);
+            var yGpu = f(device);
+            yCpu.Backward(Tensor.OnesLike(yCpu));
+            yGpu.Backward(Tensor.OnesLike(yGpu));
+            double value = DeviceOpChecks.Normwise(yCpu.ToArray<double>(), yGpu.To(Device.Cpu).ToArray<double>());
+            double gradient = DeviceOpChecks.Normwise(cpu.Grad!.ToArray<double>(), device.Grad!.To(Device.Cpu).ToArray<double>());
+            bool ok = yGpu.DType == dtype && device.Grad!.DType == dtype && value <= tolerance && gradient <= tolerance;
+            Console.WriteLine($"  {what}: {yGpu.DType}, value {value:E2}, gradient {gradient:E2} (tolerance {tolerance:E1}): {(ok ? "ok" : "FAILED")}");
+            passed &= ok;
+        }
+
+        report("tensor_check_dtypes", passed);
+        return passed;
     }
 
     private static double Normwise(float[] expected, float[] actual)

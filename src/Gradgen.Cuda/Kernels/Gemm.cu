@@ -1,4 +1,4 @@
-// Gradgen's Float32 matrix product on CUDA, with the epilogue of Linear layers fused:
+// Gradgen's matrix product on CUDA (Float32, tiled for speed; Float64 and integers at the end), with the epilogue of Linear layers fused:
 //
 //     C[b] = act(op(A[b]) · op(B[b]) + bias)        op(X) = X or Xᵀ, b = blockIdx.z (batch)
 //
@@ -141,3 +141,76 @@ GG_GEMM(gg_gemm_nn, false, false)
 GG_GEMM(gg_gemm_nt, false, true)
 GG_GEMM(gg_gemm_tn, true, false)
 GG_GEMM(gg_gemm_tt, true, true)
+
+// ---- Float64 and integers ---------------------------------------------------------------------------------------
+// The same product and epilogue in double, int and long long, kept simple (these GEMMs are for checking, integer
+// data and small models, not speed): each 16×16 block computes a 16×16 tile of C, one element per thread, staging
+// 16-deep panels of A and B in shared memory. The transpositions are arguments (0 or 1) instead of four
+// instantiations. Integer products accumulate in their own type and wrap as C#'s unchecked arithmetic (the CPU's
+// result, whatever the order); they have no bias or activation. Launched with blockDim (16, 16).
+template <typename T>
+__device__ __forceinline__ T gg_activate(T z, int activation)
+{
+    if (activation == 1)
+    {
+        return z > (T)0 ? z : (T)0;
+    }
+
+    if (activation == 2)
+    {
+        return (T)(1.0 / (1.0 + exp(-(double)z)));
+    }
+
+    return activation == 3 ? (T)tanh((double)z) : z;
+}
+
+template <typename T>
+__device__ __forceinline__ void gg_gemm_simple(int transposeA, int transposeB, int m, int n, int k,
+    const T* __restrict__ A, int lda, long long batchStrideA,
+    const T* __restrict__ B, int ldb, long long batchStrideB,
+    T* __restrict__ C, const T* __restrict__ bias, int activation, T (&As)[16][17], T (&Bs)[16][17])
+{
+    const long long batch = blockIdx.z;
+    A += batch * batchStrideA;
+    B += batch * batchStrideB;
+    C += batch * m * (long long)n;
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    const int row = blockIdx.y * 16 + ty, col = blockIdx.x * 16 + tx;
+    T acc = (T)0;
+    for (int p0 = 0; p0 < k; p0 += 16)
+    {
+        // A(row, p) and B(q, col), zero outside the matrices.
+        int p = p0 + tx, q = p0 + ty;
+        As[ty][tx] = (row < m && p < k) ? (transposeA ? A[(long long)p * lda + row] : A[(long long)row * lda + p]) : (T)0;
+        Bs[ty][tx] = (q < k && col < n) ? (transposeB ? B[(long long)col * ldb + q] : B[(long long)q * ldb + col]) : (T)0;
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < 16; kk++)
+        {
+            acc += As[ty][kk] * Bs[kk][tx];
+        }
+
+        __syncthreads();
+    }
+
+    if (row < m && col < n)
+    {
+        C[(long long)row * n + col] = gg_activate<T>(acc + (bias != 0 ? bias[col] : (T)0), activation);
+    }
+}
+
+// Integer wrap-around is defined here by computing in unsigned types of the same width.
+#define GG_GEMM_SIMPLE(NAME, T, ACC) \
+    extern "C" __global__ void __launch_bounds__(256) NAME(int transposeA, int transposeB, int m, int n, int k, \
+        const T* __restrict__ A, int lda, long long batchStrideA, \
+        const T* __restrict__ B, int ldb, long long batchStrideB, \
+        T* __restrict__ C, const T* __restrict__ bias, int activation) \
+    { \
+        __shared__ ACC As[16][17]; \
+        __shared__ ACC Bs[16][17]; \
+        gg_gemm_simple<ACC>(transposeA, transposeB, m, n, k, (const ACC*)A, lda, batchStrideA, (const ACC*)B, ldb, batchStrideB, (ACC*)C, (const ACC*)bias, activation, As, Bs); \
+    }
+
+GG_GEMM_SIMPLE(gg_gemm_f64, double, double)
+GG_GEMM_SIMPLE(gg_gemm_i32, int, unsigned int)
+GG_GEMM_SIMPLE(gg_gemm_i64, long long, unsigned long long)

@@ -1,31 +1,54 @@
 // Gradgen's tensor kernels on CUDA: what the runtime's device operations need beyond the generator's elementwise
 // kernels. Self-contained CUDA C (no includes: NVRTC may have no headers), compiled once per process with NVRTC and
 // cached on disk like the generated kernels. Every elementwise kernel is a grid-stride loop; launch shapes are chosen
-// by CudaTensorBackend.
+// by CudaTensorBackend. Kernels over several element types are C++ templates with one extern "C" instantiation per
+// dtype, named with the dtype's suffix (f32, f64, i32, i64, b8), which CudaTensorBackend picks from the tensor's DType.
 //
-//   gg_fill_f32, gg_sum_f32        fill, and the sum of a whole buffer (block tree, one atomic per block)
+//   gg_fill_<t>, gg_sum_<t>        fill (every dtype), and the sum of a whole buffer (f32 f64 i64; a block tree, one
+//                                  atomic per block)
 //   gg_copy_<from>_<to>            strided copy of up to 8 dimensions with dtype conversion (Contiguous, To(dtype),
 //                                  broadcasts made real, writes into views)
-//   gg_map_f32                     Float32 elementwise functions of up to three inputs, by operation number
-//   gg_compare_f32, gg_where_f32   comparisons (Bool result) and torch.where
-//   gg_reduce_f32                  sum / max / min (with the first index) over the middle of [outer, length, inner]
-//   gg_gather_f32, gg_scatter_add_f32   gather along the middle dimension and its backward
+//   gg_map_<t>                     elementwise functions of up to three inputs, by operation number (f32 f64 i32 i64)
+//   gg_compare_<t>, gg_where_<t>   comparisons (Bool result; f32 f64 i32 i64) and torch.where (every dtype)
+//   gg_reduce_<t>                  sum / max / min (with the first index) over the middle of [outer, length, inner]
+//   gg_gather_<t>, gg_scatter_add_<t>   gather along the middle dimension (every dtype) and its backward (f32 f64)
 
-extern "C" __global__ void gg_fill_f32(float* __restrict__ out, float value, int n)
-{
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-    {
-        out[i] = value;
+// + − · that wrap on integer overflow as C#'s unchecked arithmetic (signed overflow is undefined in C++, so integers
+// go through the unsigned type of their width); floats are plain.
+template <typename T> struct gg_unsigned { typedef T type; };
+template <> struct gg_unsigned<int> { typedef unsigned int type; };
+template <> struct gg_unsigned<long long> { typedef unsigned long long type; };
+template <typename T> __device__ __forceinline__ T gg_add(T a, T b) { typedef typename gg_unsigned<T>::type U; return (T)((U)a + (U)b); }
+template <typename T> __device__ __forceinline__ T gg_sub(T a, T b) { typedef typename gg_unsigned<T>::type U; return (T)((U)a - (U)b); }
+template <typename T> __device__ __forceinline__ T gg_mul(T a, T b) { typedef typename gg_unsigned<T>::type U; return (T)((U)a * (U)b); }
+
+// ---- fill and whole-buffer sum ---------------------------------------------------------------------------------
+// The fill value comes as double and is converted as Tensor.To converts (toward zero for integers, x != 0 for Bool).
+// The sum adds each block's tree into *out with one atomic (out is zeroed first); Int64 adds as unsigned, which is
+// the same bits as C#'s wrapping.
+#define GG_FILL(SUFFIX, T) \
+    extern "C" __global__ void gg_fill_##SUFFIX(T* __restrict__ out, double value, int n) \
+    { \
+        const T v = (T)value; \
+        for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) \
+        { \
+            out[i] = v; \
+        } \
     }
-}
 
-extern "C" __global__ void gg_sum_f32(const float* __restrict__ in, float* __restrict__ out, int n)
+GG_FILL(f32, float)
+GG_FILL(f64, double)
+GG_FILL(i32, int)
+GG_FILL(i64, long long)
+GG_FILL(b8, bool)
+
+template <typename T>
+__device__ __forceinline__ T gg_block_sum(const T* __restrict__ in, int n, T* partial)
 {
-    __shared__ float partial[256];
-    float sum = 0.0f;
+    T sum = (T)0;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
     {
-        sum += in[i];
+        sum = gg_add(sum, in[i]);
     }
 
     partial[threadIdx.x] = sum;
@@ -34,17 +57,29 @@ extern "C" __global__ void gg_sum_f32(const float* __restrict__ in, float* __res
     {
         if (threadIdx.x < stride)
         {
-            partial[threadIdx.x] += partial[threadIdx.x + stride];
+            partial[threadIdx.x] = gg_add(partial[threadIdx.x], partial[threadIdx.x + stride]);
         }
 
         __syncthreads();
     }
 
-    if (threadIdx.x == 0)
-    {
-        atomicAdd(out, partial[0]);
-    }
+    return partial[0];
 }
+
+#define GG_SUM(SUFFIX, T, ATOMIC) \
+    extern "C" __global__ void gg_sum_##SUFFIX(const T* __restrict__ in, T* __restrict__ out, int n) \
+    { \
+        __shared__ T partial[256]; \
+        T sum = gg_block_sum<T>(in, n, partial); \
+        if (threadIdx.x == 0) \
+        { \
+            atomicAdd((ATOMIC*)out, (ATOMIC)sum); \
+        } \
+    }
+
+GG_SUM(f32, float, float)
+GG_SUM(f64, double, double)
+GG_SUM(i64, long long, unsigned long long)
 
 // ---- strided copy ---------------------------------------------------------------------------------------------
 // Element i of the (row-major) index space of shape n0..n7 is read at inOffset + Σ index_k·s_k and written at
@@ -98,34 +133,67 @@ GG_COPY_FROM(i32, int)
 GG_COPY_FROM(i64, long long)
 GG_COPY_FROM(b8, bool)
 
-// ---- elementwise Float32 functions -----------------------------------------------------------------------------
+// ---- elementwise functions of every numeric dtype --------------------------------------------------------------
 // The operation numbers are DeviceMapOp's (src/Gradgen.Runtime/Tensors/Device/DeviceContract.cs). One switch per
 // element is uniform across the grid, so it costs a few instructions, not divergence. out may be a (in-place update).
-extern "C" __global__ void gg_map_f32(int op, const float* a, const float* b, const float* c, float* out, int n, float alpha, float beta)
+// alpha and beta come as double and are converted to T first, so Float32 arithmetic stays Float32 as on the CPU
+// (x * 2.5f), and integer ones integer (the runtime passes integral values for integer tensors). The integer
+// instantiations only ever see the operations that keep integers (affine, + − *, relu, abs, clamp, max, min, pow with
+// an integer exponent); the others compile to something harmless for them.
+__device__ __forceinline__ float gg_pow(float a, float b) { return b == 2.0f ? a * a : powf(a, b); }
+__device__ __forceinline__ double gg_pow(double a, double b) { return b == 2.0 ? a * a : pow(a, b); }
+template <typename T> __device__ __forceinline__ T gg_ipow(T x, T p)
 {
+    // Exponentiation by squaring, wrapping on overflow as C#'s unchecked arithmetic (PowScalarOp.IntPow).
+    unsigned long long r = 1, b = (unsigned long long)(long long)x;
+    for (long long e = (long long)p; e > 0; e >>= 1)
+    {
+        if (e & 1) r *= b;
+        b *= b;
+    }
+
+    return (T)(long long)r;
+}
+__device__ __forceinline__ int gg_pow(int a, int b) { return gg_ipow<int>(a, b); }
+__device__ __forceinline__ long long gg_pow(long long a, long long b) { return gg_ipow<long long>(a, b); }
+__device__ __forceinline__ float gg_log(float a) { return logf(a); }
+__device__ __forceinline__ double gg_log(double a) { return log(a); }
+template <typename T> __device__ __forceinline__ T gg_log(T a) { return (T)log((double)a); }
+template <typename T> __device__ __forceinline__ bool gg_isnan(T a) { return a != a; }
+
+template <typename T>
+__device__ __forceinline__ void gg_map(int op, const T* a, const T* b, const T* c, T* out, int n, double alphaD, double betaD)
+{
+    const T alpha = (T)alphaD, beta = (T)betaD, zero = (T)0;
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
     {
-        float x = a[i], r;
+        T x = a[i], r;
         switch (op)
         {
-            case 0: r = alpha * x + beta; break;                                   // Affine
+            case 0: r = gg_add(gg_mul(alpha, x), beta); break;                     // Affine
             case 1: r = x / alpha; break;                                          // DivideByScalar
             case 2: r = alpha / x; break;                                          // ScalarDivide
             case 3: r = -alpha * b[i] / (x * x); break;                            // ScalarDivideBackward
-            case 4: r = x > 0.0f ? x : 0.0f; break;                                // Relu
-            case 5: r = x > 0.0f ? b[i] : 0.0f; break;                             // ReluBackward (x = y)
-            case 6: r = fabsf(x); break;                                           // Abs
-            case 7: r = x > 0.0f ? b[i] : (x < 0.0f ? -b[i] : 0.0f); break;        // AbsBackward
-            case 8: r = powf(x, alpha); break;                                     // PowScalar
-            case 9: r = alpha == 0.0f ? 0.0f : alpha * powf(x, alpha - 1.0f) * b[i]; break; // PowScalarBackward
-            case 10: r = fminf(fmaxf(x, alpha), beta); break;                      // Clamp
-            case 11: r = (x >= alpha && x <= beta) ? b[i] : 0.0f; break;           // ClampBackward
-            case 12: { float y = b[i]; r = (x != x || y != y) ? x + y : fmaxf(x, y); break; } // Maximum (NaN propagates)
-            case 13: { float y = b[i]; r = (x != x || y != y) ? x + y : fminf(x, y); break; } // Minimum
-            case 14: { float y = b[i]; r = x > y ? c[i] : (x == y ? 0.5f * c[i] : 0.0f); break; } // MaximumBackward
-            case 15: { float y = b[i]; r = x < y ? c[i] : (x == y ? 0.5f * c[i] : 0.0f); break; } // MinimumBackward
+            case 4: r = x > zero ? x : zero; break;                                // Relu
+            case 5: r = x > zero ? b[i] : zero; break;                             // ReluBackward (x = y)
+            case 6: r = x < zero ? gg_sub(zero, x) : x; break;                     // Abs (NaN stays NaN; |MinValue| wraps)
+            case 7: r = x > zero ? b[i] : (x < zero ? -b[i] : zero); break;        // AbsBackward
+            case 8: r = gg_pow(x, alpha); break;                                   // PowScalar
+            case 9: r = alpha == zero ? zero : (alpha == (T)2 ? b[i] * (T)2 * x : b[i] * alpha * gg_pow(x, (T)(alpha - (T)1))); break; // PowScalarBackward
+            case 10: r = gg_isnan(x) ? x : (x < alpha ? alpha : (x > beta ? beta : x)); break; // Clamp
+            case 11: r = (x >= alpha && x <= beta) ? b[i] : zero; break;           // ClampBackward
+            case 12: { T y = b[i]; r = (gg_isnan(x) || gg_isnan(y)) ? x + y : (x > y ? x : y); break; } // Maximum (NaN propagates)
+            case 13: { T y = b[i]; r = (gg_isnan(x) || gg_isnan(y)) ? x + y : (x < y ? x : y); break; } // Minimum
+            case 14: { T y = b[i]; r = x > y ? c[i] : (x == y ? c[i] / (T)2 : zero); break; } // MaximumBackward
+            case 15: { T y = b[i]; r = x < y ? c[i] : (x == y ? c[i] / (T)2 : zero); break; } // MinimumBackward
             case 16: r = x - alpha * (b[i] + beta * x); break;                     // SgdStep
             case 17: r = x + alpha * b[i]; break;                                  // Axpy
+            case 18: r = gg_add(x, b[i]); break;                                   // Add
+            case 19: r = gg_sub(x, b[i]); break;                                   // Subtract
+            case 20: r = gg_mul(x, b[i]); break;                                   // Multiply
+            case 21: r = gg_pow(x, b[i]); break;                                   // Pow (tensor exponent)
+            case 22: { T p = b[i]; r = p == zero ? zero : c[i] * p * gg_pow(x, (T)(p - (T)1)); break; } // PowBackwardBase
+            case 23: { T p = b[i]; r = (x == zero && p >= zero) ? zero : c[i] * gg_pow(x, p) * gg_log(x); break; } // PowBackwardExponent
             default: r = x; break;
         }
 
@@ -133,11 +201,23 @@ extern "C" __global__ void gg_map_f32(int op, const float* a, const float* b, co
     }
 }
 
-extern "C" __global__ void gg_compare_f32(int op, const float* __restrict__ a, const float* __restrict__ b, bool* __restrict__ out, int n)
+#define GG_MAP(SUFFIX, T) \
+    extern "C" __global__ void gg_map_##SUFFIX(int op, const T* a, const T* b, const T* c, T* out, int n, double alpha, double beta) \
+    { \
+        gg_map<T>(op, a, b, c, out, n, alpha, beta); \
+    }
+
+GG_MAP(f32, float)
+GG_MAP(f64, double)
+GG_MAP(i32, int)
+GG_MAP(i64, long long)
+
+template <typename T>
+__device__ __forceinline__ void gg_compare(int op, const T* __restrict__ a, const T* __restrict__ b, bool* __restrict__ out, int n)
 {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
     {
-        float x = a[i], y = b[i];
+        T x = a[i], y = b[i];
         bool r;
         switch (op)
         {
@@ -153,43 +233,62 @@ extern "C" __global__ void gg_compare_f32(int op, const float* __restrict__ a, c
     }
 }
 
-extern "C" __global__ void gg_where_f32(const bool* __restrict__ condition, const float* __restrict__ x, const float* __restrict__ y, float* __restrict__ out, int n)
-{
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
-    {
-        out[i] = condition[i] ? x[i] : y[i];
+#define GG_COMPARE(SUFFIX, T) \
+    extern "C" __global__ void gg_compare_##SUFFIX(int op, const T* __restrict__ a, const T* __restrict__ b, bool* __restrict__ out, int n) \
+    { \
+        gg_compare<T>(op, a, b, out, n); \
     }
-}
+
+GG_COMPARE(f32, float)
+GG_COMPARE(f64, double)
+GG_COMPARE(i32, int)
+GG_COMPARE(i64, long long)
+
+#define GG_WHERE(SUFFIX, T) \
+    extern "C" __global__ void gg_where_##SUFFIX(const bool* __restrict__ condition, const T* __restrict__ x, const T* __restrict__ y, T* __restrict__ out, int n) \
+    { \
+        for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) \
+        { \
+            out[i] = condition[i] ? x[i] : y[i]; \
+        } \
+    }
+
+GG_WHERE(f32, float)
+GG_WHERE(f64, double)
+GG_WHERE(i32, int)
+GG_WHERE(i64, long long)
+GG_WHERE(b8, bool)
 
 // ---- reductions over the middle dimension ----------------------------------------------------------------------
 // One block per output element (o, i) of [outer, inner]; its threads stride over the reduced dimension, then combine
 // in a shared-memory tree. op: 0 sum, 1 max, 2 min. Max/Min keep the first index of the extreme value and let NaN win
-// (PyTorch's rule); a thread that saw no element carries the index 0x7fffffff, which always loses.
-__device__ __forceinline__ bool gg_better(int op, float v, int vi, float w, int wi)
+// (PyTorch's rule); a thread that saw no element carries the index 0x7fffffff, which always loses. Integer sums run
+// in Int64 (the runtime converts first, as PyTorch sums integers to Int64), so they wrap as C# does.
+template <typename T>
+__device__ __forceinline__ bool gg_better(int op, T v, int vi, T w, int wi)
 {
     if (vi == 0x7fffffff) return false;
     if (wi == 0x7fffffff) return true;
-    bool vnan = v != v, wnan = w != w;
+    bool vnan = gg_isnan(v), wnan = gg_isnan(w);
     if (vnan || wnan) return vnan && (!wnan || vi < wi);
     if (v == w) return vi < wi;
     return op == 1 ? v > w : v < w;
 }
 
-extern "C" __global__ void gg_reduce_f32(int op, const float* __restrict__ in, int outer, int length, int inner, float* __restrict__ values, long long* __restrict__ indices)
+template <typename T>
+__device__ __forceinline__ void gg_reduce(int op, const T* __restrict__ in, int outer, int length, int inner, T* __restrict__ values, long long* __restrict__ indices, T* value, int* index)
 {
-    __shared__ float value[256];
-    __shared__ int index[256];
     int output = blockIdx.x;
     int o = output / inner, i = output % inner;
-    const float* row = in + ((long long)o * length * inner) + i;
-    float best = 0.0f;
+    const T* row = in + ((long long)o * length * inner) + i;
+    T best = (T)0;
     int bestIndex = 0x7fffffff;
     for (int j = threadIdx.x; j < length; j += blockDim.x)
     {
-        float v = row[(long long)j * inner];
+        T v = row[(long long)j * inner];
         if (op == 0)
         {
-            best += v;
+            best = gg_add(best, v);
             bestIndex = 0;
         }
         else if (gg_better(op, v, j, best, bestIndex))
@@ -206,11 +305,11 @@ extern "C" __global__ void gg_reduce_f32(int op, const float* __restrict__ in, i
     {
         if (threadIdx.x < stride)
         {
-            float w = value[threadIdx.x + stride];
+            T w = value[threadIdx.x + stride];
             int wi = index[threadIdx.x + stride];
             if (op == 0)
             {
-                value[threadIdx.x] += w;
+                value[threadIdx.x] = gg_add(value[threadIdx.x], w);
             }
             else if (gg_better(op, w, wi, value[threadIdx.x], index[threadIdx.x]))
             {
@@ -232,24 +331,50 @@ extern "C" __global__ void gg_reduce_f32(int op, const float* __restrict__ in, i
     }
 }
 
-// ---- gather along the middle dimension -------------------------------------------------------------------------
-// out[o, j, i] = source[o, index[o, j, i], i]; the scatter-add runs it backwards with atomics (repeated positions add).
-extern "C" __global__ void gg_gather_f32(const float* __restrict__ source, const long long* __restrict__ index, float* __restrict__ out, int outer, int length, int count, int inner)
-{
-    int n = outer * count * inner;
-    for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < n; t += blockDim.x * gridDim.x)
-    {
-        int o = t / (count * inner), i = t % inner;
-        out[t] = source[((long long)o * length + index[t]) * inner + i];
+// The shared arrays are declared in each instantiation (a template's __shared__ array of T would be one symbol per T anyway).
+#define GG_REDUCE(SUFFIX, T) \
+    extern "C" __global__ void gg_reduce_##SUFFIX(int op, const T* __restrict__ in, int outer, int length, int inner, T* __restrict__ values, long long* __restrict__ indices) \
+    { \
+        __shared__ T value[256]; \
+        __shared__ int index[256]; \
+        gg_reduce<T>(op, in, outer, length, inner, values, indices, value, index); \
     }
-}
 
-extern "C" __global__ void gg_scatter_add_f32(float* __restrict__ target, const long long* __restrict__ index, const float* __restrict__ values, int outer, int length, int count, int inner)
-{
-    int n = outer * count * inner;
-    for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < n; t += blockDim.x * gridDim.x)
-    {
-        int o = t / (count * inner), i = t % inner;
-        atomicAdd(&target[((long long)o * length + index[t]) * inner + i], values[t]);
+GG_REDUCE(f32, float)
+GG_REDUCE(f64, double)
+GG_REDUCE(i32, int)
+GG_REDUCE(i64, long long)
+
+// ---- gather along the middle dimension -------------------------------------------------------------------------
+// out[o, j, i] = source[o, index[o, j, i], i]; the scatter-add runs it backwards with atomics (repeated positions add;
+// atomicAdd on double needs sm_60, below every architecture the backend compiles for).
+#define GG_GATHER(SUFFIX, T) \
+    extern "C" __global__ void gg_gather_##SUFFIX(const T* __restrict__ source, const long long* __restrict__ index, T* __restrict__ out, int outer, int length, int count, int inner) \
+    { \
+        int n = outer * count * inner; \
+        for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < n; t += blockDim.x * gridDim.x) \
+        { \
+            int o = t / (count * inner), i = t % inner; \
+            out[t] = source[((long long)o * length + index[t]) * inner + i]; \
+        } \
     }
-}
+
+GG_GATHER(f32, float)
+GG_GATHER(f64, double)
+GG_GATHER(i32, int)
+GG_GATHER(i64, long long)
+GG_GATHER(b8, bool)
+
+#define GG_SCATTER_ADD(SUFFIX, T) \
+    extern "C" __global__ void gg_scatter_add_##SUFFIX(T* __restrict__ target, const long long* __restrict__ index, const T* __restrict__ values, int outer, int length, int count, int inner) \
+    { \
+        int n = outer * count * inner; \
+        for (int t = blockIdx.x * blockDim.x + threadIdx.x; t < n; t += blockDim.x * gridDim.x) \
+        { \
+            int o = t / (count * inner), i = t % inner; \
+            atomicAdd(&target[((long long)o * length + index[t]) * inner + i], values[t]); \
+        } \
+    }
+
+GG_SCATTER_ADD(f32, float)
+GG_SCATTER_ADD(f64, double)

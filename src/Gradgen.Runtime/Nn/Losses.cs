@@ -123,6 +123,7 @@ public static partial class Functional
     public static Tensor BinaryCrossEntropyWithLogits(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         CheckLossOperands(input, target, "BCEWithLogitsLoss");
+        if (input.Device.Type != DeviceType.Cpu || target.Device.Type != DeviceType.Cpu) return Reduce(DeviceNn.BinaryCrossEntropyWithLogits(input, target), reduction);
         var dt = input.DType == DType.Float64 || target.DType == DType.Float64 ? DType.Float64 : DType.Float32;
         var l = Tensor.ApplyElementwise("BinaryCrossEntropyWithLogits", dt, [input, target], BceForward, BceBackward);
         return Reduce(l, reduction);

@@ -47,8 +47,7 @@ public static class Safetensors
             if (string.IsNullOrEmpty(name)) throw new ArgumentException("Safetensors: a tensor name is empty.", nameof(tensors));
             if (name == "__metadata__") throw new ArgumentException("Safetensors: '__metadata__' is reserved and cannot name a tensor.", nameof(tensors));
             if (t is null) throw new ArgumentException($"Safetensors: the tensor '{name}' is null.", nameof(tensors));
-            Device.ThrowIfNotCpu(t.Device, "Safetensors.Save");
-            entries.Add((name, t.ContiguousData()));
+            entries.Add((name, t.ToHostCopy())); // device tensors are copied to the host, as PyTorch's safetensors does
         }
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Safetensors: big-endian machines are not supported.");
 

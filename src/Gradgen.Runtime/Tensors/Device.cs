@@ -39,11 +39,4 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
 
     /// <summary><c>cpu</c> or <c>cuda:N</c>.</summary>
     public override string ToString() => Type == DeviceType.Cpu ? "cpu" : $"cuda:{Index}";
-
-    internal static void ThrowIfNotCpu(Device device, string operation)
-    {
-        if (device.Type != DeviceType.Cpu)
-            throw new NotSupportedException(
-                $"{operation}: device {device} is not supported here yet (tensors move to a GPU with To(device) once Gradgen.Cuda's Cuda.Register() has run; this operation cannot). Use Device.Cpu.");
-    }
 }

@@ -31,11 +31,14 @@ internal interface IDeviceBackend
     void CopyToHost<T>(IDeviceBuffer source, Span<T> destination)
         where T : unmanaged;
 
-    /// <summary>Sets every element to <paramref name="value"/>.</summary>
-    void Fill(IDeviceBuffer buffer, float value);
+    /// <summary>Sets every element of a buffer of <paramref name="dtype"/> to <paramref name="value"/>, converted as <see cref="Tensor.To(DType)"/> converts.</summary>
+    void Fill(IDeviceBuffer buffer, DType dtype, double value);
 
-    /// <summary>Writes the sum of <paramref name="source"/>'s elements into the one element of <paramref name="destination"/>.</summary>
-    void Sum(IDeviceBuffer source, IDeviceBuffer destination);
+    /// <summary>
+    /// Writes the sum of <paramref name="source"/>'s elements into the one element of <paramref name="destination"/>,
+    /// both of <paramref name="dtype"/>: Float32, Float64 or Int64 (integer sums come as Int64).
+    /// </summary>
+    void Sum(DType dtype, IDeviceBuffer source, IDeviceBuffer destination);
 
     /// <summary>
     /// Launches the grid-stride elementwise kernel <paramref name="entry"/> of <paramref name="source"/> (compiled once
@@ -52,33 +55,35 @@ internal interface IDeviceBackend
 
     /// <summary>
     /// <paramref name="output"/>[i] = <paramref name="op"/>(inputs[0][i], inputs[1][i], inputs[2][i]; alpha, beta) for i
-    /// below <paramref name="count"/>: contiguous Float32 buffers; unused inputs may be absent; the output may be an input.
+    /// below <paramref name="count"/>: contiguous buffers of <paramref name="dtype"/> (Float32, Float64, Int32 or Int64;
+    /// alpha and beta are converted to it first); unused inputs may be absent; the output may be an input.
     /// </summary>
-    void Map(DeviceMapOp op, ReadOnlySpan<IDeviceBuffer> inputs, IDeviceBuffer output, int count, float alpha, float beta);
+    void Map(DeviceMapOp op, DType dtype, ReadOnlySpan<IDeviceBuffer> inputs, IDeviceBuffer output, int count, double alpha, double beta);
 
-    /// <summary><paramref name="output"/>[i] = <paramref name="op"/>(a[i], b[i]): contiguous Float32 inputs, a Bool output.</summary>
-    void Compare(DeviceCompareOp op, IDeviceBuffer a, IDeviceBuffer b, IDeviceBuffer output, int count);
+    /// <summary><paramref name="output"/>[i] = <paramref name="op"/>(a[i], b[i]): contiguous inputs of <paramref name="dtype"/> (not Bool), a Bool output.</summary>
+    void Compare(DeviceCompareOp op, DType dtype, IDeviceBuffer a, IDeviceBuffer b, IDeviceBuffer output, int count);
 
-    /// <summary><paramref name="output"/>[i] = condition[i] ? x[i] : y[i]: a contiguous Bool condition, Float32 values.</summary>
-    void Where(IDeviceBuffer condition, IDeviceBuffer x, IDeviceBuffer y, IDeviceBuffer output, int count);
+    /// <summary><paramref name="output"/>[i] = condition[i] ? x[i] : y[i]: a contiguous Bool condition, values and output of <paramref name="dtype"/> (any).</summary>
+    void Where(DType dtype, IDeviceBuffer condition, IDeviceBuffer x, IDeviceBuffer y, IDeviceBuffer output, int count);
 
     /// <summary>
-    /// Reduces the middle dimension of the contiguous Float32 block <paramref name="source"/> of shape
-    /// [outer, length, inner] into <paramref name="values"/> [outer, inner]; Max and Min also write the first index of
-    /// the extreme value into <paramref name="indices"/> (Int64) when it is given.
+    /// Reduces the middle dimension of the contiguous block <paramref name="source"/> of shape [outer, length, inner]
+    /// into <paramref name="values"/> [outer, inner], both of <paramref name="dtype"/> (not Bool; integer sums come as
+    /// Int64); Max and Min also write the first index of the extreme value into <paramref name="indices"/> (Int64)
+    /// when it is given.
     /// </summary>
-    void Reduce(DeviceReduceOp op, IDeviceBuffer source, int outer, int length, int inner, IDeviceBuffer values, IDeviceBuffer? indices);
+    void Reduce(DeviceReduceOp op, DType dtype, IDeviceBuffer source, int outer, int length, int inner, IDeviceBuffer values, IDeviceBuffer? indices);
 
-    /// <summary>A Float32 matrix product with its epilogue (see <see cref="DeviceGemm"/>).</summary>
+    /// <summary>A matrix product with its epilogue (see <see cref="DeviceGemm"/>).</summary>
     void Gemm(in DeviceGemm gemm);
 
     /// <summary>
-    /// Gathers along the middle dimension: output[o, j, i] = source[o, index[o, j, i], i] for a contiguous Float32
-    /// source [outer, length, inner] and a contiguous Int64 index [outer, count, inner] of valid positions; with
-    /// <paramref name="scatterAdd"/> it runs backwards instead: source[o, index[o, j, i], i] += output[o, j, i]
-    /// (atomically, so repeated positions add up).
+    /// Gathers along the middle dimension: output[o, j, i] = source[o, index[o, j, i], i] for a contiguous source
+    /// [outer, length, inner] of <paramref name="dtype"/> and a contiguous Int64 index [outer, count, inner] of valid
+    /// positions; with <paramref name="scatterAdd"/> (Float32 and Float64 only) it runs backwards instead:
+    /// source[o, index[o, j, i], i] += output[o, j, i] (atomically, so repeated positions add up).
     /// </summary>
-    void Gather(IDeviceBuffer source, IDeviceBuffer index, IDeviceBuffer output, int outer, int length, int count, int inner, bool scatterAdd);
+    void Gather(DType dtype, IDeviceBuffer source, IDeviceBuffer index, IDeviceBuffer output, int outer, int length, int count, int inner, bool scatterAdd);
 }
 
 /// <summary>The registered accelerator backends.</summary>

@@ -6,7 +6,7 @@ namespace Gradgen;
 /// </summary>
 internal static class DeviceElementwise
 {
-    public static Tensor Apply(string name, ReadOnlySpan<Tensor> inputs, string? cudaSource, DType dtype)
+    public static Tensor Apply(string name, ReadOnlySpan<Tensor> inputs, string? cudaSource, DType cudaDType)
     {
         var device = Tensor.CommonDevice(name, inputs);
         if (cudaSource is null)
@@ -14,23 +14,24 @@ internal static class DeviceElementwise
             throw new NotSupportedException($"{name}: this function has no CUDA kernels, so it cannot run on {device}.");
         }
 
-        if (dtype != DType.Float32)
-        {
-            throw new NotSupportedException($"{name}: its CUDA kernels take {dtype} tensors; on {device} only Float32 kernels run so far.");
-        }
-
+        // As on the CPU: Float64 if any input is Float64, else Float32. The source holds the kernels in its declared
+        // type under the plain names and in the other one with the dtype's suffix (F_forward_f64).
+        var dtype = DType.Float32;
         var shape = inputs[0].shape;
         foreach (var input in inputs)
         {
             shape = ElementwiseOp.BroadcastShapes(shape, input.shape, name);
+            dtype = input.DType == DType.Float64 ? DType.Float64 : dtype;
         }
 
-        // The kernels see whole buffers of the output's shape: broadcasts, views and integer operands are made so by
+        string suffix = dtype == cudaDType ? string.Empty : dtype == DType.Float64 ? "_f64" : "_f32";
+
+        // The kernels see whole buffers of the output's shape: broadcasts, views and other dtypes are made so by
         // recorded operations (Expand, Clone, To), whose backward sums the gradients back to each input's shape.
         var operands = new Tensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
-            operands[i] = DeviceData.Operand(inputs[i], shape, device, name);
+            operands[i] = DeviceData.Operand(inputs[i], shape, device, dtype);
         }
 
         var output = Tensor.EmptyOn(device, dtype, shape);
@@ -44,29 +45,31 @@ internal static class DeviceElementwise
         var backend = ((DeviceStorage)output.storage).Backend;
         if (output.numel > 0)
         {
-            backend.LaunchElementwise(cudaSource, name + "_forward", buffers, output.numel);
+            backend.LaunchElementwise(cudaSource, name + "_forward" + suffix, buffers, output.numel);
         }
 
         if (Autograd.Recording(operands))
         {
-            output.WithHistory(new DeviceElementwiseBackward(name, cudaSource, operands));
+            output.WithHistory(new DeviceElementwiseBackward(name, cudaSource, suffix, operands));
         }
 
         return output;
     }
 }
 
-/// <summary>The graph node of an elementwise function on an accelerator: launches <c>{name}_backward</c>.</summary>
+/// <summary>The graph node of an elementwise function on an accelerator: launches <c>{name}_backward</c> (with the forward's dtype suffix).</summary>
 internal sealed class DeviceElementwiseBackward : GradFn
 {
     private readonly string name;
     private readonly string source;
+    private readonly string suffix;
     private readonly SavedTensor[] inputs;
 
-    public DeviceElementwiseBackward(string name, string source, Tensor[] inputs)
+    public DeviceElementwiseBackward(string name, string source, string suffix, Tensor[] inputs)
     {
         this.name = name;
         this.source = source;
+        this.suffix = suffix;
         SetInputs(inputs);
         this.inputs = new SavedTensor[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
@@ -87,9 +90,10 @@ internal sealed class DeviceElementwiseBackward : GradFn
 
         var device = xs[0].Device;
         var g = grad.Device == device ? grad : grad.To(device);
-        if (!DeviceData.IsWhole(g) || g.DType != DType.Float32)
+        var dtype = xs[0].DType;
+        if (!DeviceData.IsWhole(g) || g.DType != dtype)
         {
-            g = DeviceData.Copy(g, DType.Float32, Name);
+            g = DeviceData.Copy(g, dtype);
         }
 
         var buffers = new IDeviceBuffer[(2 * xs.Length) + 1];
@@ -104,7 +108,7 @@ internal sealed class DeviceElementwiseBackward : GradFn
         buffers[xs.Length] = g.DeviceBuffer(Name);
         if (xs[0].numel > 0)
         {
-            ((DeviceStorage)xs[0].storage).Backend.LaunchElementwise(source, name + "_backward", buffers, xs[0].numel);
+            ((DeviceStorage)xs[0].storage).Backend.LaunchElementwise(source, name + "_backward" + suffix, buffers, xs[0].numel);
         }
 
         for (int i = 0; i < grads.Length; i++)

@@ -69,6 +69,7 @@ public partial class Tensor
     public static Tensor ZerosLike(Tensor like, DType? dtype = null, bool requiresGrad = false)
     {
         ArgumentNullException.ThrowIfNull(like);
+        if (like.Device.Type != DeviceType.Cpu) return FullLike(like, 0, dtype, requiresGrad);
         return Finish(Empty(dtype ?? like.DType, like.shape, zeroed: true), null, requiresGrad, "ZerosLike");
     }
 

@@ -45,7 +45,7 @@ public partial class Tensor
     /// <summary>A contiguous copy in <paramref name="dtype"/>, not recorded by autograd.</summary>
     internal Tensor ToDTypeData(DType dtype)
     {
-        if (storage is DeviceStorage) return DeviceData.Copy(this, dtype, "To");
+        if (storage is DeviceStorage) return DeviceData.Copy(this, dtype);
         var r = Empty(dtype, shape);
         CopyInto(this, r);
         return r;

@@ -41,7 +41,7 @@ public partial class Tensor
         if (!DeviceData.IsWhole(this) && !IsContiguous)
         {
             // A strided view on the device: made contiguous there first, then copied over in one piece.
-            return DeviceData.Copy(this, DType, "To").ToHostCopy();
+            return DeviceData.Copy(this, DType).ToHostCopy();
         }
 
         var host = Empty(DType, shape);
@@ -128,14 +128,13 @@ public partial class Tensor
     /// <summary>A new tensor on an accelerator with every element <paramref name="value"/>.</summary>
     internal static Tensor FullOn(Device device, DType dtype, int[] shape, double value)
     {
-        if (dtype != DType.Float32)
-        {
-            return Full(shape, value, dtype).To(device);
-        }
-
         var result = EmptyOn(device, dtype, shape);
         var storage = (DeviceStorage)result.storage;
-        storage.Backend.Fill(storage.Buffer, (float)value);
+        if (result.numel > 0)
+        {
+            storage.Backend.Fill(storage.Buffer, dtype, value);
+        }
+
         return result;
     }
 

@@ -108,14 +108,16 @@ public partial class Tensor
     /// <summary>
     /// <see cref="ApplyElementwise(string, ReadOnlySpan{Tensor}, ElementwiseForward, ElementwiseBackward)"/>, and on an
     /// accelerator the kernels <c>{name}_forward</c> and <c>{name}_backward</c> of <paramref name="cudaSource"/> (the
-    /// generator's <c>FCudaSource</c>, written for <paramref name="cudaDType"/>), compiled once and cached.
+    /// generator's <c>FCudaSource</c>), compiled once and cached. As on the CPU, the kernels compute in Float64 when any
+    /// input is Float64, else in Float32: the plain names for <paramref name="cudaDType"/>, the same names with the
+    /// other dtype's suffix (<c>_f64</c>, <c>_f32</c>) for the other one.
     /// </summary>
     /// <param name="name">The function's name (<c>Bump</c> gives the node <c>BumpBackward</c> and the kernel <c>Bump_forward</c>).</param>
-    /// <param name="inputs">The tensor arguments: broadcastable on the CPU; of one shape and of <paramref name="cudaDType"/> on a GPU.</param>
+    /// <param name="inputs">The tensor arguments, broadcastable to one shape.</param>
     /// <param name="forward">The CPU forward.</param>
     /// <param name="backward">The CPU backward.</param>
     /// <param name="cudaSource">The CUDA C of the same kernels, or null for a CPU-only function.</param>
-    /// <param name="cudaDType">The element type the CUDA kernels are written for.</param>
+    /// <param name="cudaDType">The element type of the kernels under the plain names (the function's declared type).</param>
     /// <returns>A new tensor on the inputs' device.</returns>
     public static Tensor ApplyElementwise(string name, ReadOnlySpan<Tensor> inputs, ElementwiseForward forward, ElementwiseBackward backward, string? cudaSource, DType cudaDType)
     {

@@ -138,11 +138,10 @@ public partial class Tensor
         Checked(mask);
         if (mask.DType != DType.Bool)
             throw new ArgumentException($"MaskedSelect: the mask must have dtype Bool, got {mask.DType}. Build one with a comparison such as x > 3.", nameof(mask));
-        if (storage is DeviceStorage || mask.storage is DeviceStorage)
-            throw new NotSupportedException($"MaskedSelect (x[mask]) is not supported on {(storage is DeviceStorage ? Device : mask.Device)}: its result's size depends on the data. Use Where, or To(Device.Cpu) first.");
         var bs = ElementwiseOp.BroadcastShapes(shape, mask.shape, "MaskedSelect");
         if (!bs.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"MaskedSelect: the mask of shape {mask.ShapeString} must broadcast to the tensor's shape {ShapeString}.", nameof(mask));
+        if (storage is DeviceStorage || mask.storage is DeviceStorage) return DeviceIndexing.MaskedSelect(this, mask);
         var dense = mask.Expand(shape).Detach().ContiguousData();
         var m = dense.StorageSpan<bool>().Slice(dense.offset, numel).ToArray();
         GC.KeepAlive(dense); // read through a span above: its pooled array stays in use until here

@@ -136,8 +136,8 @@ public partial class Tensor
     /// <summary>The error of a CPU operation given a tensor that lives on an accelerator.</summary>
     internal NotSupportedException NotOnHost() => new(
         $"This operation has no kernel for tensors on {Device} yet (a CPU kernel was asked for the elements of a {DType} tensor of shape {ShapeString} there). " +
-        "On a GPU, Gradgen runs Float32 arithmetic with broadcasting, comparisons, Where, views, Contiguous, To, Sum/Mean/Max/Min/ArgMax, MatMul, " +
-        "Linear, the elementwise math, Softmax, losses and SGD, with autograd (docs/cuda.md lists them). Call To(Device.Cpu) first.");
+        "On a GPU, Gradgen runs every public tensor operation in every dtype the CPU accepts, with autograd (docs/cuda.md lists them); " +
+        "this is an internal path that missed its device dispatch. Call To(Device.Cpu) first.");
 
     internal static int NormalizeDim(int dim, int ndim, string op)
     {

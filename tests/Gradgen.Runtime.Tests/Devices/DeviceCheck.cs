@@ -59,9 +59,9 @@ internal static class DeviceCheck
         var a = actual.ToArray<double>();
         for (int i = 0; i < e.Length; i++)
         {
-            if (double.IsNaN(e[i]))
+            if (double.IsNaN(e[i]) || double.IsInfinity(e[i]))
             {
-                Assert.True(double.IsNaN(a[i]), $"[{i}] expected NaN, got {a[i]}");
+                Assert.True(e[i].Equals(a[i]), $"[{i}] expected {e[i]}, got {a[i]}");
                 continue;
             }
 

@@ -5,49 +5,42 @@ namespace Gradgen.Runtime.Tests.Devices;
 
 /// <summary>
 /// A stand-in accelerator for machines without a GPU: device memory is host memory, and a kernel launch by entry name
-/// runs the generated CPU kernel of the same function. It exercises every device path of the runtime (storage, copies,
-/// printing, dispatch, autograd) exactly as the CUDA backend is driven; the CUDA kernels themselves are checked by
-/// tests/Gradgen.Cuda.Tests and the GPU check.
+/// runs the CPU tensor overload of the same function on host copies of the buffers (its backward through CPU
+/// autograd), in the buffers' dtype. It exercises every device path of the runtime (storage, copies, printing,
+/// dispatch, dtype rules, autograd) exactly as the CUDA backend is driven, and checks that the entry launched is the
+/// one of the buffers' element type (<c>F_forward</c> of a float source for Float32, <c>F_forward_f64</c> for
+/// Float64); the CUDA kernels themselves are checked by tests/Gradgen.Cuda.Tests and the GPU check.
 /// </summary>
 internal sealed partial class EmulatedDevice : IDeviceBackend
 {
-    private delegate void Kernel(float[][] buffers);
-
-    private static readonly Dictionary<string, Kernel> Kernels = new(StringComparer.Ordinal)
+    private readonly Dictionary<string, Func<Tensor[], Tensor>> functions = new(StringComparer.Ordinal)
     {
-        ["Add_forward"] = b => ElementwiseFunctions.Add(b[0], b[1], b[2]),
-        ["Add_backward"] = b => ElementwiseFunctions.AddBackward(b[0], b[1], b[2], b[3], b[4]),
-        ["Sub_forward"] = b => ElementwiseFunctions.Sub(b[0], b[1], b[2]),
-        ["Sub_backward"] = b => ElementwiseFunctions.SubBackward(b[0], b[1], b[2], b[3], b[4]),
-        ["Mul_forward"] = b => ElementwiseFunctions.Mul(b[0], b[1], b[2]),
-        ["Mul_backward"] = b => ElementwiseFunctions.MulBackward(b[0], b[1], b[2], b[3], b[4]),
-        ["Div_forward"] = b => ElementwiseFunctions.Div(b[0], b[1], b[2]),
-        ["Div_backward"] = b => ElementwiseFunctions.DivBackward(b[0], b[1], b[2], b[3], b[4]),
-        ["Neg_forward"] = b => ElementwiseFunctions.Neg(b[0], b[1]),
-        ["Neg_backward"] = b => ElementwiseFunctions.NegBackward(b[0], b[1], b[2]),
-        ["Sin_forward"] = b => ElementwiseFunctions.Sin(b[0], b[1]),
-        ["Sin_backward"] = b => ElementwiseFunctions.SinBackward(b[0], b[1], b[2]),
-        ["Exp_forward"] = b => ElementwiseFunctions.Exp(b[0], b[1]),
-        ["Exp_backward"] = b => ElementwiseFunctions.ExpBackward(b[0], b[1], b[2]),
-        ["Log_forward"] = b => ElementwiseFunctions.Log(b[0], b[1]),
-        ["Log_backward"] = b => ElementwiseFunctions.LogBackward(b[0], b[1], b[2]),
-        ["Cos_forward"] = b => ElementwiseFunctions.Cos(b[0], b[1]),
-        ["Cos_backward"] = b => ElementwiseFunctions.CosBackward(b[0], b[1], b[2]),
-        ["Tanh_forward"] = b => ElementwiseFunctions.Tanh(b[0], b[1]),
-        ["Tanh_backward"] = b => ElementwiseFunctions.TanhBackward(b[0], b[1], b[2]),
-        ["Sqrt_forward"] = b => ElementwiseFunctions.Sqrt(b[0], b[1]),
-        ["Sqrt_backward"] = b => ElementwiseFunctions.SqrtBackward(b[0], b[1], b[2]),
-        ["Sigmoid_forward"] = b => ElementwiseFunctions.Sigmoid(b[0], b[1]),
-        ["Sigmoid_backward"] = b => ElementwiseFunctions.SigmoidBackward(b[0], b[1], b[2]),
-        ["Relu_forward"] = b => ElementwiseFunctions.Relu(b[0], b[1]),
-        ["Relu_backward"] = b => ElementwiseFunctions.ReluBackward(b[0], b[1], b[2]),
-        ["Abs_forward"] = b => ElementwiseFunctions.Abs(b[0], b[1]),
-        ["Abs_backward"] = b => ElementwiseFunctions.AbsBackward(b[0], b[1], b[2]),
+        ["Add"] = t => ElementwiseFunctions.Add(t[0], t[1]),
+        ["Sub"] = t => ElementwiseFunctions.Sub(t[0], t[1]),
+        ["Mul"] = t => ElementwiseFunctions.Mul(t[0], t[1]),
+        ["Div"] = t => ElementwiseFunctions.Div(t[0], t[1]),
+        ["Neg"] = t => ElementwiseFunctions.Neg(t[0]),
+        ["Sin"] = t => ElementwiseFunctions.Sin(t[0]),
+        ["Exp"] = t => ElementwiseFunctions.Exp(t[0]),
+        ["Log"] = t => ElementwiseFunctions.Log(t[0]),
+        ["Cos"] = t => ElementwiseFunctions.Cos(t[0]),
+        ["Tan"] = t => ElementwiseFunctions.Tan(t[0]),
+        ["Tanh"] = t => ElementwiseFunctions.Tanh(t[0]),
+        ["Sqrt"] = t => ElementwiseFunctions.Sqrt(t[0]),
+        ["Sigmoid"] = t => ElementwiseFunctions.Sigmoid(t[0]),
+        ["Relu"] = t => ElementwiseFunctions.Relu(t[0]),
+        ["Abs"] = t => ElementwiseFunctions.Abs(t[0]),
     };
 
     public int Launches { get; private set; }
 
+    /// <summary>The entries of generated kernels launched, in order (<c>Sin_forward_f64</c>).</summary>
+    public List<string> Entries { get; } = [];
+
     public DeviceType Type => DeviceType.Cuda;
+
+    /// <summary>Lets the device run a test's own <c>[Differentiable]</c> function by its name: its CPU tensor overload.</summary>
+    public void Register(string name, Func<Tensor[], Tensor> function) => functions[name] = function;
 
     public IDeviceBuffer Allocate(Device device, DType dtype, int length) => new Buffer(device, dtype, length);
 
@@ -57,23 +50,103 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
     public void CopyToHost<T>(IDeviceBuffer source, Span<T> destination)
         where T : unmanaged => ((Buffer)source).Bytes[..(destination.Length * Unsafe.SizeOf<T>())].CopyTo(MemoryMarshal.AsBytes(destination));
 
-    public void Fill(IDeviceBuffer buffer, float value) => ((Buffer)buffer).Floats.AsSpan().Fill(value);
+    public void Fill(IDeviceBuffer buffer, DType dtype, double value)
+    {
+        var b = (Buffer)buffer;
+        Assert.Equal(dtype, b.DType);
+        for (int i = 0; i < b.Length; i++)
+        {
+            b.Set(i, value);
+        }
+    }
 
-    public void Sum(IDeviceBuffer source, IDeviceBuffer destination) => ((Buffer)destination).Floats[0] = ((Buffer)source).Floats.Sum();
+    public void Sum(DType dtype, IDeviceBuffer source, IDeviceBuffer destination)
+    {
+        Record("sum", dtype);
+        Buffer s = (Buffer)source, d = (Buffer)destination;
+        Assert.Equal(dtype, s.DType);
+        Assert.Equal(dtype, d.DType);
+        switch (dtype)
+        {
+            case DType.Float32: d.As<float>()[0] = s.Floats.Sum(); break;
+            case DType.Float64: d.As<double>()[0] = s.As<double>().ToArray().Sum(); break;
+            case DType.Int64: d.As<long>()[0] = s.As<long>().ToArray().Aggregate(0L, (x, y) => unchecked(x + y)); break;
+            default: throw new InvalidOperationException($"the whole-buffer sum runs over Float32, Float64 and Int64, not {dtype}");
+        }
+    }
 
     public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
     {
-        Assert.Contains("extern \"C\" __global__ void " + entry + "(", source, StringComparison.Ordinal);
-        var arrays = new float[buffers.Length][];
+        var arrays = new Buffer[buffers.Length];
         for (int i = 0; i < arrays.Length; i++)
         {
-            arrays[i] = ((Buffer)buffers[i]).Floats;
+            arrays[i] = (Buffer)buffers[i];
             Assert.Equal(count, arrays[i].Length);
+            Assert.Equal(arrays[0].DType, arrays[i].DType);
         }
 
+        // The entry must exist and take the buffers' element type: a Float64 tensor launched on a float kernel fails here.
+        string element = arrays[0].DType == DType.Float64 ? "double" : "float";
+        Assert.Contains($"extern \"C\" __global__ void {entry}(const {element}* ", source, StringComparison.Ordinal);
         Launches++;
-        (Kernels.TryGetValue(entry, out var kernel) ? kernel : ActivationDerivative(entry))(arrays);
+        Entries.Add(entry);
+        string name = entry.EndsWith("_f64", StringComparison.Ordinal) || entry.EndsWith("_f32", StringComparison.Ordinal) ? entry[..^4] : entry;
+        if (name.EndsWith("_forward", StringComparison.Ordinal) && functions.TryGetValue(name[..^8], out var forward))
+        {
+            var inputs = arrays[..^1].Select(ToTensor).ToArray();
+            using (Autograd.NoGrad())
+            {
+                Write(forward(inputs), arrays[^1]);
+            }
+        }
+        else if (name.EndsWith("_backward", StringComparison.Ordinal) && functions.TryGetValue(name[..^9], out var function))
+        {
+            // inputs…, gradOutput, gradients…: the gradients of the CPU overload's autograd.
+            int k = (arrays.Length - 1) / 2;
+            var inputs = arrays[..k].Select(b => Leaf(ToTensor(b))).ToArray();
+            using (Autograd.EnableGrad())
+            {
+                // A launch from the device's backward pass runs while the engine has recording off.
+                function(inputs).Backward(ToTensor(arrays[k]));
+            }
+
+            for (int i = 0; i < k; i++)
+            {
+                Write(inputs[i].Grad ?? Tensor.ZerosLike(inputs[i]), arrays[k + 1 + i]);
+            }
+        }
+        else
+        {
+            var floats = arrays.Select(b => b.Floats).ToArray();
+            ActivationDerivative(entry)(floats);
+        }
     }
+
+    /// <summary>A CPU tensor holding a copy of a Float32 or Float64 buffer.</summary>
+    private static Tensor ToTensor(Buffer b) =>
+        b.DType == DType.Float64 ? Tensor.FromArray(b.As<double>().ToArray()) : Tensor.FromArray(b.As<float>().ToArray());
+
+    private static Tensor Leaf(Tensor t)
+    {
+        t.RequiresGrad = true;
+        return t;
+    }
+
+    /// <summary>Writes a CPU tensor's elements (of the buffer's dtype) into a buffer.</summary>
+    private static void Write(Tensor t, Buffer b)
+    {
+        Assert.Equal(b.DType, t.DType);
+        if (b.DType == DType.Float64)
+        {
+            t.Reshape(-1).ToArray<double>().CopyTo(b.As<double>());
+        }
+        else
+        {
+            t.Reshape(-1).ToArray<float>().CopyTo(b.As<float>());
+        }
+    }
+
+    private delegate void Kernel(float[][] buffers);
 
     /// <summary>
     /// A compiled model's generated derivative kernel <c>{Model}{Activation}Derivative_forward(y, g, result)</c>: g·act′
@@ -108,10 +181,45 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
 
         public DType DType { get; } = dtype;
 
-        /// <summary>The elements as float32, what the kernels see (they are Float32 kernels).</summary>
+        /// <summary>The elements of a Float32 buffer, what Fill, Sum and the derivative kernels of compiled models see.</summary>
         public float[] Floats => DType == DType.Float32 ? floats : throw new InvalidOperationException($"a Float32 kernel was given a {DType} buffer");
 
         public Span<byte> Bytes => MemoryMarshal.AsBytes(floats.AsSpan());
+
+        /// <summary>The elements as <typeparamref name="T"/>, which must be the buffer's element type.</summary>
+        public Span<T> As<T>()
+            where T : unmanaged
+        {
+            Assert.Equal(DType, DTypes.Of<T>());
+            return MemoryMarshal.Cast<float, T>(floats.AsSpan())[..Length];
+        }
+
+        /// <summary>The bytes of element <paramref name="i"/>.</summary>
+        public Span<byte> Element(int i)
+        {
+            int size = DType.ElementSize();
+            return Bytes.Slice(i * size, size);
+        }
+
+        /// <summary>Element <paramref name="i"/> of an integer or Bool buffer, exactly.</summary>
+        public long GetInteger(int i) => DType switch
+        {
+            DType.Int32 => MemoryMarshal.Cast<float, int>(floats.AsSpan())[i],
+            DType.Int64 => MemoryMarshal.Cast<float, long>(floats.AsSpan())[i],
+            DType.Bool => MemoryMarshal.Cast<float, bool>(floats.AsSpan())[i] ? 1 : 0,
+            _ => throw new InvalidOperationException($"an integer kernel was given a {DType} buffer"),
+        };
+
+        /// <summary>Writes element <paramref name="i"/> of an integer buffer, wrapping as C#'s unchecked conversions.</summary>
+        public void SetInteger(int i, long value)
+        {
+            switch (DType)
+            {
+                case DType.Int32: MemoryMarshal.Cast<float, int>(floats.AsSpan())[i] = unchecked((int)value); break;
+                case DType.Int64: MemoryMarshal.Cast<float, long>(floats.AsSpan())[i] = value; break;
+                default: throw new InvalidOperationException($"an integer kernel was given a {DType} buffer");
+            }
+        }
 
         /// <summary>Element <paramref name="i"/> as a double, read as the buffer's dtype.</summary>
         public double Get(int i) => DType switch

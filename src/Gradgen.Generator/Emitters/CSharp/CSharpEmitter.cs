@@ -170,10 +170,16 @@ internal static class CSharpEmitter
         writer.Line($"/// <summary>");
         writer.Line($"/// CUDA C of the same fused kernels: <c>{f}_forward</c>, <c>{f}_with_gradient</c> and <c>{f}_backward</c>, with the");
         writer.Line($"/// parameters of the span overloads as device pointers followed by the element count <c>int gg_n</c>. Self-contained (no includes), for NVRTC.");
+        if (signature.EmitTensorOverload)
+        {
+            string other = signature.IsFloat ? "f64" : "f32";
+            writer.Line($"/// Also <c>{f}_forward_{other}</c> and <c>{f}_backward_{other}</c> in {(signature.IsFloat ? "double" : "float")}, for tensors of that dtype.");
+        }
+
         writer.Line($"/// </summary>");
         writer.Line(GeneratedCode);
         writer.Line($"{access} const string {f}CudaSource = \"\"\"");
-        writer.Lines(CudaEmitter.Emit(signature, function.Kernels).TrimEnd('\n'));
+        writer.Lines(CudaEmitter.Emit(signature, function.Kernels, otherPrecision: signature.EmitTensorOverload).TrimEnd('\n'));
         writer.Line("\"\"\";");
     }
 

@@ -14,7 +14,14 @@ namespace Gradgen.Generator.Emitters.Cuda;
 /// </summary>
 internal static class CudaEmitter
 {
-    public static string Emit(FunctionSignature signature, FunctionKernels kernels)
+    /// <summary>
+    /// The kernels in the function's own element type; with <paramref name="otherPrecision"/> also its forward and
+    /// backward in the other one, named with the dtype's suffix (<c>F_forward_f64</c> for a float function,
+    /// <c>F_forward_f32</c> for a double one). The tensor overload computes in Float64 when any input is Float64, else
+    /// in Float32, whatever the declared type (as on the CPU), so a device needs both; one module holds both, so
+    /// NVRTC compiles it once.
+    /// </summary>
+    public static string Emit(FunctionSignature signature, FunctionKernels kernels, bool otherPrecision = false)
     {
         var names = new FunctionNames(signature);
         bool isFloat = signature.IsFloat;
@@ -29,7 +36,26 @@ internal static class CudaEmitter
         WriteKernel(writer, signature.Name + "_forward", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }), kernels.Forward, new[] { names.Result }, names, isFloat);
         WriteKernel(writer, signature.Name + "_with_gradient", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }).Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.ValueAndGradient, new[] { names.Result }.Concat(names.Gradients).ToArray(), names, isFloat);
         WriteKernel(writer, signature.Name + "_backward", inputs.Concat(new[] { $"const {t}* __restrict__ {names.GradOutput}" }).Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.Backward, names.Gradients, names, isFloat);
+        if (otherPrecision)
+        {
+            WriteOtherPrecision(writer, signature, kernels, names);
+        }
+
         return writer.ToString();
+    }
+
+    /// <summary>Forward and backward in the other element type, for tensors of that dtype (the constants keep their double values).</summary>
+    private static void WriteOtherPrecision(SourceWriter writer, FunctionSignature signature, FunctionKernels kernels, FunctionNames names)
+    {
+        bool isFloat = !signature.IsFloat;
+        string t = isFloat ? "float" : "double";
+        string suffix = isFloat ? "_f32" : "_f64";
+        writer.Line();
+        writer.Line($"// The same forward and backward in {t}, for {(isFloat ? "Float32" : "Float64")} tensors: {signature.Name}_forward{suffix}, {signature.Name}_backward{suffix}.");
+        WriteHelpers(writer, kernels, isFloat);
+        var inputs = names.Parameters.Select(p => $"const {t}* __restrict__ {p}").ToList();
+        WriteKernel(writer, signature.Name + "_forward" + suffix, inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }), kernels.Forward, new[] { names.Result }, names, isFloat);
+        WriteKernel(writer, signature.Name + "_backward" + suffix, inputs.Concat(new[] { $"const {t}* __restrict__ {names.GradOutput}" }).Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.Backward, names.Gradients, names, isFloat);
     }
 
     /// <summary>Helpers for the primitives C's math library spells differently from C# (NaN-propagating min/max, sign).</summary>

@@ -26,9 +26,11 @@ internal readonly record struct DeviceView(IDeviceBuffer Buffer, DType DType, in
 }
 
 /// <summary>
-/// Elementwise Float32 functions of up to three contiguous inputs of one length, with two scalar parameters
-/// (<c>alpha</c>, <c>beta</c>). The CUDA kernel <c>gg_map_f32</c> switches on the same numbers, so the order is part
-/// of the contract with src/Gradgen.Cuda/Kernels/Tensor.cu.
+/// Elementwise functions of up to three contiguous inputs of one length and dtype, with two scalar parameters
+/// (<c>alpha</c>, <c>beta</c>). The CUDA kernels <c>gg_map_&lt;dtype&gt;</c> switch on the same numbers, so the order is
+/// part of the contract with src/Gradgen.Cuda/Kernels/Tensor.cu. Integer tensors use only the operations that keep
+/// integers: Affine, Add, Subtract, Multiply, Relu, Abs, Clamp (bounds already rounded inward), Maximum, Minimum and
+/// PowScalar with an integer exponent.
 /// </summary>
 internal enum DeviceMapOp
 {
@@ -85,9 +87,27 @@ internal enum DeviceMapOp
 
     /// <summary>a + alpha·b (axpy), for momentum buffers.</summary>
     Axpy = 17,
+
+    /// <summary>a + b (integer tensors; float ones take the generated kernels).</summary>
+    Add = 18,
+
+    /// <summary>a − b (integer tensors).</summary>
+    Subtract = 19,
+
+    /// <summary>a · b (integer tensors).</summary>
+    Multiply = 20,
+
+    /// <summary>a^b, a tensor exponent.</summary>
+    Pow = 21,
+
+    /// <summary>The gradient of a^b for a: b = 0 ? 0 : c·b·a^(b−1) (c = g).</summary>
+    PowBackwardBase = 22,
+
+    /// <summary>The gradient of a^b for b: a = 0 and b ≥ 0 ? 0 : c·a^b·log a (c = g).</summary>
+    PowBackwardExponent = 23,
 }
 
-/// <summary>Elementwise comparisons of two contiguous Float32 inputs with a Bool result (<c>gg_compare_f32</c>).</summary>
+/// <summary>Elementwise comparisons of two contiguous inputs of one dtype with a Bool result (<c>gg_compare_&lt;dtype&gt;</c>).</summary>
 internal enum DeviceCompareOp
 {
     /// <summary>a == b.</summary>
@@ -109,10 +129,10 @@ internal enum DeviceCompareOp
     Le = 5,
 }
 
-/// <summary>Reductions over the middle dimension of a contiguous Float32 [outer, length, inner] block.</summary>
+/// <summary>Reductions over the middle dimension of a contiguous [outer, length, inner] block.</summary>
 internal enum DeviceReduceOp
 {
-    /// <summary>The sum (accumulated in float, in a tree).</summary>
+    /// <summary>The sum (accumulated in the dtype, in a tree).</summary>
     Sum = 0,
 
     /// <summary>The largest value and its first index (NaN wins, as in PyTorch).</summary>
@@ -123,7 +143,8 @@ internal enum DeviceReduceOp
 }
 
 /// <summary>
-/// One Float32 matrix product on a device, row-major: C[b] = act(op(A[b])·op(B[b]) + bias) (act: a <see cref="Gradgen.Nn.CompiledActivation"/>, the code Gemm.cu switches on) for b in [0, Batch),
+/// One matrix product on a device in <see cref="DType"/> (of every buffer: Float32, Float64, Int32 or Int64; integer
+/// products have no bias or activation), row-major: C[b] = act(op(A[b])·op(B[b]) + bias) (act: a <see cref="Gradgen.Nn.CompiledActivation"/>, the code Gemm.cu switches on) for b in [0, Batch),
 /// where op(X) is X or its transpose as the flags say, A is m×k after op, B is k×n after op, C is m×n with leading
 /// dimension n, bias (length n, optional) is added to every row. Offsets and batch strides are in elements; a batch
 /// stride of 0 repeats one matrix (broadcasting).
@@ -145,4 +166,5 @@ internal readonly record struct DeviceGemm(
     IDeviceBuffer C,
     int Batch,
     IDeviceBuffer? Bias,
-    Gradgen.Nn.CompiledActivation Activation);
+    Gradgen.Nn.CompiledActivation Activation,
+    DType DType = DType.Float32);

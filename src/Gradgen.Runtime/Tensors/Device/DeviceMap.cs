@@ -1,17 +1,18 @@
 namespace Gradgen;
 
 /// <summary>
-/// Elementwise operations on an accelerator that the generated kernels do not cover: arithmetic with a C# scalar
-/// (one pass, no filled tensor), Relu, Abs, Pow and Clamp with scalars, Maximum, Minimum, comparisons and Where.
-/// Each records its graph node as on the CPU (<c>ReluBackward</c>, …), whose backward runs on the device too.
+/// Elementwise operations on an accelerator that the generated kernels do not cover, in every numeric dtype the CPU
+/// gives them: arithmetic with a C# scalar (one pass, no filled tensor), integer + − *, Relu, Abs, Pow and Clamp with
+/// scalars, Pow with a tensor exponent, Maximum, Minimum, comparisons and Where. Each records its graph node as on the
+/// CPU (<c>ReluBackward</c>, …), whose backward runs on the device too.
 /// </summary>
 internal static class DeviceMap
 {
-    /// <summary>A new Float32 tensor of <paramref name="shape"/>: <paramref name="op"/> over same-shaped operands.</summary>
-    public static Tensor Run(DeviceMapOp op, Tensor[] operands, int[] shape, float alpha = 0, float beta = 0)
+    /// <summary>A new tensor of <paramref name="dtype"/> and <paramref name="shape"/>: <paramref name="op"/> over same-shaped operands (converted to the dtype).</summary>
+    public static Tensor Run(DeviceMapOp op, DType dtype, Tensor[] operands, int[] shape, double alpha = 0, double beta = 0)
     {
         var device = operands[0].Device;
-        var output = Tensor.EmptyOn(device, DType.Float32, shape);
+        var output = Tensor.EmptyOn(device, dtype, shape);
         if (output.numel == 0)
         {
             return output;
@@ -20,116 +21,148 @@ internal static class DeviceMap
         var buffers = new IDeviceBuffer[operands.Length];
         for (int i = 0; i < operands.Length; i++)
         {
-            buffers[i] = DeviceData.Float32Buffer(operands[i].Detach(), op.ToString());
+            buffers[i] = DeviceData.Buffer(operands[i].Detach(), dtype);
         }
 
-        DeviceData.Backend(output).Map(op, buffers, ((DeviceStorage)output.storage).Buffer, output.numel, alpha, beta);
+        DeviceData.Backend(output).Map(op, dtype, buffers, DeviceData.Storage(output), output.numel, alpha, beta);
         return output;
     }
 
     /// <summary>
-    /// + − * / with a C# scalar on one side (the CPU side's wrapped number): one affine or division pass. The scalar
-    /// takes the tensor's Float32 dtype, as PyTorch's wrapped numbers do.
+    /// + − * / with a C# scalar on one side (the CPU side's wrapped number), in the result's <paramref name="dtype"/>:
+    /// one affine or division pass. The scalar takes the tensor's dtype, as PyTorch's wrapped numbers do.
     /// </summary>
-    public static Tensor WithScalar(Tensor x, double scalar, string name, bool scalarOnRight)
+    public static Tensor WithScalar(Tensor x, double scalar, string name, bool scalarOnRight, DType dtype)
     {
-        DeviceData.RequireFloat32(x.DType.IsFloating() ? x.DType : DTypes.Default, name, x.Device);
-        var input = x.DType == DType.Float32 ? x : x.To(DType.Float32);
-        float s = (float)scalar;
+        var input = x.DType == dtype ? x : x.To(dtype);
+        double s = scalar;
         var (op, alpha, beta) = (name, scalarOnRight) switch
         {
-            ("Add", _) => (DeviceMapOp.Affine, 1f, s),
-            ("Sub", true) => (DeviceMapOp.Affine, 1f, -s),
-            ("Sub", false) => (DeviceMapOp.Affine, -1f, s),
-            ("Mul", _) => (DeviceMapOp.Affine, s, 0f),
-            ("Div", true) => (DeviceMapOp.DivideByScalar, s, 0f),
-            ("Div", false) => (DeviceMapOp.ScalarDivide, s, 0f),
-            _ => throw new NotSupportedException($"{name} with a scalar is not supported on {x.Device}."),
+            ("Add", _) => (DeviceMapOp.Affine, 1d, s),
+            ("Sub", true) => (DeviceMapOp.Affine, 1d, -s),
+            ("Sub", false) => (DeviceMapOp.Affine, -1d, s),
+            ("Mul", _) => (DeviceMapOp.Affine, s, 0d),
+            ("Div", true) => (DeviceMapOp.DivideByScalar, s, 0d),
+            ("Div", false) => (DeviceMapOp.ScalarDivide, s, 0d),
+            _ => throw new NotSupportedException($"{name} with a scalar has no kernel on {x.Device}."),
         };
-        var y = Run(op, [input], input.shape, alpha, beta);
+
+        var y = Run(op, dtype, [input], input.shape, alpha, beta);
         if (Autograd.Recording(input))
         {
             y.WithHistory(op switch
             {
-                DeviceMapOp.Affine => new LambdaBackward(name + "Backward", input, g => alpha == 1 ? g : Run(DeviceMapOp.Affine, [g], g.shape, alpha, 0)),
-                DeviceMapOp.DivideByScalar => new LambdaBackward(name + "Backward", input, g => Run(DeviceMapOp.DivideByScalar, [g], g.shape, s, 0)),
-                _ => new LambdaBackward(name + "Backward", input, [input.Detach()], (g, saved) => Run(DeviceMapOp.ScalarDivideBackward, [saved[0], g], g.shape, s, 0)),
+                DeviceMapOp.Affine => new LambdaBackward(name + "Backward", input, g => alpha == 1 ? g : Run(DeviceMapOp.Affine, g.DType, [g], g.shape, alpha, 0)),
+                DeviceMapOp.DivideByScalar => new LambdaBackward(name + "Backward", input, g => Run(DeviceMapOp.DivideByScalar, g.DType, [g], g.shape, s, 0)),
+                _ => new LambdaBackward(name + "Backward", input, [input.Detach()], (g, saved) => Run(DeviceMapOp.ScalarDivideBackward, g.DType, [saved[0], g], g.shape, s, 0)),
             });
         }
 
         return y;
     }
 
-    /// <summary>The runtime's <see cref="IUnaryOp"/> operations on the device (Neg is a generated kernel).</summary>
+    /// <summary>Integer + − * with broadcasting (integer tensors never require grad, so no node).</summary>
+    public static Tensor Binary(Tensor a, Tensor b, string name, DType dtype)
+    {
+        var device = Tensor.CommonDevice(name, [a, b]);
+        var shape = ElementwiseOp.BroadcastShapes(a.shape, b.shape, name);
+        var op = name switch
+        {
+            "Add" => DeviceMapOp.Add,
+            "Sub" => DeviceMapOp.Subtract,
+            _ => DeviceMapOp.Multiply,
+        };
+        return Run(op, dtype, [DeviceData.Operand(a.Detach(), shape, device, dtype), DeviceData.Operand(b.Detach(), shape, device, dtype)], shape);
+    }
+
+    /// <summary>The runtime's <see cref="IUnaryOp"/> operations on the device (float Neg is a generated kernel).</summary>
     public static Tensor Unary<TOp>(Tensor x, TOp op)
         where TOp : struct, IUnaryOp
     {
-        if (op.Name == "Neg")
+        var dtype = ElementwiseOp.ResultType(x.DType, op.KeepsIntegers);
+        if (op.Name == "Neg" && dtype.IsFloating())
         {
-            return ElementwiseFunctions.Neg(x);
+            return ElementwiseFunctions.Neg(x.DType == dtype ? x : x.To(dtype));
         }
 
-        var input = PromoteUnary(x, op.Name, op.KeepsIntegers);
+        var input = x.DType == dtype ? x : x.To(dtype);
         var (forward, backward, alpha, beta, savesOutput) = op switch
         {
-            ReluOp => (DeviceMapOp.Relu, DeviceMapOp.ReluBackward, 0f, 0f, true),
-            AbsOp => (DeviceMapOp.Abs, DeviceMapOp.AbsBackward, 0f, 0f, false),
-            PowScalarOp p => (DeviceMapOp.PowScalar, DeviceMapOp.PowScalarBackward, (float)p.P, 0f, false),
-            ClampOp c => (DeviceMapOp.Clamp, DeviceMapOp.ClampBackward, (float)c.Min, (float)c.Max, false),
-            _ => throw new NotSupportedException($"{op.Name} is not supported on {x.Device} yet; run it on the CPU (To(Device.Cpu))."),
+            NegOp => (DeviceMapOp.Affine, DeviceMapOp.Affine, -1d, 0d, false),
+            ReluOp => (DeviceMapOp.Relu, DeviceMapOp.ReluBackward, 0d, 0d, true),
+            AbsOp => (DeviceMapOp.Abs, DeviceMapOp.AbsBackward, 0d, 0d, false),
+            PowScalarOp p => (DeviceMapOp.PowScalar, DeviceMapOp.PowScalarBackward, p.P, 0d, false),
+            ClampOp c => (DeviceMapOp.Clamp, DeviceMapOp.ClampBackward, ClampBound(c.Min, dtype, up: true), ClampBound(c.Max, dtype, up: false), false),
+            _ => throw new NotSupportedException($"{op.Name} has no kernel on {x.Device}; run it on the CPU (To(Device.Cpu))."),
         };
-        var y = Run(forward, [input], input.shape, alpha, beta);
+        var y = Run(forward, dtype, [input], input.shape, alpha, beta);
         if (Autograd.Recording(input))
         {
             var saved = savesOutput ? y.Detach() : input.Detach();
-            y.WithHistory(new LambdaBackward(op.Name + "Backward", input, [saved], (g, s) => Run(backward, [s[0], g], g.shape, alpha, beta)));
+            y.WithHistory(new LambdaBackward(op.Name + "Backward", input, [saved], (g, s) => Run(backward, g.DType, [s[0], g], g.shape, alpha, beta)));
         }
 
         return y;
     }
 
-    static Tensor PromoteUnary(Tensor x, string name, bool keepsIntegers)
+    /// <summary>
+    /// A clamp bound in the kernel's dtype: as it is for floats; for integers rounded inward (ClampOp's ceiling of the
+    /// minimum, floor of the maximum) and held within the dtype's range, so that infinite bounds convert safely.
+    /// </summary>
+    static double ClampBound(double bound, DType dtype, bool up)
     {
-        var result = x.DType.IsFloating() || !keepsIntegers ? (x.DType.IsFloating() ? x.DType : DTypes.Default) : x.DType;
-        DeviceData.RequireFloat32(result, name, x.Device);
-        return x.DType == DType.Float32 ? x : x.To(DType.Float32);
+        if (dtype.IsFloating() || double.IsNaN(bound))
+        {
+            return bound;
+        }
+
+        double rounded = up ? Math.Ceiling(bound) : Math.Floor(bound);
+        return dtype == DType.Int32 ? Math.Clamp(rounded, int.MinValue, int.MaxValue) : Math.Clamp(rounded, long.MinValue, Math.BitDecrement((double)long.MaxValue));
     }
 
     /// <summary>Maximum and Minimum with broadcasting; NaN propagates and ties split the gradient, as on the CPU.</summary>
-    public static Tensor Extremum(Tensor a, Tensor b, bool max)
+    public static Tensor Extremum(Tensor a, Tensor b, bool max, DType dtype) => max
+        ? BinaryWithGradient("Maximum", a, b, dtype, DeviceMapOp.Maximum, DeviceMapOp.MaximumBackward, DeviceMapOp.MaximumBackward, swapForB: true)
+        : BinaryWithGradient("Minimum", a, b, dtype, DeviceMapOp.Minimum, DeviceMapOp.MinimumBackward, DeviceMapOp.MinimumBackward, swapForB: true);
+
+    /// <summary>a^b with a tensor exponent and broadcasting (a float result, as on the CPU), recorded as <c>PowBackward</c>.</summary>
+    public static Tensor Pow(Tensor a, Tensor b, DType dtype) =>
+        BinaryWithGradient("Pow", a, b, dtype, DeviceMapOp.Pow, DeviceMapOp.PowBackwardBase, DeviceMapOp.PowBackwardExponent, swapForB: false);
+
+    /// <summary>
+    /// y = <paramref name="forward"/>(a, b) with broadcasting, recorded as <c>{name}Backward</c>: the gradient of a is
+    /// <paramref name="gradA"/>(a, b, g), that of b <paramref name="gradB"/>(a, b, g), or (b, a, g) for a symmetric
+    /// rule written for a (<paramref name="swapForB"/>).
+    /// </summary>
+    static Tensor BinaryWithGradient(string name, Tensor a, Tensor b, DType dtype, DeviceMapOp forward, DeviceMapOp gradA, DeviceMapOp gradB, bool swapForB)
     {
-        string name = max ? "Maximum" : "Minimum";
         var device = Tensor.CommonDevice(name, [a, b]);
-        DeviceData.RequireFloat32(DTypes.ResultType(a, b), name, device);
         var shape = ElementwiseOp.BroadcastShapes(a.shape, b.shape, name);
-        var ca = DeviceData.Operand(a, shape, device, name);
-        var cb = DeviceData.Operand(b, shape, device, name);
-        var y = Run(max ? DeviceMapOp.Maximum : DeviceMapOp.Minimum, [ca, cb], shape);
+        var ca = DeviceData.Operand(a, shape, device, dtype);
+        var cb = DeviceData.Operand(b, shape, device, dtype);
+        var y = Run(forward, dtype, [ca, cb], shape);
         if (Autograd.Recording(ca, cb))
         {
-            var backward = max ? DeviceMapOp.MaximumBackward : DeviceMapOp.MinimumBackward;
             y.WithHistory(new Lambda2Backward(name + "Backward", ca, cb, [ca.Detach(), cb.Detach()], (g, s, na, nb) =>
-                (na ? Run(backward, [s[0], s[1], g], g.shape) : null, nb ? Run(backward, [s[1], s[0], g], g.shape) : null)));
+                (na ? Run(gradA, g.DType, [s[0], s[1], g], g.shape) : null,
+                 nb ? Run(gradB, g.DType, swapForB ? [s[1], s[0], g] : [s[0], s[1], g], g.shape) : null)));
         }
 
         return y;
     }
 
-    /// <summary>A comparison with broadcasting; a Bool result without history.</summary>
+    /// <summary>A comparison with broadcasting, in the operands' promoted dtype (Bool compares as Int32, as on the CPU); a Bool result without history.</summary>
     public static Tensor Compare(Tensor a, Tensor b, string name)
     {
         var device = Tensor.CommonDevice(name, [a, b]);
-        if (a.DType == DType.Float64 || b.DType == DType.Float64)
-        {
-            DeviceData.RequireFloat32(DType.Float64, name, device);
-        }
-
+        var dtype = DTypes.ResultType(a, b);
+        dtype = dtype == DType.Bool ? DType.Int32 : dtype;
         var shape = ElementwiseOp.BroadcastShapes(a.shape, b.shape, name);
         Tensor ca, cb;
         using (Autograd.NoGrad())
         {
-            ca = DeviceData.Operand(a.Detach(), shape, device, name);
-            cb = DeviceData.Operand(b.Detach(), shape, device, name);
+            ca = DeviceData.Operand(a.Detach(), shape, device, dtype);
+            cb = DeviceData.Operand(b.Detach(), shape, device, dtype);
         }
 
         var op = name switch
@@ -144,47 +177,42 @@ internal static class DeviceMap
         var r = Tensor.EmptyOn(device, DType.Bool, shape);
         if (r.numel > 0)
         {
-            DeviceData.Backend(r).Compare(op, DeviceData.Float32Buffer(ca, name), DeviceData.Float32Buffer(cb, name), ((DeviceStorage)r.storage).Buffer, r.numel);
+            DeviceData.Backend(r).Compare(op, dtype, DeviceData.Storage(ca), DeviceData.Storage(cb), DeviceData.Storage(r), r.numel);
         }
 
         return r;
     }
 
-    /// <summary>torch.where on the device: Float32 values, a Bool condition, broadcasting; recorded as <c>WhereBackward</c>.</summary>
+    /// <summary>torch.where on the device: values of the promoted dtype (any), a Bool condition, broadcasting; recorded as <c>WhereBackward</c>.</summary>
     public static Tensor Where(Tensor condition, Tensor x, Tensor y)
     {
         var device = Tensor.CommonDevice("Where", [condition, x, y]);
-        DeviceData.RequireFloat32(DTypes.ResultType(x, y), "Where", device);
+        var dtype = DTypes.ResultType(x, y);
         var shape = ElementwiseOp.BroadcastShapes(ElementwiseOp.BroadcastShapes(condition.shape, x.shape, "Where"), y.shape, "Where");
-        Tensor c = condition.Detach();
-        if (!c.shape.AsSpan().SequenceEqual(shape))
-        {
-            c = c.Expand(shape);
-        }
-
-        var cbuf = DeviceData.Buffer(ref c, "Where");
-        var cx = DeviceData.Operand(x, shape, device, "Where");
-        var cy = DeviceData.Operand(y, shape, device, "Where");
-        var r = Select(cbuf, cx, cy, shape);
+        var c = DeviceData.Operand(condition.Detach(), shape, device, DType.Bool);
+        var cx = DeviceData.Operand(x, shape, device, dtype);
+        var cy = DeviceData.Operand(y, shape, device, dtype);
+        var r = Select(c, cx, cy);
         if (Autograd.Recording(cx, cy))
         {
             r.WithHistory(new Lambda2Backward("WhereBackward", cx, cy, [c], (g, s, nx, ny) =>
             {
-                var cb = DeviceData.Buffer(ref s[0], "WhereBackward");
-                var zero = Tensor.FullOn(g.Device, DType.Float32, g.shape, 0);
-                return (nx ? Select(cb, g, zero, g.shape) : null, ny ? Select(cb, zero, g, g.shape) : null);
+                var zero = Tensor.FullOn(g.Device, g.DType, g.shape, 0);
+                var gw = DeviceData.IsWhole(g) ? g : DeviceData.Copy(g, g.DType);
+                return (nx ? Select(s[0], gw, zero) : null, ny ? Select(s[0], zero, gw) : null);
             }));
         }
 
         return r;
     }
 
-    static Tensor Select(IDeviceBuffer condition, Tensor x, Tensor y, int[] shape)
+    /// <summary>condition ? x : y over whole tensors of one shape; the result has x's dtype.</summary>
+    static Tensor Select(Tensor condition, Tensor x, Tensor y)
     {
-        var r = Tensor.EmptyOn(x.Device, DType.Float32, shape);
+        var r = Tensor.EmptyOn(x.Device, x.DType, x.shape);
         if (r.numel > 0)
         {
-            DeviceData.Backend(r).Where(condition, DeviceData.Float32Buffer(x, "Where"), DeviceData.Float32Buffer(y, "Where"), ((DeviceStorage)r.storage).Buffer, r.numel);
+            DeviceData.Backend(r).Where(x.DType, DeviceData.Storage(condition), DeviceData.Storage(x), DeviceData.Storage(y), DeviceData.Storage(r), r.numel);
         }
 
         return r;

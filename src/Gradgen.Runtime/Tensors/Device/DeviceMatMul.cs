@@ -1,8 +1,9 @@
 namespace Gradgen;
 
 /// <summary>
-/// Matrix products on an accelerator through the backend's GEMM: MatMul (2-D and batched, transposed views read
-/// as they are stored), Linear with its bias fused into the GEMM's epilogue, and Linear's backward as two GEMMs with
+/// Matrix products on an accelerator through the backend's GEMM, in the operands' promoted dtype (Float32, Float64,
+/// Int32 or Int64, as on the CPU; Bool cannot be multiplied): MatMul (2-D and batched, transposed views read as they
+/// are stored), Linear with its bias fused into the GEMM's epilogue, and Linear's backward as two GEMMs with
 /// transposed operands (no copies) and a row sum for the bias.
 /// </summary>
 internal static class DeviceMatMul
@@ -19,9 +20,9 @@ internal static class DeviceMatMul
         }
 
         var batch = ElementwiseOp.BroadcastShapes(a.shape[..^2], b.shape[..^2], "MatMul");
-        DeviceData.RequireFloat32(DTypes.ResultType(a, b), "MatMul", device);
-        var ca = Operand(a.Detach(), batch);
-        var cb = Operand(b.Detach(), batch);
+        var dtype = ProductType(DTypes.ResultType(a, b), "MatMul");
+        var ca = Operand(a.Detach(), batch, dtype);
+        var cb = Operand(b.Detach(), batch, dtype);
         int count = 1;
         foreach (int d in batch)
         {
@@ -32,13 +33,13 @@ internal static class DeviceMatMul
         batch.CopyTo(rshape, 0);
         rshape[^2] = m;
         rshape[^1] = n;
-        var r = Tensor.EmptyOn(device, DType.Float32, rshape);
+        var r = Tensor.EmptyOn(device, dtype, rshape);
         if (r.numel > 0)
         {
             var (ta, lda, sa) = Layout(ca);
             var (tb, ldb, sb) = Layout(cb);
             DeviceData.Backend(r).Gemm(new DeviceGemm(
-                ta, tb, m, n, k, Buffer(ca), ca.offset, lda, sa, Buffer(cb), cb.offset, ldb, sb, Buffer(r), count, null, Gradgen.Nn.CompiledActivation.None));
+                ta, tb, m, n, k, Buffer(ca), ca.offset, lda, sa, Buffer(cb), cb.offset, ldb, sb, Buffer(r), count, null, Gradgen.Nn.CompiledActivation.None, dtype));
         }
 
         if (Autograd.Recording(a, b))
@@ -62,7 +63,7 @@ internal static class DeviceMatMul
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Gradgen.Nn.CompiledActivation activation = Gradgen.Nn.CompiledActivation.None)
     {
         var device = Tensor.CommonDevice("Linear", bias is null ? [input, weight] : [input, weight, bias]);
-        DeviceData.RequireFloat32(weight.DType, "Linear", device);
+        var dtype = ProductType(weight.DType, "Linear");
         int n = weight.shape[0], k = weight.shape[1];
         int m = 1;
         for (int i = 0; i < input.Ndim - 1; i++)
@@ -70,10 +71,10 @@ internal static class DeviceMatMul
             m *= input.shape[i];
         }
 
-        var x2 = Whole(input.Detach()).Reshape(m, k);
-        var w = Whole(weight.Detach());
-        var b = bias is null ? null : Whole(bias.Detach());
-        var y = Tensor.EmptyOn(device, DType.Float32, [m, n]);
+        var x2 = Whole(input.Detach(), dtype).Reshape(m, k);
+        var w = Whole(weight.Detach(), dtype);
+        var b = bias is null ? null : Whole(bias.Detach(), dtype);
+        var y = Tensor.EmptyOn(device, dtype, [m, n]);
         if (y.numel > 0)
         {
             Gemm(false, true, m, n, k, x2, k, w, k, y, b, activation);
@@ -96,7 +97,7 @@ internal static class DeviceMatMul
         return r;
     }
 
-    /// <summary>C = act(op(A)·op(B) + bias) for one Float32 matrix; operands whole from element 0.</summary>
+    /// <summary>C = act(op(A)·op(B) + bias) for one matrix of C's dtype; operands whole from element 0, of that dtype.</summary>
     internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias, Gradgen.Nn.CompiledActivation activation)
     {
         if (m == 0 || n == 0)
@@ -105,22 +106,27 @@ internal static class DeviceMatMul
         }
 
         DeviceData.Backend(c).Gemm(new DeviceGemm(
-            transposeA, transposeB, m, n, k, Buffer(a), a.offset, lda, 0, Buffer(b), b.offset, ldb, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), activation));
+            transposeA, transposeB, m, n, k, Buffer(a), a.offset, lda, 0, Buffer(b), b.offset, ldb, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), activation, c.DType));
     }
 
     static IDeviceBuffer Buffer(Tensor t) => ((DeviceStorage)t.storage).Buffer;
 
-    static Tensor Whole(Tensor t) => DeviceData.IsWhole(t) ? t : DeviceData.Copy(t, DType.Float32, "Linear");
+    static Tensor Whole(Tensor t, DType dtype) => DeviceData.IsWhole(t) && t.DType == dtype ? t : DeviceData.Copy(t, dtype);
+
+    /// <summary>The dtype a product computes in: the operands' promoted one, except Bool, which cannot be multiplied (as on the CPU).</summary>
+    static DType ProductType(DType dtype, string op) => dtype != DType.Bool
+        ? dtype
+        : throw new ArgumentException($"{op}: Bool tensors cannot be multiplied; convert with To(DType.Float32).");
 
     /// <summary>
     /// An operand whose matrices the GEMM can read where they are: one matrix broadcast over the batch (batch stride
     /// 0), or a contiguous stack of the whole batch; anything else is copied into such a stack first.
     /// </summary>
-    static Tensor Operand(Tensor t, int[] batch)
+    static Tensor Operand(Tensor t, int[] batch, DType dtype)
     {
-        if (t.DType != DType.Float32)
+        if (t.DType != dtype)
         {
-            t = DeviceData.Copy(t, DType.Float32, "MatMul");
+            t = DeviceData.Copy(t, dtype);
         }
 
         bool single = true;
@@ -139,7 +145,7 @@ internal static class DeviceMatMul
         full[^2] = t.shape[^2];
         full[^1] = t.shape[^1];
         var expanded = t.shape.AsSpan().SequenceEqual(full) ? t : t.Expand(full);
-        return expanded.IsContiguous && !HasZeroStride(expanded) ? expanded : DeviceData.Copy(expanded, DType.Float32, "MatMul");
+        return expanded.IsContiguous && !HasZeroStride(expanded) ? expanded : DeviceData.Copy(expanded, dtype);
     }
 
     static bool HasZeroStride(Tensor t)
@@ -187,17 +193,17 @@ internal sealed class DeviceLinearBackward : GradFn
         var x = x2.Get(this);
         var w = weight.Get(this);
         int m = x.shape[0], k = x.shape[1], n = w.shape[0];
-        var g = DeviceData.IsWhole(grad) && grad.DType == DType.Float32 ? grad : DeviceData.Copy(grad, DType.Float32, Name);
+        var g = DeviceData.IsWhole(grad) && grad.DType == x.DType ? grad : DeviceData.Copy(grad, x.DType);
         if (Needs(0))
         {
-            var dx = Tensor.EmptyOn(x.Device, DType.Float32, [m, k]);
+            var dx = Tensor.EmptyOn(x.Device, x.DType, [m, k]);
             DeviceMatMul.Gemm(false, false, m, k, n, g, n, w, k, dx, null, Gradgen.Nn.CompiledActivation.None);
             inputGrads[0] = dx.Reshape(inputShape);
         }
 
         if (Needs(1))
         {
-            var dw = Tensor.EmptyOn(x.Device, DType.Float32, [n, k]);
+            var dw = Tensor.EmptyOn(x.Device, x.DType, [n, k]);
             DeviceMatMul.Gemm(true, false, n, k, m, g, n, x, k, dw, null, Gradgen.Nn.CompiledActivation.None);
             inputGrads[1] = dw;
         }

@@ -1,9 +1,10 @@
 namespace Gradgen;
 
 /// <summary>
-/// What neural-network code needs on an accelerator beyond elementwise operations, reductions and GEMMs: Softmax and
-/// LogSoftmax (composed from device operations, so autograd needs nothing new), Gather with its scatter-add backward
-/// (for CrossEntropyLoss's class indices) and SGD's update in place as one kernel.
+/// What neural-network code needs on an accelerator beyond elementwise operations, reductions and GEMMs: Softmax,
+/// LogSoftmax and BCEWithLogitsLoss (composed from device operations, so autograd needs nothing new), Gather with its
+/// scatter-add backward (for CrossEntropyLoss's class indices) and SGD's update in place as one kernel, in Float32 and
+/// Float64 (Gather in every dtype).
 /// </summary>
 internal static class DeviceNn
 {
@@ -29,54 +30,86 @@ internal static class DeviceNn
         return e / e.Sum(dim, keepDim: true);
     }
 
-    /// <summary>Gather along <paramref name="dim"/> on the device; <paramref name="index"/> is the validated Int64 index (on the CPU).</summary>
+    /// <summary>
+    /// BCEWithLogitsLoss's elementwise losses max(x, 0) − x·y + log(1 + e^−|x|) from device operations. The maximum
+    /// with zero is <see cref="Tensor.Maximum(Tensor)"/>, whose tie rule halves the gradient at x = 0, so that the
+    /// composed gradient there is ½ − y = σ(0) − y, as the CPU's fused kernel gives (|x|′ = 0 there).
+    /// </summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor x, Tensor y)
+    {
+        var dtype = x.DType == DType.Float64 || y.DType == DType.Float64 ? DType.Float64 : DType.Float32;
+        x = x.DType == dtype ? x : x.To(dtype);
+        y = y.DType == dtype ? y : y.To(dtype);
+        var zero = Tensor.FullOn(x.Device, dtype, [], 0);
+        return x.Maximum(zero) - (x * y) + (1 + (-x.Abs()).Exp()).Log();
+    }
+
+    /// <summary>
+    /// Gather along <paramref name="dim"/> on the device, any dtype; <paramref name="index"/> is the validated Int64
+    /// index (on the CPU), no larger than the input in the other dimensions. The kernel reads a contiguous
+    /// [outer, length, inner] block of the index's extent there, so a smaller index narrows the input first, and a
+    /// zero-dimensional input is gathered as one element.
+    /// </summary>
     public static Tensor Gather(Tensor x, int dim, Tensor index)
     {
-        CheckGather(x, dim, index);
-        var source = x.Detach();
-        var sourceBuffer = DeviceData.Float32Buffer(source, "Gather");
+        if (x.Ndim == 0)
+        {
+            return Gather(x.Reshape(1), 0, index.Reshape(index.numel)).Reshape(index.shape);
+        }
+
+        var narrowed = Narrowed(x.Detach(), dim, index.shape);
+        var source = DeviceData.Buffer(narrowed, x.DType);
         var deviceIndex = index.Detach().To(x.Device);
-        var indexBuffer = DeviceData.Buffer(ref deviceIndex, "Gather");
-        var (outer, length, inner) = Nn.Functional.Split(x.shape, dim);
-        var r = Tensor.EmptyOn(x.Device, DType.Float32, index.shape);
+        var indexBuffer = DeviceData.Buffer(ref deviceIndex);
+        var (outer, length, inner) = Nn.Functional.Split(narrowed.shape, dim);
+        var r = Tensor.EmptyOn(x.Device, x.DType, index.shape);
         if (r.numel > 0)
         {
-            DeviceData.Backend(x).Gather(sourceBuffer, indexBuffer, ((DeviceStorage)r.storage).Buffer, outer, length, index.shape[dim], inner, scatterAdd: false);
+            DeviceData.Backend(x).Gather(x.DType, source, indexBuffer, DeviceData.Storage(r), outer, length, index.shape[dim], inner, scatterAdd: false);
         }
 
         return r;
     }
 
-    /// <summary>Gather's backward on the device: the gradient added at the gathered positions of a zero tensor.</summary>
+    /// <summary>Gather's backward on the device: the gradient added at the gathered positions of a zero tensor of the input's shape.</summary>
     public static Tensor ScatterAddGrad(Tensor g, int[] inputShape, int dim, Tensor index)
     {
-        var z = Tensor.FullOn(g.Device, DType.Float32, inputShape, 0);
+        if (inputShape.Length == 0)
+        {
+            return DeviceReductions.SumAll(g.Detach());
+        }
+
+        var full = Tensor.FullOn(g.Device, g.DType, inputShape, 0);
+        var narrowed = Narrowed(full, dim, index.shape);
+        var z = DeviceData.IsWhole(narrowed) ? narrowed : Tensor.FullOn(g.Device, g.DType, narrowed.shape, 0);
         var deviceIndex = index.Detach().To(g.Device);
-        var indexBuffer = DeviceData.Buffer(ref deviceIndex, "GatherBackward");
-        var (outer, length, inner) = Nn.Functional.Split(inputShape, dim);
+        var indexBuffer = DeviceData.Buffer(ref deviceIndex);
+        var (outer, length, inner) = Nn.Functional.Split(z.shape, dim);
         if (g.numel > 0)
         {
-            DeviceData.Backend(z).Gather(((DeviceStorage)z.storage).Buffer, indexBuffer, DeviceData.Float32Buffer(g, "GatherBackward"), outer, length, index.shape[dim], inner, scatterAdd: true);
+            DeviceData.Backend(z).Gather(g.DType, DeviceData.Storage(z), indexBuffer, DeviceData.Buffer(g, g.DType), outer, length, index.shape[dim], inner, scatterAdd: true);
         }
 
-        return z;
+        if (!ReferenceEquals(z, narrowed))
+        {
+            DeviceData.CopyInto(z, narrowed); // into the input-shaped zeros, where the narrowed input lies
+        }
+
+        return full;
     }
 
-    static void CheckGather(Tensor x, int dim, Tensor index)
+    /// <summary>The leading part of <paramref name="x"/> that an index of <paramref name="indexShape"/> covers in every dimension but <paramref name="dim"/> (a view).</summary>
+    static Tensor Narrowed(Tensor x, int dim, int[] indexShape)
     {
-        if (x.DType != DType.Float32 || x.Ndim == 0)
+        for (int d = 0; d < x.Ndim; d++)
         {
-            throw new NotSupportedException($"Gather on {x.Device} takes Float32 tensors of at least one dimension, got {x.DType} of shape {x.ShapeString}.");
-        }
-
-        for (int i = 0; i < x.Ndim; i++)
-        {
-            if (i != dim && index.shape[i] != x.shape[i])
+            if (d != dim && indexShape[d] < x.shape[d])
             {
-                throw new NotSupportedException(
-                    $"Gather on {x.Device}: the index of shape {index.ShapeString} must match the input's shape {x.ShapeString} except in dimension {dim}; narrow the input first.");
+                x = x.Narrow(d, 0, indexShape[d]);
             }
         }
+
+        return x;
     }
 
     /// <summary>
@@ -86,7 +119,7 @@ internal static class DeviceNn
     public static void SgdStep(Tensor p, Tensor g, double lr, double weightDecay)
     {
         var buffer = ParameterBuffer(p);
-        DeviceData.Backend(p).Map(DeviceMapOp.SgdStep, [buffer, DeviceData.Float32Buffer(g.Detach(), "Sgd.Step")], buffer, p.numel, (float)lr, (float)weightDecay);
+        DeviceData.Backend(p).Map(DeviceMapOp.SgdStep, p.DType, [buffer, DeviceData.Buffer(g.Detach(), p.DType)], buffer, p.numel, lr, weightDecay);
         p.storage.Version++;
     }
 
@@ -94,17 +127,17 @@ internal static class DeviceNn
     public static void Axpy(Tensor p, Tensor d, double alpha)
     {
         var buffer = ParameterBuffer(p);
-        DeviceData.Backend(p).Map(DeviceMapOp.Axpy, [buffer, DeviceData.Float32Buffer(d.Detach(), "Sgd.Step")], buffer, p.numel, (float)alpha, 0);
+        DeviceData.Backend(p).Map(DeviceMapOp.Axpy, p.DType, [buffer, DeviceData.Buffer(d.Detach(), p.DType)], buffer, p.numel, alpha, 0);
         p.storage.Version++;
     }
 
     static IDeviceBuffer ParameterBuffer(Tensor p)
     {
-        if (p.DType != DType.Float32 || !DeviceData.IsWhole(p))
+        if (!p.DType.IsFloating() || !DeviceData.IsWhole(p))
         {
-            throw new NotSupportedException($"Sgd.Step on {p.Device}: a parameter must be a whole Float32 tensor (as Module.To makes them), got {p.DType} of shape {p.ShapeString}.");
+            throw new NotSupportedException($"Sgd.Step on {p.Device}: a parameter must be a whole Float32 or Float64 tensor (as Module.To makes them), got {p.DType} of shape {p.ShapeString}.");
         }
 
-        return ((DeviceStorage)p.storage).Buffer;
+        return DeviceData.Storage(p);
     }
 }

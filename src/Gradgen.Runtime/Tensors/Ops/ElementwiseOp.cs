@@ -86,8 +86,7 @@ internal static class ElementwiseOp
 
         if (op.Name == "Neg" && x.DType.IsFloating() && x.numel >= Kernels.Elementwise.ParallelThreshold) return ElementwiseFunctions.Neg(x);
 
-        DType dt = x.DType;
-        if (!dt.IsFloating()) dt = op.KeepsIntegers ? (dt == DType.Bool ? DType.Int64 : dt) : DTypes.Default;
+        DType dt = ResultType(x.DType, op.KeepsIntegers);
         var src = dt == x.DType ? x : x.ToDTypeData(dt);
         var r = Tensor.Empty(dt, x.shape);
         // Unary minus of a contiguous float tensor: SIMD; everything else: the strided loops.
@@ -107,7 +106,7 @@ internal static class ElementwiseOp
 
     public static Tensor Binary<TOp>(Tensor a, Tensor b, TOp op) where TOp : struct, IBinaryOp
     {
-        if (a.Device.Type != DeviceType.Cpu || b.Device.Type != DeviceType.Cpu) return DeviceArithmetic(a, b, op.Name);
+        if (a.Device.Type != DeviceType.Cpu || b.Device.Type != DeviceType.Cpu) return DeviceBinary.Run(a, b, op.Name, op.KeepsIntegers);
         if (UseGeneratedKernels(a, b)) return GeneratedArithmetic(a, b, op.Name) ?? BinaryCore(a, b, op);
         return BinaryCore(a, b, op);
     }
@@ -133,8 +132,7 @@ internal static class ElementwiseOp
     static Tensor BinaryCore<TOp>(Tensor a, Tensor b, TOp op) where TOp : struct, IBinaryOp
     {
         int[] shape = BroadcastShapes(a.shape, b.shape, op.Name);
-        DType dt = DTypes.ResultType(a, b);
-        if (!dt.IsFloating()) dt = op.KeepsIntegers ? (dt == DType.Bool ? DType.Int64 : dt) : DTypes.Default;
+        DType dt = ResultType(DTypes.ResultType(a, b), op.KeepsIntegers);
         var ca = a.DType == dt ? a : a.ToDTypeData(dt);
         var cb = b.DType == dt ? b : b.ToDTypeData(dt);
         var r = Tensor.Empty(dt, shape);
@@ -172,6 +170,13 @@ internal static class ElementwiseOp
         return r;
     }
 
+    /// <summary>
+    /// The dtype an elementwise operation computes in (on the CPU and on a device): the operands' promoted dtype when it
+    /// is floating or the operation keeps integers (Bool then counts as Int64), else the default Float32.
+    /// </summary>
+    public static DType ResultType(DType promoted, bool keepsIntegers) =>
+        promoted.IsFloating() ? promoted : keepsIntegers ? (promoted == DType.Bool ? DType.Int64 : promoted) : DTypes.Default;
+
     /// <summary>NumPy's broadcasting of two shapes, with an error naming the operation, the shapes and the first clash.</summary>
     public static int[] BroadcastShapes(int[] a, int[] b, string op)
     {
@@ -201,9 +206,6 @@ internal static class ElementwiseOp
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T As<TFrom, T>(TFrom x) => Unsafe.As<TFrom, T>(ref x);
-
-    /// <summary>Binary operations on an accelerator (DeviceBinary: generated kernels with broadcasting, scalars in one pass).</summary>
-    static Tensor DeviceArithmetic(Tensor a, Tensor b, string name) => DeviceBinary.Run(a, b, name);
 }
 
 internal struct UnaryForward<T, TOp> : IFunc1<T, T> where TOp : struct, IUnaryOp
