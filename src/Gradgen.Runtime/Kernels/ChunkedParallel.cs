@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Gradgen.Kernels;
 
@@ -185,6 +186,7 @@ internal sealed class ChunkedParallel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WorkerLoop(int participant)
     {
         long seen = Volatile.Read(ref generation);

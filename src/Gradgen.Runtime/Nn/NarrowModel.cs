@@ -125,7 +125,13 @@ internal static class NarrowModel
     /// rows, two inputs at a time with their weights broadcast once, then the activation in place (and its derivative
     /// into <paramref name="derivative"/> when that is not empty).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <remarks>
+    /// Both layer loops are compiled fully optimised at once (<see cref="MethodImplOptions.AggressiveOptimization"/>),
+    /// without tiered profile-guided optimisation: the profile a chunked run collected made the JIT lay out the
+    /// backward's loops so badly that each row took two to three times as long as in the one-chunk run, and the
+    /// backward pass ran slower on two cores than on one (docs/benchmarks.md §3.5).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     internal static void LayerForward<TActivations, TVec, TSimd>(int layer, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> input, Span<float> output, Span<float> derivative, int inWidth, int outWidth, int rows, int start, int end)
@@ -224,7 +230,7 @@ internal static class NarrowModel
     /// <paramref name="sums"/>: the weights' sums then the biases', <c>TSimd.Count</c> floats each), then the gradient
     /// of the layer's input Σₒ Wₒⱼ·dzₒ when <paramref name="inputGradient"/> is not empty.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     internal static void LayerBackward<TVec, TSimd>(ReadOnlySpan<float> weight, ReadOnlySpan<float> gradient, ReadOnlySpan<float> derivative,
         ReadOnlySpan<float> input, Span<float> inputGradient, Span<float> dzScratch, Span<float> sums, int inWidth, int outWidth, int rows, int start, int end)
@@ -259,8 +265,23 @@ internal static class NarrowModel
             int j = Math.Min(inWidth, 2);
             if (j == 2)
             {
+                // Two vectors of rows per step into two sets of sums: each sum is a chain of dependent additions, and
+                // with one set the loop waited on the adder's latency rather than on its loads.
                 TVec w0 = TSimd.Load(sums, w), w1 = TSimd.Load(sums, w + count);
-                for (int r = start; r < end; r += count)
+                TVec bias2 = TSimd.Constant(0), v0 = bias2, v1 = bias2;
+                int r = start;
+                for (; r <= end - (2 * count); r += 2 * count)
+                {
+                    TVec d = Dz<TVec, TSimd>(fused, dz, derivative, dzRow + r), e = Dz<TVec, TSimd>(fused, dz, derivative, dzRow + r + count);
+                    bias = TSimd.Add(bias, d);
+                    bias2 = TSimd.Add(bias2, e);
+                    w0 = TSimd.FusedMultiplyAdd(d, TSimd.Load(input, r), w0);
+                    v0 = TSimd.FusedMultiplyAdd(e, TSimd.Load(input, r + count), v0);
+                    w1 = TSimd.FusedMultiplyAdd(d, TSimd.Load(input, rows + r), w1);
+                    v1 = TSimd.FusedMultiplyAdd(e, TSimd.Load(input, rows + r + count), v1);
+                }
+
+                for (; r < end; r += count)
                 {
                     TVec d = Dz<TVec, TSimd>(fused, dz, derivative, dzRow + r);
                     bias = TSimd.Add(bias, d);
@@ -268,8 +289,9 @@ internal static class NarrowModel
                     w1 = TSimd.FusedMultiplyAdd(d, TSimd.Load(input, rows + r), w1);
                 }
 
-                TSimd.Store(w0, sums, w);
-                TSimd.Store(w1, sums, w + count);
+                bias = TSimd.Add(bias, bias2);
+                TSimd.Store(TSimd.Add(w0, v0), sums, w);
+                TSimd.Store(TSimd.Add(w1, v1), sums, w + count);
             }
             else if (j == 1)
             {
@@ -336,6 +358,7 @@ internal static class NarrowModel
     /// scale·(y − t) for rows [start, end) of the row-major <c>[rows, width]</c> <paramref name="y"/> and
     /// <paramref name="target"/>, written feature-major: the squared error's gradient where the pass starts.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ScaledDifference<TVec, TSimd>(ReadOnlySpan<float> y, ReadOnlySpan<float> target, float scale, Span<float> featureMajor,
         int width, int rows, int start, int end)
         where TVec : struct
@@ -361,6 +384,7 @@ internal static class NarrowModel
     }
 
     /// <summary>Row-major <c>[rows, width]</c> rows [start, end) into feature-major (<c>[width, rows]</c>) and back.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ToFeatureMajor(ReadOnlySpan<float> rowMajor, Span<float> featureMajor, int width, int rows, int start, int end)
     {
         int r = start;
@@ -380,6 +404,7 @@ internal static class NarrowModel
     }
 
     /// <inheritdoc cref="ToFeatureMajor"/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ToRowMajor(ReadOnlySpan<float> featureMajor, Span<float> rowMajor, int width, int rows, int start, int end)
     {
         int r = start;
@@ -401,6 +426,7 @@ internal static class NarrowModel
     // Two features per row (the seed's input) are one 64-bit lane per row: narrowing the 64-bit lanes keeps the
     // first feature of each row and narrowing them shifted keeps the second — two instructions per vector of rows
     // where the element-by-element copy cost more than the whole model.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Deinterleave(ReadOnlySpan<float> pairs, Span<float> first, Span<float> second, int start, int end)
     {
         int r = start;
@@ -421,6 +447,7 @@ internal static class NarrowModel
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Interleave(ReadOnlySpan<float> first, ReadOnlySpan<float> second, Span<float> pairs, int start, int end)
     {
         int r = start;

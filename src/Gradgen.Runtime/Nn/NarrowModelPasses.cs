@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gradgen.Kernels;
 
 namespace Gradgen.Nn;
@@ -11,6 +12,7 @@ internal sealed unsafe class NarrowForwardPass<TActivations>(NarrowLayout layout
     : IVectorWidthBody
     where TActivations : ILayerActivations
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run<TVec, TSimd>(int chunk)
         where TVec : struct
         where TSimd : ISimd<TVec, float>
@@ -65,6 +67,7 @@ internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* inpu
 
     private const int MaxLanes = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run<TVec, TSimd>(int chunk)
         where TVec : struct
         where TSimd : ISimd<TVec, float>
