@@ -100,6 +100,17 @@ static class Probe
             return 0;
         }
 
+        if (args.Length > 1 && args[1] == "step")
+        {
+            // Only the compiled seed step, for a profiler.
+            var m = new Mlp.CompiledMlp221();
+            Tensor x = (10 * Tensor.Rand(10_000, 2)) - 5, t = Tensor.Rand(10_000, 1);
+            var loss = new Nn.MSELoss();
+            var sgd = new Optim.Sgd(m.Parameters(), 0.01);
+            Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), t).Backward(); sgd.Step(); }, seconds);
+            return 0;
+        }
+
         if (args.Length > 1 && args[1] == "region")
         {
             // The cost of one parallel region of Gradgen's worker threads (internal, reached by reflection).
