@@ -6,11 +6,13 @@ using Gradgen.Benchmarks.Eager;
 namespace Gradgen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- probe [seconds] [ops|mlp|seed]</c>: quick Stopwatch loops for profiling between
+/// <c>dotnet run -c Release -- probe [seconds] [ops|mlp|seed|compiled|step|region]</c>: quick Stopwatch loops for profiling between
 /// BenchmarkDotNet runs (median and minimum of rounds, process CPU time, generation-2 collections and managed bytes per
 /// call); not the reported figures. No set: the eager-autograd cases; <c>ops</c>: single tensor operations and their
 /// backward at N = 10³ and 10⁶; <c>mlp</c>: the training steps of <see cref="Mlp.MlpProblem"/>; <c>seed</c>: the pieces
-/// of the seed MLP's eager step (layers, loss, backward of each, the dW product). Threads: <c>GRADGEN_NUM_THREADS</c>.
+/// of the seed MLP's eager step (layers, loss, backward of each, the dW product); <c>compiled</c>: the pieces of the
+/// compiled seed step; <c>step</c>: only that whole step (for a profiler); <c>region</c>: the cost of one parallel region
+/// of Gradgen's worker threads. Threads: <c>GRADGEN_NUM_THREADS</c>.
 /// </summary>
 static class Probe
 {
@@ -72,12 +74,19 @@ static class Probe
             return 0;
         }
 
-        if (args.Length > 1 && args[1] == "compiled")
+        if (args.Length > 1 && args[1] is "compiled" or "step")
         {
             var m = new Mlp.CompiledMlp221();
             Tensor x = (10 * Tensor.Rand(10_000, 2)) - 5, t = Tensor.Rand(10_000, 1);
             var loss = new Nn.MSELoss();
             var sgd = new Optim.Sgd(m.Parameters(), 0.01);
+            if (args[1] == "step")
+            {
+                // Only the whole step, for a profiler.
+                Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), t).Backward(); sgd.Step(); }, seconds);
+                return 0;
+            }
+
             Tensor big = (10 * Tensor.Rand(100_000, 2)) - 5, h20 = Tensor.Rand(20_000);
             Time("Call(big 10^5) no grad", () => { using (Autograd.NoGrad()) { m.Call(big); } }, seconds);
             Time("sigmoid(20000) no grad", () => { using (Autograd.NoGrad()) { Nn.Functional.Sigmoid(h20); } }, seconds);
@@ -97,17 +106,6 @@ static class Probe
             Time("backward only (retainGraph)", () => retained.Backward(retainGraph: true), seconds);
             Time("sgd.ZeroGrad()", () => sgd.ZeroGrad(), seconds);
             Time("sgd.Step()", () => sgd.Step(), seconds);
-            return 0;
-        }
-
-        if (args.Length > 1 && args[1] == "step")
-        {
-            // Only the compiled seed step, for a profiler.
-            var m = new Mlp.CompiledMlp221();
-            Tensor x = (10 * Tensor.Rand(10_000, 2)) - 5, t = Tensor.Rand(10_000, 1);
-            var loss = new Nn.MSELoss();
-            var sgd = new Optim.Sgd(m.Parameters(), 0.01);
-            Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), t).Backward(); sgd.Step(); }, seconds);
             return 0;
         }
 

@@ -59,9 +59,9 @@ public sealed class Linear : Module
 }
 
 /// <summary>
-/// The graph node of <see cref="Functional.Linear"/>: dX = dY·W, dW = dYᵀ·X, db = the column sums of dY, each one
-/// call of the matrix product with transposed operands read in place (<c>AddmmBackward</c>, or <c>MmBackward</c>
-/// without bias, as PyTorch names them).
+/// The graph node of <see cref="Functional.Linear"/>, on the CPU and on a device: dX = dY·W, dW = dYᵀ·X, db = the
+/// column sums of dY, each one call of the matrix product with transposed operands read in place
+/// (<c>AddmmBackward</c>, or <c>MmBackward</c> without bias, as PyTorch names them).
 /// </summary>
 internal sealed class LinearBackward : GradFn
 {
@@ -90,20 +90,31 @@ internal sealed class LinearBackward : GradFn
         var x = x2.Get(this);
         var w = weight.Get(this);
         int m = x.shape[0], k = x.shape[1], n = w.shape[0];
-        var g = grad.DType == x.DType ? grad.ContiguousData() : grad.ToDTypeData(x.DType);
-        if (Needs(0))
+        bool onDevice = DeviceData.OnDevice(x);
+        var g = onDevice
+            ? DeviceData.IsWhole(grad) && grad.DType == x.DType ? grad : DeviceData.Copy(grad, x.DType)
+            : grad.DType == x.DType ? grad.ContiguousData() : grad.ToDTypeData(x.DType);
+        if (Needs(0)) inputGrads[0] = Product(false, m, k, n, g, n, w, k).Reshape(inputShape);
+        if (Needs(1)) inputGrads[1] = Product(true, n, k, m, g, n, x, k);
+        if (hasBias && Needs(2))
         {
-            var dx = Tensor.Empty(x.DType, [m, k]);
-            Functional.Gemm(false, false, m, k, n, g, n, w, k, dx, k, null);
-            inputGrads[0] = dx.Reshape(inputShape);
+            inputGrads[2] = onDevice ? DeviceReductions.SumToKeptShape(g.Reshape(m, n), [1, n]).Reshape(n) : g.Reshape(m, n).Sum(0);
         }
-        if (Needs(1))
+    }
+
+    // A new [rows, cols] = op(a)·b, where a is: the CPU's packed product or the device's GEMM, as the tensors are.
+    static Tensor Product(bool transposeA, int rows, int cols, int depth, Tensor a, int lda, Tensor b, int ldb)
+    {
+        if (DeviceData.OnDevice(a))
         {
-            var dw = Tensor.Empty(w.DType, [n, k]);
-            Functional.Gemm(true, false, n, k, m, g, n, x, k, dw, k, null);
-            inputGrads[1] = dw;
+            var c = Tensor.EmptyOn(a.Device, a.DType, [rows, cols]);
+            DeviceMatMul.Gemm(transposeA, false, rows, cols, depth, a, lda, b, ldb, c, null, CompiledActivation.None);
+            return c;
         }
-        if (hasBias && Needs(2)) inputGrads[2] = g.Reshape(m, n).Sum(0);
+
+        var result = Tensor.Empty(a.DType, [rows, cols]);
+        Functional.Gemm(transposeA, false, rows, cols, depth, a, lda, b, ldb, result, cols, null);
+        return result;
     }
 
     internal override void ReleaseSaved()

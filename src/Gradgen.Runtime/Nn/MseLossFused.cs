@@ -115,8 +115,10 @@ internal static class MseLossFused
         return total;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Gradients<T, TVec, TSimd>(ReadOnlySpan<T> x, ReadOnlySpan<T> t, T scale, Span<T> gx, Span<T> gt)
+    // Also the narrow compiled model's gradient loop (NarrowModel.ScaledDifference): compiled optimised at once, as
+    // the model's other loops are, so that a profile of chunked calls cannot make it slow.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void Gradients<T, TVec, TSimd>(ReadOnlySpan<T> x, ReadOnlySpan<T> t, T scale, Span<T> gx, Span<T> gt)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : struct
         where TSimd : ISimd<TVec, T>

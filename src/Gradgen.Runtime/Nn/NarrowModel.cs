@@ -364,17 +364,14 @@ internal static class NarrowModel
         where TVec : struct
         where TSimd : ISimd<TVec, float>
     {
-        int r = start;
         if (width == 1)
         {
-            TVec s = TSimd.Create(scale);
-            for (; r <= end - TSimd.Count; r += TSimd.Count)
-            {
-                TSimd.Store(TSimd.Multiply(s, TSimd.Subtract(TSimd.Load(y, r), TSimd.Load(target, r))), featureMajor, r);
-            }
+            // One feature: row-major is feature-major, and this is the loss's own gradient loop.
+            MseLossFused.Gradients<float, TVec, TSimd>(y[start..end], target[start..end], scale, featureMajor[start..end], default);
+            return;
         }
 
-        for (; r < end; r++)
+        for (int r = start; r < end; r++)
         {
             for (int j = 0; j < width; j++)
             {

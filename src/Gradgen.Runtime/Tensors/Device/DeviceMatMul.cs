@@ -91,7 +91,7 @@ internal static class DeviceMatMul
                 throw new NotSupportedException("Linear with a fused activation on a device is for inference (no gradient); call it under Autograd.NoGrad().");
             }
 
-            r.WithHistory(new DeviceLinearBackward(input, weight, bias, x2, w));
+            r.WithHistory(new Gradgen.Nn.LinearBackward(input, weight, bias, x2, w));
         }
 
         return r;
@@ -166,57 +166,5 @@ internal static class DeviceMatMul
         Tensor.MatrixLayout(t, out bool transposed, out int ld);
         bool batched = t.Ndim > 2 && t.numel > t.shape[^2] * t.shape[^1];
         return (transposed, ld, batched ? t.shape[^2] * t.shape[^1] : 0);
-    }
-}
-
-/// <summary>Linear's backward on the device: dX = G·W, dW = Gᵀ·X (transposed operand, no copy), db = the column sums of G.</summary>
-internal sealed class DeviceLinearBackward : GradFn
-{
-    private readonly int[] inputShape;
-    private readonly bool hasBias;
-    private SavedTensor x2;
-    private SavedTensor weight;
-
-    public DeviceLinearBackward(Tensor input, Tensor weight, Tensor? bias, Tensor x2, Tensor w)
-    {
-        hasBias = bias is not null;
-        SetInputs(bias is null ? [input, weight] : [input, weight, bias]);
-        inputShape = input.shape;
-        this.x2 = Save(x2);
-        this.weight = Save(w);
-    }
-
-    public override string Name => hasBias ? "AddmmBackward" : "MmBackward";
-
-    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
-    {
-        var x = x2.Get(this);
-        var w = weight.Get(this);
-        int m = x.shape[0], k = x.shape[1], n = w.shape[0];
-        var g = DeviceData.IsWhole(grad) && grad.DType == x.DType ? grad : DeviceData.Copy(grad, x.DType);
-        if (Needs(0))
-        {
-            var dx = Tensor.EmptyOn(x.Device, x.DType, [m, k]);
-            DeviceMatMul.Gemm(false, false, m, k, n, g, n, w, k, dx, null, Gradgen.Nn.CompiledActivation.None);
-            inputGrads[0] = dx.Reshape(inputShape);
-        }
-
-        if (Needs(1))
-        {
-            var dw = Tensor.EmptyOn(x.Device, x.DType, [n, k]);
-            DeviceMatMul.Gemm(true, false, n, k, m, g, n, x, k, dw, null, Gradgen.Nn.CompiledActivation.None);
-            inputGrads[1] = dw;
-        }
-
-        if (hasBias && Needs(2))
-        {
-            inputGrads[2] = DeviceReductions.SumToKeptShape(g.Reshape(m, n), [1, n]).Reshape(n);
-        }
-    }
-
-    internal override void ReleaseSaved()
-    {
-        x2.Release();
-        weight.Release();
     }
 }
