@@ -9,6 +9,7 @@ namespace Gradgen.Cuda;
 internal sealed partial class CudaTensorBackend
 {
     private readonly ConcurrentDictionary<string, CudaKernel> builtins = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Source, string Function), CudaKernel> gradientKernels = new();
 
     public void Copy(DeviceView source, DeviceView destination)
     {
@@ -61,13 +62,27 @@ internal sealed partial class CudaTensorBackend
 
     public void Gemm(in DeviceGemm g)
     {
-        if (g.DType != DType.Float32)
+        if (g.DType != DType.Float32 && g.Gradient is null)
         {
             GemmSimple(g);
             return;
         }
 
-        const int Tile = 64;
+        if (g.Gradient is { } gradient)
+        {
+            // A compiled model's dZ' = (dZ·W) ⊙ act′(Y): Gemm.cu compiled after the model's derivative source, with
+            // GG_GRADIENT_EPILOGUE naming its element function (KernelSources.GradientGemm), one module per derivative.
+            if (g.DType != DType.Float32 || g.TransposeA || g.TransposeB || g.Bias is not null || g.Activation != Gradgen.Nn.CompiledActivation.None)
+            {
+                throw new ArgumentException($"The gradient product is one untransposed Float32 product without bias or activation, not {g.DType} with transposition ({g.TransposeA}, {g.TransposeB}), bias {g.Bias is not null}, {g.Activation}.", nameof(g));
+            }
+
+            context.MakeCurrent();
+            var kernel = gradientKernels.GetOrAdd((gradient.CudaSource, gradient.Function), key => Kernel(KernelSources.GradientGemm(key.Source, key.Function), KernelSources.GradientGemmEntry));
+            LaunchGemm(kernel, g, Bytes(gradient.ActivationOutput));
+            return;
+        }
+
         string entry = (g.TransposeA, g.TransposeB) switch
         {
             (false, false) => "gg_gemm_nn",
@@ -75,21 +90,27 @@ internal sealed partial class CudaTensorBackend
             (true, false) => "gg_gemm_tn",
             _ => "gg_gemm_tt",
         };
+        LaunchGemm(Builtin(entry), g, g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias), (int)g.Activation);
+    }
+
+    /// <summary>One launch of a Float32 product of Gemm.cu: its common arguments, then the epilogue's.</summary>
+    private static void LaunchGemm(CudaKernel kernel, in DeviceGemm g, params ReadOnlySpan<KernelArg> epilogue)
+    {
+        const int Tile = 64;
         var shape = new LaunchShape(new Dim3((uint)((g.N + Tile - 1) / Tile), (uint)((g.M + Tile - 1) / Tile), (uint)g.Batch), new Dim3(256));
-        Builtin(entry).Launch(
-            shape,
-            g.M,
-            g.N,
-            g.K,
-            At(g.A, g.OffsetA),
-            g.Lda,
-            (long)g.BatchStrideA,
-            At(g.B, g.OffsetB),
-            g.Ldb,
-            (long)g.BatchStrideB,
-            Bytes(g.C),
-            g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias),
-            (int)g.Activation);
+        Span<KernelArg> arguments = stackalloc KernelArg[10 + epilogue.Length];
+        arguments[0] = g.M;
+        arguments[1] = g.N;
+        arguments[2] = g.K;
+        arguments[3] = At(g.A, g.OffsetA);
+        arguments[4] = g.Lda;
+        arguments[5] = (long)g.BatchStrideA;
+        arguments[6] = At(g.B, g.OffsetB);
+        arguments[7] = g.Ldb;
+        arguments[8] = (long)g.BatchStrideB;
+        arguments[9] = Bytes(g.C);
+        epilogue.CopyTo(arguments[10..]);
+        kernel.Launch(shape, arguments);
     }
 
     public void Gather(DType dtype, IDeviceBuffer source, IDeviceBuffer index, IDeviceBuffer output, int outer, int length, int count, int inner, bool scatterAdd)

@@ -37,6 +37,21 @@ internal static class KernelSources
         ["Gemm.cu"] = ["gg_gemm_nn", "gg_gemm_nt", "gg_gemm_tn", "gg_gemm_tt", .. new[] { DType.Float64, DType.Int32, DType.Int64 }.Select(t => Entry("gg_gemm", t))],
     };
 
+    /// <summary>The gradient product's entry, which <see cref="GradientGemm"/> defines.</summary>
+    public const string GradientGemmEntry = "gg_gemm_nn_gradient";
+
+    /// <summary>
+    /// Gemm.cu with its gradient product: a compiled model's generated derivative source (which defines the device
+    /// function <c>{function}_element(y, gradOutput)</c>), then <c>GG_GRADIENT_EPILOGUE</c> naming that function,
+    /// then Gemm.cu, which defines <see cref="GradientGemmEntry"/> when it sees the macro. One translation unit, so
+    /// the derivative is inlined into the product's epilogue.
+    /// </summary>
+    /// <param name="derivativeSource">The generated CUDA C (a model's <c>…DerivativeCudaSource</c>).</param>
+    /// <param name="function">The derivative's name in it.</param>
+    /// <returns>The source to compile.</returns>
+    public static string GradientGemm(string derivativeSource, string function) =>
+        $"{derivativeSource}\n\n#define GG_GRADIENT_EPILOGUE {function}_element\n\n{Gemm}";
+
     /// <summary>The name of the strided copy kernel from one dtype to another (<c>gg_copy_f32_b8</c>).</summary>
     public static string CopyEntry(DType from, DType to) => $"gg_copy_{Tag(from)}_{Tag(to)}";
 

@@ -135,6 +135,58 @@ public class CudaSourceCorpusTests
             $"{source.FullName} lacks the kernels {string.Join(", ", missing)} of the ABI; it defines {string.Join(", ", program.EntryNames)}");
     }
 
+    public static TheoryData<string, string> DerivativeCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (CudaSourceField field in corpus.Value.Where(IsModelDerivative))
+        {
+            foreach (string architecture in Architectures)
+            {
+                data.Add(field.Id, architecture);
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void The_corpus_has_compiled_models_derivatives()
+    {
+        Assert.Contains(corpus.Value, f => IsModelDerivative(f) && f.FunctionName.EndsWith("ReluDerivative", StringComparison.Ordinal));
+        Assert.Contains(corpus.Value, f => IsModelDerivative(f) && f.FunctionName.EndsWith("SigmoidDerivative", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A compiled model's derivative is also the epilogue of Gemm.cu's gradient product: the two compiled as one
+    /// translation unit (KernelSources.GradientGemm), as the backend does on a device, must define that product.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(DerivativeCases))]
+    public void Model_derivatives_compile_into_the_gradient_product(string field, string architecture)
+    {
+        Requires.Nvrtc();
+        CudaSourceField derivative = corpus.Value.Single(f => f.Id == field);
+        string source = KernelSources.GradientGemm(derivative.Source, derivative.FunctionName);
+        CompiledProgram program;
+        try
+        {
+            program = Nvrtc.Compile(source, derivative.FunctionName + "_gemm.cu", architecture);
+        }
+        catch (NvrtcCompilationException e)
+        {
+            Assert.Fail($"Gemm.cu with {derivative.FullName} ({derivative.Assembly}) does not compile for {architecture}:\n{e.Log}");
+            return;
+        }
+
+        Assert.True(program.Warnings.Count == 0, $"Gemm.cu with {derivative.FullName} compiles for {architecture} with warnings:\n{program.Log}");
+        Assert.Contains(KernelSources.GradientGemmEntry, program.EntryNames);
+        Assert.Contains("gg_gemm_nn", program.EntryNames);
+    }
+
+    /// <summary>A compiled model's <c>{Model}{Activation}Derivative</c>, which defines the element function the gradient product calls.</summary>
+    static bool IsModelDerivative(CudaSourceField field) =>
+        field.FunctionName.EndsWith("Derivative", StringComparison.Ordinal) && field.Source.Contains($" {field.FunctionName}_element(", StringComparison.Ordinal);
+
     static IReadOnlyList<CudaSourceField> FindCorpus()
     {
         var fields = new List<CudaSourceField>();

@@ -4,8 +4,8 @@ namespace Gradgen.GpuCheck;
 
 /// <summary>
 /// The seed's MLP (2 → 2 → 1 with a sigmoid), as the tutorial writes it; <c>partial</c>, so the generator compiles it.
-/// On a GPU its generated <c>CallCompiled</c> declines (the compiled kernels are CPU kernels) and <c>Call</c> runs
-/// <see cref="Forward"/> on the device, op by op: one GEMM with the bias fused per layer and the sigmoid kernel.
+/// On a GPU its generated <c>CallCompiled</c> runs the device path: one GEMM per layer with the bias and sigmoid fused,
+/// and a backward whose product into the hidden layer applies the generated sigmoid′ as its epilogue.
 /// </summary>
 public sealed partial class SeedMlp : Module
 {

@@ -9,6 +9,12 @@
 //     backward  dx = g·W        gg_gemm_nn
 //               dW = gᵀ·x       gg_gemm_tn
 //
+// A compiled model's backward carries the gradient through the previous layer's activation in the same product:
+//     dz' = (dz·W) ⊙ act′(y)    gg_gemm_nn_gradient, y the previous layer's output (m×n like C)
+// act′ comes from the model's generated CUDA C, not from here: the backend compiles that source, then
+// `#define GG_GRADIENT_EPILOGUE Model…Derivative_element`, then this file, and only then does this file define
+// gg_gemm_nn_gradient (compiled alone it defines the four products above).
+//
 // Tiling: each 256-thread block computes a 64×64 tile of C, walking k in steps of 16. Per step the block stages a
 // 64×16 panel of A and a 16×64 panel of B in shared memory (reads arranged so that consecutive threads touch
 // consecutive addresses of the stored matrix, whichever way it is transposed), then each thread accumulates a 4×4
@@ -18,11 +24,37 @@
 #define GG_TILE 64
 #define GG_TILE_K 16
 
-template <bool TransposeA, bool TransposeB>
+// The forward epilogue: bias, then the activation.
+struct gg_linear_epilogue
+{
+    const float* __restrict__ bias;
+    int activation;
+
+    __device__ gg_linear_epilogue(const float* b, int a) : bias(b), activation(a) {}
+
+    __device__ __forceinline__ float operator()(float acc, long long at, int col) const
+    {
+        float z = acc + (bias != 0 ? bias[col] : 0.0f);
+        if (activation == 1)
+        {
+            return z > 0.0f ? z : 0.0f;
+        }
+
+        if (activation == 2)
+        {
+            return 1.0f / (1.0f + expf(-z));
+        }
+
+        return activation == 3 ? tanhf(z) : z;
+    }
+};
+
+// C's element at `at` (batch offset included) is acc after the epilogue; one store per element.
+template <bool TransposeA, bool TransposeB, typename Epilogue>
 __device__ __forceinline__ void gg_gemm(int m, int n, int k,
     const float* __restrict__ A, int lda, long long batchStrideA,
     const float* __restrict__ B, int ldb, long long batchStrideB,
-    float* __restrict__ C, const float* __restrict__ bias, int activation)
+    float* __restrict__ C, Epilogue epilogue)
 {
     // +1 column: the transposed-store patterns hit different banks.
     __shared__ float As[GG_TILE_K][GG_TILE + 1];
@@ -31,7 +63,7 @@ __device__ __forceinline__ void gg_gemm(int m, int n, int k,
     const long long batch = blockIdx.z;
     A += batch * batchStrideA;
     B += batch * batchStrideB;
-    C += batch * m * (long long)n;
+    const long long batchOffset = batch * m * (long long)n;
 
     const int row0 = blockIdx.y * GG_TILE, col0 = blockIdx.x * GG_TILE;
     const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
@@ -97,7 +129,6 @@ __device__ __forceinline__ void gg_gemm(int m, int n, int k,
         __syncthreads();
     }
 
-    // The epilogue: bias, then the activation, then one store per element.
 #pragma unroll
     for (int r = 0; r < 4; r++)
     {
@@ -108,21 +139,8 @@ __device__ __forceinline__ void gg_gemm(int m, int n, int k,
             int col = col0 + tx + 16 * c;
             if (row < m && col < n)
             {
-                float z = acc[r][c] + (bias != 0 ? bias[col] : 0.0f);
-                if (activation == 1)
-                {
-                    z = z > 0.0f ? z : 0.0f;
-                }
-                else if (activation == 2)
-                {
-                    z = 1.0f / (1.0f + expf(-z));
-                }
-                else if (activation == 3)
-                {
-                    z = tanhf(z);
-                }
-
-                C[(long long)row * n + col] = z;
+                long long at = batchOffset + (long long)row * n + col;
+                C[at] = epilogue(acc[r][c], at, col);
             }
         }
     }
@@ -134,13 +152,36 @@ __device__ __forceinline__ void gg_gemm(int m, int n, int k,
         const float* __restrict__ B, int ldb, long long batchStrideB, \
         float* __restrict__ C, const float* __restrict__ bias, int activation) \
     { \
-        gg_gemm<TA, TB>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, bias, activation); \
+        gg_gemm<TA, TB>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, gg_linear_epilogue(bias, activation)); \
     }
 
 GG_GEMM(gg_gemm_nn, false, false)
 GG_GEMM(gg_gemm_nt, false, true)
 GG_GEMM(gg_gemm_tn, true, false)
 GG_GEMM(gg_gemm_tt, true, true)
+
+#ifdef GG_GRADIENT_EPILOGUE
+// The activation's derivative from its output y, times the product: GG_GRADIENT_EPILOGUE(y, gradOutput).
+struct gg_gradient_epilogue
+{
+    const float* __restrict__ y;
+
+    __device__ gg_gradient_epilogue(const float* output) : y(output) {}
+
+    __device__ __forceinline__ float operator()(float acc, long long at, int col) const
+    {
+        return GG_GRADIENT_EPILOGUE(y[at], acc);
+    }
+};
+
+extern "C" __global__ void __launch_bounds__(256) gg_gemm_nn_gradient(int m, int n, int k,
+    const float* __restrict__ A, int lda, long long batchStrideA,
+    const float* __restrict__ B, int ldb, long long batchStrideB,
+    float* __restrict__ C, const float* __restrict__ y)
+{
+    gg_gemm<false, false>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, gg_gradient_epilogue(y));
+}
+#endif
 
 // ---- Float64 and integers ---------------------------------------------------------------------------------------
 // The same product and epilogue in double, int and long long, kept simple (these GEMMs are for checking, integer

@@ -24,19 +24,23 @@ public enum CompiledActivation
 
 /// <summary>
 /// One layer's activation for a compiled model on a device: fused into the layer's matrix product as its epilogue,
-/// and its derivative from the output as the generator's CUDA kernel <c>{Kernel}_forward(y, gradOutput, result, n)</c>.
+/// and its derivative from the output in the generator's CUDA C: the device function <c>{Kernel}_element(y, gradOutput)</c>,
+/// the epilogue of the product that carries the gradient into this layer, and for an output layer the kernel
+/// <c>{Kernel}_forward(y, gradOutput, result, n)</c>.
 /// </summary>
 /// <param name="Activation">The activation.</param>
-/// <param name="Kernel">The name of the generated derivative function (its CUDA entry is <c>{Kernel}_forward</c>), or null for none.</param>
+/// <param name="Kernel">The name of the generated derivative function (<c>{Kernel}_element</c>, <c>{Kernel}_forward</c>), or null for none.</param>
 /// <param name="CudaSource">The generated CUDA C that defines it, or null for none.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct DeviceLayerActivation(CompiledActivation Activation, string? Kernel, string? CudaSource);
 
 /// <summary>
 /// A compiled model on an accelerator: each layer one device matrix product with its bias and activation fused
-/// (<c>Kernels/Gemm.cu</c>), one graph node whose backward launches the generated derivative kernel of each
-/// activation and three products per layer (dW = dZᵀ·X and dX = dZ·W with transposed operands read in place, the
-/// bias gradient a row sum).
+/// (<c>Kernels/Gemm.cu</c>), one graph node whose backward runs three products per layer (dW = dZᵀ·X and dX = dZ·W
+/// with transposed operands read in place, the bias gradient a row sum). Each hidden activation's derivative is the
+/// epilogue of the product that carries the gradient into it (dZ' = (dZ·W) ⊙ act′(Y), the generated element function
+/// compiled into Gemm.cu's gradient product), as on the CPU; only the output layer's activation, if any, launches its
+/// generated derivative kernel on its own.
 /// </summary>
 internal static class DeviceCompiledModel
 {
@@ -146,20 +150,19 @@ internal sealed class DeviceCompiledModelBackward : GradFn
         var g = DeviceCompiledModel.Whole(grad.DType == DType.Float32 ? grad : grad.To(DType.Float32), name);
         int rows = g.Shape[0];
         var device = g.Device;
+        // g is the gradient of layer l's output after its activation at the top of each step, except that from the
+        // second step on it is already dz (the activation's derivative applied by the product that made it).
+        bool isPreActivation = false;
         for (int l = layers.Length - 1; l >= 0; l--)
         {
             int inWidth = layers[l].InFeatures, outWidth = layers[l].OutFeatures;
             var dz = g;
-            if (activations[l] is { Activation: not CompiledActivation.None } activation)
+            if (!isPreActivation && activations[l] is { Activation: not CompiledActivation.None } activation)
             {
-                if (activation.Kernel is null || activation.CudaSource is null)
-                {
-                    throw new InvalidOperationException($"{name}: layer {l}'s {activation.Activation} has no derivative kernel.");
-                }
-
+                // The output layer's activation: its generated derivative kernel, one elementwise pass.
                 dz = Tensor.EmptyOn(device, DType.Float32, [rows, outWidth]);
                 var backend = ((DeviceStorage)dz.storage).Backend;
-                backend.LaunchElementwise(activation.CudaSource, activation.Kernel + "_forward", [ys[l].DeviceBuffer(name), g.DeviceBuffer(name), dz.DeviceBuffer(name)], dz.NumElements);
+                backend.LaunchElementwise(Source(activation, l), activation.Kernel + "_forward", [ys[l].DeviceBuffer(name), g.DeviceBuffer(name), dz.DeviceBuffer(name)], dz.NumElements);
             }
 
             var (weightSlot, biasSlot) = slots[l];
@@ -178,7 +181,18 @@ internal sealed class DeviceCompiledModelBackward : GradFn
             if (l > 0 || Needs(0))
             {
                 var dx = Tensor.EmptyOn(device, DType.Float32, [rows, inWidth]);
-                DeviceMatMul.Gemm(false, false, rows, inWidth, outWidth, dz, outWidth, ws[l], inWidth, dx, null, CompiledActivation.None);
+                if (l > 0 && activations[l - 1] is { Activation: not CompiledActivation.None } previous)
+                {
+                    // dz of the layer below = (dz·W) ⊙ act′(its output), the derivative fused into this product.
+                    DeviceMatMul.GradientGemm(rows, inWidth, outWidth, dz, ws[l], dx, ys[l - 1], Source(previous, l - 1), previous.Kernel!);
+                    isPreActivation = true;
+                }
+                else
+                {
+                    DeviceMatMul.Gemm(false, false, rows, inWidth, outWidth, dz, outWidth, ws[l], inWidth, dx, null, CompiledActivation.None);
+                    isPreActivation = false;
+                }
+
                 g = dx;
             }
         }
@@ -188,6 +202,11 @@ internal sealed class DeviceCompiledModelBackward : GradFn
             inputGrads[0] = g.Reshape(inputShape);
         }
     }
+
+    private string Source(DeviceLayerActivation activation, int layer) =>
+        activation.Kernel is not null && activation.CudaSource is not null
+            ? activation.CudaSource
+            : throw new InvalidOperationException($"{name}: layer {layer}'s {activation.Activation} has no derivative kernel.");
 
     internal override void ReleaseSaved()
     {

@@ -13,7 +13,8 @@ public sealed partial class DeviceCompiledNet : Module
 
 /// <summary>
 /// A compiled model given device input runs its device path: one GEMM per layer with bias and activation fused, and
-/// one node whose backward launches the generated derivative kernels. Its training steps match the CPU's.
+/// one node whose backward fuses each hidden activation's generated derivative into the product that carries the
+/// gradient into it. Its training steps match the CPU's.
 /// </summary>
 [Collection(DeviceBackendCollection.Name)]
 public sealed class DeviceCompiledModelTests : IDisposable
@@ -34,6 +35,22 @@ public sealed class DeviceCompiledModelTests : IDisposable
         Assert.Equal(Device.Cuda(), y.Device);
         Assert.Equal("DeviceCompiledNetBackward", y.GradFn!.Name);
         Assert.Equal(0, device.Launches - before);    // three fused GEMMs, no elementwise launches
+    }
+
+    [Fact]
+    public void BackwardFusesEachHiddenDerivativeIntoTheProductThatReachesIt()
+    {
+        var model = new DeviceCompiledNet();
+        model.To(Device.Cuda());
+        var y = model.Call(Tensor.Randn(7, 3).To(Device.Cuda()));
+        device.Entries.Clear();
+        device.Ran.Clear();
+        y.Sum().Backward();
+
+        // The output layer's tanh′ is the one elementwise launch; relu′ and sigmoid′ are epilogues of dZ·W.
+        Assert.Equal(["DeviceCompiledNetTanhDerivative_forward"], device.Entries.Where(e => e.Contains("Derivative", StringComparison.Ordinal)));
+        Assert.Equal(["gemm:nn+DeviceCompiledNetReluDerivative", "gemm:nn+DeviceCompiledNetSigmoidDerivative"], device.Ran.Where(k => k.StartsWith("gemm:nn", StringComparison.Ordinal)));
+        Assert.Equal(3, device.Ran.Count(k => k == "gemm:tn"));   // dW of each layer
     }
 
     [Fact]

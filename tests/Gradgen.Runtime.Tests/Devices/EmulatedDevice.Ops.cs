@@ -236,12 +236,36 @@ internal sealed partial class EmulatedDevice
 
     public void Gemm(in DeviceGemm g)
     {
+        if (g.Gradient is { } gradient)
+        {
+            GradientGemm(g, gradient);
+            return;
+        }
+
         Record($"gemm:{(g.TransposeA ? 't' : 'n')}{(g.TransposeB ? 't' : 'n')}{(g.Bias is null ? "" : "+bias")}{(g.Activation == Gradgen.Nn.CompiledActivation.None ? "" : "+" + g.Activation)}", g.DType);
         switch (g.DType)
         {
             case DType.Float32: Gemm<float>(g); break;
             case DType.Float64: Gemm<double>(g); break;
             default: GemmInteger(g); break;
+        }
+    }
+
+    /// <summary>
+    /// A compiled model's gradient product C = (A·B) ⊙ act′(Y), as Gemm.cu's gg_gemm_nn_gradient computes it: checks that
+    /// the source really defines the element function the CUDA backend will name, then applies the formula.
+    /// </summary>
+    private void GradientGemm(in DeviceGemm g, DeviceGemmGradient gradient)
+    {
+        Record($"gemm:nn+{gradient.Function}", g.DType);
+        Assert.True(g.DType == DType.Float32 && !g.TransposeA && !g.TransposeB && g.Bias is null && g.Activation == Gradgen.Nn.CompiledActivation.None && g.Batch == 1, "the gradient product is one plain Float32 product");
+        Assert.Contains($"float {gradient.Function}_element(float y, float gradOutput)", gradient.CudaSource, StringComparison.Ordinal);
+        var derivative = Derivative(gradient.Function + "_forward");
+        Gemm<float>(g with { Gradient = null });
+        Span<float> c = ((Buffer)g.C).As<float>(), y = ((Buffer)gradient.ActivationOutput).As<float>();
+        for (int i = 0; i < g.M * g.N; i++)
+        {
+            c[i] *= derivative(y[i]);
         }
     }
 

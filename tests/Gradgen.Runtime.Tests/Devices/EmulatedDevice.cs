@@ -154,13 +154,7 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
     /// </summary>
     private static Kernel ActivationDerivative(string entry)
     {
-        Func<float, float> derivative = entry switch
-        {
-            _ when entry.EndsWith("SigmoidDerivative_forward", StringComparison.Ordinal) => y => y * (1 - y),
-            _ when entry.EndsWith("TanhDerivative_forward", StringComparison.Ordinal) => y => 1 - (y * y),
-            _ when entry.EndsWith("ReluDerivative_forward", StringComparison.Ordinal) => y => y > 0 ? 1 : 0,
-            _ => throw new KeyNotFoundException($"The emulated device has no kernel {entry}."),
-        };
+        var derivative = Derivative(entry);
         return b =>
         {
             for (int i = 0; i < b[2].Length; i++)
@@ -169,6 +163,16 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
             }
         };
     }
+
+    /// <summary>act′ from the activation's output y, for the derivative function named in <paramref name="entry"/> (<c>…SigmoidDerivative_forward</c>).</summary>
+    private static Func<float, float> Derivative(string entry) =>
+        entry switch
+        {
+            _ when entry.EndsWith("SigmoidDerivative_forward", StringComparison.Ordinal) => y => y * (1 - y),
+            _ when entry.EndsWith("TanhDerivative_forward", StringComparison.Ordinal) => y => 1 - (y * y),
+            _ when entry.EndsWith("ReluDerivative_forward", StringComparison.Ordinal) => y => y > 0 ? 1 : 0,
+            _ => throw new KeyNotFoundException($"The emulated device has no kernel {entry}."),
+        };
 
     /// <summary>Device memory: an array of 4-byte words (two per 8-byte element), so that one allocation serves every dtype's view.</summary>
     private sealed class Buffer(Device device, DType dtype, int length) : IDeviceBuffer

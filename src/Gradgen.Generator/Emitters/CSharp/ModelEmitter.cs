@@ -60,7 +60,7 @@ internal static class ModelEmitter
             using (writer.Block($"if ({Support}.CanRunOnDevice(input, {allLayers}))"))
             {
                 writer.Line("// On an accelerator: each layer one device matrix product with its bias and activation fused, and backward");
-                writer.Line("// launching the derivative kernels of this class's CUDA constants.");
+                writer.Line("// with each hidden activation's derivative (this class's CUDA constants) fused into the product that reaches it.");
                 writer.Line($"return {Support}.RunOnDevice(\"{model.Name}Backward\", input, [{allLayers}],");
                 writer.Line("[");
                 using (writer.Indent())
@@ -135,18 +135,20 @@ internal static class ModelEmitter
         }
 
         // On a device the activation itself is the epilogue of the runtime's Gemm.cu; what the model brings is the
-        // derivative kernel its backward launches, named after the model so that every constant is its own module.
+        // derivative its backward applies, named after the model so that every constant is its own module.
         foreach (var derivative in model.Derivatives)
         {
             var cuda = derivative.Signature with { Name = model.Name + derivative.Signature.Name };
             writer.Line();
             writer.Line("/// <summary>");
-            writer.Line($"/// CUDA C of this model's {derivative.Signature.SourceText}: <c>{cuda.Name}_forward(y, gradOutput, result, n)</c> is what its backward");
-            writer.Line($"/// launches on a device; <c>{cuda.Name}_with_gradient</c> and <c>_backward</c> complete the kernel ABI of every constant. Self-contained, for NVRTC.");
+            writer.Line($"/// CUDA C of this model's {derivative.Signature.SourceText}. On a device its backward compiles <c>{cuda.Name}_element(y, gradOutput)</c>");
+            writer.Line($"/// into the epilogue of the product that carries the gradient into a hidden layer (Gemm.cu's gg_gemm_nn_gradient), and launches");
+            writer.Line($"/// <c>{cuda.Name}_forward(y, gradOutput, result, n)</c> for an output layer's activation; <c>_with_gradient</c> and <c>_backward</c>");
+            writer.Line("/// complete the kernel ABI of every constant. Self-contained, for NVRTC.");
             writer.Line("/// </summary>");
             writer.Line(CSharpEmitter.GeneratedCode);
             writer.Line($"public const string {cuda.Name}CudaSource = \"\"\"");
-            writer.Lines(Cuda.CudaEmitter.Emit(cuda, derivative.Kernels).TrimEnd('\n'));
+            writer.Lines(Cuda.CudaEmitter.Emit(cuda, derivative.Kernels, elementFunction: true).TrimEnd('\n'));
             writer.Line("\"\"\";");
         }
 

@@ -19,9 +19,11 @@ internal static class CudaEmitter
     /// backward in the other one, named with the dtype's suffix (<c>F_forward_f64</c> for a float function,
     /// <c>F_forward_f32</c> for a double one). The tensor overload computes in Float64 when any input is Float64, else
     /// in Float32, whatever the declared type (as on the CPU), so a device needs both; one module holds both, so
-    /// NVRTC compiles it once.
+    /// NVRTC compiles it once. With <paramref name="elementFunction"/> the forward is also a device function of one
+    /// element, <c>F_element(…)</c>, which a kernel compiled together with this source can call (a compiled model's
+    /// activation derivative, the epilogue of Gemm.cu's gradient product).
     /// </summary>
-    public static string Emit(FunctionSignature signature, FunctionKernels kernels, bool otherPrecision = false)
+    public static string Emit(FunctionSignature signature, FunctionKernels kernels, bool otherPrecision = false, bool elementFunction = false)
     {
         var names = new FunctionNames(signature);
         bool isFloat = signature.IsFloat;
@@ -31,9 +33,21 @@ internal static class CudaEmitter
         writer.Line("// Kernels: " + signature.Name + "_forward, " + signature.Name + "_with_gradient, " + signature.Name + "_backward;");
         writer.Line("// each is a grid-stride loop over gg_n elements, launched 1-D with any grid and block size.");
         WriteHelpers(writer, kernels, isFloat);
+        if (elementFunction)
+        {
+            WriteElementFunction(writer, signature.Name + "_element", kernels.Forward, names, isFloat);
+        }
 
         var inputs = names.Parameters.Select(p => $"const {t}* __restrict__ {p}").ToList();
-        WriteKernel(writer, signature.Name + "_forward", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }), kernels.Forward, new[] { names.Result }, names, isFloat);
+        if (elementFunction)
+        {
+            WriteElementKernel(writer, signature.Name + "_forward", signature.Name + "_element", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }), names);
+        }
+        else
+        {
+            WriteKernel(writer, signature.Name + "_forward", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }), kernels.Forward, new[] { names.Result }, names, isFloat);
+        }
+
         WriteKernel(writer, signature.Name + "_with_gradient", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }).Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.ValueAndGradient, new[] { names.Result }.Concat(names.Gradients).ToArray(), names, isFloat);
         WriteKernel(writer, signature.Name + "_backward", inputs.Concat(new[] { $"const {t}* __restrict__ {names.GradOutput}" }).Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.Backward, names.Gradients, names, isFloat);
         if (otherPrecision)
@@ -100,8 +114,34 @@ internal static class CudaEmitter
         }
     }
 
-    /// <summary>Writes one statement per node; returns each node's C expression (a name or a literal).</summary>
-    private static string[] WriteBody(SourceWriter writer, KernelBody kernel, FunctionNames names, bool isFloat)
+    /// <summary>The forward kernel as a loop over the element function, so that its body is written once.</summary>
+    private static void WriteElementKernel(SourceWriter writer, string name, string element, IEnumerable<string> parameters, FunctionNames names)
+    {
+        writer.Line();
+        using (writer.Block($"extern \"C\" __global__ void {name}({string.Join(", ", parameters)}, int gg_n)"))
+        using (writer.Block("for (int gg_i = blockIdx.x * blockDim.x + threadIdx.x; gg_i < gg_n; gg_i += blockDim.x * gridDim.x)"))
+        {
+            writer.Line($"{names.Result}[gg_i] = {element}({string.Join(", ", names.Parameters.Select(p => p + "[gg_i]"))});");
+        }
+    }
+
+    private static void WriteElementFunction(SourceWriter writer, string name, KernelBody kernel, FunctionNames names, bool isFloat)
+    {
+        string t = isFloat ? "float" : "double";
+        writer.Line();
+        writer.Line("// The forward of one element, for kernels compiled together with this source.");
+        using (writer.Block($"static __device__ __forceinline__ {t} {name}({string.Join(", ", names.Parameters.Select(p => $"{t} {p}"))})"))
+        {
+            var values = WriteBody(writer, kernel, names, isFloat, fromArrays: false);
+            writer.Line($"return {values[kernel.Outputs[0]]};");
+        }
+    }
+
+    /// <summary>
+    /// Writes one statement per node; returns each node's C expression (a name or a literal). Parameters are read
+    /// from their arrays at gg_i, or, without <paramref name="fromArrays"/>, are the values of the same names.
+    /// </summary>
+    private static string[] WriteBody(SourceWriter writer, KernelBody kernel, FunctionNames names, bool isFloat, bool fromArrays = true)
     {
         string t = isFloat ? "float" : "double";
         var values = new string[kernel.Nodes.Count];
@@ -110,6 +150,9 @@ internal static class CudaEmitter
             var node = kernel.Nodes[id];
             switch (node.Op)
             {
+                case Op.Parameter when !fromArrays:
+                    values[id] = names.Parameters[(int)node.Value];
+                    continue;
                 case Op.Parameter:
                     string parameter = names.Parameters[(int)node.Value];
                     values[id] = parameter + "_i";

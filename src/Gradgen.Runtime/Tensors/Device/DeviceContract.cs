@@ -147,7 +147,8 @@ internal enum DeviceReduceOp
 /// products have no bias or activation), row-major: C[b] = act(op(A[b])·op(B[b]) + bias) (act: a <see cref="Gradgen.Nn.CompiledActivation"/>, the code Gemm.cu switches on) for b in [0, Batch),
 /// where op(X) is X or its transpose as the flags say, A is m×k after op, B is k×n after op, C is m×n with leading
 /// dimension n, bias (length n, optional) is added to every row. Offsets and batch strides are in elements; a batch
-/// stride of 0 repeats one matrix (broadcasting).
+/// stride of 0 repeats one matrix (broadcasting). With <see cref="Gradient"/> the epilogue is that instead (Float32, no
+/// transposition, no bias or activation).
 /// </summary>
 internal readonly record struct DeviceGemm(
     bool TransposeA,
@@ -167,4 +168,15 @@ internal readonly record struct DeviceGemm(
     int Batch,
     IDeviceBuffer? Bias,
     Gradgen.Nn.CompiledActivation Activation,
-    DType DType = DType.Float32);
+    DType DType = DType.Float32,
+    DeviceGemmGradient? Gradient = null);
+
+/// <summary>
+/// The epilogue of a compiled model's gradient product, C = (A·B) ⊙ act′(Y): act′ from the activation's output Y
+/// (m×n like C, whole) is the device function <c>{Function}_element(y, gradOutput)</c> of the model's generated
+/// <paramref name="CudaSource"/>, compiled together with the GEMM (Gemm.cu's <c>gg_gemm_nn_gradient</c>).
+/// </summary>
+/// <param name="CudaSource">The generated CUDA C that defines the element function.</param>
+/// <param name="Function">The generated derivative's name (<c>MultiLayerPerceptronSigmoidDerivative</c>).</param>
+/// <param name="ActivationOutput">Y.</param>
+internal readonly record struct DeviceGemmGradient(string CudaSource, string Function, IDeviceBuffer ActivationOutput);

@@ -109,6 +109,22 @@ internal static class DeviceMatMul
             transposeA, transposeB, m, n, k, Buffer(a), a.offset, lda, 0, Buffer(b), b.offset, ldb, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), activation, c.DType));
     }
 
+    /// <summary>
+    /// C = (A·B) ⊙ act′(Y) for Float32 A (m×k), B (k×n), C and Y (m×n), all whole: act′ the generated element
+    /// function <paramref name="function"/><c>_element</c> of <paramref name="cudaSource"/>, fused as the epilogue.
+    /// </summary>
+    internal static void GradientGemm(int m, int n, int k, Tensor a, Tensor b, Tensor c, Tensor activationOutput, string cudaSource, string function)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        DeviceData.Backend(c).Gemm(new DeviceGemm(
+            false, false, m, n, k, Buffer(a), a.offset, k, 0, Buffer(b), b.offset, n, 0, Buffer(c), 1, null, Gradgen.Nn.CompiledActivation.None, DType.Float32,
+            new DeviceGemmGradient(cudaSource, function, Buffer(activationOutput))));
+    }
+
     static IDeviceBuffer Buffer(Tensor t) => ((DeviceStorage)t.storage).Buffer;
 
     static Tensor Whole(Tensor t, DType dtype) => DeviceData.IsWhole(t) && t.DType == dtype ? t : DeviceData.Copy(t, dtype);
