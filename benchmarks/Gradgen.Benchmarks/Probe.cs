@@ -6,12 +6,12 @@ using Gradgen.Benchmarks.Eager;
 namespace Gradgen.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- probe [seconds] [ops|mlp|seed|compiled|step|region]</c>: quick Stopwatch loops for profiling between
+/// <c>dotnet run -c Release -- probe [seconds] [ops|mlp|seed|compiled|step|eval|region]</c>: quick Stopwatch loops for profiling between
 /// BenchmarkDotNet runs (median and minimum of rounds, process CPU time, generation-2 collections and managed bytes per
 /// call); not the reported figures. No set: the eager-autograd cases; <c>ops</c>: single tensor operations and their
 /// backward at N = 10³ and 10⁶; <c>mlp</c>: the training steps of <see cref="Mlp.MlpProblem"/>; <c>seed</c>: the pieces
 /// of the seed MLP's eager step (layers, loss, backward of each, the dW product); <c>compiled</c>: the pieces of the
-/// compiled seed step; <c>step</c>: only that whole step (for a profiler); <c>region</c>: the cost of one parallel region
+/// compiled seed step; <c>step</c>: only that whole step (for a profiler); <c>eval</c>: only a recorded <c>Call</c> that is never backpropagated (its saved buffer is not returned to the pool); <c>region</c>: the cost of one parallel region
 /// of Gradgen's worker threads. Threads: <c>GRADGEN_NUM_THREADS</c>.
 /// </summary>
 static class Probe
@@ -74,12 +74,18 @@ static class Probe
             return 0;
         }
 
-        if (args.Length > 1 && args[1] is "compiled" or "step")
+        if (args.Length > 1 && args[1] is "compiled" or "step" or "eval")
         {
             var m = new Mlp.CompiledMlp221();
             Tensor x = (10 * Tensor.Rand(10_000, 2)) - 5, t = Tensor.Rand(10_000, 1);
             var loss = new Nn.MSELoss();
             var sgd = new Optim.Sgd(m.Parameters(), 0.01);
+            if (args[1] == "eval")
+            {
+                Time("Call(x) recorded, never backward", () => m.Call(x), seconds);
+                return 0;
+            }
+
             if (args[1] == "step")
             {
                 // Only the whole step, for a profiler.
