@@ -18,7 +18,8 @@ namespace Gradgen.Nn;
 /// <remarks>
 /// What is kept for backward is exactly what it reads: each layer's input (feature-major) and the derivative of each
 /// activation at its pre-activation value. Both live in one buffer from <see cref="ArrayPool{T}.Shared"/>, returned
-/// when the graph node is released (after a <c>Backward</c> without <c>retainGraph</c>). Rows are split into
+/// when the graph node is released (after a <c>Backward</c> without <c>retainGraph</c>), or through a finalizer when
+/// the node is dropped without one (<see cref="SavedBuffer"/>). Rows are split into
 /// contiguous chunks over the cores for large batches; each chunk keeps its own gradient accumulators.
 /// </remarks>
 internal static class NarrowModel
@@ -60,8 +61,8 @@ internal static class NarrowModel
         var layout = new NarrowLayout(x.Shape[0], layers, withDerivatives: recording, TActivations.HasActivation);
         var packed = PackParameters(layout, layers);
         var output = Tensor.Empty(DType.Float32, [layout.Rows, layout.Widths[^1]]);
-        float[] buffer = ArrayPool<float>.Shared.Rent(Math.Max(layout.BufferLength, 1));
-        fixed (float* xs = x.Elements<float>(), ys = output.Elements<float>(), ps = packed, bs = buffer)
+        var saved = new SavedBuffer(layout.BufferLength);
+        fixed (float* xs = x.Elements<float>(), ys = output.Elements<float>(), ps = packed, bs = saved.Array!)
         {
             var pass = new NarrowForwardPass<TActivations>(layout, xs, ys, ps, bs);
             layout.ForEachChunk(chunk => AtVectorWidth(pass, chunk));
@@ -70,11 +71,11 @@ internal static class NarrowModel
         GC.KeepAlive(x);    // read through a pointer above (Tensor.Elements does not expose it)
         if (!recording)
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            saved.Return();
             return output;
         }
 
-        var node = new NarrowModelBackward(name, inputs, layout, x, layers, packed, buffer);
+        var node = new NarrowModelBackward(name, inputs, layout, x, layers, packed, saved);
         return output.WithHistory(node);
     }
 

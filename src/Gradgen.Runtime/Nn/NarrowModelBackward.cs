@@ -15,10 +15,10 @@ internal sealed class NarrowModelBackward : GradFn
     private readonly (int Weight, int Bias)[] slots;
     private SavedTensor input;
     private readonly SavedTensor[] weights;
-    private float[]? saved;
+    private SavedBuffer? saved;
     private SquaredErrorGradient? squaredError;
 
-    public NarrowModelBackward(string name, Tensor[] inputs, NarrowLayout layout, Tensor preparedInput, Linear[] layers, float[] parameters, float[] saved)
+    public NarrowModelBackward(string name, Tensor[] inputs, NarrowLayout layout, Tensor preparedInput, Linear[] layers, float[] parameters, SavedBuffer saved)
     {
         this.name = name;
         this.layout = layout;
@@ -55,7 +55,7 @@ internal sealed class NarrowModelBackward : GradFn
 
     internal override unsafe void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
-        var buffer = saved ?? throw FreedError();
+        var buffer = saved?.Array ?? throw FreedError();
 
         // As PyTorch's linear layers do, refuse a weight changed in place since forward (an optimizer step taken
         // before backward): the gradient would belong to weights that no longer exist.
@@ -129,11 +129,8 @@ internal sealed class NarrowModelBackward : GradFn
     {
         squaredError = null;
         input.Release();
-        if (saved is { } buffer)
-        {
-            saved = null;
-            ArrayPool<float>.Shared.Return(buffer);
-        }
+        saved?.Return();
+        saved = null;
     }
 }
 
