@@ -109,6 +109,27 @@ foreach (string file in KernelSources.Entries.Keys)
     }
 }
 
+// Each MLP's hidden activation derivative compiled into the GEMM's gradient product, as their backward does it.
+foreach (var (function, source) in new[] { ("SeedMlpSigmoidDerivative", SeedMlp.SeedMlpSigmoidDerivativeCudaSource), ("MnistMlpReluDerivative", MnistMlp.MnistMlpReluDerivativeCudaSource) })
+{
+    foreach (string architecture in architectures.Distinct())
+    {
+        string name = function + "_gemm.cu";
+        try
+        {
+            CompiledProgram program = Nvrtc.Compile(KernelSources.GradientGemm(source, function), name, architecture);
+            bool clean = program.Warnings.Count == 0 && (program.Ptx is null || program.EntryNames.Contains(KernelSources.GradientGemmEntry));
+            passed &= clean;
+            Console.WriteLine($"  {name,-11} {architecture,-11} {program.Origin,-12} {program.EntryNames.Count} kernels  " + (clean ? "no warnings" : "WARNINGS or no gradient product:\n" + program.Log));
+        }
+        catch (NvrtcCompilationException e)
+        {
+            passed = false;
+            Console.WriteLine($"  {name,-11} {architecture,-11} FAILED\n{e.Log}");
+        }
+    }
+}
+
 Console.WriteLine($"  NVRTC compilations in this process: {Nvrtc.CompilationCount} (0 when the disk cache had everything)");
 results.Add("nvrtc_compilations", Nvrtc.CompilationCount);
 if (compileOnly)

@@ -74,13 +74,14 @@ public static class CompiledModel
 
     /// <summary>
     /// Runs a compiled model on the device its input is on: each layer one device matrix product with the bias and
-    /// the activation fused, and one graph node named <paramref name="name"/> whose backward launches each
-    /// activation's generated derivative kernel and the products of the gradients.
+    /// the activation fused, and one graph node named <paramref name="name"/> whose backward runs the products of the
+    /// gradients, each hidden activation's generated derivative fused into the product that reaches it (only an
+    /// output layer's activation launches its derivative kernel on its own).
     /// </summary>
     /// <param name="name">The node's name.</param>
     /// <param name="input">The model's input, accepted by <see cref="CanRunOnDevice"/>.</param>
     /// <param name="layers">The model's linear layers, in order.</param>
-    /// <param name="activations">Each layer's activation and its generated derivative kernel.</param>
+    /// <param name="activations">Each layer's activation and its generated derivative (CUDA C).</param>
     /// <returns>The model's output, on the input's device.</returns>
     public static Tensor RunOnDevice(string name, Tensor input, Linear[] layers, DeviceLayerActivation[] activations)
     {
