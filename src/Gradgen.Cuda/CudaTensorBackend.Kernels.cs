@@ -62,12 +62,6 @@ internal sealed partial class CudaTensorBackend
 
     public void Gemm(in DeviceGemm g)
     {
-        if (g.DType != DType.Float32 && g.Gradient is null)
-        {
-            GemmSimple(g);
-            return;
-        }
-
         if (g.Gradient is { } gradient)
         {
             // A compiled model's dZ' = (dZ·W) ⊙ act′(Y): Gemm.cu compiled after the model's derivative source, with
@@ -80,6 +74,12 @@ internal sealed partial class CudaTensorBackend
             context.MakeCurrent();
             var kernel = gradientKernels.GetOrAdd((gradient.CudaSource, gradient.Function), key => Kernel(KernelSources.GradientGemm(key.Source, key.Function), KernelSources.GradientGemmEntry));
             LaunchGemm(kernel, g, Bytes(gradient.ActivationOutput));
+            return;
+        }
+
+        if (g.DType != DType.Float32)
+        {
+            GemmSimple(g);
             return;
         }
 
