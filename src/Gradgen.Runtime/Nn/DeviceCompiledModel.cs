@@ -150,14 +150,14 @@ internal sealed class DeviceCompiledModelBackward : GradFn
         var g = DeviceCompiledModel.Whole(grad.DType == DType.Float32 ? grad : grad.To(DType.Float32), name);
         int rows = g.Shape[0];
         var device = g.Device;
-        // g is the gradient of layer l's output after its activation at the top of each step, except that from the
-        // second step on it is already dz (the activation's derivative applied by the product that made it).
-        bool isPreActivation = false;
-        for (int l = layers.Length - 1; l >= 0; l--)
+        // g is the gradient of layer l's output: after its activation for the output layer, before it (dz) for every
+        // layer below, whose activation's derivative the product that made g applied.
+        int last = layers.Length - 1;
+        for (int l = last; l >= 0; l--)
         {
             int inWidth = layers[l].InFeatures, outWidth = layers[l].OutFeatures;
             var dz = g;
-            if (!isPreActivation && activations[l] is { Activation: not CompiledActivation.None } activation)
+            if (l == last && activations[l] is { Activation: not CompiledActivation.None } activation)
             {
                 // The output layer's activation: its generated derivative kernel, one elementwise pass.
                 dz = Tensor.EmptyOn(device, DType.Float32, [rows, outWidth]);
@@ -185,12 +185,10 @@ internal sealed class DeviceCompiledModelBackward : GradFn
                 {
                     // dz of the layer below = (dz·W) ⊙ act′(its output), the derivative fused into this product.
                     DeviceMatMul.GradientGemm(rows, inWidth, outWidth, dz, ws[l], dx, ys[l - 1], Source(previous, l - 1), previous.Kernel!);
-                    isPreActivation = true;
                 }
                 else
                 {
                     DeviceMatMul.Gemm(false, false, rows, inWidth, outWidth, dz, outWidth, ws[l], inWidth, dx, null, CompiledActivation.None);
-                    isPreActivation = false;
                 }
 
                 g = dx;

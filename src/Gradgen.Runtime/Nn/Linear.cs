@@ -102,7 +102,7 @@ internal sealed class LinearBackward : GradFn
         }
     }
 
-    // A new [rows, cols] = op(a)·b, where a is: the CPU's packed product or the device's GEMM, as the tensors are.
+    // op(a)·b as a new [rows, cols] tensor: the device's GEMM for device tensors, else the CPU's packed product.
     static Tensor Product(bool transposeA, int rows, int cols, int depth, Tensor a, int lda, Tensor b, int ldb)
     {
         if (DeviceData.OnDevice(a))

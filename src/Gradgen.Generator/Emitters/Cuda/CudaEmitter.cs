@@ -33,22 +33,19 @@ internal static class CudaEmitter
         writer.Line("// Kernels: " + signature.Name + "_forward, " + signature.Name + "_with_gradient, " + signature.Name + "_backward;");
         writer.Line("// each is a grid-stride loop over gg_n elements, launched 1-D with any grid and block size.");
         WriteHelpers(writer, kernels, isFloat);
+        var inputs = names.Parameters.Select(p => $"const {t}* __restrict__ {p}").ToList();
+        var forwardParameters = inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" });
         if (elementFunction)
         {
             WriteElementFunction(writer, signature.Name + "_element", kernels.Forward, names, isFloat);
-        }
-
-        var inputs = names.Parameters.Select(p => $"const {t}* __restrict__ {p}").ToList();
-        if (elementFunction)
-        {
-            WriteElementKernel(writer, signature.Name + "_forward", signature.Name + "_element", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }), names);
+            WriteElementKernel(writer, signature.Name + "_forward", signature.Name + "_element", forwardParameters, names);
         }
         else
         {
-            WriteKernel(writer, signature.Name + "_forward", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }), kernels.Forward, new[] { names.Result }, names, isFloat);
+            WriteKernel(writer, signature.Name + "_forward", forwardParameters, kernels.Forward, new[] { names.Result }, names, isFloat);
         }
 
-        WriteKernel(writer, signature.Name + "_with_gradient", inputs.Concat(new[] { $"{t}* __restrict__ {names.Result}" }).Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.ValueAndGradient, new[] { names.Result }.Concat(names.Gradients).ToArray(), names, isFloat);
+        WriteKernel(writer, signature.Name + "_with_gradient", forwardParameters.Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.ValueAndGradient, new[] { names.Result }.Concat(names.Gradients).ToArray(), names, isFloat);
         WriteKernel(writer, signature.Name + "_backward", inputs.Concat(new[] { $"const {t}* __restrict__ {names.GradOutput}" }).Concat(names.Gradients.Select(g => $"{t}* __restrict__ {g}")), kernels.Backward, names.Gradients, names, isFloat);
         if (otherPrecision)
         {
