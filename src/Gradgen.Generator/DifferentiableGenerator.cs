@@ -20,6 +20,7 @@ internal static class StepNames
     public const string ParseModel = nameof(ParseModel);
     public const string ModelDiagnostics = nameof(ModelDiagnostics);
     public const string Model = nameof(Model);
+    public const string GraphModel = nameof(GraphModel);
 }
 
 /// <summary>
@@ -85,6 +86,14 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.Model);
         context.RegisterSourceOutput(compiled, static (output, model) =>
             output.AddSource(model.MetadataName.Replace('+', '.').Replace('`', '_') + ".Model.g.cs", ModelEmitter.Emit(model)));
+
+        // Every other Forward: the tensor graph, differentiated in the parse step, planned and written here.
+        var graphs = models
+            .Where(static result => result!.Graph is not null)
+            .Select(static (result, _) => result!.Graph!)
+            .WithTrackingName(StepNames.GraphModel);
+        context.RegisterSourceOutput(graphs, static (output, model) =>
+            output.AddSource(model.MetadataName.Replace('+', '.').Replace('`', '_') + ".Model.g.cs", GraphModelEmitter.Emit(model)));
     }
 
     private static void ReportDiagnostics(SourceProductionContext output, EquatableArray<Diagnostics.DiagnosticInfo> items)

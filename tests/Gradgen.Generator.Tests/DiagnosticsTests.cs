@@ -191,7 +191,7 @@ public sealed class DiagnosticsTests
             readonly Gradgen.Nn.Sequential body = new(new Gradgen.Nn.Linear(2, 2), [|Shared|]);
             public override Tensor Forward(Tensor x) => body.Forward(x);
         }
-        """, DiagnosticSeverity.Info, messageContains: "element 1 of the Sequential 'body' is not a Linear, Sigmoid, ReLU or Tanh created in place");
+        """, DiagnosticSeverity.Info, messageContains: "element 1 of the Sequential 'body' is not a module created in place");
 
     [Fact]
     public void GG0016_ANestedModelThatIsNotCompiledIsNotInlined() => AssertDiagnostic("GG0016", """
@@ -214,9 +214,65 @@ public sealed class DiagnosticsTests
         public sealed partial class Net : Gradgen.Nn.Module
         {
             readonly Gradgen.Nn.Linear layer = new(2, 3);
-            public override Tensor Forward(Tensor x) => [|layer.Forward(x) * 2|];
+            public override Tensor Forward(Tensor x)
+            {
+                var h = layer.Forward(x);
+                [|if (h.Sum().Item<float>() > 0) h = h * 2;|]
+                return h;
+            }
         }
-        """, DiagnosticSeverity.Info, messageContains: "Call runs Forward eagerly");
+        """, DiagnosticSeverity.Info, messageContains: "is not a local, an assignment to a local or a return (loops and branches are not static); Call runs Forward eagerly");
+
+    [Fact]
+    public void GG0016_NamesALoopOverLayers() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear[] layers = { new(2, 2), new(2, 2) };
+            public override Tensor Forward(Tensor x)
+            {
+                [|foreach (var layer in layers) x = layer.Forward(x);|]
+                return x;
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the statement 'foreach (var layer in layers) x = layer.Forward(x);' is not a local");
+
+    [Fact]
+    public void GG0016_NamesACallIntoOtherCode() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            static Tensor Twice(Tensor t) => t * 2;
+            public override Tensor Forward(Tensor x) => layer.Forward([|Twice(x)|]);
+        }
+        """, DiagnosticSeverity.Info, messageContains: "calls Net.Twice, which is neither a layer, a tensor operation nor a [Differentiable] function");
+
+    [Fact]
+    public void GG0016_NamesAShapeThatIsNotConstant() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(4, 4);
+            int rows = 2;
+            public override Tensor Forward(Tensor x) => layer.Forward(x).Reshape([|rows|], -1);
+        }
+        """, DiagnosticSeverity.Info, messageContains: "'rows' is not a constant int");
+
+    [Fact]
+    public void GG0017_AResidualAddOfTwoWidthsShowsBothShapes() => AssertDiagnostic("GG0017", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear a = new(4, 8), b = new(4, 6);
+            public override Tensor Forward(Tensor x) => [|a.Forward(x) + b.Forward(x)|];
+        }
+        """, DiagnosticSeverity.Error, messageContains: "In model 'Net', 'a.Forward(x) + b.Forward(x)' combines shapes [B0, 8] and [B0, 6], which do not broadcast: dimension 1 has 8 vs 6");
+
+    [Fact]
+    public void GG0017_ALayerFedTheWrongWidthAfterACat() => AssertDiagnostic("GG0017", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear a = new(4, 3), b = new(4, 3), head = new(5, 1);
+            public override Tensor Forward(Tensor x) => [|head.Forward(Tensor.Cat([a.Forward(x), b.Forward(x)], -1))|];
+        }
+        """, DiagnosticSeverity.Error, messageContains: "'head' takes 5 input features, but its input has shape [B0, 6]");
 
     [Fact]
     public void NoDiagnosticsForSupportedCode()

@@ -71,11 +71,15 @@ internal static class Descriptors
         "GG0016", "Model not compiled", "Model '{0}' is not compiled: {1}; Call runs Forward eagerly", Category,
         DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "https://github.com/gradgen/gradgen/blob/main/docs/diagnostics/GG0016.md");
 
+    public static readonly DiagnosticDescriptor ShapeMismatch = Error(
+        "GG0017", "Tensor shapes do not fit",
+        "In model '{0}', {1}");
+
     public static readonly DiagnosticDescriptor[] All =
     {
         MethodMustBeStatic, TypeMustBePartial, UnsupportedType, MixedPrecision, RefParameter, UnknownCall,
         UnsupportedSyntax, Recursion, IntegerZeroGradient, LoopNotUnrollable, CalleeNotDifferentiable, GenericMethod,
-        InternalError, OverloadedMethod, LayerSizeMismatch, ModelNotCompiled,
+        InternalError, OverloadedMethod, LayerSizeMismatch, ModelNotCompiled, ShapeMismatch,
     };
 
     public static DiagnosticDescriptor ById(string id)

@@ -44,5 +44,26 @@ internal sealed record CompiledModelInfo(
     EquatableArray<string> RegisteredMembers,
     bool BaseIsModule);
 
-/// <summary>The model step's output: a compiled model, or none, and the diagnostics found on the way.</summary>
-internal sealed record ModelParseResult(CompiledModelInfo? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>The model step's output: a compiled Linear chain, a compiled graph (<see cref="Graph"/>), or none, and the diagnostics found on the way.</summary>
+internal sealed record ModelParseResult(CompiledModelInfo? Model, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>The model compiled through the tensor graph, when it is not a Linear chain.</summary>
+    public GraphModelInfo? Graph { get; init; }
+}
+
+/// <summary>
+/// A model class compiled through the tensor graph: one differentiated graph per input rank it was built for (only
+/// rank 2 when every operation acts on the last dim, <see cref="RowWise"/>: then any leading dims are flattened into
+/// rows), the run-time checks that must hold for the graph to apply (Sequential contents, nested types, absent biases),
+/// and the members for the generated registration and nesting.
+/// </summary>
+internal sealed record GraphModelInfo(
+    string Namespace,
+    EquatableArray<ContainingType> ContainingTypes,
+    string MetadataName,
+    string Name,
+    EquatableArray<Ir.Tensors.TensorGraph> Graphs,
+    bool RowWise,
+    EquatableArray<string> Guards,
+    EquatableArray<string> RegisteredMembers,
+    bool BaseIsModule);

@@ -45,16 +45,6 @@ internal static class ModelParser
     public static bool IsCandidate(SyntaxNode node) =>
         node is ClassDeclarationSyntax { BaseList: not null } type && type.Modifiers.Any(SyntaxKind.PartialKeyword);
 
-    /// <summary>Thrown to stop with a reason (reported as GG0016) or after an error was recorded.</summary>
-    private sealed class NotCompiledException : Exception
-    {
-        public NotCompiledException(LocationInfo location, string reason) => (Location, Reason) = (location, reason);
-
-        public LocationInfo Location { get; }
-
-        public string Reason { get; }
-    }
-
     /// <summary>
     /// One step of the lowered Forward: a layer call or an activation, with the span that wrote it. A layer inside a
     /// Sequential carries the C# that reads it and the sizes it was created with, when constant.
@@ -118,10 +108,10 @@ internal static class ModelParser
                 type.BaseType?.ToDisplayString() == ModuleType);
             return new ModelParseResult(info, EquatableArray<DiagnosticInfo>.Empty);
         }
-        catch (NotCompiledException notCompiled)
+        catch (NotCompiledException)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelNotCompiled, notCompiled.Location, type.Name, notCompiled.Reason));
-            return new ModelParseResult(null, diagnostics.ToEquatableArray());
+            // Not a chain of Linear layers: the tensor-graph compiler takes every other Forward.
+            return ParseGraph(type, forwardSyntax, forward, context.SemanticModel.Compilation, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -131,6 +121,31 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InternalError, LocationInfo.From(syntax.Identifier), type.Name, exception.GetType().Name + ": " + exception.Message));
             return new ModelParseResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    private static ModelParseResult ParseGraph(INamedTypeSymbol type, MethodDeclarationSyntax forwardSyntax, IMethodSymbol forward, Compilation compilation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var outer in forwardSyntax.Parent!.Ancestors().OfType<TypeDeclarationSyntax>())
+            {
+                if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    throw new NotCompiledException(LocationInfo.From(outer.Identifier), $"its enclosing type '{outer.Identifier.Text}' is not partial");
+                }
+            }
+
+            var graph = GraphModelParser.Parse(type, forwardSyntax, forward, compilation, RegisteredMembers(type), cancellationToken);
+            return new ModelParseResult(null, EquatableArray<DiagnosticInfo>.Empty) { Graph = graph };
+        }
+        catch (NotCompiledException notCompiled)
+        {
+            return new ModelParseResult(null, new[] { DiagnosticInfo.Create(Descriptors.ModelNotCompiled, notCompiled.Location, type.Name, notCompiled.Reason) }.ToEquatableArray());
+        }
+        catch (ShapeErrorException shape)
+        {
+            return new ModelParseResult(null, new[] { DiagnosticInfo.Create(Descriptors.ShapeMismatch, shape.Location, type.Name, shape.Message) }.ToEquatableArray());
         }
     }
 
@@ -158,7 +173,7 @@ internal static class ModelParser
         }
     }
 
-    private static bool DerivesFromModule(INamedTypeSymbol type)
+    internal static bool DerivesFromModule(INamedTypeSymbol type)
     {
         for (var current = type.BaseType; current is not null; current = current.BaseType)
         {
@@ -454,7 +469,7 @@ internal static class ModelParser
     }
 
     /// <summary>The one object creation assigned to the field (in its initializer or a constructor), or null.</summary>
-    private static (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? FieldCreation(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken)
+    internal static (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? FieldCreation(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken)
     {
         var creations = new List<(BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)>();
         foreach (var reference in type.DeclaringSyntaxReferences)

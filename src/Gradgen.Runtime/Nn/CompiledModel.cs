@@ -174,12 +174,19 @@ public static class CompiledModel
     public static Tensor Linear<TEpilogue>(Tensor x, Linear layer)
         where TEpilogue : IGemmEpilogue
     {
-        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(layer);
-        int batch = x.Shape[0], inFeatures = layer.InFeatures, outFeatures = layer.OutFeatures;
+        return Linear<TEpilogue>(x, layer.Weight, layer.Bias);
+    }
+
+    /// <summary>act(x·Wᵀ + b) for a weight and bias given as tensors (a compiled graph's Linear nodes).</summary>
+    internal static Tensor Linear<TEpilogue>(Tensor x, Tensor weightTensor, Tensor? biasParameter)
+        where TEpilogue : IGemmEpilogue
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int batch = x.Shape[0], inFeatures = weightTensor.Shape[1], outFeatures = weightTensor.Shape[0];
         var z = Tensor.Empty(DType.Float32, [batch, outFeatures]);
-        var weight = layer.Weight.ContiguousData();
-        var biasTensor = layer.Bias?.ContiguousData();
+        var weight = weightTensor.ContiguousData();
+        var biasTensor = biasParameter?.ContiguousData();
         ReadOnlySpan<float> bias = biasTensor is null ? default : biasTensor.Elements<float>();
         if (IsTiny(inFeatures, outFeatures))
         {
@@ -433,11 +440,17 @@ public static class CompiledModel
 internal sealed class CompiledModelBackward : GradFn
 {
     private readonly string name;
+    private readonly DType dtype;
     private CompiledBackward? backward;
 
-    public CompiledModelBackward(string name, Tensor[] inputs, CompiledBackward backward)
+    /// <param name="name">The node's name.</param>
+    /// <param name="inputs">The model's input and parameters.</param>
+    /// <param name="backward">The generated backward.</param>
+    /// <param name="dtype">The dtype the backward expects its incoming gradient in.</param>
+    public CompiledModelBackward(string name, Tensor[] inputs, CompiledBackward backward, DType dtype = DType.Float32)
     {
         this.name = name;
+        this.dtype = dtype;
         this.backward = backward;
         SetInputs(inputs);
     }
@@ -454,7 +467,7 @@ internal sealed class CompiledModelBackward : GradFn
         }
 
         var grads = new Tensor?[inputGrads.Length];
-        run(grad.DType == DType.Float32 ? grad.ContiguousData() : grad.ToDTypeData(DType.Float32), grads, needed);
+        run(grad.DType == dtype ? grad.ContiguousData() : grad.ToDTypeData(dtype), grads, needed);
         for (int i = 0; i < grads.Length; i++)
         {
             if (needed[i])

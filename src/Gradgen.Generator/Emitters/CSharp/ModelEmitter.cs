@@ -118,21 +118,8 @@ internal static class ModelEmitter
 
         WriteNestingSupport(writer, model);
 
-        writer.Line();
-        writer.Line("/// <summary>Registers this model's layers and parameters in declaration order, without reflection.</summary>");
-        writer.Line(CSharpEmitter.GeneratedCode);
-        using (writer.Block("protected override void DiscoverMembers()"))
-        {
-            if (!model.BaseIsModule)
-            {
-                writer.Line("base.DiscoverMembers();");
-            }
-
-            foreach (var member in model.RegisteredMembers)
-            {
-                writer.Line($"RegisterField(\"{member}\", this.{member});");
-            }
-        }
+        WriteMemberAccessor(writer, model.RegisteredMembers);
+        WriteDiscoverMembers(writer, model.RegisteredMembers, model.BaseIsModule);
 
         // On a device the activation itself is the epilogue of the runtime's Gemm.cu; what the model brings is the
         // derivative its backward applies, named after the model so that every constant is its own module.
@@ -226,6 +213,53 @@ internal static class ModelEmitter
 
         namespaceBlock?.Dispose();
         return writer.ToString();
+    }
+
+    /// <summary>Registers the model's layers and parameters in declaration order, without reflection.</summary>
+    internal static void WriteDiscoverMembers(SourceWriter writer, IReadOnlyList<string> members, bool baseIsModule)
+    {
+        writer.Line();
+        writer.Line("/// <summary>Registers this model's layers and parameters in declaration order, without reflection.</summary>");
+        writer.Line(CSharpEmitter.GeneratedCode);
+        using (writer.Block("protected override void DiscoverMembers()"))
+        {
+            if (!baseIsModule)
+            {
+                writer.Line("base.DiscoverMembers();");
+            }
+
+            foreach (var member in members)
+            {
+                writer.Line($"RegisterField(\"{member}\", this.{member});");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>GradgenMember(name)</c>: the value of a module or parameter field by name, for a compiled model that holds this
+    /// one as a field and reads its layers (its fields are its own, maybe private).
+    /// </summary>
+    internal static void WriteMemberAccessor(SourceWriter writer, IReadOnlyList<string> members)
+    {
+        writer.Line();
+        writer.Line("/// <summary>The module or parameter field <paramref name=\"name\"/>, for a compiled model that contains this one.</summary>");
+        writer.Line("/// <param name=\"name\">The field's name.</param>");
+        writer.Line("/// <returns>Its value.</returns>");
+        writer.Line(CSharpEmitter.GeneratedCode);
+        writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        writer.Line("internal object? GradgenMember(string name) => name switch");
+        writer.Line("{");
+        using (writer.Indent())
+        {
+            foreach (var member in members)
+            {
+                writer.Line($"\"{member}\" => this.{member},");
+            }
+
+            writer.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(name), name, \"No such member.\"),");
+        }
+
+        writer.Line("};");
     }
 
     // What a model that holds this one as a field reads: its compiled chain's layers, and whether its own Sequential

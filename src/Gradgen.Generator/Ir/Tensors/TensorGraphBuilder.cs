@@ -1,0 +1,294 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Gradgen.Generator.Ir.Tensors;
+
+/// <summary>A shape that cannot be: the message names both shapes; the parser reports it at the expression.</summary>
+internal sealed class ShapeException : Exception
+{
+    public ShapeException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>
+/// Builds a <see cref="TensorGraph"/> with shape inference as it goes: every node's shape is computed from its
+/// operands' (sizes unified through <see cref="ShapeSolver"/>), and an impossible one throws
+/// <see cref="ShapeException"/>. Nodes are interned, so a layer applied twice to the same value is computed once.
+/// </summary>
+internal sealed class TensorGraphBuilder
+{
+    private readonly List<TensorNode> _nodes = new();
+    private readonly Dictionary<TensorNode, int> _interned = new();
+
+    public ShapeSolver Shapes { get; } = new();
+
+    public int Count => _nodes.Count;
+
+    public TensorNode this[int id] => _nodes[id];
+
+    public IReadOnlyList<int> ShapeOf(int id) => _nodes[id].Shape;
+
+    public int Rank(int id) => _nodes[id].Rank;
+
+    public string Format(int id) => Shapes.Format(_nodes[id].Shape);
+
+    /// <summary>The model's input: <paramref name="rank"/> dims, the leading ones batch sizes, the last a feature size.</summary>
+    public int Input(int rank)
+    {
+        var shape = new List<int>();
+        for (int d = 0; d < rank - 1; d++)
+        {
+            shape.Add(Shapes.NewSymbol(rigid: true, "B" + d));
+        }
+
+        shape.Add(Shapes.NewSymbol(rigid: false, "F"));
+        return Add(new TensorNode(TensorOp.Input, EquatableArray<int>.Empty, shape.ToEquatableArray(), Label: "input"));
+    }
+
+    public int Parameter(string text, IReadOnlyList<int> shape, string label) =>
+        Add(new TensorNode(TensorOp.Parameter, EquatableArray<int>.Empty, shape.ToEquatableArray(), Text: text, Label: label));
+
+    public int RuntimeScalar(string text) =>
+        Add(new TensorNode(TensorOp.RuntimeScalar, EquatableArray<int>.Empty, EquatableArray<int>.Empty, Text: text, Label: text));
+
+    public int DimSize(int x, int dim) =>
+        Add(new TensorNode(TensorOp.DimSize, new[] { x }.ToEquatableArray(), EquatableArray<int>.Empty, Dim: Normalize(x, dim, "size")));
+
+    public int GradOutput(int like) =>
+        Add(new TensorNode(TensorOp.GradOutput, EquatableArray<int>.Empty, _nodes[like].Shape, Label: "gradOutput"));
+
+    /// <summary>Elementwise: the inputs broadcast together (and to <paramref name="shapeOf"/>'s shape, when given).</summary>
+    public int Map(IrGraph body, IReadOnlyList<int> inputs, string label, int index = 0, int shapeOf = -1)
+    {
+        IReadOnlyList<int> shape = shapeOf >= 0 ? _nodes[shapeOf].Shape : Array.Empty<int>();
+        foreach (int input in inputs)
+        {
+            shape = Broadcast(shape, _nodes[input].Shape, input, label);
+        }
+
+        if (shapeOf >= 0 && shape.Count != _nodes[shapeOf].Rank)
+        {
+            throw new ShapeException($"'{label}' broadcasts to {Shapes.Format(shape)}, not to {Format(shapeOf)}");
+        }
+
+        return Add(new TensorNode(TensorOp.Map, inputs.ToEquatableArray(), shape.ToEquatableArray(), Body: body, Index: index, Label: label, ShapeOf: shapeOf));
+    }
+
+    /// <summary>x·Wᵀ + b: x <c>[…, in]</c>, W <c>[out, in]</c>, b <c>[out]</c> or none.</summary>
+    public int Linear(int x, int weight, int bias, string label)
+    {
+        var xs = _nodes[x].Shape;
+        var ws = _nodes[weight].Shape;
+        if (xs.Count == 0 || !Shapes.Unify(xs[xs.Count - 1], ws[1]))
+        {
+            throw new ShapeException($"'{label}' takes {Dim(ws[1])} input features, but its input has shape {Format(x)}");
+        }
+
+        var shape = xs.Take(xs.Count - 1).Concat(new[] { ws[0] }).ToList();
+        var inputs = bias >= 0 ? new[] { x, weight, bias } : new[] { x, weight };
+        return Add(new TensorNode(TensorOp.Linear, inputs.ToEquatableArray(), shape.ToEquatableArray(), Label: label));
+    }
+
+    /// <summary>torch.matmul of two values of rank ≥ 2 with equal leading dims (or a 2-D right operand), B transposed when asked.</summary>
+    public int MatMul(int a, int b, bool transposeB, string label)
+    {
+        var sa = _nodes[a].Shape;
+        var sb = _nodes[b].Shape;
+        if (sa.Count < 2 || sb.Count < 2 || (sb.Count != 2 && sb.Count != sa.Count))
+        {
+            throw new ShapeException($"'{label}' multiplies {Format(a)} by {Format(b)}: both need rank 2 or more, and equal ranks unless the right one is 2-D");
+        }
+
+        int k = sb.Count - (transposeB ? 1 : 2);
+        int n = sb.Count - (transposeB ? 2 : 1);
+        if (!Shapes.Unify(sa[sa.Count - 1], sb[k]))
+        {
+            throw new ShapeException($"'{label}' multiplies {Format(a)} by {Format(b)}{(transposeB ? "ᵀ" : string.Empty)}: the inner sizes differ");
+        }
+
+        for (int d = 0; d < sb.Count - 2; d++)
+        {
+            if (!Shapes.Unify(sa[d], sb[d]))
+            {
+                throw new ShapeException($"'{label}' multiplies {Format(a)} by {Format(b)}: batch dimension {d} differs");
+            }
+        }
+
+        var shape = sa.Take(sa.Count - 1).Concat(new[] { sb[n] }).ToList();
+        return Add(new TensorNode(TensorOp.MatMul, new[] { a, b }.ToEquatableArray(), shape.ToEquatableArray(), Flag: transposeB, Label: label));
+    }
+
+    /// <summary>aᵀ·b over every leading dim: <c>[…, m]</c>, <c>[…, n]</c> → <c>[m, n]</c>.</summary>
+    public int MatMulAcrossRows(int a, int b, string label)
+    {
+        var sa = _nodes[a].Shape;
+        var sb = _nodes[b].Shape;
+        return Add(new TensorNode(TensorOp.MatMulAcrossRows, new[] { a, b }.ToEquatableArray(), new[] { sa[sa.Count - 1], sb[sb.Count - 1] }.ToEquatableArray(), Label: label));
+    }
+
+    /// <summary>A reduction (Sum, Mean, Max, LogSumExp) over <paramref name="dim"/>.</summary>
+    public int Reduce(TensorOp op, int x, int dim, bool keepDim, string label)
+    {
+        int d = Normalize(x, dim, label);
+        var shape = _nodes[x].Shape.ToList();
+        if (keepDim)
+        {
+            shape[d] = 1;
+        }
+        else
+        {
+            shape.RemoveAt(d);
+        }
+
+        return Add(new TensorNode(op, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Flag: keepDim, Label: label));
+    }
+
+    public int SumToShapeOf(int g, int like) =>
+        _nodes[g].Shape.Equals(_nodes[like].Shape) ? g
+        : Add(new TensorNode(TensorOp.SumToShapeOf, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Label: "Σ to the shape of " + _nodes[like].Label));
+
+    /// <summary>A reshape written as the user wrote it (<paramref name="call"/>), with the shape it gives.</summary>
+    public int Reshape(int x, IReadOnlyList<int> shape, string call, string label) =>
+        Add(new TensorNode(TensorOp.Reshape, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: call, Label: label));
+
+    public int ReshapeAs(int g, int like) =>
+        _nodes[g].Shape.Equals(_nodes[like].Shape) ? g
+        : Add(new TensorNode(TensorOp.ReshapeAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Label: "reshaped as " + _nodes[like].Label));
+
+    public int Transpose(int x, int dim0, int dim1, string label)
+    {
+        int a = Normalize(x, dim0, label), b = Normalize(x, dim1, label);
+        var shape = _nodes[x].Shape.ToList();
+        (shape[a], shape[b]) = (shape[b], shape[a]);
+        return Add(new TensorNode(TensorOp.Transpose, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: Math.Min(a, b), Dim2: Math.Max(a, b), Label: label));
+    }
+
+    public int Narrow(int x, int dim, int start, int length, string label)
+    {
+        int d = Normalize(x, dim, label);
+        int size = Shapes.Resolve(_nodes[x].Shape[d]);
+        if (start < 0 || length < 0 || (size >= 0 && start + length > size))
+        {
+            throw new ShapeException($"'{label}' takes [{start}, {start + length}) of dimension {d} of {Format(x)}");
+        }
+
+        var shape = _nodes[x].Shape.ToList();
+        shape[d] = length;
+        return Add(new TensorNode(TensorOp.Narrow, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Start: start, Length: length, Label: label));
+    }
+
+    public int PadAs(int g, int like, int dim, int start) =>
+        Add(new TensorNode(TensorOp.PadAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Dim: dim, Start: start, Label: "padded to " + _nodes[like].Label));
+
+    public int Cat(IReadOnlyList<int> inputs, int dim, string label)
+    {
+        int d = Normalize(inputs[0], dim, label);
+        var shape = _nodes[inputs[0]].Shape.ToList();
+        int total = Shapes.Resolve(shape[d]);
+        foreach (int input in inputs.Skip(1))
+        {
+            var other = _nodes[input].Shape;
+            if (other.Count != shape.Count)
+            {
+                throw new ShapeException($"'{label}' concatenates {Format(inputs[0])} and {Format(input)}: the ranks differ");
+            }
+
+            for (int i = 0; i < shape.Count; i++)
+            {
+                if (i != d && !Shapes.Unify(shape[i], other[i]))
+                {
+                    throw new ShapeException($"'{label}' concatenates {Format(inputs[0])} and {Format(input)}: dimension {i} differs");
+                }
+            }
+
+            int size = Shapes.Resolve(other[d]);
+            total = total >= 0 && size >= 0 ? total + size : -1;
+        }
+
+        shape[d] = total >= 0 ? total : Shapes.NewSymbol(rigid: false, "C");
+        return Add(new TensorNode(TensorOp.Cat, inputs.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Label: label));
+    }
+
+    public int CatPiece(int g, IReadOnlyList<int> pieces, int index, int dim) =>
+        Add(new TensorNode(TensorOp.CatPiece, new[] { g }.Concat(pieces).ToEquatableArray(), _nodes[pieces[index]].Shape, Index: index, Dim: dim, Label: "piece " + index + " of the gradient of a cat"));
+
+    public int DropoutMask(int x, string module, string label) =>
+        Add(new TensorNode(TensorOp.DropoutMask, new[] { x }.ToEquatableArray(), _nodes[x].Shape, Text: module, Label: label));
+
+    /// <summary>Node <paramref name="id"/> again over other inputs (after fusion replaced them); the shape stays.</summary>
+    public int WithInputs(int id, IReadOnlyList<int> inputs) => Add(_nodes[id] with { Inputs = inputs.ToEquatableArray() });
+
+    /// <summary>A dim as the user wrote it (negative counts from the end), made non-negative; out of range is an error.</summary>
+    public int Normalize(int x, int dim, string label)
+    {
+        int rank = _nodes[x].Rank;
+        int d = dim < 0 ? dim + rank : dim;
+        if (d < 0 || d >= rank)
+        {
+            throw new ShapeException($"'{label}' uses dimension {dim} of {Format(x)}, which has {rank}");
+        }
+
+        return d;
+    }
+
+    /// <summary>The graph with every shape resolved to constants and representative symbols.</summary>
+    public TensorGraph ToGraph(int output, IEnumerable<int> slots, IEnumerable<int> gradients, int gradOutput, int inputRank)
+    {
+        var nodes = _nodes.Select(n => n with { Shape = n.Shape.Select(Shapes.Resolve).ToEquatableArray() }).ToEquatableArray();
+        return new TensorGraph(nodes, output, slots.ToEquatableArray(), gradients.ToEquatableArray(), gradOutput, inputRank);
+    }
+
+    /// <summary>A builder holding a finished graph's nodes, for walking it (shapes are resolved: nothing more to infer).</summary>
+    public static TensorGraphBuilder FromNodes(TensorGraph graph)
+    {
+        var builder = new TensorGraphBuilder();
+        foreach (var node in graph.Nodes)
+        {
+            builder._nodes.Add(node);
+        }
+
+        return builder;
+    }
+
+    private IReadOnlyList<int> Broadcast(IReadOnlyList<int> a, IReadOnlyList<int> b, int input, string label)
+    {
+        int rank = Math.Max(a.Count, b.Count);
+        var shape = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - a.Count ? 1 : a[i - (rank - a.Count)];
+            int db = i < rank - b.Count ? 1 : b[i - (rank - b.Count)];
+            if (Shapes.Resolve(da) == 1)
+            {
+                shape[i] = db;
+            }
+            else if (Shapes.Resolve(db) == 1 || Shapes.Unify(da, db))
+            {
+                shape[i] = da;
+            }
+            else
+            {
+                throw new ShapeException($"'{label}' combines shapes {Shapes.Format(a)} and {Format(input)}, which do not broadcast: dimension {i} has {Dim(da)} vs {Dim(db)}");
+            }
+        }
+
+        return shape;
+    }
+
+    private string Dim(int dim) => Shapes.Format(new[] { dim }).Trim('[', ']');
+
+    private int Add(TensorNode node)
+    {
+        if (_interned.TryGetValue(node, out int existing))
+        {
+            return existing;
+        }
+
+        _nodes.Add(node);
+        _interned[node] = _nodes.Count - 1;
+        return _nodes.Count - 1;
+    }
+}

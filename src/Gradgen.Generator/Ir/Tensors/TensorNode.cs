@@ -1,0 +1,36 @@
+namespace Gradgen.Generator.Ir.Tensors;
+
+/// <summary>
+/// One value of the tensor graph. Like <see cref="IrNode"/> it names its operands by index into a list kept in
+/// topological order, so a graph is a plain, structurally comparable value.
+/// </summary>
+/// <param name="Op">The operation.</param>
+/// <param name="Inputs">Indices of the operands (earlier nodes).</param>
+/// <param name="Shape">The value's shape after inference: a constant size (≥ 0), or a symbol (&lt; 0) for a size known only at run time.</param>
+/// <param name="Body">For <see cref="TensorOp.Map"/>: the scalar function, its parameters the inputs in order.</param>
+/// <param name="Index">Which output of a Map's body, or of a Cat's pieces.</param>
+/// <param name="Dim">The dimension an operation acts on (normalised to be non-negative).</param>
+/// <param name="Dim2">The second dimension of a transpose.</param>
+/// <param name="Start">The first index of a narrow or pad.</param>
+/// <param name="Length">The length of a narrow.</param>
+/// <param name="Flag">keepDim of a reduction; B transposed for MatMul.</param>
+/// <param name="Text">C#: what a parameter or run-time scalar reads, the call of a reshape, the module of a mask.</param>
+/// <param name="Label">The source expression it came from, for comments in the generated code.</param>
+/// <param name="ShapeOf">For a Map that broadcasts its inputs up (the adjoint of a reduction): the node whose shape it takes, else −1.</param>
+internal sealed record TensorNode(
+    TensorOp Op,
+    EquatableArray<int> Inputs,
+    EquatableArray<int> Shape,
+    IrGraph? Body = null,
+    int Index = 0,
+    int Dim = 0,
+    int Dim2 = 0,
+    int Start = 0,
+    int Length = 0,
+    bool Flag = false,
+    string Text = "",
+    string Label = "",
+    int ShapeOf = -1)
+{
+    public int Rank => Shape.Count;
+}

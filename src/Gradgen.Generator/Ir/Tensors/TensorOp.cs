@@ -1,0 +1,76 @@
+namespace Gradgen.Generator.Ir.Tensors;
+
+/// <summary>
+/// The operations of the tensor-level IR (DESIGN.md 10). Elementwise work is <see cref="Map"/>, whose body is the scalar
+/// IR; everything else is a matrix product, a reduction or a shape operation. Nothing here is model-specific: a
+/// <c>Linear</c> layer is <see cref="Linear"/> (x·Wᵀ + b, one matrix product with its bias), an activation is a
+/// <see cref="Map"/>, LayerNorm and softmax are reductions and maps.
+/// </summary>
+internal enum TensorOp
+{
+    /// <summary>The model's input (slot 0 of the compiled node).</summary>
+    Input,
+
+    /// <summary>The gradient of the output (the backward pass's seed).</summary>
+    GradOutput,
+
+    /// <summary>A parameter read from the model (<c>this.l1.Weight</c>): <see cref="TensorNode.Text"/> is the C# that reads it.</summary>
+    Parameter,
+
+    /// <summary>A 0-d value known only at run time (an eps, a slope, a dimension's size): <see cref="TensorNode.Text"/> is its C#.</summary>
+    RuntimeScalar,
+
+    /// <summary>The size of dimension <see cref="TensorNode.Dim"/> of input 0, as a 0-d tensor (a mean's divisor).</summary>
+    DimSize,
+
+    /// <summary>Elementwise: output <see cref="TensorNode.Index"/> of the scalar body applied to the broadcast inputs.</summary>
+    Map,
+
+    /// <summary>x·Wᵀ (+ b): input 0 of any rank ≥ 1, W <c>[out, in]</c>, optional bias <c>[out]</c>.</summary>
+    Linear,
+
+    /// <summary>torch.matmul of two activations of rank ≥ 2 (batched over the leading dims), B transposed when <see cref="TensorNode.Flag"/>.</summary>
+    MatMul,
+
+    /// <summary>aᵀ·b summed over every leading dim: <c>[…, m]</c>, <c>[…, n]</c> → <c>[m, n]</c> (a weight's gradient).</summary>
+    MatMulAcrossRows,
+
+    /// <summary>Sum over dim (keepDim = <see cref="TensorNode.Flag"/>).</summary>
+    Sum,
+
+    /// <summary>Mean over dim.</summary>
+    Mean,
+
+    /// <summary>Maximum over dim (torch.amax: the gradient is split among ties).</summary>
+    Max,
+
+    /// <summary>log Σ exp over dim, computed stably.</summary>
+    LogSumExp,
+
+    /// <summary>Sums input 0 down to the shape of input 1 (the adjoint of broadcasting).</summary>
+    SumToShapeOf,
+
+    /// <summary>A view or copy with a new shape, written as the user wrote it: <see cref="TensorNode.Text"/> is the call (<c>Reshape(-1, 8)</c>).</summary>
+    Reshape,
+
+    /// <summary>Input 0 reshaped to the shape of input 1 (the adjoint of every reshape).</summary>
+    ReshapeAs,
+
+    /// <summary>Swaps dims <see cref="TensorNode.Dim"/> and <see cref="TensorNode.Dim2"/>.</summary>
+    Transpose,
+
+    /// <summary>Elements [Start, Start + Length) of dim.</summary>
+    Narrow,
+
+    /// <summary>Input 0 placed at [Start, …) of dim in zeros shaped like input 1 (the adjoint of Narrow).</summary>
+    PadAs,
+
+    /// <summary>The inputs concatenated along dim.</summary>
+    Cat,
+
+    /// <summary>Piece <see cref="TensorNode.Index"/> of input 0 cut along dim at the sizes of inputs 1… (the adjoint of Cat).</summary>
+    CatPiece,
+
+    /// <summary>Dropout's scaled mask (0 or 1/(1−p)) shaped like input 0, ones in eval mode: <see cref="TensorNode.Text"/> is the module.</summary>
+    DropoutMask,
+}

@@ -1,0 +1,862 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Gradgen.Generator.Differentiation;
+using Gradgen.Generator.Diagnostics;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Ir.Tensors;
+using Gradgen.Generator.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Gradgen.Generator.Parsing;
+
+/// <summary>Thrown where Forward uses something the graph compiler cannot compile (reported as GG0016 at the span).</summary>
+internal sealed class NotCompiledException : Exception
+{
+    public NotCompiledException(LocationInfo location, string reason)
+        : base(reason) => (Location, Reason) = (location, reason);
+
+    public LocationInfo Location { get; }
+
+    public string Reason { get; }
+}
+
+/// <summary>A shape error at a span (reported as GG0017).</summary>
+internal sealed class ShapeErrorException : Exception
+{
+    public ShapeErrorException(LocationInfo location, string message)
+        : base(message) => Location = location;
+
+    public LocationInfo Location { get; }
+}
+
+/// <summary>
+/// Lowers a model's <c>Forward</c> to the tensor graph: layers, activations (the runtime's and the user's
+/// <c>[Differentiable]</c> functions), tensor arithmetic, reductions, softmax, LayerNorm, Dropout and shape operations,
+/// with Sequential and nested model fields inlined. Locals are values; a local may be reassigned. What is not static
+/// (a loop, a branch, a call into other code) throws <see cref="NotCompiledException"/> naming the construct.
+/// </summary>
+internal sealed class ForwardLowerer
+{
+    private const string TensorType = "Gradgen.Tensor";
+    private const string FunctionalType = "Gradgen.Nn.Functional";
+
+    private readonly TensorGraphBuilder _b;
+    private readonly Compilation _compilation;
+    private readonly CancellationToken _cancellationToken;
+    private readonly List<string> _guards;
+    private readonly Dictionary<string, int> _featureSymbols = new();
+
+    public ForwardLowerer(TensorGraphBuilder builder, Compilation compilation, List<string> guards, CancellationToken cancellationToken)
+    {
+        _b = builder;
+        _compilation = compilation;
+        _guards = guards;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>A value of Forward: a tensor node, a constant number, or a number read at run time (C#).</summary>
+    private readonly record struct Value(int Node, double? Constant, string? Runtime)
+    {
+        public bool IsTensor => Node >= 0;
+
+        public static Value Tensor(int node) => new(node, null, null);
+    }
+
+    /// <summary>Where a model's members are read from in the generated code: <c>this</c>, or a nested model's accessor.</summary>
+    private sealed record Scope(INamedTypeSymbol Type, string Access, SemanticModel Model, IParameterSymbol Input, int InputNode, Dictionary<ISymbol, Value> Locals);
+
+    /// <summary>Lowers <paramref name="forward"/> of <paramref name="type"/>, its input the node <paramref name="input"/>; returns the output node.</summary>
+    public int Lower(INamedTypeSymbol type, MethodDeclarationSyntax forward, IMethodSymbol symbol, int input) =>
+        LowerForward(type, "this", forward, symbol, input);
+
+    private int LowerForward(INamedTypeSymbol type, string access, MethodDeclarationSyntax forward, IMethodSymbol symbol, int input)
+    {
+        var model = _compilation.GetSemanticModel(forward.SyntaxTree);
+        var scope = new Scope(type, access, model, symbol.Parameters[0], input, new Dictionary<ISymbol, Value>(SymbolEqualityComparer.Default));
+        if (forward.ExpressionBody is { } arrow)
+        {
+            return TensorOf(Lower(arrow.Expression, scope), arrow.Expression);
+        }
+
+        if (forward.Body is null)
+        {
+            throw new NotCompiledException(LocationInfo.From(forward.Identifier), "Forward has no body");
+        }
+
+        foreach (var statement in forward.Body.Statements)
+        {
+            switch (statement)
+            {
+                case LocalDeclarationStatementSyntax declaration:
+                    foreach (var variable in declaration.Declaration.Variables)
+                    {
+                        if (variable.Initializer is null)
+                        {
+                            throw new NotCompiledException(LocationInfo.From(variable), $"the local '{variable.Identifier.Text}' has no initializer");
+                        }
+
+                        scope.Locals[model.GetDeclaredSymbol(variable, _cancellationToken)!] = Lower(variable.Initializer.Value, scope);
+                    }
+
+                    break;
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                    && model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local:
+                    scope.Locals[local] = Lower(assignment.Right, scope);
+                    break;
+                case ReturnStatementSyntax { Expression: { } returned }:
+                    return TensorOf(Lower(returned, scope), returned);
+                default:
+                    throw new NotCompiledException(LocationInfo.From(statement), $"the statement '{Short(statement)}' is not a local, an assignment to a local or a return (loops and branches are not static)");
+            }
+        }
+
+        throw new NotCompiledException(LocationInfo.From(forward.Identifier), "Forward has no return statement");
+    }
+
+    private Value Lower(ExpressionSyntax expression, Scope scope)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        var model = scope.Model;
+        switch (expression)
+        {
+            case ParenthesizedExpressionSyntax parenthesized:
+                return Lower(parenthesized.Expression, scope);
+            case CastExpressionSyntax cast when IsNumber(model.GetTypeInfo(cast, _cancellationToken).Type):
+                return Lower(cast.Expression, scope);
+        }
+
+        var constant = model.GetConstantValue(expression, _cancellationToken);
+        if (constant.HasValue && constant.Value is IConvertible convertible && constant.Value is not string and not bool)
+        {
+            return new Value(-1, convertible.ToDouble(CultureInfo.InvariantCulture), null);
+        }
+
+        // A generated tensor overload is not in the compilation the generator sees: a call of one binds to no method,
+        // with the [Differentiable] scalar method as its only candidate (and a call that takes its result, to no method
+        // either, with one candidate).
+        var info = model.GetSymbolInfo(expression, _cancellationToken);
+        var symbol = info.Symbol ?? (info.CandidateSymbols.Length == 1 ? info.CandidateSymbols[0] : null);
+        switch (expression)
+        {
+            case IdentifierNameSyntax when SymbolEqualityComparer.Default.Equals(symbol, scope.Input):
+                return Value.Tensor(scope.InputNode);
+            case IdentifierNameSyntax when symbol is ILocalSymbol local && scope.Locals.TryGetValue(local, out var value):
+                return value;
+            case IdentifierNameSyntax or MemberAccessExpressionSyntax when symbol is IFieldSymbol or IPropertySymbol && IsNumber(model.GetTypeInfo(expression, _cancellationToken).Type)
+                && IsMemberOf(symbol, scope.Type) && scope.Access == "this":
+                // A number the model holds (a scale, a slope): read at run time.
+                return new Value(-1, null, "this." + symbol.Name);
+            case BinaryExpressionSyntax binary:
+                return LowerBinary(binary, scope);
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
+                return Elementwise(expression, (s, p) => s.Negate(p[0]), Lower(unary.Operand, scope));
+            case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
+                return Lower(unary.Operand, scope);
+            case InvocationExpressionSyntax invocation when symbol is IMethodSymbol method:
+                return LowerCall(invocation, method, scope);
+        }
+
+        throw new NotCompiledException(LocationInfo.From(expression), $"'{Short(expression)}' is not a tensor operation the compiler knows");
+    }
+
+    private Value LowerBinary(BinaryExpressionSyntax binary, Scope scope)
+    {
+        var left = Lower(binary.Left, scope);
+        var right = Lower(binary.Right, scope);
+        Op op = binary.Kind() switch
+        {
+            SyntaxKind.AddExpression => Op.Add,
+            SyntaxKind.SubtractExpression => Op.Subtract,
+            SyntaxKind.MultiplyExpression => Op.Multiply,
+            SyntaxKind.DivideExpression => Op.Divide,
+            _ => throw new NotCompiledException(LocationInfo.From(binary.OperatorToken), $"the operator '{binary.OperatorToken.Text}' is not elementwise arithmetic"),
+        };
+        if (!left.IsTensor && !right.IsTensor)
+        {
+            if (left.Constant is { } a && right.Constant is { } b)
+            {
+                return new Value(-1, op switch { Op.Add => a + b, Op.Subtract => a - b, Op.Multiply => a * b, _ => a / b }, null);
+            }
+
+            throw new NotCompiledException(LocationInfo.From(binary), $"'{Short(binary)}' is arithmetic on numbers read at run time; compute it outside Forward");
+        }
+
+        return Elementwise(binary, (s, p) => s.Apply(op, p[0], p[1]), left, right);
+    }
+
+    private Value LowerCall(InvocationExpressionSyntax invocation, IMethodSymbol method, Scope scope)
+    {
+        var model = scope.Model;
+        var arguments = invocation.ArgumentList.Arguments;
+        string owner = method.ContainingType.ToDisplayString();
+        var receiver = (invocation.Expression as MemberAccessExpressionSyntax)?.Expression;
+
+        // layer.Forward(x) / layer.Call(x) on a module field.
+        if (method.Name is "Forward" or "Call" && arguments.Count == 1 && receiver is not null
+            && model.GetSymbolInfo(receiver, _cancellationToken).Symbol is IFieldSymbol { IsStatic: false } field && IsMemberOf(field, scope.Type))
+        {
+            var x = Lower(arguments[0].Expression, scope);
+            return ApplyModule(field.Type, scope.Access == "this" ? "this." + field.Name : $"(({Global(field.Type)}){scope.Access}.GradgenMember(\"{field.Name}\"))",
+                FieldCreation(scope.Type, field.Name), TensorOf(x, arguments[0].Expression), invocation, field.Name);
+        }
+
+        // Tensor operations: x.Op(…), Tensor.Op(x, …), Functional.Op(x, …).
+        if (owner is TensorType or FunctionalType)
+        {
+            var args = new List<ExpressionSyntax>();
+            if (!method.IsStatic)
+            {
+                args.Add(receiver ?? throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls a tensor method without a receiver"));
+            }
+
+            args.AddRange(arguments.Select(a => a.Expression));
+            if (arguments.Any(a => a.NameColon is not null))
+            {
+                // Named arguments: place them by the parameters' names.
+                args = PlaceNamed(method, invocation, receiver);
+            }
+
+            return LowerTensorMethod(method, args, invocation, scope);
+        }
+
+        // A user's [Differentiable] scalar function applied to tensors through its generated overload.
+        var twin = IsDifferentiable(method) ? method
+            : method.IsStatic && method.Parameters.Length > 0 && method.Parameters.All(p => p.Type.ToDisplayString() == TensorType) ? ScalarTwin(method) : null;
+        if (twin is not null && twin.Parameters.Length == arguments.Count)
+        {
+            var body = LowerUserFunction(twin, invocation);
+            return Elementwise(invocation, (s, p) => ScalarBodies.Inline(s, body, p)[0], arguments.Select(a => Lower(a.Expression, scope)).ToArray());
+        }
+
+        throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls {method.ContainingType.Name}.{method.Name}, which is neither a layer, a tensor operation nor a [Differentiable] function");
+    }
+
+    private List<ExpressionSyntax> PlaceNamed(IMethodSymbol method, InvocationExpressionSyntax invocation, ExpressionSyntax? receiver)
+    {
+        var placed = new ExpressionSyntax?[method.Parameters.Length + (method.IsStatic ? 0 : 1)];
+        int offset = method.IsStatic ? 0 : 1;
+        if (!method.IsStatic)
+        {
+            placed[0] = receiver;
+        }
+
+        int position = 0;
+        foreach (var argument in invocation.ArgumentList.Arguments)
+        {
+            int index = argument.NameColon is { } name ? method.Parameters.IndexOf(method.Parameters.First(p => p.Name == name.Name.Identifier.Text)) : position++;
+            placed[index + offset] = argument.Expression;
+        }
+
+        int last = Array.FindLastIndex(placed, p => p is not null);
+        if (placed.Take(last + 1).Any(p => p is null))
+        {
+            throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' skips an optional argument before a named one");
+        }
+
+        return placed.Take(last + 1).Select(p => p!).ToList();
+    }
+
+    private Value LowerTensorMethod(IMethodSymbol method, List<ExpressionSyntax> args, InvocationExpressionSyntax call, Scope scope)
+    {
+        int parameterOffset = method.IsStatic ? 0 : 1;
+        Value Arg(int i) => Lower(args[i], scope);
+        int TensorArg(int i) => TensorOf(Arg(i), args[i]);
+
+        // An optional argument: as written, else the parameter's default.
+        Value Optional(int i)
+        {
+            if (i < args.Count)
+            {
+                return Arg(i);
+            }
+
+            var parameter = method.Parameters[i - parameterOffset];
+            return parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is IConvertible value && parameter.ExplicitDefaultValue is not string and not bool
+                ? new Value(-1, value.ToDouble(CultureInfo.InvariantCulture), null)
+                : new Value(-1, null, null);
+        }
+
+        int IntArg(int i, int fallback = 0)
+        {
+            if (i >= args.Count)
+            {
+                var parameter = method.Parameters[i - parameterOffset];
+                return parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is int d ? d : fallback;
+            }
+
+            return ConstantInt(args[i], scope.Model);
+        }
+
+        bool BoolArg(int i)
+        {
+            if (i >= args.Count)
+            {
+                var parameter = method.Parameters[i - parameterOffset];
+                return parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is true;
+            }
+
+            return scope.Model.GetConstantValue(args[i], _cancellationToken) is { HasValue: true, Value: bool b } ? b
+                : throw new NotCompiledException(LocationInfo.From(args[i]), $"'{Short(args[i])}' is not a constant bool");
+        }
+
+        string label = Short(call);
+        switch (method.Name)
+        {
+            case "Sigmoid":
+                return Elementwise(call, (s, p) => s.Apply(Op.Sigmoid, p[0]), Arg(0));
+            case "Relu":
+                return Elementwise(call, (s, p) => ScalarBodies.Relu(s, p[0]), Arg(0));
+            case "Tanh" or "Exp" or "Log" or "Sqrt" or "Abs" or "Sin" or "Cos" or "Tan" when args.Count == 1:
+                var op = (Op)Enum.Parse(typeof(Op), method.Name);
+                return Elementwise(call, (s, p) => s.Apply(op, p[0]), Arg(0));
+            case "Neg" when args.Count == 1:
+                return Elementwise(call, (s, p) => s.Negate(p[0]), Arg(0));
+            case "Add" or "Sub" or "Mul" or "Div" when args.Count == 2:
+                var arithmetic = method.Name switch { "Add" => Op.Add, "Sub" => Op.Subtract, "Mul" => Op.Multiply, _ => Op.Divide };
+                return Elementwise(call, (s, p) => s.Apply(arithmetic, p[0], p[1]), Arg(0), Arg(1));
+            case "Pow" when args.Count == 2:
+                return Elementwise(call, (s, p) => s.Apply(Op.Pow, p[0], p[1]), Arg(0), Arg(1));
+            case "Maximum" when args.Count == 2:
+                return Elementwise(call, (s, p) => s.Apply(Op.Max, p[0], p[1]), Arg(0), Arg(1));
+            case "Minimum" when args.Count == 2:
+                return Elementwise(call, (s, p) => s.Apply(Op.Min, p[0], p[1]), Arg(0), Arg(1));
+            case "Clamp":
+            {
+                var lo = Optional(1);
+                var hi = Optional(2);
+                return (lo.Constant ?? (object?)lo.Runtime, hi.Constant ?? (object?)hi.Runtime) switch
+                {
+                    (null, null) => Arg(0),
+                    (_, null) => Elementwise(call, (s, p) => s.Apply(Op.Max, p[0], p[1]), Arg(0), lo),
+                    (null, _) => Elementwise(call, (s, p) => s.Apply(Op.Min, p[0], p[1]), Arg(0), hi),
+                    _ => Elementwise(call, (s, p) => s.Apply(Op.Clamp, p[0], p[1], p[2]), Arg(0), lo, hi),
+                };
+            }
+
+            case "Gelu":
+            {
+                string approximate = args.Count > 1 ? (scope.Model.GetConstantValue(args[1], _cancellationToken).Value as string
+                    ?? throw new NotCompiledException(LocationInfo.From(args[1]), $"'{Short(args[1])}' is not a constant string")) : "none";
+                if (approximate is not ("none" or "tanh"))
+                {
+                    throw new NotCompiledException(LocationInfo.From(args[1]), $"GELU's approximate is \"none\" or \"tanh\", not \"{approximate}\"");
+                }
+
+                return Elementwise(call, (s, p) => ScalarBodies.Gelu(s, p[0], approximate == "tanh"), Arg(0));
+            }
+
+            case "Silu":
+                return Elementwise(call, (s, p) => ScalarBodies.Silu(s, p[0]), Arg(0));
+            case "LeakyRelu":
+                return Elementwise(call, (s, p) => ScalarBodies.LeakyRelu(s, p[0], p[1]), Arg(0), Optional(1));
+            case "Elu":
+                return Elementwise(call, (s, p) => ScalarBodies.Elu(s, p[0], p[1]), Arg(0), Optional(1));
+            case "Softplus":
+                return Elementwise(call, (s, p) => ScalarBodies.Softplus(s, p[0], p[1], p[2]), Arg(0), Optional(1), Optional(2));
+            case "Softmax" or "LogSoftmax" when args.Count == 2:
+                return Value.Tensor(Softmax(TensorArg(0), IntArg(1), method.Name == "LogSoftmax", call));
+            case "Sum" or "Mean" or "Max" or "LogSumExp" when args.Count >= 2:
+            {
+                var reduction = method.Name switch { "Sum" => TensorOp.Sum, "Mean" => TensorOp.Mean, "Max" => TensorOp.Max, _ => TensorOp.LogSumExp };
+                return Value.Tensor(Shape(call, () => _b.Reduce(reduction, TensorArg(0), IntArg(1), BoolArg(2), label)));
+            }
+
+            case "Sum" or "Mean" when args.Count == 1:
+            {
+                int x = TensorArg(0);
+                int flat = Shape(call, () => _b.Reshape(x, new[] { Product(x) }, "Reshape(-1)", label));
+                return Value.Tensor(Shape(call, () => _b.Reduce(method.Name == "Sum" ? TensorOp.Sum : TensorOp.Mean, flat, 0, false, label)));
+            }
+
+            case "MatMul" when args.Count == 2:
+                return Value.Tensor(Shape(call, () => _b.MatMul(TensorArg(0), TensorArg(1), transposeB: false, label)));
+            case "Transpose" when args.Count == 3:
+                return Value.Tensor(Shape(call, () => _b.Transpose(TensorArg(0), IntArg(1), IntArg(2), label)));
+            case "Narrow" when args.Count == 4:
+                return Value.Tensor(Shape(call, () => _b.Narrow(TensorArg(0), IntArg(1), IntArg(2), IntArg(3), label)));
+            case "Reshape" or "View" when args.Count >= 2:
+                return Value.Tensor(Reshape(TensorArg(0), args.Skip(1).Select(a => ConstantInt(a, scope.Model)).ToArray(), method.Name, call));
+            case "Flatten":
+                return Value.Tensor(Flatten(TensorArg(0), IntArg(1, 0), IntArg(2, -1), call));
+            case "Unsqueeze" when args.Count == 2:
+            {
+                int x = TensorArg(0);
+                int d = IntArg(1);
+                int position = d < 0 ? d + _b.Rank(x) + 1 : d;
+                if (position < 0 || position > _b.Rank(x))
+                {
+                    throw new ShapeErrorException(LocationInfo.From(call), $"'{label}' inserts dimension {d} into {_b.Format(x)}");
+                }
+
+                var shape = _b.ShapeOf(x).ToList();
+                shape.Insert(position, 1);
+                return Value.Tensor(_b.Reshape(x, shape, $"Unsqueeze({position})", label));
+            }
+
+            case "Squeeze" when args.Count == 2:
+            {
+                int x = TensorArg(0);
+                int d = Shape(call, () => _b.Normalize(x, IntArg(1), label));
+                if (_b.Shapes.Resolve(_b.ShapeOf(x)[d]) != 1)
+                {
+                    throw new NotCompiledException(LocationInfo.From(call), $"'{label}' squeezes dimension {d} of {_b.Format(x)}, whose size is not known to be 1");
+                }
+
+                var shape = _b.ShapeOf(x).ToList();
+                shape.RemoveAt(d);
+                return Value.Tensor(_b.Reshape(x, shape, $"Squeeze({d})", label));
+            }
+
+            case "Cat" when args.Count is 1 or 2:
+            {
+                var pieces = ArrayElements(args[0]).Select(e => TensorOf(Lower(e, scope), e)).ToList();
+                int dim = IntArg(1, 0);
+                return Value.Tensor(pieces.Count == 1 ? pieces[0] : Shape(call, () => _b.Cat(pieces, dim, label)));
+            }
+        }
+
+        throw new NotCompiledException(LocationInfo.From(call), $"'{label}' ({method.ContainingType.Name}.{method.Name} with {args.Count} arguments) is not an operation the compiler knows yet");
+    }
+
+    /// <summary>A module field (or Sequential element) applied to <paramref name="x"/>.</summary>
+    private Value ApplyModule(ITypeSymbol type, string access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, int x, SyntaxNode at, string name)
+    {
+        string typeName = type.ToDisplayString();
+        string label = name;
+        Value Module(string property) => new(-1, null, $"{access}.{property}");
+        switch (typeName)
+        {
+            case "Gradgen.Nn.Linear":
+            {
+                var sizes = creation is { } c ? LinearArguments(c.Creation, c.Model) : (null, null, null);
+                int inFeatures = sizes.In ?? FeatureSymbol(access + ".in");
+                int outFeatures = sizes.Out ?? FeatureSymbol(access + ".out");
+                int weight = _b.Parameter(access + ".Weight", new[] { outFeatures, inFeatures }, name + ".weight");
+                int bias = -1;
+                if (sizes.Bias == false)
+                {
+                    _guards.Add($"{access}.Bias is null");
+                }
+                else
+                {
+                    bias = _b.Parameter(access + ".Bias", new[] { outFeatures }, name + ".bias");
+                }
+
+                return Value.Tensor(Shape(at, () => _b.Linear(x, weight, bias, name)));
+            }
+
+            case "Gradgen.Nn.Sigmoid":
+                return Elementwise(at, (s, p) => s.Apply(Op.Sigmoid, p[0]), Value.Tensor(x));
+            case "Gradgen.Nn.ReLU":
+                return Elementwise(at, (s, p) => ScalarBodies.Relu(s, p[0]), Value.Tensor(x));
+            case "Gradgen.Nn.Tanh":
+                return Elementwise(at, (s, p) => s.Apply(Op.Tanh, p[0]), Value.Tensor(x));
+            case "Gradgen.Nn.SiLU":
+                return Elementwise(at, (s, p) => ScalarBodies.Silu(s, p[0]), Value.Tensor(x));
+            case "Gradgen.Nn.GELU":
+            {
+                // The approximation decides the formula: it must be visible where the module is created.
+                string approximate = "none";
+                if (creation is { } c && Arguments(c.Creation).Count > 0)
+                {
+                    approximate = c.Model.GetConstantValue(Arguments(c.Creation)[0].Expression, _cancellationToken).Value as string
+                        ?? throw new NotCompiledException(LocationInfo.From(at), $"the GELU '{name}' is not created with a constant approximate");
+                }
+                else if (creation is null)
+                {
+                    throw new NotCompiledException(LocationInfo.From(at), $"the GELU '{name}' is not created once, in place (its approximate is not known)");
+                }
+
+                return Elementwise(at, (s, p) => ScalarBodies.Gelu(s, p[0], approximate == "tanh"), Value.Tensor(x));
+            }
+
+            case "Gradgen.Nn.LeakyReLU":
+                return Elementwise(at, (s, p) => ScalarBodies.LeakyRelu(s, p[0], p[1]), Value.Tensor(x), Module("NegativeSlope"));
+            case "Gradgen.Nn.ELU":
+                return Elementwise(at, (s, p) => ScalarBodies.Elu(s, p[0], p[1]), Value.Tensor(x), Module("Alpha"));
+            case "Gradgen.Nn.Softplus":
+                return Elementwise(at, (s, p) => ScalarBodies.Softplus(s, p[0], p[1], p[2]), Value.Tensor(x), Module("Beta"), Module("Threshold"));
+            case "Gradgen.Nn.Softmax" or "Gradgen.Nn.LogSoftmax":
+            {
+                int dim = creation is { } c && Arguments(c.Creation).Count > 0 ? ConstantInt(Arguments(c.Creation)[0].Expression, c.Model)
+                    : throw new NotCompiledException(LocationInfo.From(at), $"the {type.Name} '{name}' is not created once, in place, with a constant dim");
+                return Value.Tensor(Softmax(x, dim, typeName.EndsWith("LogSoftmax", StringComparison.Ordinal), at));
+            }
+
+            case "Gradgen.Nn.LayerNorm":
+                return Value.Tensor(LayerNorm(x, access, creation, at, name));
+            case "Gradgen.Nn.Dropout":
+            {
+                int mask = _b.DropoutMask(x, access, name + " mask");
+                return Elementwise(at, (s, p) => s.Multiply(p[0], p[1]), Value.Tensor(x), Value.Tensor(mask));
+            }
+
+            case "Gradgen.Nn.Sequential":
+                return Value.Tensor(ApplySequential(access, creation, x, at, name));
+        }
+
+        if (type is INamedTypeSymbol nested && ModelParser.DerivesFromModule(nested))
+        {
+            return Value.Tensor(ApplyNested(nested, access, x, at, name));
+        }
+
+        throw new NotCompiledException(LocationInfo.From(at), $"the field '{name}' holds a {type.Name}, which the compiler does not know");
+    }
+
+    /// <summary>Every element of a Sequential created in place, in order; at run time it must still hold those types.</summary>
+    private int ApplySequential(string access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, int x, SyntaxNode at, string name)
+    {
+        if (creation is not { } c)
+        {
+            throw new NotCompiledException(LocationInfo.From(at), $"the Sequential '{name}' is not created once, in place, with its modules as arguments");
+        }
+
+        var types = new List<string>();
+        for (int i = 0; i < Arguments(c.Creation).Count; i++)
+        {
+            var element = Arguments(c.Creation)[i].Expression;
+            var elementType = c.Model.GetTypeInfo(element, _cancellationToken).Type;
+            if (element is not BaseObjectCreationExpressionSyntax elementCreation || elementType is null)
+            {
+                throw new NotCompiledException(LocationInfo.From(element), $"element {i} of the Sequential '{name}' is not a module created in place");
+            }
+
+            types.Add($"typeof({Global(elementType)})");
+            string elementAccess = $"(({Global(elementType)}){access}[{i}])";
+            x = TensorOf(ApplyModule(elementType, elementAccess, (elementCreation, c.Model), x, element, $"{name}[{i}]"), element);
+        }
+
+        _guards.Add($"global::Gradgen.Nn.CompiledModel.HasModules({access}, {string.Join(", ", types)})");
+        return x;
+    }
+
+    /// <summary>A field holding another model class: its Forward inlined, its members read through its generated GradgenMember.</summary>
+    private int ApplyNested(INamedTypeSymbol nested, string access, int x, SyntaxNode at, string name)
+    {
+        var forward = nested.GetMembers("Forward").OfType<IMethodSymbol>().FirstOrDefault(m => m.IsOverride && m.Parameters.Length == 1 && !m.IsStatic);
+        var syntax = forward?.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        if (forward is null || syntax?.Parent is not ClassDeclarationSyntax declaration || !ModelParser.IsCandidate(declaration)
+            || declaration.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => !t.Modifiers.Any(SyntaxKind.PartialKeyword)))
+        {
+            throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) is not a partial class that the generator compiles");
+        }
+
+        _guards.Add($"({access}?.GetType() == typeof({Global(nested)}) && {access}.GradgenCanCompile())");
+        try
+        {
+            return LowerForward(nested, access, syntax, forward, x);
+        }
+        catch (NotCompiledException inner)
+        {
+            throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) is not compiled: {inner.Reason}");
+        }
+    }
+
+    /// <summary>LayerNorm over the last dims: mean, biased variance, (x − mean)/√(var + eps)·weight + bias, from reductions and maps.</summary>
+    private int LayerNorm(int x, string access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, SyntaxNode at, string name)
+    {
+        if (creation is not { } c || Arguments(c.Creation).Count == 0)
+        {
+            throw new NotCompiledException(LocationInfo.From(at), $"the LayerNorm '{name}' is not created once, in place (its normalized shape is not known)");
+        }
+
+        var shapeArgument = Arguments(c.Creation)[0].Expression;
+        var normalized = ConstantIntsOrInt(shapeArgument, c.Model);
+        bool affine = true;
+        foreach (var argument in Arguments(c.Creation).Skip(1).Select((a, i) => (a, i)))
+        {
+            bool isAffine = argument.a.NameColon?.Name.Identifier.Text == "elementwiseAffine" || (argument.a.NameColon is null && argument.i == 1);
+            if (isAffine)
+            {
+                affine = c.Model.GetConstantValue(argument.a.Expression, _cancellationToken).Value as bool?
+                    ?? throw new NotCompiledException(LocationInfo.From(argument.a), $"the LayerNorm '{name}' is not created with a constant elementwiseAffine");
+            }
+        }
+
+        int rank = _b.Rank(x);
+        if (normalized.Length > rank)
+        {
+            throw new ShapeErrorException(LocationInfo.From(at), $"'{name}' normalizes over {Format(normalized)}, but its input has shape {_b.Format(x)}");
+        }
+
+        for (int i = 0; i < normalized.Length; i++)
+        {
+            if (!_b.Shapes.Unify(_b.ShapeOf(x)[rank - normalized.Length + i], normalized[i]))
+            {
+                throw new ShapeErrorException(LocationInfo.From(at), $"'{name}' normalizes over {Format(normalized)}, but its input has shape {_b.Format(x)}");
+            }
+        }
+
+        // Several normalized dims are one: the trailing dims flattened, normalized, and shaped back.
+        int flat = x;
+        if (normalized.Length > 1)
+        {
+            var shape = _b.ShapeOf(x).Take(rank - normalized.Length).Concat(new[] { normalized.Aggregate(1, (p, d) => p * d) }).ToList();
+            flat = _b.Reshape(x, shape, $"Flatten({rank - normalized.Length})", name);
+        }
+
+        int mean = _b.Reduce(TensorOp.Mean, flat, -1, true, name + " mean");
+        int centered = Map((s, p) => s.Subtract(p[0], p[1]), name + ": x − mean", flat, mean);
+        int variance = _b.Reduce(TensorOp.Mean, Map((s, p) => s.Multiply(p[0], p[0]), name + ": (x − mean)²", centered), -1, true, name + " variance");
+        int eps = _b.RuntimeScalar($"{access}.Eps");
+        int normal = Map((s, p) => s.Divide(p[0], s.Apply(Op.Sqrt, s.Add(p[1], p[2]))), name + ": (x − mean)/√(var + eps)", centered, variance, eps);
+        if (normalized.Length > 1)
+        {
+            normal = _b.ReshapeAs(normal, x);
+        }
+
+        if (!affine)
+        {
+            _guards.Add($"{access}.Weight is null");
+            return normal;
+        }
+
+        int weight = _b.Parameter(access + ".Weight", normalized, name + ".weight");
+        int bias = _b.Parameter(access + ".Bias", normalized, name + ".bias");
+        return Map((s, p) => s.Add(s.Multiply(p[0], p[1]), p[2]), name + ": ·weight + bias", normal, weight, bias);
+    }
+
+    /// <summary>softmax(x) = e^(x − lse(x)), log-softmax(x) = x − lse(x): one reduction and one map.</summary>
+    private int Softmax(int x, int dim, bool log, SyntaxNode at)
+    {
+        string label = Short(at);
+        int lse = Shape(at, () => _b.Reduce(TensorOp.LogSumExp, x, dim, true, label + " logsumexp"));
+        return log
+            ? Map((s, p) => s.Subtract(p[0], p[1]), label, x, lse)
+            : Map((s, p) => s.Apply(Op.Exp, s.Subtract(p[0], p[1])), label, x, lse);
+    }
+
+    private int Reshape(int x, int[] sizes, string method, SyntaxNode at)
+    {
+        var shape = new int[sizes.Length];
+        int known = 1;
+        int inferred = -1;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            if (sizes[i] == -1 && inferred < 0)
+            {
+                inferred = i;
+                continue;
+            }
+
+            if (sizes[i] < 0)
+            {
+                throw new ShapeErrorException(LocationInfo.From(at), $"'{Short(at)}' asks for size {sizes[i]}");
+            }
+
+            shape[i] = sizes[i];
+            known *= sizes[i];
+        }
+
+        int total = Product(x);
+        if (inferred >= 0)
+        {
+            shape[inferred] = total >= 0 && known > 0 && total % known == 0 ? total / known : _b.Shapes.NewSymbol(rigid: true, "N");
+        }
+        else if (total >= 0 && total != known)
+        {
+            throw new ShapeErrorException(LocationInfo.From(at), $"'{Short(at)}' cannot reshape {_b.Format(x)} ({total} elements) to {Format(shape)}");
+        }
+
+        return _b.Reshape(x, shape, $"{method}({string.Join(", ", sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)))})", Short(at));
+    }
+
+    private int Flatten(int x, int start, int end, SyntaxNode at)
+    {
+        int rank = _b.Rank(x);
+        int s = Shape(at, () => _b.Normalize(x, start, Short(at)));
+        int e = Shape(at, () => _b.Normalize(x, end, Short(at)));
+        var dims = _b.ShapeOf(x);
+        int product = 1;
+        for (int i = s; i <= e; i++)
+        {
+            int d = _b.Shapes.Resolve(dims[i]);
+            product = product >= 0 && d >= 0 ? product * d : -1;
+        }
+
+        var shape = dims.Take(s).Concat(new[] { product >= 0 ? product : _b.Shapes.NewSymbol(rigid: true, "N") }).Concat(dims.Skip(e + 1)).ToList();
+        return rank == 0 ? x : _b.Reshape(x, shape, $"Flatten({s}, {e})", Short(at));
+    }
+
+    /// <summary>The number of elements when every size is a constant, else −1.</summary>
+    private int Product(int x)
+    {
+        int product = 1;
+        foreach (int d in _b.ShapeOf(x))
+        {
+            int r = _b.Shapes.Resolve(d);
+            if (r < 0)
+            {
+                return -1;
+            }
+
+            product *= r;
+        }
+
+        return product;
+    }
+
+    /// <summary>An elementwise function of tensors and numbers: constants go into the body, run-time numbers become 0-d inputs.</summary>
+    private Value Elementwise(SyntaxNode at, Func<GraphBuilder, int[], int> build, params Value[] args)
+    {
+        var inputs = new List<int>();
+        foreach (var arg in args)
+        {
+            if (arg.IsTensor)
+            {
+                inputs.Add(arg.Node);
+            }
+            else if (arg.Runtime is { } text)
+            {
+                inputs.Add(_b.RuntimeScalar($"(double)({text})"));
+            }
+            else if (arg.Constant is null)
+            {
+                throw new NotCompiledException(LocationInfo.From(at), $"'{Short(at)}' passes an argument that is neither a tensor nor a number");
+            }
+        }
+
+        if (!args.Any(a => a.IsTensor))
+        {
+            throw new NotCompiledException(LocationInfo.From(at), $"'{Short(at)}' computes on numbers only");
+        }
+
+        string label = Short(at);
+        var body = ScalarBodies.Build(inputs.Count, (s, p) =>
+        {
+            int next = 0;
+            var operands = args.Select(a => a.IsTensor || a.Runtime is not null ? p[next++] : s.Constant(a.Constant!.Value)).ToArray();
+            return build(s, operands);
+        }, label);
+        return Value.Tensor(Shape(at, () => _b.Map(body, inputs, label)));
+    }
+
+    private int Map(Func<GraphBuilder, int[], int> build, string label, params int[] inputs) =>
+        _b.Map(ScalarBodies.Build(inputs.Length, build, label), inputs, label);
+
+    private int Shape(SyntaxNode at, Func<int> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (ShapeException shape)
+        {
+            throw new ShapeErrorException(LocationInfo.From(at), shape.Message);
+        }
+    }
+
+    private int TensorOf(Value value, SyntaxNode at) =>
+        value.IsTensor ? value.Node : throw new NotCompiledException(LocationInfo.From(at), $"'{Short(at)}' is a number where a tensor is expected");
+
+    /// <summary>The [Differentiable] scalar method that a generated tensor overload applies: same type, same name, numeric parameters.</summary>
+    private static IMethodSymbol? ScalarTwin(IMethodSymbol overload) =>
+        overload.ContainingType.GetMembers(overload.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
+            m.Parameters.Length == overload.Parameters.Length && IsDifferentiable(m));
+
+    private static bool IsDifferentiable(IMethodSymbol method) =>
+        method.IsStatic && method.Parameters.All(p => IsNumber(p.Type))
+        && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName);
+
+    private IrGraph LowerUserFunction(IMethodSymbol function, SyntaxNode at)
+    {
+        var syntax = function.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault()
+            ?? throw new NotCompiledException(LocationInfo.From(at), $"the source of [Differentiable] {function.Name} is not in this compilation");
+        var diagnostics = new List<DiagnosticInfo>();
+        var lowerer = new BodyLowerer(_compilation.GetSemanticModel(syntax.SyntaxTree), function.ReturnType.SpecialType == SpecialType.System_Single, function, diagnostics, _cancellationToken);
+        return lowerer.LowerMethod(syntax) is { } body && diagnostics.Count == 0 ? body
+            : throw new NotCompiledException(LocationInfo.From(at), $"the [Differentiable] function {function.Name} does not compile (see its own diagnostics)");
+    }
+
+    private int FeatureSymbol(string key)
+    {
+        if (!_featureSymbols.TryGetValue(key, out int symbol))
+        {
+            symbol = _b.Shapes.NewSymbol(rigid: false, key);
+            _featureSymbols[key] = symbol;
+        }
+
+        return symbol;
+    }
+
+    private (BaseObjectCreationExpressionSyntax, SemanticModel)? FieldCreation(INamedTypeSymbol type, string field) =>
+        ModelParser.FieldCreation(type, field, _compilation, _cancellationToken) is { } found ? (found.Creation, found.Model) : null;
+
+    private (int? In, int? Out, bool? Bias) LinearArguments(BaseObjectCreationExpressionSyntax creation, SemanticModel model)
+    {
+        int? In = null, Out = null;
+        bool? bias = null;
+        var arguments = Arguments(creation);
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            string parameter = arguments[i].NameColon?.Name.Identifier.Text ?? (i switch { 0 => "inFeatures", 1 => "outFeatures", 2 => "bias", _ => string.Empty });
+            var value = model.GetConstantValue(arguments[i].Expression, _cancellationToken);
+            switch (parameter)
+            {
+                case "inFeatures" when value.Value is int v:
+                    In = v;
+                    break;
+                case "outFeatures" when value.Value is int v:
+                    Out = v;
+                    break;
+                case "bias" when value.Value is bool v:
+                    bias = v;
+                    break;
+                case "bias":
+                    throw new NotCompiledException(LocationInfo.From(arguments[i]), "the Linear's bias is not a constant (whether it has one decides the graph)");
+            }
+        }
+
+        return (In, Out, bias);
+    }
+
+    private int ConstantInt(ExpressionSyntax expression, SemanticModel model) =>
+        model.GetConstantValue(expression, _cancellationToken) is { HasValue: true, Value: int value } ? value
+            : throw new NotCompiledException(LocationInfo.From(expression), $"'{Short(expression)}' is not a constant int (shapes and dims must be constants)");
+
+    private int[] ConstantIntsOrInt(ExpressionSyntax expression, SemanticModel model)
+    {
+        if (model.GetConstantValue(expression, _cancellationToken) is { HasValue: true, Value: int value })
+        {
+            return new[] { value };
+        }
+
+        return ArrayElements(expression).Select(e => ConstantInt(e, model)).ToArray();
+    }
+
+    private static IEnumerable<ExpressionSyntax> ArrayElements(ExpressionSyntax expression) => expression switch
+    {
+        ImplicitArrayCreationExpressionSyntax array => array.Initializer.Expressions,
+        ArrayCreationExpressionSyntax { Initializer: { } initializer } => initializer.Expressions,
+        CollectionExpressionSyntax collection when collection.Elements.All(e => e is ExpressionElementSyntax) => collection.Elements.Cast<ExpressionElementSyntax>().Select(e => e.Expression),
+        _ => throw new NotCompiledException(LocationInfo.From(expression), $"'{Short(expression)}' is not an array written in place"),
+    };
+
+    private static SeparatedSyntaxList<ArgumentSyntax> Arguments(BaseObjectCreationExpressionSyntax creation) => creation.ArgumentList?.Arguments ?? default;
+
+    private static bool IsMemberOf(ISymbol symbol, INamedTypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(symbol.ContainingType, current))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsNumber(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Int32 or SpecialType.System_Int64;
+
+    private static string Global(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+    private static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    private static string Short(SyntaxNode node) => FunctionParser.Normalize(node.ToString());
+}

@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using System.Linq;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Ir.Tensors;
+
+namespace Gradgen.Generator.Planning;
+
+/// <summary>
+/// One step of a planned graph: the node(s) it computes (several for one elementwise kernel with several outputs), the
+/// kernel it runs (an index into the kernel list the planner fills, or −1 for a non-elementwise node), and for a backward
+/// step the slots whose gradients need it (empty: always run).
+/// </summary>
+internal sealed record PlannedStep(EquatableArray<int> Nodes, int Kernel, EquatableArray<int> Slots);
+
+/// <summary>A differentiated graph planned for emission: forward steps, backward steps, and the elementwise kernels they run.</summary>
+internal sealed record GraphPlan(TensorGraph Graph, EquatableArray<PlannedStep> Forward, EquatableArray<PlannedStep> Backward);
+
+/// <summary>
+/// Plans a differentiated model graph: what forward computes (what the output needs), what backward computes (what the
+/// gradients need, beyond what forward kept), which elementwise nodes are one kernel (the gradients of one map's inputs
+/// share its inputs and come out of one loop), and which slots' gradients each backward step serves, so that a slot no
+/// one asked for costs nothing. Forward values the backward reads are kept by the backward closure; the intermediates
+/// of a fused map are recomputed in registers by its backward kernel, never stored.
+/// </summary>
+internal static class GraphPlanner
+{
+    /// <summary>Plans <paramref name="graph"/>; <paramref name="kernels"/> collects the distinct kernel bodies (shared across graphs).</summary>
+    public static GraphPlan Plan(TensorGraph graph, List<IrGraph> kernels)
+    {
+        var nodes = graph.Nodes;
+        var builder = TensorGraphBuilder.FromNodes(graph);
+        var forward = MapFusion.Reachable(builder, graph.Output);
+        var backward = MapFusion.Reachable(builder, graph.Gradients.Where(g => g >= 0).ToArray());
+        backward.ExceptWith(forward);
+
+        // Which slots each backward node serves: the union over the gradients that depend on it.
+        var slots = new Dictionary<int, SortedSet<int>>();
+        for (int s = 0; s < graph.Gradients.Count; s++)
+        {
+            if (graph.Gradients[s] < 0)
+            {
+                continue;
+            }
+
+            foreach (int id in MapFusion.Reachable(builder, graph.Gradients[s]))
+            {
+                if (!slots.TryGetValue(id, out var set))
+                {
+                    slots[id] = set = new SortedSet<int>();
+                }
+
+                set.Add(s);
+            }
+        }
+
+        var allSlots = Enumerable.Range(0, graph.Gradients.Count).Where(s => graph.Gradients[s] >= 0).ToList();
+        return new GraphPlan(graph, Steps(graph, forward, kernels, _ => EquatableArray<int>.Empty), Steps(graph, backward, kernels, ids =>
+        {
+            var served = ids.SelectMany(id => slots[id]).Distinct().OrderBy(s => s).ToList();
+            return served.Count == allSlots.Count ? EquatableArray<int>.Empty : served.ToEquatableArray();
+        }));
+    }
+
+    private static EquatableArray<PlannedStep> Steps(TensorGraph graph, HashSet<int> members, List<IrGraph> kernels, System.Func<IReadOnlyList<int>, EquatableArray<int>> slotsOf)
+    {
+        var steps = new List<PlannedStep>();
+        var done = new HashSet<int>();
+        foreach (int id in members.OrderBy(i => i))
+        {
+            if (done.Contains(id))
+            {
+                continue;
+            }
+
+            var node = graph.Nodes[id];
+            if (node.Op != TensorOp.Map)
+            {
+                done.Add(id);
+                steps.Add(new PlannedStep(new[] { id }.ToEquatableArray(), -1, slotsOf(new[] { id })));
+                continue;
+            }
+
+            // Every output of the same body over the same inputs that this part of the graph needs: one kernel.
+            var group = members.Where(other => graph.Nodes[other] is { Op: TensorOp.Map } m && m.Body!.Equals(node.Body) && m.Inputs.Equals(node.Inputs) && m.ShapeOf == node.ShapeOf)
+                .OrderBy(other => graph.Nodes[other].Index).ToList();
+            done.UnionWith(group);
+            var body = KernelPlanner.Compact(node.Body!.Graph(group.Select(g => graph.Nodes[g].Index))).Graph;
+            int kernel = kernels.IndexOf(body);
+            if (kernel < 0)
+            {
+                kernels.Add(body);
+                kernel = kernels.Count - 1;
+            }
+
+            steps.Add(new PlannedStep(group.ToEquatableArray(), kernel, slotsOf(group)));
+        }
+
+        return steps.ToEquatableArray();
+    }
+
+    /// <summary>The same body with only the outputs at <paramref name="indices"/>.</summary>
+    private static IrGraph Graph(this IrGraph body, IEnumerable<int> indices) =>
+        body with { Outputs = indices.Select(i => body.Outputs[i]).ToEquatableArray() };
+}

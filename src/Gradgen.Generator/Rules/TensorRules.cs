@@ -1,0 +1,169 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Gradgen.Generator.Differentiation;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Ir.Tensors;
+
+namespace Gradgen.Generator.Rules;
+
+/// <summary>
+/// The tensor half of the rule table: the vector-Jacobian product of every tensor operation, written in tensor-graph
+/// terms (matmul ↔ two transposed products, broadcast ↔ sum, reshape ↔ reshape, narrow ↔ pad, cat ↔ narrow). An
+/// elementwise Map differentiates its scalar body with <see cref="PrimitiveRules"/>: one backward kernel gives the
+/// gradient of every input at once. Nothing else in the generator or the runtime knows a derivative.
+/// </summary>
+internal static class TensorRules
+{
+    /// <summary>
+    /// The gradient contribution of node <paramref name="id"/>'s incoming gradient <paramref name="g"/> to each of its
+    /// inputs (−1 where there is none), for the inputs <paramref name="needs"/> says carry a gradient.
+    /// </summary>
+    public static int[] Vjp(TensorGraphBuilder b, int id, int g, Func<int, bool> needs)
+    {
+        var node = b[id];
+        var x = node.Inputs.AsImmutableArray().ToArray();
+        var result = x.Select(_ => -1).ToArray();
+        switch (node.Op)
+        {
+            case TensorOp.Map:
+                MapVjp(b, id, g, needs, result);
+                break;
+
+            case TensorOp.Linear:
+                // y = x·Wᵀ + b: dx = g·W, dW = gᵀ·x over every row, db = g summed over every row.
+                result[0] = needs(x[0]) ? b.MatMul(g, x[1], transposeB: false, "∂/∂(" + b[x[0]].Label + ")") : -1;
+                result[1] = needs(x[1]) ? b.MatMulAcrossRows(g, x[0], "∂/∂" + b[x[1]].Label) : -1;
+                if (x.Length > 2 && needs(x[2]))
+                {
+                    result[2] = b.SumToShapeOf(g, x[2]);
+                }
+
+                break;
+
+            case TensorOp.MatMul when b.Rank(x[1]) == 2:
+                // C = A·B′ with B′ = B or Bᵀ, A's leading dims taken as rows: dA = g·B′ᵀ, dB′ = Aᵀ·g over every row.
+                result[0] = needs(x[0]) ? b.MatMul(g, x[1], !node.Flag, "∂/∂(" + b[x[0]].Label + ")") : -1;
+                result[1] = !needs(x[1]) ? -1 : node.Flag ? b.MatMulAcrossRows(g, x[0], "∂/∂(" + b[x[1]].Label + ")") : b.MatMulAcrossRows(x[0], g, "∂/∂(" + b[x[1]].Label + ")");
+                break;
+
+            case TensorOp.MatMul:
+                // Batched: dA = g·B′ᵀ, dB′ = Aᵀ·g per batch (transposed back when B was read transposed).
+                result[0] = needs(x[0]) ? b.MatMul(g, x[1], !node.Flag, "∂/∂(" + b[x[0]].Label + ")") : -1;
+                if (needs(x[1]))
+                {
+                    result[1] = node.Flag
+                        ? b.MatMul(b.Transpose(g, -1, -2, "gᵀ"), x[0], transposeB: false, "∂/∂(" + b[x[1]].Label + ")")
+                        : b.MatMul(b.Transpose(x[0], -1, -2, b[x[0]].Label + "ᵀ"), g, transposeB: false, "∂/∂(" + b[x[1]].Label + ")");
+                }
+
+                break;
+
+            case TensorOp.Sum:
+                result[0] = b.Map(ScalarBodies.Identity, new[] { KeptDim(b, id, g) }, "∂Σ: the gradient broadcast back", shapeOf: x[0]);
+                break;
+
+            case TensorOp.Mean:
+                result[0] = b.Map(ScalarBodies.Binary(Op.Divide, "g/n"), new[] { KeptDim(b, id, g), b.DimSize(x[0], node.Dim) }, "∂mean: g/n broadcast back", shapeOf: x[0]);
+                break;
+
+            case TensorOp.Max:
+            {
+                // torch.amax: the gradient is split evenly among the elements equal to the maximum.
+                int y = KeptDim(b, id, id);
+                var isMax = ScalarBodies.Build(2, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Constant(1), s.Constant(0)), "x = max");
+                int count = b.Reduce(TensorOp.Sum, b.Map(isMax, new[] { x[0], y }, "where x is the maximum"), node.Dim, keepDim: true, "ties");
+                var share = ScalarBodies.Build(4, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Divide(p[2], p[3]), s.Constant(0)), "∂max: g split among ties");
+                result[0] = b.Map(share, new[] { x[0], y, KeptDim(b, id, g), count }, "∂max");
+                break;
+            }
+
+            case TensorOp.LogSumExp:
+            {
+                // ∂ log Σ eˣ = g·e^(x − y): the softmax.
+                var softmax = ScalarBodies.Build(3, (s, p) => s.Multiply(p[2], s.Apply(Op.Exp, s.Subtract(p[0], p[1]))), "g·e^(x − lse)");
+                result[0] = b.Map(softmax, new[] { x[0], KeptDim(b, id, id), KeptDim(b, id, g) }, "∂logsumexp");
+                break;
+            }
+
+            case TensorOp.Reshape:
+                result[0] = b.ReshapeAs(g, x[0]);
+                break;
+
+            case TensorOp.Transpose:
+                result[0] = b.Transpose(g, node.Dim, node.Dim2, "gᵀ");
+                break;
+
+            case TensorOp.Narrow:
+                result[0] = b.PadAs(g, x[0], node.Dim, node.Start);
+                break;
+
+            case TensorOp.Cat:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    result[i] = needs(x[i]) ? b.CatPiece(g, x, i, node.Dim) : -1;
+                }
+
+                break;
+
+            case TensorOp.Input:
+            case TensorOp.Parameter:
+            case TensorOp.RuntimeScalar:
+            case TensorOp.DimSize:
+            case TensorOp.DropoutMask:
+            case TensorOp.GradOutput:
+                break;
+
+            default:
+                throw new InvalidOperationException($"{node.Op} appears only in backward graphs and has no rule.");
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (!needs(x[i]))
+            {
+                result[i] = -1;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The Map's gradients: its body differentiated by the scalar rules into one kernel with an output per input.</summary>
+    private static void MapVjp(TensorGraphBuilder b, int id, int g, Func<int, bool> needs, int[] result)
+    {
+        var node = b[id];
+        var body = node.Body!;
+        int arity = node.Inputs.Count;
+        var scalar = GraphBuilder.FromGraph(body, isFloat: false);
+        var names = Enumerable.Range(0, arity).Select(i => "p" + i).ToList();
+        var gradients = ReverseModeDifferentiator.Differentiate(scalar, body.Outputs[node.Index], scalar.Parameter(arity), names);
+        var backward = Planning.KernelPlanner.Compact(scalar.ToGraph(gradients)).Graph;
+        var inputs = node.Inputs.Concat(new[] { g }).ToList();
+        for (int i = 0; i < arity; i++)
+        {
+            int input = node.Inputs[i];
+            if (!needs(input) || scalar.IsConstant(gradients[i], 0))
+            {
+                continue;
+            }
+
+            int full = b.Map(backward, inputs, "∂/∂(" + b[input].Label + ")", index: i);
+            result[i] = b.SumToShapeOf(full, input);
+        }
+    }
+
+    /// <summary>A reduction's result (or its gradient) with the reduced dim kept as 1, so that it broadcasts back.</summary>
+    private static int KeptDim(TensorGraphBuilder b, int reduction, int value)
+    {
+        var node = b[reduction];
+        if (node.Flag)
+        {
+            return value;
+        }
+
+        var shape = new List<int>(b.ShapeOf(value));
+        shape.Insert(node.Dim, 1);
+        return b.Reshape(value, shape, "Unsqueeze(" + node.Dim + ")", b[value].Label);
+    }
+}

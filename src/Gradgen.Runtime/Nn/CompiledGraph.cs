@@ -1,0 +1,576 @@
+using System.Buffers;
+using System.ComponentModel;
+using Gradgen.Kernels;
+
+namespace Gradgen.Nn;
+
+/// <summary>
+/// The spans one generated elementwise kernel of a compiled model reads and writes, for one stretch of elements: up to
+/// eight inputs (each already laid out element by element for that stretch: a row of a full tensor, a broadcast
+/// vector, or a broadcast value repeated) and up to eight outputs.
+/// </summary>
+/// <typeparam name="T">The element type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public ref struct MapSpans<T>
+    where T : unmanaged
+{
+    /// <summary>Input 0.</summary>
+    public ReadOnlySpan<T> In0;
+    /// <summary>Input 1.</summary>
+    public ReadOnlySpan<T> In1;
+    /// <summary>Input 2.</summary>
+    public ReadOnlySpan<T> In2;
+    /// <summary>Input 3.</summary>
+    public ReadOnlySpan<T> In3;
+    /// <summary>Input 4.</summary>
+    public ReadOnlySpan<T> In4;
+    /// <summary>Input 5.</summary>
+    public ReadOnlySpan<T> In5;
+    /// <summary>Input 6.</summary>
+    public ReadOnlySpan<T> In6;
+    /// <summary>Input 7.</summary>
+    public ReadOnlySpan<T> In7;
+    /// <summary>Output 0.</summary>
+    public Span<T> Out0;
+    /// <summary>Output 1.</summary>
+    public Span<T> Out1;
+    /// <summary>Output 2.</summary>
+    public Span<T> Out2;
+    /// <summary>Output 3.</summary>
+    public Span<T> Out3;
+    /// <summary>Output 4.</summary>
+    public Span<T> Out4;
+    /// <summary>Output 5.</summary>
+    public Span<T> Out5;
+    /// <summary>Output 6.</summary>
+    public Span<T> Out6;
+    /// <summary>Output 7.</summary>
+    public Span<T> Out7;
+
+    internal void SetInput(int k, ReadOnlySpan<T> span)
+    {
+        switch (k)
+        {
+            case 0: In0 = span; break;
+            case 1: In1 = span; break;
+            case 2: In2 = span; break;
+            case 3: In3 = span; break;
+            case 4: In4 = span; break;
+            case 5: In5 = span; break;
+            case 6: In6 = span; break;
+            default: In7 = span; break;
+        }
+    }
+
+    internal void SetOutput(int k, Span<T> span)
+    {
+        switch (k)
+        {
+            case 0: Out0 = span; break;
+            case 1: Out1 = span; break;
+            case 2: Out2 = span; break;
+            case 3: Out3 = span; break;
+            case 4: Out4 = span; break;
+            case 5: Out5 = span; break;
+            case 6: Out6 = span; break;
+            default: Out7 = span; break;
+        }
+    }
+}
+
+/// <summary>
+/// What the code the generator writes for a compiled model graph calls at run time (not for direct use): the fused
+/// elementwise kernels' driver with broadcasting, the matrix products, reductions and shape operations on detached
+/// tensors, and the one graph node. Every operation here computes a value; no derivative is written here: the
+/// generator's rule table decided what the backward computes, and this class only runs it.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class CompiledGraph
+{
+    /// <summary>The most inputs or outputs of one elementwise kernel.</summary>
+    public const int MaxOperands = 8;
+
+    /// <summary>Elements per stretch when no input is broadcast along rows: long enough for the vector loop, short enough for scratch.</summary>
+    private const int Block = 4096;
+
+    /// <summary>
+    /// Whether the compiled graph applies: a CPU Float32 or Float64 input of a rank the graph was built for (any rank ≥
+    /// 2 when <paramref name="anyRank"/>), and every parameter present, on the CPU, of the input's dtype.
+    /// </summary>
+    /// <param name="input">The model's input.</param>
+    /// <param name="rank">The rank the graph was built for.</param>
+    /// <param name="anyRank">The graph acts row by row: leading dims are flattened.</param>
+    /// <param name="parameters">The parameters the graph reads.</param>
+    /// <returns>False where <c>Call</c> should run <c>Forward</c>.</returns>
+    public static bool CanRun(Tensor? input, int rank, bool anyRank, params Tensor?[] parameters)
+    {
+        if (input is null || input.Device.Type != DeviceType.Cpu || input.DType is not (DType.Float32 or DType.Float64)
+            || (anyRank ? input.Ndim < 2 : input.Ndim != rank))
+        {
+            return false;
+        }
+
+        foreach (var parameter in parameters)
+        {
+            if (parameter is null || parameter.Device.Type != DeviceType.Cpu || parameter.DType != input.DType)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The input outside the graph, contiguous; with <paramref name="flattenRows"/> its leading dims as one.</summary>
+    /// <param name="input">The model's input.</param>
+    /// <param name="flattenRows">Reshape to <c>[rows, features]</c>.</param>
+    /// <returns>A detached tensor.</returns>
+    public static Tensor Prepare(Tensor input, bool flattenRows)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var x = input.Detach().ContiguousData();
+        return flattenRows && x.Ndim != 2 ? x.Reshape(-1, x.Shape[^1]) : x;
+    }
+
+    /// <summary>A row-wise graph's output given back the input's leading dims.</summary>
+    /// <param name="output">The output over flattened rows.</param>
+    /// <param name="input">The model's input.</param>
+    /// <returns>The output shaped <c>input[..^1] + output[1..]</c>.</returns>
+    public static Tensor UnflattenRows(Tensor output, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Ndim == 2)
+        {
+            return output;
+        }
+
+        var shape = new int[input.Ndim - 1 + output.Ndim - 1];
+        for (int i = 0; i < input.Ndim - 1; i++) shape[i] = input.Shape[i];
+        for (int i = 1; i < output.Ndim; i++) shape[input.Ndim - 2 + i] = output.Shape[i];
+        return output.Reshape(shape);
+    }
+
+    /// <summary>A parameter as the graph reads it: detached and contiguous (<see cref="CanRun"/> checked that it is there).</summary>
+    /// <param name="parameter">The parameter.</param>
+    /// <returns>A detached tensor.</returns>
+    public static Tensor Parameter(Tensor? parameter) => (parameter ?? throw new ArgumentNullException(nameof(parameter))).Detach().ContiguousData();
+
+    /// <summary>A number read at run time (an eps, a slope) as a 0-d tensor of <paramref name="like"/>'s dtype.</summary>
+    /// <param name="value">The number.</param>
+    /// <param name="like">A tensor of the graph.</param>
+    /// <returns>A 0-d tensor.</returns>
+    public static Tensor Scalar(double value, Tensor like) => Tensor.Scalar(value, like.DType);
+
+    /// <summary>The size of dimension <paramref name="dim"/> as a 0-d tensor (a mean's divisor).</summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <returns>A 0-d tensor.</returns>
+    public static Tensor DimSize(Tensor x, int dim) => Tensor.Scalar(x.Shape[dim], x.DType);
+
+    /// <summary>x·Wᵀ + b over the last dim of <paramref name="x"/>: one packed matrix product with the bias added as it is written.</summary>
+    /// <param name="x">The input, <c>[…, in]</c>.</param>
+    /// <param name="weight">W, <c>[out, in]</c>.</param>
+    /// <param name="bias">b, <c>[out]</c>, or null.</param>
+    /// <returns><c>[…, out]</c>.</returns>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        int inFeatures = weight.Shape[1];
+        if (x.Shape[^1] != inFeatures)
+        {
+            throw new ArgumentException($"Linear: the input has shape {x.ShapeString}, but the weight {weight.ShapeString} takes {inFeatures} features.", nameof(x));
+        }
+
+        var rows = x.ContiguousData().Reshape(-1, inFeatures);
+        Tensor y;
+        if (x.DType == DType.Float32)
+        {
+            y = CompiledModel.Linear<IdentityEpilogue>(rows, weight, bias);
+        }
+        else
+        {
+            y = rows.MatMul(weight.Transpose(0, 1));
+            if (bias is not null) y = y + bias;
+        }
+
+        var shape = x.Shape.ToArray();
+        shape[^1] = weight.Shape[0];
+        return y.Reshape(shape);
+    }
+
+    /// <summary>torch.matmul of two activations, B read transposed when <paramref name="transposeB"/>.</summary>
+    /// <param name="a">A, rank ≥ 2.</param>
+    /// <param name="b">B, rank ≥ 2.</param>
+    /// <param name="transposeB">Multiply by Bᵀ (its last two dims swapped).</param>
+    /// <returns>The product.</returns>
+    public static Tensor MatMul(Tensor a, Tensor b, bool transposeB)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var right = transposeB ? b.Transpose(-1, -2) : b;
+        if (right.Ndim == 2 && a.Ndim > 2)
+        {
+            var shape = a.Shape.ToArray();
+            shape[^1] = right.Shape[1];
+            return a.ContiguousData().Reshape(-1, a.Shape[^1]).MatMul(right).Reshape(shape);
+        }
+
+        return a.MatMul(right);
+    }
+
+    /// <summary>Aᵀ·B summed over every leading dim: <c>[…, m]</c> and <c>[…, n]</c> give <c>[m, n]</c> (a weight's gradient).</summary>
+    /// <param name="a">A.</param>
+    /// <param name="b">B.</param>
+    /// <returns><c>[m, n]</c>.</returns>
+    public static Tensor MatMulAcrossRows(Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var a2 = a.ContiguousData().Reshape(-1, a.Shape[^1]);
+        var b2 = b.ContiguousData().Reshape(-1, b.Shape[^1]);
+        return a.DType == DType.Float32 ? CompiledModel.WeightGradient(a2, b2) : a2.Transpose(0, 1).MatMul(b2);
+    }
+
+    /// <summary>Σ over <paramref name="dim"/>.</summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="keepDim">Keep it with size 1.</param>
+    /// <returns>The sums.</returns>
+    public static Tensor Sum(Tensor x, int dim, bool keepDim) => Reduce(x, dim, keepDim, Reduction.Sum);
+
+    /// <summary>The mean over <paramref name="dim"/>.</summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="keepDim">Keep it with size 1.</param>
+    /// <returns>The means.</returns>
+    public static Tensor Mean(Tensor x, int dim, bool keepDim) => Reduce(x, dim, keepDim, Reduction.Mean);
+
+    /// <summary>The maximum over <paramref name="dim"/> (NaN if any element is).</summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="keepDim">Keep it with size 1.</param>
+    /// <returns>The maxima.</returns>
+    public static Tensor Max(Tensor x, int dim, bool keepDim) => Reduce(x, dim, keepDim, Reduction.Max);
+
+    /// <summary>log Σ exp over <paramref name="dim"/>, the maximum subtracted first.</summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="keepDim">Keep it with size 1.</param>
+    /// <returns>The log-sum-exps.</returns>
+    public static Tensor LogSumExp(Tensor x, int dim, bool keepDim) => Reduce(x, dim, keepDim, Reduction.LogSumExp);
+
+    /// <summary>The gradient <paramref name="g"/> summed down to <paramref name="like"/>'s shape (the adjoint of broadcasting).</summary>
+    /// <param name="g">The gradient of the broadcast value.</param>
+    /// <param name="like">The value that was broadcast.</param>
+    /// <returns>A tensor of <paramref name="like"/>'s shape.</returns>
+    public static Tensor SumToShapeOf(Tensor g, Tensor like) => ElementwiseOp.SumToShape(g, like.Shape.ToArray());
+
+    /// <summary><paramref name="g"/> with <paramref name="like"/>'s shape.</summary>
+    /// <param name="g">The tensor.</param>
+    /// <param name="like">The tensor whose shape to take.</param>
+    /// <returns>The reshaped tensor.</returns>
+    public static Tensor ReshapeAs(Tensor g, Tensor like) => g.Reshape(like.Shape.ToArray());
+
+    /// <summary><paramref name="g"/> placed at <paramref name="start"/> of <paramref name="dim"/> in zeros shaped like <paramref name="like"/> (the adjoint of Narrow).</summary>
+    /// <param name="g">The gradient of the narrowed value.</param>
+    /// <param name="like">The value that was narrowed.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="start">Where the narrowed part began.</param>
+    /// <returns>A tensor of <paramref name="like"/>'s shape.</returns>
+    public static Tensor PadAs(Tensor g, Tensor like, int dim, int start)
+    {
+        var padded = Tensor.Zeros(like.Shape.ToArray(), g.DType);
+        padded.Narrow(dim, start, g.Shape[dim]).CopyFrom(g);
+        return padded;
+    }
+
+    /// <summary>The tensors concatenated along <paramref name="dim"/>.</summary>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="pieces">The tensors.</param>
+    /// <returns>The concatenation.</returns>
+    public static Tensor Cat(int dim, params Tensor[] pieces) => Tensor.Cat(pieces, dim);
+
+    /// <summary>The part of <paramref name="g"/> along <paramref name="dim"/> where piece <paramref name="index"/> of a concatenation was (the adjoint of Cat).</summary>
+    /// <param name="g">The gradient of the concatenation.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="index">Which piece.</param>
+    /// <param name="pieces">The concatenated tensors.</param>
+    /// <returns>A tensor of that piece's shape.</returns>
+    public static Tensor CatPiece(Tensor g, int dim, int index, params Tensor[] pieces)
+    {
+        int start = 0;
+        for (int i = 0; i < index; i++) start += pieces[i].Shape[dim];
+        return g.Narrow(dim, start, pieces[index].Shape[dim]).ContiguousData();
+    }
+
+    /// <summary>
+    /// A gradient the node hands out: its own tensor (the engine may accumulate into it), never one of the graph's
+    /// other values or the incoming gradient.
+    /// </summary>
+    /// <param name="gradient">The computed gradient.</param>
+    /// <param name="shared">Whether the graph holds it elsewhere too.</param>
+    /// <returns>A tensor only the caller holds.</returns>
+    public static Tensor Own(Tensor gradient, bool shared) => shared ? gradient.Detach().CloneData() : gradient;
+
+    /// <summary>
+    /// Attaches the model's one graph node (<paramref name="name"/>) to <paramref name="output"/> when any input needs a
+    /// gradient; its backward is the generated graph's. The incoming gradient is given in the output's dtype.
+    /// </summary>
+    /// <param name="name">The node's name.</param>
+    /// <param name="output">The model's output.</param>
+    /// <param name="inputs">The input, then the parameters, in the order of the backward's slots.</param>
+    /// <param name="backward">The generated backward.</param>
+    /// <returns><paramref name="output"/>.</returns>
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (Autograd.Recording(inputs))
+        {
+            output.WithHistory(new CompiledModelBackward(name, inputs, backward, output.DType));
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// Runs a generated elementwise kernel over the broadcast shape of <paramref name="inputs"/> (and of
+    /// <paramref name="shapeOf"/>, when given), writing <paramref name="outputs"/> new tensors. Each input reaches the
+    /// kernel as it is laid out: a full tensor row by row, a vector over the last dim or a value per row broadcast
+    /// without a copy of the whole, anything else expanded first.
+    /// </summary>
+    /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
+    /// <typeparam name="TDouble">The kernel for Float64.</typeparam>
+    /// <param name="shapeOf">A tensor whose shape the outputs take, or null.</param>
+    /// <param name="outputs">How many outputs the kernel writes.</param>
+    /// <param name="inputs">The kernel's inputs.</param>
+    /// <returns>The outputs.</returns>
+    public static Tensor[] Map<TFloat, TDouble>(Tensor? shapeOf, int outputs, params Tensor[] inputs)
+        where TFloat : IElementwiseKernel<MapSpans<float>, float>
+        where TDouble : IElementwiseKernel<MapSpans<double>, double>
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length > MaxOperands || outputs > MaxOperands || outputs < 1)
+        {
+            throw new ArgumentException($"Map: a kernel takes at most {MaxOperands} inputs and 1 to {MaxOperands} outputs, not {inputs.Length} and {outputs}.");
+        }
+
+        int[] shape = shapeOf?.Shape.ToArray() ?? [];
+        foreach (var input in inputs)
+        {
+            shape = ElementwiseOp.BroadcastShapes(shape, input.Shape.ToArray(), "Map");
+        }
+
+        var dtype = inputs.Length > 0 ? inputs[0].DType : shapeOf!.DType;
+        var results = new Tensor[outputs];
+        for (int i = 0; i < outputs; i++) results[i] = Tensor.Empty(dtype, shape);
+        if (dtype == DType.Float64)
+        {
+            Run<TDouble, double>(shape, inputs, results);
+        }
+        else
+        {
+            Run<TFloat, float>(shape, inputs, results);
+        }
+
+        return results;
+    }
+
+    private enum Layout
+    {
+        Full,
+        Row,
+        Column,
+        Scalar,
+    }
+
+    private static void Run<TKernel, T>(int[] shape, Tensor[] inputs, Tensor[] outputs)
+        where TKernel : IElementwiseKernel<MapSpans<T>, T>
+        where T : unmanaged
+    {
+        int numel = outputs[0].NumElements;
+        if (numel == 0) return;
+        int cols = shape.Length == 0 ? 1 : shape[^1];
+        int rows = cols == 0 ? 0 : numel / cols;
+        var layouts = new Layout[inputs.Length];
+        var data = new Tensor[inputs.Length];
+        bool byRows = false;
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            (layouts[k], data[k]) = Classify(inputs[k], shape, numel, cols, rows);
+            byRows |= layouts[k] is Layout.Row or Layout.Column;
+        }
+
+        // Stretches: whole rows when an input is broadcast along them, else blocks of the flat elements.
+        int stretch = byRows ? cols : Math.Min(numel, Block);
+        int stretches = byRows ? rows : (numel + Block - 1) / Block;
+        var scalars = new T[inputs.Length][];
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            if (layouts[k] == Layout.Scalar)
+            {
+                scalars[k] = new T[stretch];
+                Array.Fill(scalars[k], data[k].Elements<T>()[0]);
+            }
+        }
+
+        void RunStretches(int first, int end)
+        {
+            T[]? columns = null;
+            try
+            {
+                var spans = new MapSpans<T>();
+                for (int s = first; s < end; s++)
+                {
+                    int start = s * stretch;
+                    int length = Math.Min(stretch, numel - start);
+                    for (int k = 0; k < inputs.Length; k++)
+                    {
+                        switch (layouts[k])
+                        {
+                            case Layout.Full:
+                                spans.SetInput(k, data[k].Elements<T>().Slice(start, length));
+                                break;
+                            case Layout.Row:
+                                spans.SetInput(k, data[k].Elements<T>());
+                                break;
+                            case Layout.Scalar:
+                                spans.SetInput(k, scalars[k].AsSpan(0, length));
+                                break;
+                            default:
+                                columns ??= ArrayPool<T>.Shared.Rent(stretch * inputs.Length);
+                                var column = columns.AsSpan(k * stretch, length);
+                                column.Fill(data[k].Elements<T>()[s]);
+                                spans.SetInput(k, column);
+                                break;
+                        }
+                    }
+
+                    for (int o = 0; o < outputs.Length; o++)
+                    {
+                        spans.SetOutput(o, outputs[o].Elements<T>().Slice(start, length));
+                    }
+
+                    Elementwise.RunWith<TKernel, MapSpans<T>, T>(in spans, length, Elementwise.VectorBits, 1, int.MaxValue);
+                }
+            }
+            finally
+            {
+                if (columns is not null) ArrayPool<T>.Shared.Return(columns);
+            }
+        }
+
+        int threads = Math.Min(Elementwise.MaxThreads, stretches);
+        if (threads > 1 && numel >= Elementwise.ParallelThreshold)
+        {
+            int chunks = Math.Min(stretches, threads * 4);
+            ChunkedParallel.Run(chunks, threads, chunk => RunStretches((int)((long)stretches * chunk / chunks), (int)((long)stretches * (chunk + 1) / chunks)));
+        }
+        else
+        {
+            RunStretches(0, stretches);
+        }
+
+        GC.KeepAlive(data);
+        GC.KeepAlive(outputs);
+    }
+
+    private static (Layout, Tensor) Classify(Tensor input, int[] shape, int numel, int cols, int rows)
+    {
+        var dims = input.Shape.ToArray();
+        if (input.NumElements == numel && dims.AsSpan().SequenceEqual(shape.AsSpan(shape.Length - dims.Length)) && dims.Length == shape.Length)
+        {
+            return (Layout.Full, input.ContiguousData());
+        }
+
+        if (input.NumElements == 1)
+        {
+            return (Layout.Scalar, input.ContiguousData());
+        }
+
+        if (dims.Length > 0 && dims[^1] == cols && input.NumElements == cols)
+        {
+            return (Layout.Row, input.ContiguousData());
+        }
+
+        if (dims.Length == shape.Length && dims.Length > 0 && dims[^1] == 1 && input.NumElements == rows && dims.AsSpan(0, dims.Length - 1).SequenceEqual(shape.AsSpan(0, shape.Length - 1)))
+        {
+            return (Layout.Column, input.ContiguousData());
+        }
+
+        return (Layout.Full, input.Expand(shape).ContiguousData());
+    }
+
+    private enum Reduction
+    {
+        Sum,
+        Mean,
+        Max,
+        LogSumExp,
+    }
+
+    private static Tensor Reduce(Tensor x, int dim, bool keepDim, Reduction kind)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int d = Tensor.NormalizeDim(dim, x.Ndim, kind.ToString());
+        var (outer, size, inner) = Functional.Split(x.Shape.ToArray(), d);
+        var shape = x.Shape.ToArray();
+        shape[d] = 1;
+        var source = x.ContiguousData();
+        var result = Tensor.Empty(x.DType, shape);
+        if (x.DType == DType.Float64)
+        {
+            Reduce<double>(source.Elements<double>(), result.Elements<double>(), outer, size, inner, kind);
+        }
+        else
+        {
+            Reduce<float>(source.Elements<float>(), result.Elements<float>(), outer, size, inner, kind);
+        }
+
+        GC.KeepAlive(source);
+        return keepDim ? result : result.Squeeze(d);
+    }
+
+    private static void Reduce<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int size, int inner, Reduction kind)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                int start = (o * size * inner) + i;
+                T result;
+                if (kind is Reduction.Sum or Reduction.Mean)
+                {
+                    T sum = T.Zero;
+                    for (int j = 0; j < size; j++) sum += x[start + (j * inner)];
+                    result = kind == Reduction.Mean ? sum / T.CreateChecked(size) : sum;
+                }
+                else
+                {
+                    T max = T.NegativeInfinity;
+                    for (int j = 0; j < size; j++)
+                    {
+                        T v = x[start + (j * inner)];
+                        if (v > max || T.IsNaN(v)) max = v;
+                        if (T.IsNaN(max)) break;
+                    }
+
+                    if (kind == Reduction.Max || T.IsNaN(max) || T.IsInfinity(max))
+                    {
+                        result = max;
+                    }
+                    else
+                    {
+                        T sum = T.Zero;
+                        for (int j = 0; j < size; j++) sum += T.Exp(x[start + (j * inner)] - max);
+                        result = max + T.Log(sum);
+                    }
+                }
+
+                y[(o * inner) + i] = result;
+            }
+        }
+    }
+}
