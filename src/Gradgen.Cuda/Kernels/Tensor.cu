@@ -156,9 +156,6 @@ template <typename T> __device__ __forceinline__ T gg_ipow(T x, T p)
 }
 __device__ __forceinline__ int gg_pow(int a, int b) { return gg_ipow<int>(a, b); }
 __device__ __forceinline__ long long gg_pow(long long a, long long b) { return gg_ipow<long long>(a, b); }
-__device__ __forceinline__ float gg_log(float a) { return logf(a); }
-__device__ __forceinline__ double gg_log(double a) { return log(a); }
-template <typename T> __device__ __forceinline__ T gg_log(T a) { return (T)log((double)a); }
 template <typename T> __device__ __forceinline__ bool gg_isnan(T a) { return a != a; }
 
 template <typename T>
@@ -173,27 +170,18 @@ __device__ __forceinline__ void gg_map(int op, const T* a, const T* b, const T* 
             case 0: r = gg_add(gg_mul(alpha, x), beta); break;                     // Affine
             case 1: r = x / alpha; break;                                          // DivideByScalar
             case 2: r = alpha / x; break;                                          // ScalarDivide
-            case 3: r = -alpha * b[i] / (x * x); break;                            // ScalarDivideBackward
             case 4: r = x > zero ? x : zero; break;                                // Relu
-            case 5: r = x > zero ? b[i] : zero; break;                             // ReluBackward (x = y)
             case 6: r = x < zero ? gg_sub(zero, x) : x; break;                     // Abs (NaN stays NaN; |MinValue| wraps)
-            case 7: r = x > zero ? b[i] : (x < zero ? -b[i] : zero); break;        // AbsBackward
             case 8: r = gg_pow(x, alpha); break;                                   // PowScalar
-            case 9: r = alpha == zero ? zero : (alpha == (T)2 ? b[i] * (T)2 * x : b[i] * alpha * gg_pow(x, (T)(alpha - (T)1))); break; // PowScalarBackward
             case 10: r = gg_isnan(x) ? x : (x < alpha ? alpha : (x > beta ? beta : x)); break; // Clamp
-            case 11: r = (x >= alpha && x <= beta) ? b[i] : zero; break;           // ClampBackward
             case 12: { T y = b[i]; r = (gg_isnan(x) || gg_isnan(y)) ? x + y : (x > y ? x : y); break; } // Maximum (NaN propagates)
             case 13: { T y = b[i]; r = (gg_isnan(x) || gg_isnan(y)) ? x + y : (x < y ? x : y); break; } // Minimum
-            case 14: { T y = b[i]; r = x > y ? c[i] : (x == y ? c[i] / (T)2 : zero); break; } // MaximumBackward
-            case 15: { T y = b[i]; r = x < y ? c[i] : (x == y ? c[i] / (T)2 : zero); break; } // MinimumBackward
             case 16: r = x - alpha * (b[i] + beta * x); break;                     // SgdStep
             case 17: r = x + alpha * b[i]; break;                                  // Axpy
             case 18: r = gg_add(x, b[i]); break;                                   // Add
             case 19: r = gg_sub(x, b[i]); break;                                   // Subtract
             case 20: r = gg_mul(x, b[i]); break;                                   // Multiply
             case 21: r = gg_pow(x, b[i]); break;                                   // Pow (tensor exponent)
-            case 22: { T p = b[i]; r = p == zero ? zero : c[i] * p * gg_pow(x, (T)(p - (T)1)); break; } // PowBackwardBase
-            case 23: { T p = b[i]; r = (x == zero && p >= zero) ? zero : c[i] * gg_pow(x, p) * gg_log(x); break; } // PowBackwardExponent
             default: r = x; break;
         }
 

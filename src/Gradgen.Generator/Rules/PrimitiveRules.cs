@@ -184,7 +184,8 @@ internal static class PrimitiveRules
                     int loIsResult = b.Apply(Op.LessThan, x[0], x[1]);
                     return new[]
                     {
-                        b.Select(b.Apply(Op.And, notHi, b.Apply(Op.Not, loIsResult)), g, zero),
+                        // lo ≤ a rather than ¬(a < lo): a NaN gets no gradient, as in PyTorch's clamp_backward.
+                        b.Select(b.Apply(Op.And, notHi, b.Apply(Op.GreaterThanOrEqual, x[0], x[1])), g, zero),
                         b.Select(b.Apply(Op.And, notHi, loIsResult), g, zero),
                         b.Select(hiIsResult, g, zero),
                     };

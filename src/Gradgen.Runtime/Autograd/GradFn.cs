@@ -155,5 +155,8 @@ internal struct SavedTensor
         return tensor;
     }
 
+    /// <summary>Whether <paramref name="t"/> is the saved tensor itself (not a copy made from it).</summary>
+    public readonly bool Holds(Tensor t) => ReferenceEquals(tensor, t);
+
     public void Release() => tensor = null;
 }

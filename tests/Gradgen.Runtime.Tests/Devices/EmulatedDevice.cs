@@ -30,6 +30,11 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         ["Sigmoid"] = t => ElementwiseFunctions.Sigmoid(t[0]),
         ["Relu"] = t => ElementwiseFunctions.Relu(t[0]),
         ["Abs"] = t => ElementwiseFunctions.Abs(t[0]),
+        ["Pow"] = t => ElementwiseFunctions.Pow(t[0], t[1]),
+        ["Square"] = t => ElementwiseFunctions.Square(t[0]),
+        ["Maximum"] = t => ElementwiseFunctions.Maximum(t[0], t[1]),
+        ["Minimum"] = t => ElementwiseFunctions.Minimum(t[0], t[1]),
+        ["Clamp"] = t => ElementwiseFunctions.Clamp(t[0], t[1], t[2]),
     };
 
     public int Launches { get; private set; }

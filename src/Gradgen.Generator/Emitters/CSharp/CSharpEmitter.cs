@@ -209,6 +209,41 @@ internal static class CSharpEmitter
         writer.Line($"{signature.Accessibility} static {tensor} {f}({string.Join(", ", names.Parameters.Select(p => $"{tensor} {p}"))})");
         string dtype = signature.IsFloat ? "Float32" : "Float64";
         writer.Line($"    => {tensor}.ApplyElementwise(\"{f}\", [{string.Join(", ", names.Parameters)}], {kernelClass}.{f}TensorForward, {kernelClass}.{f}TensorBackward, {f}CudaSource, global::Gradgen.DType.{dtype});");
+
+        // Which inputs the backward kernel reads (bit i for input i): a caller need not keep the others (∂(a+b) reads none).
+        int reads = 0;
+        var backwardNodes = function.Kernels.Backward.Nodes;
+        foreach (var node in backwardNodes)
+        {
+            foreach (var arg in node.Args)
+            {
+                if (backwardNodes[arg].Op == Op.Parameter)
+                {
+                    reads |= 1 << (int)backwardNodes[arg].Value;
+                }
+            }
+        }
+
+        foreach (var output in function.Kernels.Backward.Outputs)
+        {
+            if (backwardNodes[output].Op == Op.Parameter)
+            {
+                reads |= 1 << (int)backwardNodes[output].Value;
+            }
+        }
+
+        // For callers that keep their own forward and graph node (the runtime's arithmetic keeps PyTorch's type
+        // promotion and integer dtypes) but take the derivative from here.
+        string span = $"global::System.ReadOnlySpan<{tensor}>";
+        writer.Line();
+        writer.Line($"/// <summary>The backward kernel of <c>{f}(Tensor, …)</c>: <c>inputGrads[i] = gradOutput·∂{f}/∂pᵢ</c> over contiguous tensors of one shape and dtype.</summary>");
+        writer.Line(GeneratedCode);
+        writer.Line($"internal static void {f}TensorBackward({span} inputs, {tensor} output, {tensor} gradOutput, {span} inputGrads)");
+        writer.Line($"    => {kernelClass}.{f}TensorBackward(inputs, output, gradOutput, inputGrads);");
+        writer.Line();
+        writer.Line($"/// <summary>The inputs that <c>{f}TensorBackward</c> reads, bit i for input i; the others may be any tensor of the output's shape.</summary>");
+        writer.Line($"internal const int {f}BackwardReads = {reads};");
+
     }
 
     private static void WriteTensorKernels(SourceWriter writer, PlannedFunction function, FunctionNames names)

@@ -30,7 +30,8 @@ internal readonly record struct DeviceView(IDeviceBuffer Buffer, DType DType, in
 /// (<c>alpha</c>, <c>beta</c>). The CUDA kernels <c>gg_map_&lt;dtype&gt;</c> switch on the same numbers, so the order is
 /// part of the contract with src/Gradgen.Cuda/Kernels/Tensor.cu. Integer tensors use only the operations that keep
 /// integers: Affine, Add, Subtract, Multiply, Relu, Abs, Clamp (bounds already rounded inward), Maximum, Minimum and
-/// PowScalar with an integer exponent.
+/// PowScalar with an integer exponent. Forward only: the gaps in the numbering were backward kernels, and derivatives
+/// now come from the rule table (the one-liners' generated kernels, <see cref="ElementwiseGradient"/>).
 /// </summary>
 internal enum DeviceMapOp
 {
@@ -43,44 +44,23 @@ internal enum DeviceMapOp
     /// <summary>alpha / a (s / x).</summary>
     ScalarDivide = 2,
 
-    /// <summary>−alpha·b / a² (the gradient of s / x; a = x, b = g).</summary>
-    ScalarDivideBackward = 3,
-
     /// <summary>max(a, 0).</summary>
     Relu = 4,
-
-    /// <summary>a &gt; 0 ? b : 0 (a = y, b = g).</summary>
-    ReluBackward = 5,
 
     /// <summary>|a|.</summary>
     Abs = 6,
 
-    /// <summary>sign(a)·b (a = x, b = g).</summary>
-    AbsBackward = 7,
-
     /// <summary>a^alpha.</summary>
     PowScalar = 8,
 
-    /// <summary>alpha·a^(alpha−1)·b (a = x, b = g).</summary>
-    PowScalarBackward = 9,
-
     /// <summary>min(max(a, alpha), beta).</summary>
     Clamp = 10,
-
-    /// <summary>alpha ≤ a ≤ beta ? b : 0 (a = x, b = g).</summary>
-    ClampBackward = 11,
 
     /// <summary>max(a, b), NaN propagating.</summary>
     Maximum = 12,
 
     /// <summary>min(a, b), NaN propagating.</summary>
     Minimum = 13,
-
-    /// <summary>The gradient of max(a, b) for a: c where a &gt; b, c/2 where a = b, else 0 (c = g).</summary>
-    MaximumBackward = 14,
-
-    /// <summary>The gradient of min(a, b) for a: c where a &lt; b, c/2 where a = b, else 0 (c = g).</summary>
-    MinimumBackward = 15,
 
     /// <summary>a − alpha·(b + beta·a): one SGD step of parameter a with gradient b, learning rate alpha, weight decay beta.</summary>
     SgdStep = 16,
@@ -100,11 +80,6 @@ internal enum DeviceMapOp
     /// <summary>a^b, a tensor exponent.</summary>
     Pow = 21,
 
-    /// <summary>The gradient of a^b for a: b = 0 ? 0 : c·b·a^(b−1) (c = g).</summary>
-    PowBackwardBase = 22,
-
-    /// <summary>The gradient of a^b for b: a = 0 and b ≥ 0 ? 0 : c·a^b·log a (c = g).</summary>
-    PowBackwardExponent = 23,
 }
 
 /// <summary>Elementwise comparisons of two contiguous inputs of one dtype with a Bool result (<c>gg_compare_&lt;dtype&gt;</c>).</summary>

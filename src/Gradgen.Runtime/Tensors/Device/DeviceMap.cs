@@ -4,7 +4,7 @@ namespace Gradgen;
 /// Elementwise operations on an accelerator that the generated kernels do not cover, in every numeric dtype the CPU
 /// gives them: arithmetic with a C# scalar (one pass, no filled tensor), integer + − *, Relu, Abs, Pow and Clamp with
 /// scalars, Pow with a tensor exponent, Maximum, Minimum, comparisons and Where. Each records its graph node as on the
-/// CPU (<c>ReluBackward</c>, …), whose backward runs on the device too.
+/// CPU (<c>PowBackward</c>, …): the generated backward kernel of the matching one-liner (<see cref="ElementwiseGradient"/>).
 /// </summary>
 internal static class DeviceMap
 {
@@ -50,12 +50,16 @@ internal static class DeviceMap
         var y = Run(op, dtype, [input], input.shape, alpha, beta);
         if (Autograd.Recording(input))
         {
-            y.WithHistory(op switch
+            // The derivative is the generated kernel of the one-liner, with the scalar as a constant operand.
+            var gradient = name switch
             {
-                DeviceMapOp.Affine => new LambdaBackward(name + "Backward", input, g => alpha == 1 ? g : Run(DeviceMapOp.Affine, g.DType, [g], g.shape, alpha, 0)),
-                DeviceMapOp.DivideByScalar => new LambdaBackward(name + "Backward", input, g => Run(DeviceMapOp.DivideByScalar, g.DType, [g], g.shape, s, 0)),
-                _ => new LambdaBackward(name + "Backward", input, [input.Detach()], (g, saved) => Run(DeviceMapOp.ScalarDivideBackward, g.DType, [saved[0], g], g.shape, s, 0)),
-            });
+                "Add" => ElementwiseGradient.Add,
+                "Sub" => ElementwiseGradient.Sub,
+                "Mul" => ElementwiseGradient.Mul,
+                _ => ElementwiseGradient.Div,
+            };
+            var constant = Tensor.FullOn(input.Device, dtype, [], s);
+            gradient.Record(name, y, scalarOnRight ? [input, null] : [null, input], scalarOnRight ? [input, constant] : [constant, input]);
         }
 
         return y;
@@ -86,20 +90,30 @@ internal static class DeviceMap
         }
 
         var input = x.DType == dtype ? x : x.To(dtype);
-        var (forward, backward, alpha, beta, savesOutput) = op switch
+        var (forward, alpha, beta) = op switch
         {
-            NegOp => (DeviceMapOp.Affine, DeviceMapOp.Affine, -1d, 0d, false),
-            ReluOp => (DeviceMapOp.Relu, DeviceMapOp.ReluBackward, 0d, 0d, true),
-            AbsOp => (DeviceMapOp.Abs, DeviceMapOp.AbsBackward, 0d, 0d, false),
-            PowScalarOp p => (DeviceMapOp.PowScalar, DeviceMapOp.PowScalarBackward, p.P, 0d, false),
-            ClampOp c => (DeviceMapOp.Clamp, DeviceMapOp.ClampBackward, ClampBound(c.Min, dtype, up: true), ClampBound(c.Max, dtype, up: false), false),
+            NegOp => (DeviceMapOp.Affine, -1d, 0d),
+            ReluOp => (DeviceMapOp.Relu, 0d, 0d),
+            AbsOp => (DeviceMapOp.Abs, 0d, 0d),
+            PowScalarOp p => (DeviceMapOp.PowScalar, p.P, 0d),
+            ClampOp c => (DeviceMapOp.Clamp, ClampBound(c.Min, dtype, up: true), ClampBound(c.Max, dtype, up: false)),
             _ => throw new NotSupportedException($"{op.Name} has no kernel on {x.Device}; run it on the CPU (To(Device.Cpu))."),
         };
         var y = Run(forward, dtype, [input], input.shape, alpha, beta);
-        if (Autograd.Recording(input))
+        if (op.Gradient is { } gradient && Autograd.Recording(input))
         {
-            var saved = savesOutput ? y.Detach() : input.Detach();
-            y.WithHistory(new LambdaBackward(op.Name + "Backward", input, [saved], (g, s) => Run(backward, g.DType, [s[0], g], g.shape, alpha, beta)));
+            // As on the CPU: the one-liner's generated backward kernel, the scalar arguments as constant operands.
+            var constants = op.Constants;
+            var inputs = new Tensor?[1 + constants.Length];
+            var operands = new Tensor[inputs.Length];
+            inputs[0] = input;
+            operands[0] = input;
+            for (int i = 0; i < constants.Length; i++)
+            {
+                operands[i + 1] = Tensor.FullOn(input.Device, dtype, [], constants[i]);
+            }
+
+            gradient.Record(op.Name, y, inputs, operands);
         }
 
         return y;
@@ -122,19 +136,18 @@ internal static class DeviceMap
 
     /// <summary>Maximum and Minimum with broadcasting; NaN propagates and ties split the gradient, as on the CPU.</summary>
     public static Tensor Extremum(Tensor a, Tensor b, bool max, DType dtype) => max
-        ? BinaryWithGradient("Maximum", a, b, dtype, DeviceMapOp.Maximum, DeviceMapOp.MaximumBackward, DeviceMapOp.MaximumBackward, swapForB: true)
-        : BinaryWithGradient("Minimum", a, b, dtype, DeviceMapOp.Minimum, DeviceMapOp.MinimumBackward, DeviceMapOp.MinimumBackward, swapForB: true);
+        ? BinaryWithGradient("Maximum", a, b, dtype, DeviceMapOp.Maximum, ElementwiseGradient.Maximum)
+        : BinaryWithGradient("Minimum", a, b, dtype, DeviceMapOp.Minimum, ElementwiseGradient.Minimum);
 
     /// <summary>a^b with a tensor exponent and broadcasting (a float result, as on the CPU), recorded as <c>PowBackward</c>.</summary>
     public static Tensor Pow(Tensor a, Tensor b, DType dtype) =>
-        BinaryWithGradient("Pow", a, b, dtype, DeviceMapOp.Pow, DeviceMapOp.PowBackwardBase, DeviceMapOp.PowBackwardExponent, swapForB: false);
+        BinaryWithGradient("Pow", a, b, dtype, DeviceMapOp.Pow, ElementwiseGradient.Pow);
 
     /// <summary>
-    /// y = <paramref name="forward"/>(a, b) with broadcasting, recorded as <c>{name}Backward</c>: the gradient of a is
-    /// <paramref name="gradA"/>(a, b, g), that of b <paramref name="gradB"/>(a, b, g), or (b, a, g) for a symmetric
-    /// rule written for a (<paramref name="swapForB"/>).
+    /// y = <paramref name="forward"/>(a, b) with broadcasting, recorded as <c>{name}Backward</c> whose backward is the
+    /// generated kernel <paramref name="gradient"/> (integer results have no history: integer tensors never require grad).
     /// </summary>
-    static Tensor BinaryWithGradient(string name, Tensor a, Tensor b, DType dtype, DeviceMapOp forward, DeviceMapOp gradA, DeviceMapOp gradB, bool swapForB)
+    static Tensor BinaryWithGradient(string name, Tensor a, Tensor b, DType dtype, DeviceMapOp forward, ElementwiseGradient gradient)
     {
         var device = Tensor.CommonDevice(name, [a, b]);
         var shape = ElementwiseOp.BroadcastShapes(a.shape, b.shape, name);
@@ -143,9 +156,7 @@ internal static class DeviceMap
         var y = Run(forward, dtype, [ca, cb], shape);
         if (Autograd.Recording(ca, cb))
         {
-            y.WithHistory(new Lambda2Backward(name + "Backward", ca, cb, [ca.Detach(), cb.Detach()], (g, s, na, nb) =>
-                (na ? Run(gradA, g.DType, [s[0], s[1], g], g.shape) : null,
-                 nb ? Run(gradB, g.DType, swapForB ? [s[1], s[0], g] : [s[0], s[1], g], g.shape) : null)));
+            gradient.Record(name, y, [ca, cb], [ca, cb]);
         }
 
         return y;

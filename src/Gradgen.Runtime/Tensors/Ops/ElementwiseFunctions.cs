@@ -30,8 +30,9 @@ internal static partial class ElementwiseFunctions
 
     [Differentiable] internal static float Abs(float x) => MathF.Abs(x);
 
-    // Arithmetic keeps its own CPU kernels (integer dtypes, broadcasting, PyTorch's type promotion); on a GPU these
-    // run instead, named as PyTorch names their graph nodes (AddBackward, …).
+    // Arithmetic, Pow, Maximum, Minimum and Clamp keep their own forward kernels (integer dtypes, a scalar operand
+    // without a filled tensor, PyTorch's type promotion); their graph nodes run these functions' generated backward
+    // kernels (ElementwiseGradient), named as PyTorch names them (AddBackward, PowBackward, …).
     [Differentiable] internal static float Add(float a, float b) => a + b;
 
     [Differentiable] internal static float Sub(float a, float b) => a - b;
@@ -41,4 +42,15 @@ internal static partial class ElementwiseFunctions
     [Differentiable] internal static float Div(float a, float b) => a / b;
 
     [Differentiable] internal static float Neg(float x) => -x;
+
+    [Differentiable] internal static float Pow(float a, float b) => MathF.Pow(a, b);
+
+    // x.Pow(2) (a squared error): its forward is x·x, and so is its derivative.
+    [Differentiable] internal static float Square(float x) => x * x;
+
+    [Differentiable] internal static float Maximum(float a, float b) => MathF.Max(a, b);
+
+    [Differentiable] internal static float Minimum(float a, float b) => MathF.Min(a, b);
+
+    [Differentiable] internal static float Clamp(float x, float lo, float hi) => Math.Clamp(x, lo, hi);
 }
