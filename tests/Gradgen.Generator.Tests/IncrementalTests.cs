@@ -24,9 +24,15 @@ public sealed class IncrementalTests
             readonly Gradgen.Nn.Linear hidden = new(2, 3), output = new(3, 1);
             public override Gradgen.Tensor Forward(Gradgen.Tensor x) => output.Forward(Gradgen.Nn.Functional.Sigmoid(hidden.Forward(x)));
         }
+
+        public sealed partial class Residual : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear a = new(4, 4), b = new(4, 2);
+            public override Gradgen.Tensor Forward(Gradgen.Tensor x) => b.Forward(x + Gradgen.Nn.Functional.Relu(a.Forward(x)) * 0.5f);
+        }
         """;
 
-    private static readonly string[] TrackedSteps = { StepNames.Parse, StepNames.Diagnostics, StepNames.Plan, StepNames.Group, StepNames.ParseModel, StepNames.ModelDiagnostics, StepNames.Model };
+    private static readonly string[] TrackedSteps = { StepNames.Parse, StepNames.Diagnostics, StepNames.Plan, StepNames.Group, StepNames.ParseModel, StepNames.ModelDiagnostics, StepNames.Model, StepNames.GraphModel };
 
     [Fact]
     public void UnrelatedEditLeavesEveryStepCachedOrUnchanged()
@@ -65,6 +71,20 @@ public sealed class IncrementalTests
 
         Assert.NotEqual(before, after);
         Assert.Contains(result.Results.Single().TrackedSteps[StepNames.Plan].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+    }
+
+    [Fact]
+    public void EditingAModelsForwardRecompilesItsGraph()
+    {
+        var compilation = GeneratorHarness.Compile(Functions);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+
+        var tree = compilation.SyntaxTrees.Single();
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(Functions.Replace("* 0.5f", "* 0.25f"), GeneratorHarness.ParseOptions, tree.FilePath));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Contains(result.TrackedSteps[StepNames.GraphModel].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains(result.GeneratedSources, s => s.HintName.EndsWith("Residual.Model.g.cs", StringComparison.Ordinal) && s.SourceText.ToString().Contains("TSimd.Constant(0.25)", StringComparison.Ordinal));
     }
 
     [Fact]

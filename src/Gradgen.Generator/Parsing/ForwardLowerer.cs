@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
-using Gradgen.Generator.Differentiation;
 using Gradgen.Generator.Diagnostics;
+using Gradgen.Generator.Differentiation;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Ir.Tensors;
 using Gradgen.Generator.Rules;
@@ -326,29 +326,29 @@ internal sealed class ForwardLowerer
             case "Minimum" when args.Count == 2:
                 return Elementwise(call, (s, p) => s.Apply(Op.Min, p[0], p[1]), Arg(0), Arg(1));
             case "Clamp":
-            {
-                var lo = Optional(1);
-                var hi = Optional(2);
-                return (lo.Constant ?? (object?)lo.Runtime, hi.Constant ?? (object?)hi.Runtime) switch
                 {
-                    (null, null) => Arg(0),
-                    (_, null) => Elementwise(call, (s, p) => s.Apply(Op.Max, p[0], p[1]), Arg(0), lo),
-                    (null, _) => Elementwise(call, (s, p) => s.Apply(Op.Min, p[0], p[1]), Arg(0), hi),
-                    _ => Elementwise(call, (s, p) => s.Apply(Op.Clamp, p[0], p[1], p[2]), Arg(0), lo, hi),
-                };
-            }
-
-            case "Gelu":
-            {
-                string approximate = args.Count > 1 ? (scope.Model.GetConstantValue(args[1], _cancellationToken).Value as string
-                    ?? throw new NotCompiledException(LocationInfo.From(args[1]), $"'{Short(args[1])}' is not a constant string")) : "none";
-                if (approximate is not ("none" or "tanh"))
-                {
-                    throw new NotCompiledException(LocationInfo.From(args[1]), $"GELU's approximate is \"none\" or \"tanh\", not \"{approximate}\"");
+                    var lo = Optional(1);
+                    var hi = Optional(2);
+                    return (lo.Constant ?? (object?)lo.Runtime, hi.Constant ?? (object?)hi.Runtime) switch
+                    {
+                        (null, null) => Arg(0),
+                        (_, null) => Elementwise(call, (s, p) => s.Apply(Op.Max, p[0], p[1]), Arg(0), lo),
+                        (null, _) => Elementwise(call, (s, p) => s.Apply(Op.Min, p[0], p[1]), Arg(0), hi),
+                        _ => Elementwise(call, (s, p) => s.Apply(Op.Clamp, p[0], p[1], p[2]), Arg(0), lo, hi),
+                    };
                 }
 
-                return Elementwise(call, (s, p) => ScalarBodies.Gelu(s, p[0], approximate == "tanh"), Arg(0));
-            }
+            case "Gelu":
+                {
+                    string approximate = args.Count > 1 ? (scope.Model.GetConstantValue(args[1], _cancellationToken).Value as string
+                        ?? throw new NotCompiledException(LocationInfo.From(args[1]), $"'{Short(args[1])}' is not a constant string")) : "none";
+                    if (approximate is not ("none" or "tanh"))
+                    {
+                        throw new NotCompiledException(LocationInfo.From(args[1]), $"GELU's approximate is \"none\" or \"tanh\", not \"{approximate}\"");
+                    }
+
+                    return Elementwise(call, (s, p) => ScalarBodies.Gelu(s, p[0], approximate == "tanh"), Arg(0));
+                }
 
             case "Silu":
                 return Elementwise(call, (s, p) => ScalarBodies.Silu(s, p[0]), Arg(0));
@@ -361,17 +361,17 @@ internal sealed class ForwardLowerer
             case "Softmax" or "LogSoftmax" when args.Count == 2:
                 return Value.Tensor(Softmax(TensorArg(0), IntArg(1), method.Name == "LogSoftmax", call));
             case "Sum" or "Mean" or "Max" or "LogSumExp" when args.Count >= 2:
-            {
-                var reduction = method.Name switch { "Sum" => TensorOp.Sum, "Mean" => TensorOp.Mean, "Max" => TensorOp.Max, _ => TensorOp.LogSumExp };
-                return Value.Tensor(Shape(call, () => _b.Reduce(reduction, TensorArg(0), IntArg(1), BoolArg(2), label)));
-            }
+                {
+                    var reduction = method.Name switch { "Sum" => TensorOp.Sum, "Mean" => TensorOp.Mean, "Max" => TensorOp.Max, _ => TensorOp.LogSumExp };
+                    return Value.Tensor(Shape(call, () => _b.Reduce(reduction, TensorArg(0), IntArg(1), BoolArg(2), label)));
+                }
 
             case "Sum" or "Mean" when args.Count == 1:
-            {
-                int x = TensorArg(0);
-                int flat = Shape(call, () => _b.Reshape(x, new[] { Product(x) }, "Reshape(-1)", label));
-                return Value.Tensor(Shape(call, () => _b.Reduce(method.Name == "Sum" ? TensorOp.Sum : TensorOp.Mean, flat, 0, false, label)));
-            }
+                {
+                    int x = TensorArg(0);
+                    int flat = Shape(call, () => _b.Reshape(x, new[] { Product(x) }, "Reshape(-1)", label));
+                    return Value.Tensor(Shape(call, () => _b.Reduce(method.Name == "Sum" ? TensorOp.Sum : TensorOp.Mean, flat, 0, false, label)));
+                }
 
             case "MatMul" when args.Count == 2:
                 return Value.Tensor(Shape(call, () => _b.MatMul(TensorArg(0), TensorArg(1), transposeB: false, label)));
@@ -384,40 +384,40 @@ internal sealed class ForwardLowerer
             case "Flatten":
                 return Value.Tensor(Flatten(TensorArg(0), IntArg(1, 0), IntArg(2, -1), call));
             case "Unsqueeze" when args.Count == 2:
-            {
-                int x = TensorArg(0);
-                int d = IntArg(1);
-                int position = d < 0 ? d + _b.Rank(x) + 1 : d;
-                if (position < 0 || position > _b.Rank(x))
                 {
-                    throw new ShapeErrorException(LocationInfo.From(call), $"'{label}' inserts dimension {d} into {_b.Format(x)}");
-                }
+                    int x = TensorArg(0);
+                    int d = IntArg(1);
+                    int position = d < 0 ? d + _b.Rank(x) + 1 : d;
+                    if (position < 0 || position > _b.Rank(x))
+                    {
+                        throw new ShapeErrorException(LocationInfo.From(call), $"'{label}' inserts dimension {d} into {_b.Format(x)}");
+                    }
 
-                var shape = _b.ShapeOf(x).ToList();
-                shape.Insert(position, 1);
-                return Value.Tensor(_b.Reshape(x, shape, $"Unsqueeze({position})", label));
-            }
+                    var shape = _b.ShapeOf(x).ToList();
+                    shape.Insert(position, 1);
+                    return Value.Tensor(_b.Reshape(x, shape, $"Unsqueeze({position})", label));
+                }
 
             case "Squeeze" when args.Count == 2:
-            {
-                int x = TensorArg(0);
-                int d = Shape(call, () => _b.Normalize(x, IntArg(1), label));
-                if (_b.Shapes.Resolve(_b.ShapeOf(x)[d]) != 1)
                 {
-                    throw new NotCompiledException(LocationInfo.From(call), $"'{label}' squeezes dimension {d} of {_b.Format(x)}, whose size is not known to be 1");
+                    int x = TensorArg(0);
+                    int d = Shape(call, () => _b.Normalize(x, IntArg(1), label));
+                    if (_b.Shapes.Resolve(_b.ShapeOf(x)[d]) != 1)
+                    {
+                        throw new NotCompiledException(LocationInfo.From(call), $"'{label}' squeezes dimension {d} of {_b.Format(x)}, whose size is not known to be 1");
+                    }
+
+                    var shape = _b.ShapeOf(x).ToList();
+                    shape.RemoveAt(d);
+                    return Value.Tensor(_b.Reshape(x, shape, $"Squeeze({d})", label));
                 }
 
-                var shape = _b.ShapeOf(x).ToList();
-                shape.RemoveAt(d);
-                return Value.Tensor(_b.Reshape(x, shape, $"Squeeze({d})", label));
-            }
-
             case "Cat" when args.Count is 1 or 2:
-            {
-                var pieces = ArrayElements(args[0]).Select(e => TensorOf(Lower(e, scope), e)).ToList();
-                int dim = IntArg(1, 0);
-                return Value.Tensor(pieces.Count == 1 ? pieces[0] : Shape(call, () => _b.Cat(pieces, dim, label)));
-            }
+                {
+                    var pieces = ArrayElements(args[0]).Select(e => TensorOf(Lower(e, scope), e)).ToList();
+                    int dim = IntArg(1, 0);
+                    return Value.Tensor(pieces.Count == 1 ? pieces[0] : Shape(call, () => _b.Cat(pieces, dim, label)));
+                }
         }
 
         throw new NotCompiledException(LocationInfo.From(call), $"'{label}' ({method.ContainingType.Name}.{method.Name} with {args.Count} arguments) is not an operation the compiler knows yet");
@@ -432,23 +432,23 @@ internal sealed class ForwardLowerer
         switch (typeName)
         {
             case "Gradgen.Nn.Linear":
-            {
-                var sizes = creation is { } c ? LinearArguments(c.Creation, c.Model) : (null, null, null);
-                int inFeatures = sizes.In ?? FeatureSymbol(access + ".in");
-                int outFeatures = sizes.Out ?? FeatureSymbol(access + ".out");
-                int weight = _b.Parameter(access + ".Weight", new[] { outFeatures, inFeatures }, name + ".weight");
-                int bias = -1;
-                if (sizes.Bias == false)
                 {
-                    _guards.Add($"{access}.Bias is null");
-                }
-                else
-                {
-                    bias = _b.Parameter(access + ".Bias", new[] { outFeatures }, name + ".bias");
-                }
+                    var sizes = creation is { } c ? LinearArguments(c.Creation, c.Model) : (null, null, null);
+                    int inFeatures = sizes.In ?? FeatureSymbol(access + ".in");
+                    int outFeatures = sizes.Out ?? FeatureSymbol(access + ".out");
+                    int weight = _b.Parameter(access + ".Weight", new[] { outFeatures, inFeatures }, name + ".weight");
+                    int bias = -1;
+                    if (sizes.Bias == false)
+                    {
+                        _guards.Add($"{access}.Bias is null");
+                    }
+                    else
+                    {
+                        bias = _b.Parameter(access + ".Bias", new[] { outFeatures }, name + ".bias");
+                    }
 
-                return Value.Tensor(Shape(at, () => _b.Linear(x, weight, bias, name)));
-            }
+                    return Value.Tensor(Shape(at, () => _b.Linear(x, weight, bias, name)));
+                }
 
             case "Gradgen.Nn.Sigmoid":
                 return Elementwise(at, (s, p) => s.Apply(Op.Sigmoid, p[0]), Value.Tensor(x));
@@ -459,21 +459,21 @@ internal sealed class ForwardLowerer
             case "Gradgen.Nn.SiLU":
                 return Elementwise(at, (s, p) => ScalarBodies.Silu(s, p[0]), Value.Tensor(x));
             case "Gradgen.Nn.GELU":
-            {
-                // The approximation decides the formula: it must be visible where the module is created.
-                string approximate = "none";
-                if (creation is { } c && Arguments(c.Creation).Count > 0)
                 {
-                    approximate = c.Model.GetConstantValue(Arguments(c.Creation)[0].Expression, _cancellationToken).Value as string
-                        ?? throw new NotCompiledException(LocationInfo.From(at), $"the GELU '{name}' is not created with a constant approximate");
-                }
-                else if (creation is null)
-                {
-                    throw new NotCompiledException(LocationInfo.From(at), $"the GELU '{name}' is not created once, in place (its approximate is not known)");
-                }
+                    // The approximation decides the formula: it must be visible where the module is created.
+                    string approximate = "none";
+                    if (creation is { } c && Arguments(c.Creation).Count > 0)
+                    {
+                        approximate = c.Model.GetConstantValue(Arguments(c.Creation)[0].Expression, _cancellationToken).Value as string
+                            ?? throw new NotCompiledException(LocationInfo.From(at), $"the GELU '{name}' is not created with a constant approximate");
+                    }
+                    else if (creation is null)
+                    {
+                        throw new NotCompiledException(LocationInfo.From(at), $"the GELU '{name}' is not created once, in place (its approximate is not known)");
+                    }
 
-                return Elementwise(at, (s, p) => ScalarBodies.Gelu(s, p[0], approximate == "tanh"), Value.Tensor(x));
-            }
+                    return Elementwise(at, (s, p) => ScalarBodies.Gelu(s, p[0], approximate == "tanh"), Value.Tensor(x));
+                }
 
             case "Gradgen.Nn.LeakyReLU":
                 return Elementwise(at, (s, p) => ScalarBodies.LeakyRelu(s, p[0], p[1]), Value.Tensor(x), Module("NegativeSlope"));
@@ -482,19 +482,19 @@ internal sealed class ForwardLowerer
             case "Gradgen.Nn.Softplus":
                 return Elementwise(at, (s, p) => ScalarBodies.Softplus(s, p[0], p[1], p[2]), Value.Tensor(x), Module("Beta"), Module("Threshold"));
             case "Gradgen.Nn.Softmax" or "Gradgen.Nn.LogSoftmax":
-            {
-                int dim = creation is { } c && Arguments(c.Creation).Count > 0 ? ConstantInt(Arguments(c.Creation)[0].Expression, c.Model)
-                    : throw new NotCompiledException(LocationInfo.From(at), $"the {type.Name} '{name}' is not created once, in place, with a constant dim");
-                return Value.Tensor(Softmax(x, dim, typeName.EndsWith("LogSoftmax", StringComparison.Ordinal), at));
-            }
+                {
+                    int dim = creation is { } c && Arguments(c.Creation).Count > 0 ? ConstantInt(Arguments(c.Creation)[0].Expression, c.Model)
+                        : throw new NotCompiledException(LocationInfo.From(at), $"the {type.Name} '{name}' is not created once, in place, with a constant dim");
+                    return Value.Tensor(Softmax(x, dim, typeName.EndsWith("LogSoftmax", StringComparison.Ordinal), at));
+                }
 
             case "Gradgen.Nn.LayerNorm":
                 return Value.Tensor(LayerNorm(x, access, creation, at, name));
             case "Gradgen.Nn.Dropout":
-            {
-                int mask = _b.DropoutMask(x, access, name + " mask");
-                return Elementwise(at, (s, p) => s.Multiply(p[0], p[1]), Value.Tensor(x), Value.Tensor(mask));
-            }
+                {
+                    int mask = _b.DropoutMask(x, access, name + " mask");
+                    return Elementwise(at, (s, p) => s.Multiply(p[0], p[1]), Value.Tensor(x), Value.Tensor(mask));
+                }
 
             case "Gradgen.Nn.Sequential":
                 return Value.Tensor(ApplySequential(access, creation, x, at, name));

@@ -68,23 +68,23 @@ internal static class TensorRules
                 break;
 
             case TensorOp.Max:
-            {
-                // torch.amax: the gradient is split evenly among the elements equal to the maximum.
-                int y = KeptDim(b, id, id);
-                var isMax = ScalarBodies.Build(2, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Constant(1), s.Constant(0)), "x = max");
-                int count = b.Reduce(TensorOp.Sum, b.Map(isMax, new[] { x[0], y }, "where x is the maximum"), node.Dim, keepDim: true, "ties");
-                var share = ScalarBodies.Build(4, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Divide(p[2], p[3]), s.Constant(0)), "∂max: g split among ties");
-                result[0] = b.Map(share, new[] { x[0], y, KeptDim(b, id, g), count }, "∂max");
-                break;
-            }
+                {
+                    // torch.amax: the gradient is split evenly among the elements equal to the maximum.
+                    int y = KeptDim(b, id, id);
+                    var isMax = ScalarBodies.Build(2, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Constant(1), s.Constant(0)), "x = max");
+                    int count = b.Reduce(TensorOp.Sum, b.Map(isMax, new[] { x[0], y }, "where x is the maximum"), node.Dim, keepDim: true, "ties");
+                    var share = ScalarBodies.Build(4, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Divide(p[2], p[3]), s.Constant(0)), "∂max: g split among ties");
+                    result[0] = b.Map(share, new[] { x[0], y, KeptDim(b, id, g), count }, "∂max");
+                    break;
+                }
 
             case TensorOp.LogSumExp:
-            {
-                // ∂ log Σ eˣ = g·e^(x − y): the softmax.
-                var softmax = ScalarBodies.Build(3, (s, p) => s.Multiply(p[2], s.Apply(Op.Exp, s.Subtract(p[0], p[1]))), "g·e^(x − lse)");
-                result[0] = b.Map(softmax, new[] { x[0], KeptDim(b, id, id), KeptDim(b, id, g) }, "∂logsumexp");
-                break;
-            }
+                {
+                    // ∂ log Σ eˣ = g·e^(x − y): the softmax.
+                    var softmax = ScalarBodies.Build(3, (s, p) => s.Multiply(p[2], s.Apply(Op.Exp, s.Subtract(p[0], p[1]))), "g·e^(x − lse)");
+                    result[0] = b.Map(softmax, new[] { x[0], KeptDim(b, id, id), KeptDim(b, id, g) }, "∂logsumexp");
+                    break;
+                }
 
             case TensorOp.Reshape:
                 result[0] = b.ReshapeAs(g, x[0]);
