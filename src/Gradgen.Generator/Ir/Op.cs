@@ -42,6 +42,7 @@ internal enum Op
     Asinh,
     Acosh,
     Atanh,
+    Erf,
     Abs,
     Min,
     Max,
