@@ -30,6 +30,12 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         ["Sigmoid"] = t => ElementwiseFunctions.Sigmoid(t[0]),
         ["Relu"] = t => ElementwiseFunctions.Relu(t[0]),
         ["Abs"] = t => ElementwiseFunctions.Abs(t[0]),
+        ["GeluErf"] = t => ElementwiseFunctions.GeluErf(t[0]),
+        ["GeluTanh"] = t => ElementwiseFunctions.GeluTanh(t[0]),
+        ["Silu"] = t => ElementwiseFunctions.Silu(t[0]),
+        ["LeakyRelu"] = t => ElementwiseFunctions.LeakyRelu(t[0], t[1]),
+        ["Elu"] = t => ElementwiseFunctions.Elu(t[0], t[1]),
+        ["Softplus"] = t => ElementwiseFunctions.Softplus(t[0], t[1], t[2]),
     };
 
     public int Launches { get; private set; }
