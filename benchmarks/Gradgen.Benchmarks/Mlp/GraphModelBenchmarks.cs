@@ -40,7 +40,7 @@ public sealed class TorchQuickstartMlp : torch.nn.Module<TorchTensor, TorchTenso
 /// <summary>
 /// 784 → 512, two pre-norm residual blocks <c>h = h + Linear(GELU(LayerNorm(h)))</c> of width 512, → 10, for
 /// TorchSharp (<c>torch.nn.functional.layer_norm</c> and <c>gelu</c>), with the parameter names of the Gradgen model
-/// <c>ResidualLayerNormMlp</c> (compiled with GRADGEN_NEW_MODULES, once LayerNorm and GELU exist).
+/// <c>ResidualLayerNormMlp</c>.
 /// </summary>
 public sealed class TorchResidualLayerNormMlp : torch.nn.Module<TorchTensor, TorchTensor>
 {
@@ -65,7 +65,6 @@ public sealed class TorchResidualLayerNormMlp : torch.nn.Module<TorchTensor, Tor
     }
 }
 
-#if GRADGEN_NEW_MODULES
 /// <summary>The residual LayerNorm MLP as a Gradgen <c>partial</c> model (see <see cref="TorchResidualLayerNormMlp"/>).</summary>
 public sealed partial class ResidualLayerNormMlp : Module
 {
@@ -85,7 +84,6 @@ public sealed partial class ResidualLayerNormMlp : Module
         return output.Forward(h);
     }
 }
-#endif
 
 /// <summary>
 /// A classification training step (zero_grad, forward, cross-entropy, backward, SGD step) on a batch of 64 MNIST-sized
@@ -266,7 +264,6 @@ public class QuickstartTrainingBenchmarks
     public Gradgen.Tensor GradgenCompiled() => problem!.CompiledStep();
 }
 
-#if GRADGEN_NEW_MODULES
 /// <summary>
 /// The residual LayerNorm MLP (784 → 512, two blocks <c>h + Linear(GELU(LayerNorm(h)))</c>, → 10, batch 64,
 /// cross-entropy, SGD): compiled, eager and TorchSharp, at 1 and 2 threads.
@@ -298,4 +295,3 @@ public class ResidualLayerNormTrainingBenchmarks
     [Benchmark]
     public Gradgen.Tensor GradgenCompiled() => problem!.CompiledStep();
 }
-#endif

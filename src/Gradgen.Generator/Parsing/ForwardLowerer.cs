@@ -50,6 +50,7 @@ internal sealed class ForwardLowerer
     private readonly CancellationToken _cancellationToken;
     private readonly List<string> _guards;
     private readonly Dictionary<string, int> _featureSymbols = new();
+    private int _masks;
 
     public ForwardLowerer(TensorGraphBuilder builder, Compilation compilation, List<string> guards, CancellationToken cancellationToken)
     {
@@ -492,7 +493,8 @@ internal sealed class ForwardLowerer
                 return Value.Tensor(LayerNorm(x, access, creation, at, name));
             case "Gradgen.Nn.Dropout":
                 {
-                    int mask = _b.DropoutMask(x, access, name + " mask");
+                    // Each application draws its own mask, as eager Forward does: the label keeps two masks of one value apart.
+                    int mask = _b.DropoutMask(x, access, $"{name} mask {++_masks}");
                     return Elementwise(at, (s, p) => s.Multiply(p[0], p[1]), Value.Tensor(x), Value.Tensor(mask));
                 }
 

@@ -6,7 +6,8 @@ namespace Gradgen.Generator.Parsing;
 
 /// <summary>
 /// The math functions of <c>System.Math</c>, <c>System.MathF</c>, <c>float</c> and <c>double</c> that lower to a
-/// primitive. <c>Math.Log(a, newBase)</c> is handled by the parser (it is ln a / ln newBase).
+/// primitive, and those of <c>Gradgen.SpecialFunctions</c> (erf). <c>Math.Log(a, newBase)</c> is handled by the parser
+/// (it is ln a / ln newBase).
 /// </summary>
 internal static class KnownFunctions
 {
@@ -45,11 +46,25 @@ internal static class KnownFunctions
         ["Sign"] = (Op.Sign, 1),
     };
 
+    /// <summary>The functions of <c>Gradgen.SpecialFunctions</c> (the runtime's, with float and double overloads).</summary>
+    private static readonly Dictionary<string, (Op Op, int Arity)> SpecialByName = new()
+    {
+        ["Erf"] = (Op.Erf, 1),
+    };
+
     /// <summary>Whether <paramref name="method"/> is a math function Gradgen lowers, and to what.</summary>
     public static bool TryGet(IMethodSymbol method, out Op op)
     {
         op = default;
-        if (!IsMathType(method.ContainingType) || !ByName.TryGetValue(method.Name, out var entry))
+        (Op Op, int Arity) entry;
+        if (IsMathType(method.ContainingType))
+        {
+            if (!ByName.TryGetValue(method.Name, out entry))
+            {
+                return false;
+            }
+        }
+        else if (!IsSpecialFunctionsType(method.ContainingType) || !SpecialByName.TryGetValue(method.Name, out entry))
         {
             return false;
         }
@@ -78,6 +93,10 @@ internal static class KnownFunctions
     public static bool IsMathType(INamedTypeSymbol? type) =>
         type is not null && (type.SpecialType is SpecialType.System_Single or SpecialType.System_Double
             || type.ToDisplayString() is "System.Math" or "System.MathF");
+
+    /// <summary><c>Gradgen.SpecialFunctions</c>, the runtime's special functions (erf).</summary>
+    public static bool IsSpecialFunctionsType(INamedTypeSymbol? type) =>
+        type is not null && type.ToDisplayString() == "Gradgen.SpecialFunctions";
 
     public static bool IsNumeric(ITypeSymbol type) => type.SpecialType is SpecialType.System_Single or SpecialType.System_Double
         or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Int16 or SpecialType.System_SByte

@@ -153,6 +153,10 @@ internal static class PrimitiveRules
             Unary(Op.Acosh, "acosh", "acoshf", "acosh", v => Math.Log(v + Math.Sqrt((v * v) - 1)), (b, x, y, g) => b.Divide(g, b.Apply(Op.Sqrt, b.Subtract(b.Multiply(x[0], x[0]), b.Constant(1)))), "g/√(a² − 1)"),
             Unary(Op.Atanh, "atanh", "atanhf", "atanh", v => 0.5 * Math.Log((1 + v) / (1 - v)), (b, x, y, g) => b.Divide(g, b.Subtract(b.Constant(1), b.Multiply(x[0], x[0]))), "g/(1 − a²)"),
 
+            // ---- special functions ----
+            // erf' = (2/√π)·e^(−a²): no reuse of y is possible, so the rule recomputes the Gaussian.
+            Unary(Op.Erf, "erf", "erff", "erf", Erf, (b, x, y, g) => b.Multiply(g, b.Multiply(b.Constant(TwoOverSqrtPi), b.Apply(Op.Exp, b.Negate(b.Multiply(x[0], x[0]))))), "g·(2/√π)·e^(−a²)"),
+
             // ---- piecewise ----
             Unary(Op.Abs, "abs", "fabsf", "fabs", Math.Abs, (b, x, y, g) => b.Multiply(g, b.Apply(Op.Sign, x[0])), "g·sign(a) (0 at a = 0, as PyTorch)"),
             new(Op.Min, 2)
@@ -223,6 +227,58 @@ internal static class PrimitiveRules
         }
 
         return table;
+    }
+
+    private const double TwoOverSqrtPi = 1.1283791670955126;
+
+    /// <summary>
+    /// erf for constant folding, as the runtime's <c>SpecialFunctions.Erf</c> computes it (within 2 ulp): the
+    /// Maclaurin series by Horner's scheme below 1.25, 1 − erfc from its continued fraction up to 6, ±1 beyond.
+    /// </summary>
+    private static double Erf(double v)
+    {
+        double a = Math.Abs(v);
+        if (a < 1.25)
+        {
+            double z = v * v, p = 0;
+            for (int n = 22; n >= 0; n--)
+            {
+                // (2/√π)·(−1)ⁿ/(n!·(2n + 1)), computed in double (within an ulp or two of the runtime's table).
+                p = (p * z) + ErfCoefficient(n);
+            }
+
+            return v * p;
+        }
+
+        if (double.IsNaN(v))
+        {
+            return v;
+        }
+
+        double r = 1;
+        if (a < 6)
+        {
+            double f = a;
+            for (int k = 120; k > 0; k--)
+            {
+                f = a + (k * 0.5 / f);
+            }
+
+            r = 1 - (Math.Exp(-a * a) / (f * 1.7724538509055159));
+        }
+
+        return v < 0 ? -r : r;
+    }
+
+    private static double ErfCoefficient(int n)
+    {
+        double c = TwoOverSqrtPi;
+        for (int i = 1; i <= n; i++)
+        {
+            c = -c / i;
+        }
+
+        return c / ((2 * n) + 1);
     }
 
     private static double Cbrt(double v) => v < 0 ? -Math.Pow(-v, 1.0 / 3) : Math.Pow(v, 1.0 / 3);

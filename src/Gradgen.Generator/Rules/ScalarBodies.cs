@@ -54,16 +54,24 @@ internal static class ScalarBodies
     /// <summary>x &gt; 0 ? x : slope·x (the gradient at 0 is the slope, as PyTorch's).</summary>
     public static int LeakyRelu(GraphBuilder b, int x, int slope) => b.Select(b.Apply(Op.GreaterThan, x, b.Constant(0)), x, b.Multiply(slope, x));
 
-    /// <summary>x &gt; 0 ? x : α(eˣ − 1).</summary>
-    public static int Elu(GraphBuilder b, int x, int alpha) =>
-        b.Select(b.Apply(Op.GreaterThan, x, b.Constant(0)), x, b.Multiply(alpha, b.Subtract(b.Apply(Op.Exp, x), b.Constant(1))));
+    /// <summary>
+    /// x &gt; 0 ? x : α(eˣ − 1), with eˣ's argument clamped to 0 in the branch not taken (as the runtime's Elu): the
+    /// gradient reaches that branch multiplied by 0, and 0·∞ would be NaN.
+    /// </summary>
+    public static int Elu(GraphBuilder b, int x, int alpha)
+    {
+        int positive = b.Apply(Op.GreaterThan, x, b.Constant(0));
+        int exp = b.Apply(Op.Exp, b.Select(positive, b.Constant(0), x));
+        return b.Select(positive, x, b.Multiply(alpha, b.Subtract(exp, b.Constant(1))));
+    }
 
-    /// <summary>β·x &gt; threshold ? x : ln(1 + e^(βx))/β.</summary>
+    /// <summary>β·x &gt; threshold ? x : ln(1 + e^(βx))/β, the exponent clamped to the threshold in the branch not taken (as the runtime's Softplus).</summary>
     public static int Softplus(GraphBuilder b, int x, int beta, int threshold)
     {
         int bx = b.Multiply(beta, x);
-        int soft = b.Divide(b.Apply(Op.Log, b.Add(b.Constant(1), b.Apply(Op.Exp, bx))), beta);
-        return b.Select(b.Apply(Op.GreaterThan, bx, threshold), x, soft);
+        int linear = b.Apply(Op.GreaterThan, bx, threshold);
+        int soft = b.Divide(b.Apply(Op.Log, b.Add(b.Constant(1), b.Apply(Op.Exp, b.Select(linear, threshold, bx)))), beta);
+        return b.Select(linear, x, soft);
     }
 
     /// <summary>Copies <paramref name="graph"/>'s nodes into <paramref name="b"/> with its parameters replaced by <paramref name="parameters"/>; returns its outputs.</summary>

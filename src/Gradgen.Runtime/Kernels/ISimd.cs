@@ -111,6 +111,8 @@ public interface ISimd<TVec, T>
     static abstract TVec Acosh(TVec a);
     /// <summary>atanh a</summary>
     static abstract TVec Atanh(TVec a);
+    /// <summary>erf a, the error function (<see cref="SpecialFunctions.Erf(double)"/>).</summary>
+    static abstract TVec Erf(TVec a);
 
     /// <summary>Mask of a &lt; b.</summary>
     static abstract TVec LessThan(TVec a, TVec b);

@@ -35,6 +35,7 @@ internal static class ScalarOps
     internal readonly struct Acosh : IScalarUnary { public static float Invoke(float x) => MathF.Acosh(x); public static double Invoke(double x) => Math.Acosh(x); }
     internal readonly struct Atanh : IScalarUnary { public static float Invoke(float x) => MathF.Atanh(x); public static double Invoke(double x) => Math.Atanh(x); }
     internal readonly struct Cbrt : IScalarUnary { public static float Invoke(float x) => MathF.Cbrt(x); public static double Invoke(double x) => Math.Cbrt(x); }
+    internal readonly struct Erf : IScalarUnary { public static float Invoke(float x) => SpecialFunctions.Erf(x); public static double Invoke(double x) => SpecialFunctions.Erf(x); }
     internal readonly struct Atan2 : IScalarBinary { public static float Invoke(float y, float x) => MathF.Atan2(y, x); public static double Invoke(double y, double x) => Math.Atan2(y, x); }
     internal readonly struct Pow : IScalarBinary { public static float Invoke(float x, float y) => MathF.Pow(x, y); public static double Invoke(double x, double y) => Math.Pow(x, y); }
 }

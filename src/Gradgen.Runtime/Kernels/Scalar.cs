@@ -182,6 +182,10 @@ public readonly struct Scalar<T> : ISimd<T, T>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Erf(T a) => typeof(T) == typeof(float) ? R(SpecialFunctions.Erf(F(a))) : R(SpecialFunctions.Erf(D(a)));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T LessThan(T a, T b) => typeof(T) == typeof(float) ? R(F(a) < F(b) ? 1f : 0f) : R(D(a) < D(b) ? 1d : 0d);
 
     /// <inheritdoc/>

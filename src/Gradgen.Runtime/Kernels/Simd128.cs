@@ -246,6 +246,12 @@ public readonly struct Simd128<T> : ISimd<Vector128<T>, T>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Erf(Vector128<T> a) => typeof(T) == typeof(float)
+        ? VM128.Erf(a.AsSingle()).As<float, T>()
+        : Lanewise.Unary<Vector128<T>, T, ScalarOps.Erf>(a);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> LessThan(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b);
 
     /// <inheritdoc/>

@@ -246,6 +246,12 @@ public readonly struct Simd256<T> : ISimd<Vector256<T>, T>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Erf(Vector256<T> a) => typeof(T) == typeof(float)
+        ? VM256.Erf(a.AsSingle()).As<float, T>()
+        : Lanewise.Unary<Vector256<T>, T, ScalarOps.Erf>(a);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> LessThan(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
 
     /// <inheritdoc/>

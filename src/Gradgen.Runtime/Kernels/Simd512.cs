@@ -246,6 +246,12 @@ public readonly struct Simd512<T> : ISimd<Vector512<T>, T>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Erf(Vector512<T> a) => typeof(T) == typeof(float)
+        ? VM512.Erf(a.AsSingle()).As<float, T>()
+        : Lanewise.Unary<Vector512<T>, T, ScalarOps.Erf>(a);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
 
     /// <inheritdoc/>

@@ -306,6 +306,23 @@ public static class CompiledGraph
     }
 
     /// <summary>
+    /// The factor a Dropout module applies to <paramref name="like"/>: the mask eager <c>Forward</c> would draw (the
+    /// same draws from <see cref="RandomGenerator"/>, so the same seed gives the same mask) in training, 1 in eval
+    /// mode or for p = 0, 0 for p = 1 — the last two as 0-d tensors, read in place by the kernel.
+    /// </summary>
+    /// <param name="dropout">The module.</param>
+    /// <param name="like">The tensor it applies to.</param>
+    /// <returns>The mask.</returns>
+    public static Tensor DropoutMask(Dropout dropout, Tensor like)
+    {
+        ArgumentNullException.ThrowIfNull(dropout);
+        ArgumentNullException.ThrowIfNull(like);
+        if (!dropout.IsTraining || dropout.P == 0) return Tensor.Scalar(1, like.DType);
+        if (dropout.P == 1) return Tensor.Scalar(0, like.DType);
+        return Functional.DropoutMask(like.Shape.ToArray(), dropout.P, like.DType);
+    }
+
+    /// <summary>
     /// A gradient the node hands out: its own tensor (the engine may accumulate into it), never one of the graph's
     /// other values or the incoming gradient.
     /// </summary>

@@ -124,10 +124,74 @@ public partial class Tensor
     /// <summary>The largest element (NaN if any is NaN), as a zero-dimensional tensor. Recorded as <c>MaxBackward</c>; ties share the gradient.</summary>
     public Tensor Max() => MaxAll(false, "Max");
 
-    /// <summary>The largest elements along <paramref name="dim"/> and their (first) indices, as PyTorch's <c>max(dim)</c>.</summary>
+    /// <summary>
+    /// The largest elements along <paramref name="dim"/> (NaN where any is NaN), as PyTorch's <c>amax(dim)</c>: the
+    /// values only (their indices are <see cref="ArgMax(int, bool)"/>). Recorded as <c>AmaxBackward</c>: the gradient is
+    /// shared evenly among the positions that hold the maximum, as PyTorch's amax.
+    /// </summary>
+    /// <param name="dim">The dimension to reduce (negative counts from the end).</param>
+    /// <param name="keepDim">Keep the reduced dimension with size 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is not a dimension of the tensor.</exception>
+    /// <exception cref="InvalidOperationException">The dimension is empty.</exception>
+    public Tensor Max(int dim, bool keepDim = false)
+    {
+        int d = NormalizeDim(dim, shape.Length, "Max");
+        if (shape.Length == 0) return MaxAll(false, "Max");
+        Tensor kept;
+        using (Autograd.NoGrad()) kept = MaxDim(d, true, false, "Max").Values;
+        var r = keepDim ? kept : kept.Squeeze(d).Detach();
+        if (Autograd.Recording(this))
+        {
+            r.WithHistory(new LambdaBackward("AmaxBackward", this, [Detach(), kept.Detach()], (g, s) =>
+            {
+                var mask = s[0].Eq(s[1]).ToDTypeData(g.DType);
+                return mask * ((keepDim ? g : g.Unsqueeze(d)) / mask.Sum(d, keepDim: true));
+            }));
+        }
+        return r;
+    }
+
+    /// <summary>The largest elements along a dimension (the static form of <see cref="Max(int, bool)"/>).</summary>
+    /// <param name="x">The input.</param>
     /// <param name="dim">The dimension to reduce.</param>
     /// <param name="keepDim">Keep the reduced dimension with size 1.</param>
-    public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => MaxDim(dim, keepDim, false, "Max");
+    public static Tensor Max(Tensor x, int dim, bool keepDim = false) => Checked(x).Max(dim, keepDim);
+
+    /// <summary>
+    /// log Σ eˣ along <paramref name="dim"/> (PyTorch's <c>logsumexp</c>), computed stably as m + log Σ e^(x−m) with m
+    /// the maximum (0 where the maximum is infinite); an empty dimension gives −∞. Integer inputs compute in Float32.
+    /// Composed of recorded operations with m held constant, so the gradient is g·softmax(x).
+    /// </summary>
+    /// <param name="dim">The dimension to reduce (negative counts from the end).</param>
+    /// <param name="keepDim">Keep the reduced dimension with size 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is not a dimension of the tensor.</exception>
+    public Tensor LogSumExp(int dim, bool keepDim = false)
+    {
+        int d = NormalizeDim(dim, shape.Length, "LogSumExp");
+        var x = DType.IsFloating() ? this : To(DType.Float32);
+        if (shape.Length == 0) return x.Unsqueeze(0).LogSumExp(0);
+        if (shape[d] == 0)
+        {
+            // The sum of no exponentials is 0: −∞ everywhere (and no elements to send a gradient to).
+            int[] reduced = keepDim ? [.. shape[..d], 1, .. shape[(d + 1)..]] : [.. shape[..d], .. shape[(d + 1)..]];
+            return Full(reduced, double.NegativeInfinity, x.DType, x.Device);
+        }
+
+        Tensor m;
+        using (Autograd.NoGrad())
+        {
+            m = x.Max(d, keepDim: true);
+            m = Where(m.Abs() < double.PositiveInfinity, m, ZerosLike(m));
+        }
+        var r = (x - m).Exp().Sum(d, keepDim: true).Log() + m;
+        return keepDim ? r : r.Squeeze(d);
+    }
+
+    /// <summary>log Σ eˣ along a dimension (the static form of <see cref="LogSumExp(int, bool)"/>).</summary>
+    /// <param name="x">The input.</param>
+    /// <param name="dim">The dimension to reduce.</param>
+    /// <param name="keepDim">Keep the reduced dimension with size 1.</param>
+    public static Tensor LogSumExp(Tensor x, int dim, bool keepDim = false) => Checked(x).LogSumExp(dim, keepDim);
 
     /// <summary>The smallest element (NaN if any is NaN), as a zero-dimensional tensor. Recorded as <c>MinBackward</c>.</summary>
     public Tensor Min() => MaxAll(true, "Min");

@@ -78,8 +78,10 @@ public sealed class DeviceDTypeTableTests : IDisposable
         ("Mean(1)", t => t[0].Mean(1), [[3, 4]]),
         ("Max()", t => t[0].Max(), [[3, 4]]),
         ("Min()", t => t[0].Min(), [[3, 4]]),
-        ("Max(1).Values", t => t[0].Max(1).Values, [[3, 4]]),
-        ("Max(1).Indices", t => t[0].Max(1).Indices, [[3, 4]]),
+        ("Max(1)", t => t[0].Max(1), [[3, 4]]),
+        ("Max(0, keepDim) with ties", t => (t[0] * 0L).Max(0, keepDim: true), [[3, 4]]),
+        ("LogSumExp(1)", t => t[0].LogSumExp(1), [[3, 4]]),
+        ("LogSumExp(0, keepDim)", t => Tensor.LogSumExp(t[0], 0, keepDim: true), [[3, 4]]),
         ("Min(0, keepDim).Values", t => t[0].Min(0, keepDim: true).Values, [[3, 4]]),
         ("ArgMax()", t => t[0].ArgMax(), [[3, 4]]),
         ("ArgMax(1)", t => t[0].ArgMax(1), [[3, 4]]),
@@ -99,6 +101,15 @@ public sealed class DeviceDTypeTableTests : IDisposable
         ("CrossEntropy(indices)", t => Functional.CrossEntropy(t[0], Tensor.FromArray(new long[] { 2, 0, 3 }).To(t[0].Device)), [[3, 4]]),
         ("CrossEntropy(probabilities)", t => Functional.CrossEntropy(t[0], Functional.Softmax(t[1].To(t[0].DType.IsFloating() ? t[0].DType : DType.Float32), 1)), [[3, 4], [3, 4]]),
         ("BinaryCrossEntropyWithLogits", t => Functional.BinaryCrossEntropyWithLogits(t[0], t[1].Sigmoid()), [[3, 4], [3, 4]]),
+        ("Gelu", t => Functional.Gelu(t[0]), [[3, 4]]),
+        ("Gelu tanh", t => Functional.Gelu(t[0], "tanh"), [[3, 4]]),
+        ("Silu", t => Functional.Silu(t[0]), [[3, 4]]),
+        ("LeakyRelu", t => Functional.LeakyRelu(t[0], 0.2), [[3, 4]]),
+        ("Elu", t => Functional.Elu(t[0], 1.5), [[3, 4]]),
+        ("Softplus", t => Functional.Softplus(t[0], 2, 1), [[3, 4]]),
+        ("LayerNorm", t => Functional.LayerNorm(t[0], [4], t[1], t[2]), [[3, 4], [4], [4]]),
+        ("LayerNorm over two dimensions, no affine", t => Functional.LayerNorm(t[0], [3, 4]), [[2, 3, 4]]),
+        ("Dropout (eval, p = 1)", t => Functional.Dropout(t[0], 0.3, training: false) + Functional.Dropout(t[0], 1), [[3, 4]]),
         ("BinaryCrossEntropyWithLogits none", t => Functional.BinaryCrossEntropyWithLogits(t[0], t[1].Sigmoid(), Reduction.None), [[3, 4], [3, 4]]),
 
         // Indexing.
@@ -207,7 +218,7 @@ public sealed class DeviceDTypeTableTests : IDisposable
         string[] notOperations =
         [
             "Arange", "Linspace", "FromArray", "FromSpan", "FromMemory", "FromNumericsTensor", "Full", "Ones", "Zeros", "Rand",
-            "Randn", "Scalar", "Detach", "ApplyElementwise",
+            "Randn", "Scalar", "Detach", "ApplyElementwise", "DropoutMask",
         ];
         var words = Operations.SelectMany(o => o.Name.Split(' ', '(', ')', ',', '.', '[', ']')).ToHashSet(StringComparer.Ordinal);
         var methods = typeof(Tensor).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)

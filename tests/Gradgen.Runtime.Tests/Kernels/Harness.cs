@@ -6,7 +6,7 @@ namespace Gradgen.Runtime.Tests.Kernels;
 /// <summary>Every member of <see cref="ISimd{TVec, T}"/> that computes something, by name.</summary>
 public enum Fn
 {
-    Negate, Abs, Sqrt, Cbrt, Floor, Ceiling, Round, Truncate, Sign, Exp, Log, Log2, Log10, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Not, Add, Subtract, Multiply, Divide, Min, Max, Pow, Hypot, Atan2, LessThan, LessThanOrEqual, GreaterThan, GreaterThanOrEqual, Equal, NotEqual, And, Or, FusedMultiplyAdd, Select,
+    Negate, Abs, Sqrt, Cbrt, Floor, Ceiling, Round, Truncate, Sign, Exp, Log, Log2, Log10, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Asinh, Acosh, Atanh, Erf, Not, Add, Subtract, Multiply, Divide, Min, Max, Pow, Hypot, Atan2, LessThan, LessThanOrEqual, GreaterThan, GreaterThanOrEqual, Equal, NotEqual, And, Or, FusedMultiplyAdd, Select,
 }
 
 /// <summary>An implementation of <see cref="ISimd{TVec, T}"/> to test.</summary>
@@ -110,6 +110,7 @@ internal static class Harness
             Fn.Asinh => TSimd.Asinh(a),
             Fn.Acosh => TSimd.Acosh(a),
             Fn.Atanh => TSimd.Atanh(a),
+            Fn.Erf => TSimd.Erf(a),
             Fn.Not => TSimd.Not(a),
             Fn.Add => TSimd.Add(a, b),
             Fn.Subtract => TSimd.Subtract(a, b),

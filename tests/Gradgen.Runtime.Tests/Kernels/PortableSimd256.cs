@@ -88,6 +88,7 @@ internal readonly struct PortableSimd256 : ISimd<Vector256<float>, float>
     public static Vector256<float> Asinh(Vector256<float> a) => VectorMath<Vector256<float>, PortableFloat256Ops>.Asinh(a);
     public static Vector256<float> Acosh(Vector256<float> a) => VectorMath<Vector256<float>, PortableFloat256Ops>.Acosh(a);
     public static Vector256<float> Atanh(Vector256<float> a) => VectorMath<Vector256<float>, PortableFloat256Ops>.Atanh(a);
+    public static Vector256<float> Erf(Vector256<float> a) => VectorMath<Vector256<float>, PortableFloat256Ops>.Erf(a);
     public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Simd256<float>.LessThan(a, b);
     public static Vector256<float> LessThanOrEqual(Vector256<float> a, Vector256<float> b) => Simd256<float>.LessThanOrEqual(a, b);
     public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Simd256<float>.GreaterThan(a, b);

@@ -53,7 +53,7 @@ public class GatherTests
         var r = GradCheck.Run(x =>
         {
             var logits = x[0];
-            var (max, _) = logits.Detach().Max(1, keepDim: true);
+            var max = logits.Detach().Max(1, keepDim: true);
             var logSoftmax = logits - max - (logits - max).Exp().Sum(1, keepDim: true).Log();
             return -logSoftmax.Gather(1, target).Mean() + x[0].IndexSelect(1, Tensor.FromArray(new[] { 1L, 1 })).Sin().Sum();
         }, [Tensor.Randn([4, 3], DType.Float64)]);

@@ -36,7 +36,8 @@ public class ReductionTests
     {
         Assert.Equal(7f, M.Max().Item<float>());
         Assert.Equal(0f, Tensor.Min(M).Item<float>());
-        var (v, idx) = M.Max(1);
+        var v = M.Max(1);
+        var idx = M.ArgMax(1);
         Assert.Equal([5f, 7], v.ToArray<float>());
         Assert.Equal([1L, 0], idx.ToArray<long>());
         var (mv, mi) = M.Min(0, keepDim: true);
@@ -60,7 +61,8 @@ public class ReductionTests
         Assert.Equal("[4, 2]", t.Sum(2).Shape.ToString());
         Assert.Equal(276f, t.Sum().Item<float>());
         Assert.Equal([12f, 48], t.Sum(2)[0].ToArray<float>());
-        var (v, i) = t.Max(0);
+        var v = t.Max(0);
+        var i = t.ArgMax(0);
         Assert.Equal([3f, 7, 11, 15, 19, 23], v.Reshape(-1).ToArray<float>());
         Assert.All(i.ToArray<long>(), x => Assert.Equal(3L, x));
     }

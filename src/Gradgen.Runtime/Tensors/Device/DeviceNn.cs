@@ -17,7 +17,7 @@ internal static class DeviceNn
         Tensor max;
         using (Autograd.NoGrad())
         {
-            max = input.Max(dim, keepDim: true).Values;
+            max = input.Max(dim, keepDim: true);
         }
 
         var z = input - max;

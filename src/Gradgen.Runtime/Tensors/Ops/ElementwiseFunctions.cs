@@ -30,6 +30,29 @@ internal static partial class ElementwiseFunctions
 
     [Differentiable] internal static float Abs(float x) => MathF.Abs(x);
 
+    // The activations of Gradgen.Nn.Functional, with PyTorch's formulas; a constant of the formula (slope, α, β, the
+    // threshold) is an argument, given as a 0-d tensor, so that the rule table differentiates everything. Where a branch
+    // not taken could overflow (eˣ for large x), its argument is clamped by a second select, because the gradient
+    // reaches it multiplied by 0 and 0·∞ would be NaN. GELU is declared in double: its constants (1/√2, √(2/π)) then
+    // keep double precision in the Float64 kernels (the Float32 ones round them to float).
+    [Differentiable] internal static double GeluErf(double x) => x * 0.5 * (1 + SpecialFunctions.Erf(x * 0.7071067811865476));
+
+    [Differentiable] internal static double GeluTanh(double x) => 0.5 * x * (1 + Math.Tanh(0.7978845608028654 * (x + (0.044715 * x * x * x))));
+
+    [Differentiable] internal static float Silu(float x) => x * (1 / (1 + MathF.Exp(-x)));
+
+    // The gradient at 0 is the slope, as PyTorch's (x > 0 is false there).
+    [Differentiable] internal static float LeakyRelu(float x, float slope) => x > 0 ? x : slope * x;
+
+    // The gradient at 0 is α·e⁰ = α, as PyTorch's.
+    [Differentiable] internal static float Elu(float x, float alpha) => x > 0 ? x : alpha * (MathF.Exp(x > 0 ? 0 : x) - 1);
+
+    // ln(1 + e^(βx))/β, and x where βx > threshold (PyTorch's linear regime).
+    [Differentiable]
+    internal static float Softplus(float x, float beta, float threshold) =>
+        beta * x > threshold ? x : MathF.Log(1 + MathF.Exp(beta * x > threshold ? threshold : beta * x)) / beta;
+
+
     // Arithmetic, Pow, Maximum, Minimum and Clamp keep their own forward kernels (integer dtypes, a scalar operand
     // without a filled tensor, PyTorch's type promotion); their graph nodes run these functions' generated backward
     // kernels (ElementwiseGradient), named as PyTorch names them (AddBackward, PowBackward, …).
