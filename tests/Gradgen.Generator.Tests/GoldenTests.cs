@@ -9,7 +9,7 @@ namespace Gradgen.Generator.Tests;
 /// </summary>
 public sealed class GoldenTests
 {
-    public static TheoryData<string> Cases => new() { "Curves", "Branches", "TwoParameters", "Nested", "Model", "SequentialModel", "GraphModel" };
+    public static TheoryData<string> Cases => new() { "Curves", "Branches", "TwoParameters", "Nested", "Model", "SequentialModel", "GraphModel", "NormalizedModel" };
 
     [Theory]
     [MemberData(nameof(Cases))]
