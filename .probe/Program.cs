@@ -25,6 +25,7 @@ static class Program
 {
     static void Main(string[] args)
     {
+        if (args.Length > 0) { Timing.Run(); return; }
         var m = new ResidualLayerNormMlp();
         var opt = new Sgd(m.Parameters(), 1e-3);
         var loss = new CrossEntropyLoss();

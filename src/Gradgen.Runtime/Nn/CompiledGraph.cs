@@ -200,7 +200,10 @@ public static class CompiledGraph
         return y.Reshape(shape);
     }
 
-    /// <summary>torch.matmul of two activations, B read transposed when <paramref name="transposeB"/>.</summary>
+    /// <summary>
+    /// torch.matmul of two activations, B read transposed when <paramref name="transposeB"/>: one packed matrix product
+    /// (per batch, when B has A's leading dims; over every row of A when B is 2-D).
+    /// </summary>
     /// <param name="a">A, rank ≥ 2.</param>
     /// <param name="b">B, rank ≥ 2.</param>
     /// <param name="transposeB">Multiply by Bᵀ (its last two dims swapped).</param>
@@ -209,15 +212,41 @@ public static class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var right = transposeB ? b.Transpose(-1, -2) : b;
-        if (right.Ndim == 2 && a.Ndim > 2)
+        int k = a.Shape[^1];
+        int n = transposeB ? b.Shape[^2] : b.Shape[^1];
+        bool rowsTimesMatrix = b.Ndim == 2;
+        bool sameBatches = b.Ndim == a.Ndim && a.Shape.ToArray().AsSpan(0, a.Ndim - 2).SequenceEqual(b.Shape.ToArray().AsSpan(0, b.Ndim - 2));
+        if ((transposeB ? b.Shape[^1] : b.Shape[^2]) != k || !(rowsTimesMatrix || sameBatches))
         {
-            var shape = a.Shape.ToArray();
-            shape[^1] = right.Shape[1];
-            return a.ContiguousData().Reshape(-1, a.Shape[^1]).MatMul(right).Reshape(shape);
+            // Broadcast batches, or sizes that do not fit: the tensor operation (and its error message).
+            return a.MatMul(transposeB ? b.Transpose(-1, -2) : b);
         }
 
-        return a.MatMul(right);
+        int m = rowsTimesMatrix ? a.NumElements / Math.Max(k, 1) : a.Shape[^2];
+        int batches = rowsTimesMatrix ? 1 : a.NumElements / Math.Max(m * k, 1);
+        var shape = a.Shape.ToArray();
+        shape[^1] = n;
+        var ca = a.ContiguousData();
+        var cb = b.ContiguousData();
+        var c = Tensor.Empty(a.DType, shape);
+        int ldb = transposeB ? k : n;
+        for (int batch = 0; batch < batches && m * n > 0; batch++)
+        {
+            if (a.DType == DType.Float64)
+            {
+                Gemm.Multiply(false, transposeB, m, n, k, 1.0, ca.Elements<double>().Slice(batch * m * k, m * k), k,
+                    cb.Elements<double>().Slice(rowsTimesMatrix ? 0 : batch * n * k, n * k), ldb, 0.0, c.Elements<double>().Slice(batch * m * n, m * n), n);
+            }
+            else
+            {
+                Gemm.Multiply(false, transposeB, m, n, k, 1f, ca.Elements<float>().Slice(batch * m * k, m * k), k,
+                    cb.Elements<float>().Slice(rowsTimesMatrix ? 0 : batch * n * k, n * k), ldb, 0f, c.Elements<float>().Slice(batch * m * n, m * n), n);
+            }
+        }
+
+        GC.KeepAlive(ca);
+        GC.KeepAlive(cb);
+        return c;
     }
 
     /// <summary>Aᵀ·B summed over every leading dim: <c>[…, m]</c> and <c>[…, n]</c> give <c>[m, n]</c> (a weight's gradient).</summary>
@@ -228,9 +257,26 @@ public static class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        var a2 = a.ContiguousData().Reshape(-1, a.Shape[^1]);
-        var b2 = b.ContiguousData().Reshape(-1, b.Shape[^1]);
-        return a.DType == DType.Float32 ? CompiledModel.WeightGradient(a2, b2) : a2.Transpose(0, 1).MatMul(b2);
+        int m = a.Shape[^1], n = b.Shape[^1], rows = a.NumElements / Math.Max(m, 1);
+        var ca = a.ContiguousData();
+        var cb = b.ContiguousData();
+        var c = Tensor.Empty(a.DType, [m, n]);
+        if (rows == 0)
+        {
+            c.Fill(0);
+        }
+        else if (a.DType == DType.Float64)
+        {
+            Gemm.Multiply(true, false, m, n, rows, 1.0, ca.Elements<double>(), m, cb.Elements<double>(), n, 0.0, c.Elements<double>(), n);
+        }
+        else
+        {
+            Gemm.Multiply(true, false, m, n, rows, 1f, ca.Elements<float>(), m, cb.Elements<float>(), n, 0f, c.Elements<float>(), n);
+        }
+
+        GC.KeepAlive(ca);
+        GC.KeepAlive(cb);
+        return c;
     }
 
     /// <summary>Σ over <paramref name="dim"/>.</summary>
@@ -265,7 +311,46 @@ public static class CompiledGraph
     /// <param name="g">The gradient of the broadcast value.</param>
     /// <param name="like">The value that was broadcast.</param>
     /// <returns>A tensor of <paramref name="like"/>'s shape.</returns>
-    public static Tensor SumToShapeOf(Tensor g, Tensor like) => ElementwiseOp.SumToShape(g, like.Shape.ToArray());
+    public static Tensor SumToShapeOf(Tensor g, Tensor like)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(like);
+        var target = like.Shape.ToArray();
+        int width = like.NumElements;
+        bool leadingOnly = target.Length <= g.Ndim && g.Shape.ToArray().AsSpan(g.Ndim - target.Length).SequenceEqual(target) && width > 0;
+        if (!leadingOnly)
+        {
+            return ElementwiseOp.SumToShape(g, target);
+        }
+
+        // A bias-like gradient: the rows of g summed, one vector pass per row.
+        var rows = g.ContiguousData();
+        var sums = Tensor.Zeros(target, g.DType);
+        if (g.DType == DType.Float64) SumRows<double>(rows.Elements<double>(), sums.Elements<double>());
+        else SumRows<float>(rows.Elements<float>(), sums.Elements<float>());
+        GC.KeepAlive(rows);
+        return sums;
+    }
+
+    private static void SumRows<T>(ReadOnlySpan<T> rows, Span<T> sums)
+        where T : unmanaged, System.Numerics.INumber<T>
+    {
+        int width = sums.Length;
+        for (int r = 0; r + width <= rows.Length; r += width)
+        {
+            var row = rows.Slice(r, width);
+            int i = 0;
+            for (; i <= width - System.Numerics.Vector<T>.Count; i += System.Numerics.Vector<T>.Count)
+            {
+                (new System.Numerics.Vector<T>(sums[i..]) + new System.Numerics.Vector<T>(row[i..])).CopyTo(sums[i..]);
+            }
+
+            for (; i < width; i++)
+            {
+                sums[i] += row[i];
+            }
+        }
+    }
 
     /// <summary><paramref name="g"/> with <paramref name="like"/>'s shape.</summary>
     /// <param name="g">The tensor.</param>
@@ -339,13 +424,14 @@ public static class CompiledGraph
     /// <param name="output">The model's output.</param>
     /// <param name="inputs">The input, then the parameters, in the order of the backward's slots.</param>
     /// <param name="backward">The generated backward.</param>
+    /// <param name="read">The slots whose values the backward reads (checked for in-place changes before it runs).</param>
     /// <returns><paramref name="output"/>.</returns>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward)
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward, params int[] read)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (Autograd.Recording(inputs))
         {
-            output.WithHistory(new CompiledModelBackward(name, inputs, backward, output.DType));
+            output.WithHistory(new CompiledModelBackward(name, inputs, backward, output.DType, read));
         }
 
         return output;

@@ -447,19 +447,28 @@ internal sealed class CompiledModelBackward : GradFn
     /// <param name="inputs">The model's input and parameters.</param>
     /// <param name="backward">The generated backward.</param>
     /// <param name="dtype">The dtype the backward expects its incoming gradient in.</param>
-    public CompiledModelBackward(string name, Tensor[] inputs, CompiledBackward backward, DType dtype = DType.Float32)
+    /// <param name="read">The inputs whose values the backward reads: a later in-place change of one is an error, as PyTorch's saved tensors.</param>
+    public CompiledModelBackward(string name, Tensor[] inputs, CompiledBackward backward, DType dtype = DType.Float32, int[]? read = null)
     {
         this.name = name;
         this.dtype = dtype;
         this.backward = backward;
         SetInputs(inputs);
+        versions = read is null ? [] : Array.ConvertAll(read, i => Save(inputs[i]));
     }
+
+    private SavedTensor[] versions;
 
     public override string Name => name;
 
     internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
         var run = backward ?? throw FreedError();
+        foreach (var saved in versions)
+        {
+            saved.Get(this);
+        }
+
         var needed = new bool[inputGrads.Length];
         for (int i = 0; i < needed.Length; i++)
         {
@@ -478,5 +487,9 @@ internal sealed class CompiledModelBackward : GradFn
     }
 
     // The activations live in the backward closure; dropping it frees them, as PyTorch frees saved tensors.
-    internal override void ReleaseSaved() => backward = null;
+    internal override void ReleaseSaved()
+    {
+        backward = null;
+        versions = [];
+    }
 }

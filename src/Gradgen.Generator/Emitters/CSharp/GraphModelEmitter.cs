@@ -176,7 +176,11 @@ internal static class GraphModelEmitter
                 }
             }
 
-            writer.Line("});");
+            // The slots whose values the backward reads: changing one in place before backward is an error.
+            var read = graph.Slots.Select((node, slot) => (node, slot))
+                .Where(s => plan.Backward.Any(step => step.Nodes.Any(n => nodes[n].Inputs.Contains(s.node) || nodes[n].ShapeOf == s.node)))
+                .Select(s => s.slot.ToString(CultureInfo.InvariantCulture)).ToList();
+            writer.Line(read.Count == 0 ? "});" : $"}}, {string.Join(", ", read)});");
         }
     }
 

@@ -1,0 +1,96 @@
+using Gradgen.Nn;
+
+namespace Gradgen.EndToEnd.Tests;
+
+/// <summary>
+/// How a model compiled through the tensor graph behaves beyond agreeing with Forward: PyTorch's autograd semantics for
+/// its one node, inputs of other ranks, and what makes Call run Forward instead.
+/// </summary>
+public sealed class GraphModelBehaviourTests
+{
+    [Fact]
+    public void AWeightTheBackwardReadsChangedInPlaceIsAnError()
+    {
+        var model = new ResidualMlp();
+        var loss = model.Call(Tensor.Randn(5, 8)).Sum();
+        using (Autograd.NoGrad())
+        {
+            model.NamedParameters().Single(p => p.Name == "l2.weight").Parameter.MulInPlace(0.5);
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        Assert.Contains("modified by an in-place operation: ResidualMlpBackward", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RetainingTheGraphLetsBackwardRunTwiceAndAccumulate()
+    {
+        var model = new GatedUnit();
+        var x = Tensor.Randn(4, 6);
+        var y = model.Call(x);
+        Assert.Equal("GatedUnitBackward", y.GradFn!.Name);
+        var loss = (y * y).Sum();
+        loss.Backward(retainGraph: true);
+        var once = model.Parameters().Select(p => p.Grad!.ToArray<float>()).ToList();
+        loss.Backward();
+        var twice = model.Parameters().Select(p => p.Grad!.ToArray<float>()).ToList();
+        for (int p = 0; p < once.Count; p++)
+        {
+            Assert.Equal(once[p].Select(v => 2 * v), twice[p]);
+        }
+    }
+
+    [Fact]
+    public void ARowWiseGraphTakesLeadingDimsAsRows()
+    {
+        // ResidualMlp acts on the last dim only: a [2, 3, 8] input runs compiled, as 6 rows, and keeps its leading dims.
+        var model = new ResidualMlp();
+        var x = Tensor.Randn(2, 3, 8);
+        var eager = GraphModelTests.Run(model, x, compiled: false);
+        var call = GraphModelTests.Run(model, x, compiled: true);
+        Assert.Equal("ResidualMlpBackward", call.Node);
+        GraphModelTests.AssertAgree(eager, call, fanIn: 32, rows: 6);
+        Assert.Equal(new[] { 2, 3, 4 }, model.Call(x).Shape.ToArray());
+    }
+
+    [Fact]
+    public void AnInputOfARankTheGraphWasNotBuiltForRunsForward()
+    {
+        // SequencePooling pools over dim 1 of [B, T, F]: only rank 3 fits its graph; a 2-D input is Forward's to reject.
+        var model = new SequencePooling();
+        var callError = Record.Exception(() => model.Call(Tensor.Randn(4, 6)));
+        var forwardError = Record.Exception(() => model.Forward(Tensor.Randn(4, 6)));
+        Assert.NotNull(forwardError);
+        Assert.Equal(forwardError!.GetType(), callError?.GetType());
+        Assert.Equal(forwardError.Message, callError!.Message);
+    }
+
+    [Fact]
+    public void ADTypeOtherThanTheParametersRunsForward()
+    {
+        var model = new GatedUnit();
+        var x = Tensor.Randn(3, 6).To(DType.Float64);
+        var callError = Record.Exception(() => model.Call(x));
+        var forwardError = Record.Exception(() => model.Forward(x));
+        Assert.Equal(forwardError?.GetType(), callError?.GetType());
+    }
+
+    [Fact]
+    public void NoGradientIsComputedForAnInputThatDoesNotNeedOne()
+    {
+        var model = new TwoBranchCat();
+        var y = model.Call(Tensor.Randn(3, 7));
+        y.Sum().Backward();
+        Assert.All(model.Parameters(), p => Assert.NotNull(p.Grad));
+    }
+
+    [Fact]
+    public void TheGraphIsFreedAfterBackward()
+    {
+        var model = new LogSoftmaxHead();
+        var y = model.Call(Tensor.Randn(3, 10));
+        y.Sum().Backward();
+        var error = Assert.Throws<InvalidOperationException>(() => y.Sum().Backward());
+        Assert.Contains("second time", error.Message, StringComparison.Ordinal);
+    }
+}
