@@ -11,25 +11,10 @@ namespace Gradgen.Generator.Models;
 internal sealed record ModelLayer(string Field, string Activation, string Access);
 
 /// <summary>
-/// A <c>Sequential</c> field whose elements the generator saw created in place: the generated code checks at run time
-/// that it still holds exactly these module types (it may have been changed with <c>Add</c>) before compiling through it.
-/// </summary>
-/// <param name="Field">The field.</param>
-/// <param name="ElementTypes">The fully qualified type of each element, in order.</param>
-internal sealed record SequentialShape(string Field, EquatableArray<string> ElementTypes);
-
-/// <summary>
-/// A field holding another compiled model whose layers this one runs as its own: the generated code checks at run time
-/// that the field holds exactly that type and that its own Sequential and nested fields are intact.
-/// </summary>
-/// <param name="Field">The field.</param>
-/// <param name="TypeName">The nested model's fully qualified type.</param>
-internal sealed record NestedModel(string Field, string TypeName);
-
-/// <summary>
 /// A model class the generator compiles: where it is, its layers in order, the activations' kernels (each applied as
-/// a matrix-product epilogue) with their derivatives in terms of the activation's output (z is never stored), and the fields
-/// (or auto-properties) that may hold modules or parameters, in declaration order, for the generated registration.
+/// a matrix-product epilogue) with their derivatives in terms of the activation's output (z is never stored), the run-time
+/// checks that must hold for the chain to apply (Sequential contents, nested model types), and the fields (or
+/// auto-properties) that may hold modules or parameters, in declaration order, for the generated registration.
 /// </summary>
 internal sealed record CompiledModelInfo(
     string Namespace,
@@ -37,8 +22,7 @@ internal sealed record CompiledModelInfo(
     string MetadataName,
     string Name,
     EquatableArray<ModelLayer> Layers,
-    EquatableArray<SequentialShape> Sequentials,
-    EquatableArray<NestedModel> Nested,
+    EquatableArray<string> Guards,
     EquatableArray<PlannedFunction> Activations,
     EquatableArray<PlannedFunction> Derivatives,
     EquatableArray<string> RegisteredMembers,

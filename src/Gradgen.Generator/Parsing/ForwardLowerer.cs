@@ -25,13 +25,23 @@ internal sealed class NotCompiledException : Exception
     public string Reason { get; }
 }
 
-/// <summary>A shape error at a span (reported as GG0017).</summary>
+/// <summary>
+/// A shape error at a span: GG0017 with the message, or GG0015 (<see cref="LayerSizes"/>) where a layer is fed by
+/// another layer whose output width differs from its input width.
+/// </summary>
 internal sealed class ShapeErrorException : Exception
 {
     public ShapeErrorException(LocationInfo location, string message)
         : base(message) => Location = location;
 
     public LocationInfo Location { get; }
+
+    /// <summary>For GG0015: the layer, its input size, the layer that feeds it and that one's output size.</summary>
+    public string[]? LayerSizes { get; init; }
+
+    public DiagnosticInfo ToDiagnostic(string model) => LayerSizes is { } sizes
+        ? DiagnosticInfo.Create(Descriptors.LayerSizeMismatch, Location, sizes)
+        : DiagnosticInfo.Create(Descriptors.ShapeMismatch, Location, model, Message);
 }
 
 /// <summary>
@@ -202,7 +212,7 @@ internal sealed class ForwardLowerer
             && model.GetSymbolInfo(receiver, _cancellationToken).Symbol is IFieldSymbol { IsStatic: false } field && IsMemberOf(field, scope.Type))
         {
             var x = Lower(arguments[0].Expression, scope);
-            return ApplyModule(field.Type, scope.Access == "this" ? "this." + field.Name : $"(({Global(field.Type)}){scope.Access}.GradgenMember(\"{field.Name}\"))",
+            return ApplyModule(field.Type, scope.Access == "this" ? "this." + field.Name : $"(({Global(field.Type)}){scope.Access}.GradgenMember(\"{field.Name}\")!)",
                 FieldCreation(scope.Type, field.Name), TensorOf(x, arguments[0].Expression), invocation, field.Name);
         }
 
@@ -448,6 +458,7 @@ internal sealed class ForwardLowerer
                         bias = _b.Parameter(access + ".Bias", new[] { outFeatures }, name + ".bias");
                     }
 
+                    CheckFedByLayer(x, inFeatures, at, name);
                     return Value.Tensor(Shape(at, () => _b.Linear(x, weight, bias, name)));
                 }
 
@@ -508,6 +519,29 @@ internal sealed class ForwardLowerer
         }
 
         throw new NotCompiledException(LocationInfo.From(at), $"the field '{name}' holds a {type.Name}, which the compiler does not know");
+    }
+
+    /// <summary>
+    /// GG0015 where a layer takes another layer's output (through elementwise functions of it alone) and the sizes the
+    /// code shows differ: the message names both layers.
+    /// </summary>
+    private void CheckFedByLayer(int x, int inFeatures, SyntaxNode at, string name)
+    {
+        int producer = x;
+        while (_b[producer].Op == TensorOp.Map && _b[producer].Inputs.Count(i => _b[i].Rank > 0) == 1)
+        {
+            producer = _b[producer].Inputs.First(i => _b[i].Rank > 0);
+        }
+
+        int given = _b.Shapes.Resolve(_b.ShapeOf(x)[_b.Rank(x) - 1]);
+        int taken = _b.Shapes.Resolve(inFeatures);
+        if (_b[producer].Op == TensorOp.Linear && given >= 0 && taken >= 0 && given != taken)
+        {
+            throw new ShapeErrorException(LocationInfo.From(at), $"'{name}' takes {taken} input features, but '{_b[producer].Label}' gives it {given}")
+            {
+                LayerSizes = new[] { name, taken.ToString(CultureInfo.InvariantCulture), _b[producer].Label, given.ToString(CultureInfo.InvariantCulture) },
+            };
+        }
     }
 
     /// <summary>Every element of a Sequential created in place, in order; at run time it must still hold those types.</summary>

@@ -315,20 +315,7 @@ internal static class GraphModelEmitter
     // Registration, the run-time check of what was compiled, and the accessor a model that nests this one reads through.
     private static void WriteMembers(SourceWriter writer, GraphModelInfo model)
     {
-        writer.Line();
-        writer.Line("/// <summary>Whether the fields still hold what this class was compiled with (Sequential contents, nested model types, absent biases).</summary>");
-        writer.Line("/// <returns>False after such a field was changed: <c>Call</c> then runs <see cref=\"Forward\"/>.</returns>");
-        writer.Line(CSharpEmitter.GeneratedCode);
-        writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        writer.Line(model.Guards.Count == 0 ? "internal bool GradgenCanCompile() => true;" : "internal bool GradgenCanCompile() =>");
-        using (writer.Indent())
-        {
-            for (int i = 0; i < model.Guards.Count; i++)
-            {
-                writer.Line((i == 0 ? string.Empty : "&& ") + model.Guards[i] + (i == model.Guards.Count - 1 ? ";" : string.Empty));
-            }
-        }
-
+        ModelEmitter.WriteCanCompile(writer, model.Guards);
         ModelEmitter.WriteMemberAccessor(writer, model.RegisteredMembers);
         ModelEmitter.WriteDiscoverMembers(writer, model.RegisteredMembers, model.BaseIsModule);
     }

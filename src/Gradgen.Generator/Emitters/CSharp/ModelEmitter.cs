@@ -41,7 +41,7 @@ internal static class ModelEmitter
         writer.Line(CSharpEmitter.GeneratedCode);
         using (writer.Block("protected override global::Gradgen.Tensor? CallCompiled(global::Gradgen.Tensor input)"))
         {
-            if (model.Sequentials.Count + model.Nested.Count > 0)
+            if (model.Guards.Count > 0)
             {
                 using (writer.Block("if (!GradgenCanCompile())"))
                 {
@@ -262,13 +262,13 @@ internal static class ModelEmitter
         writer.Line("};");
     }
 
-    // What a model that holds this one as a field reads: its compiled chain's layers, and whether its own Sequential
-    // and nested fields still hold what the generator saw (checked at run time, as they could have been changed).
-    private static void WriteNestingSupport(SourceWriter writer, CompiledModelInfo model)
+    // Whether the Sequential and nested-model fields still hold what was compiled (checked at run time, as they could
+    // have been changed); a model that holds this one as a field checks it too.
+    private static void WriteNestingSupport(SourceWriter writer, CompiledModelInfo model) => WriteCanCompile(writer, model.Guards);
+
+    /// <summary><c>GradgenCanCompile()</c>: the run-time checks of what the class was compiled with, all of which must hold.</summary>
+    internal static void WriteCanCompile(SourceWriter writer, IReadOnlyList<string> guards)
     {
-        var guards = model.Sequentials.Select(s => $"{Support}.HasModules(this.{s.Field}, {string.Join(", ", s.ElementTypes.Select(t => $"typeof({t})"))})")
-            .Concat(model.Nested.Select(n => $"(this.{n.Field}?.GetType() == typeof({n.TypeName}) && this.{n.Field}.GradgenCanCompile())"))
-            .ToList();
         writer.Line();
         writer.Line("/// <summary>Whether the Sequential and nested-model fields still hold the modules this class was compiled with.</summary>");
         writer.Line("/// <returns>False after such a field was changed: <c>Call</c> then runs <see cref=\"Forward\"/>.</returns>");
@@ -282,26 +282,6 @@ internal static class ModelEmitter
                 writer.Line((i == 0 ? string.Empty : "&& ") + guards[i] + (i == guards.Count - 1 ? ";" : string.Empty));
             }
         }
-
-        writer.Line();
-        writer.Line("/// <summary>Linear layer <paramref name=\"index\"/> of the compiled chain, for a compiled model that contains this one.</summary>");
-        writer.Line("/// <param name=\"index\">The layer's position in the chain.</param>");
-        writer.Line("/// <returns>The layer.</returns>");
-        writer.Line(CSharpEmitter.GeneratedCode);
-        writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        writer.Line("internal global::Gradgen.Nn.Linear GradgenLayer(int index) => index switch");
-        writer.Line("{");
-        using (writer.Indent())
-        {
-            for (int i = 0; i < model.Layers.Count; i++)
-            {
-                writer.Line($"{i} => {model.Layers[i].Access},");
-            }
-
-            writer.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, \"No such layer.\"),");
-        }
-
-        writer.Line("};");
     }
 
     private static void WriteEpilogueApply(SourceWriter writer, string activation, string vector, string simd)

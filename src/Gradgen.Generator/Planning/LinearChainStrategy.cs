@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.Linq;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Ir.Tensors;
+using Gradgen.Generator.Models;
+using Gradgen.Generator.Rules;
+
+namespace Gradgen.Generator.Planning;
+
+/// <summary>
+/// The planner's strategy for the commonest graph: the input through a chain of <c>Linear</c> layers with biases, each
+/// followed by at most one of sigmoid, relu and tanh. Such a graph runs on the runtime's specialised model paths (rows
+/// in vector lanes for narrow layers, the activation as the matrix product's epilogue and its derivative as the
+/// gradient product's epilogue for wide ones, the device's GEMMs) instead of the general graph code.
+/// </summary>
+internal static class LinearChainStrategy
+{
+    private static readonly (string Name, IrGraph Body)[] Activations =
+    {
+        ("Sigmoid", ScalarBodies.Build(1, (b, p) => b.Apply(Op.Sigmoid, p[0]), string.Empty)),
+        ("Relu", ScalarBodies.Build(1, (b, p) => ScalarBodies.Relu(b, p[0]), string.Empty)),
+        ("Tanh", ScalarBodies.Build(1, (b, p) => b.Apply(Op.Tanh, p[0]), string.Empty)),
+    };
+
+    /// <summary>The layers, first to last, when <paramref name="graph"/>'s forward is such a chain; else null.</summary>
+    public static List<ModelLayer>? Match(TensorGraph graph)
+    {
+        var nodes = graph.Nodes;
+        var layers = new List<ModelLayer>();
+        var chain = new HashSet<int>();
+        int id = graph.Output;
+        while (nodes[id].Op != TensorOp.Input)
+        {
+            string activation = string.Empty;
+            if (nodes[id].Op == TensorOp.Map)
+            {
+                activation = Activations.FirstOrDefault(a => SameComputation(a.Body, nodes[id].Body!)).Name ?? string.Empty;
+                if (activation.Length == 0 || nodes[id].Inputs.Count != 1)
+                {
+                    return null;
+                }
+
+                chain.Add(id);
+                id = nodes[id].Inputs[0];
+            }
+
+            var linear = nodes[id];
+            if (linear.Op != TensorOp.Linear || linear.Inputs.Count != 3 || !nodes[linear.Inputs[1]].Text.EndsWith(".Weight", System.StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            string weight = nodes[linear.Inputs[1]].Text;
+            layers.Insert(0, new ModelLayer(linear.Label, activation, weight.Substring(0, weight.Length - ".Weight".Length)));
+            chain.Add(id);
+            chain.UnionWith(linear.Inputs.Skip(1));
+            id = linear.Inputs[0];
+        }
+
+        chain.Add(id);
+
+        // Nothing else in forward (no value used twice, no other operation), and no layer applied twice.
+        var forward = MapFusion.Reachable(TensorGraphBuilder.FromNodes(graph), graph.Output);
+        bool distinct = layers.Select(l => l.Access).Distinct().Count() == layers.Count;
+        return forward.SetEquals(chain) && distinct && nodes[id].Rank == 2 ? layers : null;
+    }
+
+    /// <summary>Whether two bodies compute the same thing (the comments may differ).</summary>
+    private static bool SameComputation(IrGraph a, IrGraph b) => a.Nodes.Equals(b.Nodes) && a.Outputs.Equals(b.Outputs);
+}
