@@ -128,8 +128,11 @@ public class CudaSourceCorpusTests
         Assert.True(program.Warnings.Count == 0,
             $"{source.FullName} ({source.Assembly}) compiles for {architecture} with warnings:\n{program.Log}\n--- source ---\n{source.Source}");
 
-        // The kernel ABI: F_forward, F_with_gradient and F_backward for the function F of the constant FCudaSource.
-        string[] expected = [source.FunctionName + "_forward", source.FunctionName + "_with_gradient", source.FunctionName + "_backward"];
+        // The kernel ABI: F_forward, F_with_gradient and F_backward for the function F of the constant FCudaSource; a
+        // compiled model graph's MGraphCudaSource defines the kernels its header lists (M_kernel0, M_kernel0_f64, …).
+        string[] expected = source.FunctionName.EndsWith("Graph", StringComparison.Ordinal)
+            ? GraphKernels(source.Source)
+            : [source.FunctionName + "_forward", source.FunctionName + "_with_gradient", source.FunctionName + "_backward"];
         string[] missing = [.. expected.Except(program.EntryNames)];
         Assert.True(missing.Length == 0,
             $"{source.FullName} lacks the kernels {string.Join(", ", missing)} of the ABI; it defines {string.Join(", ", program.EntryNames)}");
@@ -181,6 +184,15 @@ public class CudaSourceCorpusTests
         Assert.True(program.Warnings.Count == 0, $"Gemm.cu with {derivative.FullName} compiles for {architecture} with warnings:\n{program.Log}");
         Assert.Contains(KernelSources.GradientGemmEntry, program.EntryNames);
         Assert.Contains("gg_gemm_nn", program.EntryNames);
+    }
+
+    /// <summary>The kernels a graph source's header lists (<c>// Kernels: a, b;</c>); at least one.</summary>
+    static string[] GraphKernels(string source)
+    {
+        string line = source.Split('\n').Single(l => l.StartsWith("// Kernels: ", StringComparison.Ordinal));
+        string[] names = line["// Kernels: ".Length..].TrimEnd(';', '\r').Split(", ");
+        Assert.NotEmpty(names);
+        return names;
     }
 
     /// <summary>A compiled model's <c>{Model}{Activation}Derivative</c>, which defines the element function the gradient product calls.</summary>

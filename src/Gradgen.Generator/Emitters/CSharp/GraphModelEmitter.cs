@@ -87,6 +87,15 @@ internal static class GraphModelEmitter
         }
 
         WriteMembers(writer, model);
+
+        // The same kernels in CUDA C, from the same plan: checked by the NVRTC corpus test (the graph does not run on a
+        // device yet: there Call runs Forward).
+        writer.Line();
+        writer.Line("/// <summary>CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.</summary>");
+        writer.Line(CSharpEmitter.GeneratedCode);
+        writer.Line($"internal const string {model.Name}GraphCudaSource = \"\"\"");
+        writer.Lines(Cuda.CudaEmitter.EmitGraph(model.Name, kernels).TrimEnd('\n'));
+        writer.Line("\"\"\";");
         typeBlocks.Dispose();
 
         writer.Line();
