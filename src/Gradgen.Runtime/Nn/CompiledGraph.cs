@@ -417,6 +417,22 @@ public static class CompiledGraph
     public static Tensor Own(Tensor gradient, bool shared) => shared ? gradient.Detach().CloneData() : gradient;
 
     /// <summary>
+    /// Gives the backward's temporaries back to the storage cache at its end: each tensor the backward allocated and
+    /// handed to no one (the generator lists those whose storage no returned gradient shares). Skipped steps left null.
+    /// </summary>
+    /// <param name="temporaries">The temporaries.</param>
+    public static void Free(params Tensor?[] temporaries)
+    {
+        foreach (var temporary in temporaries)
+        {
+            if (temporary is not null)
+            {
+                EngineGradients.Free(temporary);
+            }
+        }
+    }
+
+    /// <summary>
     /// Attaches the model's one graph node (<paramref name="name"/>) to <paramref name="output"/> when any input needs a
     /// gradient; its backward is the generated graph's. The incoming gradient is given in the output's dtype.
     /// </summary>

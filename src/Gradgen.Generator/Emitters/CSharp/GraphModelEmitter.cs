@@ -183,6 +183,14 @@ internal static class GraphModelEmitter
 
                     writer.Line($"grads[{s}] = needed[{s}] ? {value} : null;    // ∂/∂{nodes[graph.Slots[s]].Label}");
                 }
+
+                var temporaries = Temporaries(graph, plan);
+                if (temporaries.Count > 0)
+                {
+                    writer.Line();
+                    writer.Line("// Done: what the backward allocated and returned to no one goes back to the storage cache now.");
+                    writer.Line($"{Runtime}.Free({string.Join(", ", temporaries.Select(Name))});");
+                }
             }
 
             // The slots whose values the backward reads: changing one in place before backward is an error.
@@ -191,6 +199,36 @@ internal static class GraphModelEmitter
                 .Select(s => s.slot.ToString(CultureInfo.InvariantCulture)).ToList();
             writer.Line(read.Count == 0 ? "});" : $"}}, {string.Join(", ", read)});");
         }
+    }
+
+    /// <summary>
+    /// The backward's own tensors that no returned gradient shares storage with: those of the steps that allocate (a
+    /// kernel, a product, a reduction, a pad, a cat), minus every gradient and what a gradient may be a view of.
+    /// </summary>
+    private static List<int> Temporaries(TensorGraph graph, GraphPlan plan)
+    {
+        var nodes = graph.Nodes;
+        var kept = new HashSet<int>();
+        var stack = new Stack<int>(graph.Gradients.Where(g => g >= 0));
+        while (stack.Count > 0)
+        {
+            int id = stack.Pop();
+            if (!kept.Add(id))
+            {
+                continue;
+            }
+
+            // A view, or an operation that may return its input as it is, shares its input's storage.
+            if (nodes[id].Op is TensorOp.Reshape or TensorOp.ReshapeAs or TensorOp.Transpose or TensorOp.Narrow or TensorOp.CatPiece or TensorOp.SumToShapeOf)
+            {
+                stack.Push(nodes[id].Inputs[0]);
+            }
+        }
+
+        return plan.Backward.SelectMany(step => step.Nodes)
+            .Where(id => !kept.Contains(id) && nodes[id].Op is TensorOp.Map or TensorOp.Linear or TensorOp.MatMul or TensorOp.MatMulAcrossRows
+                or TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp or TensorOp.PadAs or TensorOp.Cat)
+            .ToList();
     }
 
     private static void WriteStep(SourceWriter writer, TensorGraph graph, PlannedStep step, string kernelClass, bool rowWise)
