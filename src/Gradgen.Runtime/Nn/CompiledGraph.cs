@@ -94,8 +94,8 @@ public static class CompiledGraph
     private const int Block = 4096;
 
     /// <summary>
-    /// Whether the compiled graph applies: a CPU Float32 or Float64 input of a rank the graph was built for (any rank ≥
-    /// 2 when <paramref name="anyRank"/>), and every parameter present, on the CPU, of the input's dtype.
+    /// Whether the compiled graph applies: a Float32 or Float64 input of a rank the graph was built for (any rank ≥ 2
+    /// when <paramref name="anyRank"/>), and every parameter present, on the input's device, of the input's dtype.
     /// </summary>
     /// <param name="input">The model's input.</param>
     /// <param name="rank">The rank the graph was built for.</param>
@@ -104,7 +104,7 @@ public static class CompiledGraph
     /// <returns>False where <c>Call</c> should run <c>Forward</c>.</returns>
     public static bool CanRun(Tensor? input, int rank, bool anyRank, params Tensor?[] parameters)
     {
-        if (input is null || input.Device.Type != DeviceType.Cpu || input.DType is not (DType.Float32 or DType.Float64)
+        if (input is null || input.DType is not (DType.Float32 or DType.Float64)
             || (anyRank ? input.Ndim < 2 : input.Ndim != rank))
         {
             return false;
@@ -112,7 +112,7 @@ public static class CompiledGraph
 
         foreach (var parameter in parameters)
         {
-            if (parameter is null || parameter.Device.Type != DeviceType.Cpu || parameter.DType != input.DType)
+            if (parameter is null || parameter.Device != input.Device || parameter.DType != input.DType)
             {
                 return false;
             }
@@ -128,7 +128,7 @@ public static class CompiledGraph
     public static Tensor Prepare(Tensor input, bool flattenRows)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var x = input.Detach().ContiguousData();
+        var x = Whole(input.Detach());
         return flattenRows && x.Ndim != 2 ? x.Reshape(-1, x.Shape[^1]) : x;
     }
 
@@ -154,19 +154,19 @@ public static class CompiledGraph
     /// <summary>A parameter as the graph reads it: detached and contiguous (<see cref="CanRun"/> checked that it is there).</summary>
     /// <param name="parameter">The parameter.</param>
     /// <returns>A detached tensor.</returns>
-    public static Tensor Parameter(Tensor? parameter) => (parameter ?? throw new ArgumentNullException(nameof(parameter))).Detach().ContiguousData();
+    public static Tensor Parameter(Tensor? parameter) => Whole((parameter ?? throw new ArgumentNullException(nameof(parameter))).Detach());
 
     /// <summary>A number read at run time (an eps, a slope) as a 0-d tensor of <paramref name="like"/>'s dtype.</summary>
     /// <param name="value">The number.</param>
     /// <param name="like">A tensor of the graph.</param>
     /// <returns>A 0-d tensor.</returns>
-    public static Tensor Scalar(double value, Tensor like) => Tensor.Scalar(value, like.DType);
+    public static Tensor Scalar(double value, Tensor like) => OnDevice(Tensor.Scalar(value, like.DType), like);
 
     /// <summary>The size of dimension <paramref name="dim"/> as a 0-d tensor (a mean's divisor).</summary>
     /// <param name="x">The tensor.</param>
     /// <param name="dim">The dimension.</param>
     /// <returns>A 0-d tensor.</returns>
-    public static Tensor DimSize(Tensor x, int dim) => Tensor.Scalar(x.Shape[dim], x.DType);
+    public static Tensor DimSize(Tensor x, int dim) => OnDevice(Tensor.Scalar(x.Shape[dim], x.DType), x);
 
     /// <summary>x·Wᵀ + b over the last dim of <paramref name="x"/>: one packed matrix product with the bias added as it is written.</summary>
     /// <param name="x">The input, <c>[…, in]</c>.</param>
@@ -183,9 +183,9 @@ public static class CompiledGraph
             throw new ArgumentException($"Linear: the input has shape {x.ShapeString}, but the weight {weight.ShapeString} takes {inFeatures} features.", nameof(x));
         }
 
-        var rows = x.ContiguousData().Reshape(-1, inFeatures);
+        var rows = Whole(x).Reshape(-1, inFeatures);
         Tensor y;
-        if (x.DType == DType.Float32)
+        if (x.DType == DType.Float32 && IsCpu(x))
         {
             y = CompiledModel.Linear<IdentityEpilogue>(rows, weight, bias);
         }
@@ -216,7 +216,7 @@ public static class CompiledGraph
         int n = transposeB ? b.Shape[^2] : b.Shape[^1];
         bool rowsTimesMatrix = b.Ndim == 2;
         bool sameBatches = b.Ndim == a.Ndim && a.Shape.ToArray().AsSpan(0, a.Ndim - 2).SequenceEqual(b.Shape.ToArray().AsSpan(0, b.Ndim - 2));
-        if ((transposeB ? b.Shape[^1] : b.Shape[^2]) != k || !(rowsTimesMatrix || sameBatches))
+        if ((transposeB ? b.Shape[^1] : b.Shape[^2]) != k || !(rowsTimesMatrix || sameBatches) || !IsCpu(a))
         {
             // Broadcast batches, or sizes that do not fit: the tensor operation (and its error message).
             return a.MatMul(transposeB ? b.Transpose(-1, -2) : b);
@@ -258,6 +258,11 @@ public static class CompiledGraph
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         int m = a.Shape[^1], n = b.Shape[^1], rows = a.NumElements / Math.Max(m, 1);
+        if (!IsCpu(a))
+        {
+            return Whole(a).Reshape(-1, m).Transpose(0, 1).MatMul(Whole(b).Reshape(-1, n));
+        }
+
         var ca = a.ContiguousData();
         var cb = b.ContiguousData();
         var c = Tensor.Empty(a.DType, [m, n]);
@@ -317,7 +322,7 @@ public static class CompiledGraph
         ArgumentNullException.ThrowIfNull(like);
         var target = like.Shape.ToArray();
         int width = like.NumElements;
-        bool leadingOnly = target.Length <= g.Ndim && g.Shape.ToArray().AsSpan(g.Ndim - target.Length).SequenceEqual(target) && width > 0;
+        bool leadingOnly = IsCpu(g) && target.Length <= g.Ndim && g.Shape.ToArray().AsSpan(g.Ndim - target.Length).SequenceEqual(target) && width > 0;
         if (!leadingOnly)
         {
             return ElementwiseOp.SumToShape(g, target);
@@ -366,7 +371,7 @@ public static class CompiledGraph
     /// <returns>A tensor of <paramref name="like"/>'s shape.</returns>
     public static Tensor PadAs(Tensor g, Tensor like, int dim, int start)
     {
-        var padded = Tensor.Zeros(like.Shape.ToArray(), g.DType);
+        var padded = Tensor.Zeros(like.Shape.ToArray(), g.DType, like.Device);
         padded.Narrow(dim, start, g.Shape[dim]).CopyFrom(g);
         return padded;
     }
@@ -387,7 +392,7 @@ public static class CompiledGraph
     {
         int start = 0;
         for (int i = 0; i < index; i++) start += pieces[i].Shape[dim];
-        return g.Narrow(dim, start, pieces[index].Shape[dim]).ContiguousData();
+        return Whole(g.Narrow(dim, start, pieces[index].Shape[dim]));
     }
 
     /// <summary>
@@ -402,9 +407,9 @@ public static class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(dropout);
         ArgumentNullException.ThrowIfNull(like);
-        if (!dropout.IsTraining || dropout.P == 0) return Tensor.Scalar(1, like.DType);
-        if (dropout.P == 1) return Tensor.Scalar(0, like.DType);
-        return Functional.DropoutMask(like.Shape.ToArray(), dropout.P, like.DType);
+        if (!dropout.IsTraining || dropout.P == 0) return OnDevice(Tensor.Scalar(1, like.DType), like);
+        if (dropout.P == 1) return OnDevice(Tensor.Scalar(0, like.DType), like);
+        return OnDevice(Functional.DropoutMask(like.Shape.ToArray(), dropout.P, like.DType), like);
     }
 
     /// <summary>
@@ -459,13 +464,19 @@ public static class CompiledGraph
     /// kernel as it is laid out: a full tensor row by row, a vector over the last dim or a value per row broadcast
     /// without a copy of the whole, anything else expanded first.
     /// </summary>
+    /// <remarks>
+    /// On an accelerator the same kernel runs from its CUDA C (<paramref name="cudaSource"/>, entry
+    /// <paramref name="entry"/>, or <c>{entry}_f64</c> for Float64) over inputs expanded to the output's shape.
+    /// </remarks>
     /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
     /// <typeparam name="TDouble">The kernel for Float64.</typeparam>
+    /// <param name="entry">The kernel's name in <paramref name="cudaSource"/>.</param>
+    /// <param name="cudaSource">The model's graph kernels in CUDA C.</param>
     /// <param name="shapeOf">A tensor whose shape the outputs take, or null.</param>
     /// <param name="outputs">How many outputs the kernel writes.</param>
     /// <param name="inputs">The kernel's inputs.</param>
     /// <returns>The outputs.</returns>
-    public static Tensor[] Map<TFloat, TDouble>(Tensor? shapeOf, int outputs, params Tensor[] inputs)
+    public static Tensor[] Map<TFloat, TDouble>(string entry, string cudaSource, Tensor? shapeOf, int outputs, params Tensor[] inputs)
         where TFloat : IElementwiseKernel<MapSpans<float>, float>
         where TDouble : IElementwiseKernel<MapSpans<double>, double>
     {
@@ -482,6 +493,12 @@ public static class CompiledGraph
         }
 
         var dtype = inputs.Length > 0 ? inputs[0].DType : shapeOf!.DType;
+        var first = inputs.Length > 0 ? inputs[0] : shapeOf!;
+        if (!IsCpu(first))
+        {
+            return MapOnDevice<TFloat, TDouble>(entry, cudaSource, shape, dtype, first.Device, outputs, inputs);
+        }
+
         var results = new Tensor[outputs];
         for (int i = 0; i < outputs; i++) results[i] = Tensor.Empty(dtype, shape);
         if (dtype == DType.Float64)
@@ -495,6 +512,48 @@ public static class CompiledGraph
 
         return results;
     }
+
+    /// <summary>
+    /// The CPU twin of each graph kernel launched on a device, by entry name: what an emulated device runs for it, so
+    /// that it checks the launch plumbing with the same generated code, not a second copy of the formulas.
+    /// </summary>
+    internal static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Outputs, Action<Tensor[], Tensor[]> Run)> CpuTwins = new();
+
+    private static Tensor[] MapOnDevice<TFloat, TDouble>(string entry, string cudaSource, int[] shape, DType dtype, Device device, int outputs, Tensor[] inputs)
+        where TFloat : IElementwiseKernel<MapSpans<float>, float>
+        where TDouble : IElementwiseKernel<MapSpans<double>, double>
+    {
+        string name = dtype == DType.Float64 ? entry + "_f64" : entry;
+        CpuTwins.TryAdd(entry, (outputs, static (ins, outs) => Run<TFloat, float>(outs[0].Shape.ToArray(), ins, outs)));
+        CpuTwins.TryAdd(entry + "_f64", (outputs, static (ins, outs) => Run<TDouble, double>(outs[0].Shape.ToArray(), ins, outs)));
+        var buffers = new IDeviceBuffer[inputs.Length + outputs];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            buffers[i] = DeviceData.Operand(inputs[i], shape, device, dtype).DeviceBuffer(name);
+        }
+
+        var results = new Tensor[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            results[o] = Tensor.EmptyOn(device, dtype, shape);
+            buffers[inputs.Length + o] = results[o].DeviceBuffer(name);
+        }
+
+        if (results[0].NumElements > 0)
+        {
+            ((DeviceStorage)results[0].storage).Backend.LaunchElementwise(cudaSource, name, buffers, results[0].NumElements);
+        }
+
+        return results;
+    }
+
+    private static bool IsCpu(Tensor t) => t.Device.Type == DeviceType.Cpu;
+
+    /// <summary>A contiguous tensor with <paramref name="t"/>'s elements (itself when it is one), on its device.</summary>
+    private static Tensor Whole(Tensor t) => IsCpu(t) ? t.ContiguousData() : t.IsContiguous ? t : t.Contiguous();
+
+    /// <summary><paramref name="t"/> on <paramref name="like"/>'s device.</summary>
+    private static Tensor OnDevice(Tensor t, Tensor like) => IsCpu(like) ? t : t.To(like.Device);
 
     private enum Layout
     {
@@ -632,6 +691,17 @@ public static class CompiledGraph
     private static Tensor Reduce(Tensor x, int dim, bool keepDim, Reduction kind)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (!IsCpu(x))
+        {
+            return kind switch
+            {
+                Reduction.Sum => x.Sum(dim, keepDim),
+                Reduction.Mean => x.Mean(dim, keepDim),
+                Reduction.Max => x.Max(dim, keepDim),
+                _ => x.LogSumExp(dim, keepDim),
+            };
+        }
+
         int d = Tensor.NormalizeDim(dim, x.Ndim, kind.ToString());
         var (outer, size, inner) = Functional.Split(x.Shape.ToArray(), d);
         var shape = x.Shape.ToArray();

@@ -102,7 +102,18 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         Launches++;
         Entries.Add(entry);
         string name = entry.EndsWith("_f64", StringComparison.Ordinal) || entry.EndsWith("_f32", StringComparison.Ordinal) ? entry[..^4] : entry;
-        if (name.EndsWith("_forward", StringComparison.Ordinal) && functions.TryGetValue(name[..^8], out var forward))
+        if (Gradgen.Nn.CompiledGraph.CpuTwins.TryGetValue(entry, out var twin))
+        {
+            // A compiled model graph's kernel: its generated C# twin over the same buffers (inputs…, outputs…).
+            int inputs = arrays.Length - twin.Outputs;
+            var outputs = arrays[inputs..].Select(b => Tensor.Zeros([count], b.DType)).ToArray();
+            twin.Run(arrays[..inputs].Select(ToTensor).ToArray(), outputs);
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                Write(outputs[o], arrays[inputs + o]);
+            }
+        }
+        else if (name.EndsWith("_forward", StringComparison.Ordinal) && functions.TryGetValue(name[..^8], out var forward))
         {
             var inputs = arrays[..^1].Select(ToTensor).ToArray();
             using (Autograd.NoGrad())

@@ -41,7 +41,7 @@ internal static class GraphModelEmitter
         writer.Line(model.RowWise
             ? "/// <see cref=\"Forward\"/>) unless the input is a Float32 or Float64 CPU tensor of rank 2 or more (leading dims are rows)"
             : $"/// <see cref=\"Forward\"/>) unless the input is a Float32 or Float64 CPU tensor of rank {string.Join(" or ", model.Graphs.Select(g => g.InputRank))}");
-        writer.Line("/// and every parameter is present, on the CPU, of the input's dtype.");
+        writer.Line("/// and every parameter is present, on the input's device (CPU or GPU), of the input's dtype.");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"input\">The model's input.</param>");
         writer.Line("/// <returns>The model's output, or null.</returns>");
@@ -88,8 +88,7 @@ internal static class GraphModelEmitter
 
         WriteMembers(writer, model);
 
-        // The same kernels in CUDA C, from the same plan: checked by the NVRTC corpus test (the graph does not run on a
-        // device yet: there Call runs Forward).
+        // The same kernels in CUDA C, from the same plan: what the graph launches on a device.
         writer.Line();
         writer.Line("/// <summary>CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.</summary>");
         writer.Line(CSharpEmitter.GeneratedCode);
@@ -142,7 +141,7 @@ internal static class GraphModelEmitter
             writer.Line("// Forward");
             foreach (var step in plan.Forward)
             {
-                WriteStep(writer, graph, step, kernelClass, model.RowWise);
+                WriteStep(writer, graph, step, kernelClass, model.RowWise, model.Name);
             }
 
             string output = Name(graph.Output);
@@ -160,7 +159,7 @@ internal static class GraphModelEmitter
             {
                 foreach (var step in plan.Backward)
                 {
-                    WriteStep(writer, graph, step, kernelClass, model.RowWise);
+                    WriteStep(writer, graph, step, kernelClass, model.RowWise, model.Name);
                 }
 
                 writer.Line();
@@ -231,7 +230,7 @@ internal static class GraphModelEmitter
             .ToList();
     }
 
-    private static void WriteStep(SourceWriter writer, TensorGraph graph, PlannedStep step, string kernelClass, bool rowWise)
+    private static void WriteStep(SourceWriter writer, TensorGraph graph, PlannedStep step, string kernelClass, bool rowWise, string modelName)
     {
         var nodes = graph.Nodes;
         var first = nodes[step.Nodes[0]];
@@ -257,7 +256,7 @@ internal static class GraphModelEmitter
         {
             string shapeOf = first.ShapeOf >= 0 ? Name(first.ShapeOf) : "null";
             string inputs = string.Join(string.Empty, first.Inputs.Select(i => ", " + Name(i)));
-            string call = $"{Runtime}.Map<{kernelClass}.Kernel{step.Kernel}<float>, {kernelClass}.Kernel{step.Kernel}<double>>({shapeOf}, {step.Nodes.Count}{inputs})";
+            string call = $"{Runtime}.Map<{kernelClass}.Kernel{step.Kernel}<float>, {kernelClass}.Kernel{step.Kernel}<double>>(\"{modelName}_kernel{step.Kernel}\", {modelName}GraphCudaSource, {shapeOf}, {step.Nodes.Count}{inputs})";
             if (step.Nodes.Count == 1)
             {
                 writer.Line($"{declare}{Name(step.Nodes[0])} = {call}[0];");
