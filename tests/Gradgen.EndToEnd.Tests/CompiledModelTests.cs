@@ -8,19 +8,9 @@ namespace Gradgen.EndToEnd.Tests;
 /// </summary>
 public sealed class CompiledModelTests
 {
-    private static (float[] Output, Dictionary<string, float[]> Grads, float[] InputGrad, string Node) Run(Module model, Tensor x, bool compiled)
-    {
-        model.ZeroGrad();
-        var input = x.Detach();
-        input.RequiresGrad = true;
-        var y = compiled ? model.Call(input) : model.Forward(input);
-        var loss = (y * y).Sum() + y.Sum();
-        loss.Backward();
-        return (y.ToArray<float>(),
-            model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Grad!.ToArray<float>()),
-            input.Grad!.ToArray<float>(),
-            y.GradFn!.Name);
-    }
+    // Call or Forward on a fresh leaf copy of x, backpropagating Σy² + Σy: the graph model tests' helper.
+    private static (float[] Output, Dictionary<string, float[]> Grads, float[] InputGrad, string Node) Run(Module model, Tensor x, bool compiled) =>
+        GraphModelTests.Run(model, x, compiled);
 
     public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden", "SequentialPerceptron", "SequentialMnist", "EncoderClassifier" };
 
