@@ -445,14 +445,18 @@ public static class CompiledGraph
     /// <param name="output">The model's output.</param>
     /// <param name="inputs">The input, then the parameters, in the order of the backward's slots.</param>
     /// <param name="backward">The generated backward.</param>
+    /// <param name="temporaries">
+    /// The forward's own values that no one outside the graph sees (not the output, nor what it is a view of): their
+    /// memory goes back to the storage cache once the node has run its backward without retaining the graph.
+    /// </param>
     /// <param name="read">The slots whose values the backward reads (checked for in-place changes before it runs).</param>
     /// <returns><paramref name="output"/>.</returns>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward, params int[] read)
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward, Tensor[] temporaries, params int[] read)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (Autograd.Recording(inputs))
         {
-            output.WithHistory(new CompiledModelBackward(name, inputs, backward, output.DType, read));
+            output.WithHistory(new CompiledModelBackward(name, inputs, backward, output.DType, read, temporaries));
         }
 
         return output;

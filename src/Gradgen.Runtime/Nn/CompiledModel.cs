@@ -448,16 +448,19 @@ internal sealed class CompiledModelBackward : GradFn
     /// <param name="backward">The generated backward.</param>
     /// <param name="dtype">The dtype the backward expects its incoming gradient in.</param>
     /// <param name="read">The inputs whose values the backward reads: a later in-place change of one is an error, as PyTorch's saved tensors.</param>
-    public CompiledModelBackward(string name, Tensor[] inputs, CompiledBackward backward, DType dtype = DType.Float32, int[]? read = null)
+    /// <param name="temporaries">Forward values only the backward holds: their memory goes back to the storage cache when the node frees what it saved.</param>
+    public CompiledModelBackward(string name, Tensor[] inputs, CompiledBackward backward, DType dtype = DType.Float32, int[]? read = null, Tensor[]? temporaries = null)
     {
         this.name = name;
         this.dtype = dtype;
         this.backward = backward;
         SetInputs(inputs);
         versions = read is null ? [] : Array.ConvertAll(read, i => Save(inputs[i]));
+        this.temporaries = temporaries ?? [];
     }
 
     private SavedTensor[] versions;
+    private Tensor[] temporaries;
 
     public override string Name => name;
 
@@ -491,5 +494,11 @@ internal sealed class CompiledModelBackward : GradFn
     {
         backward = null;
         versions = [];
+        foreach (var temporary in temporaries)
+        {
+            temporary.storage.Release();
+        }
+
+        temporaries = [];
     }
 }

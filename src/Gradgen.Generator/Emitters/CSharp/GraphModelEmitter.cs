@@ -178,7 +178,7 @@ internal static class GraphModelEmitter
                     writer.Line($"grads[{s}] = needed[{s}] ? {value} : null;    // ∂/∂{nodes[graph.Slots[s]].Label}");
                 }
 
-                var temporaries = Temporaries(graph, plan);
+                var temporaries = Temporaries(graph, plan.Backward, graph.Gradients.Where(g => g >= 0));
                 if (temporaries.Count > 0)
                 {
                     writer.Line();
@@ -191,19 +191,21 @@ internal static class GraphModelEmitter
             var read = graph.Slots.Select((node, slot) => (node, slot))
                 .Where(s => plan.Backward.Any(step => step.Nodes.Any(n => nodes[n].Inputs.Contains(s.node) || nodes[n].ShapeOf == s.node)))
                 .Select(s => s.slot.ToString(CultureInfo.InvariantCulture)).ToList();
-            writer.Line(read.Count == 0 ? "});" : $"}}, {string.Join(", ", read)});");
+            var forwardTemporaries = Temporaries(graph, plan.Forward, new[] { graph.Output });
+            writer.Line($"}}, [{string.Join(", ", forwardTemporaries.Select(Name))}]{string.Join(string.Empty, read.Select(r => ", " + r))});");
         }
     }
 
     /// <summary>
-    /// The backward's own tensors that no returned gradient shares storage with: those of the steps that allocate (a
-    /// kernel, a product, a reduction, a pad, a cat), minus every gradient and what a gradient may be a view of.
+    /// The tensors of <paramref name="steps"/> that nothing returned shares storage with: those of the steps that
+    /// allocate (a kernel, a product, a reduction, a pad, a cat, a mask), minus what is returned
+    /// (<paramref name="returned"/>: the output, the gradients) and what it may be a view of.
     /// </summary>
-    private static List<int> Temporaries(TensorGraph graph, GraphPlan plan)
+    private static List<int> Temporaries(TensorGraph graph, IEnumerable<PlannedStep> steps, IEnumerable<int> returned)
     {
         var nodes = graph.Nodes;
         var kept = new HashSet<int>();
-        var stack = new Stack<int>(graph.Gradients.Where(g => g >= 0));
+        var stack = new Stack<int>(returned);
         while (stack.Count > 0)
         {
             int id = stack.Pop();
@@ -219,9 +221,9 @@ internal static class GraphModelEmitter
             }
         }
 
-        return plan.Backward.SelectMany(step => step.Nodes)
+        return steps.SelectMany(step => step.Nodes)
             .Where(id => !kept.Contains(id) && nodes[id].Op is TensorOp.Map or TensorOp.Linear or TensorOp.MatMul or TensorOp.MatMulAcrossRows
-                or TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp or TensorOp.PadAs or TensorOp.Cat)
+                or TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp or TensorOp.PadAs or TensorOp.Cat or TensorOp.DropoutMask)
             .ToList();
     }
 
