@@ -124,8 +124,7 @@ internal static class ModelEmitter
             writer.Line("/// <summary>");
             writer.Line($"/// CUDA C of this model's {derivative.Signature.SourceText}. On a device its backward compiles <c>{cuda.Name}_element(y, gradOutput)</c>");
             writer.Line($"/// into the epilogue of the product that carries the gradient into a hidden layer (Gemm.cu's gg_gemm_nn_gradient), and launches");
-            writer.Line($"/// <c>{cuda.Name}_forward(y, gradOutput, result, n)</c> for an output layer's activation; <c>_with_gradient</c> and <c>_backward</c>");
-            writer.Line("/// complete the kernel ABI of every constant. Self-contained, for NVRTC.");
+            writer.Line($"/// <c>{cuda.Name}_forward(y, gradOutput, result, n)</c> for an output layer's activation. Self-contained, for NVRTC.");
             writer.Line("/// </summary>");
             writer.Line(CSharpEmitter.GeneratedCode);
             writer.Line($"public const string {cuda.Name}CudaSource = \"\"\"");
