@@ -207,8 +207,7 @@ internal static class ModelParser
         {
             "Sigmoid" => builder.Apply(Op.Sigmoid, z),
             "Tanh" => builder.Apply(Op.Tanh, z),
-            // PyTorch's relu: gradient 0 at 0, which select(z > 0, z, 0) gives.
-            _ => builder.Select(builder.Apply(Op.GreaterThan, z, builder.Constant(0)), z, builder.Constant(0)),
+            _ => ScalarBodies.Relu(builder, z),
         };
         builder.Label(y, activation.ToLowerInvariant() + "(z)");
         var names = new[] { "z" };

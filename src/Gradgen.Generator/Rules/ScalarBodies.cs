@@ -23,8 +23,6 @@ internal static class ScalarBodies
         return b.ToGraph(new[] { result });
     }
 
-    public static IrGraph Unary(Op op, string label) => Build(1, (b, p) => b.Apply(op, p[0]), label);
-
     public static IrGraph Binary(Op op, string label) => Build(2, (b, p) => b.Apply(op, p[0], p[1]), label);
 
     public static IrGraph Identity { get; } = Build(1, (b, p) => p[0], "copy");

@@ -41,8 +41,6 @@ internal sealed class ShapeSolver
         return _value[root] >= 0 ? _value[root] : -root - 1;
     }
 
-    public bool IsRigid(int dim) => dim < 0 && _rigid[Find(-Resolve(dim) - 1)];
-
     /// <summary>Makes two dimensions equal; false when they cannot be.</summary>
     public bool Unify(int a, int b)
     {
