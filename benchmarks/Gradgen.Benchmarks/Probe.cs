@@ -115,6 +115,58 @@ static class Probe
             return 0;
         }
 
+        if (args.Length > 1 && args[1] is "classifier")
+        {
+            // The three steps of the quickstart and residual benchmarks, in one process with TorchSharp as BenchmarkDotNet runs them.
+            foreach (bool residual in new[] { false, true })
+            {
+                using var p = residual
+                    ? Mlp.ClassifierProblem.SetUp(() => new Mlp.ResidualLayerNormMlp(), () => new Mlp.TorchResidualLayerNormMlp())
+                    : Mlp.ClassifierProblem.SetUp(() => new Mlp.QuickstartMlp(), () => new Mlp.TorchQuickstartMlp());
+                string name = residual ? "residual" : "quickstart";
+                Time($"{name} TorchSharp", () => p.TorchStep(), seconds);
+                Time($"{name} compiled", () => p.CompiledStep(), seconds);
+                Time($"{name} eager", () => p.EagerStep(), seconds);
+            }
+
+            return 0;
+        }
+
+        if (args.Length > 1 && args[1] is "quickstart" or "residual")
+        {
+            // The pieces of the quickstart (or residual LayerNorm) training step, compiled model.
+            Nn.Module m = args[1] == "quickstart" ? new Mlp.QuickstartMlp() : new Mlp.ResidualLayerNormMlp();
+            Tensor x = Tensor.Rand(64, 784);
+            var classes = new long[64];
+            for (int i = 0; i < 64; i++) classes[i] = i % 10;
+            Tensor target = Tensor.FromArray(classes);
+            var loss = new Nn.CrossEntropyLoss();
+            var sgd = new Optim.Sgd(m.Parameters(), 1e-3);
+            Console.WriteLine($"node: {m.Call(x).GradFn?.Name}");
+            if (args.Length > 2 && args[2] == "step")
+            {
+                // Only the whole step, for a profiler.
+                Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), target).Backward(); sgd.Step(); }, seconds);
+                return 0;
+            }
+
+            Time("Call(x) no grad", () => { using (Autograd.NoGrad()) { m.Call(x); } }, seconds);
+            Time("Call(x)", () => m.Call(x), seconds);
+            Tensor o = m.Call(x);
+            Time("loss(o)", () => loss.Forward(o, target), seconds);
+            Time("Call+loss", () => loss.Forward(m.Call(x), target), seconds);
+            var retained = loss.Forward(m.Call(x), target);
+            Time("backward only (retainGraph)", () => retained.Backward(retainGraph: true), seconds);
+            Time("sgd.ZeroGrad()", () => sgd.ZeroGrad(), seconds);
+            Time("sgd.Step()", () => sgd.Step(), seconds);
+            Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), target).Backward(); sgd.Step(); }, seconds);
+            float[] a = new float[64 * 784], w = new float[512 * 784], c = new float[64 * 512], w2 = new float[512 * 512];
+            Time("Gemm fwd 64x784 . 512x784^T", () => Kernels.Gemm.Multiply(false, true, 64, 512, 784, 1f, a, 784, w, 784, 0f, c, 512), seconds);
+            Time("Gemm dW 512x64^T . 64x784", () => Kernels.Gemm.Multiply(true, false, 512, 784, 64, 1f, c, 512, a, 784, 1f, w, 784), seconds);
+            Time("Gemm dX 64x512 . 512x512", () => Kernels.Gemm.Multiply(false, false, 64, 512, 512, 1f, c, 512, w2, 512, 0f, a, 512), seconds);
+            return 0;
+        }
+
         if (args.Length > 1 && args[1] == "region")
         {
             // The cost of one parallel region of Gradgen's worker threads (internal, reached by reflection).

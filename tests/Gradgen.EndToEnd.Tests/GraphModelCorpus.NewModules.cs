@@ -68,7 +68,7 @@ public sealed class GraphModelNewModuleTests
         }
     }
 
-    private static (Module Model, Tensor Input) Create(string name, int batch)
+    internal static (Module Model, Tensor Input) Create(string name, int batch)
     {
         RandomGenerator.ManualSeed(11);
         return name switch

@@ -16,7 +16,7 @@ public sealed class GraphModelTests
     /// <param name="Input">The input shape for a batch size.</param>
     /// <param name="FanIn">The longest sum in the forward pass: the largest layer input, or the steps a product or mean runs over.</param>
     /// <param name="Steps">Rows per batch element that a parameter gradient sums over (T of a [B, T, F] input, else 1).</param>
-    private sealed record Spec(Func<DType, Module> Create, Func<int, int[]> Input, int FanIn, int Steps);
+    internal sealed record Spec(Func<DType, Module> Create, Func<int, int[]> Input, int FanIn, int Steps);
 
     private static readonly Dictionary<string, Spec> Specs = new()
     {
@@ -44,6 +44,9 @@ public sealed class GraphModelTests
 
     public static TheoryData<string> Models => new(Specs.Keys);
 
+    /// <summary>The names of the models above.</summary>
+    internal static IEnumerable<string> ModelNames => Specs.Keys;
+
     public static TheoryData<string> NewModels => new(Float64Models);
 
     public static TheoryData<string, int> Cases
@@ -60,7 +63,7 @@ public sealed class GraphModelTests
         }
     }
 
-    private static (Module Model, Tensor Input, Spec Spec) Create(string name, int batch, DType dtype = DType.Float32)
+    internal static (Module Model, Tensor Input, Spec Spec) Create(string name, int batch, DType dtype = DType.Float32)
     {
         var spec = Specs[name];
         RandomGenerator.ManualSeed(name.Length + (31 * batch));

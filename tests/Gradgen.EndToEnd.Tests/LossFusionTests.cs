@@ -2,10 +2,19 @@ using Gradgen.Nn;
 
 namespace Gradgen.EndToEnd.Tests;
 
+/// <summary>A narrow classifier: three logits, every layer at most 16 wide, so it compiles to the narrow pass.</summary>
+public sealed partial class NarrowClassifier : Module
+{
+    private readonly Linear hidden = new(4, 12), output = new(12, 3);
+
+    public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(x)));
+}
+
 /// <summary>
-/// A squared-error loss on a narrow compiled model's output hands the model its gradient in closed form,
-/// scale·(y − t), and the model computes it in its own backward pass (no gradient tensor in between). Whatever the
-/// graph around it, the gradients must be those of the eager definition.
+/// A loss on a narrow compiled model's output hands the model its gradient in closed form — MSE's scale·(y − t),
+/// cross-entropy's scale·(softmax(y) − onehot) — and the model computes it in its own backward pass (no gradient
+/// tensor in between; <c>ClosedFormGradient</c>). Whatever the graph around it, the gradients must be those of the
+/// eager definition, and the closed form is taken exactly when the loss is the output's only consumer.
 /// </summary>
 public sealed class LossFusionTests
 {
@@ -17,6 +26,14 @@ public sealed class LossFusionTests
         loss(compiled ? model.Call(input) : model.Forward(input)).Backward();
         inputGrad = input.Grad!.ToArray<float>();
         return model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Grad!.ToArray<float>());
+    }
+
+    /// <summary>Runs <see cref="AssertSameGradients"/> and returns how many closed forms the compiled run's backward took.</summary>
+    private static int ClosedFormsTaken(Module model, Func<Tensor, Tensor> loss, Tensor x)
+    {
+        int before = ClosedFormGradient.AcceptedOnThisThread;
+        AssertSameGradients(model, loss, x);
+        return ClosedFormGradient.AcceptedOnThisThread - before;
     }
 
     private static void AssertSameGradients(Module model, Func<Tensor, Tensor> loss, Tensor x)
@@ -46,7 +63,19 @@ public sealed class LossFusionTests
         var x = (Tensor.Rand(rows, 2) * 10) - 5;
         var t = Tensor.Rand(rows, 1);
         var mse = new MSELoss(reduction);
-        AssertSameGradients(model, y => mse.Call(y, t), x);
+        Assert.Equal(1, ClosedFormsTaken(model, y => mse.Call(y, t), x));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ANarrowClassifierTrainedOnCrossEntropyGetsTheEagerGradients(int rows, Reduction reduction)
+    {
+        RandomGenerator.ManualSeed(rows + 1);
+        var model = new NarrowClassifier();
+        var x = Tensor.Randn(rows, 4) * 2;
+        var classes = Tensor.FromArray(Enumerable.Range(0, rows).Select(i => (long)((i * 7) % 3)).ToArray());
+        var crossEntropy = new CrossEntropyLoss(reduction: reduction);
+        Assert.Equal(1, ClosedFormsTaken(model, y => crossEntropy.Call(y, classes), x));
     }
 
     [Fact]
@@ -56,7 +85,7 @@ public sealed class LossFusionTests
         var model = new NarrowMixed();    // 5 outputs: the closed form is written feature-major row by row
         var x = Tensor.Randn(333, 4);
         var t = Tensor.Rand(333, 5);
-        AssertSameGradients(model, y => new MSELoss().Call(y, t), x);
+        Assert.Equal(1, ClosedFormsTaken(model, y => new MSELoss().Call(y, t), x));
     }
 
     [Fact]
@@ -66,7 +95,7 @@ public sealed class LossFusionTests
         var model = new MultiLayerPerceptron(2, 2, 1);
         var x = Tensor.Randn(100, 2);
         var t = Tensor.Rand(100, 1);
-        AssertSameGradients(model, y => new MSELoss().Call(y, t) + (0.25 * y.Sum()), x);
+        Assert.Equal(0, ClosedFormsTaken(model, y => new MSELoss().Call(y, t) + (0.25 * y.Sum()), x));
     }
 
     [Fact]

@@ -53,14 +53,11 @@ public abstract class GradFn
     internal abstract void Apply(Tensor grad, Span<Tensor?> inputGrads);
 
     /// <summary>
-    /// Offers the node its output's gradient in the closed form of a squared-error loss, g = scale·(output − target),
-    /// instead of as a tensor. A node that can compute g inside its own backward pass (a narrow compiled model, whose
-    /// pass reads g once per row anyway) accepts by returning a placeholder of its output's shape; the engine then
-    /// sends it that placeholder, and the loss writes no gradient at all: the step saves one pass over the rows and
-    /// one buffer. The loss offers only when it is the output's sole consumer (<see cref="SoleConsumer"/>), so the
-    /// placeholder reaches exactly this node, unchanged.
+    /// Offers the node its output's gradient in closed form (<see cref="Nn.ClosedFormGradient"/>) instead of as a
+    /// tensor; a node that can compute it inside its own backward pass returns true, and then receives
+    /// <see cref="Nn.ClosedFormGradient.Placeholder"/> as its output's gradient.
     /// </summary>
-    internal virtual Tensor? AcceptSquaredErrorGradient(Tensor output, Tensor target, float scale) => null;
+    internal virtual bool AcceptClosedFormGradient(Nn.ClosedFormGradient gradient) => false;
 
     /// <summary>
     /// Whether the node running now is the only one that still sends <paramref name="node"/> a gradient in this
@@ -119,12 +116,14 @@ public sealed class AccumulateGrad : GradFn
             // x.Grad as it is instead of being copied. Untagged, the engine no longer releases it.
             EngineGradients.Disown(grad);
             v.grad = grad;
+            grad.gradUnshared = true;
         }
         else if (existing is null || existing.requiresGrad || !existing.Shape.Equals(v.Shape))
         {
             var g = grad.DType == v.DType ? grad.CloneData() : grad.ToDTypeData(v.DType);
             v.grad = existing is null ? g : existing.Detach() + g;
             EngineGradients.Disown(v.grad);
+            v.grad.gradUnshared = !ReferenceEquals(v.grad, grad) && v.grad.IsContiguous;
         }
         else
         {

@@ -5,6 +5,14 @@ public partial class Tensor
     internal bool requiresGrad;
     internal GradFn? gradFn;
     internal Tensor? grad;
+
+    /// <summary>
+    /// Set on a leaf's gradient that the engine made (stolen or freshly summed in <see cref="AccumulateGrad"/>) and
+    /// that no code outside the runtime has been handed yet: no other tensor shares its storage, so when the leaf
+    /// drops it (<see cref="ClearGrad"/>) its memory can go straight back to the storage cache, as PyTorch's caching
+    /// allocator takes back a gradient that <c>zero_grad(set_to_none=True)</c> dropped. <see cref="Grad"/>'s getter clears it.
+    /// </summary>
+    internal bool gradUnshared;
     AccumulateGrad? accumulator;
 
     /// <summary>
@@ -33,7 +41,12 @@ public partial class Tensor
     /// </summary>
     public Tensor? Grad
     {
-        get => grad;
+        get
+        {
+            // The caller may keep the gradient after the leaf drops it: its memory must then stay its own.
+            if (grad is not null) grad.gradUnshared = false;
+            return grad;
+        }
         set
         {
             if (value is not null && !value.Shape.Equals(Shape))
@@ -41,6 +54,22 @@ public partial class Tensor
             if (value is not null && value.DType != DType)
                 throw new ArgumentException($"Grad: the assigned gradient has dtype {value.DType} but the tensor has dtype {DType}.", nameof(value));
             grad = value;
+        }
+    }
+
+    /// <summary>
+    /// Drops the gradient (PyTorch's <c>zero_grad(set_to_none=True)</c> for one tensor); a gradient nothing outside the
+    /// runtime has seen (<see cref="gradUnshared"/>) gives its memory back to the storage cache at once, so the next
+    /// backward's gradient of the same size reuses it instead of waiting for a garbage collection.
+    /// </summary>
+    internal void ClearGrad()
+    {
+        var g = grad;
+        grad = null;
+        if (g is { gradUnshared: true })
+        {
+            g.gradUnshared = false;
+            g.storage.Release();
         }
     }
 

@@ -70,7 +70,7 @@ internal static class CrossEntropyFused
         return total;
     }
 
-    internal static void Backward<T>(ReadOnlySpan<T> x, long[] classes, ReadOnlySpan<T> logSumExps, T scale, Span<T> gx, int columns)
+    internal static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> classes, ReadOnlySpan<T> logSumExps, T scale, Span<T> gx, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < logSumExps.Length; i++)
@@ -114,6 +114,11 @@ internal sealed class CrossEntropyLossBackward : GradFn
         int rows = x.Shape[0], columns = x.Shape[1];
         double g = grad.DType == DType.Float64 ? grad.Item<double>() : grad.ToDTypeData(DType.Float64).Item<double>();
         double scale = reduction == Reduction.Mean ? g / rows : g;
+        if (x.DType == DType.Float32 && ClosedFormGradient.Offer(this, new CrossEntropyGradient(x, classes, (float[])lse, (float)scale), inputGrads))
+        {
+            return;     // the producer computes scale·(softmax(x) − onehot) in its own backward pass
+        }
+
         var gx = Tensor.Empty(x.DType, [rows, columns]);
         if (x.DType == DType.Float32)
         {
@@ -132,5 +137,17 @@ internal sealed class CrossEntropyLossBackward : GradFn
     {
         input.Release();
         logSumExps = null;
+    }
+}
+
+/// <summary>Cross-entropy's gradient scale·(softmax(x) − onehot(class)) in closed form (<see cref="ClosedFormGradient"/>), from the forward's log-sum-exps.</summary>
+internal sealed class CrossEntropyGradient(Tensor output, long[] classes, float[] logSumExps, float scale) : ClosedFormGradient(output)
+{
+    public override void WriteRows(int start, int end, Span<float> gradient)
+    {
+        int from = start * Width, count = (end - start) * Width;
+        CrossEntropyFused.Backward<float>(Output.Elements<float>().Slice(from, count), classes.AsSpan(start, end - start),
+            logSumExps.AsSpan(start, end - start), scale, gradient.Slice(from, count), Width);
+        GC.KeepAlive(Output);
     }
 }

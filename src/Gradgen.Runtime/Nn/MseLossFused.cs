@@ -115,7 +115,7 @@ internal static class MseLossFused
         return total;
     }
 
-    // Also the narrow compiled model's gradient loop (NarrowModel.ScaledDifference): compiled optimised at once, as
+    // Also the narrow compiled model's gradient loop (SquaredErrorGradient.WriteRows): compiled optimised at once, as
     // the model's other loops are, so that a profile of chunked calls cannot make it slow.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal static void Gradients<T, TVec, TSimd>(ReadOnlySpan<T> x, ReadOnlySpan<T> t, T scale, Span<T> gx, Span<T> gt)
@@ -180,11 +180,10 @@ internal sealed class MseLossBackward : GradFn
         var t = target.Get(this);
         double g = grad.DType == DType.Float64 ? grad.Item<double>() : grad.ToDTypeData(DType.Float64).Item<double>();
         double scale = 2 * g / (reduction == Reduction.Mean ? Math.Max(x.NumElements, 1) : 1);
-        if (Needs(0) && !Needs(1) && x.DType == DType.Float32 && next[0] is { } producer && SoleConsumer(producer)
-            && producer.AcceptSquaredErrorGradient(x, t, (float)scale) is { } placeholder)
+        if (Needs(0) && !Needs(1) && x.DType == DType.Float32 && x.Shape.Equals(t.Shape)
+            && ClosedFormGradient.Offer(this, new SquaredErrorGradient(x, t, (float)scale), inputGrads))
         {
-            inputGrads[0] = placeholder;     // the producer computes scale·(x − t) in its own backward pass
-            return;
+            return;     // the producer computes scale·(x − t) in its own backward pass
         }
 
         var gx = Needs(0) ? Tensor.Empty(x.DType, inputShape) : null;
@@ -208,5 +207,18 @@ internal sealed class MseLossBackward : GradFn
     {
         input.Release();
         target.Release();
+    }
+}
+
+/// <summary>The squared error's gradient scale·(x − t) in closed form (<see cref="ClosedFormGradient"/>).</summary>
+internal sealed class SquaredErrorGradient(Tensor output, Tensor target, float scale) : ClosedFormGradient(output)
+{
+    public override void WriteRows(int start, int end, Span<float> gradient)
+    {
+        int from = start * Width, count = (end - start) * Width;
+        MseLossFused.Gradients<float>(Output.Elements<float>().Slice(from, count), target.Elements<float>().Slice(from, count), scale,
+            gradient.Slice(from, count), default);
+        GC.KeepAlive(Output);
+        GC.KeepAlive(target);
     }
 }

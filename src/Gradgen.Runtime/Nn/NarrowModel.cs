@@ -355,32 +355,6 @@ internal static class NarrowModel
         where TSimd : ISimd<TVec, float>
         => fused ? TSimd.Multiply(TSimd.Load(dz, i), TSimd.Load(derivative, i)) : TSimd.Load(dz, i);
 
-    /// <summary>
-    /// scale·(y − t) for rows [start, end) of the row-major <c>[rows, width]</c> <paramref name="y"/> and
-    /// <paramref name="target"/>, written feature-major: the squared error's gradient where the pass starts.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ScaledDifference<TVec, TSimd>(ReadOnlySpan<float> y, ReadOnlySpan<float> target, float scale, Span<float> featureMajor,
-        int width, int rows, int start, int end)
-        where TVec : struct
-        where TSimd : ISimd<TVec, float>
-    {
-        if (width == 1)
-        {
-            // One feature: row-major is feature-major, and this is the loss's own gradient loop.
-            MseLossFused.Gradients<float, TVec, TSimd>(y[start..end], target[start..end], scale, featureMajor[start..end], default);
-            return;
-        }
-
-        for (int r = start; r < end; r++)
-        {
-            for (int j = 0; j < width; j++)
-            {
-                featureMajor[(j * rows) + r] = scale * (y[(r * width) + j] - target[(r * width) + j]);
-            }
-        }
-    }
-
     /// <summary>Row-major <c>[rows, width]</c> rows [start, end) into feature-major (<c>[width, rows]</c>) and back.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ToFeatureMajor(ReadOnlySpan<float> rowMajor, Span<float> featureMajor, int width, int rows, int start, int end)

@@ -16,7 +16,7 @@ internal sealed class NarrowModelBackward : GradFn
     private SavedTensor input;
     private readonly SavedTensor[] weights;
     private SavedBuffer? saved;
-    private SquaredErrorGradient? squaredError;
+    private ClosedFormGradient? closedForm;
 
     public NarrowModelBackward(string name, Tensor[] inputs, NarrowLayout layout, Tensor preparedInput, Linear[] layers, float[] parameters, SavedBuffer saved)
     {
@@ -41,16 +41,16 @@ internal sealed class NarrowModelBackward : GradFn
 
     public override string Name => name;
 
-    // The loss's gradient scale·(y − t) is computed row by row in the backward pass, where g would have been read.
-    internal override Tensor? AcceptSquaredErrorGradient(Tensor output, Tensor target, float scale)
+    // A loss's gradient in closed form is computed row by row in the backward pass, where g would have been read.
+    internal override bool AcceptClosedFormGradient(ClosedFormGradient gradient)
     {
-        if (saved is null || output.NumElements != layout.Rows * layout.Widths[^1] || target.NumElements != output.NumElements)
+        if (saved is null || gradient.Rows != layout.Rows || gradient.Width != layout.Widths[^1])
         {
-            return null;
+            return false;
         }
 
-        squaredError = new SquaredErrorGradient(output, target, scale, Tensor.Zeros([]).Expand(outputShape));
-        return squaredError.Placeholder;
+        closedForm = gradient;
+        return true;
     }
 
     internal override unsafe void Apply(Tensor grad, Span<Tensor?> inputGrads)
@@ -65,19 +65,21 @@ internal sealed class NarrowModelBackward : GradFn
             weight.Get(this);
         }
 
-        var residual = squaredError is { } offer && ReferenceEquals(grad, offer.Placeholder) ? offer : null;
-        squaredError = null;
-        var g = residual is not null ? residual.Output : grad.DType == DType.Float32 ? grad.ContiguousData() : grad.ToDTypeData(DType.Float32);
-        var t = residual?.Target ?? g;
+        var offered = closedForm is { } offer && ReferenceEquals(grad, offer.Placeholder) ? offer : null;
+        closedForm = null;
+
+        // The gradient, row-major: the incoming tensor's elements, or a buffer the pass fills from the closed form.
+        var g = offered is not null ? null : grad.DType == DType.Float32 ? grad.ContiguousData() : grad.ToDTypeData(DType.Float32);
+        float[]? rows = offered is not null && layout.Widths[^1] > 1 ? ArrayPool<float>.Shared.Rent(layout.Rows * layout.Widths[^1]) : null;
         var dx = Needs(0) ? Tensor.Empty(DType.Float32, [layout.Rows, layout.Widths[0]]) : null;
         float[] scratch = ArrayPool<float>.Shared.Rent(NarrowBackwardPass.ScratchLength(layout));
         var sums = new float[layout.Chunks * NarrowBackwardPass.SumsPerChunk(layout)];
         try
         {
-            fixed (float* xs = x.Elements<float>(), ss = buffer, ps = parameters, gs = g.Elements<float>(), ts = t.Elements<float>(), scr = scratch)
+            fixed (float* xs = x.Elements<float>(), ss = buffer, ps = parameters, gs = g is null ? rows : g.Elements<float>(), scr = scratch)
             fixed (float* dxs = dx is null ? default : dx.Elements<float>())
             {
-                var top = residual is null ? new OutputGradient(gs) : new OutputGradient(gs, ts, residual.Scale);
+                var top = new OutputGradient(gs, offered);
                 var pass = new NarrowBackwardPass(layout, xs, ss, ps, top, scr, dx is null ? null : dxs, sums);
                 layout.ForEachChunk(chunk => NarrowModel.AtVectorWidth(pass, chunk));
             }
@@ -85,11 +87,14 @@ internal sealed class NarrowModelBackward : GradFn
         finally
         {
             ArrayPool<float>.Shared.Return(scratch);
+            if (rows is not null)
+            {
+                ArrayPool<float>.Shared.Return(rows);
+            }
         }
 
         GC.KeepAlive(x);
         GC.KeepAlive(g);
-        GC.KeepAlive(t);
 
         if (dx is not null)
         {
@@ -127,12 +132,9 @@ internal sealed class NarrowModelBackward : GradFn
     // The saved activations go back to the pool with the graph, as PyTorch frees saved tensors.
     internal override void ReleaseSaved()
     {
-        squaredError = null;
+        closedForm = null;
         input.Release();
         saved?.Return();
         saved = null;
     }
 }
-
-/// <summary>A squared-error loss's gradient offered to the model (<see cref="GradFn.AcceptSquaredErrorGradient"/>).</summary>
-internal sealed record SquaredErrorGradient(Tensor Output, Tensor Target, float Scale, Tensor Placeholder);

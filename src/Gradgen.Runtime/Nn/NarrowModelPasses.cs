@@ -84,14 +84,17 @@ internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* inpu
         // each layer's dz.
         int current = -1;
         ReadOnlySpan<float> g = new(gradOutput.Values, rows * widths[layers]);
-        if (gradOutput.Target is not null)
+        if (gradOutput.ClosedForm is { } closedForm)
         {
-            current = 0;
-            var target = new ReadOnlySpan<float>(gradOutput.Target, rows * widths[layers]);
-            NarrowModel.ScaledDifference<TVec, TSimd>(g, target, gradOutput.Scale, Scratch(0, widths[layers]), widths[layers], rows, start, end);
-            g = Scratch(0, widths[layers]);
+            // A loss's closed form fills this chunk's rows first. With one output, row-major is feature-major, so
+            // they go straight to the first scratch section.
+            var rowMajor = widths[layers] == 1 ? Scratch(0, 1) : new Span<float>(gradOutput.Values, rows * widths[layers]);
+            closedForm.WriteRows(start, end, rowMajor);
+            g = rowMajor;
+            current = widths[layers] == 1 ? 0 : -1;
         }
-        else if (widths[layers] > 1)
+
+        if (widths[layers] > 1)
         {
             current = 0;
             NarrowModel.ToFeatureMajor(g, Scratch(0, widths[layers]), widths[layers], rows, start, end);
@@ -156,23 +159,12 @@ internal sealed unsafe class NarrowBackwardPass(NarrowLayout layout, float* inpu
 }
 
 /// <summary>
-/// The gradient the backward pass starts from: a row-major tensor's elements, or — with <see cref="Target"/> — the
-/// squared error's scale·(values − target), computed row by row (<see cref="SquaredErrorGradient"/>).
+/// The gradient the backward pass starts from, row-major: a tensor's elements, or — with <see cref="ClosedForm"/> —
+/// a buffer of the same size that each chunk fills with its own rows of a loss's closed-form gradient first.
 /// </summary>
-internal readonly unsafe struct OutputGradient
+internal readonly unsafe struct OutputGradient(float* values, ClosedFormGradient? closedForm)
 {
-    public OutputGradient(float* values) => Values = values;
+    public float* Values { get; } = values;
 
-    public OutputGradient(float* values, float* target, float scale)
-    {
-        Values = values;
-        Target = target;
-        Scale = scale;
-    }
-
-    public float* Values { get; }
-
-    public float* Target { get; }
-
-    public float Scale { get; }
+    public ClosedFormGradient? ClosedForm { get; } = closedForm;
 }

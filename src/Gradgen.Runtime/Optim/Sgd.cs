@@ -93,7 +93,7 @@ public sealed class Sgd
         foreach (var p in parameters)
         {
             if (p.grad is null) continue;
-            if (setToNone) p.grad = null;
+            if (setToNone) p.ClearGrad();
             else
             {
                 using (Autograd.NoGrad()) p.grad = p.grad.GradFn is null ? p.grad.Zero() : Tensor.ZerosLike(p.grad);

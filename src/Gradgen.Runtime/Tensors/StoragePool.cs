@@ -109,12 +109,15 @@ internal static class StoragePool
     /// are invisible to the GC's allocation budget, so without this the tensors that died since the last collection
     /// would keep their arrays (through their finalizers) until some unrelated allocation triggers one, while the
     /// pool runs dry and every miss allocates afresh. So large-tensor memory gets a budget of its own, like the
-    /// large-object heap's: after <see cref="CollectionInterval"/> bytes of rents (or half the cache limit), a
+    /// large-object heap's: after <see cref="CollectionInterval"/> bytes of rents not given back (or half the cache limit), a
     /// generation-2 collection, started while the pool still has arrays so that the dead tensors' arrays are back
     /// before it runs dry.
     /// </summary>
     internal static bool CountRent(long bytes)
     {
+        // Net of what came back since: an array returned deterministically (the engine's temporaries, a gradient
+        // that ZeroGrad dropped) needs no collection to come back, so a training loop that returns what it rents
+        // never asks for one.
         rentedSinceCollection += bytes;
         if (limit == 0 || rentedSinceCollection < Math.Min(limit / 2, CollectionInterval)) return false;
         rentedSinceCollection = 0;
@@ -123,6 +126,9 @@ internal static class StoragePool
 
     /// <summary>Rented bytes between the collections the pool asks for (at most half the limit).</summary>
     internal const long CollectionInterval = 256L << 20;
+
+    /// <summary>Counts an array given back: it no longer waits for a collection.</summary>
+    internal static void CountReturn(long bytes) => rentedSinceCollection = Math.Max(0, rentedSinceCollection - bytes);
 
     static void DropAll()
     {
@@ -230,6 +236,7 @@ internal sealed class StoragePool<T> : StoragePool.IBuckets where T : unmanaged
         Interlocked.Increment(ref StoragePool.Returns);
         lock (StoragePool.Gate)
         {
+            StoragePool.CountReturn((long)array.Length * ElementSize);
             if (!StoragePool.TryAccount((long)array.Length * ElementSize)) return;
             if (!Instance.buckets.TryGetValue(array.Length, out var list)) Instance.buckets[array.Length] = list = [];
             list.Add((array, StoragePool.Epoch));

@@ -40,6 +40,40 @@ public class GradientMemoryTests
     }
 
     [Fact]
+    public void ZeroGrad_gives_a_gradient_nobody_has_seen_back_to_the_cache_at_once()
+    {
+        var x = Leaf(Large);
+        var optimizer = new Gradgen.Optim.Sgd([x], 0.1);
+        (x * 3).Backward(Tensor.OnesLike(x));
+        var stolen = x.grad!;                 // the runtime's own view of it, as an optimizer reads it
+        Assert.True(stolen.gradUnshared);
+
+        optimizer.ZeroGrad();
+
+        Assert.Null(x.grad);
+        Assert.Throws<ObjectDisposedException>(() => stolen.ToArray<float>());
+
+        // The next backward's gradient takes that memory and is right.
+        (x * 2).Backward(Tensor.OnesLike(x));
+        Assert.All(x.Grad!.ToArray<float>(), v => Assert.Equal(2f, v));
+    }
+
+    [Fact]
+    public void A_gradient_read_through_Grad_keeps_its_memory_after_ZeroGrad()
+    {
+        var x = Leaf(Large);
+        var optimizer = new Gradgen.Optim.Sgd([x], 0.1);
+        (x * 3).Backward(Tensor.OnesLike(x));
+        var seen = x.Grad!;
+
+        optimizer.ZeroGrad();
+        (x * 2).Backward(Tensor.OnesLike(x));
+
+        Assert.All(seen.ToArray<float>(), v => Assert.Equal(3f, v));
+        Assert.All(x.Grad!.ToArray<float>(), v => Assert.Equal(2f, v));
+    }
+
+    [Fact]
     public void Stealing_saves_the_copy()
     {
         // 64 KB of gradient: MulBackward's result is the only one; a copy into x.Grad would allocate 64 KB more.
