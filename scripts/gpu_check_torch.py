@@ -48,7 +48,41 @@ MLP_CASES = [
     ("seed_mlp", "seed MLP 2-2-1 sigmoid, batch 10,000, MSE, SGD", (2, 2, 1), "sigmoid", 10_000, "mse"),
     ("mnist_mlp_128", "784-256-10 ReLU, batch 128, cross-entropy, SGD", (784, 256, 10), "relu", 128, "ce"),
     ("mnist_mlp_4096", "784-256-10 ReLU, batch 4096, cross-entropy, SGD", (784, 256, 10), "relu", 4096, "ce"),
+    # Issue 10's models (tests/Gradgen.GpuCheck/Models.cs): PyTorch's quickstart and the residual LayerNorm MLP.
+    ("quickstart_64", "784-512-512-10 ReLU, batch 64, cross-entropy, SGD", (784, 512, 512, 10), "relu", 64, "ce"),
+    ("residual_ln_64", "residual LayerNorm+GELU MLP, batch 64, cross-entropy, SGD", (784, 512, 10), "residual", 64, "ce"),
+    ("quickstart_4096", "784-512-512-10 ReLU, batch 4096, cross-entropy, SGD", (784, 512, 512, 10), "relu", 4096, "ce"),
+    ("residual_ln_4096", "residual LayerNorm+GELU MLP, batch 4096, cross-entropy, SGD", (784, 512, 10), "residual", 4096, "ce"),
 ]
+
+
+def build_model(torch, sizes, activation):
+    """A Linear chain with the activation between layers, or (activation "residual") 784 → 512, two blocks
+    h + Linear(GELU(LayerNorm(h))), → 10, as ResidualLayerNormMlp in tests/Gradgen.GpuCheck/Models.cs."""
+    nn = torch.nn
+    if activation == "residual":
+        i, h, o = sizes
+
+        class ResidualLayerNormMlp(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inp, self.output = nn.Linear(i, h), nn.Linear(h, o)
+                self.norm1, self.fc1 = nn.LayerNorm(h), nn.Linear(h, h)
+                self.norm2, self.fc2 = nn.LayerNorm(h), nn.Linear(h, h)
+
+            def forward(self, x):
+                x = self.inp(x)
+                x = x + self.fc1(nn.functional.gelu(self.norm1(x)))
+                x = x + self.fc2(nn.functional.gelu(self.norm2(x)))
+                return self.output(x)
+
+        return ResidualLayerNormMlp()
+    layers = []
+    for k in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[k], sizes[k + 1]))
+        if k < len(sizes) - 2:
+            layers.append(nn.Sigmoid() if activation == "sigmoid" else nn.ReLU())
+    return nn.Sequential(*layers)
 
 
 def time_mlp_steps(torch, runs, compile_too):
@@ -56,9 +90,9 @@ def time_mlp_steps(torch, runs, compile_too):
     import gc
     results = {}
     device = torch.device("cuda")
-    for key, label, (i, h, o), activation, batch, loss_name in MLP_CASES:
+    for key, label, sizes, activation, batch, loss_name in MLP_CASES:
         torch.manual_seed(0)
-        act = torch.nn.Sigmoid() if activation == "sigmoid" else torch.nn.ReLU()
+        i, o = sizes[0], sizes[-1]
         x = torch.rand(batch, i, device=device) * (4 if loss_name == "mse" else 1) - (2 if loss_name == "mse" else 0)
         if loss_name == "mse":
             target = ((x[:, 0] * x[:, 1]) > 0).float().unsqueeze(1)
@@ -67,7 +101,7 @@ def time_mlp_steps(torch, runs, compile_too):
             target = torch.randint(0, o, (batch,), device=device)
             loss_fn = torch.nn.CrossEntropyLoss()
         for variant in (["eager", "compile"] if compile_too else ["eager"]):
-            model = torch.nn.Sequential(torch.nn.Linear(i, h), act, torch.nn.Linear(h, o)).to(device)
+            model = build_model(torch, sizes, activation).to(device)
             run_model = torch.compile(model) if variant == "compile" else model
             opt = torch.optim.SGD(model.parameters(), lr=0.05)
 
@@ -103,7 +137,7 @@ def mlp_table(gradgen, torch_results):
     lines = [
         "",
         "== MLP training steps (zero_grad, forward, loss, backward, SGD step), wall clock per step, synchronised, median",
-        "   targets (issue 5): faster than PyTorch eager, within 1.5x of torch.compile",
+        "   targets: faster than PyTorch eager (issues 5 and 10), within 1.5x of torch.compile (issue 5's MLPs)",
         "",
         f"  {'step':<50} {'Gradgen ms':>11} {'eager ms':>9} {'compile ms':>11} {'vs eager':>9} {'vs compile':>11}  targets",
     ]

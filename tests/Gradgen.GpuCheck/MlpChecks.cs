@@ -7,8 +7,9 @@ namespace Gradgen.GpuCheck;
 /// <summary>
 /// Training steps on the GPU: each model's step (zero grads, forward, loss, backward, SGD update) is first checked
 /// against the same step on the CPU from the same parameters, then timed (wall clock, synchronised, median). The
-/// steps are the seed MLP 2-2-1 at batch 10,000 with MSE and the 784-256-10 ReLU MLP with cross-entropy at batch 128
-/// and 4096, as scripts/gpu_check_torch.py times them in PyTorch (eager and torch.compile) with the same shapes.
+/// steps are the seed MLP 2-2-1 at batch 10,000 with MSE, the 784-256-10 ReLU MLP with cross-entropy at batch 128
+/// and 4096, and PyTorch's quickstart model and the residual LayerNorm MLP at batch 64 and 4096, as
+/// scripts/gpu_check_torch.py times them in PyTorch (eager and torch.compile) with the same shapes.
 /// </summary>
 internal static class MlpChecks
 {
@@ -30,6 +31,16 @@ internal static class MlpChecks
             var x = Tensor.Rand(batch, 784);
             var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray());
             passed &= Case($"mnist_mlp_{batch}", $"784-256-10 ReLU, batch {batch}, cross-entropy, SGD", () => new MnistMlp(), new CrossEntropyLoss(), x, labels, runs, synchronize, report);
+        }
+
+        // Issue 10's models: the quickstart (Linear-chain device path) and the residual LayerNorm MLP (the graph's
+        // device plan, never run on a GPU before), at batch 64 and 4096.
+        foreach (int batch in new[] { 64, 4096 })
+        {
+            var x = Tensor.Rand(batch, 784);
+            var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray());
+            passed &= Case($"quickstart_{batch}", $"784-512-512-10 ReLU, batch {batch}, cross-entropy, SGD", () => new QuickstartMlp(), new CrossEntropyLoss(), x, labels, runs, synchronize, report);
+            passed &= Case($"residual_ln_{batch}", $"residual LayerNorm+GELU MLP, batch {batch}, cross-entropy, SGD", () => new ResidualLayerNormMlp(), new CrossEntropyLoss(), x, labels, runs, synchronize, report);
         }
 
         return passed;

@@ -25,3 +25,41 @@ public sealed partial class MnistMlp : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x) => output.Forward(Functional.Relu(hidden.Forward(x)));
 }
+
+/// <summary>
+/// PyTorch's quickstart model, 784-512-512-10 with ReLU (issue 10's benchmark): a Linear chain, so on a GPU it runs the
+/// Linear-chain device path (fused GEMMs, one node).
+/// </summary>
+public sealed partial class QuickstartMlp : Module
+{
+    private readonly Linear l1 = new(784, 512);
+    private readonly Linear l2 = new(512, 512);
+    private readonly Linear l3 = new(512, 10);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => l3.Forward(Functional.Relu(l2.Forward(Functional.Relu(l1.Forward(x)))));
+}
+
+/// <summary>
+/// 784 → 512, two pre-norm residual blocks <c>h + Linear(GELU(LayerNorm(h)))</c>, → 10 (issue 10's benchmark): compiled
+/// as a tensor graph, so on a GPU it runs the graph's device plan — its generated CUDA C kernels launched from
+/// <c>ResidualLayerNormMlpGraphCudaSource</c>, products and reductions as device operations, one node.
+/// </summary>
+public sealed partial class ResidualLayerNormMlp : Module
+{
+    private readonly Linear inp = new(784, 512);
+    private readonly LayerNorm norm1 = new(512);
+    private readonly Linear fc1 = new(512, 512);
+    private readonly LayerNorm norm2 = new(512);
+    private readonly Linear fc2 = new(512, 512);
+    private readonly Linear output = new(512, 10);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x)
+    {
+        var h = inp.Forward(x);
+        h = h + fc1.Forward(Functional.Gelu(norm1.Forward(h)));
+        h = h + fc2.Forward(Functional.Gelu(norm2.Forward(h)));
+        return output.Forward(h);
+    }
+}
