@@ -115,6 +115,21 @@ static class Probe
             return 0;
         }
 
+        if (args.Length > 1 && args[1] is "gemm-rows")
+        {
+            // The forward product X·Wᵀ of a 784 → 512 layer at several batch sizes: GFLOP/s against the rows.
+            float[] w = new float[512 * 784];
+            new System.Random(1).NextBytes(new byte[1]);
+            foreach (int m in new[] { 16, 32, 64, 128, 256, 512 })
+            {
+                float[] a = new float[m * 784], c = new float[m * 512];
+                var sw = Stopwatch.StartNew();
+                Time($"Gemm fwd {m}x784 . 512x784^T", () => Kernels.Gemm.Multiply(false, true, m, 512, 784, 1f, a, 784, w, 784, 0f, c, 512), seconds);
+            }
+
+            return 0;
+        }
+
         if (args.Length > 1 && args[1] is "classifier")
         {
             // The three steps of the quickstart and residual benchmarks, in one process with TorchSharp as BenchmarkDotNet runs them.

@@ -158,20 +158,25 @@ internal static class PrimitiveRules
             Unary(Op.Erf, "erf", "erff", "erf", Erf, (b, x, y, g) => b.Multiply(g, b.Multiply(b.Constant(TwoOverSqrtPi), b.Apply(Op.Exp, b.Negate(b.Multiply(x[0], x[0]))))), "g·(2/√π)·e^(−a²)"),
 
             // ---- piecewise ----
-            Unary(Op.Abs, "abs", "fabsf", "fabs", Math.Abs, (b, x, y, g) => b.Multiply(g, b.Apply(Op.Sign, x[0])), "g·sign(a) (0 at a = 0, as PyTorch)"),
+            // g·sgn(a) written as selects: 0 at a = 0 and at a NaN (where sign(a) would be NaN), as PyTorch's abs_backward.
+            Unary(Op.Abs, "abs", "fabsf", "fabs", Math.Abs, (b, x, y, g) =>
+            {
+                int zero = b.Constant(0);
+                return b.Select(b.Apply(Op.GreaterThan, x[0], zero), g, b.Select(b.Apply(Op.LessThan, x[0], zero), b.Negate(g), zero));
+            }, "g·sign(a) (0 at a = 0 and at NaN, as PyTorch)"),
             new(Op.Min, 2)
             {
                 IsCommutative = true, MathName = "min", SimdMethod = "Min", CudaFloat = "gg_minf({0}, {1})", CudaDouble = "gg_min({0}, {1})",
                 Fold = v => double.IsNaN(v[0]) || double.IsNaN(v[1]) ? double.NaN : Math.Min(v[0], v[1]),
                 Vjp = (b, x, y, g) => TieSplit(b, x, g, Op.LessThan),
-                DerivativeNote = "g to the smaller operand; g/2 to each on a tie (PyTorch)",
+                DerivativeNote = "g to the smaller operand; g/2 to each on a tie; g to both where one is NaN (PyTorch)",
             },
             new(Op.Max, 2)
             {
                 IsCommutative = true, MathName = "max", SimdMethod = "Max", CudaFloat = "gg_maxf({0}, {1})", CudaDouble = "gg_max({0}, {1})",
                 Fold = v => double.IsNaN(v[0]) || double.IsNaN(v[1]) ? double.NaN : Math.Max(v[0], v[1]),
                 Vjp = (b, x, y, g) => TieSplit(b, x, g, Op.GreaterThan),
-                DerivativeNote = "g to the larger operand; g/2 to each on a tie (PyTorch)",
+                DerivativeNote = "g to the larger operand; g/2 to each on a tie; g to both where one is NaN (PyTorch)",
             },
             new(Op.Clamp, 3)
             {
@@ -291,10 +296,12 @@ internal static class PrimitiveRules
         int tie = b.Apply(Op.Equal, x[0], x[1]);
         int aWins = b.Apply(wins, x[0], x[1]);
         int bWins = b.Apply(wins, x[1], x[0]);
+        // Each operand gets g unless the other one wins: with a NaN neither wins, and both get g (PyTorch 1.13's
+        // where(a == b, g/2, g).masked_fill_(other wins, 0)).
         return new[]
         {
-            b.Select(tie, half, b.Select(aWins, g, zero)),
-            b.Select(tie, half, b.Select(bWins, g, zero)),
+            b.Select(tie, half, b.Select(bWins, zero, g)),
+            b.Select(tie, half, b.Select(aWins, zero, g)),
         };
     }
 

@@ -63,7 +63,7 @@ public sealed class CrossEntropyLoss(Reduction reduction = Reduction.Mean) : Los
 
 /// <summary>
 /// Binary cross-entropy of logits (PyTorch's <c>torch.nn.BCEWithLogitsLoss</c>): the sigmoid and the log-loss in one
-/// stable formula, max(x, 0) − x·y + log(1 + e^−|x|), with gradient σ(x) − y.
+/// stable formula, (1 − y)·x + max(−x, 0) + log(1 + e^−|x|), with gradient σ(x) − y.
 /// </summary>
 /// <param name="reduction">Mean (default), sum or none.</param>
 public sealed class BCEWithLogitsLoss(Reduction reduction = Reduction.Mean) : Loss(reduction)
@@ -114,7 +114,7 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// max(x, 0) − x·y + log(1 + e^−|x|), elementwise, reduced (PyTorch's <c>binary_cross_entropy_with_logits</c>):
+    /// (1 − y)·x + max(−x, 0) + log(1 + e^−|x|), elementwise, reduced (PyTorch's <c>binary_cross_entropy_with_logits</c>):
     /// one fused node <c>BinaryCrossEntropyWithLogitsBackward</c> with ∂/∂x = σ(x) − y and ∂/∂y = −x.
     /// </summary>
     /// <param name="input">The logits.</param>
@@ -139,8 +139,10 @@ public static partial class Functional
     {
         for (int i = 0; i < l.Length; i++)
         {
+            // PyTorch's arrangement, (1 − y)·x + max(−x, 0) + log(1 + e^−|x|): the same value for finite x, and
+            // the same non-finite results (+∞ for x = +∞, y = 0; NaN for 0·∞ where y = 1).
             T xi = x[i];
-            l[i] = T.Max(xi, T.Zero) - xi * y[i] + T.LogP1(T.Exp(-T.Abs(xi)));
+            l[i] = ((T.One - y[i]) * xi) + T.Max(-xi, T.Zero) + T.LogP1(T.Exp(-T.Abs(xi)));
         }
     }
 

@@ -65,6 +65,7 @@ public partial class Tensor
             DeviceData.Fill(this, value);
             return;
         }
+        if (numel == 0) return;
         if (IsContiguous)
         {
             switch (DType)
@@ -192,7 +193,7 @@ public partial class Tensor
         if (!IsContiguous)
             throw new InvalidOperationException($"AsSpan: the tensor (shape {ShapeString}, strides {Shape.Format(strides)}) is not contiguous; call Contiguous() first.");
         if (storage.IsReturnable && !KernelScope.Covers(storage)) storage.MarkExposed();
-        return StorageSpan<T>().Slice(offset, numel);
+        return numel == 0 ? default : StorageSpan<T>().Slice(offset, numel);
     }
 
     /// <summary>
@@ -200,5 +201,6 @@ public partial class Tensor
     /// not mark the storage as exposed, so the caller must keep the tensor reachable (GC.KeepAlive) for as long as it
     /// uses the span — a cached array goes back to the storage cache once no tensor can reach its storage.
     /// </summary>
-    internal Span<T> Elements<T>() where T : unmanaged => StorageSpan<T>().Slice(offset, numel);
+    // A view without elements may start past its storage's end (row 1 of a [3, 0] tensor): it has no elements to show.
+    internal Span<T> Elements<T>() where T : unmanaged => numel == 0 ? default : StorageSpan<T>().Slice(offset, numel);
 }

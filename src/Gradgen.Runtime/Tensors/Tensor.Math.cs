@@ -351,13 +351,15 @@ public partial class Tensor
     /// <param name="exponent">The exponents.</param>
     public static Tensor Pow(Tensor x, Tensor exponent) => Checked(x).Pow(exponent);
 
-    /// <summary>Elementwise min(max(x, min), max); either bound may be omitted. The gradient flows where min ≤ x ≤ max. Recorded as <c>ClampBackward</c>.</summary>
+    /// <summary>
+    /// Elementwise min(max(x, min), max); either bound may be omitted. Where min &gt; max every element is max (PyTorch's
+    /// rule). The gradient flows where min ≤ x ≤ max. Recorded as <c>ClampBackward</c>.
+    /// </summary>
     /// <param name="min">The lower bound, or null.</param>
     /// <param name="max">The upper bound, or null.</param>
     public Tensor Clamp(double? min = null, double? max = null)
     {
         if (min is null && max is null) throw new ArgumentException("Clamp: at least one of min and max must be given.");
-        if (min is { } lo && max is { } hi && lo > hi) throw new ArgumentException($"Clamp: min ({lo}) is greater than max ({hi}).");
         return ElementwiseOp.Unary(this, new ClampOp { Min = min ?? double.NegativeInfinity, Max = max ?? double.PositiveInfinity });
     }
 

@@ -125,23 +125,29 @@ public partial class Tensor
 
     /// <summary>
     /// The elements where <paramref name="mask"/> (Bool, broadcastable to this tensor's shape) is true, in row-major
-    /// order, as a 1-D tensor (PyTorch's <c>x[mask]</c> / <c>masked_select</c>). Recorded as <c>IndexBackward</c>.
+    /// order, as a 1-D tensor (PyTorch's <c>x[mask]</c>). Recorded as <c>IndexBackward</c>, as PyTorch records indexing.
     /// </summary>
     /// <param name="mask">A Bool tensor.</param>
     [System.Runtime.CompilerServices.IndexerName("Indexer")]
-    public Tensor this[Tensor mask] => MaskedSelect(mask);
+    public Tensor this[Tensor mask] => MaskedSelect(mask, "IndexBackward");
 
-    /// <summary>The elements where <paramref name="mask"/> is true, as a 1-D tensor (see the indexer <c>x[mask]</c>).</summary>
-    /// <param name="mask">A Bool tensor broadcastable to this tensor's shape.</param>
-    public Tensor MaskedSelect(Tensor mask)
+    /// <summary>
+    /// The elements where <paramref name="mask"/> is true, as a 1-D tensor (PyTorch's <c>masked_select</c>; see the
+    /// indexer <c>x[mask]</c>): the tensor and the mask broadcast to their common shape. Recorded as
+    /// <c>MaskedSelectBackward</c>.
+    /// </summary>
+    /// <param name="mask">A Bool tensor broadcastable with this tensor.</param>
+    public Tensor MaskedSelect(Tensor mask) => MaskedSelect(mask, "MaskedSelectBackward");
+
+    Tensor MaskedSelect(Tensor mask, string node)
     {
         Checked(mask);
         if (mask.DType != DType.Bool)
             throw new ArgumentException($"MaskedSelect: the mask must have dtype Bool, got {mask.DType}. Build one with a comparison such as x > 3.", nameof(mask));
         var bs = ElementwiseOp.BroadcastShapes(shape, mask.shape, "MaskedSelect");
-        if (!bs.AsSpan().SequenceEqual(shape))
-            throw new ArgumentException($"MaskedSelect: the mask of shape {mask.ShapeString} must broadcast to the tensor's shape {ShapeString}.", nameof(mask));
-        if (storage is DeviceStorage || mask.storage is DeviceStorage) return DeviceIndexing.MaskedSelect(this, mask);
+        // Both broadcast to their common shape, as in PyTorch; the expanded view sums the gradient back.
+        if (!bs.AsSpan().SequenceEqual(shape)) return Expand(bs).MaskedSelect(mask, node);
+        if (storage is DeviceStorage || mask.storage is DeviceStorage) return DeviceIndexing.MaskedSelect(this, mask, node);
         var dense = mask.Expand(shape).Detach().ContiguousData();
         var m = dense.StorageSpan<bool>().Slice(dense.offset, numel).ToArray();
         GC.KeepAlive(dense); // read through a span above: its pooled array stays in use until here
@@ -162,7 +168,7 @@ public partial class Tensor
         if (Autograd.Recording(this))
         {
             var inShape = shape;
-            r.WithHistory(new LambdaBackward("IndexBackward", this, g =>
+            r.WithHistory(new LambdaBackward(node, this, g =>
             {
                 var z = Empty(g.DType, inShape, zeroed: true);
                 var gc = g.ContiguousData();
@@ -296,10 +302,13 @@ public partial class Tensor
             throw new ArgumentException(
                 $"MatMul: shapes {origA.ShapeString} and {origB.ShapeString} cannot be multiplied ({k} vs {k2}: the last dimension of the first must equal the {(origB.Ndim == 1 ? "only" : "second-to-last")} dimension of the second).");
         var batch = ElementwiseOp.BroadcastShapes(a.shape[..^2], b.shape[..^2], "MatMul");
-        var dt = DTypes.ResultType(a, b);
+        // PyTorch's matmul does not promote: both operands must have one dtype.
+        if (a.DType != b.DType)
+            throw new ArgumentException($"MatMul: both arguments must have the same dtype, got {a.DType} and {b.DType}; convert one with To(DType.{a.DType}) or To(DType.{b.DType}).");
+        var dt = a.DType;
         if (dt == DType.Bool) throw new ArgumentException("MatMul: Bool tensors cannot be multiplied; convert with To(DType.Float32).");
-        var ca = a.DType == dt ? a : a.ToDTypeData(dt);
-        var cb = b.DType == dt ? b : b.ToDTypeData(dt);
+        var ca = a;
+        var cb = b;
         // Row-major or transposed storage of the last two dimensions reaches the kernel as it is; other strides are copied.
         if (!MatrixLayout(ca, out _, out _)) ca = ca.CloneData();
         if (!MatrixLayout(cb, out _, out _)) cb = cb.CloneData();
@@ -307,14 +316,19 @@ public partial class Tensor
         batch.CopyTo(rshape, 0);
         rshape[^2] = m;
         rshape[^1] = n;
-        var r = Empty(dt, rshape);
-        switch (dt)
+        // Zeros: a product over k = 0 is a matrix of zeros, as in PyTorch.
+        var r = k == 0 ? Zeros(rshape, dt) : Empty(dt, rshape);
+        if (r.numel == 0 || k == 0)
         {
-            case DType.Float32: BatchedMultiply<float>(ca, cb, r, batch, m, n, k); break;
-            case DType.Float64: BatchedMultiply<double>(ca, cb, r, batch, m, n, k); break;
-            case DType.Int32: BatchedMultiply<int>(ca, cb, r, batch, m, n, k); break;
-            default: BatchedMultiply<long>(ca, cb, r, batch, m, n, k); break;
+            // Nothing to multiply (an empty batch, m, n or k).
         }
+        else switch (dt)
+            {
+                case DType.Float32: BatchedMultiply<float>(ca, cb, r, batch, m, n, k); break;
+                case DType.Float64: BatchedMultiply<double>(ca, cb, r, batch, m, n, k); break;
+                case DType.Int32: BatchedMultiply<int>(ca, cb, r, batch, m, n, k); break;
+                default: BatchedMultiply<long>(ca, cb, r, batch, m, n, k); break;
+            }
         if (Autograd.Recording(a, b))
         {
             int[] ashape = a.shape, bshape = b.shape;

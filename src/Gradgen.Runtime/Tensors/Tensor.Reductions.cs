@@ -89,9 +89,12 @@ public partial class Tensor
         {
             r.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, [Detach(), r.Detach()], (g, s) =>
             {
-                // As PyTorch: the gradient is shared evenly among the positions that hold the extreme value.
-                var mask = s[0].Eq(s[1]).ToDTypeData(g.DType);
-                return mask * (g / mask.Sum());
+                // As PyTorch (evenly_distribute_backward): the gradient is shared evenly among the positions that hold
+                // the extreme value — the NaNs when it is NaN — and the others get exactly 0, even from a NaN gradient.
+                var result = s[1];
+                var selected = result.Ne(result).Item<bool>() ? s[0].Ne(s[0]) : s[0].Eq(result);
+                var share = g / selected.ToDTypeData(g.DType).Sum();
+                return Where(selected, share, ZerosLike(share));
             }));
         }
         return r;

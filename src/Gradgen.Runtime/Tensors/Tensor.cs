@@ -38,10 +38,13 @@ public partial class Tensor
         this.storage = storage;
         this.shape = shape;
         this.strides = strides;
-        this.offset = offset;
         int n = 1;
         foreach (int d in shape) n *= d;
         numel = n;
+
+        // A view without elements (row 1 of a [3, 0] tensor) may point past its storage's end; it reads nothing, so
+        // it starts at 0 and every span over its elements is empty instead of out of range.
+        this.offset = n == 0 ? 0 : offset;
     }
 
     internal Tensor(Storage storage, int[] shape) : this(storage, shape, ContiguousStrides(shape), 0)
@@ -119,6 +122,8 @@ public partial class Tensor
     {
         get
         {
+            // PyTorch's rule: a tensor without elements is contiguous, whatever its strides.
+            if (numel == 0) return true;
             int expected = 1;
             for (int i = shape.Length - 1; i >= 0; i--)
             {

@@ -7,8 +7,8 @@ namespace Gradgen;
 /// </summary>
 internal static class DeviceIndexing
 {
-    /// <summary><see cref="Tensor.MaskedSelect"/> on the device; the caller has checked the mask's dtype and shape.</summary>
-    public static Tensor MaskedSelect(Tensor x, Tensor mask)
+    /// <summary><see cref="Tensor.MaskedSelect(Tensor)"/> on the device (its node named <paramref name="node"/>); the caller has checked the mask's dtype and shape.</summary>
+    public static Tensor MaskedSelect(Tensor x, Tensor mask, string node)
     {
         _ = Tensor.CommonDevice("MaskedSelect", [x, mask]); // a CPU mask for a device tensor (or the reverse) is an error
         var m = mask.Detach().Expand(x.shape).To(Device.Cpu).ToArray<bool>();
@@ -28,7 +28,7 @@ internal static class DeviceIndexing
         {
             var inShape = x.shape;
             int n = x.numel;
-            r.WithHistory(new LambdaBackward("IndexBackward", x, g => DeviceNn.ScatterAddGrad(g, [n], 0, index).Reshape(inShape)));
+            r.WithHistory(new LambdaBackward(node, x, g => DeviceNn.ScatterAddGrad(g, [n], 0, index).Reshape(inShape)));
         }
 
         return r;

@@ -31,9 +31,10 @@ internal static class DeviceNn
     }
 
     /// <summary>
-    /// BCEWithLogitsLoss's elementwise losses max(x, 0) − x·y + log(1 + e^−|x|) from device operations. The maximum
-    /// with zero is <see cref="Tensor.Maximum(Tensor)"/>, whose tie rule halves the gradient at x = 0, so that the
-    /// composed gradient there is ½ − y = σ(0) − y, as the CPU's fused kernel gives (|x|′ = 0 there).
+    /// BCEWithLogitsLoss's elementwise losses (1 − y)·x + max(−x, 0) + log(1 + e^−|x|) (PyTorch's arrangement, so
+    /// that non-finite logits give its results) from device operations. The maximum with zero is
+    /// <see cref="Tensor.Maximum(Tensor)"/>, whose tie rule halves the gradient at x = 0, so that the composed gradient
+    /// there is 1 − y − ½ = σ(0) − y, as the CPU's fused kernel gives (|x|′ = 0 there).
     /// </summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor x, Tensor y)
     {
@@ -41,7 +42,7 @@ internal static class DeviceNn
         x = x.DType == dtype ? x : x.To(dtype);
         y = y.DType == dtype ? y : y.To(dtype);
         var zero = Tensor.FullOn(x.Device, dtype, [], 0);
-        return x.Maximum(zero) - (x * y) + (1 + (-x.Abs()).Exp()).Log();
+        return ((1 - y) * x) + (-x).Maximum(zero) + (1 + (-x.Abs()).Exp()).Log();
     }
 
     /// <summary>

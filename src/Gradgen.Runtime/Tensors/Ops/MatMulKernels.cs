@@ -7,7 +7,8 @@ namespace Gradgen;
 /// <summary>
 /// The one entry point for matrix products in the runtime, with the signature of
 /// <c>Gradgen.Kernels.Gemm.Multiply</c> (alpha = 1, beta = 0): C[m×n] = op(A)·op(B), row-major with leading
-/// dimensions, op(X) = X or Xᵀ. A simple, correct loop for now; Float32 and Float64 will call <c>Gemm.Multiply</c>.
+/// dimensions, op(X) = X or Xᵀ. Float32 and Float64 run <c>Gemm.Multiply</c> (the packed product the layers use;
+/// NaN and ∞ times 0 propagate, as in PyTorch); integers a simple loop.
 /// </summary>
 internal static class MatMulKernels
 {
@@ -18,6 +19,20 @@ internal static class MatMulKernels
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc) where T : unmanaged, INumber<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            Kernels.Gemm.Multiply(transposeA, transposeB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda,
+                MemoryMarshal.Cast<T, float>(b), ldb, 0f, MemoryMarshal.Cast<T, float>(c), ldc);
+            return;
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Kernels.Gemm.Multiply(transposeA, transposeB, m, n, k, 1.0, MemoryMarshal.Cast<T, double>(a), lda,
+                MemoryMarshal.Cast<T, double>(b), ldb, 0.0, MemoryMarshal.Cast<T, double>(c), ldc);
+            return;
+        }
+
         for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
         if (m == 0 || n == 0 || k == 0) return;
         ref T pa = ref MemoryMarshal.GetReference(a);
@@ -30,7 +45,6 @@ internal static class MatMulKernels
                 for (int p = 0; p < k; p++)
                 {
                     T aip = transposeA ? Unsafe.Add(ref pa, p * lda + i) : Unsafe.Add(ref pa, i * lda + p);
-                    if (aip == T.Zero) continue;
                     Axpy(aip, b.Slice(p * ldb, n), cRow);
                 }
             }

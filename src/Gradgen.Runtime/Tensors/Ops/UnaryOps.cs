@@ -91,8 +91,13 @@ internal struct ClampOp : IUnaryOp
     public readonly bool KeepsIntegers => true;
     public readonly ElementwiseGradient? Gradient => ElementwiseGradient.Clamp;
     public readonly double[] Constants => [Min, Max];
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => float.IsNaN(x) ? x : x < (float)Min ? (float)Min : x > (float)Max ? (float)Max : x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => double.IsNaN(x) ? x : x < Min ? Min : x > Max ? Max : x;
-    public readonly int Forward(int x) => x < Min ? (int)Math.Ceiling(Min) : x > Max ? (int)Math.Floor(Max) : x;
-    public readonly long Forward(long x) => x < Min ? (long)Math.Ceiling(Min) : x > Max ? (long)Math.Floor(Max) : x;
+    // PyTorch's min(max(x, min), max): NaN stays NaN, and where min > max every element is max.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => float.IsNaN(x) ? x : MathF.Min(MathF.Max(x, (float)Min), (float)Max);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => double.IsNaN(x) ? x : Math.Min(Math.Max(x, Min), Max);
+    public readonly int Forward(int x) => (int)Forward((long)x);
+    public readonly long Forward(long x)
+    {
+        long lower = x < Min ? (long)Math.Ceiling(Min) : x;
+        return lower > Max ? (long)Math.Floor(Max) : lower;
+    }
 }
