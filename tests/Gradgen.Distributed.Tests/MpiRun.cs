@@ -11,7 +11,10 @@ namespace Gradgen.Distributed.Tests;
 internal sealed record MpiRun(int ExitCode, string Output, TimeSpan Elapsed, bool TimedOut)
 {
     /// <summary>The worker's assembly, copied next to the tests by the project reference.</summary>
-    static string WorkerPath => Path.Combine(AppContext.BaseDirectory, "gradgen-distributed-worker.dll");
+    const string Worker = "gradgen-distributed-worker.dll";
+
+    /// <summary>The sample (samples/Gradgen.Distributed), also copied next to the tests.</summary>
+    public const string Sample = "gradgen-distributed-sample.dll";
 
     /// <summary>Skips the calling test unless MPI jobs can be launched here.</summary>
     public static void SkipUnlessAvailable()
@@ -20,8 +23,8 @@ internal sealed record MpiRun(int ExitCode, string Output, TimeSpan Elapsed, boo
         Skip.IfNot(Distributed.IsAvailable, $"no MPI library can be loaded: {Distributed.UnavailableReason}");
     }
 
-    /// <summary>Runs <c>mpiexec [launcherOptions] -n <paramref name="ranks"/> dotnet worker.dll args</c>, killing it after <paramref name="limit"/>.</summary>
-    public static MpiRun Start(int ranks, string arguments, TimeSpan limit, string launcherOptions = "", double collectiveTimeoutSeconds = 60)
+    /// <summary>Runs <c>mpiexec [launcherOptions] -n <paramref name="ranks"/> dotnet program args</c>, killing it after <paramref name="limit"/>.</summary>
+    public static MpiRun Start(int ranks, string arguments, TimeSpan limit, string launcherOptions = "", double collectiveTimeoutSeconds = 60, string program = Worker)
     {
         var info = new ProcessStartInfo(FindMpiexec()!)
         {
@@ -33,7 +36,7 @@ internal sealed record MpiRun(int ExitCode, string Output, TimeSpan Elapsed, boo
         info.ArgumentList.Add("-n");
         info.ArgumentList.Add(ranks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         info.ArgumentList.Add("dotnet");
-        info.ArgumentList.Add(WorkerPath);
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (string a in arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)) info.ArgumentList.Add(a);
         info.Environment[Distributed.TimeoutVariable] = collectiveTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // One thread per rank: the ranks share this machine's cores.
