@@ -172,7 +172,6 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         public override void Wait(TimeSpan timeout)
         {
             var clock = Stopwatch.StartNew();
-            int polls = 0;
             while (!Test())
             {
                 if (clock.Elapsed >= timeout)
@@ -187,10 +186,12 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
                         $"{reason}: another rank failed, exited or did not start the same collective (the watchdog's limit is Distributed.Timeout). " +
                         "No parameter or gradient was changed by it; the process group is unusable now: exit the process.");
                 }
-                // Spin briefly (a collective between processes on one machine takes microseconds), then yield the
-                // core, then sleep: a rank waiting for a slower one should not take a core from it.
-                if (++polls < 200) Thread.SpinWait(32);
-                else if (clock.ElapsedMilliseconds < 20) Thread.Yield();
+                // Each MPI_Test moves the collective on (MPICH progresses only inside MPI calls), so poll without
+                // pause for the first 2 ms, which covers a gradient allreduce between processes on one machine; then
+                // yield the core, then sleep: a rank waiting long for a slower one should not take a core from it.
+                long elapsed = clock.ElapsedTicks;
+                if (elapsed < Stopwatch.Frequency / 500) continue;
+                if (elapsed < Stopwatch.Frequency / 20) Thread.Yield();
                 else Thread.Sleep(1);
             }
         }

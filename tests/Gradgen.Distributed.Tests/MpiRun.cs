@@ -41,6 +41,7 @@ internal sealed record MpiRun(int ExitCode, string Output, TimeSpan Elapsed, boo
         info.Environment[Distributed.TimeoutVariable] = collectiveTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // One thread per rank: the ranks share this machine's cores.
         info.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        info.Environment["GRADGEN_NUM_THREADS"] = "1";
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = info };
