@@ -17,6 +17,10 @@ public class AllReduceBenchmarks
     [Params(4_096, 65_536, 814_120, 4_194_304)]
     public int Bytes { get; set; }
 
+    /// <summary>How long a wait polls MPI_Test without pause before yielding the core, in µs (MpiProcessGroup.PollWithoutPause).</summary>
+    [Params(50, 2_000)]
+    public int PollMicroseconds { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -27,6 +31,7 @@ public class AllReduceBenchmarks
         // Zeros: a sum in place of values that double at every call would reach infinity within a few hundred calls.
         for (int i = 0; i < n; i++) source[i] = i % 7;
         group = Gradgen.Distributed.Distributed.Group("AllReduceBenchmarks");
+        MpiProcessGroup.PollWithoutPause = TimeSpan.FromMicroseconds(PollMicroseconds);
     }
 
     [Benchmark(Baseline = true, Description = "memcpy")]

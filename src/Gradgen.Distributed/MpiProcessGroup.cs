@@ -30,6 +30,12 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
     int inFlight;
     bool finalized;
 
+    /// <summary>How long a wait polls <c>MPI_Test</c> without pause before it starts yielding the core (the allreduce benchmark compares settings).</summary>
+    internal static TimeSpan PollWithoutPause { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>How long a wait yields between polls before it sleeps 1 ms between them.</summary>
+    internal static TimeSpan YieldUntil { get; set; } = TimeSpan.FromMilliseconds(50);
+
     MpiProcessGroup(MpiAbi abi, int rank, int size, string backend)
     {
         this.abi = abi;
@@ -187,11 +193,11 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
                         "No parameter or gradient was changed by it; the process group is unusable now: exit the process.");
                 }
                 // Each MPI_Test moves the collective on (MPICH progresses only inside MPI calls), so poll without
-                // pause for the first 2 ms, which covers a gradient allreduce between processes on one machine; then
-                // yield the core, then sleep: a rank waiting long for a slower one should not take a core from it.
-                long elapsed = clock.ElapsedTicks;
-                if (elapsed < Stopwatch.Frequency / 500) continue;
-                if (elapsed < Stopwatch.Frequency / 20) Thread.Yield();
+                // pause at first; then yield the core, then sleep: a rank waiting long for a slower one should not
+                // take a core from it.
+                var elapsed = clock.Elapsed;
+                if (elapsed < PollWithoutPause) continue;
+                if (elapsed < YieldUntil) Thread.Yield();
                 else Thread.Sleep(1);
             }
         }
