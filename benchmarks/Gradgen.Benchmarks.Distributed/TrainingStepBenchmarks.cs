@@ -20,9 +20,14 @@ public class TrainingStepBenchmarks
     Tensor x = null!, y = null!;
     readonly CrossEntropyLoss loss = new();
 
+    /// <summary>How long a wait polls MPI_Test without pause before yielding the core, in µs (MpiProcessGroup.PollWithoutPause).</summary>
+    [Params(50, 2_000)]
+    public int PollMicroseconds { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
+        MpiProcessGroup.PollWithoutPause = TimeSpan.FromMicroseconds(PollMicroseconds);
         RandomGenerator.ManualSeed(1 + Gradgen.Distributed.Distributed.Rank);
         x = Tensor.Randn(Rows, 784);
         y = Tensor.FromArray(Enumerable.Range(0, Rows).Select(i => (long)(i % 10)).ToArray());
