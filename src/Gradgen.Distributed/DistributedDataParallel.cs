@@ -138,10 +138,14 @@ public sealed class DistributedDataParallel : Module
         }
     }
 
-    /// <summary>Unregisters the gradient hooks: the module trains alone again.</summary>
-    public void Detach()
+    /// <summary>
+    /// Unregisters the hooks this wrapper put on the module's parameters: backward no longer averages their gradients,
+    /// and the module can be trained alone or wrapped again. Every rank must do it at the same point.
+    /// </summary>
+    public void RemoveHooks()
     {
         foreach (var h in hooks) h.Remove();
+        ResetSynchronisation();
     }
 
     /// <summary>Nothing to discover: the wrapped module is registered explicitly, as <c>module</c>.</summary>

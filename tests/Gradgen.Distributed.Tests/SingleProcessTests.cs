@@ -124,6 +124,23 @@ public sealed class SingleProcessTests : IDisposable
     }
 
     [Fact]
+    public void AfterRemoveHooksTheModuleCanBeWrappedAgain()
+    {
+        Distributed.Init();
+        var model = new TwoHeads();
+        var first = new DistributedDataParallel(model);
+        var x = Tensor.Randn(2, 3);
+        first.Call(x).Sum().Backward();
+        first.RemoveHooks();
+        // The unused head no longer matters to the first wrapper: its hooks are gone.
+        model.Call(x).Sum().Backward();
+        first.Call(x).Sum().Backward();
+        var second = new DistributedDataParallel(model);
+        second.Call(x).Sum().Backward();
+        Assert.Throws<InvalidOperationException>(() => second.Call(x));
+    }
+
+    [Fact]
     public void ModulesThatCannotBeReducedAreRejectedAtConstruction()
     {
         Distributed.Init();
