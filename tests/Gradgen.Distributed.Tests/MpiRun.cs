@@ -23,6 +23,18 @@ internal sealed record MpiRun(int ExitCode, string Output, TimeSpan Elapsed, boo
         Skip.IfNot(Distributed.IsAvailable, $"no MPI library can be loaded: {Distributed.UnavailableReason}");
     }
 
+    /// <summary>Whether <c>mpiexec</c> is MPICH's Hydra (whose options, such as <c>-disable-auto-cleanup</c>, a test uses).</summary>
+    public static bool LauncherIsHydra => hydra.Value;
+
+    static readonly Lazy<bool> hydra = new(() =>
+    {
+        var info = new ProcessStartInfo(FindMpiexec()!, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(info)!;
+        string text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return text.Contains("HYDRA", StringComparison.Ordinal);
+    });
+
     /// <summary>Runs <c>mpiexec [launcherOptions] -n <paramref name="ranks"/> dotnet program args</c>, killing it after <paramref name="limit"/>.</summary>
     public static MpiRun Start(int ranks, string arguments, TimeSpan limit, string launcherOptions = "", double collectiveTimeoutSeconds = 60, string program = Worker)
     {

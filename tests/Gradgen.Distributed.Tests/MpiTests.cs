@@ -114,6 +114,7 @@ public sealed class MpiTests
     public void SurvivorsOfARankThatExitsFailWithinTheTimeoutAndKeepTheirOwnGradients()
     {
         MpiRun.SkipUnlessAvailable();
+        Skip.IfNot(MpiRun.LauncherIsHydra, "mpiexec is not MPICH's Hydra: this test needs its -disable-auto-cleanup option.");
         var run = MpiRun.Start(3, "fault exit 1 3", JobLimit, launcherOptions: "-disable-auto-cleanup", collectiveTimeoutSeconds: 5);
         Assert.False(run.TimedOut, run.Output);
         Assert.NotEqual(0, run.ExitCode);
