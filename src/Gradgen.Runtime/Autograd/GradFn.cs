@@ -99,6 +99,12 @@ public sealed class AccumulateGrad : GradFn
 
     internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
+        AccumulateInto(grad);
+        Variable.RunPostAccumulateGradHooks();
+    }
+
+    void AccumulateInto(Tensor grad)
+    {
         var v = Variable;
         var existing = v.grad;
         if (v.Device.Type != DeviceType.Cpu)
