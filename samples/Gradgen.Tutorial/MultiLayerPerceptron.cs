@@ -3,13 +3,16 @@ using Gradgen.Nn;
 namespace Gradgen.Tutorial;
 
 /// <summary>
-/// The seed's multilayer perceptron: one hidden layer with a sigmoid activation. As in PyTorch, the layers are
-/// fields; Module registers them under the fields' names, so the parameters are <c>hidden.weight</c>,
-/// <c>hidden.bias</c>, <c>output.weight</c> and <c>output.bias</c>.
+/// The seed's multilayer perceptron, written as the seed writes it: one hidden layer and a sigmoid activation kept
+/// as a module field (<c>self.activation = nn.Sigmoid()</c>). As in PyTorch, the layers are fields; Module registers
+/// them under the fields' names, so the parameters are <c>hidden.weight</c>, <c>hidden.bias</c>,
+/// <c>output.weight</c> and <c>output.bias</c>, and the printout shows <c>(activation): Sigmoid()</c>. The generator
+/// still compiles <see cref="Forward"/> into the fused kernels: the activation module is the same sigmoid.
 /// </summary>
 public sealed partial class MultiLayerPerceptron : Module
 {
     readonly Linear hidden, output;
+    readonly Sigmoid activation = new();
 
     /// <summary>The seed's <c>MultiLayerPerceptron(input_dim, hidden_dim, output_dim)</c>.</summary>
     public MultiLayerPerceptron(int inputDim, int hiddenDim, int outputDim)
@@ -24,6 +27,9 @@ public sealed partial class MultiLayerPerceptron : Module
     /// <summary>The output layer (PyTorch's <c>model.output</c>).</summary>
     public Linear Output => output;
 
-    /// <summary>The seed's <c>forward</c>: output(sigmoid(hidden(x))).</summary>
-    public override Tensor Forward(Tensor x) => output.Forward(Functional.Sigmoid(hidden.Forward(x)));
+    /// <summary>The activation (PyTorch's <c>model.activation</c>).</summary>
+    public Sigmoid Activation => activation;
+
+    /// <summary>The seed's <c>forward</c>: output(activation(hidden(x))).</summary>
+    public override Tensor Forward(Tensor x) => output.Forward(activation.Forward(hidden.Forward(x)));
 }

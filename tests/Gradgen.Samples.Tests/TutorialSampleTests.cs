@@ -149,6 +149,19 @@ public sealed class TutorialSampleTests(TutorialRun run) : IClassFixture<Tutoria
     }
 
     [Fact]
+    public void The_seeds_model_with_its_activation_module_compiles_into_one_node_equal_to_Forward()
+    {
+        // The seed keeps its sigmoid as a module field; the generator compiles Forward all the same.
+        var model = new Gradgen.Tutorial.MultiLayerPerceptron(2, 2, 1);
+        var x = Tensor.Randn(64, 2);
+        var y = model.Call(x);
+        Assert.Equal("MultiLayerPerceptronBackward", y.GradFn!.Name);
+        var expected = model.Forward(x).ToArray<float>();
+        var actual = y.ToArray<float>();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
+    }
+
+    [Fact]
     public void The_neural_network_section_prints_the_models_as_pytorch()
     {
         Assert.Contains("> dense\nLinear(in_features=3, out_features=2, bias=True)\n", run.Output, StringComparison.Ordinal);
@@ -156,6 +169,7 @@ public sealed class TutorialSampleTests(TutorialRun run) : IClassFixture<Tutoria
             MultiLayerPerceptron(
               (hidden): Linear(in_features=2, out_features=2, bias=True)
               (output): Linear(in_features=2, out_features=1, bias=True)
+              (activation): Sigmoid()
             )
             """.ReplaceLineEndings("\n"), run.Output, StringComparison.Ordinal);
         Assert.Matches(@"\(Parameter containing:\n tensor\(\[\[[^\n]*\],\n         \[[^\n]*\]\], requires_grad=True\),\n Parameter containing:\n tensor\(\[[^\n]*\], requires_grad=True\)\)", run.Output);
