@@ -5,7 +5,7 @@ namespace Gradgen.FashionMnist;
 /// <summary>The training curves drawn with ScottPlot: losses on the left axis, test accuracy on the right.</summary>
 internal static class MetricsPlot
 {
-    public static void Save(string path, IReadOnlyList<double> trainLoss, IReadOnlyList<double> testLoss, IReadOnlyList<double> testAccuracy)
+    public static void Save(string path, string model, IReadOnlyList<double> trainLoss, IReadOnlyList<double> testLoss, IReadOnlyList<double> testAccuracy)
     {
         var plot = new Plot();
         double[] epochs = [.. Enumerable.Range(1, trainLoss.Count).Select(i => (double)i)];
@@ -18,7 +18,7 @@ internal static class MetricsPlot
         accuracy.LegendText = "test accuracy (%)";
         accuracy.Axes.YAxis = plot.Axes.Right;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Title("Fashion-MNIST, quickstart MLP");
+        plot.Title($"Fashion-MNIST, {model}");
         plot.XLabel("epoch");
         plot.YLabel("cross-entropy");
         plot.Axes.Right.Label.Text = "test accuracy (%)";

@@ -46,6 +46,12 @@ namespace Gradgen.FashionMnist
                     return 1;
                 }
 
+                if (options.Model == "cnn")
+                {
+                    Console.Error.WriteLine("error: --model cnn runs on the CPU only so far (Conv2d and the pooling layers have no GPU kernels yet); use --device cpu.");
+                    return 1;
+                }
+
                 device = Device.Cuda();
             }
 

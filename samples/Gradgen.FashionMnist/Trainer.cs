@@ -14,12 +14,12 @@ internal sealed class Trainer(TrainingOptions options, Data.FashionMnist data, D
     public string Train()
     {
         RandomGenerator.ManualSeed(options.Seed);
-        var model = new QuickstartMlp();
+        var model = CreateModel();
         model.To(device);
         var optimizer = MakeOptimizer(model.Parameters());
         var loader = new DataLoader(data.Train, options.BatchSize, shuffle: true, seed: options.Seed);
         display.Line($"Fashion-MNIST from {data.Directory}: {data.Train.Count} training and {data.Test.Count} test images; " +
-            $"quickstart MLP 784-512-512-10 on {device}, {options.Optimizer} lr {options.Lr}, batch {options.BatchSize}, {options.Epochs} epochs.");
+            $"{Describe()} on {device}, {options.Optimizer} lr {options.Lr}, batch {options.BatchSize}, {options.Epochs} epochs.");
 
         List<double> trainLosses = [], testLosses = [], accuracies = [];
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -55,8 +55,8 @@ internal sealed class Trainer(TrainingOptions options, Data.FashionMnist data, D
 
         Directory.CreateDirectory(options.OutputDirectory);
         string plot = Path.Combine(options.OutputDirectory, "training.png");
-        MetricsPlot.Save(plot, trainLosses, testLosses, accuracies);
-        string weights = Path.Combine(options.OutputDirectory, "quickstart-mlp.safetensors");
+        MetricsPlot.Save(plot, Describe(), trainLosses, testLosses, accuracies);
+        string weights = Path.Combine(options.OutputDirectory, options.Model == "cnn" ? "small-cnn.safetensors" : "quickstart-mlp.safetensors");
         model.Save(weights);
         display.Line($"Wrote {plot} and {weights} (evaluate it with --evaluate {weights}).");
         return weights;
@@ -65,7 +65,7 @@ internal sealed class Trainer(TrainingOptions options, Data.FashionMnist data, D
     /// <summary>The test loss and accuracy of the weights in <paramref name="path"/>.</summary>
     public (double Loss, double Accuracy) EvaluateFile(string path)
     {
-        var model = new QuickstartMlp();
+        var model = CreateModel();
         model.Load(path);
         model.To(device);
         return Evaluate(model);
@@ -96,10 +96,14 @@ internal sealed class Trainer(TrainingOptions options, Data.FashionMnist data, D
         return (lossSum / data.Test.Count, correct / (double)data.Test.Count);
     }
 
-    /// <summary>Flattens the images (PyTorch's nn.Flatten, a view) and moves the batch to the device.</summary>
+    private Module CreateModel() => options.Model == "cnn" ? SmallCnn.Create() : new QuickstartMlp();
+
+    private string Describe() => options.Model == "cnn" ? "small CNN (2 conv+pool blocks, 2 linear layers)" : "quickstart MLP 784-512-512-10";
+
+    /// <summary>Flattens the images for the MLP (PyTorch's nn.Flatten, a view) and moves the batch to the device.</summary>
     private (Tensor X, Tensor Y) OnDevice(Tensor images, Tensor labels)
     {
-        var x = images.Flatten(1);
+        var x = options.Model == "cnn" ? images : images.Flatten(1);
         return device.Type == DeviceType.Cpu ? (x, labels) : (x.To(device), labels.To(device));
     }
 

@@ -13,13 +13,15 @@ namespace Gradgen.FashionMnist;
 /// <param name="OutputDirectory">Where the plot and the weights go.</param>
 /// <param name="Evaluate">A weights file to evaluate instead of training.</param>
 /// <param name="Seed">Seeds the initial weights and the shuffling.</param>
+/// <param name="Model">mlp (the quickstart network, compiled) or cnn (two convolution blocks and two linear layers, eager, CPU).</param>
 public sealed record TrainingOptions(
     int Epochs = 10, int BatchSize = 64, string Optimizer = "adam", double Lr = 1e-3, int? Threads = null, string Device = "cpu",
-    string? DataDirectory = null, string OutputDirectory = "fashion-mnist-out", string? Evaluate = null, int Seed = 0)
+    string? DataDirectory = null, string OutputDirectory = "fashion-mnist-out", string? Evaluate = null, int Seed = 0, string Model = "mlp")
 {
     /// <summary>The usage text printed by <c>--help</c> and after a bad option.</summary>
     public const string Usage = """
         usage: dotnet run -c Release --project samples/Gradgen.FashionMnist -- [options]
+          --model NAME       mlp (784-512-512-10, compiled) or cnn (2 conv+pool blocks, 2 linear; CPU) (default mlp)
           --epochs N         passes over the training set (default 10)
           --batch-size N     images per step (default 64)
           --optimizer NAME   adam, adamw, sgd, rmsprop or adagrad (default adam)
@@ -28,8 +30,8 @@ public sealed record TrainingOptions(
           --device NAME      cpu or cuda (default cpu)
           --data DIR         directory with the four Fashion-MNIST IDX files (default: $GRADGEN_DATA,
                              then /usr/share/datasets/fashion-mnist from apt-get install dataset-fashion-mnist)
-          --out DIR          where training.png and quickstart-mlp.safetensors go (default fashion-mnist-out)
-          --evaluate FILE    evaluate saved weights on the test set instead of training
+          --out DIR          where training.png and <model>.safetensors go (default fashion-mnist-out)
+          --evaluate FILE    evaluate saved weights of --model on the test set instead of training
           --seed N           seed of the initial weights and the shuffling (default 0)
           --help             this text
         """;
@@ -50,6 +52,7 @@ public sealed record TrainingOptions(
         {
             options = args[i] switch
             {
+                "--model" => options with { Model = OneOf(args, ref i, ["mlp", "cnn"]) },
                 "--epochs" => options with { Epochs = PositiveInt(args, ref i) },
                 "--batch-size" => options with { BatchSize = PositiveInt(args, ref i) },
                 "--optimizer" => options with { Optimizer = OneOf(args, ref i, Optimizers) },

@@ -45,17 +45,20 @@ public static partial class Functional
         var window = new Window2d(kh, kw, stride, stride, padding, padding, dilation, dilation);
         int oh = window.OutH(input.Shape[2]), ow = window.OutW(input.Shape[3]);
         int cg = c / groups, og = o / groups;
+        // Each window is a row of [N·L, cg·kh·kw]; all rows times the group's filters is one GEMM with the bias as its
+        // epilogue (the Linear path, AddmmBackward), giving [N·L, og] in NHWC order, made NCHW at the end.
         var outputs = new Tensor[groups];
         for (int g = 0; g < groups; g++)
         {
             var x = groups == 1 ? input : input.Narrow(1, g * cg, cg);
             var w = groups == 1 ? weight : weight.Narrow(0, g * og, og);
-            var columns = Im2Col.Unfold(x, window, 0, "Conv2d");                       // [N, cg·kh·kw, L]
-            outputs[g] = w.Reshape(og, cg * kh * kw).MatMul(columns);                 // [N, og, L]
+            var b = bias is null ? null : groups == 1 ? bias : bias.Narrow(0, g * og, og);
+            var rows = Im2Col.Unfold(x, window, 0, "Conv2d", rows: true);              // [N, L, cg·kh·kw]
+            outputs[g] = Linear(rows.Reshape(n * oh * ow, cg * kh * kw), w.Reshape(og, cg * kh * kw), b);
         }
 
-        var y = (groups == 1 ? outputs[0] : Tensor.Cat(outputs, 1)).Reshape(n, o, oh, ow);
-        return bias is null ? y : y + bias.Reshape(1, o, 1, 1);
+        var nhwc = groups == 1 ? outputs[0] : Tensor.Cat(outputs, 1);                  // [N·L, O]
+        return nhwc.Reshape(n, oh * ow, o).Transpose(1, 2).Reshape(n, o, oh, ow);
     }
 
     /// <summary>2-D max pooling (PyTorch's <c>F.max_pool2d</c>): the largest element of each window, padding counting as −∞; the gradient goes to the first largest element of each window, as PyTorch's.</summary>
@@ -73,16 +76,19 @@ public static partial class Functional
             throw new ArgumentException($"MaxPool2d: pad should be at most half of effective kernel size, but got pad={padding}, kernel_size={kernelSize} and dilation={dilation}.", nameof(padding));
         }
 
-        return Pool(input, kernelSize, stride, padding, dilation, "MaxPool2d", (columns, _) =>
+        if (input.Ndim == 3)
         {
-            Tensor first;
-            using (Autograd.NoGrad())
-            {
-                first = columns.ArgMax(1, keepDim: true);
-            }
+            return MaxPool2d(input.Unsqueeze(0), kernelSize, stride, padding, dilation).Squeeze(0);
+        }
 
-            return columns.Gather(1, first);
-        }, double.NegativeInfinity);
+        int step = stride ?? kernelSize;
+        CheckWindow("MaxPool2d", input, step, padding, dilation);
+        if (kernelSize < 1)
+        {
+            throw new ArgumentException($"MaxPool2d: kernel_size must be positive, got {kernelSize}.", nameof(kernelSize));
+        }
+
+        return MaxPoolKernel.Run(input, new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation));
     }
 
     /// <summary>2-D average pooling (PyTorch's <c>F.avg_pool2d</c>): the mean of each window; padding counts as zeros unless <paramref name="countIncludePad"/> is false.</summary>
