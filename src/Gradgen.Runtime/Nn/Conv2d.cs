@@ -5,7 +5,7 @@ namespace Gradgen.Nn;
 /// <summary>
 /// A 2-D convolution layer (PyTorch's <c>nn.Conv2d</c>) over NCHW images: <c>weight</c> [out, in / groups, k, k] and
 /// <c>bias</c> [out], initialised as PyTorch does (uniform in ±1/√(in / groups · k²)). Square kernels, one stride,
-/// padding and dilation for both directions; CPU (see <see cref="Functional.Conv2d"/>).
+/// padding and dilation for both directions; CPU: the input is unfolded into one row per window (im2col) and multiplied by the filters in one GEMM.
 /// </summary>
 public sealed class Conv2d : Module
 {

@@ -16,7 +16,7 @@ public static partial class Functional
     /// <param name="groups">Channel groups, dividing C and O.</param>
     /// <returns>[N, O, OH, OW] with OH = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1 (likewise OW).</returns>
     /// <exception cref="ArgumentException">The shapes or arguments do not fit, with the values.</exception>
-    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+    internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -68,7 +68,7 @@ public static partial class Functional
     /// <param name="padding">Added on every side, at most half the kernel.</param>
     /// <param name="dilation">The spacing of the window's taps.</param>
     /// <exception cref="ArgumentException">The arguments do not fit the input, with the values.</exception>
-    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
+    internal static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (padding * 2 > kernelSize)
@@ -98,7 +98,7 @@ public static partial class Functional
     /// <param name="padding">Zeros added on every side, at most half the kernel.</param>
     /// <param name="countIncludePad">Divide by the whole window (true) or by its elements inside the input.</param>
     /// <exception cref="ArgumentException">The arguments do not fit the input, with the values.</exception>
-    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
+    internal static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (padding * 2 > kernelSize)
@@ -132,7 +132,7 @@ public static partial class Functional
     /// <param name="input">[N, C, H, W] or [C, H, W].</param>
     /// <param name="outputH">The output's height, ≥ 1.</param>
     /// <param name="outputW">The output's width, ≥ 1.</param>
-    public static Tensor AdaptiveAvgPool2d(Tensor input, int outputH, int outputW)
+    internal static Tensor AdaptiveAvgPool2d(Tensor input, int outputH, int outputW)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Ndim == 3)

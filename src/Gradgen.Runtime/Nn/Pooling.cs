@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Gradgen.Nn;
 
-/// <summary>2-D max pooling (PyTorch's <c>nn.MaxPool2d</c>, square windows); see <see cref="Functional.MaxPool2d"/>.</summary>
+/// <summary>2-D max pooling (PyTorch's <c>nn.MaxPool2d</c>, square windows): each window's first largest element, padding counting as −∞; CPU.</summary>
 /// <param name="kernelSize">The window's side.</param>
 /// <param name="stride">The window's step; null for the kernel size.</param>
 /// <param name="padding">Added on every side (as −∞), at most half the kernel.</param>
@@ -28,7 +28,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
         string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={padding}, dilation={dilation}, ceil_mode=False");
 }
 
-/// <summary>2-D average pooling (PyTorch's <c>nn.AvgPool2d</c>, square windows); see <see cref="Functional.AvgPool2d"/>.</summary>
+/// <summary>2-D average pooling (PyTorch's <c>nn.AvgPool2d</c>, square windows): the mean of each window; CPU.</summary>
 /// <param name="kernelSize">The window's side.</param>
 /// <param name="stride">The window's step; null for the kernel size.</param>
 /// <param name="padding">Zeros added on every side, at most half the kernel.</param>
@@ -53,7 +53,7 @@ public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 
     protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={padding}");
 }
 
-/// <summary>2-D adaptive average pooling to a fixed output size (PyTorch's <c>nn.AdaptiveAvgPool2d</c>); see <see cref="Functional.AdaptiveAvgPool2d"/>.</summary>
+/// <summary>2-D adaptive average pooling to a fixed output size (PyTorch's <c>nn.AdaptiveAvgPool2d</c>): cell (i, j) averages rows ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise; CPU.</summary>
 /// <param name="outputH">The output's height.</param>
 /// <param name="outputW">The output's width.</param>
 public sealed class AdaptiveAvgPool2d(int outputH, int outputW) : Module
