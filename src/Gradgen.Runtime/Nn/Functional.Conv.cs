@@ -1,0 +1,206 @@
+namespace Gradgen.Nn;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// A 2-D convolution (PyTorch's <c>F.conv2d</c>, a cross-correlation) of <paramref name="input"/> [N, C, H, W]
+    /// (or [C, H, W]) with <paramref name="weight"/> [O, C / groups, kh, kw]: im2col, then one matrix product per group
+    /// through the packed GEMM; autograd through both. CPU, Float32 or Float64.
+    /// </summary>
+    /// <param name="input">The images.</param>
+    /// <param name="weight">The filters.</param>
+    /// <param name="bias">One value per output channel, or null.</param>
+    /// <param name="stride">The step of the window in both directions, ≥ 1.</param>
+    /// <param name="padding">Zeros added on every side, ≥ 0.</param>
+    /// <param name="dilation">The spacing of the kernel's taps, ≥ 1.</param>
+    /// <param name="groups">Channel groups, dividing C and O.</param>
+    /// <returns>[N, O, OH, OW] with OH = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1 (likewise OW).</returns>
+    /// <exception cref="ArgumentException">The shapes or arguments do not fit, with the values.</exception>
+    internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (input.Ndim == 3)
+        {
+            return Conv2d(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups).Squeeze(0);
+        }
+
+        CheckWindow("Conv2d", input, stride, padding, dilation);
+        if (weight.Ndim != 4)
+        {
+            throw new ArgumentException($"Conv2d: the weight must be 4-D [out_channels, in_channels / groups, kh, kw], got shape {weight.Shape}.", nameof(weight));
+        }
+
+        int n = input.Shape[0], c = input.Shape[1], o = weight.Shape[0], kh = weight.Shape[2], kw = weight.Shape[3];
+        if (groups < 1 || c % groups != 0 || o % groups != 0 || weight.Shape[1] * groups != c)
+        {
+            throw new ArgumentException($"Conv2d: input of shape {input.Shape} with {c} channels, weight of shape {weight.Shape} and groups={groups} do not fit: expected weight [O, {(groups >= 1 ? c / groups : c)}, kh, kw] with O and {c} divisible by groups.");
+        }
+
+        if (bias is not null && (bias.Ndim != 1 || bias.Shape[0] != o))
+        {
+            throw new ArgumentException($"Conv2d: the bias must have shape [{o}], got {bias.Shape}.", nameof(bias));
+        }
+
+        var window = new Window2d(kh, kw, stride, stride, padding, padding, dilation, dilation);
+        int oh = window.OutH(input.Shape[2]), ow = window.OutW(input.Shape[3]);
+        int cg = c / groups, og = o / groups;
+        // Each window is a row of [N·L, cg·kh·kw]; all rows times the group's filters is one GEMM with the bias as its
+        // epilogue (the Linear path, AddmmBackward), giving [N·L, og] in NHWC order, made NCHW at the end.
+        var outputs = new Tensor[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            var x = groups == 1 ? input : input.Narrow(1, g * cg, cg);
+            var w = groups == 1 ? weight : weight.Narrow(0, g * og, og);
+            var b = bias is null ? null : groups == 1 ? bias : bias.Narrow(0, g * og, og);
+            var rows = Im2Col.Unfold(x, window, 0, "Conv2d", rows: true);              // [N, L, cg·kh·kw]
+            outputs[g] = Linear(rows.Reshape(n * oh * ow, cg * kh * kw), w.Reshape(og, cg * kh * kw), b);
+        }
+
+        var nhwc = groups == 1 ? outputs[0] : Tensor.Cat(outputs, 1);                  // [N·L, O]
+        return nhwc.Reshape(n, oh * ow, o).Transpose(1, 2).Reshape(n, o, oh, ow);
+    }
+
+    /// <summary>2-D max pooling (PyTorch's <c>F.max_pool2d</c>): the largest element of each window, padding counting as −∞; the gradient goes to the first largest element of each window, as PyTorch's.</summary>
+    /// <param name="input">[N, C, H, W] or [C, H, W].</param>
+    /// <param name="kernelSize">The window's side.</param>
+    /// <param name="stride">The window's step; null for <paramref name="kernelSize"/>.</param>
+    /// <param name="padding">Added on every side, at most half the kernel.</param>
+    /// <param name="dilation">The spacing of the window's taps.</param>
+    /// <exception cref="ArgumentException">The arguments do not fit the input, with the values.</exception>
+    internal static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (padding * 2 > kernelSize)
+        {
+            throw new ArgumentException($"MaxPool2d: pad should be at most half of effective kernel size, but got pad={padding}, kernel_size={kernelSize} and dilation={dilation}.", nameof(padding));
+        }
+
+        if (input.Ndim == 3)
+        {
+            return MaxPool2d(input.Unsqueeze(0), kernelSize, stride, padding, dilation).Squeeze(0);
+        }
+
+        int step = stride ?? kernelSize;
+        CheckWindow("MaxPool2d", input, step, padding, dilation);
+        if (kernelSize < 1)
+        {
+            throw new ArgumentException($"MaxPool2d: kernel_size must be positive, got {kernelSize}.", nameof(kernelSize));
+        }
+
+        return MaxPoolKernel.Run(input, new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation));
+    }
+
+    /// <summary>2-D average pooling (PyTorch's <c>F.avg_pool2d</c>): the mean of each window; padding counts as zeros unless <paramref name="countIncludePad"/> is false.</summary>
+    /// <param name="input">[N, C, H, W] or [C, H, W].</param>
+    /// <param name="kernelSize">The window's side.</param>
+    /// <param name="stride">The window's step; null for <paramref name="kernelSize"/>.</param>
+    /// <param name="padding">Zeros added on every side, at most half the kernel.</param>
+    /// <param name="countIncludePad">Divide by the whole window (true) or by its elements inside the input.</param>
+    /// <exception cref="ArgumentException">The arguments do not fit the input, with the values.</exception>
+    internal static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (padding * 2 > kernelSize)
+        {
+            throw new ArgumentException($"AvgPool2d: pad should be at most half of kernel size, but got pad={padding} and kernel_size={kernelSize}.", nameof(padding));
+        }
+
+        return Pool(input, kernelSize, stride, padding, 1, "AvgPool2d", (columns, window) =>
+        {
+            var sum = columns.Sum(1, keepDim: true);
+            if (countIncludePad || padding == 0)
+            {
+                return sum / (kernelSize * kernelSize);
+            }
+
+            Tensor counts;
+            using (Autograd.NoGrad())
+            {
+                var ones = Tensor.Ones([1, 1, input.Shape[^2], input.Shape[^1]], columns.DType);
+                counts = Im2Col.Unfold(ones, window, 0, "AvgPool2d").Sum(1, keepDim: true);
+            }
+
+            return sum / counts;
+        }, 0);
+    }
+
+    /// <summary>
+    /// 2-D adaptive average pooling (PyTorch's <c>F.adaptive_avg_pool2d</c>): output cell (i, j) is the mean of rows
+    /// ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise.
+    /// </summary>
+    /// <param name="input">[N, C, H, W] or [C, H, W].</param>
+    /// <param name="outputH">The output's height, ≥ 1.</param>
+    /// <param name="outputW">The output's width, ≥ 1.</param>
+    internal static Tensor AdaptiveAvgPool2d(Tensor input, int outputH, int outputW)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Ndim == 3)
+        {
+            return AdaptiveAvgPool2d(input.Unsqueeze(0), outputH, outputW).Squeeze(0);
+        }
+
+        if (input.Ndim != 4 || outputH < 1 || outputW < 1)
+        {
+            throw new ArgumentException($"AdaptiveAvgPool2d: expected a 3-D or 4-D input and a positive output size, got shape {input.Shape} and output size ({outputH}, {outputW}).");
+        }
+
+        int h = input.Shape[2], w = input.Shape[3];
+        if (h % outputH == 0 && w % outputW == 0 && h / outputH == w / outputW)
+        {
+            return AvgPool2d(input, h / outputH);
+        }
+
+        var cells = new Tensor[outputH * outputW];
+        for (int i = 0; i < outputH; i++)
+        {
+            int h0 = i * h / outputH, h1 = (((i + 1) * h) + outputH - 1) / outputH;
+            for (int j = 0; j < outputW; j++)
+            {
+                int w0 = j * w / outputW, w1 = (((j + 1) * w) + outputW - 1) / outputW;
+                cells[(i * outputW) + j] = input.Narrow(2, h0, h1 - h0).Narrow(3, w0, w1 - w0).Sum(3).Sum(2) / ((h1 - h0) * (w1 - w0));
+            }
+        }
+
+        return Tensor.Stack(cells, 2).Reshape(input.Shape[0], input.Shape[1], outputH, outputW);
+    }
+
+    /// <summary>Pooling as a reduction of each channel's im2col columns [N·C, k·k, L] to [N·C, 1, L].</summary>
+    static Tensor Pool(Tensor input, int kernelSize, int? stride, int padding, int dilation, string op, Func<Tensor, Window2d, Tensor> reduce, double padValue)
+    {
+        if (input.Ndim == 3)
+        {
+            return Pool(input.Unsqueeze(0), kernelSize, stride, padding, dilation, op, reduce, padValue).Squeeze(0);
+        }
+
+        int step = stride ?? kernelSize;
+        CheckWindow(op, input, step, padding, dilation);
+        if (kernelSize < 1)
+        {
+            throw new ArgumentException($"{op}: kernel_size must be positive, got {kernelSize}.", nameof(kernelSize));
+        }
+
+        int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3];
+        var window = new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation);
+        var columns = Im2Col.Unfold(input.Reshape(n * c, 1, h, w), window, padValue, op);
+        return reduce(columns, window).Reshape(n, c, window.OutH(h), window.OutW(w));
+    }
+
+    static void CheckWindow(string op, Tensor input, int stride, int padding, int dilation)
+    {
+        if (input.Ndim != 4)
+        {
+            throw new ArgumentException($"{op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape {input.Shape}.", nameof(input));
+        }
+
+        if (!input.DType.IsFloating())
+        {
+            throw new ArgumentException($"{op}: expected a Float32 or Float64 input, got {input.DType}.", nameof(input));
+        }
+
+        if (stride < 1 || padding < 0 || dilation < 1)
+        {
+            throw new ArgumentException($"{op}: stride must be ≥ 1, padding ≥ 0 and dilation ≥ 1; got stride={stride}, padding={padding}, dilation={dilation}.");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace Gradgen.Nn;
+
+/// <summary>2-D max pooling (PyTorch's <c>nn.MaxPool2d</c>, square windows): each window's first largest element, padding counting as −∞; CPU.</summary>
+/// <param name="kernelSize">The window's side.</param>
+/// <param name="stride">The window's step; null for the kernel size.</param>
+/// <param name="padding">Added on every side (as −∞), at most half the kernel.</param>
+/// <param name="dilation">The spacing of the window's taps.</param>
+public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1) : Module
+{
+    /// <summary>The window's side.</summary>
+    public int KernelSize { get; } = kernelSize;
+
+    /// <summary>The window's step.</summary>
+    public int Stride { get; } = stride ?? kernelSize;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, padding, dilation);
+
+    /// <inheritdoc/>
+    protected override void DiscoverMembers()
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() =>
+        string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={padding}, dilation={dilation}, ceil_mode=False");
+}
+
+/// <summary>2-D average pooling (PyTorch's <c>nn.AvgPool2d</c>, square windows): the mean of each window; CPU.</summary>
+/// <param name="kernelSize">The window's side.</param>
+/// <param name="stride">The window's step; null for the kernel size.</param>
+/// <param name="padding">Zeros added on every side, at most half the kernel.</param>
+/// <param name="countIncludePad">Whether padding counts in the mean.</param>
+public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true) : Module
+{
+    /// <summary>The window's side.</summary>
+    public int KernelSize { get; } = kernelSize;
+
+    /// <summary>The window's step.</summary>
+    public int Stride { get; } = stride ?? kernelSize;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Functional.AvgPool2d(input, KernelSize, Stride, padding, countIncludePad);
+
+    /// <inheritdoc/>
+    protected override void DiscoverMembers()
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={padding}");
+}
+
+/// <summary>2-D adaptive average pooling to a fixed output size (PyTorch's <c>nn.AdaptiveAvgPool2d</c>): cell (i, j) averages rows ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise; CPU.</summary>
+/// <param name="outputH">The output's height.</param>
+/// <param name="outputW">The output's width.</param>
+public sealed class AdaptiveAvgPool2d(int outputH, int outputW) : Module
+{
+    /// <summary>A square output of side <paramref name="outputSize"/>.</summary>
+    /// <param name="outputSize">The output's side.</param>
+    public AdaptiveAvgPool2d(int outputSize)
+        : this(outputSize, outputSize)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(input, outputH, outputW);
+
+    /// <inheritdoc/>
+    protected override void DiscoverMembers()
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"output_size=({outputH}, {outputW})");
+}

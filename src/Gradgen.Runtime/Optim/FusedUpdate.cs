@@ -1,0 +1,133 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Gradgen.Optim;
+
+/// <summary>
+/// Runs an <see cref="IUpdateRule"/> over a parameter. A contiguous CPU parameter takes one fused pass: each SIMD
+/// vector of parameter, gradient and state elements is loaded once, updated by the rule in registers and stored once,
+/// without temporaries. Any other parameter (a strided view, a tensor on an accelerator) runs the same rule with
+/// whole-tensor operations (<see cref="TensorValue"/>: the device's elementwise kernels) and copies the results back
+/// into the parameter and its state, so there is no second copy of any rule.
+/// </summary>
+internal static class FusedUpdate
+{
+    /// <summary>
+    /// Updates <paramref name="p"/> (a leaf, under no-grad) and the state buffers in place. The gradient has the
+    /// parameter's shape, dtype and device; the state buffers are contiguous tensors like the parameter, or null
+    /// where the rule does not use them.
+    /// </summary>
+    public static void Run<TRule>(in TRule rule, Tensor p, Tensor g, Tensor? s0 = null, Tensor? s1 = null, Tensor? s2 = null)
+        where TRule : struct, IUpdateRule
+    {
+        if (p.Device.Type == DeviceType.Cpu && p.IsContiguous)
+        {
+            var gc = g.ContiguousData();
+            if (p.DType == DType.Float32)
+            {
+                RunCpu<float, TRule>(rule, p, gc, s0, s1, s2);
+            }
+            else
+            {
+                RunCpu<double, TRule>(rule, p, gc, s0, s1, s2);
+            }
+
+            // The spans above read a possibly converted gradient: it stays reachable (its pooled array in use) until here.
+            GC.KeepAlive(gc);
+            p.storage.Version++;
+            Bump(s0);
+            Bump(s1);
+            Bump(s2);
+            return;
+        }
+
+        var pv = new TensorValue(p.Detach());
+        var a = new TensorValue(s0 ?? p);
+        var b = new TensorValue(s1 ?? p);
+        var c = new TensorValue(s2 ?? p);
+        rule.Apply(ref pv, new TensorValue(g), ref a, ref b, ref c);
+        s0?.CopyFrom(a.Value);
+        s1?.CopyFrom(b.Value);
+        s2?.CopyFrom(c.Value);
+        p.CopyFrom(pv.Value);
+    }
+
+    static void Bump(Tensor? t)
+    {
+        if (t is not null)
+        {
+            t.storage.Version++;
+        }
+    }
+
+    static Span<T> Elements<T>(Tensor? t)
+        where T : unmanaged => t is null ? default : t.StorageSpan<T>().Slice(t.offset, t.numel);
+
+    static void RunCpu<T, TRule>(in TRule rule, Tensor p, Tensor g, Tensor? s0, Tensor? s1, Tensor? s2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRule : struct, IUpdateRule
+    {
+        var ps = Elements<T>(p);
+        ReadOnlySpan<T> gs = Elements<T>(g);
+        Span<T> a = Elements<T>(s0), b = Elements<T>(s1), c = Elements<T>(s2);
+        ref T pr = ref MemoryMarshal.GetReference(ps);
+        ref T gr = ref MemoryMarshal.GetReference(gs);
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        ref T br = ref MemoryMarshal.GetReference(b);
+        ref T cr = ref MemoryMarshal.GetReference(c);
+        bool hasA = !a.IsEmpty, hasB = !b.IsEmpty, hasC = !c.IsEmpty;
+        int n = ps.Length, j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
+            {
+                nuint at = (nuint)j;
+                var pv = new Lanes<T>(Vector.LoadUnsafe(ref pr, at));
+                var av = hasA ? new Lanes<T>(Vector.LoadUnsafe(ref ar, at)) : default;
+                var bv = hasB ? new Lanes<T>(Vector.LoadUnsafe(ref br, at)) : default;
+                var cv = hasC ? new Lanes<T>(Vector.LoadUnsafe(ref cr, at)) : default;
+                rule.Apply(ref pv, new Lanes<T>(Vector.LoadUnsafe(ref gr, at)), ref av, ref bv, ref cv);
+                pv.Value.StoreUnsafe(ref pr, at);
+                if (hasA)
+                {
+                    av.Value.StoreUnsafe(ref ar, at);
+                }
+
+                if (hasB)
+                {
+                    bv.Value.StoreUnsafe(ref br, at);
+                }
+
+                if (hasC)
+                {
+                    cv.Value.StoreUnsafe(ref cr, at);
+                }
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            var pv = new Lane<T>(Unsafe.Add(ref pr, j));
+            var av = hasA ? new Lane<T>(Unsafe.Add(ref ar, j)) : default;
+            var bv = hasB ? new Lane<T>(Unsafe.Add(ref br, j)) : default;
+            var cv = hasC ? new Lane<T>(Unsafe.Add(ref cr, j)) : default;
+            rule.Apply(ref pv, new Lane<T>(Unsafe.Add(ref gr, j)), ref av, ref bv, ref cv);
+            Unsafe.Add(ref pr, j) = pv.Value;
+            if (hasA)
+            {
+                Unsafe.Add(ref ar, j) = av.Value;
+            }
+
+            if (hasB)
+            {
+                Unsafe.Add(ref br, j) = bv.Value;
+            }
+
+            if (hasC)
+            {
+                Unsafe.Add(ref cr, j) = cv.Value;
+            }
+        }
+    }
+}
