@@ -96,7 +96,7 @@ public sealed class Sgd
             if (setToNone) p.grad = null;
             else
             {
-                using (Autograd.NoGrad()) p.grad = p.grad.GradFn is null ? p.grad.Zero() : Tensor.ZerosLike(p.grad);
+                using (Autograd.Pause()) p.grad = p.grad.GradFn is null ? p.grad.Zero() : Tensor.ZerosLike(p.grad);
             }
         }
     }
@@ -105,7 +105,7 @@ public sealed class Sgd
     /// <exception cref="InvalidOperationException">A gradient's shape no longer matches its parameter's.</exception>
     public void Step()
     {
-        using var _ = Autograd.NoGrad();
+        using var _ = Autograd.Pause();
         for (int i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i];
