@@ -1,0 +1,167 @@
+using Gradgen.Generator.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Gradgen.Generator.Tests;
+
+/// <summary>
+/// Source an IDE or a careless edit hands the generator: models that contain each other, file-local classes, code
+/// with tokens missing. The generator never throws, never reports GG0013 (internal error), and whenever it reports
+/// no error of its own on code that compiles, its output compiles.
+/// </summary>
+public sealed class HostileSourceTests
+{
+    private const string Models = """
+        using Gradgen;
+        using Gradgen.Nn;
+
+        public sealed partial class Net : Module
+        {
+            private readonly Linear hidden = new(3, 8), output = new(8, 2);
+
+            public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(x)));
+        }
+
+        public sealed partial class Graph : Module
+        {
+            private readonly Linear a = new(4, 4);
+
+            public override Tensor Forward(Tensor x)
+            {
+                var h = a.Forward(x);
+                return h * Functional.Sigmoid(h) + x;
+            }
+        }
+        """;
+
+    private const string Functions = """
+        using System;
+        using Gradgen;
+
+        public static partial class Maths
+        {
+            [Differentiable] public static double F(double x, double y) => Math.Sin(x * y) + Math.Exp(-x) / (1 + y * y);
+
+            [Differentiable] public static float G(float a, float b)
+            {
+                var t = MathF.Tanh(a) * b;
+                return t > 0 ? t : a * 0.5f;
+            }
+        }
+        """;
+
+    private static void AssertWellBehaved(GeneratorOutput output, string what, bool inputCompiles)
+    {
+        Assert.DoesNotContain(output.Diagnostics, d => d.Id == "GG0013");
+        bool generatorError = output.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        if (inputCompiles && !generatorError)
+        {
+            Assert.True(output.CompilationProblems.Count == 0, $"{what}: the generated code does not compile:\n{output.Describe()}");
+        }
+    }
+
+    private static bool Compiles(string source) =>
+        !GeneratorHarness.Compile(source).GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("CS0117", StringComparison.Ordinal));
+
+    [Fact]
+    public void ModelsHoldingEachOtherAreNotInlinedForever()
+    {
+        const string source = """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class A : Module
+            {
+                private readonly Linear l = new(2, 2);
+                public B? Other { get; set; }
+
+                public override Tensor Forward(Tensor x) => Other!.Forward(l.Forward(x));
+            }
+
+            public sealed partial class B : Module
+            {
+                private readonly A other = new();
+
+                public override Tensor Forward(Tensor x) => other.Forward(x);
+            }
+
+            public sealed partial class Self : Module
+            {
+                private readonly Self? inner = null;
+
+                public override Tensor Forward(Tensor x) => inner!.Forward(x);
+            }
+            """;
+        var output = GeneratorHarness.Run(source);
+        AssertWellBehaved(output, "mutually nested models", inputCompiles: true);
+        Assert.Contains(output.Diagnostics, d => d.Id == "GG0016" && d.GetMessage().Contains("contains, through its own fields", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FileLocalClassesAreLeftAloneWithoutAnException()
+    {
+        const string source = """
+            using System;
+            using Gradgen;
+            using Gradgen.Nn;
+
+            file static partial class Local
+            {
+                [Differentiable] public static double F(double x) => Math.Sin(x) * x;
+            }
+
+            file sealed partial class LocalNet : Module
+            {
+                private readonly Linear l = new(2, 3);
+
+                public override Tensor Forward(Tensor x) => Functional.Relu(l.Forward(x));
+            }
+            """;
+        // Generated code cannot extend a file-local class (its partial declarations must share its file): the model
+        // is not compiled (GG0016, Call runs Forward), the function gets no generated members, and nothing throws.
+        var output = GeneratorHarness.Run(source);
+        Assert.All(output.Sources.Keys, name => Assert.DoesNotContain('<', name));
+        Assert.Contains(output.Diagnostics, d => d.Id == "GG0016" && d.GetMessage().Contains("file-local", StringComparison.Ordinal));
+        AssertWellBehaved(output, "file-local classes", inputCompiles: true);
+    }
+
+    [Theory]
+    [InlineData("public override Tensor Forward(Tensor x) output.Forward(Functional.Tanh(hidden.Forward(x)));", "=>")]
+    [InlineData("public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(x))", ";")]
+    [InlineData("public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(", "a call")]
+    [InlineData("public override Tensor Forward(Tensor x) =>", "the body")]
+    [InlineData("public override Tensor Forward(Tensor) => output.Forward(x);", "a parameter name")]
+    public void AnIncompleteForwardGivesTheCompilersErrorsAndNoInternalError(string forward, string missing)
+    {
+        string source = Models.Replace("public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(x)));", forward, StringComparison.Ordinal);
+        Assert.NotEqual(Models, source);
+        var output = GeneratorHarness.Run(source);
+        AssertWellBehaved(output, "Forward without " + missing, inputCompiles: false);
+    }
+
+    /// <summary>Every single-token deletion of the valid sources, and swaps of neighbouring tokens: what an editor passes through.</summary>
+    [Theory]
+    [InlineData("models")]
+    [InlineData("functions")]
+    public void EveryTokenDeletionAndSwapIsHandledWithoutAnInternalError(string which)
+    {
+        string source = which == "models" ? Models : Functions;
+        var tokens = CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions).GetRoot().DescendantTokens().Where(t => !t.IsKind(SyntaxKind.EndOfFileToken)).ToList();
+        int cases = 0;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string deleted = source.Remove(tokens[i].SpanStart, tokens[i].Span.Length);
+            AssertWellBehaved(GeneratorHarness.Run(deleted), $"without token {i} '{tokens[i].Text}'", Compiles(deleted));
+            cases++;
+            if (i + 1 < tokens.Count && i % 3 == 0)
+            {
+                var (a, b) = (tokens[i], tokens[i + 1]);
+                string swapped = source[..a.SpanStart] + b.Text + source[a.Span.End..b.SpanStart] + a.Text + source[b.Span.End..];
+                AssertWellBehaved(GeneratorHarness.Run(swapped), $"tokens {i} and {i + 1} swapped", Compiles(swapped));
+                cases++;
+            }
+        }
+
+        Assert.True(cases > 100, $"only {cases} cases");
+    }
+}
