@@ -139,6 +139,81 @@ public sealed class HostileSourceTests
         AssertWellBehaved(output, "Forward without " + missing, inputCompiles: false);
     }
 
+    [Fact]
+    public void ParametersNamedLikeKeywordsAreEscapedInTheGeneratedCode()
+    {
+        const string source = """
+            using System;
+            using Gradgen;
+
+            public static partial class Keywords
+            {
+                [Differentiable] public static double F(double @class, double @int, double dclass) => Math.Sin(@class) * @int + dclass * dclass;
+            }
+
+            public static class Use
+            {
+                public static double G() => Keywords.FWithGradient(1, 2, 3, out var a, out var b, out var c) + a + b + c;
+            }
+            """;
+        var output = GeneratorHarness.Run(source);
+        Assert.DoesNotContain(output.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        AssertWellBehaved(output, "keyword parameters", inputCompiles: true);
+    }
+
+    [Theory]
+    [InlineData("public static double FWithGradient(double x) => x;", "FWithGradient")]
+    [InlineData("public static double FBackward(double x) => x;", "FBackward")]
+    [InlineData("public const string FCudaSource = \"\";", "FCudaSource")]
+    public void AUserMemberNamedLikeAGeneratedOneIsReportedAtTheMember(string member, string name)
+    {
+        string source = $$"""
+            using System;
+            using Gradgen;
+
+            public static partial class Clash
+            {
+                [Differentiable] public static double F(double x) => Math.Sin(x);
+
+                {{member}}
+            }
+            """;
+        var output = AssertCollisionReportedAt(source, name);
+        Assert.Empty(output.Sources);
+    }
+
+    [Theory]
+    [InlineData("protected override void DiscoverMembers() { }", "DiscoverMembers")]
+    [InlineData("protected override Tensor? CallCompiled(Tensor input) => null;", "CallCompiled")]
+    [InlineData("internal bool GradgenCanCompile() => false;", "GradgenCanCompile")]
+    [InlineData("public const string NetSigmoidDerivativeCudaSource = \"\";", "NetSigmoidDerivativeCudaSource")]
+    public void AModelMemberNamedLikeAGeneratedOneIsReportedAtTheMember(string member, string name)
+    {
+        string source = $$"""
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly Linear hidden = new(2, 3), output = new(3, 1);
+
+                public override Tensor Forward(Tensor x) => output.Forward(Functional.Sigmoid(hidden.Forward(x)));
+
+                {{member}}
+            }
+            """;
+        var output = AssertCollisionReportedAt(source, name);
+        Assert.Empty(output.CompilationProblems);
+    }
+
+    private static GeneratorOutput AssertCollisionReportedAt(string source, string name)
+    {
+        var output = GeneratorHarness.Run(source);
+        var collision = Assert.Single(output.Diagnostics, d => d.Id == "GG0018");
+        Assert.Equal(name, source.Substring(collision.Location.SourceSpan.Start, collision.Location.SourceSpan.Length));
+        return output;
+    }
+
     /// <summary>Every single-token deletion of the valid sources, and swaps of neighbouring tokens: what an editor passes through.</summary>
     [Theory]
     [InlineData("models")]

@@ -101,6 +101,11 @@ internal static class FunctionParser
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.OverloadedMethod, LocationInfo.From(syntax.Identifier), method.ContainingType.Name, method.Name));
         }
 
+        if (GeneratedNames.FunctionCollision(method.ContainingType, method.Name) is { } collision)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NameCollision, GeneratedNames.LocationOf(collision), collision.Name, method.Name));
+        }
+
         string? elementType = null;
         string? firstTypeOwner = null;
         void CheckType(ITypeSymbol type, TypeSyntax typeSyntax, string owner)

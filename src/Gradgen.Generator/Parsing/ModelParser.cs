@@ -56,6 +56,11 @@ internal static class ModelParser
                 throw new NotCompiledException(LocationInfo.From(syntax.Identifier), "it is a file-local class, which code generated into another file cannot extend");
             }
 
+            if (GeneratedNames.ModelCollision(type) is { } collision)
+            {
+                return Failed(DiagnosticInfo.Create(Descriptors.NameCollision, GeneratedNames.LocationOf(collision), collision.Name, type.Name));
+            }
+
             foreach (var outer in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
             {
                 if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
