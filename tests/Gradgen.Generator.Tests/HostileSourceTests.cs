@@ -1,54 +1,17 @@
 using Gradgen.Generator.Tests.Infrastructure;
+using Gradgen.Generator.Tests.Mutation;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace Gradgen.Generator.Tests;
 
 /// <summary>
 /// Source an IDE or a careless edit hands the generator: models that contain each other, file-local classes, code
 /// with tokens missing. The generator never throws, never reports GG0013 (internal error), and whenever it reports
-/// no error of its own on code that compiles, its output compiles.
+/// no error of its own on code that compiles, its output compiles. (Random mutants of many more: MutationTests.)
 /// </summary>
 public sealed class HostileSourceTests
 {
-    private const string Models = """
-        using Gradgen;
-        using Gradgen.Nn;
-
-        public sealed partial class Net : Module
-        {
-            private readonly Linear hidden = new(3, 8), output = new(8, 2);
-
-            public override Tensor Forward(Tensor x) => output.Forward(Functional.Tanh(hidden.Forward(x)));
-        }
-
-        public sealed partial class Graph : Module
-        {
-            private readonly Linear a = new(4, 4);
-
-            public override Tensor Forward(Tensor x)
-            {
-                var h = a.Forward(x);
-                return h * Functional.Sigmoid(h) + x;
-            }
-        }
-        """;
-
-    private const string Functions = """
-        using System;
-        using Gradgen;
-
-        public static partial class Maths
-        {
-            [Differentiable] public static double F(double x, double y) => Math.Sin(x * y) + Math.Exp(-x) / (1 + y * y);
-
-            [Differentiable] public static float G(float a, float b)
-            {
-                var t = MathF.Tanh(a) * b;
-                return t > 0 ? t : a * 0.5f;
-            }
-        }
-        """;
+    private const string Models = MutationCorpus.Models;
 
     private static void AssertWellBehaved(GeneratorOutput output, string what, bool inputCompiles)
     {
@@ -59,9 +22,6 @@ public sealed class HostileSourceTests
             Assert.True(output.CompilationProblems.Count == 0, $"{what}: the generated code does not compile:\n{output.Describe()}");
         }
     }
-
-    private static bool Compiles(string source) =>
-        !GeneratorHarness.Compile(source).GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("CS0117", StringComparison.Ordinal));
 
     [Fact]
     public void ModelsHoldingEachOtherAreNotInlinedForever()
@@ -212,31 +172,5 @@ public sealed class HostileSourceTests
         var collision = Assert.Single(output.Diagnostics, d => d.Id == "GG0018");
         Assert.Equal(name, source.Substring(collision.Location.SourceSpan.Start, collision.Location.SourceSpan.Length));
         return output;
-    }
-
-    /// <summary>Every single-token deletion of the valid sources, and swaps of neighbouring tokens: what an editor passes through.</summary>
-    [Theory]
-    [InlineData("models")]
-    [InlineData("functions")]
-    public void EveryTokenDeletionAndSwapIsHandledWithoutAnInternalError(string which)
-    {
-        string source = which == "models" ? Models : Functions;
-        var tokens = CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions).GetRoot().DescendantTokens().Where(t => !t.IsKind(SyntaxKind.EndOfFileToken)).ToList();
-        int cases = 0;
-        for (int i = 0; i < tokens.Count; i++)
-        {
-            string deleted = source.Remove(tokens[i].SpanStart, tokens[i].Span.Length);
-            AssertWellBehaved(GeneratorHarness.Run(deleted), $"without token {i} '{tokens[i].Text}'", Compiles(deleted));
-            cases++;
-            if (i + 1 < tokens.Count && i % 3 == 0)
-            {
-                var (a, b) = (tokens[i], tokens[i + 1]);
-                string swapped = source[..a.SpanStart] + b.Text + source[a.Span.End..b.SpanStart] + a.Text + source[b.Span.End..];
-                AssertWellBehaved(GeneratorHarness.Run(swapped), $"tokens {i} and {i + 1} swapped", Compiles(swapped));
-                cases++;
-            }
-        }
-
-        Assert.True(cases > 100, $"only {cases} cases");
     }
 }

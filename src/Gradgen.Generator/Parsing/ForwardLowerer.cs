@@ -599,6 +599,12 @@ internal sealed class ForwardLowerer
             throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) is not a partial class that the generator compiles");
         }
 
+        if (IncompleteCode.HasSyntaxErrors(declaration))
+        {
+            // Incomplete code (being typed): the compiler reports it; this model runs Forward until it is complete.
+            throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) has syntax errors");
+        }
+
         if (_inlining.Contains(nested))
         {
             throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) contains, through its own fields, the model whose Forward uses it");
