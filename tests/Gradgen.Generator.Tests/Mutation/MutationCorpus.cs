@@ -80,6 +80,22 @@ internal static class MutationCorpus
     [
         """
         using Gradgen;
+        using Gradgen.Nn;
+        public sealed partial class Ping : Module
+        {
+            private readonly Linear l = new(2, 2);
+            private readonly Pong other = new();
+            public override Tensor Forward(Tensor x) => other.Forward(l.Forward(x));
+        }
+
+        public sealed partial class Pong : Module
+        {
+            private readonly Ping other = new();
+            public override Tensor Forward(Tensor x) => other.Forward(x);
+        }
+        """,
+        """
+        using Gradgen;
         public static partial class Loops
         {
             [Differentiable] public static double L(double x)
