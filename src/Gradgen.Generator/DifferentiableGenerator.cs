@@ -66,7 +66,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
 
         // Emit + Output: C# and CUDA C from the same plan.
         context.RegisterSourceOutput(groups, static (output, group) =>
-            output.AddSource(group.MetadataName.Replace('+', '.').Replace('`', '_') + ".g.cs", CSharpEmitter.Emit(group)));
+            output.AddSource(HintName(group.MetadataName, ".g.cs"), CSharpEmitter.Emit(group)));
 
         // Models: partial classes deriving from Gradgen.Nn.Module. The predicate is syntax only; the transform checks
         // the base type, lowers Forward to layers and plans the activations' kernels.
@@ -85,7 +85,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (result, _) => result!.Model!)
             .WithTrackingName(StepNames.Model);
         context.RegisterSourceOutput(compiled, static (output, model) =>
-            output.AddSource(model.MetadataName.Replace('+', '.').Replace('`', '_') + ".Model.g.cs", ModelEmitter.Emit(model)));
+            output.AddSource(HintName(model.MetadataName, ".Model.g.cs"), ModelEmitter.Emit(model)));
 
         // Every other Forward: the tensor graph, differentiated in the parse step, planned and written here.
         var graphs = models
@@ -93,7 +93,24 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .Select(static (result, _) => result!.Graph!)
             .WithTrackingName(StepNames.GraphModel);
         context.RegisterSourceOutput(graphs, static (output, model) =>
-            output.AddSource(model.MetadataName.Replace('+', '.').Replace('`', '_') + ".Model.g.cs", GraphModelEmitter.Emit(model)));
+            output.AddSource(HintName(model.MetadataName, ".Model.g.cs"), GraphModelEmitter.Emit(model)));
+    }
+
+    /// <summary>
+    /// A file name for a type's generated source: nested types' <c>+</c> becomes <c>.</c>, and every character a hint
+    /// name may not hold (<c>`</c> of generic arity, the <c>&lt;</c> and <c>&gt;</c> of a <c>file</c>-local class's
+    /// metadata name) becomes <c>_</c>.
+    /// </summary>
+    internal static string HintName(string metadataName, string suffix)
+    {
+        var chars = metadataName.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+        {
+            char c = chars[i];
+            chars[i] = c == '+' ? '.' : char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_';
+        }
+
+        return new string(chars) + suffix;
     }
 
     private static void ReportDiagnostics(SourceProductionContext output, EquatableArray<Diagnostics.DiagnosticInfo> items)

@@ -75,11 +75,15 @@ internal static class Descriptors
         "GG0017", "Tensor shapes do not fit",
         "In model '{0}', {1}");
 
+    public static readonly DiagnosticDescriptor NameCollision = Error(
+        "GG0018", "Member collides with a generated member",
+        "'{0}' has the name of a member Gradgen generates for '{1}'; rename it");
+
     public static readonly DiagnosticDescriptor[] All =
     {
         MethodMustBeStatic, TypeMustBePartial, UnsupportedType, MixedPrecision, RefParameter, UnknownCall,
         UnsupportedSyntax, Recursion, IntegerZeroGradient, LoopNotUnrollable, CalleeNotDifferentiable, GenericMethod,
-        InternalError, OverloadedMethod, LayerSizeMismatch, ModelNotCompiled, ShapeMismatch,
+        InternalError, OverloadedMethod, LayerSizeMismatch, ModelNotCompiled, ShapeMismatch, NameCollision,
     };
 
     public static DiagnosticDescriptor ById(string id)

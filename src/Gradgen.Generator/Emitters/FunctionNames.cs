@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Gradgen.Generator.Model;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace Gradgen.Generator.Emitters;
 
@@ -13,12 +14,15 @@ internal sealed class FunctionNames
 {
     public FunctionNames(FunctionSignature signature)
     {
-        Parameters = signature.ParameterNames.ToArray();
+        // A parameter named like a keyword (double @class) is written escaped wherever it is an identifier; names
+        // made from it (its gradient dclass) need no escape.
+        var raw = signature.ParameterNames.ToArray();
+        Parameters = raw.Select(Escape).ToArray();
         // gradgenSpans is a local of the span overloads; gg_i and gg_n are the CUDA loop's index and length.
-        var taken = new HashSet<string>(Parameters) { "gradgenSpans", "gg_i", "gg_n" };
+        var taken = new HashSet<string>(raw) { "gradgenSpans", "gg_i", "gg_n" };
         Result = Unique("result", taken);
         GradOutput = Unique("gradOutput", taken);
-        Gradients = Parameters.Select(p => Unique("d" + p, taken)).ToArray();
+        Gradients = raw.Select(p => Unique("d" + p, taken)).ToArray();
         Temporary = "t";
         while (taken.Any(n => n.StartsWith(Temporary, System.StringComparison.Ordinal) && n.Substring(Temporary.Length).All(char.IsDigit)))
         {
@@ -36,6 +40,10 @@ internal sealed class FunctionNames
     public string GradOutput { get; }
 
     public string[] Gradients { get; }
+
+    /// <summary><paramref name="name"/> as a C# identifier: <c>@class</c> for a reserved keyword.</summary>
+    public static string Escape(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     private static string Unique(string name, HashSet<string> taken)
     {

@@ -62,6 +62,10 @@ internal sealed class ForwardLowerer
     private readonly Dictionary<string, int> _featureSymbols = new();
     private int _masks;
 
+    // The model classes whose Forward is being inlined, outermost first: a class met again inside its own Forward
+    // (two models each holding the other) would inline forever.
+    private readonly HashSet<INamedTypeSymbol> _inlining = new(SymbolEqualityComparer.Default);
+
     public ForwardLowerer(TensorGraphBuilder builder, Compilation compilation, List<string> guards, CancellationToken cancellationToken)
     {
         _b = builder;
@@ -86,6 +90,19 @@ internal sealed class ForwardLowerer
         LowerForward(type, "this", forward, symbol, input);
 
     private int LowerForward(INamedTypeSymbol type, string access, MethodDeclarationSyntax forward, IMethodSymbol symbol, int input)
+    {
+        _inlining.Add(type);
+        try
+        {
+            return LowerForwardBody(type, access, forward, symbol, input);
+        }
+        finally
+        {
+            _inlining.Remove(type);
+        }
+    }
+
+    private int LowerForwardBody(INamedTypeSymbol type, string access, MethodDeclarationSyntax forward, IMethodSymbol symbol, int input)
     {
         var model = _compilation.GetSemanticModel(forward.SyntaxTree);
         var scope = new Scope(type, access, model, symbol.Parameters[0], input, new Dictionary<ISymbol, Value>(SymbolEqualityComparer.Default));
@@ -580,6 +597,17 @@ internal sealed class ForwardLowerer
             || declaration.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => !t.Modifiers.Any(SyntaxKind.PartialKeyword)))
         {
             throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) is not a partial class that the generator compiles");
+        }
+
+        if (IncompleteCode.HasSyntaxErrors(declaration))
+        {
+            // Incomplete code (being typed): the compiler reports it; this model runs Forward until it is complete.
+            throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) has syntax errors");
+        }
+
+        if (_inlining.Contains(nested))
+        {
+            throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) contains, through its own fields, the model whose Forward uses it");
         }
 
         _guards.Add($"({access}?.GetType() == typeof({Global(nested)}) && {access}.GradgenCanCompile())");

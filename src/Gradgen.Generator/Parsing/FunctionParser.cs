@@ -30,6 +30,13 @@ internal static class FunctionParser
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        // Generated members cannot join a file-local type (its partial declarations must share its file): nothing is
+        // generated, and a call to a generated member is the compiler's ordinary error.
+        if (IncompleteCode.HasSyntaxErrors(syntax) || ModelParser.IsFileLocal(method.ContainingType))
+        {
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         try
         {
             var signature = CheckDeclaration(method, syntax, context.SemanticModel.Compilation, diagnostics);
@@ -49,7 +56,13 @@ internal static class FunctionParser
         }
         catch (Exception exception)
         {
-            // The generator must never throw out of the compiler: an unexpected failure becomes a diagnostic.
+            // The generator must never throw out of the compiler: an unexpected failure becomes a diagnostic, unless
+            // the method's own errors explain it (incomplete code, which the compiler reports).
+            if (IncompleteCode.HasErrors(syntax, context.SemanticModel, cancellationToken))
+            {
+                return new ParseResult(null, diagnostics.ToEquatableArray());
+            }
+
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.InternalError, LocationInfo.From(syntax.Identifier), method.Name, exception.GetType().Name + ": " + exception.Message));
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
@@ -86,6 +99,11 @@ internal static class FunctionParser
         if (sameName.Count > 1 && !SymbolEqualityComparer.Default.Equals(sameName[0], method))
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.OverloadedMethod, LocationInfo.From(syntax.Identifier), method.ContainingType.Name, method.Name));
+        }
+
+        if (GeneratedNames.FunctionCollision(method.ContainingType, method.Name) is { } collision)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NameCollision, GeneratedNames.LocationOf(collision), collision.Name, method.Name));
         }
 
         string? elementType = null;

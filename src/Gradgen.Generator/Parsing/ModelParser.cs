@@ -43,13 +43,24 @@ internal static class ModelParser
         var forwardSyntax = forward?.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
 
         // A class in several partial declarations is compiled once: from the declaration that holds Forward.
-        if (forward is null || forwardSyntax is null || forwardSyntax.Parent != syntax)
+        // Incomplete code (a syntax error in the class) gets the compiler's errors and nothing from the generator.
+        if (forward is null || forwardSyntax is null || forwardSyntax.Parent != syntax || IncompleteCode.HasSyntaxErrors(syntax))
         {
             return null;
         }
 
         try
         {
+            if (IsFileLocal(type))
+            {
+                throw new NotCompiledException(LocationInfo.From(syntax.Identifier), "it is a file-local class, which code generated into another file cannot extend");
+            }
+
+            if (GeneratedNames.ModelCollision(type) is { } collision)
+            {
+                return Failed(DiagnosticInfo.Create(Descriptors.NameCollision, GeneratedNames.LocationOf(collision), collision.Name, type.Name));
+            }
+
             foreach (var outer in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
             {
                 if (!outer.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -83,6 +94,11 @@ internal static class ModelParser
         }
         catch (Exception exception)
         {
+            if (IncompleteCode.HasErrors(syntax, context.SemanticModel, cancellationToken))
+            {
+                return null;
+            }
+
             return Failed(DiagnosticInfo.Create(Descriptors.InternalError, LocationInfo.From(syntax.Identifier), type.Name, exception.GetType().Name + ": " + exception.Message));
         }
     }
@@ -128,6 +144,20 @@ internal static class ModelParser
                 yield return field.AssociatedSymbol?.Name ?? field.Name;
             }
         }
+    }
+
+    /// <summary>Whether the type or one that encloses it is <c>file</c>-local: its partial declarations must all be in its own file.</summary>
+    internal static bool IsFileLocal(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.IsFileLocal)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     internal static bool DerivesFromModule(INamedTypeSymbol type)

@@ -29,8 +29,8 @@ internal static class ScalarBodies
 
     public static IrGraph Add { get; } = Binary(Op.Add, "a + b");
 
-    /// <summary>PyTorch's relu: 0 at and below 0, so its gradient at 0 is 0.</summary>
-    public static int Relu(GraphBuilder b, int x) => b.Select(b.Apply(Op.GreaterThan, x, b.Constant(0)), x, b.Constant(0));
+    /// <summary>PyTorch's relu: 0 at and below 0, so its gradient at 0 is 0; NaN stays NaN (the comparison is false for it), as in eager.</summary>
+    public static int Relu(GraphBuilder b, int x) => b.Select(b.Apply(Op.LessThanOrEqual, x, b.Constant(0)), b.Constant(0), x);
 
     /// <summary>x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)), or with <paramref name="tanh"/> PyTorch's approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
     public static int Gelu(GraphBuilder b, int x, bool tanh)

@@ -1,45 +1,95 @@
 namespace Gradgen;
 
 /// <summary>Global switches of the autograd engine (PyTorch's <c>torch.no_grad</c>, <c>torch.is_grad_enabled</c>).</summary>
+/// <remarks>
+/// The gradient mode belongs to the logical flow of control, not to a thread: it lives in an <see cref="AsyncLocal{T}"/>,
+/// so a <c>using (Autograd.NoGrad())</c> scope that spans an <c>await</c> covers the code after the await on whatever
+/// thread it resumes, work started inside the scope (<c>Task.Run</c>, a parallel loop) inherits the mode, and nothing
+/// leaks to unrelated work the thread runs after the scope's code has moved on. (A thread-static flag leaked: the
+/// scope was entered on one pool thread and disposed on another.)
+/// </remarks>
 public static class Autograd
 {
-    [ThreadStatic] static bool disabled;
+    // True inside NoGrad; absent (false) by default, so the common case reads an empty execution context.
+    static readonly AsyncLocal<bool> disabledFlow = new();
 
-    /// <summary>Whether operations on this thread record the graph for backward.</summary>
-    public static bool IsGradEnabled => !disabled;
+    // The runtime's own synchronous sections (the engine, optimizer steps, ops built from other ops) turn recording
+    // off with a thread-static switch instead: they never await, so the thread is the flow of control there, and
+    // setting it costs nothing, where setting the AsyncLocal copies the execution context.
+    [ThreadStatic] static bool pausedOnThread;
+
+    static bool Disabled => pausedOnThread || disabledFlow.Value;
+
+    /// <summary>Whether operations in the current flow of control (this thread, or this async method across its awaits) record the graph for backward.</summary>
+    public static bool IsGradEnabled => !Disabled;
 
     /// <summary>
-    /// Turns gradient recording off on this thread until the returned scope is disposed:
-    /// <c>using (Autograd.NoGrad()) { … }</c>. Results computed inside do not require grad.
+    /// Turns gradient recording off until the returned scope is disposed: <c>using (Autograd.NoGrad()) { … }</c>.
+    /// Results computed inside do not require grad. The mode flows with the async context: it holds across
+    /// <c>await</c>s inside the scope and in tasks started there, and nowhere else.
     /// </summary>
     public static GradModeScope NoGrad() => new(false);
 
-    /// <summary>Turns gradient recording on on this thread until the returned scope is disposed (inside a <see cref="NoGrad"/> scope).</summary>
+    /// <summary>Turns gradient recording on until the returned scope is disposed (inside a <see cref="NoGrad"/> scope); flows with the async context like <see cref="NoGrad"/>.</summary>
     public static GradModeScope EnableGrad() => new(true);
 
     /// <summary>Restores the previous gradient mode when disposed.</summary>
     public readonly struct GradModeScope : IDisposable
     {
         readonly bool previousDisabled;
+        readonly bool changed;
+        readonly bool unpaused;
 
         internal GradModeScope(bool enabled)
         {
-            previousDisabled = disabled;
-            disabled = !enabled;
+            previousDisabled = disabledFlow.Value;
+            changed = previousDisabled == enabled;
+            // Setting an AsyncLocal copies the execution context: skip it when the mode does not change.
+            if (changed) disabledFlow.Value = !enabled;
+            if (enabled && pausedOnThread)
+            {
+                // EnableGrad inside one of the runtime's paused sections (code a backward node runs) wins, as in PyTorch.
+                unpaused = true;
+                pausedOnThread = false;
+            }
         }
 
         /// <summary>Restores the gradient mode that was in force before this scope.</summary>
-        public void Dispose() => disabled = previousDisabled;
+        public void Dispose()
+        {
+            if (changed) disabledFlow.Value = previousDisabled;
+            if (unpaused) pausedOnThread = true;
+        }
     }
 
-    internal static bool Recording(Tensor a) => !disabled && a.requiresGrad;
+    /// <summary>
+    /// Turns recording off for a synchronous section of the runtime's own code (no <c>await</c> inside), on this
+    /// thread only, without touching the async context; restores the previous state when disposed.
+    /// </summary>
+    internal static PausedScope Pause() => new(true);
 
-    internal static bool Recording(Tensor a, Tensor b) => !disabled && (a.requiresGrad || b.requiresGrad);
+    /// <summary>The scope of <see cref="Pause"/>.</summary>
+    internal readonly struct PausedScope : IDisposable
+    {
+        readonly bool previous;
+
+        internal PausedScope(bool paused)
+        {
+            previous = pausedOnThread;
+            pausedOnThread = paused;
+        }
+
+        public void Dispose() => pausedOnThread = previous;
+    }
+
+    // The tensors' flags first: an untracked tensor never reads the async context.
+    internal static bool Recording(Tensor a) => a.requiresGrad && !Disabled;
+
+    internal static bool Recording(Tensor a, Tensor b) => (a.requiresGrad || b.requiresGrad) && !Disabled;
 
     internal static bool Recording(ReadOnlySpan<Tensor> ts)
     {
-        if (disabled) return false;
-        foreach (var t in ts) if (t.requiresGrad) return true;
+        foreach (var t in ts) if (t.requiresGrad) return !Disabled;
         return false;
     }
 
@@ -83,9 +133,18 @@ public static class Autograd
         }
 
         var rootFn = root.GradientEdge!;
+        if (rootFn is AccumulateGrad rootLeaf)
+        {
+            // Backward of a leaf: its gradient is the given one.
+            EngineGradients.Hold(gradient);
+            rootLeaf.Apply(gradient, default);
+            EngineGradients.Drop(gradient);
+            return;
+        }
+
         var order = new List<GradFn>();
         var stack = new Stack<GradFn>();
-        using var _ = NoGrad();
+        using var _ = Pause();
         try
         {
             // Count, for every reachable node, how many consumers will send it a gradient.
@@ -97,7 +156,10 @@ public static class Autograd
                 var fn = stack.Pop();
                 foreach (var n in fn.next)
                 {
-                    if (n is null) continue;
+                    // A leaf's AccumulateGrad is shared by every graph that uses the leaf (a model's parameters under
+                    // concurrent backward calls), so the engine keeps no scratch state on it: each gradient goes
+                    // straight into the leaf (under its lock) as it is computed.
+                    if (n is null || n is AccumulateGrad) continue;
                     n.dependencies++;
                     if (!n.visited)
                     {
@@ -140,13 +202,20 @@ public static class Autograd
                     {
                         if (!gi.Shape.Equals(Shape.Wrap(n.outputShape)))
                             throw new InvalidOperationException($"Internal error: {fn.Name} produced a gradient of shape {gi.ShapeString} for an input of shape {Shape.Format(n.outputShape)}.");
+                        if (n is AccumulateGrad leaf)
+                        {
+                            leaf.Apply(gi, default);
+                            EngineGradients.Drop(gi);
+                            continue;
+                        }
                         n.pendingGrad = n.pendingGrad is null ? gi : Accumulate(n.pendingGrad, gi);
                     }
+                    if (n is AccumulateGrad) continue;
                     if (--n.dependencies == 0) stack.Push(n);
                 }
                 inputGrads.Clear();
                 if (g is not null) EngineGradients.Drop(g);
-                if (!retainGraph && fn is not AccumulateGrad) fn.Release();
+                if (!retainGraph) fn.Release();
             }
         }
         finally

@@ -119,7 +119,7 @@ public static class GradCheck
             {
                 double orig = data[j];
                 double plus, minus;
-                using (Autograd.NoGrad())
+                using (Autograd.Pause())
                 {
                     data[j] = orig + eps;
                     plus = Project(function(xs), v);

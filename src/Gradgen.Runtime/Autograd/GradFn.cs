@@ -78,6 +78,23 @@ public abstract class GradFn
 
     internal SavedTensor Save(Tensor t) => new(t);
 
+    /// <summary>
+    /// Saves the versions of the inputs at <paramref name="slots"/>: those whose values a fused node's backward reads
+    /// (PyTorch's saved tensors), to be checked by <see cref="CheckSaved"/> before it runs.
+    /// </summary>
+    internal SavedTensor[] SaveInputs(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<int> slots)
+    {
+        var saved = new SavedTensor[slots.Length];
+        for (int i = 0; i < slots.Length; i++) saved[i] = Save(inputs[slots[i]]);
+        return saved;
+    }
+
+    /// <summary>Throws PyTorch's "modified by an in-place operation" error if any of <paramref name="saved"/> changed since it was saved.</summary>
+    internal void CheckSaved(SavedTensor[] saved)
+    {
+        foreach (var s in saved) s.Get(this);
+    }
+
     internal InvalidOperationException FreedError() => new(
         $"Trying to backward through the graph a second time: the graph was freed after the first Backward ({Name} no longer has its saved tensors); " +
         "pass retainGraph: true to Backward the first time if you need to backward through it again.");
@@ -89,6 +106,8 @@ public abstract class GradFn
 /// </summary>
 public sealed class AccumulateGrad : GradFn
 {
+    private readonly Lock gate = new();
+
     internal AccumulateGrad(Tensor variable) => Variable = variable;
 
     /// <summary>The leaf tensor whose gradient this node accumulates.</summary>
@@ -97,13 +116,21 @@ public sealed class AccumulateGrad : GradFn
     /// <inheritdoc/>
     public override string Name => "AccumulateGrad";
 
+    /// <summary>Adds <paramref name="grad"/> into the leaf's gradient; concurrent backward calls that reach this leaf take turns.</summary>
     internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
-        AccumulateInto(grad);
+        // Uncontended, the lock costs a few nanoseconds per leaf and step; contended (Hogwild-style training, losses
+        // run backward on several threads), it makes each addition whole, so no gradient is lost.
+        lock (gate)
+        {
+            AddToLeaf(grad);
+        }
+
+        // Outside the lock: a hook (DistributedDataParallel's) may start communication with the finished gradient.
         Variable.RunPostAccumulateGradHooks();
     }
 
-    void AccumulateInto(Tensor grad)
+    void AddToLeaf(Tensor grad)
     {
         var v = Variable;
         var existing = v.grad;

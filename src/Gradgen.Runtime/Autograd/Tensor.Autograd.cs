@@ -86,8 +86,18 @@ public partial class Tensor
         {
             if (!requiresGrad) return null;
             if (gradFn is not null) return gradFn;
-            return accumulator ??= new AccumulateGrad(this) { outputShape = shape, outputDType = DType };
+            return accumulator ?? CreateAccumulator();
         }
+    }
+
+    /// <summary>
+    /// The leaf's one <see cref="AccumulateGrad"/>: graphs built on several threads at once must all reach the same
+    /// node, whose lock serialises their additions into <see cref="Grad"/>.
+    /// </summary>
+    AccumulateGrad CreateAccumulator()
+    {
+        var created = new AccumulateGrad(this) { outputShape = shape, outputDType = DType };
+        return Interlocked.CompareExchange(ref accumulator, created, null) ?? created;
     }
 
     /// <summary>Makes this (fresh) result the output of <paramref name="node"/>.</summary>

@@ -47,7 +47,7 @@ public abstract class Dataset
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
-        using var _ = Autograd.NoGrad();
+        using var _ = Autograd.Pause();
         for (int i = 0; i < indices.Length; i++)
         {
             var (input, target) = GetItem(indices[i]);

@@ -338,12 +338,13 @@ public static class CompiledModel
     /// <param name="output">The model's output, computed outside the graph.</param>
     /// <param name="inputs">The model's input, then its parameters, in the order <paramref name="backward"/> fills them.</param>
     /// <param name="backward">The generated backward.</param>
+    /// <param name="read">The slots whose values the backward reads (the input and the weights): an in-place change of one before the backward is PyTorch's "modified by an inplace operation" error.</param>
     /// <returns><paramref name="output"/>.</returns>
-    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward)
+    public static Tensor Record(string name, Tensor output, Tensor[] inputs, CompiledBackward backward, params int[] read)
     {
         if (Autograd.Recording(inputs))
         {
-            output.WithHistory(new CompiledModelBackward(name, inputs, backward));
+            output.WithHistory(new CompiledModelBackward(name, inputs, backward, read: read));
         }
 
         return output;
@@ -455,7 +456,7 @@ internal sealed class CompiledModelBackward : GradFn
         this.dtype = dtype;
         this.backward = backward;
         SetInputs(inputs);
-        versions = read is null ? [] : Array.ConvertAll(read, i => Save(inputs[i]));
+        versions = read is null ? [] : SaveInputs(inputs, read);
         this.temporaries = temporaries ?? [];
     }
 
@@ -467,10 +468,7 @@ internal sealed class CompiledModelBackward : GradFn
     internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
         var run = backward ?? throw FreedError();
-        foreach (var saved in versions)
-        {
-            saved.Get(this);
-        }
+        CheckSaved(versions);
 
         var needed = new bool[inputGrads.Length];
         for (int i = 0; i < needed.Length; i++)

@@ -138,13 +138,18 @@ internal sealed class DeviceCompiledModelBackward : GradFn
         }
 
         SetInputs(inputs);
+        // What the backward reads: the input (for the first weight's gradient) and every weight (for the gradients below it).
+        versions = SaveInputs(inputs, [0, .. Array.ConvertAll(slots, s => s.Weight)]);
     }
+
+    private SavedTensor[] versions;
 
     public override string Name => name;
 
     internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
         var xs = layerInputs ?? throw FreedError();
+        CheckSaved(versions);
         var ys = outputs!;
         var ws = weights!;
         var g = DeviceCompiledModel.Whole(grad.DType == DType.Float32 ? grad : grad.To(DType.Float32), name);
@@ -209,6 +214,7 @@ internal sealed class DeviceCompiledModelBackward : GradFn
     internal override void ReleaseSaved()
     {
         layerInputs = null;
+        versions = [];
         outputs = null;
         weights = null;
     }

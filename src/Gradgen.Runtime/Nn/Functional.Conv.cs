@@ -115,7 +115,7 @@ public static partial class Functional
             }
 
             Tensor counts;
-            using (Autograd.NoGrad())
+            using (Autograd.Pause())
             {
                 var ones = Tensor.Ones([1, 1, input.Shape[^2], input.Shape[^1]], columns.DType);
                 counts = Im2Col.Unfold(ones, window, 0, "AvgPool2d").Sum(1, keepDim: true);

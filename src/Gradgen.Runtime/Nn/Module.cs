@@ -29,7 +29,9 @@ public abstract class Module
 {
     readonly List<KeyValuePair<string, Parameter?>> parameters = [];
     readonly List<KeyValuePair<string, Module?>> modules = [];
-    bool discovered;
+    readonly Lock discoveryLock = new();
+    volatile bool discovered;
+    bool discovering;
     bool training = true;
 
     /// <summary>The module's computation, written by the user and run eagerly op by op (PyTorch's <c>forward</c>).</summary>
@@ -101,11 +103,29 @@ public abstract class Module
             if (m.Key == name) throw new ArgumentException($"{GetType().Name}: a module named '{name}' is already registered.", nameof(name));
     }
 
+    /// <summary>
+    /// Runs <see cref="DiscoverMembers"/> once. Several threads may make the first use of a module at once (a server
+    /// evaluating a model it just built): one runs discovery under the lock while the others wait, and every thread
+    /// reads the registry only after it is complete, so none sees a half-filled list or one that changes under it.
+    /// </summary>
     void EnsureDiscovered()
     {
         if (discovered) return;
-        discovered = true;
-        DiscoverMembers();
+        lock (discoveryLock)
+        {
+            // Re-entry from DiscoverMembers itself (an override that reads the registry) sees what is registered so far.
+            if (discovered || discovering) return;
+            discovering = true;
+            try
+            {
+                DiscoverMembers();
+            }
+            finally
+            {
+                discovering = false;
+                discovered = true;
+            }
+        }
     }
 
     /// <summary>
@@ -305,7 +325,7 @@ public abstract class Module
             foreach (var m in mismatched) sb.Append("\n\tSize mismatch for ").Append(m).Append('.');
             throw new ArgumentException(sb.ToString(), nameof(stateDict));
         }
-        using (Autograd.NoGrad())
+        using (Autograd.Pause())
         {
             foreach (var (name, t) in own) t.CopyFrom(stateDict[name]);
         }

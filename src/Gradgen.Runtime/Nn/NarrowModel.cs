@@ -150,11 +150,16 @@ internal static class NarrowModel
             if (inWidth <= 2 && TActivations.HasActivation(layer))
             {
                 // One pass makes the whole z: the activation (and its derivative) are applied before it is stored.
+                // Only real products: a zero weight times an infinite input would make NaN where eager gives ±∞.
                 TVec w0 = inWidth >= 1 ? TSimd.Create(w[0]) : TSimd.Constant(0), w1 = inWidth == 2 ? TSimd.Create(w[1]) : TSimd.Constant(0);
-                int second = inWidth == 2 ? rows : 0;
                 for (int r = start; r < end; r += count)
                 {
-                    TVec sum = TSimd.FusedMultiplyAdd(w1, TSimd.Load(input, second + r), TSimd.FusedMultiplyAdd(w0, TSimd.Load(input, r), b));
+                    TVec sum = inWidth == 0 ? b : TSimd.FusedMultiplyAdd(w0, TSimd.Load(input, r), b);
+                    if (inWidth == 2)
+                    {
+                        sum = TSimd.FusedMultiplyAdd(w1, TSimd.Load(input, rows + r), sum);
+                    }
+
                     if (derivative.IsEmpty)
                     {
                         TSimd.Store(TActivations.Apply<TVec, TSimd>(layer, sum), output, z + r);
@@ -190,14 +195,25 @@ internal static class NarrowModel
                 j = inWidth;
             }
 
-            for (; j < inWidth; j += 2)
+            for (; j + 1 < inWidth; j += 2)
             {
-                TVec w0 = TSimd.Create(w[j]), w1 = j + 1 < inWidth ? TSimd.Create(w[j + 1]) : TSimd.Constant(0);
-                int a0 = j * rows, a1 = j + 1 < inWidth ? (j + 1) * rows : a0;
+                TVec w0 = TSimd.Create(w[j]), w1 = TSimd.Create(w[j + 1]);
+                int a0 = j * rows, a1 = (j + 1) * rows;
                 for (int r = start; r < end; r += count)
                 {
                     TVec sum = TSimd.FusedMultiplyAdd(w0, TSimd.Load(input, a0 + r), TSimd.Load(output, z + r));
                     TSimd.Store(TSimd.FusedMultiplyAdd(w1, TSimd.Load(input, a1 + r), sum), output, z + r);
+                }
+            }
+
+            if (j < inWidth)
+            {
+                // The odd last input on its own: pairing it with a zero weight would turn an infinite input into NaN.
+                TVec w0 = TSimd.Create(w[j]);
+                int a0 = j * rows;
+                for (int r = start; r < end; r += count)
+                {
+                    TSimd.Store(TSimd.FusedMultiplyAdd(w0, TSimd.Load(input, a0 + r), TSimd.Load(output, z + r)), output, z + r);
                 }
             }
 

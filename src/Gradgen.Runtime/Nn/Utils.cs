@@ -30,7 +30,7 @@ public static class Utils
             return 0;
         }
 
-        using var _ = Autograd.NoGrad();
+        using var _ = Autograd.Pause();
         double total = 0;
         foreach (var g in grads)
         {
@@ -71,7 +71,7 @@ public static class Utils
             throw new ArgumentException($"ClipGradValue: clipValue must be non-negative, got {clipValue}.", nameof(clipValue));
         }
 
-        using var _ = Autograd.NoGrad();
+        using var _ = Autograd.Pause();
         foreach (var p in parameters)
         {
             p.grad?.CopyFrom(p.grad.Clamp(-clipValue, clipValue));

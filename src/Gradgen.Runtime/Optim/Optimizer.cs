@@ -49,7 +49,7 @@ public abstract class Optimizer
             }
             else
             {
-                using (Autograd.NoGrad())
+                using (Autograd.Pause())
                 {
                     p.grad = p.grad.GradFn is null ? p.grad.Zero() : Tensor.ZerosLike(p.grad);
                 }

@@ -89,7 +89,7 @@ public abstract class Optimizer<TOptions> : Optimizer
     /// <exception cref="InvalidOperationException">A gradient's shape no longer matches its parameter's, or it is on another device.</exception>
     public override void Step()
     {
-        using var _ = Autograd.NoGrad();
+        using var _ = Autograd.Pause();
         int i = 0;
         foreach (var group in groups)
         {
@@ -216,7 +216,7 @@ public abstract class Optimizer<TOptions> : Optimizer
                     throw new ArgumentException($"{name}.LoadStateDict: state '{key}' of parameter {index} has shape {value.Shape}, the parameter has shape {p.Shape}.", nameof(stateDict));
                 }
 
-                using (Autograd.NoGrad())
+                using (Autograd.Pause())
                 {
                     s.Buffers[slot] = Tensor.Full(p.shape, 0, p.DType, p.Device).CopyFrom(value.Detach().To(p.Device));
                 }

@@ -86,7 +86,7 @@ public partial class Tensor
     {
         if (storage is DeviceStorage)
         {
-            using (Autograd.NoGrad()) CopyInto(this + other, this);
+            using (Autograd.Pause()) CopyInto(this + other, this);
             storage.Version++;
             return;
         }

@@ -37,7 +37,7 @@ public partial class Tensor
         var outShape = (int[])shape.Clone();
         if (outShape.Length > 0) outShape[d] = index.NumElements;
         Tensor expanded;
-        using (Autograd.NoGrad()) expanded = index.Detach().Reshape(view).Expand(outShape);
+        using (Autograd.Pause()) expanded = index.Detach().Reshape(view).Expand(outShape);
         var idx = CheckIndex(expanded, d, "IndexSelect");
         var r = GatherCore(this, d, idx);
         if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("IndexSelectBackward", this, [idx], (g, s) => ScatterAddGrad(g, shape, d, s[0])));

@@ -35,7 +35,7 @@ public partial class Tensor
         if (storage is DeviceStorage || other.storage is DeviceStorage)
         {
             // On a device: the out-of-place kernel, then a copy into this tensor's elements.
-            using (Autograd.NoGrad()) CopyInto(ElementwiseOp.Binary(this, other, op), this);
+            using (Autograd.Pause()) CopyInto(ElementwiseOp.Binary(this, other, op), this);
             storage.Version++;
             return this;
         }
@@ -66,7 +66,7 @@ public partial class Tensor
         Checked(other);
         CheckInPlace("AddInPlace", other);
         Tensor scaled;
-        using (Autograd.NoGrad()) scaled = other * alpha;
+        using (Autograd.Pause()) scaled = other * alpha;
         return InPlace(scaled, new AddOp(), "AddInPlace");
     }
 

@@ -52,7 +52,7 @@ public partial class Tensor
     {
         RequireFloatingFor("Mean");
         Tensor r;
-        using (Autograd.NoGrad()) r = Sum() / Math.Max(numel, 1);
+        using (Autograd.Pause()) r = Sum() / Math.Max(numel, 1);
         if (numel == 0) r.FillUnchecked(double.NaN);
         var inShape = shape;
         int n = numel;
@@ -70,7 +70,7 @@ public partial class Tensor
         if (shape.Length == 0) return Mean();
         int n = shape[d];
         Tensor r;
-        using (Autograd.NoGrad()) r = Sum(d, keepDim) / n;
+        using (Autograd.Pause()) r = Sum(d, keepDim) / n;
         var inShape = shape;
         if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("MeanBackward", this, g => ((keepDim ? g : g.Unsqueeze(d)) / n).Expand(inShape)));
         return r;
@@ -141,7 +141,7 @@ public partial class Tensor
         int d = NormalizeDim(dim, shape.Length, "Max");
         if (shape.Length == 0) return MaxAll(false, "Max");
         Tensor kept;
-        using (Autograd.NoGrad()) kept = MaxDim(d, true, false, "Max").Values;
+        using (Autograd.Pause()) kept = MaxDim(d, true, false, "Max").Values;
         var r = keepDim ? kept : kept.Squeeze(d).Detach();
         if (Autograd.Recording(this))
         {
@@ -181,7 +181,7 @@ public partial class Tensor
         }
 
         Tensor m;
-        using (Autograd.NoGrad())
+        using (Autograd.Pause())
         {
             m = x.Max(d, keepDim: true);
             m = Where(m.Abs() < double.PositiveInfinity, m, ZerosLike(m));
@@ -225,7 +225,7 @@ public partial class Tensor
     /// <param name="keepDim">Keep the reduced dimension with size 1.</param>
     public Tensor ArgMax(int dim, bool keepDim = false)
     {
-        using (Autograd.NoGrad()) return MaxDim(dim, keepDim, false, "ArgMax").Indices;
+        using (Autograd.Pause()) return MaxDim(dim, keepDim, false, "ArgMax").Indices;
     }
 
     /// <summary>The index of the smallest element in the flattened tensor, as a zero-dimensional Int64 tensor.</summary>
@@ -241,6 +241,6 @@ public partial class Tensor
     /// <param name="keepDim">Keep the reduced dimension with size 1.</param>
     public Tensor ArgMin(int dim, bool keepDim = false)
     {
-        using (Autograd.NoGrad()) return MaxDim(dim, keepDim, true, "ArgMin").Indices;
+        using (Autograd.Pause()) return MaxDim(dim, keepDim, true, "ArgMin").Indices;
     }
 }

@@ -107,7 +107,8 @@ internal static class ModelEmitter
             writer.Line($"return {Support}.Record(\"{model.Name}Backward\", x{layers.Count}, [{inputs}], (gradOutput, grads, needed) =>");
             writer.Line("{");
             WriteBackward(writer, model, kernelClass);
-            writer.Line("});");
+            // The slots the backward reads (the input and each weight, as PyTorch's Linear saves them): checked for in-place changes.
+            writer.Line($"}}, {string.Join(", ", new[] { 0 }.Concat(layers.Select((_, i) => 1 + (2 * i))))});");
         }
 
         WriteNestingSupport(writer, model);

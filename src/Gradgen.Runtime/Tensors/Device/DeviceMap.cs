@@ -170,7 +170,7 @@ internal static class DeviceMap
         dtype = dtype == DType.Bool ? DType.Int32 : dtype;
         var shape = ElementwiseOp.BroadcastShapes(a.shape, b.shape, name);
         Tensor ca, cb;
-        using (Autograd.NoGrad())
+        using (Autograd.Pause())
         {
             ca = DeviceData.Operand(a.Detach(), shape, device, dtype);
             cb = DeviceData.Operand(b.Detach(), shape, device, dtype);

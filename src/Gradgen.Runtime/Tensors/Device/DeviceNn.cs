@@ -15,7 +15,7 @@ internal static class DeviceNn
     public static Tensor Softmax(Tensor input, int dim, bool log)
     {
         Tensor max;
-        using (Autograd.NoGrad())
+        using (Autograd.Pause())
         {
             max = input.Max(dim, keepDim: true);
         }

@@ -26,7 +26,8 @@ internal static partial class ElementwiseFunctions
 
     // Float tensors only: integer tensors keep their dtype through ReluOp and AbsOp (forward only, as integer
     // tensors never require grad). The gradient is 0 at x = 0 for both, as PyTorch's.
-    [Differentiable] internal static float Relu(float x) => x > 0 ? x : 0;
+    // NaN stays NaN (PyTorch's relu, and the compiled models' ScalarBodies.Relu): the test is x <= 0, false for NaN.
+    [Differentiable] internal static float Relu(float x) => x <= 0 ? 0 : x;
 
     [Differentiable] internal static float Abs(float x) => MathF.Abs(x);
 

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Gradgen.Nn;
+using Gradgen.Runtime.Tests;
+using Gradgen.Runtime.Tests.Devices;
+
+namespace Gradgen.Tests.Reliability;
+
+/// <summary>
+/// Evaluation written the PyTorch way but without <c>no_grad</c>: a compiled model called with gradients recorded,
+/// its graph dropped at once, 100,000 times. The process must stay at a steady size (the saved buffers of dropped
+/// graphs come back), as training already does. Runs alone (no other test's garbage in the working set).
+/// </summary>
+[Collection(FinalizerCountingCollection.Name)]
+public sealed class DroppedGraphMemoryTests
+{
+    private const int Rows = 4096;          // a saved buffer of about 100,000 floats: on the large-object heap
+    private const int Warmup = 10_000;
+    private const int Calls = 100_000;
+    private const long BoundBytes = 48L << 20;
+
+    [Fact]
+    public void AHundredThousandRecordedCallsWithDroppedGraphsKeepTheWorkingSetSteady()
+    {
+        var model = new DeviceCompiledNet();    // 3 → 6 → 5 → 2: the narrow path, which saves one pooled buffer per call
+        var x = Tensor.Randn(Rows, 3);
+        for (int i = 0; i < Warmup; i++)
+        {
+            CallAndDrop(model, x);
+        }
+
+        long before = Settled();
+        for (int i = Warmup; i < Calls; i++)
+        {
+            CallAndDrop(model, x);
+        }
+
+        long after = Settled();
+        Assert.True(after - before < BoundBytes,
+            $"the working set grew by {(after - before) >> 20} MiB over {Calls - Warmup} recorded calls whose graphs were dropped (from {before >> 20} to {after >> 20} MiB); the bound is {BoundBytes >> 20} MiB");
+    }
+
+    private static long Settled()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return process.WorkingSet64;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CallAndDrop(Module model, Tensor x) => Assert.Equal("DeviceCompiledNetBackward", model.Call(x).GradFn!.Name);
+}
