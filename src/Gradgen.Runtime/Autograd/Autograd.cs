@@ -139,11 +139,16 @@ public static class Autograd
             EngineGradients.Hold(gradient);
             rootLeaf.Apply(gradient, default);
             EngineGradients.Drop(gradient);
+            rootLeaf.Variable.RunPostAccumulateGradHooks();
             return;
         }
 
         var order = new List<GradFn>();
         var stack = new Stack<GradFn>();
+
+        // For each leaf with post-accumulate-grad hooks: how many of this call's edges still lead to it, and whether
+        // a gradient came; kept here, not on the shared AccumulateGrad node (concurrent backward calls).
+        Dictionary<AccumulateGrad, (int Remaining, bool Received)>? hooked = null;
         using var _ = Pause();
         try
         {
@@ -159,6 +164,12 @@ public static class Autograd
                     // A leaf's AccumulateGrad is shared by every graph that uses the leaf (a model's parameters under
                     // concurrent backward calls), so the engine keeps no scratch state on it: each gradient goes
                     // straight into the leaf (under its lock) as it is computed.
+                    if (n is AccumulateGrad hookedLeaf && hookedLeaf.Variable.HasPostAccumulateGradHooks)
+                    {
+                        hooked ??= new(ReferenceEqualityComparer.Instance);
+                        hooked[hookedLeaf] = (hooked.GetValueOrDefault(hookedLeaf).Remaining + 1, false);
+                    }
+
                     if (n is null || n is AccumulateGrad) continue;
                     n.dependencies++;
                     if (!n.visited)
@@ -206,11 +217,25 @@ public static class Autograd
                         {
                             leaf.Apply(gi, default);
                             EngineGradients.Drop(gi);
-                            continue;
                         }
-                        n.pendingGrad = n.pendingGrad is null ? gi : Accumulate(n.pendingGrad, gi);
+                        else
+                        {
+                            n.pendingGrad = n.pendingGrad is null ? gi : Accumulate(n.pendingGrad, gi);
+                        }
                     }
-                    if (n is AccumulateGrad) continue;
+                    if (n is AccumulateGrad accumulated)
+                    {
+                        if (hooked is not null && hooked.TryGetValue(accumulated, out var state))
+                        {
+                            // The last edge of this call into the leaf: its gradient is final, the hooks run (a
+                            // DistributedDataParallel bucket may start reducing it while the rest of backward runs).
+                            state = (state.Remaining - 1, state.Received || gi is not null);
+                            hooked[accumulated] = state;
+                            if (state.Remaining == 0 && state.Received) accumulated.Variable.RunPostAccumulateGradHooks();
+                        }
+
+                        continue;
+                    }
                     if (--n.dependencies == 0) stack.Push(n);
                 }
                 inputGrads.Clear();

@@ -116,7 +116,11 @@ public sealed class AccumulateGrad : GradFn
     /// <inheritdoc/>
     public override string Name => "AccumulateGrad";
 
-    /// <summary>Adds <paramref name="grad"/> into the leaf's gradient; concurrent backward calls that reach this leaf take turns.</summary>
+    /// <summary>
+    /// Adds <paramref name="grad"/> into the leaf's gradient; concurrent backward calls that reach this leaf take
+    /// turns. The leaf's post-accumulate-grad hooks run once per backward call, when the engine has added the last
+    /// gradient that call sends this leaf (<see cref="Autograd"/>'s engine counts them), as in PyTorch.
+    /// </summary>
     internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
     {
         // Uncontended, the lock costs a few nanoseconds per leaf and step; contended (Hogwild-style training, losses
@@ -125,9 +129,6 @@ public sealed class AccumulateGrad : GradFn
         {
             AddToLeaf(grad);
         }
-
-        // Outside the lock: a hook (DistributedDataParallel's) may start communication with the finished gradient.
-        Variable.RunPostAccumulateGradHooks();
     }
 
     void AddToLeaf(Tensor grad)

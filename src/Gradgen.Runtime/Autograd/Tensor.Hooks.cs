@@ -28,7 +28,10 @@ public partial class Tensor
         return new RemovableHandle(() => hooks.Remove(hook));
     }
 
-    /// <summary>Runs the post-accumulate-grad hooks (called by <see cref="AccumulateGrad"/> after it updated <see cref="Grad"/>).</summary>
+    /// <summary>Whether any post-accumulate-grad hook is registered (the engine then tracks when this leaf's gradient is final).</summary>
+    internal bool HasPostAccumulateGradHooks => postAccumulateGradHooks is { Count: > 0 };
+
+    /// <summary>Runs the post-accumulate-grad hooks (called by the engine once this backward call's last gradient for the leaf was added).</summary>
     internal void RunPostAccumulateGradHooks()
     {
         if (postAccumulateGradHooks is not { Count: > 0 } hooks) return;
