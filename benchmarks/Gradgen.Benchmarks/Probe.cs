@@ -172,9 +172,12 @@ static class Probe
             Time("Call+loss", () => loss.Forward(m.Call(x), target), seconds);
             var retained = loss.Forward(m.Call(x), target);
             Time("backward only (retainGraph)", () => retained.Backward(retainGraph: true), seconds);
+            Time("sgd.Step() with gradients", () => sgd.Step(), seconds);
             Time("sgd.ZeroGrad()", () => sgd.ZeroGrad(), seconds);
-            Time("sgd.Step()", () => sgd.Step(), seconds);
             Time("whole step", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), target).Backward(); sgd.Step(); }, seconds);
+            Time("step without the update", () => { sgd.ZeroGrad(); loss.Forward(m.Call(x), target).Backward(); }, seconds);
+            Time("Step + Call(x) no grad", () => { sgd.Step(); using (Autograd.NoGrad()) { m.Call(x); } }, seconds);
+            Time("Step + Gemm dX", () => { sgd.Step(); Kernels.Gemm.Multiply(false, false, 64, 512, 512, 1f, new float[64 * 512], 512, new float[512 * 512], 512, 0f, new float[64 * 512], 512); }, seconds);
             float[] a = new float[64 * 784], w = new float[512 * 784], c = new float[64 * 512], w2 = new float[512 * 512];
             Time("Gemm fwd 64x784 . 512x784^T", () => Kernels.Gemm.Multiply(false, true, 64, 512, 784, 1f, a, 784, w, 784, 0f, c, 512), seconds);
             Time("Gemm dW 512x64^T . 64x784", () => Kernels.Gemm.Multiply(true, false, 512, 784, 64, 1f, c, 512, a, 784, 1f, w, 784), seconds);
