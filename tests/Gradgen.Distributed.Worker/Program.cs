@@ -13,7 +13,7 @@ switch (scenario)
 {
     case "info": return Scenarios.Info();
     case "collectives": return Scenarios.Collectives();
-    case "equivalence": return Scenarios.Equivalence(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    case "equivalence": return Scenarios.Equivalence(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args.Length > 3 ? args[3] : "sgd");
     case "nosync": return Scenarios.NoSyncAccumulation(int.Parse(args[1], CultureInfo.InvariantCulture));
     case "mismatch": return Scenarios.Mismatch();
     case "fault": return Scenarios.Fault(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
@@ -65,9 +65,9 @@ namespace Gradgen.Distributed.Worker
 
         /// <summary>
         /// N ranks with RowsPerRank rows each and averaged gradients against one process with all N·RowsPerRank rows:
-        /// SGD with momentum, <paramref name="steps"/> steps; prints the largest relative difference of any parameter.
+        /// SGD with momentum (or Adam when <paramref name="optimizerName"/> is "adam"), <paramref name="steps"/> steps; prints the largest relative difference of any parameter.
         /// </summary>
-        public static int Equivalence(string modelName, int steps)
+        public static int Equivalence(string modelName, int steps, string optimizerName)
         {
             Distributed.Init();
             int r = Distributed.Rank, n = Distributed.WorldSize;
@@ -77,8 +77,8 @@ namespace Gradgen.Distributed.Worker
             // A small bucket size splits the model's gradients into several buckets.
             var ddp = new DistributedDataParallel(model, bucketCapBytes: modelName == "mnist" ? 64 * 1024 : 512);
             reference.LoadStateDict(Clone(model.StateDict()));
-            var optimizer = new Sgd(ddp.Parameters(), lr: 0.05, momentum: 0.9);
-            var referenceOptimizer = new Sgd(reference.Parameters(), lr: 0.05, momentum: 0.9);
+            Optimizer optimizer = optimizerName == "adam" ? new Adam(ddp.Parameters(), lr: 0.01) : new Sgd(ddp.Parameters(), lr: 0.05, momentum: 0.9);
+            Optimizer referenceOptimizer = optimizerName == "adam" ? new Adam(reference.Parameters(), lr: 0.01) : new Sgd(reference.Parameters(), lr: 0.05, momentum: 0.9);
             string node = "";
             for (int step = 0; step < steps; step++)
             {
@@ -96,7 +96,7 @@ namespace Gradgen.Distributed.Worker
                 referenceOptimizer.Step();
             }
             double worst = WorstRelativeDifference(model, reference);
-            Console.WriteLine($"EQUIVALENCE rank={r} size={n} model={modelName} steps={steps} buckets={ddp.BucketCount} node={node} maxrel={worst:E3} identical={ReplicasIdentical(model)}");
+            Console.WriteLine($"EQUIVALENCE rank={r} size={n} model={modelName} optimizer={optimizerName} steps={steps} buckets={ddp.BucketCount} node={node} maxrel={worst:E3} identical={ReplicasIdentical(model)}");
             return 0;
         }
 
