@@ -16,6 +16,7 @@ internal static class StepNames
     public const string Parse = nameof(Parse);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Plan = nameof(Plan);
+    public const string Loop = nameof(Loop);
     public const string Group = nameof(Group);
     public const string ParseModel = nameof(ParseModel);
     public const string ModelDiagnostics = nameof(ModelDiagnostics);
@@ -67,6 +68,14 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         // Emit + Output: C# and CUDA C from the same plan.
         context.RegisterSourceOutput(groups, static (output, group) =>
             output.AddSource(HintName(group.MetadataName, ".g.cs"), CSharpEmitter.Emit(group)));
+
+        // Functions over spans, arrays and loops: reverse mode with a tape, one file per function.
+        var loops = parsed
+            .Where(static result => result.Loop is not null)
+            .Select(static (result, _) => result.Loop!)
+            .WithTrackingName(StepNames.Loop);
+        context.RegisterSourceOutput(loops, static (output, function) =>
+            output.AddSource(HintName(function.Declaration.MetadataName, "." + function.Declaration.Name + ".g.cs"), LoopEmitter.Emit(function)));
 
         // Models: partial classes deriving from Gradgen.Nn.Module. The predicate is syntax only; the transform checks
         // the base type, lowers Forward to layers and plans the activations' kernels.

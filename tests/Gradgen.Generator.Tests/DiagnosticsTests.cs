@@ -52,13 +52,110 @@ public sealed class DiagnosticsTests
 
     [Fact]
     public void GG0003_UnsupportedParameterType() => AssertDiagnostic("GG0003", """
-        public static partial class C { [Differentiable] public static float F(float x, [|int|] n) => x * n; }
-        """, messageContains: "'int'");
+        public static partial class C { [Differentiable] public static float F(float x, [|string|] n) => x; }
+        """, messageContains: "'string'");
 
     [Fact]
     public void GG0003_UnsupportedReturnType() => AssertDiagnostic("GG0003", """
         public static partial class C { [Differentiable] public static [|decimal|] F(float x) => (decimal)x; }
         """, messageContains: "'decimal'");
+
+    [Fact]
+    public void GG0003_VoidWithoutAnOutput() => AssertDiagnostic("GG0003", """
+        public static partial class C { [Differentiable] public static [|void|] F(ReadOnlySpan<float> x) { } }
+        """, messageContains: "no Span<T> output");
+
+    [Fact]
+    public void GG0007_ReturnInsideALoop() => AssertDiagnostic("GG0007", """
+        public static partial class C
+        {
+            [Differentiable]
+            public static double F(ReadOnlySpan<double> x)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) { if (x[i] > 1) { [|return|] s; } s += x[i]; }
+                return s;
+            }
+        }
+        """, messageContains: "A return before the end");
+
+    [Fact]
+    public void GG0007_LocalArrayInsideALoop() => AssertDiagnostic("GG0007", """
+        public static partial class C
+        {
+            [Differentiable]
+            public static double F(ReadOnlySpan<double> x)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) { Span<double> [|t = stackalloc double[2]|]; t[0] = x[i]; s += t[0]; }
+                return s;
+            }
+        }
+        """, messageContains: "inside a loop");
+
+    [Fact]
+    public void GG0007_IndexComputedFromAFloatingPointValue() => AssertDiagnostic("GG0007", """
+        public static partial class C
+        {
+            [Differentiable]
+            public static double F(ReadOnlySpan<double> x) => x[(int)[|x[0]|]];
+        }
+        """, messageContains: "An index computed from");
+
+    [Fact]
+    public void GG0006_UnknownCallInALoop() => AssertDiagnostic("GG0006", """
+        public static partial class C
+        {
+            static double Helper(double v) => v;
+
+            [Differentiable]
+            public static double F(ReadOnlySpan<double> x)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) { s += [|Helper(x[i])|]; }
+                return s;
+            }
+        }
+        """, messageContains: "Helper");
+
+    [Fact]
+    public void GG0019_WriteToAnInputArray() => AssertDiagnostic("GG0019", """
+        public static partial class C
+        {
+            [Differentiable]
+            public static double F(double[] x)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) { [|x[i]|] *= 2; s += x[i]; }
+                return s;
+            }
+        }
+        """, messageContains: "Writing the input 'x'");
+
+    [Fact]
+    public void GG0019_SpanLocalAliasingAnOutput() => AssertDiagnostic("GG0019", """
+        public static partial class C
+        {
+            [Differentiable]
+            public static void F(ReadOnlySpan<double> x, Span<double> y)
+            {
+                Span<double> [|view = y|];
+                for (int i = 0; i < x.Length; i++) { view[i] = x[i]; }
+            }
+        }
+        """, messageContains: "'view'");
+
+    [Fact]
+    public void GG0020_OutputReadBeforeItIsWritten() => AssertDiagnostic("GG0020", """
+        public static partial class C
+        {
+            [Differentiable]
+            public static void F(ReadOnlySpan<double> x, Span<double> y)
+            {
+                for (int i = 0; i < x.Length; i++) { y[i] = [|y[i]|] + x[i]; }
+            }
+        }
+        """, messageContains: "output 'y'");
 
     [Fact]
     public void GG0004_MixedFloatAndDouble() => AssertDiagnostic("GG0004", """

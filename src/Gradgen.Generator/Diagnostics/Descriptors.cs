@@ -17,7 +17,7 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error(
         "GG0003", "Unsupported parameter or return type",
-        "{0} of '{1}' has type '{2}'; a [Differentiable] method takes and returns only float or only double");
+        "{0} of '{1}' has type '{2}'; a [Differentiable] method takes float or double values, spans or arrays of them and int, long or bool counts, and returns float, double or void");
 
     public static readonly DiagnosticDescriptor MixedPrecision = Error(
         "GG0004", "Mixed float and double",
@@ -79,11 +79,20 @@ internal static class Descriptors
         "GG0018", "Member collides with a generated member",
         "'{0}' has the name of a member Gradgen generates for '{1}'; rename it");
 
+    public static readonly DiagnosticDescriptor WriteToInput = Error(
+        "GG0019", "Input span written or aliased",
+        "{0} in '{1}': a [Differentiable] method writes only its Span<T> outputs and the local arrays it creates (stackalloc T[n] or new T[n])");
+
+    public static readonly DiagnosticDescriptor OutputReadBeforeWritten = Error(
+        "GG0020", "Output read before it is written",
+        "'{0}' reads the output '{1}' before '{2}' writes it; an output's old contents are not part of the function (write it first, or pass the values as an input)");
+
     public static readonly DiagnosticDescriptor[] All =
     {
         MethodMustBeStatic, TypeMustBePartial, UnsupportedType, MixedPrecision, RefParameter, UnknownCall,
         UnsupportedSyntax, Recursion, IntegerZeroGradient, LoopNotUnrollable, CalleeNotDifferentiable, GenericMethod,
         InternalError, OverloadedMethod, LayerSizeMismatch, ModelNotCompiled, ShapeMismatch, NameCollision,
+        WriteToInput, OutputReadBeforeWritten,
     };
 
     public static DiagnosticDescriptor ById(string id)

@@ -32,10 +32,14 @@ internal sealed class SourceWriter
         return this;
     }
 
-    /// <summary>Opens a <c>{</c> block; dispose the result to close it.</summary>
+    /// <summary>Opens a <c>{</c> block under <paramref name="header"/> (none when empty); dispose the result to close it.</summary>
     public IDisposable Block(string header)
     {
-        Line(header);
+        if (header.Length > 0)
+        {
+            Line(header);
+        }
+
         Line("{");
         _indent++;
         return new Closer(this, writeBrace: true);

@@ -55,6 +55,9 @@ internal enum Op
     Truncate,
     Sign,
 
+    // Identity whose gradient is zero (Gradgen.Grad.StopGradient)
+    StopGradient,
+
     // Masks and selection
     LessThan,
     LessThanOrEqual,

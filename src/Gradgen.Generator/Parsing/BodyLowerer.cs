@@ -32,10 +32,79 @@ internal sealed class BodyLowerer
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly CancellationToken _cancellationToken;
     private readonly ImmutableStack<IMethodSymbol> _callStack;
+    private readonly ILeafResolver? _leaves;
 
     public BodyLowerer(SemanticModel model, bool isFloat, IMethodSymbol root, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         : this(model, new GraphBuilder(isFloat), root, diagnostics, ImmutableStack.Create(root), cancellationToken)
     {
+    }
+
+    /// <summary>
+    /// A lowerer for one numeric expression of a span/loop function: <paramref name="leaves"/> turns the reads it
+    /// understands (variables, elements, integer sub-expressions, calls of span functions) into parameters of
+    /// <paramref name="builder"/>; everything else (arithmetic, math functions, inlined scalar calls) lowers as usual.
+    /// </summary>
+    public BodyLowerer(SemanticModel model, GraphBuilder builder, IMethodSymbol root, List<DiagnosticInfo> diagnostics, ILeafResolver leaves, CancellationToken cancellationToken)
+        : this(model, builder, root, diagnostics, ImmutableStack.Create(root), cancellationToken)
+    {
+        _leaves = leaves;
+    }
+
+    /// <summary>Turns the reads of a span/loop function's expression into graph parameters (see <see cref="LoopParser"/>).</summary>
+    internal interface ILeafResolver
+    {
+        /// <summary>The parameter node standing for <paramref name="expression"/>, or null to lower it as usual.</summary>
+        int? TryResolve(ExpressionSyntax expression, GraphBuilder builder);
+    }
+
+    /// <summary>Lowers one expression with the resolver's leaves; null when a diagnostic made that impossible.</summary>
+    public int? TryLowerExpression(ExpressionSyntax expression)
+    {
+        try
+        {
+            return Lower(expression, ImmutableDictionary.Create<ISymbol, int>(SymbolEqualityComparer.Default));
+        }
+        catch (LoweringFailedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The value an assignment stores, with a compound operator written out (<c>s += e</c> is <c>s + e</c>); null when
+    /// a diagnostic made that impossible.
+    /// </summary>
+    public int? TryLowerAssignedValue(AssignmentExpressionSyntax assignment)
+    {
+        try
+        {
+            var environment = ImmutableDictionary.Create<ISymbol, int>(SymbolEqualityComparer.Default);
+            int value = Lower(assignment.Right, environment);
+            if (assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
+            {
+                return value;
+            }
+
+            return Arithmetic(CompoundOperator(assignment), Lower(assignment.Left, environment), value, TypeOf(assignment.Left));
+        }
+        catch (LoweringFailedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>target ± 1</c> for <c>++</c>/<c>--</c>; null when a diagnostic made that impossible.</summary>
+    public int? TryLowerStep(ExpressionSyntax target, bool increment)
+    {
+        try
+        {
+            int current = Lower(target, ImmutableDictionary.Create<ISymbol, int>(SymbolEqualityComparer.Default));
+            return _builder.Apply(increment ? Op.Add : Op.Subtract, current, _builder.Constant(1));
+        }
+        catch (LoweringFailedException)
+        {
+            return null;
+        }
     }
 
     private BodyLowerer(SemanticModel model, GraphBuilder builder, IMethodSymbol root, List<DiagnosticInfo> diagnostics, ImmutableStack<IMethodSymbol> callStack, CancellationToken cancellationToken)
@@ -289,15 +358,7 @@ internal sealed class BodyLowerer
                     int value = Lower(assignment.Right, environment);
                     if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
                     {
-                        var op = assignment.Kind() switch
-                        {
-                            SyntaxKind.AddAssignmentExpression => Op.Add,
-                            SyntaxKind.SubtractAssignmentExpression => Op.Subtract,
-                            SyntaxKind.MultiplyAssignmentExpression => Op.Multiply,
-                            SyntaxKind.DivideAssignmentExpression => Op.Divide,
-                            _ => Fail<Op>(Descriptors.UnsupportedSyntax, LocationInfo.From(assignment.OperatorToken), "The operator '" + assignment.OperatorToken.Text + "'", "only =, +=, −=, *= and /= assign in a [Differentiable] method"),
-                        };
-                        value = Arithmetic(op, Current(target, assignment.Left, environment), value, TypeOf(assignment.Left));
+                        value = Arithmetic(CompoundOperator(assignment), Current(target, assignment.Left, environment), value, TypeOf(assignment.Left));
                     }
 
                     return environment.SetItem(target, value);
@@ -313,6 +374,15 @@ internal sealed class BodyLowerer
                 return Fail<ImmutableDictionary<ISymbol, int>>(Descriptors.UnsupportedSyntax, LocationInfo.From(expression), "The expression statement '" + Short(expression) + "'", "a statement must assign a local variable");
         }
     }
+
+    private Op CompoundOperator(AssignmentExpressionSyntax assignment) => assignment.Kind() switch
+    {
+        SyntaxKind.AddAssignmentExpression => Op.Add,
+        SyntaxKind.SubtractAssignmentExpression => Op.Subtract,
+        SyntaxKind.MultiplyAssignmentExpression => Op.Multiply,
+        SyntaxKind.DivideAssignmentExpression => Op.Divide,
+        _ => Fail<Op>(Descriptors.UnsupportedSyntax, LocationInfo.From(assignment.OperatorToken), "The operator '" + assignment.OperatorToken.Text + "'", "only =, +=, −=, *= and /= assign in a [Differentiable] method"),
+    };
 
     private ImmutableDictionary<ISymbol, int> Step(ExpressionSyntax operand, bool increment, ImmutableDictionary<ISymbol, int> environment)
     {
@@ -373,6 +443,11 @@ internal sealed class BodyLowerer
 
     private int LowerNonConstant(ExpressionSyntax expression, ImmutableDictionary<ISymbol, int> environment)
     {
+        if (_leaves?.TryResolve(expression, _builder) is int leaf)
+        {
+            return leaf;
+        }
+
         switch (expression)
         {
             case ParenthesizedExpressionSyntax parenthesized:
@@ -620,13 +695,13 @@ internal sealed class BodyLowerer
 
     private static SyntaxToken FirstToken(StatementSyntax statement) => statement.GetFirstToken();
 
-    private static string Short(SyntaxNode node)
+    internal static string Short(SyntaxNode node)
     {
         string text = FunctionParser.Normalize(node.ToString());
         return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
     }
 
-    private static string Describe(SyntaxNode node) => node switch
+    internal static string Describe(SyntaxNode node) => node switch
     {
         WhileStatementSyntax => "A while loop",
         DoStatementSyntax => "A do loop",

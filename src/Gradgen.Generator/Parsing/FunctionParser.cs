@@ -12,7 +12,10 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Gradgen.Generator.Parsing;
 
 /// <summary>The parse step's output: a lowered function, or none, and the diagnostics found on the way.</summary>
-internal sealed record ParseResult(ParsedFunction? Function, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <param name="Function">A function over float or double values (the fused elementwise kernels).</param>
+/// <param name="Diagnostics">What was reported.</param>
+/// <param name="Loop">A function over spans, arrays and loops (reverse mode with a tape).</param>
+internal sealed record ParseResult(ParsedFunction? Function, EquatableArray<DiagnosticInfo> Diagnostics, LoopFunction? Loop = null);
 
 /// <summary>
 /// Checks a <c>[Differentiable]</c> method's declaration and lowers its body to the IR. With <see cref="BodyLowerer"/>
@@ -39,6 +42,11 @@ internal static class FunctionParser
 
         try
         {
+            if (LoopParser.AppliesTo(method))
+            {
+                return LoopParser.Parse(method, syntax, context.SemanticModel, diagnostics, cancellationToken);
+            }
+
             var signature = CheckDeclaration(method, syntax, context.SemanticModel.Compilation, diagnostics);
             if (signature is null)
             {
@@ -72,40 +80,7 @@ internal static class FunctionParser
     public static FunctionSignature? CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, Compilation compilation, List<DiagnosticInfo> diagnostics)
     {
         int before = diagnostics.Count;
-        if (!method.IsStatic)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.MethodMustBeStatic, LocationInfo.From(syntax.Identifier), method.Name));
-        }
-
-        if (method.IsGenericMethod)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.GenericMethod, LocationInfo.From(syntax.TypeParameterList!), method.Name));
-        }
-
-        foreach (var typeSyntax in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
-        {
-            if (!typeSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.TypeMustBePartial, LocationInfo.From(typeSyntax.Identifier), typeSyntax.Identifier.Text, method.Name));
-            }
-        }
-
-        // Overloads would generate members with the same names (FCudaSource, kernel types): the first declared wins.
-        var sameName = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
-            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName))
-            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
-            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
-            .ToList();
-        if (sameName.Count > 1 && !SymbolEqualityComparer.Default.Equals(sameName[0], method))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.OverloadedMethod, LocationInfo.From(syntax.Identifier), method.ContainingType.Name, method.Name));
-        }
-
-        if (GeneratedNames.FunctionCollision(method.ContainingType, method.Name) is { } collision)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NameCollision, GeneratedNames.LocationOf(collision), collision.Name, method.Name));
-        }
-
+        CheckShape(method, syntax, diagnostics);
         string? elementType = null;
         string? firstTypeOwner = null;
         void CheckType(ITypeSymbol type, TypeSyntax typeSyntax, string owner)
@@ -151,27 +126,71 @@ internal static class FunctionParser
 
         CheckType(method.ReturnType, syntax.ReturnType, "the return type");
 
-        if (syntax.Body is null && syntax.ExpressionBody is null)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedSyntax, LocationInfo.From(syntax.Identifier), "A method without a body", "Gradgen differentiates the body, so the method must have one"));
-        }
-
         if (diagnostics.Count > before || elementType is null)
         {
             return null;
         }
 
-        return new FunctionSignature(
-            method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString(),
-            ContainingTypes(method.ContainingType),
-            MetadataName(method.ContainingType),
-            method.Name,
-            Accessibility(method),
-            elementType,
-            method.Parameters.Select(p => p.Name).ToEquatableArray(),
-            SourceText(syntax),
-            method.Parameters.Length > 0 && compilation.GetTypeByMetadataName("Gradgen.Tensor") is not null);
+        return Signature(method, syntax, elementType, method.Parameters.Length > 0 && compilation.GetTypeByMetadataName("Gradgen.Tensor") is not null);
     }
+
+    /// <summary>
+    /// The checks every [Differentiable] method gets, whatever its types: static, not generic, in partial types, not
+    /// overloaded, no member named like a generated one, a body.
+    /// </summary>
+    public static void CheckShape(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    {
+        if (!method.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.MethodMustBeStatic, LocationInfo.From(syntax.Identifier), method.Name));
+        }
+
+        if (method.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.GenericMethod, LocationInfo.From(syntax.TypeParameterList!), method.Name));
+        }
+
+        foreach (var typeSyntax in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+        {
+            if (!typeSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.TypeMustBePartial, LocationInfo.From(typeSyntax.Identifier), typeSyntax.Identifier.Text, method.Name));
+            }
+        }
+
+        // Overloads would generate members with the same names (FCudaSource, kernel types): the first declared wins.
+        var sameName = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName))
+            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
+            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
+            .ToList();
+        if (sameName.Count > 1 && !SymbolEqualityComparer.Default.Equals(sameName[0], method))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.OverloadedMethod, LocationInfo.From(syntax.Identifier), method.ContainingType.Name, method.Name));
+        }
+
+        if (GeneratedNames.FunctionCollision(method.ContainingType, method.Name) is { } collision)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NameCollision, GeneratedNames.LocationOf(collision), collision.Name, method.Name));
+        }
+
+        if (syntax.Body is null && syntax.ExpressionBody is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnsupportedSyntax, LocationInfo.From(syntax.Identifier), "A method without a body", "Gradgen differentiates the body, so the method must have one"));
+        }
+    }
+
+    /// <summary>Where and how the generated members of <paramref name="method"/> are declared.</summary>
+    public static FunctionSignature Signature(IMethodSymbol method, MethodDeclarationSyntax syntax, string elementType, bool emitTensorOverload) => new(
+        method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString(),
+        ContainingTypes(method.ContainingType),
+        MetadataName(method.ContainingType),
+        method.Name,
+        Accessibility(method),
+        elementType,
+        method.Parameters.Select(p => p.Name).ToEquatableArray(),
+        SourceText(syntax),
+        emitTensorOverload);
 
     private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text.Substring(1);
 

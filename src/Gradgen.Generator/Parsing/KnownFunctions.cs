@@ -56,6 +56,12 @@ internal static class KnownFunctions
     public static bool TryGet(IMethodSymbol method, out Op op)
     {
         op = default;
+        if (IsGradType(method.ContainingType) && method.Name == "StopGradient" && method.Parameters.Length == 1)
+        {
+            op = Op.StopGradient;
+            return true;
+        }
+
         (Op Op, int Arity) entry;
         if (IsMathType(method.ContainingType))
         {
@@ -93,6 +99,10 @@ internal static class KnownFunctions
     public static bool IsMathType(INamedTypeSymbol? type) =>
         type is not null && (type.SpecialType is SpecialType.System_Single or SpecialType.System_Double
             || type.ToDisplayString() is "System.Math" or "System.MathF");
+
+    /// <summary><c>Gradgen.Grad</c>, the helpers that steer differentiation (<c>StopGradient</c>).</summary>
+    public static bool IsGradType(INamedTypeSymbol? type) =>
+        type is not null && type.ToDisplayString() == "Gradgen.Grad";
 
     /// <summary><c>Gradgen.SpecialFunctions</c>, the runtime's special functions (erf).</summary>
     public static bool IsSpecialFunctionsType(INamedTypeSymbol? type) =>

@@ -206,6 +206,12 @@ internal static class PrimitiveRules
             ZeroGradient(Op.Round, "round", "rintf", "rint", v => Math.Round(v, MidpointRounding.ToEven)),
             ZeroGradient(Op.Truncate, "truncate", "truncf", "trunc", Math.Truncate),
             ZeroGradient(Op.Sign, "sign", "gg_signf({0})", "gg_sign({0})", v => double.IsNaN(v) ? double.NaN : Math.Sign(v)),
+            new(Op.StopGradient, 1)
+            {
+                MathName = "stopGradient", SimdFormat = "{0}", CudaFloat = "{0}", CudaDouble = "{0}",
+                Fold = v => v[0],
+                DerivativeNote = "0: the value passes unchanged and no gradient flows back (Grad.StopGradient)",
+            },
 
             // ---- masks ----
             Comparison(Op.LessThan, "<", "LessThan", (a, c) => a < c),

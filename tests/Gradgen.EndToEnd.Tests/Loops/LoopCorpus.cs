@@ -1,0 +1,271 @@
+using Gradgen;
+
+namespace Gradgen.EndToEnd.Tests.Loops;
+
+/// <summary>
+/// [Differentiable] methods over spans, arrays and loops, compiled by the real generator: the examples of issue 11
+/// and the constructs around them (break, continue, while, nested loops, local arrays, calls, stop-gradient).
+/// </summary>
+public static partial class LoopCorpus
+{
+    [Differentiable]
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += x[i] * y[i];
+        }
+
+        return sum;
+    }
+
+    [Differentiable]
+    public static float DotF(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        float sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += x[i] * y[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>log Σ exp(xᵢ) in one pass with the running maximum (the online form of log-sum-exp).</summary>
+    [Differentiable]
+    public static double LogSumExp(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] > max)
+            {
+                sum = sum * Math.Exp(max - x[i]) + 1;
+                max = x[i];
+            }
+            else
+            {
+                sum += Math.Exp(x[i] - max);
+            }
+        }
+
+        return max + Math.Log(sum);
+    }
+
+    /// <summary>−log softmax(logits)[label].</summary>
+    [Differentiable]
+    public static double SoftmaxCrossEntropy(ReadOnlySpan<double> logits, int label)
+    {
+        double max = logits[0];
+        for (int i = 1; i < logits.Length; i++)
+        {
+            max = Math.Max(max, logits[i]);
+        }
+
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            sum += Math.Exp(logits[i] - max);
+        }
+
+        return Math.Log(sum) + max - logits[label];
+    }
+
+    /// <summary>c₀ + x(c₁ + x(c₂ + …)) by Horner's rule.</summary>
+    [Differentiable]
+    public static double Horner(ReadOnlySpan<double> c, double x)
+    {
+        double value = 0;
+        for (int i = c.Length - 1; i >= 0; i--)
+        {
+            value = value * x + c[i];
+        }
+
+        return value;
+    }
+
+    /// <summary>A damped spring x'' = −k x − c x' integrated with explicit Euler; returns the final position.</summary>
+    [Differentiable]
+    public static double Spring(double x0, double v0, double k, double damping, int steps)
+    {
+        const double dt = 0.01;
+        double x = x0;
+        double v = v0;
+        for (int s = 0; s < steps; s++)
+        {
+            double a = -k * x - damping * v;
+            x += dt * v;
+            v += dt * a;
+        }
+
+        return x;
+    }
+
+    /// <summary>An RNN cell h = tanh(w·h + u·xₜ + b) over a sequence; returns the last state.</summary>
+    [Differentiable]
+    public static double Rnn(ReadOnlySpan<double> xs, double w, double u, double b)
+    {
+        double h = 0;
+        for (int t = 0; t < xs.Length; t++)
+        {
+            h = Math.Tanh(w * h + u * xs[t] + b);
+        }
+
+        return h;
+    }
+
+    /// <summary>y = A·x for A stored row-major with x.Length columns.</summary>
+    [Differentiable]
+    public static void MatVec(ReadOnlySpan<double> a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = x.Length;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < n; j++)
+            {
+                sum += a[i * n + j] * x[j];
+            }
+
+            y[i] = sum;
+        }
+    }
+
+    /// <summary>yᵢ = x₀·x₁·…·xᵢ.</summary>
+    [Differentiable]
+    public static void CumulativeProduct(ReadOnlySpan<double> x, Span<double> y)
+    {
+        double running = 1;
+        for (int i = 0; i < x.Length; i++)
+        {
+            running *= x[i];
+            y[i] = running;
+        }
+
+        for (int i = 1; i < y.Length; i++)
+        {
+            y[i] = y[i - 1] * x[i];
+        }
+    }
+
+    [Differentiable]
+    public static double Bump(double x) => Math.Sin(x) * Math.Exp(-x * x / 4);
+
+    /// <summary>∫ₐᵇ Bump by the trapezoid rule with n panels.</summary>
+    [Differentiable]
+    public static double Trapezoid(double a, double b, int n)
+    {
+        double h = (b - a) / n;
+        double sum = (Bump(a) + Bump(b)) / 2;
+        for (int i = 1; i < n; i++)
+        {
+            sum += Bump(a + i * h);
+        }
+
+        return sum * h;
+    }
+
+    /// <summary>Σ xᵢ² until the running sum passes the limit (break).</summary>
+    [Differentiable]
+    public static double SumSquaresUntil(ReadOnlySpan<double> x, double limit)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += x[i] * x[i];
+            if (sum > limit)
+            {
+                break;
+            }
+
+            sum += 0.5 * x[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ √xᵢ over the positive elements (continue).</summary>
+    [Differentiable]
+    public static double SumRootsOfPositives(ReadOnlySpan<double> x)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] <= 0)
+            {
+                continue;
+            }
+
+            sum += Math.Sqrt(x[i]);
+        }
+
+        return sum;
+    }
+
+    /// <summary>xᵀ A x with nested loops, A n×n row-major.</summary>
+    [Differentiable]
+    public static double QuadraticForm(ReadOnlySpan<double> a, ReadOnlySpan<double> x)
+    {
+        int n = x.Length;
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                total += x[i] * a[i * n + j] * x[j];
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Σ (prefix sums)² with the prefix sums in a local array.</summary>
+    [Differentiable]
+    public static double SquaredPrefixSums(ReadOnlySpan<double> x)
+    {
+        Span<double> prefix = stackalloc double[x.Length];
+        double running = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            running += x[i];
+            prefix[i] = running;
+        }
+
+        double total = 0;
+        int k = 0;
+        while (k < prefix.Length)
+        {
+            total += prefix[k] * prefix[k];
+            k++;
+        }
+
+        return total;
+    }
+
+    /// <summary>‖x‖ through a call of another span function.</summary>
+    [Differentiable]
+    public static double Norm(ReadOnlySpan<double> x) => Math.Sqrt(Dot(x, x));
+
+    /// <summary>A row of A times x through a call with slices.</summary>
+    [Differentiable]
+    public static double RowDot(ReadOnlySpan<double> a, ReadOnlySpan<double> x, int row)
+    {
+        double scale = 2;
+        return scale * Dot(a.Slice(row * x.Length, x.Length), x);
+    }
+
+    /// <summary>Σ xᵢ·stop(xᵢ): the gradient is stop(xᵢ) = xᵢ, not 2xᵢ.</summary>
+    [Differentiable]
+    public static double HalfSquare(double[] x)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += x[i] * Grad.StopGradient(x[i]);
+        }
+
+        return sum;
+    }
+}
