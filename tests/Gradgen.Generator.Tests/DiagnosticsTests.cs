@@ -158,6 +158,17 @@ public sealed class DiagnosticsTests
         """, messageContains: "output 'y'");
 
     [Fact]
+    public void GG0021_CustomDerivativeWithTheWrongSignature() => AssertDiagnostic("GG0021", """
+        public static partial class C
+        {
+            [Differentiable([|Backward = nameof(SquareVjp)|])]
+            public static double Square(ReadOnlySpan<double> x, int k) => x[k] * x[k];
+
+            public static void SquareVjp(ReadOnlySpan<double> x, int k, double gradOutput, double[] dx) { }
+        }
+        """, messageContains: "static void SquareVjp(System.ReadOnlySpan<double>, int, double, System.Span<double>)");
+
+    [Fact]
     public void GG0004_MixedFloatAndDouble() => AssertDiagnostic("GG0004", """
         public static partial class C { [Differentiable] public static float F(float x, [|double|] y) => x; }
         """, messageContains: "'double'");

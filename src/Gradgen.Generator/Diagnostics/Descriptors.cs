@@ -87,12 +87,16 @@ internal static class Descriptors
         "GG0020", "Output read before it is written",
         "'{0}' reads the output '{1}' before '{2}' writes it; an output's old contents are not part of the function (write it first, or pass the values as an input)");
 
+    public static readonly DiagnosticDescriptor CustomDerivativeSignature = Error(
+        "GG0021", "Custom derivative has the wrong signature",
+        "'{0}' names '{1}' as its derivative, but the type has no method '{2}'");
+
     public static readonly DiagnosticDescriptor[] All =
     {
         MethodMustBeStatic, TypeMustBePartial, UnsupportedType, MixedPrecision, RefParameter, UnknownCall,
         UnsupportedSyntax, Recursion, IntegerZeroGradient, LoopNotUnrollable, CalleeNotDifferentiable, GenericMethod,
         InternalError, OverloadedMethod, LayerSizeMismatch, ModelNotCompiled, ShapeMismatch, NameCollision,
-        WriteToInput, OutputReadBeforeWritten,
+        WriteToInput, OutputReadBeforeWritten, CustomDerivativeSignature,
     };
 
     public static DiagnosticDescriptor ById(string id)

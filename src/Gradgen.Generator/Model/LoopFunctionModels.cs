@@ -110,9 +110,11 @@ internal sealed record LoopStatementWhile(DiscreteExpression Condition, Equatabl
 /// <param name="Locals">Every local of the generated method: user locals, flags, temporaries.</param>
 /// <param name="Body">The statements.</param>
 /// <param name="Result">For a method returning <c>T</c>, the scalar variable holding the returned value; null for <c>void</c>.</param>
+/// <param name="CustomBackward">The user's vector-Jacobian product (<c>[Differentiable(Backward = …)]</c>); the body is then not differentiated.</param>
 internal sealed record LoopFunction(
     FunctionSignature Declaration,
     EquatableArray<LoopParameter> Parameters,
     EquatableArray<LoopLocal> Locals,
     EquatableArray<LoopStatement> Body,
-    string? Result);
+    string? Result,
+    string? CustomBackward = null);

@@ -42,7 +42,7 @@ internal static class FunctionParser
 
         try
         {
-            if (LoopParser.AppliesTo(method))
+            if (LoopParser.IsLoopFunction(method, context.SemanticModel.Compilation, cancellationToken))
             {
                 return LoopParser.Parse(method, syntax, context.SemanticModel, diagnostics, cancellationToken);
             }

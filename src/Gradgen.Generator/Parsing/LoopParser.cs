@@ -59,11 +59,55 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     }
 
     /// <summary>
-    /// Whether the method is a span/loop function: it returns <c>void</c>, or takes a span, an array or an integer or
-    /// boolean. Methods over <c>float</c>/<c>double</c> alone keep the scalar path (and its unrolled loops).
+    /// Whether the method is a span/loop function: it returns <c>void</c>, takes a span, an array or an integer or
+    /// boolean, has a custom derivative, or calls (directly or through other methods) a method that is one. Methods over
+    /// <c>float</c>/<c>double</c> alone that call none keep the scalar path (fused kernels, unrolled loops).
     /// </summary>
-    public static bool AppliesTo(IMethodSymbol method) =>
+    public static bool IsLoopFunction(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken) =>
+        IsLoopFunction(method, compilation, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken);
+
+    private static bool IsLoopFunction(IMethodSymbol method, Compilation compilation, HashSet<IMethodSymbol> visited, CancellationToken cancellationToken)
+    {
+        if (HasLoopSignature(method) || CustomBackward(method) is not null)
+        {
+            return true;
+        }
+
+        if (!visited.Add(method.OriginalDefinition))
+        {
+            return false;
+        }
+
+        foreach (var declaration in method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>())
+        {
+            var model = compilation.GetSemanticModel(declaration.SyntaxTree);
+            foreach (var invocation in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
+            {
+                if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee && IsDifferentiable(callee)
+                    && IsLoopFunction(callee, compilation, visited, cancellationToken))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasLoopSignature(IMethodSymbol method) =>
         method.ReturnsVoid || method.Parameters.Any(p => ArrayElement(p.Type) is not null || IsDiscrete(p.Type));
+
+    private static bool IsDifferentiable(IMethodSymbol method) =>
+        method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName);
+
+    /// <summary>The name given as <c>[Differentiable(Backward = …)]</c>, or null.</summary>
+    public static string? CustomBackward(IMethodSymbol method) =>
+        method.GetAttributes()
+            .Where(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName)
+            .SelectMany(a => a.NamedArguments)
+            .Where(a => a.Key == "Backward")
+            .Select(a => a.Value.Value as string)
+            .FirstOrDefault(name => !string.IsNullOrEmpty(name));
 
     public static ParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
@@ -73,6 +117,12 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         if (diagnostics.Count > before || parameters is null || elementType is null)
         {
             return new ParseResult(null, diagnostics.ToEquatableArray());
+        }
+
+        if (CustomBackward(method) is { } backward)
+        {
+            var function = CustomDerivative.Check(method, syntax, backward, parameters, elementType, diagnostics);
+            return new ParseResult(null, diagnostics.ToEquatableArray(), function);
         }
 
         var parser = new LoopParser(model, method, elementType, diagnostics, cancellationToken);
@@ -776,7 +826,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
                 };
 
             case InvocationExpressionSyntax invocation when _model.GetSymbolInfo(invocation, _cancellationToken).Symbol is IMethodSymbol callee
-                && callee.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName) && AppliesTo(callee):
+                && IsDifferentiable(callee) && IsLoopFunction(callee, _model.Compilation, _cancellationToken):
                 return Leaf(builder, new Operand(OperandKind.Scalar, LowerCall(invocation, callee), null));
 
             case ExpressionSyntax when type is not null && KnownFunctions.IsIntegral(type) && !_model.GetConstantValue(expression, _cancellationToken).HasValue:

@@ -268,4 +268,71 @@ public static partial class LoopCorpus
 
         return sum;
     }
+
+    /// <summary>log(1 + eˣ) with its derivative given by hand: the logistic function, which never overflows.</summary>
+    [Differentiable(Backward = nameof(SoftplusVjp))]
+    public static double Softplus(double x) => x > 30 ? x : Math.Log(1 + Math.Exp(x));
+
+    /// <summary>Adds gradOutput·σ(x) to dx.</summary>
+    public static void SoftplusVjp(double x, double gradOutput, ref double dx) => dx += gradOutput / (1 + Math.Exp(-x));
+
+    /// <summary>A scalar method calling a method with a custom derivative: compiled by the loop path, which calls it.</summary>
+    [Differentiable]
+    public static double SoftplusTwice(double x) => Softplus(Softplus(x) - 1);
+
+    [Differentiable]
+    public static double SumOfSoftplus(ReadOnlySpan<double> x)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += Softplus(x[i] * 2);
+        }
+
+        return sum;
+    }
+
+    /// <summary>A span method with a custom derivative; its body (a foreach) is run, never differentiated.</summary>
+    [Differentiable(Backward = nameof(SumOfSquaresVjp))]
+    public static double SumOfSquares(ReadOnlySpan<double> x)
+    {
+        double sum = 0;
+        foreach (double v in x)
+        {
+            sum += v * v;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Adds gradOutput·2xᵢ to dxᵢ.</summary>
+    public static void SumOfSquaresVjp(ReadOnlySpan<double> x, double gradOutput, Span<double> dx)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            dx[i] += 2 * gradOutput * x[i];
+        }
+    }
+
+    [Differentiable]
+    public static double RootSumOfSquares(ReadOnlySpan<double> x) => Math.Sqrt(SumOfSquares(x) + 1);
+
+    /// <summary>round(x) with the straight-through estimator: the gradient passes as if round were the identity.</summary>
+    [Differentiable(Backward = nameof(RoundStraightThroughVjp))]
+    public static double RoundStraightThrough(double x) => Math.Round(x);
+
+    /// <summary>Adds gradOutput to dx.</summary>
+    public static void RoundStraightThroughVjp(double x, double gradOutput, ref double dx) => dx += gradOutput;
+
+    [Differentiable]
+    public static double SumOfRounded(ReadOnlySpan<double> x, double scale)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += RoundStraightThrough(scale * x[i]);
+        }
+
+        return sum;
+    }
 }

@@ -159,6 +159,54 @@ public sealed class LoopFunctionTests
         Assert.Equal(x, d); // ∂/∂xᵢ of xᵢ·stop(xᵢ) is stop(xᵢ) = xᵢ, half the gradient of xᵢ²
     }
 
+    [Fact]
+    public void CustomDerivativeOfAScalarMethod()
+    {
+        foreach (double x in new[] { -3.0, -0.5, 0, 0.7, 5, 800 })
+        {
+            double value = LoopCorpus.SoftplusWithGradient(x, out double dx);
+            Assert.Equal(LoopCorpus.Softplus(x), value);
+            Assert.Equal(1 / (1 + Math.Exp(-x)), dx, 15); // finite at x = 800, where exp overflows
+        }
+    }
+
+    [Theory]
+    [InlineData(-2.0)]
+    [InlineData(0.3)]
+    [InlineData(4.0)]
+    public void ScalarCallerOfACustomDerivative(double x) => Check(1, 1, _ => new[] { x },
+        p => LoopCorpus.SoftplusTwice(p[0]),
+        (p, d) => LoopCorpus.SoftplusTwiceWithGradient(p[0], out d[0]));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(9)]
+    [InlineData(1000)]
+    public void LoopCallerOfACustomDerivative(int n) => Check(n, Trials(n), r => Uniform(r, n, -3, 3),
+        p => LoopCorpus.SumOfSoftplus(p),
+        (p, d) => LoopCorpus.SumOfSoftplusWithGradient(p, d));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(8)]
+    public void CustomDerivativeOfASpanMethod(int n) => Check(n, Trials(n), r => Uniform(r, n),
+        p => LoopCorpus.RootSumOfSquares(p),
+        (p, d) => LoopCorpus.RootSumOfSquaresWithGradient(p, d));
+
+    [Fact]
+    public void CustomDerivativeIsUsedInsteadOfTheBody()
+    {
+        // round has derivative 0 almost everywhere; the straight-through estimator passes the gradient as identity.
+        double[] x = { 0.2, 1.7, -2.4 };
+        var dx = new double[3];
+        double value = LoopCorpus.SumOfRoundedWithGradient(x, 2, dx, out double dscale);
+        Assert.Equal(0 + 3 - 5, value);
+        Assert.Equal(new[] { 2.0, 2.0, 2.0 }, dx);
+        Assert.Equal(0.2 + 1.7 - 2.4, dscale, 12);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

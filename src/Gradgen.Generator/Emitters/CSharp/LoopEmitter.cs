@@ -197,13 +197,21 @@ internal static class LoopEmitter
         {
             var declaration = _function.Declaration;
             bool returnsValue = _function.Result is not null;
-            string inputs = string.Join(", ", Inputs.Select(p => (p.Role == ParameterRole.ArrayInput ? Span(true) : p.Type) + " " + p.Name));
+            bool custom = _function.CustomBackward is not null;
+            // A custom derivative gets the inputs as declared (it passes them on to F and B); the generated body reads spans.
+            string inputs = string.Join(", ", Inputs.Select(p => (p.Role == ParameterRole.ArrayInput && !custom ? Span(true) : p.Type) + " " + p.Name));
             string seeds = returnsValue ? $"{_t} {_seed}" : string.Join(", ", Outputs.Select(p => $"{Span(true)} {_incoming[p.Name]}"));
             _writer.Line($"/// <summary>The reverse-mode body behind <c>{declaration.Name}{(returnsValue ? "WithGradient" : "Backward")}</c>: adds the gradients, scaled by the incoming gradient, to the ones passed in.</summary>");
             _writer.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             _writer.Line(CSharpEmitter.GeneratedCode);
             using (_writer.Block($"{declaration.Accessibility} static {(returnsValue ? _t : "void")} {declaration.Name}AccumulateGradient({Join(inputs, seeds, GradientParameters("ref"))})"))
             {
+                if (custom)
+                {
+                    WriteCustomDerivativeCall(returnsValue);
+                    return;
+                }
+
                 _writer.Line($"var {_tape} = global::Gradgen.Kernels.ReverseTape.Rent();");
                 using (_writer.Block("try"))
                 {
@@ -234,6 +242,24 @@ internal static class LoopEmitter
                 {
                     _writer.Line($"{_tape}.Return();");
                 }
+            }
+        }
+
+        /// <summary>The user's derivative (<c>[Differentiable(Backward = …)]</c>): F runs for the value, B adds the gradients.</summary>
+        private void WriteCustomDerivativeCall(bool returnsValue)
+        {
+            string inputs = string.Join(", ", Inputs.Select(p => p.Name));
+            string seeds = returnsValue ? _seed : string.Join(", ", Outputs.Select(p => _incoming[p.Name]));
+            string gradients = string.Join(", ", Differentiable.Select(p => (p.Role == ParameterRole.ScalarInput ? "ref " : string.Empty) + _gradients[p.Name]));
+            if (returnsValue)
+            {
+                _writer.Line($"{_t} {_function.Result} = {_function.Declaration.Name}({inputs});");
+            }
+
+            _writer.Line($"{_function.CustomBackward}({Join(inputs, seeds, gradients)});");
+            if (returnsValue)
+            {
+                _writer.Line($"return {_function.Result};");
             }
         }
 
