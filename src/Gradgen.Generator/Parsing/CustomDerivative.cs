@@ -15,7 +15,7 @@ namespace Gradgen.Generator.Parsing;
 /// </summary>
 internal static class CustomDerivative
 {
-    public static LoopFunction? Check(IMethodSymbol method, MethodDeclarationSyntax syntax, string backward, List<LoopParameter> parameters, string elementType, List<DiagnosticInfo> diagnostics)
+    public static LoopFunction? Check(IMethodSymbol method, MethodDeclarationSyntax syntax, string backward, List<LoopParameter> parameters, string elementType, bool tensors, List<DiagnosticInfo> diagnostics)
     {
         // The expected parameters: F's inputs as declared, the incoming gradients, then a gradient per float input.
         var expected = new List<(string Display, RefKind RefKind)>();
@@ -68,7 +68,7 @@ internal static class CustomDerivative
         }
 
         return new LoopFunction(
-            FunctionParser.Signature(method, syntax, elementType, emitTensorOverload: false),
+            FunctionParser.Signature(method, syntax, elementType, tensors),
             parameters.ToEquatableArray(),
             EquatableArray<LoopLocal>.Empty,
             EquatableArray<LoopStatement>.Empty,

@@ -119,16 +119,17 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
             return new ParseResult(null, diagnostics.ToEquatableArray());
         }
 
+        bool tensors = model.Compilation.GetTypeByMetadataName("Gradgen.Tensor") is not null;
         if (CustomBackward(method) is { } backward)
         {
-            var function = CustomDerivative.Check(method, syntax, backward, parameters, elementType, diagnostics);
+            var function = CustomDerivative.Check(method, syntax, backward, parameters, elementType, tensors, diagnostics);
             return new ParseResult(null, diagnostics.ToEquatableArray(), function);
         }
 
         var parser = new LoopParser(model, method, elementType, diagnostics, cancellationToken);
         try
         {
-            var function = parser.Lower(syntax, parameters);
+            var function = parser.Lower(syntax, parameters, tensors);
             return new ParseResult(null, diagnostics.ToEquatableArray(), function);
         }
         catch (ParseFailedException)
@@ -231,7 +232,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         return ok ? parameters : null;
     }
 
-    private LoopFunction Lower(MethodDeclarationSyntax syntax, List<LoopParameter> parameters)
+    private LoopFunction Lower(MethodDeclarationSyntax syntax, List<LoopParameter> parameters, bool tensors)
     {
         for (int i = 0; i < parameters.Count; i++)
         {
@@ -276,7 +277,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         }
 
         return new LoopFunction(
-            FunctionParser.Signature(_method, syntax, _elementType, emitTensorOverload: false),
+            FunctionParser.Signature(_method, syntax, _elementType, tensors),
             parameters.ToEquatableArray(),
             _locals.ToEquatableArray(),
             body.ToEquatableArray(),

@@ -110,6 +110,16 @@ internal static class LoopEmitter
             WritePublicMember();
             _writer.Line();
             WriteAccumulateGradient();
+            if (RowwiseEmitter.CanMapOverRows(_function))
+            {
+                _writer.Line();
+                RowwiseEmitter.Write(_writer, _function, _taken, indicesAsTensors: false);
+                if (_function.Parameters.Any(p => p.Role == ParameterRole.Discrete && p.Type == "int"))
+                {
+                    _writer.Line();
+                    RowwiseEmitter.Write(_writer, _function, _taken, indicesAsTensors: true);
+                }
+            }
             typeBlocks.Dispose();
             namespaceBlock?.Dispose();
             return _writer.ToString();

@@ -1,0 +1,166 @@
+using Gradgen.Kernels;
+
+namespace Gradgen;
+
+/// <summary>How a tensor argument of <see cref="Tensor.ApplyRowwise"/> maps onto the span function's parameter.</summary>
+public enum RowArgument
+{
+    /// <summary>A span parameter: the tensor's last dimension is one row, its leading dimensions broadcast.</summary>
+    Row,
+
+    /// <summary>A <c>float</c>/<c>double</c> parameter: a tensor of the leading shape (or broadcastable to it), one value per row.</summary>
+    Scalar,
+
+    /// <summary>An <c>int</c> parameter given per row (class labels): an integer tensor of the leading shape, no gradient.</summary>
+    Index,
+}
+
+/// <summary>
+/// Computes rows <paramref name="start"/> to <paramref name="end"/> (exclusive) of a row function: each input is
+/// contiguous in the computation dtype (Int64 for <see cref="RowArgument.Index"/>), a <see cref="RowArgument.Row"/>
+/// input holding rows of its last dimension's length one after another and the others one value per row; the output
+/// holds one value per row.
+/// </summary>
+public delegate void RowwiseForward(ReadOnlySpan<Tensor> inputs, Tensor output, int start, int end);
+
+/// <summary>
+/// Adds to <paramref name="inputGrads"/> (zeroed, shaped like the inputs; null for an index input) the gradient of
+/// rows <paramref name="start"/> to <paramref name="end"/> given <paramref name="gradOutput"/>, one value per row.
+/// </summary>
+public delegate void RowwiseBackward(ReadOnlySpan<Tensor> inputs, Tensor gradOutput, ReadOnlySpan<Tensor?> inputGrads, int start, int end);
+
+/// <summary>The graph node of a row function: the generated backward per row, gradients summed back to each input's shape.</summary>
+internal sealed class RowwiseBackwardNode : GradFn
+{
+    readonly string name;
+    readonly RowwiseBackward backward;
+    readonly SavedTensor[] inputs;
+    readonly RowArgument[] kinds;
+    readonly int[][] shapes;
+    readonly DType[] dtypes;
+
+    public RowwiseBackwardNode(string name, RowwiseBackward backward, Tensor[] original, Tensor[] prepared, RowArgument[] kinds)
+    {
+        this.name = name + "Backward";
+        this.backward = backward;
+        this.kinds = kinds;
+        SetInputs(original);
+        inputs = new SavedTensor[prepared.Length];
+        shapes = new int[original.Length][];
+        dtypes = new DType[original.Length];
+        for (int i = 0; i < prepared.Length; i++)
+        {
+            inputs[i] = Save(prepared[i]);
+            shapes[i] = original[i].shape;
+            dtypes[i] = original[i].DType;
+        }
+    }
+
+    public override string Name => name;
+
+    internal override void Apply(Tensor grad, Span<Tensor?> inputGrads)
+    {
+        var xs = new Tensor[inputs.Length];
+        for (int i = 0; i < xs.Length; i++) xs[i] = inputs[i].Get(this);
+        var dtype = xs.First(x => x.DType.IsFloating()).DType;
+        var g = grad.DType == dtype ? grad.ContiguousData() : grad.ToDTypeData(dtype);
+        var grads = new Tensor?[xs.Length];
+        for (int i = 0; i < grads.Length; i++)
+        {
+            // Every float input gets a buffer, wanted or not: the generated backward writes each row's gradients.
+            if (kinds[i] != RowArgument.Index) grads[i] = Tensor.Empty(dtype, xs[i].shape, zeroed: true);
+        }
+
+        Tensor.RunRows(g.shape.Length == 0 ? 1 : g.shape.Aggregate(1, (a, b) => a * b), xs, (start, end) => backward(xs, g, grads, start, end));
+        GC.KeepAlive(xs);
+        GC.KeepAlive(g);
+        for (int i = 0; i < grads.Length; i++)
+        {
+            if (grads[i] is not { } gi || !Needs(i)) continue;
+            var summed = ElementwiseOp.SumToShape(gi, shapes[i]);
+            inputGrads[i] = summed.DType == dtypes[i] ? summed : summed.ToDTypeData(dtypes[i]);
+        }
+    }
+
+    internal override void ReleaseSaved()
+    {
+        foreach (var input in inputs) input.Release();
+    }
+}
+
+public partial class Tensor
+{
+    /// <summary>
+    /// Maps a span function over rows with broadcasting and records one graph node (<c>{name}Backward</c>): the entry
+    /// point of the generator's tensor overloads of <c>[Differentiable]</c> methods over spans. A
+    /// <see cref="RowArgument.Row"/> input's last dimension is the span; the leading dimensions of all inputs
+    /// broadcast together into the output's shape; rows are split across Gradgen's threads.
+    /// </summary>
+    /// <param name="name">The function's name (<c>Dot</c> gives the node <c>DotBackward</c>).</param>
+    /// <param name="dtype">Float32 or Float64: the function's element type; other inputs are converted.</param>
+    /// <param name="inputs">The tensor arguments, in the function's parameter order.</param>
+    /// <param name="kinds">What each tensor is to the function.</param>
+    /// <param name="forward">Writes the value of each row.</param>
+    /// <param name="backward">Adds each row's gradients.</param>
+    /// <returns>A tensor of the broadcast leading shape, in <paramref name="dtype"/>.</returns>
+    /// <exception cref="ArgumentException">A row input has no dimension, an index input is not an integer tensor, or the leading shapes do not broadcast.</exception>
+    /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseForward forward, RowwiseBackward backward)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(backward);
+        if (!dtype.IsFloating()) throw new ArgumentException($"{name}: row functions compute in Float32 or Float64, not {dtype}.", nameof(dtype));
+        if (inputs.Length != kinds.Length) throw new ArgumentException($"{name}: {inputs.Length} tensors but {kinds.Length} argument kinds.", nameof(kinds));
+        int[] leading = [];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var input = Checked(inputs[i]);
+            if (input.storage is DeviceStorage)
+                throw new NotSupportedException($"{name}: the tensor overload of a method over spans runs on the CPU only so far; call To(Device.Cpu) first (argument {i} is on {input.Device}).");
+            if (kinds[i] == RowArgument.Row && input.shape.Length == 0)
+                throw new ArgumentException($"{name}: argument {i} is a scalar tensor, but it stands for a span: its last dimension is the span (give it shape [n] or [rows, n]).", nameof(inputs));
+            if (kinds[i] == RowArgument.Index && input.DType.IsFloating())
+                throw new ArgumentException($"{name}: argument {i} holds one index per row and must be an integer tensor, not {input.DType}.", nameof(inputs));
+            int[] lead = kinds[i] == RowArgument.Row ? input.shape[..^1] : input.shape;
+            leading = ElementwiseOp.BroadcastShapes(leading, lead, name);
+        }
+
+        int rows = leading.Aggregate(1, (a, b) => a * b);
+        var original = inputs.ToArray();
+        var prepared = new Tensor[original.Length];
+        var kindArray = kinds.ToArray();
+        for (int i = 0; i < original.Length; i++)
+        {
+            var t = original[i].Detach();
+            int[] target = kindArray[i] == RowArgument.Row ? [.. leading, t.shape[^1]] : leading;
+            if (!t.shape.AsSpan().SequenceEqual(target)) t = t.Expand(target);
+            var want = kindArray[i] == RowArgument.Index ? DType.Int64 : dtype;
+            prepared[i] = t.DType == want && t.IsContiguous ? t : t.ToDTypeData(want);
+        }
+
+        var output = Empty(dtype, leading);
+        RunRows(rows, prepared, (start, end) => forward(prepared, output, start, end));
+        GC.KeepAlive(prepared);
+        if (Autograd.Recording(inputs)) output.WithHistory(new RowwiseBackwardNode(name, backward, original, prepared, kindArray));
+        return output;
+    }
+
+    /// <summary>Runs rows in chunks on Gradgen's threads when there is enough work (elements read) to share.</summary>
+    internal static void RunRows(int rows, Tensor[] inputs, Action<int, int> body)
+    {
+        long work = 0;
+        foreach (var input in inputs) work += input.shape.Aggregate(1L, (a, b) => a * b);
+        int threads = Elementwise.MaxThreads;
+        int chunks = work < 32_768 || rows < 2 || threads < 2 ? 1 : Math.Min(rows, threads * 4);
+        using (new KernelScope(inputs))
+        {
+            ChunkedParallel.Run(chunks, threads, chunk =>
+            {
+                int start = (int)((long)rows * chunk / chunks);
+                int end = (int)((long)rows * (chunk + 1) / chunks);
+                body(start, end);
+            });
+        }
+    }
+}
