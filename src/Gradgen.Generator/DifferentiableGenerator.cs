@@ -34,12 +34,13 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         // Find + Parse: the attribute index makes finding cheap; the transform is the only step that touches the
-        // semantic model (it reruns when the compilation changes, and its equatable result stops the cascade).
+        // semantic model. It reruns for every method when the compilation changes, so it reuses a method's parse
+        // while no file the parse read has changed (ParseCache), and its equatable result stops the cascade.
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 FunctionParser.AttributeMetadataName,
                 static (node, _) => node is MethodDeclarationSyntax,
-                static (context, cancellationToken) => FunctionParser.Parse(context, cancellationToken))
+                static (context, cancellationToken) => ParseCache.GetOrParse(context.TargetNode, context.SemanticModel, () => FunctionParser.Parse(context, cancellationToken), cancellationToken))
             .WithTrackingName(StepNames.Parse);
 
         // Diagnostics go out on their own, so that a change of location alone never regenerates source.
@@ -78,11 +79,12 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             output.AddSource(HintName(function.Declaration.MetadataName, "." + function.Declaration.Name + ".g.cs"), LoopEmitter.Emit(function)));
 
         // Models: partial classes deriving from Gradgen.Nn.Module. The predicate is syntax only; the transform checks
-        // the base type, lowers Forward to layers and plans the activations' kernels.
+        // the base type, lowers Forward to layers and plans the activations' kernels. Roslyn reruns it for every
+        // candidate when the compilation changes, so it too reuses a model's parse while the files it read are unchanged.
         var models = context.SyntaxProvider
             .CreateSyntaxProvider(
                 static (node, _) => ModelParser.IsCandidate(node),
-                static (context, cancellationToken) => ModelParser.Parse(context, cancellationToken))
+                static (context, cancellationToken) => ParseCache.GetOrParse(context.Node, context.SemanticModel, () => ModelParser.Parse(context, cancellationToken), cancellationToken))
             .Where(static result => result is not null)
             .WithTrackingName(StepNames.ParseModel);
         var modelDiagnostics = models

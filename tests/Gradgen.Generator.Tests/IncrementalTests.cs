@@ -87,6 +87,77 @@ public sealed class IncrementalTests
         Assert.Contains(result.GeneratedSources, s => s.HintName.EndsWith("Residual.Model.g.cs", StringComparison.Ordinal) && s.SourceText.ToString().Contains("TSimd.Constant(0.25)", StringComparison.Ordinal));
     }
 
+    private const string Caller = """
+        using System;
+        using Gradgen;
+        namespace Demo;
+        public static partial class Callers
+        {
+            [Differentiable] public static double Outer(double x) => Helpers.Inner(x) * x;
+        }
+
+        public sealed partial class SwishNet : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear a = new(3, 4), b = new(4, 1);
+            public override Gradgen.Tensor Forward(Gradgen.Tensor x) => b.Forward(Helpers.Act(a.Forward(x)));
+        }
+        """;
+
+    private const string Callee = """
+        using System;
+        using Gradgen;
+        namespace Demo;
+        public static partial class Helpers
+        {
+            [Differentiable] public static double Inner(double x) => Math.Sin(x) * 3;
+            [Differentiable] public static float Act(float x) => x / (1 + MathF.Exp(-x));
+        }
+        """;
+
+    [Fact]
+    public void EditingAnInlinedFunctionInAnotherFileRegeneratesItsCallers()
+    {
+        // The parse of Outer and of SwishNet is reused while the files it read are unchanged (ParseCache); the callee's
+        // file is one of them, so editing it must regenerate both callers.
+        var compilation = GeneratorHarness.Compile(Caller, Callee, "public class Other { public int Value => 1; }");
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        string Source(GeneratorDriver d, string suffix) => d.GetRunResult().GeneratedTrees.Single(t => t.FilePath.EndsWith(suffix, StringComparison.Ordinal)).GetText().ToString();
+        string outerBefore = Source(driver, "Demo.Callers.g.cs");
+        string netBefore = Source(driver, "Demo.SwishNet.Model.g.cs");
+
+        var other = compilation.SyntaxTrees.Last();
+        var unrelated = compilation.ReplaceSyntaxTree(other, CSharpSyntaxTree.ParseText("public class Other { public int Value => 2; }", GeneratorHarness.ParseOptions, other.FilePath));
+        driver = driver.RunGenerators(unrelated);
+        Assert.Equal(outerBefore, Source(driver, "Demo.Callers.g.cs"));
+
+        var callee = unrelated.SyntaxTrees.ElementAt(1);
+        var edited = unrelated.ReplaceSyntaxTree(callee, CSharpSyntaxTree.ParseText(Callee.Replace("* 3", "* 5").Replace("(1 + MathF.Exp(-x))", "(2 + MathF.Exp(-x))"), GeneratorHarness.ParseOptions, callee.FilePath));
+        driver = driver.RunGenerators(edited);
+        string outerAfter = Source(driver, "Demo.Callers.g.cs");
+        Assert.NotEqual(outerBefore, outerAfter);
+        Assert.Contains("5", outerAfter.Replace(outerBefore, string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.NotEqual(netBefore, Source(driver, "Demo.SwishNet.Model.g.cs"));
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+    }
+
+    [Fact]
+    public void AReusedParseGivesTheSameSourceAsAFreshCompilation()
+    {
+        var compilation = GeneratorHarness.Compile(Functions, Caller, Callee);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.First();
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(Functions + "\npublic class Added { }", GeneratorHarness.ParseOptions, tree.FilePath));
+        var incremental = driver.RunGenerators(edited).GetRunResult().GeneratedTrees.ToDictionary(t => t.FilePath, t => t.GetText().ToString());
+
+        var fresh = GeneratorHarness.Compile(Functions + "\npublic class Added { }", Caller, Callee);
+        var expected = GeneratorHarness.CreateDriver().RunGenerators(fresh).GetRunResult().GeneratedTrees.ToDictionary(t => t.FilePath, t => t.GetText().ToString());
+        Assert.Equal(expected.Keys.Order(), incremental.Keys.Order());
+        foreach (var (path, text) in expected)
+        {
+            Assert.Equal(text, incremental[path]);
+        }
+    }
+
     [Fact]
     public void NoStepOutputHoldsRoslynObjects()
     {

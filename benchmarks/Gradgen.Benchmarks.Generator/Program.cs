@@ -1,0 +1,148 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Basic.Reference.Assemblies;
+using Gradgen.Benchmarks.Generator;
+using Gradgen.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+// The generator as the IDE and the compiler run it: a GeneratorDriver over a compilation of GeneratorCorpus.
+// Three cases, each the median of many runs after warm-up (the first runs JIT the generator and Roslyn):
+//   full      a new driver over a new compilation (a build, or opening the solution);
+//   unrelated the same driver after an edit of a file with no Gradgen code (every step must come from the cache);
+//   function  the same driver after an edit of one constant in one [Differentiable] function's body.
+// Each incremental run gets a new Compilation (ReplaceSyntaxTree), as each keystroke does in the IDE; building it
+// and parsing the edited file are not timed. Usage: dotnet run -c Release --project benchmarks/Gradgen.Benchmarks.Generator [runs]
+int runs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 40;
+var parseOptions = new CSharpParseOptions(LanguageVersion.Preview);
+var references = Net100.References.All.Cast<MetadataReference>()
+    .Append(MetadataReference.CreateFromFile(typeof(Gradgen.DifferentiableAttribute).Assembly.Location))
+    .ToImmutableArray();
+
+SyntaxTree Parse(string text, string path) => CSharpSyntaxTree.ParseText(text, parseOptions, path: path);
+
+var trees = new List<SyntaxTree>();
+for (int f = 0; f < GeneratorCorpus.FunctionFiles; f++)
+{
+    trees.Add(Parse(GeneratorCorpus.FunctionFile(f), $"Functions{f}.cs"));
+}
+
+for (int f = 0; f < (args.Contains("--no-models") ? 0 : GeneratorCorpus.ModelFiles); f++)
+{
+    trees.Add(Parse(GeneratorCorpus.ModelFile(f), $"Models{f}.cs"));
+}
+
+trees.Add(Parse(GeneratorCorpus.UnrelatedFile(0), "Unrelated.cs"));
+var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, nullableContextOptions: NullableContextOptions.Enable);
+// Fresh syntax trees each time: the generator remembers parses per tree object (ParseCache), as a new build would not.
+CSharpCompilation NewCompilation() => CSharpCompilation.Create("Bench", trees.Select(t => Parse(t.GetText().ToString(), t.FilePath)), references, options);
+
+GeneratorDriver NewDriver(bool track) => CSharpGeneratorDriver.Create(
+    [new DifferentiableGenerator().AsSourceGenerator()],
+    parseOptions: parseOptions,
+    driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: track));
+
+// Check once that the corpus is what it claims: every function and model generated, no errors in the output.
+{
+    var driver = NewDriver(track: false).RunGeneratorsAndUpdateCompilation(NewCompilation(), out var output, out _);
+    var result = driver.GetRunResult();
+    var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+    int models = result.GeneratedTrees.Count(t => t.FilePath.Contains(".Model.", StringComparison.Ordinal) || t.FilePath.Contains("Model.g", StringComparison.Ordinal));
+    Console.WriteLine($"corpus: {trees.Count} files, {result.GeneratedTrees.Length} generated files ({models} for model classes), {errors.Count} errors in the output compilation, generator diagnostics: {result.Diagnostics.Length}");
+    foreach (var error in errors.Take(5))
+    {
+        Console.WriteLine("  " + error);
+    }
+}
+
+double Median(List<double> values)
+{
+    values.Sort();
+    return values[values.Count / 2];
+}
+
+void Report(string name, List<double> wall, List<double> reported, string note = "") =>
+    Console.WriteLine($"{name,-10} median {Median(wall),8:F2} ms (min {wall.Min(),7:F2}); the driver's own generator time {Median(reported),8:F2} ms {note}");
+
+// full: a new driver and a new compilation each time.
+{
+    var wall = new List<double>();
+    var reported = new List<double>();
+    for (int i = 0; i < runs + 5; i++)
+    {
+        var compilation = NewCompilation();
+        var driver = NewDriver(track: false);
+        var watch = Stopwatch.StartNew();
+        driver = driver.RunGenerators(compilation);
+        watch.Stop();
+        if (i >= 5)
+        {
+            wall.Add(watch.Elapsed.TotalMilliseconds);
+            reported.Add(driver.GetTimingInfo().ElapsedTime.TotalMilliseconds);
+        }
+    }
+
+    Report("full", wall, reported);
+    var fullSteps = NewDriver(track: true).RunGenerators(NewCompilation()).GetRunResult().Results.Single().TrackedSteps;
+    Console.WriteLine("           one more run, time per step: " + string.Join(", ", fullSteps
+        .Select(s => (s.Key, Ms: s.Value.Sum(r => r.ElapsedTime.TotalMilliseconds)))
+        .OrderByDescending(s => s.Ms).Take(10).Select(s => $"{s.Key} {s.Ms:F1} ms")));
+}
+
+// The incremental cases: one driver, a new compilation per edit.
+void Incremental(string name, int treeIndex, Func<int, string> edited)
+{
+    var compilation = NewCompilation();
+    var driver = NewDriver(track: true).RunGenerators(compilation);
+    var wall = new List<double>();
+    var reported = new List<double>();
+    int notCached = 0;
+    for (int i = 1; i <= runs + 5; i++)
+    {
+        var old = compilation.SyntaxTrees.ElementAt(treeIndex);
+        compilation = compilation.ReplaceSyntaxTree(old, Parse(edited(i), old.FilePath));
+        var watch = Stopwatch.StartNew();
+        driver = driver.RunGenerators(compilation);
+        watch.Stop();
+        if (i > 5)
+        {
+            wall.Add(watch.Elapsed.TotalMilliseconds);
+            reported.Add(driver.GetTimingInfo().ElapsedTime.TotalMilliseconds);
+        }
+
+        notCached = driver.GetRunResult().Results.Single().TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs)
+            .Count(o => o.Reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
+    Report(name, wall, reported, $"(outputs regenerated by the last edit: {notCached})");
+    var steps = driver.GetRunResult().Results.Single().TrackedSteps;
+    Console.WriteLine("           last edit, time per step: " + string.Join(", ", steps
+        .Select(s => (s.Key, Ms: s.Value.Sum(r => r.ElapsedTime.TotalMilliseconds)))
+        .OrderByDescending(s => s.Ms).Take(10).Select(s => $"{s.Key} {s.Ms:F1} ms")));
+}
+
+// For scale: binding every [Differentiable] method body of a fresh compilation, which any semantic transform pays.
+{
+    var bind = new List<double>();
+    for (int i = 0; i < runs; i++)
+    {
+        var compilation = NewCompilation();
+        var watch = Stopwatch.StartNew();
+        foreach (var tree in compilation.SyntaxTrees.Take(GeneratorCorpus.FunctionFiles))
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var method in tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>())
+            {
+                _ = model.GetOperation((SyntaxNode?)method.Body ?? method.ExpressionBody!);
+            }
+        }
+
+        bind.Add(watch.Elapsed.TotalMilliseconds);
+    }
+
+    Console.WriteLine($"binding   median {Median(bind),8:F2} ms: binding the 100 function bodies alone");
+}
+
+Incremental("unrelated", trees.Count - 1, GeneratorCorpus.UnrelatedFile);
+Incremental("function", 0, edit => GeneratorCorpus.FunctionFile(0, edit));
+return 0;
