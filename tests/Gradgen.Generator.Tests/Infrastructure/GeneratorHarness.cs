@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using Basic.Reference.Assemblies;
 using Gradgen.Generator;
+using Gradgen.Generator.Analysis;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Gradgen.Generator.Tests.Infrastructure;
 
@@ -29,7 +31,10 @@ internal static class GeneratorHarness
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator; returns the output compilation, the generator's diagnostics and the generated files.</summary>
+    /// <summary>
+    /// Runs the generator, then the analyzer over the output compilation as the compiler does; returns the output
+    /// compilation, the analyzer's GG diagnostics and the generated files. The generator itself must report nothing.
+    /// </summary>
     public static GeneratorOutput Run(params string[] sources)
     {
         var compilation = Compile(sources);
@@ -40,10 +45,35 @@ internal static class GeneratorHarness
             throw new InvalidOperationException("The generator threw: " + result.Results.First(r => r.Exception is not null).Exception);
         }
 
+        if (!result.Diagnostics.IsEmpty || !generatorDiagnostics.IsEmpty)
+        {
+            throw new InvalidOperationException("The generator reported diagnostics; only the analyzer may:\n" + string.Join("\n", result.Diagnostics.Concat(generatorDiagnostics)));
+        }
+
         return new GeneratorOutput(
             output,
-            result.Diagnostics,
+            Analyze(output),
             result.GeneratedTrees.ToDictionary(t => Path.GetFileName(t.FilePath), t => t.GetText().ToString()));
+    }
+
+    /// <summary>The analyzer's diagnostics over <paramref name="compilation"/>; throws if the analyzer itself failed (AD0001).</summary>
+    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation)
+    {
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: null,
+            concurrentAnalysis: false,
+            logAnalyzerExecutionTime: false,
+            reportSuppressedDiagnostics: false);
+        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new GradgenAnalyzer()), options);
+        var diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        var failure = diagnostics.FirstOrDefault(d => d.Id == "AD0001");
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("The analyzer threw: " + failure);
+        }
+
+        return diagnostics;
     }
 }
 
