@@ -5,7 +5,6 @@ using Gradgen.Generator.Diagnostics;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Parsing;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -28,14 +27,34 @@ public sealed class GradgenAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterSyntaxNodeAction(AnalyzeMethod, SyntaxKind.MethodDeclaration);
-        context.RegisterSyntaxNodeAction(AnalyzeModel, SyntaxKind.ClassDeclaration);
+
+        // One action per file: a diagnostic anywhere in the file (a GG0002 on an enclosing type, a GG0015 on a field's
+        // initializer) is then local to it, which is what the IDE shows as you type and offers fixes for.
+        context.RegisterSemanticModelAction(AnalyzeFile);
+    }
+
+    private static void AnalyzeFile(SemanticModelAnalysisContext context)
+    {
+        var root = context.SemanticModel.SyntaxTree.GetRoot(context.CancellationToken);
+        var declarations = root.DescendantNodes(static node => node is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax);
+        foreach (var declaration in declarations)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            switch (declaration)
+            {
+                case MethodDeclarationSyntax method:
+                    AnalyzeMethod(context, method);
+                    break;
+                case ClassDeclarationSyntax type when ModelParser.IsCandidate(type):
+                    Run(context, type.Identifier, type.Identifier.Text, () => ModelParser.Parse(type, context.SemanticModel, context.CancellationToken)?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty);
+                    break;
+            }
+        }
     }
 
     /// <summary>A method whose own declaration carries <c>[Differentiable]</c>: what the generator's attribute search finds.</summary>
-    private static void AnalyzeMethod(SyntaxNodeAnalysisContext context)
+    private static void AnalyzeMethod(SemanticModelAnalysisContext context, MethodDeclarationSyntax syntax)
     {
-        var syntax = (MethodDeclarationSyntax)context.Node;
         if (syntax.AttributeLists.Count == 0
             || context.SemanticModel.GetDeclaredSymbol(syntax, context.CancellationToken) is not IMethodSymbol method
             || !HasDifferentiableAttribute(method, syntax))
@@ -46,23 +65,11 @@ public sealed class GradgenAnalyzer : DiagnosticAnalyzer
         Run(context, syntax.Identifier, method.Name, () => FunctionParser.Parse(method, syntax, context.SemanticModel, context.CancellationToken).Diagnostics);
     }
 
-    /// <summary>A partial class with a base list: the model parser decides whether it is a model.</summary>
-    private static void AnalyzeModel(SyntaxNodeAnalysisContext context)
-    {
-        var syntax = (ClassDeclarationSyntax)context.Node;
-        if (!ModelParser.IsCandidate(syntax))
-        {
-            return;
-        }
-
-        Run(context, syntax.Identifier, syntax.Identifier.Text, () => ModelParser.Parse(syntax, context.SemanticModel, context.CancellationToken)?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty);
-    }
-
     /// <summary>
     /// Runs a parser and reports what it found. The parsers turn their own failures into GG0013; this catches what
     /// escapes them, so that a crash is still a GG0013 at the declaration and never only the compiler's AD0001.
     /// </summary>
-    private static void Run(SyntaxNodeAnalysisContext context, SyntaxToken identifier, string name, Func<EquatableArray<DiagnosticInfo>> parse)
+    private static void Run(SemanticModelAnalysisContext context, SyntaxToken identifier, string name, Func<EquatableArray<DiagnosticInfo>> parse)
     {
         EquatableArray<DiagnosticInfo> diagnostics;
         try
@@ -81,8 +88,8 @@ public sealed class GradgenAnalyzer : DiagnosticAnalyzer
 
         foreach (var diagnostic in diagnostics)
         {
-            var replaceAt = diagnostic.ReplaceAt is { } at ? SourceLocation(at, context) : null;
-            context.ReportDiagnostic(diagnostic.ToDiagnostic(SourceLocation(diagnostic.Location, context), replaceAt));
+            var replaceAt = diagnostic.ReplaceAt is { } at ? SourceLocation(at, context.SemanticModel) : null;
+            context.ReportDiagnostic(diagnostic.ToDiagnostic(SourceLocation(diagnostic.Location, context.SemanticModel), replaceAt));
         }
     }
 
@@ -90,11 +97,11 @@ public sealed class GradgenAnalyzer : DiagnosticAnalyzer
     /// The diagnostic's location in the compilation's own tree, so that the compiler can apply <c>#pragma</c> and
     /// <c>[SuppressMessage]</c> there (a location by file path alone is outside every tree).
     /// </summary>
-    private static Location SourceLocation(LocationInfo location, SyntaxNodeAnalysisContext context)
+    private static Location SourceLocation(LocationInfo location, SemanticModel model)
     {
-        var tree = context.Node.SyntaxTree.FilePath == location.FilePath
-            ? context.Node.SyntaxTree
-            : context.SemanticModel.Compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == location.FilePath);
+        var tree = model.SyntaxTree.FilePath == location.FilePath
+            ? model.SyntaxTree
+            : model.Compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == location.FilePath);
         return tree is null ? location.ToLocation() : Location.Create(tree, location.Span);
     }
 
