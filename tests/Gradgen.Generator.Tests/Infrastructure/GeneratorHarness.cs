@@ -38,7 +38,9 @@ internal static class GeneratorHarness
     public static GeneratorOutput Run(params string[] sources)
     {
         var compilation = Compile(sources);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var generatorTime = clock.Elapsed;
         var result = driver.GetRunResult();
         if (result.Results.Any(r => r.Exception is not null))
         {
@@ -50,10 +52,16 @@ internal static class GeneratorHarness
             throw new InvalidOperationException("The generator reported diagnostics; only the analyzer may:\n" + string.Join("\n", result.Diagnostics.Concat(generatorDiagnostics)));
         }
 
+        clock.Restart();
+        var diagnostics = Analyze(output);
         return new GeneratorOutput(
             output,
-            Analyze(output),
-            result.GeneratedTrees.ToDictionary(t => Path.GetFileName(t.FilePath), t => t.GetText().ToString()));
+            diagnostics,
+            result.GeneratedTrees.ToDictionary(t => Path.GetFileName(t.FilePath), t => t.GetText().ToString()))
+        {
+            GeneratorTime = generatorTime,
+            AnalyzerTime = clock.Elapsed,
+        };
     }
 
     /// <summary>The analyzer's diagnostics over <paramref name="compilation"/>; throws if the analyzer itself failed (AD0001).</summary>
@@ -79,6 +87,15 @@ internal static class GeneratorHarness
 
 internal sealed record GeneratorOutput(Compilation Compilation, ImmutableArray<Diagnostic> Diagnostics, Dictionary<string, string> Sources)
 {
+    /// <summary>How long the generator ran.</summary>
+    public TimeSpan GeneratorTime { get; init; }
+
+    /// <summary>
+    /// How long the analyzer ran over the output compilation (which includes the compiler's binding of the generated
+    /// code, as in a real build).
+    /// </summary>
+    public TimeSpan AnalyzerTime { get; init; }
+
     /// <summary>Errors of the output compilation, and any warning in generated code.</summary>
     public IReadOnlyList<Diagnostic> CompilationProblems =>
         Compilation.GetDiagnostics()
