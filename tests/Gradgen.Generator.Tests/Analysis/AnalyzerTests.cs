@@ -107,6 +107,19 @@ public sealed class AnalyzerTests
     }
 
     [Fact]
+    public async Task AnIntegerCastInsideStopGradientDoesNotWarn()
+    {
+        await Test("""
+            using Gradgen;
+
+            public static partial class C
+            {
+                [Differentiable] public static float F(float x) => x * Grad.StopGradient((int)x) + Grad.StopGradient(((int)x));
+            }
+            """).RunAsync();
+    }
+
+    [Fact]
     public async Task AnErrorIsReportedAtItsSpan()
     {
         await Test("""
