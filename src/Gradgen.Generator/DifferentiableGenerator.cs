@@ -14,19 +14,18 @@ namespace Gradgen.Generator;
 internal static class StepNames
 {
     public const string Parse = nameof(Parse);
-    public const string Diagnostics = nameof(Diagnostics);
     public const string Plan = nameof(Plan);
     public const string Loop = nameof(Loop);
     public const string Group = nameof(Group);
     public const string ParseModel = nameof(ParseModel);
-    public const string ModelDiagnostics = nameof(ModelDiagnostics);
     public const string Model = nameof(Model);
     public const string GraphModel = nameof(GraphModel);
 }
 
 /// <summary>
 /// The [Differentiable] generator. Each step's output is a plain, equatable value, so an edit that does not change a
-/// function leaves every step after Parse cached.
+/// function leaves every step after Parse cached. It emits code only, and nothing for a method or model with errors:
+/// the GG diagnostics come from <see cref="Analysis.GradgenAnalyzer"/>, which runs the same parsers.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class DifferentiableGenerator : IIncrementalGenerator
@@ -42,12 +41,6 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 static (node, _) => node is MethodDeclarationSyntax,
                 static (context, cancellationToken) => ParseCache.GetOrParse(context.TargetNode, context.SemanticModel, () => FunctionParser.Parse(context, cancellationToken), cancellationToken))
             .WithTrackingName(StepNames.Parse);
-
-        // Diagnostics go out on their own, so that a change of location alone never regenerates source.
-        var diagnostics = parsed
-            .Select(static (result, _) => result.Diagnostics)
-            .WithTrackingName(StepNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, ReportDiagnostics);
 
         // Differentiate and plan: reverse mode, simplification and the three fused kernels per function.
         var planned = parsed
@@ -87,10 +80,6 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 static (context, cancellationToken) => ParseCache.GetOrParse(context.Node, context.SemanticModel, () => ModelParser.Parse(context, cancellationToken), cancellationToken))
             .Where(static result => result is not null)
             .WithTrackingName(StepNames.ParseModel);
-        var modelDiagnostics = models
-            .Select(static (result, _) => result!.Diagnostics)
-            .WithTrackingName(StepNames.ModelDiagnostics);
-        context.RegisterSourceOutput(modelDiagnostics, ReportDiagnostics);
         var compiled = models
             .Where(static result => result!.Model is not null)
             .Select(static (result, _) => result!.Model!)
@@ -122,13 +111,5 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         }
 
         return new string(chars) + suffix;
-    }
-
-    private static void ReportDiagnostics(SourceProductionContext output, EquatableArray<Diagnostics.DiagnosticInfo> items)
-    {
-        foreach (var diagnostic in items)
-        {
-            output.ReportDiagnostic(diagnostic.ToDiagnostic());
-        }
     }
 }

@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Gradgen.Package.Tests;
 
@@ -13,6 +17,7 @@ public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<P
 {
     const string RuntimePath = "lib/net10.0/Gradgen.Runtime.dll";
     const string GeneratorPath = "analyzers/dotnet/cs/Gradgen.Generator.dll";
+    const string CodeFixesPath = "analyzers/dotnet/cs/Gradgen.CodeFixes.dll";
 
     static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
     static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(1);
@@ -52,6 +57,48 @@ public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<P
     }
 
     [Fact]
+    public void Package_has_the_code_fixes_beside_the_generator_and_they_load()
+    {
+        package.AssertPacked();
+        string listing = $"entries of {Path.GetFileName(package.Packages[0])}:\n  {string.Join("\n  ", package.Entries)}";
+        Assert.True(package.Entries.Contains(CodeFixesPath), $"{CodeFixesPath} is missing; {listing}");
+        Assert.True(
+            package.Entries.Count(e => e.EndsWith("/Gradgen.CodeFixes.dll", StringComparison.Ordinal)) == 1,
+            $"Gradgen.CodeFixes.dll must sit only at {CodeFixesPath}; {listing}");
+        Assert.False(
+            package.Nuspec!.ToString().Contains("Gradgen.CodeFixes", StringComparison.Ordinal),
+            "the nuspec must not name Gradgen.CodeFixes: it is part of the package, not a dependency");
+
+        using ZipArchive zip = ZipFile.OpenRead(package.Packages[0]);
+        (string name, string[] references) = ReadAssembly(zip, CodeFixesPath);
+        Assert.Equal("Gradgen.CodeFixes", name);
+        Assert.Contains("Microsoft.CodeAnalysis.Workspaces", references);
+        Assert.DoesNotContain("Gradgen.Runtime", references);
+
+        // Load both assemblies as the IDE does (Roslyn from the host), create every fix and the analyzer, and check that
+        // each fix is for a diagnostic the analyzer reports.
+        var context = new AssemblyLoadContext("gradgen-package", isCollectible: true);
+        try
+        {
+            Assembly codeFixes = Load(context, zip, CodeFixesPath);
+            Assembly generator = Load(context, zip, GeneratorPath);
+            CodeFixProvider[] fixes = Create<CodeFixProvider, ExportCodeFixProviderAttribute>(codeFixes);
+            DiagnosticAnalyzer[] analyzers = Create<DiagnosticAnalyzer, DiagnosticAnalyzerAttribute>(generator);
+            Assert.NotEmpty(fixes);
+            var supported = Assert.Single(analyzers).SupportedDiagnostics.Select(d => d.Id).ToHashSet();
+            foreach (CodeFixProvider fix in fixes)
+            {
+                Assert.NotNull(fix.GetFixAllProvider());
+                Assert.All(fix.FixableDiagnosticIds, id => Assert.Contains(id, supported));
+            }
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    [Fact]
     public void Consumer_of_the_package_gets_the_generated_BumpWithGradient_and_its_derivative_is_right()
     {
         package.AssertPacked();
@@ -80,6 +127,12 @@ public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<P
         DotNetResult run = DotNet.Run(
             consumer, [Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll")], RunTimeout, environment);
         Assert.True(run.Succeeded, run.Describe("the consumer did not run"));
+
+        // The GG0009 warnings suppressed by #pragma and by .editorconfig did not fail the build (warnings are errors
+        // there), and the methods were generated.
+        Assert.Equal(5f, ReadLabelled(run, "Stair(2.5) = "));
+        Assert.Equal(2f, ReadLabelled(run, "dStair/dx(2.5) = "));
+        Assert.Equal(5f, ReadLabelled(run, "Floors.Stair(2.5) = "));
 
         float value = ReadLabelled(run, "Bump(1.5) = ");
         float derivative = ReadLabelled(run, "dBump/dx(1.5) = ");
@@ -138,6 +191,7 @@ public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<P
                 <TargetFramework>net10.0</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                 <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
               </PropertyGroup>
               <ItemGroup>
@@ -153,12 +207,38 @@ public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<P
             float value = Curves.BumpWithGradient(1.5f, out float derivative);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Bump(1.5) = {value:R}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dBump/dx(1.5) = {derivative:R}"));
+            float stair = Curves.StairWithGradient(2.5f, out float dstair);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Stair(2.5) = {stair:R}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dStair/dx(2.5) = {dstair:R}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Floors.Stair(2.5) = {Floors.StairWithGradient(2.5f, out _):R}"));
 
             public static partial class Curves
             {
                 [Differentiable]
                 public static float Bump(float x) => MathF.Sin(2 * MathF.PI * x) * MathF.Exp(-(x - 5) * (x - 5) / 3);
+
+            #pragma warning disable GG0009 // the step is meant
+                [Differentiable]
+                public static float Stair(float x) => x * (int)x;
+            #pragma warning restore GG0009
             }
+            """);
+
+        // The same warning, turned off for one file by .editorconfig.
+        File.WriteAllText(Path.Combine(folder, "Floors.cs"), """
+            using Gradgen;
+
+            public static partial class Floors
+            {
+                [Differentiable]
+                public static float Stair(float x) => x * (int)x;
+            }
+            """);
+        File.WriteAllText(Path.Combine(folder, ".editorconfig"), """
+            root = true
+
+            [Floors.cs]
+            dotnet_diagnostic.GG0009.severity = none
             """);
     }
 
@@ -172,6 +252,25 @@ public sealed class GradgenPackageTests(PackedGradgen package) : IClassFixture<P
             $"'{text}' after '{label}' is not a float\n{run.Output}");
         return number;
     }
+
+    static Assembly Load(AssemblyLoadContext context, ZipArchive zip, string path)
+    {
+        using var bytes = new MemoryStream();
+        using (Stream stream = zip.GetEntry(path)!.Open())
+        {
+            stream.CopyTo(bytes);
+        }
+
+        bytes.Position = 0;
+        return context.LoadFromStream(bytes);
+    }
+
+    static T[] Create<T, TAttribute>(Assembly assembly)
+        where TAttribute : Attribute =>
+        assembly.GetTypes()
+            .Where(t => !t.IsAbstract && t.GetCustomAttribute<TAttribute>() is not null)
+            .Select(t => (T)Activator.CreateInstance(t)!)
+            .ToArray();
 
     static (string Name, string[] References) ReadAssembly(ZipArchive zip, string path)
     {

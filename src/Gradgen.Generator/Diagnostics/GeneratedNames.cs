@@ -25,7 +25,7 @@ internal static class GeneratedNames
     {
         foreach (var member in type.GetMembers())
         {
-            if (member.IsImplicitlyDeclared || !member.Locations.Any(l => l.IsInSource))
+            if (!IsUserMember(member))
             {
                 continue;
             }
@@ -45,5 +45,23 @@ internal static class GeneratedNames
     public static LocationInfo LocationOf(ISymbol member) => LocationInfo.From(member.Locations.First(l => l.IsInSource));
 
     private static ISymbol? UserMember(INamedTypeSymbol type, string name) =>
-        type.GetMembers(name).FirstOrDefault(m => !m.IsImplicitlyDeclared && m.Locations.Any(l => l.IsInSource));
+        type.GetMembers(name).FirstOrDefault(IsUserMember);
+
+    /// <summary>
+    /// Whether the member is declared in the user's source: not implicitly, not in metadata, and not in a file this
+    /// generator produced. The analyzer runs on the compilation that already holds the generated files, where the
+    /// generated members are in source too.
+    /// </summary>
+    private static bool IsUserMember(ISymbol member) =>
+        !member.IsImplicitlyDeclared && member.Locations.Any(l => l.IsInSource && !IsGeneratedByGradgen(l.SourceTree!));
+
+    /// <summary>
+    /// Whether the tree is one of this generator's outputs: the compiler names a generated file
+    /// <c>{generator assembly}/{generator type}/{hint name}</c>.
+    /// </summary>
+    internal static bool IsGeneratedByGradgen(SyntaxTree tree)
+    {
+        string[] parts = tree.FilePath.Split('/', '\\');
+        return parts.Length >= 2 && parts[parts.Length - 2] == typeof(DifferentiableGenerator).FullName;
+    }
 }

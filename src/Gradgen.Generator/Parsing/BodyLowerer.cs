@@ -502,7 +502,12 @@ internal sealed class BodyLowerer
 
                     if (KnownFunctions.IsIntegral(target) && !KnownFunctions.IsIntegral(_model.GetTypeInfo(cast.Expression, _cancellationToken).Type))
                     {
-                        Warn(Descriptors.IntegerZeroGradient, LocationInfo.From(cast), Short(cast), _root.Name);
+                        // Inside Grad.StopGradient the zero gradient is what the code says it wants: no warning.
+                        if (!IsStopGradientArgument(cast))
+                        {
+                            Warn(Descriptors.IntegerZeroGradient, LocationInfo.From(cast), Short(cast), _root.Name);
+                        }
+
                         return _builder.Apply(Op.Truncate, operand);
                     }
 
@@ -628,6 +633,20 @@ internal sealed class BodyLowerer
         }
 
         return Fail<int>(Descriptors.UnknownCall, LocationInfo.From(invocation), callee.ContainingType.Name + "." + callee.Name, _root.Name);
+    }
+
+    /// <summary>Whether <paramref name="expression"/> (in parentheses or not) is the argument of <c>Grad.StopGradient</c>.</summary>
+    private bool IsStopGradientArgument(ExpressionSyntax expression)
+    {
+        SyntaxNode node = expression;
+        while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            node = parenthesized;
+        }
+
+        return node.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
+            && _model.GetSymbolInfo(invocation, _cancellationToken).Symbol is IMethodSymbol callee
+            && KnownFunctions.TryGet(callee, out var op) && op == Op.StopGradient;
     }
 
     private static bool IsDifferentiable(IMethodSymbol method) =>

@@ -39,8 +39,11 @@ internal sealed class ShapeErrorException : Exception
     /// <summary>For GG0015: the layer, its input size, the layer that feeds it and that one's output size.</summary>
     public string[]? LayerSizes { get; init; }
 
+    /// <summary>For GG0015: the second layer's input-size argument, which the code fix sets to <see cref="LayerSizes"/>[3].</summary>
+    public LocationInfo? InFeaturesArgument { get; init; }
+
     public DiagnosticInfo ToDiagnostic(string model) => LayerSizes is { } sizes
-        ? DiagnosticInfo.Create(Descriptors.LayerSizeMismatch, Location, sizes)
+        ? DiagnosticInfo.Create(Descriptors.LayerSizeMismatch, Location, sizes) with { ReplaceAt = InFeaturesArgument, Replacement = InFeaturesArgument is null ? null : sizes[3] }
         : DiagnosticInfo.Create(Descriptors.ShapeMismatch, Location, model, Message);
 }
 
@@ -475,7 +478,7 @@ internal sealed class ForwardLowerer
                         bias = _b.Parameter(access + ".Bias", new[] { outFeatures }, name + ".bias");
                     }
 
-                    CheckFedByLayer(x, inFeatures, at, name);
+                    CheckFedByLayer(x, inFeatures, at, name, creation is { } created ? InFeaturesArgument(created.Creation) : null);
                     return Value.Tensor(Shape(at, () => _b.Linear(x, weight, bias, name)));
                 }
 
@@ -542,7 +545,7 @@ internal sealed class ForwardLowerer
     /// GG0015 where a layer takes another layer's output (through elementwise functions of it alone) and the sizes the
     /// code shows differ: the message names both layers.
     /// </summary>
-    private void CheckFedByLayer(int x, int inFeatures, SyntaxNode at, string name)
+    private void CheckFedByLayer(int x, int inFeatures, SyntaxNode at, string name, ExpressionSyntax? inFeaturesArgument)
     {
         int producer = x;
         while (_b[producer].Op == TensorOp.Map && _b[producer].Inputs.Count(i => _b[i].Rank > 0) == 1)
@@ -557,6 +560,7 @@ internal sealed class ForwardLowerer
             throw new ShapeErrorException(LocationInfo.From(at), $"'{name}' takes {taken} input features, but '{_b[producer].Label}' gives it {given}")
             {
                 LayerSizes = new[] { name, taken.ToString(CultureInfo.InvariantCulture), _b[producer].Label, given.ToString(CultureInfo.InvariantCulture) },
+                InFeaturesArgument = inFeaturesArgument is null ? null : LocationInfo.From(inFeaturesArgument),
             };
         }
     }
@@ -902,6 +906,14 @@ internal sealed class ForwardLowerer
     };
 
     private static SeparatedSyntaxList<ArgumentSyntax> Arguments(BaseObjectCreationExpressionSyntax creation) => creation.ArgumentList?.Arguments ?? default;
+
+    /// <summary>A Linear creation's <c>inFeatures</c> argument (named, or the first positional one), or null.</summary>
+    private static ExpressionSyntax? InFeaturesArgument(BaseObjectCreationExpressionSyntax creation)
+    {
+        var arguments = Arguments(creation);
+        var named = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.Text == "inFeatures");
+        return named?.Expression ?? (arguments.Count > 0 && arguments[0].NameColon is null ? arguments[0].Expression : null);
+    }
 
     private static bool IsMemberOf(ISymbol symbol, INamedTypeSymbol type)
     {

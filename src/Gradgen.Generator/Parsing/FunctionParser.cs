@@ -25,13 +25,24 @@ internal static class FunctionParser
 {
     public const string AttributeMetadataName = "Gradgen.DifferentiableAttribute";
 
+    /// <summary>The generator's entry: the method <c>ForAttributeWithMetadataName</c> found.</summary>
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var diagnostics = new List<DiagnosticInfo>();
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
         {
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
+
+        return Parse(method, syntax, context.SemanticModel, cancellationToken);
+    }
+
+    /// <summary>
+    /// The analyzer's entry (and the generator's, through the overload above): the same checks and lowering for a
+    /// method and the declaration that carries its <c>[Differentiable]</c>.
+    /// </summary>
+    public static ParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
 
         // Generated members cannot join a file-local type (its partial declarations must share its file): nothing is
         // generated, and a call to a generated member is the compiler's ordinary error.
@@ -42,18 +53,19 @@ internal static class FunctionParser
 
         try
         {
-            if (LoopParser.IsLoopFunction(method, context.SemanticModel.Compilation, cancellationToken))
+            FaultInjection.ThrowIfRequested(method.Name);
+            if (LoopParser.IsLoopFunction(method, semanticModel.Compilation, cancellationToken))
             {
-                return LoopParser.Parse(method, syntax, context.SemanticModel, diagnostics, cancellationToken);
+                return LoopParser.Parse(method, syntax, semanticModel, diagnostics, cancellationToken);
             }
 
-            var signature = CheckDeclaration(method, syntax, context.SemanticModel.Compilation, diagnostics);
+            var signature = CheckDeclaration(method, syntax, semanticModel.Compilation, diagnostics);
             if (signature is null)
             {
                 return new ParseResult(null, diagnostics.ToEquatableArray());
             }
 
-            var lowerer = new BodyLowerer(context.SemanticModel, signature.IsFloat, method, diagnostics, cancellationToken);
+            var lowerer = new BodyLowerer(semanticModel, signature.IsFloat, method, diagnostics, cancellationToken);
             var body = lowerer.LowerMethod(syntax);
             var function = body is null ? null : new ParsedFunction(signature, body);
             return new ParseResult(function, diagnostics.ToEquatableArray());
@@ -66,7 +78,7 @@ internal static class FunctionParser
         {
             // The generator must never throw out of the compiler: an unexpected failure becomes a diagnostic, unless
             // the method's own errors explain it (incomplete code, which the compiler reports).
-            if (IncompleteCode.HasErrors(syntax, context.SemanticModel, cancellationToken))
+            if (IncompleteCode.HasErrors(syntax, semanticModel, cancellationToken))
             {
                 return new ParseResult(null, diagnostics.ToEquatableArray());
             }

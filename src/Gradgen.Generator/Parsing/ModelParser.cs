@@ -30,10 +30,14 @@ internal static class ModelParser
     public static bool IsCandidate(SyntaxNode node) =>
         node is ClassDeclarationSyntax { BaseList: not null } type && type.Modifiers.Any(SyntaxKind.PartialKeyword);
 
-    public static ModelParseResult? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>The generator's entry: a node that passed <see cref="IsCandidate"/>.</summary>
+    public static ModelParseResult? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken) =>
+        Parse((ClassDeclarationSyntax)context.Node, context.SemanticModel, cancellationToken);
+
+    /// <summary>The analyzer's entry (and the generator's): null when the class is not a model compiled from this declaration.</summary>
+    public static ModelParseResult? Parse(ClassDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
     {
-        var syntax = (ClassDeclarationSyntax)context.Node;
-        if (context.SemanticModel.GetDeclaredSymbol(syntax, cancellationToken) is not INamedTypeSymbol type || !DerivesFromModule(type))
+        if (semanticModel.GetDeclaredSymbol(syntax, cancellationToken) is not INamedTypeSymbol type || !DerivesFromModule(type))
         {
             return null;
         }
@@ -51,6 +55,7 @@ internal static class ModelParser
 
         try
         {
+            FaultInjection.ThrowIfRequested(type.Name);
             if (IsFileLocal(type))
             {
                 throw new NotCompiledException(LocationInfo.From(syntax.Identifier), "it is a file-local class, which code generated into another file cannot extend");
@@ -69,7 +74,7 @@ internal static class ModelParser
                 }
             }
 
-            var graph = GraphModelParser.Parse(type, forwardSyntax, forward, context.SemanticModel.Compilation, RegisteredMembers(type), cancellationToken);
+            var graph = GraphModelParser.Parse(type, forwardSyntax, forward, semanticModel.Compilation, RegisteredMembers(type), cancellationToken);
 
             // The planner's choice of strategy: a chain of Linear layers and activations runs on the specialised
             // model paths; any other graph on the general graph code.
@@ -94,7 +99,7 @@ internal static class ModelParser
         }
         catch (Exception exception)
         {
-            if (IncompleteCode.HasErrors(syntax, context.SemanticModel, cancellationToken))
+            if (IncompleteCode.HasErrors(syntax, semanticModel, cancellationToken))
             {
                 return null;
             }

@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using Basic.Reference.Assemblies;
 using Gradgen.Generator;
+using Gradgen.Generator.Analysis;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Gradgen.Generator.Tests.Infrastructure;
 
@@ -29,26 +31,71 @@ internal static class GeneratorHarness
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator; returns the output compilation, the generator's diagnostics and the generated files.</summary>
+    /// <summary>
+    /// Runs the generator, then the analyzer over the output compilation as the compiler does; returns the output
+    /// compilation, the analyzer's GG diagnostics and the generated files. The generator itself must report nothing.
+    /// </summary>
     public static GeneratorOutput Run(params string[] sources)
     {
         var compilation = Compile(sources);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var generatorTime = clock.Elapsed;
         var result = driver.GetRunResult();
         if (result.Results.Any(r => r.Exception is not null))
         {
             throw new InvalidOperationException("The generator threw: " + result.Results.First(r => r.Exception is not null).Exception);
         }
 
+        if (!result.Diagnostics.IsEmpty || !generatorDiagnostics.IsEmpty)
+        {
+            throw new InvalidOperationException("The generator reported diagnostics; only the analyzer may:\n" + string.Join("\n", result.Diagnostics.Concat(generatorDiagnostics)));
+        }
+
+        clock.Restart();
+        var diagnostics = Analyze(output);
         return new GeneratorOutput(
             output,
-            result.Diagnostics,
-            result.GeneratedTrees.ToDictionary(t => Path.GetFileName(t.FilePath), t => t.GetText().ToString()));
+            diagnostics,
+            result.GeneratedTrees.ToDictionary(t => Path.GetFileName(t.FilePath), t => t.GetText().ToString()))
+        {
+            GeneratorTime = generatorTime,
+            AnalyzerTime = clock.Elapsed,
+        };
+    }
+
+    /// <summary>The analyzer's diagnostics over <paramref name="compilation"/>; throws if the analyzer itself failed (AD0001).</summary>
+    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation)
+    {
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: null,
+            concurrentAnalysis: false,
+            logAnalyzerExecutionTime: false,
+            reportSuppressedDiagnostics: false);
+        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new GradgenAnalyzer()), options);
+        var diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        var failure = diagnostics.FirstOrDefault(d => d.Id == "AD0001");
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("The analyzer threw: " + failure);
+        }
+
+        return diagnostics;
     }
 }
 
 internal sealed record GeneratorOutput(Compilation Compilation, ImmutableArray<Diagnostic> Diagnostics, Dictionary<string, string> Sources)
 {
+    /// <summary>How long the generator ran.</summary>
+    public TimeSpan GeneratorTime { get; init; }
+
+    /// <summary>
+    /// How long the analyzer ran over the output compilation (which includes the compiler's binding of the generated
+    /// code, as in a real build).
+    /// </summary>
+    public TimeSpan AnalyzerTime { get; init; }
+
     /// <summary>Errors of the output compilation, and any warning in generated code.</summary>
     public IReadOnlyList<Diagnostic> CompilationProblems =>
         Compilation.GetDiagnostics()
