@@ -43,28 +43,31 @@ internal static class LoopReverseMode
     }
 
     /// <summary>
-    /// The variables whose values the backward sweep reads: every operand of a local derivative, every variable an
-    /// index reads, every argument of a call (the callee's backward recomputes from them). Only their overwrites are
-    /// recorded; the others are never restored, as no one reads them in reverse.
+    /// The overwrites the forward sweep records, so that the backward sweep can restore the old value: statement S
+    /// overwriting v records it when the backward sweep of a statement that can run before S reads v (S itself,
+    /// every statement before S, and every statement of a loop around S, which runs again in the next iteration).
+    /// A variable is read by the backward sweep as an operand of a local derivative, in an index, or as an argument
+    /// of a call (the callee's backward recomputes from them). Overwrites after the last such read are not recorded:
+    /// <c>sum += exp(x[i] − max)</c> followed by <c>return log(sum)</c> records nothing.
     /// </summary>
-    public static HashSet<string> Recorded(LoopFunction function)
+    public static RecordedOverwrites Recorded(LoopFunction function)
     {
         bool isFloat = function.Declaration.IsFloat;
-        var recorded = new HashSet<string>();
+        var recorded = new RecordedOverwrites();
 
-        void Index(DiscreteText? index)
+        void Index(DiscreteText? index, HashSet<string> reads)
         {
             if (index is not null)
             {
-                recorded.UnionWith(index.Reads);
+                reads.UnionWith(index.Reads);
             }
         }
 
-        void Expression(ScalarExpression expression)
+        void Expression(ScalarExpression expression, HashSet<string> reads)
         {
             foreach (var operand in expression.Operands)
             {
-                Index(operand.Index);
+                Index(operand.Index, reads);
             }
 
             var partials = Partials(expression, isFloat);
@@ -75,52 +78,115 @@ internal static class LoopReverseMode
                     var operand = expression.Operands[(int)node.Value];
                     if (operand.Kind != OperandKind.Discrete)
                     {
-                        recorded.Add(operand.Name);
+                        reads.Add(operand.Name);
                     }
                 }
             }
         }
 
-        void Statements(IEnumerable<LoopStatement> statements)
+        // What the backward sweep of each statement reads, a compound statement's being its children's.
+        HashSet<string> Reads(LoopStatement statement)
+        {
+            var reads = new HashSet<string>();
+            switch (statement)
+            {
+                case AssignScalar assign:
+                    Expression(assign.Value, reads);
+                    break;
+                case StoreElement store:
+                    Index(store.Index, reads);
+                    Expression(store.Value, reads);
+                    break;
+                case CallFunction call:
+                    foreach (var argument in call.Arguments)
+                    {
+                        if (argument.Kind != VariableKind.Discrete)
+                        {
+                            reads.Add(argument.Name);
+                        }
+
+                        Index(argument.SliceStart, reads);
+                        Index(argument.SliceLength, reads);
+                        Index(argument.Discrete, reads);
+                    }
+
+                    break;
+                case IfStatement branch:
+                    foreach (var inner in branch.Then.Concat(branch.Else))
+                    {
+                        reads.UnionWith(Reads(inner));
+                    }
+
+                    break;
+                case LoopStatementWhile loop:
+                    foreach (var inner in loop.Body.Concat(loop.Step))
+                    {
+                        reads.UnionWith(Reads(inner));
+                    }
+
+                    break;
+            }
+
+            return reads;
+        }
+
+        // Walks in program order; readBefore holds what the backward sweeps of the statements that may run earlier read.
+        void Walk(IEnumerable<LoopStatement> statements, HashSet<string> readBefore)
         {
             foreach (var statement in statements)
             {
+                var reads = Reads(statement);
                 switch (statement)
                 {
                     case AssignScalar assign:
-                        Expression(assign.Value);
+                        recorded.Set(statement, readBefore.Contains(assign.Target) || reads.Contains(assign.Target));
+                        break;
+                    case AssignDiscrete assign:
+                        recorded.Set(statement, readBefore.Contains(assign.Target));
                         break;
                     case StoreElement store:
-                        Index(store.Index);
-                        Expression(store.Value);
+                        recorded.Set(statement, readBefore.Contains(store.Array) || reads.Contains(store.Array));
                         break;
                     case CallFunction call:
-                        foreach (var argument in call.Arguments)
-                        {
-                            if (argument.Kind != VariableKind.Discrete)
-                            {
-                                recorded.Add(argument.Name);
-                            }
-
-                            Index(argument.SliceStart);
-                            Index(argument.SliceLength);
-                            Index(argument.Discrete);
-                        }
-
+                        recorded.Set(statement, readBefore.Contains(call.Target) || reads.Contains(call.Target));
                         break;
                     case IfStatement branch:
-                        Statements(branch.Then);
-                        Statements(branch.Else);
+                        Walk(branch.Then, new HashSet<string>(readBefore));
+                        Walk(branch.Else, new HashSet<string>(readBefore));
                         break;
                     case LoopStatementWhile loop:
-                        Statements(loop.Body);
-                        Statements(loop.Step);
+                        // Every statement of the body and step runs before the next iteration's statements.
+                        var inLoop = new HashSet<string>(readBefore);
+                        inLoop.UnionWith(reads);
+                        Walk(loop.Body.Concat(loop.Step), inLoop);
                         break;
                 }
+
+                readBefore.UnionWith(reads);
             }
         }
 
-        Statements(function.Body);
+        Walk(function.Body, new HashSet<string>());
         return recorded;
+    }
+}
+
+/// <summary>Which overwriting statements the forward sweep records (by statement object: equal statements may differ).</summary>
+internal sealed class RecordedOverwrites
+{
+    private readonly Dictionary<LoopStatement, bool> _byStatement = new(ReferenceComparer.Instance);
+
+    /// <summary>Whether the forward sweep pushes the value <paramref name="statement"/> overwrites.</summary>
+    public bool At(LoopStatement statement) => _byStatement.TryGetValue(statement, out bool recorded) && recorded;
+
+    internal void Set(LoopStatement statement, bool recorded) => _byStatement[statement] = recorded;
+
+    private sealed class ReferenceComparer : IEqualityComparer<LoopStatement>
+    {
+        public static readonly ReferenceComparer Instance = new();
+
+        public bool Equals(LoopStatement? x, LoopStatement? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(LoopStatement obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 }

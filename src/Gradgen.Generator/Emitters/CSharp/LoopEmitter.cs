@@ -29,7 +29,7 @@ internal static class LoopEmitter
         private readonly SourceWriter _writer = new();
         private readonly string _t;
         private readonly bool _isFloat;
-        private readonly HashSet<string> _recorded;
+        private readonly RecordedOverwrites _recorded;
         private readonly HashSet<string> _taken = new();
         private readonly Dictionary<string, string> _adjoints = new();
         private readonly Dictionary<string, string> _gradients = new();
@@ -317,18 +317,18 @@ internal static class LoopEmitter
                 {
                     case AssignScalar assign:
                         Comment(assign.Target + " = ", assign.Value);
-                        Record(assign.Target, assign.Target, _t);
+                        Record(assign, assign.Target, _t);
                         _writer.Line($"{assign.Target} = {Inline(assign.Value)};");
                         break;
 
                     case AssignDiscrete assign:
-                        Record(assign.Target, assign.Target, TypeOf(assign.Target));
+                        Record(assign, assign.Target, TypeOf(assign.Target));
                         _writer.Line($"{assign.Target} = {Discrete(assign.Value)};");
                         break;
 
                     case StoreElement store:
                         Comment(store.Array + "[" + store.Index.Text + "] = ", store.Value);
-                        Record(store.Array, $"{store.Array}[{store.Index.Text}]", _t);
+                        Record(store, $"{store.Array}[{store.Index.Text}]", _t);
                         _writer.Line($"{store.Array}[{store.Index.Text}] = {Inline(store.Value)};");
                         break;
 
@@ -338,7 +338,7 @@ internal static class LoopEmitter
                         break;
 
                     case CallFunction call:
-                        Record(call.Target, call.Target, _t);
+                        Record(call, call.Target, _t);
                         _writer.Line($"{call.Target} = {call.Callee}({string.Join(", ", call.Arguments.Select(a => Argument(a, a.Name)))});");
                         break;
 
@@ -398,18 +398,18 @@ internal static class LoopEmitter
             }
         }
 
-        /// <summary>Pushes the value about to be overwritten, when the backward sweep reads the variable.</summary>
-        private void Record(string variable, string place, string type)
+        /// <summary>Pushes the value about to be overwritten, when the backward sweep reads it before this statement's.</summary>
+        private void Record(LoopStatement statement, string place, string type)
         {
-            if (_recorded.Contains(variable))
+            if (_recorded.At(statement))
             {
                 _writer.Line($"{_tape}.Push<{type}>({place});");
             }
         }
 
-        private void Restore(string variable, string place, string type)
+        private void Restore(LoopStatement statement, string place, string type)
         {
-            if (_recorded.Contains(variable))
+            if (_recorded.At(statement))
             {
                 _writer.Line($"{place} = {_tape}.Pop<{type}>();");
             }
@@ -430,14 +430,14 @@ internal static class LoopEmitter
                             string adjoint = _adjoints[assign.Target];
                             _writer.Line($"{_t} {_g} = {adjoint};");
                             _writer.Line($"{adjoint} = 0;");
-                            Restore(assign.Target, assign.Target, _t);
+                            Restore(assign, assign.Target, _t);
                             Partials(assign.Value);
                         }
 
                         break;
 
                     case AssignDiscrete assign:
-                        Restore(assign.Target, assign.Target, TypeOf(assign.Target));
+                        Restore(assign, assign.Target, TypeOf(assign.Target));
                         break;
 
                     case StoreElement store:
@@ -447,7 +447,7 @@ internal static class LoopEmitter
                             string adjoint = $"{_adjoints[store.Array]}[{store.Index.Text}]";
                             _writer.Line($"{_t} {_g} = {adjoint};");
                             _writer.Line($"{adjoint} = 0;");
-                            Restore(store.Array, $"{store.Array}[{store.Index.Text}]", _t);
+                            Restore(store, $"{store.Array}[{store.Index.Text}]", _t);
                             Partials(store.Value);
                         }
 
@@ -462,7 +462,7 @@ internal static class LoopEmitter
                             string adjoint = _adjoints[call.Target];
                             _writer.Line($"{_t} {_g} = {adjoint};");
                             _writer.Line($"{adjoint} = 0;");
-                            Restore(call.Target, call.Target, _t);
+                            Restore(call, call.Target, _t);
                             var values = call.Arguments.Select(a => Argument(a, a.Name));
                             var gradients = call.Arguments.Where(a => a.Kind != VariableKind.Discrete).Select(a => a.Kind == VariableKind.Array ? Argument(a, _adjoints[a.Name]) : "ref " + _adjoints[a.Name]);
                             _writer.Line($"{call.Callee}AccumulateGradient({Join(string.Join(", ", values), _g, string.Join(", ", gradients))});");
