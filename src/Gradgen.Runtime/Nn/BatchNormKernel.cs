@@ -1,5 +1,4 @@
 using System.Numerics;
-using Gradgen.Kernels;
 
 namespace Gradgen.Nn;
 
@@ -50,24 +49,11 @@ internal static class BatchNormKernel
         return y;
     }
 
-    /// <summary>Runs <paramref name="body"/> for each channel, on several threads when there are enough elements.</summary>
-    internal static void ForEachChannel(int channels, long elements, Action<int> body)
-    {
-        int threads = elements >= Elementwise.ParallelThreshold ? Math.Min(Elementwise.MaxThreads, channels) : 1;
-        if (threads <= 1)
-        {
-            for (int ch = 0; ch < channels; ch++) body(ch);
-            return;
-        }
-
-        ChunkedParallel.Run(channels, threads, body);
-    }
-
     static void Statistics<T>(Tensor x, int n, int c, int s, double[] mean, double[] variance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         double count = (double)n * s;
-        ForEachChannel(c, (long)n * c * s, ch =>
+        ParallelItems.For(c, (long)n * c * s, ch =>
         {
             ReadOnlySpan<T> xs = x.Elements<T>();
             double sum = 0;
@@ -114,7 +100,7 @@ internal static class BatchNormKernel
     static void Normalize<T>(Tensor x, Tensor y, int n, int c, int s, double[] mean, double[] invstd, double[]? w, double[]? b)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ForEachChannel(c, (long)n * c * s, ch =>
+        ParallelItems.For(c, (long)n * c * s, ch =>
         {
             double scale = invstd[ch] * (w?[ch] ?? 1);
             T a = T.CreateTruncating(scale), shift = T.CreateTruncating((b?[ch] ?? 0) - (mean[ch] * scale));
@@ -140,7 +126,7 @@ internal static class BatchNormKernel
         int n = x.shape[0], c = x.shape[1];
         int s = x.numel / Math.Max(n * c, 1);
         double count = (double)n * s;
-        ForEachChannel(c, (long)n * c * s, ch =>
+        ParallelItems.For(c, (long)n * c * s, ch =>
         {
             ReadOnlySpan<T> xs = x.Elements<T>(), gs = g.Elements<T>();
             double m = mean[ch], sumG = 0, sumGX = 0;
