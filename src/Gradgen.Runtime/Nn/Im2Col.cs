@@ -114,6 +114,9 @@ internal static class Im2Col
             {
                 var row = rows.Slice(((y * ow) + z) * k, k);
                 int x0 = (z * w.StrideW) - w.PadW, r = 0;
+
+                // The whole window's width inside the input, taps adjacent: each kernel row is one contiguous run.
+                bool inside = w.DilationW == 1 && x0 >= 0 && x0 + w.KernelW <= wd;
                 for (int ch = 0; ch < c; ch++)
                 {
                     var plane = image.Slice(ch * h * wd, h * wd);
@@ -128,6 +131,12 @@ internal static class Im2Col
                         }
 
                         var line = plane.Slice(hy * wd, wd);
+                        if (inside)
+                        {
+                            line.Slice(x0, w.KernelW).CopyTo(taps);
+                            continue;
+                        }
+
                         for (int j = 0; j < taps.Length; j++)
                         {
                             int wz = x0 + (j * w.DilationW);
@@ -200,6 +209,9 @@ internal static class Im2Col
             {
                 var row = rows.Slice(((y * ow) + z) * k, k);
                 int x0 = (z * w.StrideW) - w.PadW, r = 0;
+
+                // The whole window's width inside the input, taps adjacent: each kernel row is one contiguous run.
+                bool inside = w.DilationW == 1 && x0 >= 0 && x0 + w.KernelW <= wd;
                 for (int ch = 0; ch < c; ch++)
                 {
                     var plane = image.Slice(ch * h * wd, h * wd);
@@ -213,6 +225,17 @@ internal static class Im2Col
 
                         var taps = row.Slice(r, w.KernelW);
                         var line = plane.Slice(hy * wd, wd);
+                        if (inside)
+                        {
+                            var span = line.Slice(x0, taps.Length);
+                            for (int j = 0; j < taps.Length; j++)
+                            {
+                                span[j] += taps[j];
+                            }
+
+                            continue;
+                        }
+
                         for (int j = 0; j < taps.Length; j++)
                         {
                             int wz = x0 + (j * w.DilationW);
