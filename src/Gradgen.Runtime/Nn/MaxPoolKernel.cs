@@ -41,7 +41,57 @@ internal static class MaxPoolKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = w.OutH(h), ow = w.OutW(wd);
-        ParallelItems.For(planes, (long)planes * h * wd, p => ForwardPlane(x.Elements<T>(), y.Elements<T>(), indices, p, h, wd, oh, ow, w));
+        bool pairs = w is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 };
+        ParallelItems.For(planes, (long)planes * h * wd, p =>
+        {
+            if (pairs)
+            {
+                ForwardPairs(x.Elements<T>(), y.Elements<T>(), indices, p, h, wd, oh, ow);
+            }
+            else
+            {
+                ForwardPlane(x.Elements<T>(), y.Elements<T>(), indices, p, h, wd, oh, ow, w);
+            }
+        });
+    }
+
+    /// <summary>The common 2×2 window with stride 2 and no padding (dilation does not matter): two rows, two columns, no bounds to test.</summary>
+    static void ForwardPairs<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int p, int h, int wd, int oh, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int plane = p * h * wd;
+        var output = y.Slice(p * oh * ow, oh * ow);
+        var positions = indices.AsSpan(p * oh * ow, oh * ow);
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int top = plane + (2 * oy * wd);
+            var r0 = x.Slice(top, wd);
+            var r1 = x.Slice(top + wd, wd);
+            var outRow = output.Slice(oy * ow, ow);
+            var atRow = positions.Slice(oy * ow, ow);
+            for (int ox = 0; ox < outRow.Length; ox++)
+            {
+                int j = 2 * ox;
+                T best = r0[j];
+                int at = top + j;
+                Take(ref best, ref at, r0[j + 1], top + j + 1);
+                Take(ref best, ref at, r1[j], top + wd + j);
+                Take(ref best, ref at, r1[j + 1], top + wd + j + 1);
+                outRow[ox] = best;
+                atRow[ox] = at;
+            }
+        }
+    }
+
+    /// <summary>Keeps the first maximum: a larger value replaces it, and a NaN does unless a NaN is already kept.</summary>
+    static void Take<T>(ref T best, ref int at, T v, int index)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!(v <= best) && !T.IsNaN(best))
+        {
+            best = v;
+            at = index;
+        }
     }
 
     static void ForwardPlane<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int p, int h, int wd, int oh, int ow, Window2d w)
