@@ -6,6 +6,11 @@ if (args.Length > 0 && args[0] == "verify")
     return Verify.Run(args.Skip(1).ToArray());
 }
 
+if (args.Length > 0 && args[0] == "epoch")
+{
+    return Gradgen.Benchmarks.Cnn.CnnEpoch.Run(args.Skip(1).ToArray());
+}
+
 if (args.Length > 0 && args[0] == "probe")
 {
     return Probe.Run(args.Skip(1).ToArray());

@@ -46,9 +46,9 @@ namespace Gradgen.FashionMnist
                     return 1;
                 }
 
-                if (options.Model == "cnn")
+                if (options.IsCnn)
                 {
-                    Console.Error.WriteLine("error: --model cnn runs on the CPU only so far (Conv2d and the pooling layers have no GPU kernels yet); use --device cpu.");
+                    Console.Error.WriteLine($"error: --model {options.Model} runs on the CPU only so far (Conv2d and the pooling layers have no GPU kernels yet); use --device cpu.");
                     return 1;
                 }
 

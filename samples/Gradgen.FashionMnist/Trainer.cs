@@ -56,7 +56,12 @@ internal sealed class Trainer(TrainingOptions options, Data.FashionMnist data, D
         Directory.CreateDirectory(options.OutputDirectory);
         string plot = Path.Combine(options.OutputDirectory, "training.png");
         MetricsPlot.Save(plot, Describe(), trainLosses, testLosses, accuracies);
-        string weights = Path.Combine(options.OutputDirectory, options.Model == "cnn" ? "small-cnn.safetensors" : "quickstart-mlp.safetensors");
+        string weights = Path.Combine(options.OutputDirectory, options.Model switch
+        {
+            "cnn" => "small-cnn.safetensors",
+            "cnn-bn" => "small-cnn-bn.safetensors",
+            _ => "quickstart-mlp.safetensors",
+        });
         model.Save(weights);
         display.Line($"Wrote {plot} and {weights} (evaluate it with --evaluate {weights}).");
         return weights;
@@ -96,14 +101,24 @@ internal sealed class Trainer(TrainingOptions options, Data.FashionMnist data, D
         return (lossSum / data.Test.Count, correct / (double)data.Test.Count);
     }
 
-    private Module CreateModel() => options.Model == "cnn" ? SmallCnn.Create() : new QuickstartMlp();
+    private Module CreateModel() => options.Model switch
+    {
+        "cnn" => SmallCnn.Create(),
+        "cnn-bn" => SmallCnnBatchNorm.Create(),
+        _ => new QuickstartMlp(),
+    };
 
-    private string Describe() => options.Model == "cnn" ? "small CNN (2 conv+pool blocks, 2 linear layers)" : "quickstart MLP 784-512-512-10";
+    private string Describe() => options.Model switch
+    {
+        "cnn" => "small CNN (2 conv+pool blocks, 2 linear layers)",
+        "cnn-bn" => "small CNN with batch norm (2 conv+BN+ReLU+pool blocks, 2 linear layers)",
+        _ => "quickstart MLP 784-512-512-10",
+    };
 
     /// <summary>Flattens the images for the MLP (PyTorch's nn.Flatten, a view) and moves the batch to the device.</summary>
     private (Tensor X, Tensor Y) OnDevice(Tensor images, Tensor labels)
     {
-        var x = options.Model == "cnn" ? images : images.Flatten(1);
+        var x = options.IsCnn ? images : images.Flatten(1);
         return device.Type == DeviceType.Cpu ? (x, labels) : (x.To(device), labels.To(device));
     }
 

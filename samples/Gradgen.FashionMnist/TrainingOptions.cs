@@ -13,7 +13,7 @@ namespace Gradgen.FashionMnist;
 /// <param name="OutputDirectory">Where the plot and the weights go.</param>
 /// <param name="Evaluate">A weights file to evaluate instead of training.</param>
 /// <param name="Seed">Seeds the initial weights and the shuffling.</param>
-/// <param name="Model">mlp (the quickstart network, compiled) or cnn (two convolution blocks and two linear layers, eager, CPU).</param>
+/// <param name="Model">mlp (the quickstart network, compiled), cnn (two convolution blocks and two linear layers, eager, CPU) or cnn-bn (the same with BatchNorm2d after each convolution).</param>
 public sealed record TrainingOptions(
     int Epochs = 10, int BatchSize = 64, string Optimizer = "adam", double Lr = 1e-3, int? Threads = null, string Device = "cpu",
     string? DataDirectory = null, string OutputDirectory = "fashion-mnist-out", string? Evaluate = null, int Seed = 0, string Model = "mlp")
@@ -21,7 +21,8 @@ public sealed record TrainingOptions(
     /// <summary>The usage text printed by <c>--help</c> and after a bad option.</summary>
     public const string Usage = """
         usage: dotnet run -c Release --project samples/Gradgen.FashionMnist -- [options]
-          --model NAME       mlp (784-512-512-10, compiled) or cnn (2 conv+pool blocks, 2 linear; CPU) (default mlp)
+          --model NAME       mlp (784-512-512-10, compiled), cnn (2 conv+pool blocks, 2 linear; CPU)
+                             or cnn-bn (cnn with BatchNorm2d after each convolution; CPU) (default mlp)
           --epochs N         passes over the training set (default 10)
           --batch-size N     images per step (default 64)
           --optimizer NAME   adam, adamw, sgd, rmsprop or adagrad (default adam)
@@ -35,6 +36,9 @@ public sealed record TrainingOptions(
           --seed N           seed of the initial weights and the shuffling (default 0)
           --help             this text
         """;
+
+    /// <summary>Whether <see cref="Model"/> is a convolutional network (cnn or cnn-bn), which takes [N, 1, 28, 28] images.</summary>
+    public bool IsCnn => Model is "cnn" or "cnn-bn";
 
     /// <summary>The optimizers <see cref="Optimizer"/> may name.</summary>
     public static readonly string[] Optimizers = ["adam", "adamw", "sgd", "rmsprop", "adagrad"];
@@ -52,7 +56,7 @@ public sealed record TrainingOptions(
         {
             options = args[i] switch
             {
-                "--model" => options with { Model = OneOf(args, ref i, ["mlp", "cnn"]) },
+                "--model" => options with { Model = OneOf(args, ref i, ["mlp", "cnn", "cnn-bn"]) },
                 "--epochs" => options with { Epochs = PositiveInt(args, ref i) },
                 "--batch-size" => options with { BatchSize = PositiveInt(args, ref i) },
                 "--optimizer" => options with { Optimizer = OneOf(args, ref i, Optimizers) },

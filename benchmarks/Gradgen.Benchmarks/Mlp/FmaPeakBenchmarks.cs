@@ -15,7 +15,7 @@ namespace Gradgen.Benchmarks.Mlp;
 public class FmaPeakBenchmarks
 {
     /// <summary>Vector FMAs per thread per invocation: 16 chains × 32,768 rounds (about 0.1–0.3 ms on one core).</summary>
-    const int Operations = Chains * Rounds;
+    internal const int Operations = Chains * Rounds;
     const int Chains = 16;
     const int Rounds = 32_768;
 
@@ -46,7 +46,7 @@ public class FmaPeakBenchmarks
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Chains512(float seed)
+    internal static float Chains512(float seed)
     {
         var m = Vector512.Create(0.9999999f);
         var c = Vector512.Create(1e-7f);
@@ -76,7 +76,7 @@ public class FmaPeakBenchmarks
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static float Chains256(float seed)
+    internal static float Chains256(float seed)
     {
         var m = Vector256.Create(0.9999999f);
         var c = Vector256.Create(1e-7f);

@@ -49,11 +49,11 @@ internal static class Im2Col
         var cols = Tensor.Empty(x.DType, rows ? [n, oh * ow, k] : [n, k, oh * ow]);
         if (x.DType == DType.Float32)
         {
-            Forward(xc.Elements<float>(), cols.Elements<float>(), n, c, h, wd, w, (float)padValue, rows);
+            Forward(xc, cols, n, c, h, wd, w, (float)padValue, rows);
         }
         else
         {
-            Forward(xc.Elements<double>(), cols.Elements<double>(), n, c, h, wd, w, padValue, rows);
+            Forward(xc, cols, n, c, h, wd, w, padValue, rows);
         }
 
         GC.KeepAlive(xc);
@@ -73,71 +73,208 @@ internal static class Im2Col
         var dx = Tensor.Empty(g.DType, shape);
         if (g.DType == DType.Float32)
         {
-            Backward(gc.Elements<float>(), dx.Elements<float>(), shape[0], shape[1], shape[2], shape[3], w, rows);
+            Backward<float>(gc, dx, shape[0], shape[1], shape[2], shape[3], w, rows);
         }
         else
         {
-            Backward(gc.Elements<double>(), dx.Elements<double>(), shape[0], shape[1], shape[2], shape[3], w, rows);
+            Backward<double>(gc, dx, shape[0], shape[1], shape[2], shape[3], w, rows);
         }
 
         GC.KeepAlive(gc);
         return dx;
     }
 
-    /// <summary>Where element (b, r, position) of the unfolded tensor lies: [N, K, L] columns or [N, L, K] rows.</summary>
-    static int At(bool rowLayout, int b, int r, int position, int k, int l) =>
-        rowLayout ? (((b * l) + position) * k) + r : (((b * k) + r) * l) + position;
-
-    static void Forward<T>(ReadOnlySpan<T> x, Span<T> cols, int n, int c, int h, int wd, Window2d w, T pad, bool rowLayout)
+    static void Forward<T>(Tensor x, Tensor cols, int n, int c, int h, int wd, Window2d w, T pad, bool rowLayout)
         where T : unmanaged, INumber<T>
     {
-        int oh = w.OutH(h), ow = w.OutW(wd), l = oh * ow, k = c * w.KernelH * w.KernelW;
-        for (int b = 0; b < n; b++)
+        int oh = w.OutH(h), ow = w.OutW(wd), k = c * w.KernelH * w.KernelW;
+        ParallelItems.For(n, (long)cols.numel, b =>
         {
-            for (int r = 0; r < k; r++)
+            var image = x.Elements<T>().Slice(b * c * h * wd, c * h * wd);
+            var output = cols.Elements<T>().Slice(b * k * oh * ow, k * oh * ow);
+            if (rowLayout)
             {
-                int ch = r / (w.KernelH * w.KernelW), i = r / w.KernelW % w.KernelH, j = r % w.KernelW;
-                var plane = x.Slice(((b * c) + ch) * h * wd, h * wd);
-                for (int y = 0; y < oh; y++)
+                ForwardRows(image, output, c, h, wd, w, pad);
+            }
+            else
+            {
+                ForwardColumns(image, output, c, h, wd, w, pad);
+            }
+        });
+    }
+
+    /// <summary>One image into [L, K] rows: each window's taps written in order, channel by channel and kernel row by kernel row.</summary>
+    static void ForwardRows<T>(ReadOnlySpan<T> image, Span<T> rows, int c, int h, int wd, Window2d w, T pad)
+        where T : unmanaged, INumber<T>
+    {
+        int oh = w.OutH(h), ow = w.OutW(wd), k = c * w.KernelH * w.KernelW;
+        for (int y = 0; y < oh; y++)
+        {
+            for (int z = 0; z < ow; z++)
+            {
+                var row = rows.Slice(((y * ow) + z) * k, k);
+                int x0 = (z * w.StrideW) - w.PadW, r = 0;
+
+                // The whole window's width inside the input, taps adjacent: each kernel row is one contiguous run.
+                bool inside = w.DilationW == 1 && x0 >= 0 && x0 + w.KernelW <= wd;
+                for (int ch = 0; ch < c; ch++)
                 {
-                    int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
-                    bool rowInside = (uint)hy < (uint)h;
-                    for (int z = 0; z < ow; z++)
+                    var plane = image.Slice(ch * h * wd, h * wd);
+                    for (int i = 0; i < w.KernelH; i++, r += w.KernelW)
                     {
-                        int wz = (z * w.StrideW) - w.PadW + (j * w.DilationW);
-                        cols[At(rowLayout, b, r, (y * ow) + z, k, l)] = rowInside && (uint)wz < (uint)wd ? plane[(hy * wd) + wz] : pad;
+                        int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
+                        var taps = row.Slice(r, w.KernelW);
+                        if ((uint)hy >= (uint)h)
+                        {
+                            taps.Fill(pad);
+                            continue;
+                        }
+
+                        var line = plane.Slice(hy * wd, wd);
+                        if (inside)
+                        {
+                            line.Slice(x0, w.KernelW).CopyTo(taps);
+                            continue;
+                        }
+
+                        for (int j = 0; j < taps.Length; j++)
+                        {
+                            int wz = x0 + (j * w.DilationW);
+                            taps[j] = (uint)wz < (uint)wd ? line[wz] : pad;
+                        }
                     }
                 }
             }
         }
     }
 
-    static void Backward<T>(ReadOnlySpan<T> cols, Span<T> dx, int n, int c, int h, int wd, Window2d w, bool rowLayout)
+    /// <summary>One image into [K, L] columns: for each tap (channel, kernel row, kernel column), its value at every window position.</summary>
+    static void ForwardColumns<T>(ReadOnlySpan<T> image, Span<T> cols, int c, int h, int wd, Window2d w, T pad)
         where T : unmanaged, INumber<T>
     {
-        dx.Clear();
         int oh = w.OutH(h), ow = w.OutW(wd), l = oh * ow, k = c * w.KernelH * w.KernelW;
-        for (int b = 0; b < n; b++)
+        for (int r = 0; r < k; r++)
         {
-            for (int r = 0; r < k; r++)
+            int ch = r / (w.KernelH * w.KernelW), i = r / w.KernelW % w.KernelH, j = r % w.KernelW;
+            var plane = image.Slice(ch * h * wd, h * wd);
+            var column = cols.Slice(r * l, l);
+            for (int y = 0; y < oh; y++)
             {
-                int ch = r / (w.KernelH * w.KernelW), i = r / w.KernelW % w.KernelH, j = r % w.KernelW;
-                var plane = dx.Slice(((b * c) + ch) * h * wd, h * wd);
-                for (int y = 0; y < oh; y++)
+                int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
+                var outRow = column.Slice(y * ow, ow);
+                if ((uint)hy >= (uint)h)
                 {
-                    int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
-                    if ((uint)hy >= (uint)h)
-                    {
-                        continue;
-                    }
+                    outRow.Fill(pad);
+                    continue;
+                }
 
-                    for (int z = 0; z < ow; z++)
+                var line = plane.Slice(hy * wd, wd);
+                for (int z = 0; z < ow; z++)
+                {
+                    int wz = (z * w.StrideW) - w.PadW + (j * w.DilationW);
+                    outRow[z] = (uint)wz < (uint)wd ? line[wz] : pad;
+                }
+            }
+        }
+    }
+
+    static void Backward<T>(Tensor cols, Tensor dx, int n, int c, int h, int wd, Window2d w, bool rowLayout)
+        where T : unmanaged, INumber<T>
+    {
+        int l = w.OutH(h) * w.OutW(wd), k = c * w.KernelH * w.KernelW;
+        ParallelItems.For(n, (long)cols.numel, b =>
+        {
+            var grad = cols.Elements<T>().Slice(b * k * l, k * l);
+            var image = dx.Elements<T>().Slice(b * c * h * wd, c * h * wd);
+            image.Clear();
+            if (rowLayout)
+            {
+                BackwardRows(grad, image, c, h, wd, w);
+            }
+            else
+            {
+                BackwardColumns(grad, image, c, h, wd, w);
+            }
+        });
+    }
+
+    /// <summary>col2im of one image's [L, K] rows: each window's taps added back where <see cref="ForwardRows"/> read them.</summary>
+    static void BackwardRows<T>(ReadOnlySpan<T> rows, Span<T> image, int c, int h, int wd, Window2d w)
+        where T : unmanaged, INumber<T>
+    {
+        int oh = w.OutH(h), ow = w.OutW(wd), k = c * w.KernelH * w.KernelW;
+        for (int y = 0; y < oh; y++)
+        {
+            for (int z = 0; z < ow; z++)
+            {
+                var row = rows.Slice(((y * ow) + z) * k, k);
+                int x0 = (z * w.StrideW) - w.PadW, r = 0;
+
+                // The whole window's width inside the input, taps adjacent: each kernel row is one contiguous run.
+                bool inside = w.DilationW == 1 && x0 >= 0 && x0 + w.KernelW <= wd;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    var plane = image.Slice(ch * h * wd, h * wd);
+                    for (int i = 0; i < w.KernelH; i++, r += w.KernelW)
                     {
-                        int wz = (z * w.StrideW) - w.PadW + (j * w.DilationW);
-                        if ((uint)wz < (uint)wd)
+                        int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
+                        if ((uint)hy >= (uint)h)
                         {
-                            plane[(hy * wd) + wz] += cols[At(rowLayout, b, r, (y * ow) + z, k, l)];
+                            continue;
                         }
+
+                        var taps = row.Slice(r, w.KernelW);
+                        var line = plane.Slice(hy * wd, wd);
+                        if (inside)
+                        {
+                            var span = line.Slice(x0, taps.Length);
+                            for (int j = 0; j < taps.Length; j++)
+                            {
+                                span[j] += taps[j];
+                            }
+
+                            continue;
+                        }
+
+                        for (int j = 0; j < taps.Length; j++)
+                        {
+                            int wz = x0 + (j * w.DilationW);
+                            if ((uint)wz < (uint)wd)
+                            {
+                                line[wz] += taps[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>col2im of one image's [K, L] columns: each tap's gradients added back where <see cref="ForwardColumns"/> read them.</summary>
+    static void BackwardColumns<T>(ReadOnlySpan<T> cols, Span<T> image, int c, int h, int wd, Window2d w)
+        where T : unmanaged, INumber<T>
+    {
+        int oh = w.OutH(h), ow = w.OutW(wd), l = oh * ow, k = c * w.KernelH * w.KernelW;
+        for (int r = 0; r < k; r++)
+        {
+            int ch = r / (w.KernelH * w.KernelW), i = r / w.KernelW % w.KernelH, j = r % w.KernelW;
+            var plane = image.Slice(ch * h * wd, h * wd);
+            var column = cols.Slice(r * l, l);
+            for (int y = 0; y < oh; y++)
+            {
+                int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
+                if ((uint)hy >= (uint)h)
+                {
+                    continue;
+                }
+
+                var line = plane.Slice(hy * wd, wd);
+                for (int z = 0; z < ow; z++)
+                {
+                    int wz = (z * w.StrideW) - w.PadW + (j * w.DilationW);
+                    if ((uint)wz < (uint)wd)
+                    {
+                        line[wz] += column[(y * ow) + z];
                     }
                 }
             }

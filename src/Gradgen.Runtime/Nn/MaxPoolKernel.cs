@@ -19,11 +19,11 @@ internal static class MaxPoolKernel
         var indices = new int[n * c * oh * ow];
         if (input.DType == DType.Float32)
         {
-            Forward<float>(x.Elements<float>(), y.Elements<float>(), indices, n * c, h, wd, w);
+            Forward<float>(x, y, indices, n * c, h, wd, w);
         }
         else
         {
-            Forward<double>(x.Elements<double>(), y.Elements<double>(), indices, n * c, h, wd, w);
+            Forward<double>(x, y, indices, n * c, h, wd, w);
         }
 
         GC.KeepAlive(x);
@@ -36,51 +36,116 @@ internal static class MaxPoolKernel
         return y;
     }
 
-    static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int planes, int h, int wd, Window2d w)
+    /// <summary>Each plane (image and channel) on its own, in parallel for large inputs; indices are into the whole input.</summary>
+    static void Forward<T>(Tensor x, Tensor y, int[] indices, int planes, int h, int wd, Window2d w)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = w.OutH(h), ow = w.OutW(wd);
-        for (int p = 0; p < planes; p++)
+        bool pairs = w is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 };
+        ParallelItems.For(planes, (long)planes * h * wd, p =>
         {
-            int plane = p * h * wd;
-            for (int oy = 0; oy < oh; oy++)
+            if (pairs)
             {
-                for (int ox = 0; ox < ow; ox++)
+                ForwardPairs(x.Elements<T>(), y.Elements<T>(), indices, p, h, wd, oh, ow);
+            }
+            else
+            {
+                ForwardPlane(x.Elements<T>(), y.Elements<T>(), indices, p, h, wd, oh, ow, w);
+            }
+        });
+    }
+
+    /// <summary>The common 2×2 window with stride 2 and no padding (dilation does not matter): two rows, two columns, no bounds to test.</summary>
+    static void ForwardPairs<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int p, int h, int wd, int oh, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int plane = p * h * wd;
+        var output = y.Slice(p * oh * ow, oh * ow);
+        var positions = indices.AsSpan(p * oh * ow, oh * ow);
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int top = plane + (2 * oy * wd);
+            var r0 = x.Slice(top, wd);
+            var r1 = x.Slice(top + wd, wd);
+            var outRow = output.Slice(oy * ow, ow);
+            var atRow = positions.Slice(oy * ow, ow);
+            for (int ox = 0; ox < outRow.Length; ox++)
+            {
+                int j = 2 * ox;
+                T best = r0[j];
+                int at = top + j;
+                Take(ref best, ref at, r0[j + 1], top + j + 1);
+                Take(ref best, ref at, r1[j], top + wd + j);
+                Take(ref best, ref at, r1[j + 1], top + wd + j + 1);
+                outRow[ox] = best;
+                atRow[ox] = at;
+            }
+        }
+    }
+
+    /// <summary>Keeps the first maximum: a larger value replaces it, and a NaN does unless a NaN is already kept.</summary>
+    static void Take<T>(ref T best, ref int at, T v, int index)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!(v <= best) && !T.IsNaN(best))
+        {
+            best = v;
+            at = index;
+        }
+    }
+
+    static void ForwardPlane<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int p, int h, int wd, int oh, int ow, Window2d w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int plane = p * h * wd;
+        var input = x.Slice(plane, h * wd);
+        var output = y.Slice(p * oh * ow, oh * ow);
+        var positions = indices.AsSpan(p * oh * ow, oh * ow);
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int y0 = (oy * w.StrideH) - w.PadH;
+            var (i0, i1) = Taps(y0, w.KernelH, w.DilationH, h);
+            for (int ox = 0; ox < ow; ox++)
+            {
+                int x0 = (ox * w.StrideW) - w.PadW;
+                var (j0, j1) = Taps(x0, w.KernelW, w.DilationW, wd);
+                T best = T.NegativeInfinity;
+                int at = -1;
+                for (int i = i0; i < i1; i++)
                 {
-                    T best = T.NegativeInfinity;
-                    int at = -1;
-                    for (int i = 0; i < w.KernelH; i++)
+                    int row = (y0 + (i * w.DilationH)) * wd;
+                    for (int j = j0; j < j1; j++)
                     {
-                        int hy = (oy * w.StrideH) - w.PadH + (i * w.DilationH);
-                        if ((uint)hy >= (uint)h)
-                        {
-                            continue;
-                        }
+                        int index = row + x0 + (j * w.DilationW);
+                        T v = input[index];
 
-                        for (int j = 0; j < w.KernelW; j++)
+                        // Larger, or NaN (which wins and ends the window: PyTorch takes the first NaN).
+                        if (at < 0 || !(v <= best))
                         {
-                            int wx = (ox * w.StrideW) - w.PadW + (j * w.DilationW);
-                            if ((uint)wx >= (uint)wd)
+                            best = v;
+                            at = index;
+                            if (T.IsNaN(v))
                             {
-                                continue;
-                            }
-
-                            int index = plane + (hy * wd) + wx;
-                            T v = x[index];
-                            if (at < 0 || v > best || (T.IsNaN(v) && !T.IsNaN(best)))
-                            {
-                                best = v;
-                                at = index;
+                                i = i1;
+                                break;
                             }
                         }
                     }
-
-                    int o = (((p * oh) + oy) * ow) + ox;
-                    y[o] = best;
-                    indices[o] = at;
                 }
+
+                int o = (oy * ow) + ox;
+                output[o] = best;
+                positions[o] = at < 0 ? -1 : plane + at;
             }
         }
+    }
+
+    /// <summary>The taps [first, end) of a window starting at <paramref name="start"/> that fall inside [0, size).</summary>
+    static (int First, int End) Taps(int start, int kernel, int dilation, int size)
+    {
+        int first = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+        int end = Math.Min(kernel, start >= size ? 0 : ((size - 1 - start) / dilation) + 1);
+        return (first, Math.Max(first, end));
     }
 
     static Tensor Backward(Tensor g, int[] shape, int[] indices)

@@ -25,7 +25,7 @@ namespace Gradgen.Nn;
 /// </para>
 /// </remarks>
 [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields)]
-public abstract class Module
+public abstract partial class Module
 {
     readonly List<KeyValuePair<string, Parameter?>> parameters = [];
     readonly List<KeyValuePair<string, Module?>> modules = [];
@@ -101,6 +101,7 @@ public abstract class Module
             if (p.Key == name) throw new ArgumentException($"{GetType().Name}: a parameter named '{name}' is already registered.", nameof(name));
         foreach (var m in modules)
             if (m.Key == name) throw new ArgumentException($"{GetType().Name}: a module named '{name}' is already registered.", nameof(name));
+        CheckBufferName(name);
     }
 
     /// <summary>
@@ -256,15 +257,16 @@ public abstract class Module
     public void ZeroGrad(bool setToNone = true) => Optim.Sgd.ZeroGrads(Parameters(), setToNone);
 
     /// <summary>
-    /// Moves the module's parameters, and their gradients, to <paramref name="device"/> in place (PyTorch's
-    /// <c>to(device)</c>): the same <see cref="Parameter"/> objects, so optimizers made before keep working. Returns
-    /// this module.
+    /// Moves the module's parameters, their gradients and its buffers to <paramref name="device"/> in place (PyTorch's
+    /// <c>to(device)</c>): the same <see cref="Parameter"/> and buffer objects, so optimizers made before keep working.
+    /// Returns this module.
     /// </summary>
     /// <param name="device">The target device.</param>
     /// <exception cref="NotSupportedException">A CUDA device without a registered backend (reference Gradgen.Cuda and call <c>Cuda.Register()</c>).</exception>
     public Module To(Device device)
     {
         foreach (var p in Parameters()) p.MoveTo(device);
+        foreach (var (_, b) in NamedBuffers()) b.MoveTo(device);
         return this;
     }
 
@@ -274,9 +276,27 @@ public abstract class Module
     public Module To(string device) => To(Device.Parse(device));
 
     /// <summary>
-    /// The parameters by dotted name in registration order (PyTorch's <c>state_dict()</c>): a new dictionary of
-    /// detached tensors that share the parameters' storage, as PyTorch's do, so they see later updates of the model
-    /// (clone them to keep a snapshot). A parameter registered under two names appears under both.
+    /// Converts the module's floating-point parameters, their gradients and its floating-point buffers to
+    /// <paramref name="dtype"/> in place (PyTorch's <c>to(dtype)</c>); integer buffers such as BatchNorm's
+    /// <c>num_batches_tracked</c> keep their dtype, as in PyTorch. Returns this module.
+    /// </summary>
+    /// <param name="dtype">Float32 or Float64.</param>
+    /// <exception cref="ArgumentException"><paramref name="dtype"/> is not floating-point.</exception>
+    public Module To(DType dtype)
+    {
+        if (!dtype.IsFloating()) throw new ArgumentException($"Module.To: only floating-point dtypes convert a module (Float32 or Float64), not {dtype}.", nameof(dtype));
+        foreach (var p in Parameters())
+            if (p.DType.IsFloating()) p.ConvertTo(dtype);
+        foreach (var (_, b) in NamedBuffers())
+            if (b.DType.IsFloating()) b.ConvertTo(dtype);
+        return this;
+    }
+
+    /// <summary>
+    /// The parameters and persistent buffers by dotted name (PyTorch's <c>state_dict()</c>): each module's parameters,
+    /// then its buffers, then its children's, in registration order; a new dictionary of detached tensors that share
+    /// the storage of the parameters and buffers, as PyTorch's do, so they see later updates of the model (clone them
+    /// to keep a snapshot). A tensor registered under two names appears under both.
     /// </summary>
     public Dictionary<string, Tensor> StateDict()
     {
@@ -289,13 +309,14 @@ public abstract class Module
             m.EnsureDiscovered();
             foreach (var (name, p) in m.parameters)
                 if (p is not null) d[prefix + name] = p.Detach();
+            m.AddBufferState(prefix, d);
             foreach (var (name, child) in m.modules)
                 if (child is not null) AddState(child, prefix + name + ".", d);
         }
     }
 
     /// <summary>
-    /// Copies the tensors of <paramref name="stateDict"/> into the parameters of the same names (PyTorch's
+    /// Copies the tensors of <paramref name="stateDict"/> into the parameters and buffers of the same names (PyTorch's
     /// <c>load_state_dict(strict=True)</c>), converting dtypes. Every key is checked before anything is copied: a
     /// missing key, an unexpected key or a shape that differs throws, naming all of them, and leaves the module unchanged.
     /// </summary>
@@ -312,7 +333,7 @@ public abstract class Module
             if (!stateDict.TryGetValue(name, out var src)) missing.Add(name);
             else if (src is null) mismatched.Add($"'{name}': the given tensor is null");
             else if (!src.Shape.Equals(t.Shape))
-                mismatched.Add($"'{name}': copying a tensor of shape {src.Shape} from the state dict, but the parameter in the current model has shape {t.Shape}");
+                mismatched.Add($"'{name}': copying a tensor of shape {src.Shape} from the state dict, but the tensor in the current model has shape {t.Shape}");
         }
         var unexpected = new List<string>();
         foreach (var key in stateDict.Keys)

@@ -112,6 +112,29 @@ public partial class Tensor
         grad = grad?.Detach().To(device);
     }
 
+    /// <summary>
+    /// Converts a leaf's elements (and its gradient) to <paramref name="dtype"/> in place, keeping the object, its
+    /// shape, device and requires-grad: what Module.To(dtype) does to each floating parameter and buffer.
+    /// </summary>
+    internal void ConvertTo(DType dtype)
+    {
+        if (DType == dtype)
+        {
+            return;
+        }
+
+        if (!IsLeaf)
+        {
+            throw new InvalidOperationException($"To({dtype}): only leaf tensors (parameters and buffers) convert in place; this one was computed by {GradFn!.Name}.");
+        }
+
+        var converted = Detach().To(dtype);
+        storage = converted.storage;
+        strides = converted.strides;
+        offset = converted.offset;
+        grad = grad?.Detach().To(dtype);
+    }
+
     /// <summary>A new contiguous, uninitialised tensor on an accelerator.</summary>
     internal static Tensor EmptyOn(Device device, DType dtype, int[] shape)
     {

@@ -109,6 +109,8 @@ public sealed class DeviceDTypeTableTests : IDisposable
         ("Softplus", t => Functional.Softplus(t[0], 2, 1), [[3, 4]]),
         ("LayerNorm", t => Functional.LayerNorm(t[0], [4], t[1], t[2]), [[3, 4], [4], [4]]),
         ("LayerNorm over two dimensions, no affine", t => Functional.LayerNorm(t[0], [3, 4]), [[2, 3, 4]]),
+        ("BatchNorm training", t => Functional.BatchNorm(t[0], null, null, t[1], t[2], training: true), [[4, 3, 2], [3], [3]]),
+        ("BatchNorm evaluation with running statistics", t => Functional.BatchNorm(t[0], t[1].Detach(), (t[2].Abs() + 0.5).Detach().To(t[0].DType), t[1], null), [[4, 3], [3], [3]]),
         ("Dropout (eval, p = 1)", t => Functional.Dropout(t[0], 0.3, training: false) + Functional.Dropout(t[0], 1), [[3, 4]]),
         ("BinaryCrossEntropyWithLogits none", t => Functional.BinaryCrossEntropyWithLogits(t[0], t[1].Sigmoid(), Reduction.None), [[3, 4], [3, 4]]),
 

@@ -137,6 +137,35 @@ public class ConvolutionTests
         return [.. y];
     }
 
+    /// <summary>
+    /// Inputs large enough for the kernels to split the batch over threads (im2col, col2im, pooling planes) give what
+    /// each image gives on its own (one image never goes parallel): forward values and input gradients.
+    /// </summary>
+    [Fact]
+    public void Large_batches_split_over_threads_agree_with_image_by_image_results()
+    {
+        RandomGenerator.ManualSeed(21);
+        var x = R(6, 3, 32, 32);
+        var w = R(8, 3, 3, 3);
+        Tensor Net(Tensor input) => Functional.AvgPool2d(Functional.MaxPool2d(Functional.Conv2d(input, w, null, padding: 1), 2, 1), 3, padding: 1, countIncludePad: false);
+        var v = R(6, 8, 11, 11);
+
+        var batched = x.Clone();
+        batched.RequiresGrad = true;
+        var y = Net(batched);
+        (y * v).Sum().Backward();
+        Close(ReferenceConv(x, w, null, 1, 1, 1, 1, out _), Functional.Conv2d(x, w, null, padding: 1));
+        for (int b = 0; b < 6; b++)
+        {
+            var one = x.Narrow(0, b, 1).Clone();
+            one.RequiresGrad = true;
+            var yb = Net(one);
+            (yb * v.Narrow(0, b, 1)).Sum().Backward();
+            Close(yb.ToArray<double>(), y.Narrow(0, b, 1));
+            Close(one.Grad!.ToArray<double>(), batched.Grad!.Narrow(0, b, 1));
+        }
+    }
+
     [Theory]
     [InlineData(2, 2, 0, 1)]
     [InlineData(3, 2, 1, 1)]
@@ -157,6 +186,18 @@ public class ConvolutionTests
         Assert.Equal([1.0, 0, 0, 0], x.Grad!.ToArray<double>());
         Assert.Equal("MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)", new MaxPool2d(2).ToString());
         Assert.Contains("pad should be at most half", Assert.Throws<ArgumentException>(() => Functional.MaxPool2d(x, 2, padding: 2)).Message);
+    }
+
+    [Fact]
+    public void MaxPool2d_propagates_the_first_NaN_of_a_window_as_PyTorch()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, double.NaN, 5.0, double.NaN, 2.0, 3.0, 4.0, 0.0 }).Reshape(1, 1, 2, 4);
+        x.RequiresGrad = true;
+        var y = Functional.MaxPool2d(x, 2);
+        Assert.True(double.IsNaN(y.ToArray<double>()[0]));
+        Assert.True(double.IsNaN(y.ToArray<double>()[1]));
+        y.Sum().Backward();
+        Assert.Equal([0.0, 1, 0, 1, 0, 0, 0, 0], x.Grad!.ToArray<double>());
     }
 
     [Theory]
