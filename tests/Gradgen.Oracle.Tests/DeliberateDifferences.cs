@@ -46,6 +46,9 @@ internal static partial class DeliberateDifferences
         ["gelu"] = "Gradgen names the two forms GeluErfBackward and GeluTanhBackward",
         ["t"] = "PyTorch's T is a permute (PermuteBackward0); Gradgen's is a transpose, and a no-op below 2-D",
         ["slice"] = "PyTorch records a slice that keeps the whole dimension as AliasBackward0",
+        ["add_"] = "an in-place step: PyTorch rebases a modified view (AsStridedBackward0, CopySlices); Gradgen does not record in-place steps",
+        ["mul_s_"] = "as add_",
+        ["fill_"] = "as add_",
         ["amax"] = "Gradgen's Max(dim) of a 0-D tensor is the full Max (MaxBackward)",
     };
 
@@ -96,6 +99,11 @@ internal static partial class DeliberateDifferences
             if (s.Op is "linear" or "matmul" && gradgen.Error!.Contains("dtype", StringComparison.Ordinal) && ins.Any(x => x is { V.Length: 0 }))
                 return "mixed dtypes refused even where an operand is empty";
             // Cross-entropy of K-dimensional logits [N, C, d1, ...]: Gradgen takes [N, C] and [C] only (docs/nn.md).
+            // A second backward without retainGraph through a node whose saved tensors were freed: Gradgen refuses
+            // as soon as it reaches the node; PyTorch only where it reads a freed tensor (not, for example, for an
+            // input that needs no gradient).
+            if (s.Op == "backward" && gradgen.Error!.Contains("backward through the graph a second time", StringComparison.Ordinal))
+                return "a second backward through a freed node is refused even where PyTorch reads no freed tensor";
             if (s.Op == "cross_entropy" && gradgen.Error!.Contains("must be [N, C] or [C]", StringComparison.Ordinal))
                 return "cross-entropy of K-dimensional logits is not supported";
             // Cat of 1-D tensors of shape [0] along another dimension: PyTorch keeps its legacy rule of skipping such
@@ -122,6 +130,10 @@ internal static partial class DeliberateDifferences
                 return "View succeeds on some layouts PyTorch's computeStride refuses";
             // PyTorch 1.13's mse_loss backward fails when input and target have different floating dtypes ("Found
             // dtype Double but expected Float", a PyTorch defect); Gradgen computes the gradient in the promoted dtype.
+            // Pow(x, y) saves its inputs only, PyTorch's also its output: modifying the output in place (under
+            // NoGrad) breaks PyTorch's backward but not Gradgen's, whose gradient reads only unmodified inputs.
+            if (s.Op == "backward" && torch.Error!.Contains("which is output 0 of PowBackward", StringComparison.Ordinal))
+                return "Pow saves only its inputs";
             if (s.Op == "backward" && torch.Error!.Contains("Found dtype", StringComparison.Ordinal))
                 return "PyTorch's backward of a loss of mixed float dtypes fails";
             if (s.Op == "backward" && torch.Error!.Contains("backward through the graph a second time", StringComparison.Ordinal))
@@ -129,6 +141,15 @@ internal static partial class DeliberateDifferences
         }
         return null;
     }
+
+    /// <summary>
+    /// Composite functions whose derivative Gradgen's generator writes as a sum of terms each multiplied by the
+    /// incoming gradient (g·½(1 + erf(x/√2)) + g·x·φ(x) for GELU), where PyTorch's hand-written backward multiplies
+    /// once (g·(Φ(x) + x·φ(x))): an infinite incoming gradient (from log at 0, say) meets the zero term x·φ(x) at
+    /// x = 0 as ∞·0 = NaN in Gradgen and gives ±∞ in PyTorch. In programs using them, a NaN gradient in Gradgen
+    /// matches ±∞ in PyTorch. Left open: custom backward formulas ([Differentiable(Backward = …)]) would align them.
+    /// </summary>
+    public static readonly HashSet<string> GeneratedDerivativeNaN = ["gelu", "silu", "softplus", "elu"];
 
     /// <summary>
     /// Restrictions of the generator (Generator.cs), each because the two libraries' answers legitimately differ
@@ -160,6 +181,12 @@ internal static partial class DeliberateDifferences
     /// learning rate. A power of two makes the product exact in both.</item>
     /// <item>Cross-entropy over zero classes is not generated: PyTorch's mean divides by 0/0 samples (NaN), Gradgen
     /// gives 0.</item>
+    /// <item>After an optimizer step or an in-place step, the results computed before it are not used again (leaves
+    /// and the modified copies are). PyTorch regenerates the grad_fn of a view whose base was modified in place
+    /// (AsStridedBackward0) and checks the version of a saved tensor only when a needed gradient reads it; Gradgen
+    /// records no in-place step, does not rebase views, and checks every saved tensor of a node at backward (so it
+    /// refuses, for example, the backward of Linear(x, w) for w's gradient after x was updated, where PyTorch
+    /// computes it from the updated x's unread slot). Only copies (Clone) are modified in place, never views.</item>
     /// <item>A float is converted to an integer dtype only where finite and within ±2³¹: PyTorch's result is
     /// undefined there (C++ undefined behaviour).</item>
     /// </list>

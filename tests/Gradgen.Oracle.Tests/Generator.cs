@@ -29,7 +29,7 @@ internal sealed class Generator
         int n = 6 + rng.Next(14);
         for (int i = 0; i < n; i++) OneStep();
         // Most programs end with a backward pass from a scalar, so that most of them compare gradients.
-        var roots = Tensors().Where(k => T(k).RequiresGrad).ToList();
+        var roots = Tensors().Where(k => Usable(k) && T(k).RequiresGrad).ToList();
         if (roots.Count > 0 && rng.NextDouble() < 0.85)
         {
             int r = roots[rng.Next(roots.Count)];
@@ -61,10 +61,18 @@ internal sealed class Generator
         return steps.Count - 1;
     }
 
+    /// <summary>
+    /// Results computed before this step are not used again (except leaves and in-place targets): an optimizer step
+    /// or an in-place step changed tensors they were computed from (DeliberateDifferences.GeneratorRestrictions).
+    /// </summary>
+    int staleBefore;
+
+    bool Usable(int k) => k >= staleBefore || steps[k].Op == "input" || cloned.Contains(k);
+
     /// <summary>A tensor variable, most often a recent one; optionally only floating ones or exactly computed ones.</summary>
     int Pick(Func<int, bool>? filter = null)
     {
-        var all = Tensors().Where(k => filter is null || filter(k)).ToList();
+        var all = Tensors().Where(k => Usable(k) && (filter is null || filter(k))).ToList();
         if (all.Count == 0) return -1;
         if (rng.NextDouble() < 0.6) return all[Math.Max(0, all.Count - 1 - rng.Next(Math.Min(3, all.Count)))];
         return all[rng.Next(all.Count)];
@@ -475,6 +483,7 @@ internal sealed class Generator
             case 2:
                 {
                     int y = rng.NextDouble() < 0.9 ? NewInput(t.Shape.ToArray(), t.DType) : Partner(x);
+                    if (!IsFloat(y)) return;    // the losses take floating targets only (DeliberateDifferences)
                     Add("mse", [x, y], [], [], reds[rng.Next(3)], bits: -1);
                     break;
                 }
@@ -509,11 +518,8 @@ internal sealed class Generator
 
     void InPlace(int x)
     {
-        if (rng.NextDouble() < 0.4 || cloned.Count == 0)
-        {
-            // A fresh copy to modify (an in-place step on a leaf that requires grad must be refused by both).
-            if (rng.NextDouble() < 0.8) { x = Add("clone", [x], [], [], bits: Bits(x)); cloned.Add(x); }
-        }
+        // Only copies are modified (DeliberateDifferences.GeneratorRestrictions: no views of them are rebased).
+        if (rng.NextDouble() < 0.5 || cloned.Count == 0) { x = Add("clone", [x], [], [], bits: Bits(x)); cloned.Add(x); }
         else x = cloned[rng.Next(cloned.Count)];
         if (run.TensorAt(x) is null || !IsFloat(x)) return;
         int b = Bits(x);
@@ -531,6 +537,7 @@ internal sealed class Generator
             case 1: Add("mul_s_", [x], [], [DyadicScalar()], bits: b >= 0 ? b + 3 : -1); if (b >= 0) bits[x] = b + 3; break;
             default: Add("fill_", [x], [], [DyadicScalar()], bits: b); break;
         }
+        staleBefore = steps.Count;
     }
 
     void Backward(int r)
@@ -590,6 +597,7 @@ internal sealed class Generator
         // Adaptive optimizers divide by the gradient's own magnitude: only with exactly computed gradients.
         if (optimizerKind != "sgd" && !gradsExact) return;
         Add("opt_step", [optimizer], [], []);
+        staleBefore = steps.Count;
         // The parameters changed, and with them every view of them: nothing so far is exact any more.
         for (int k = 0; k < bits.Count; k++) bits[k] = -1;
     }

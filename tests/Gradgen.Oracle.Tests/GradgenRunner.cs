@@ -19,8 +19,22 @@ internal sealed class GradgenRunner
     {
         var r = new GradgenRunner();
         foreach (var s in steps) r.Execute(s);
+        // The same program in float64: its leaves measure Gradgen's own float32 error (Comparer's chained tolerance).
+        var wide = new GradgenRunner();
+        try
+        {
+            foreach (var s in steps) wide.Execute(Promote(s));
+            for (int k = 0; k < steps.Count; k++) r.Observations[k].Leaves64 = wide.Observations[k].Leaves;
+        }
+        catch (Exception e) when (e is InvalidCastException or InvalidOperationException or ArgumentException)
+        {
+            // The widened program can take another path (an optimizer over other parameters): then no estimate.
+        }
         return r.Observations;
     }
+
+    static Step Promote(Step s) =>
+        s.Op is "input" or "zeros" or "ones" or "full" or "linspace" or "to" && s.S == "float32" ? s with { S = "float64" } : s;
 
     public Tensor? TensorAt(int i) => i < Vars.Count ? Vars[i] as Tensor : null;
 

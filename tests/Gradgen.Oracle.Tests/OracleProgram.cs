@@ -54,6 +54,8 @@ internal sealed class Observation
     /// <summary>The Gradgen values of the step's tensor inputs just before it ran (for PyTorch to evaluate the step on the same data).</summary>
     public List<TensorValue?>? Inputs;
     public List<LeafState>? Leaves;
+    /// <summary>The leaves after this step when every float32 tensor of the program is made float64 instead.</summary>
+    public List<LeafState>? Leaves64;
     /// <summary>PyTorch's value of the step computed from Gradgen's inputs (no accumulated rounding differences).</summary>
     public TensorValue? Anchored;
     public string? AnchoredError;

@@ -91,9 +91,15 @@ public class OracleTests(ITestOutputHelper output)
         Assert.Null(Comparer.Compare(program, g, t));
         g[2].Value = g[2].Value! with { V = [1, 2, 3] };
         Assert.Contains("values differ", Comparer.Compare(program, g, t));
+        // A wrong gradient in one precision is taken for rounding noise only within the other's bound; a gradient
+        // wrong in both precisions is noticed.
         g = GradgenRunner.Run(program);
         g[5].Leaves![0] = g[5].Leaves![0] with { Grad = g[5].Leaves![0].Grad! with { V = [0, 0, 0] } };
+        g[5].Leaves64![0] = g[5].Leaves64![0] with { Grad = g[5].Leaves64![0].Grad! with { V = [0, 0, 0] } };
         Assert.Contains("grad differs", Comparer.Compare(program, g, t));
+        g = GradgenRunner.Run(program);
+        g[5].Leaves64![0] = g[5].Leaves64![0] with { Grad = g[5].Leaves64![0].Grad! with { V = [1, 1, 1] } };
+        Assert.Contains("float64", Comparer.Compare(program, g, t));
     }
 
     static void RequireTorch()

@@ -112,6 +112,10 @@ internal static class TorchRunner
         {
             o.Leaves = leaves.Select(l => new LeafState((int)l!["var"]!, TensorValue.FromJson(l["v"])!, TensorValue.FromJson(l["g"]))).ToList();
         }
+        if (n["leaves64"] is JsonArray wide)
+        {
+            o.Leaves64 = wide.Select(l => new LeafState((int)l!["var"]!, TensorValue.FromJson(l["v"])!, TensorValue.FromJson(l["g"]))).ToList();
+        }
         return o;
     }
 

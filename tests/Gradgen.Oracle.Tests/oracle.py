@@ -27,7 +27,9 @@ def tohex(a):
 
 
 def make(d, shape, values):
-    return torch.from_numpy(values).to(DT[d]).reshape(shape)
+    # A copy: PyTorch's AccumulateGrad may keep a gradient passed to backward() as the leaf's .grad and add later
+    # gradients into it in place, which would otherwise write into the program's data (read again by the float64 run).
+    return torch.from_numpy(values.copy()).to(DT[d]).reshape(shape)
 
 
 def value(t):
@@ -248,12 +250,41 @@ STATE_OPS = ("backward", "opt_step", "zero_grad", "opt_zero", "add_", "mul_s_", 
 NOT_ANCHORED = ("input", "zeros", "ones", "full", "arange", "linspace", "backward", "zero_grad", "optim", "opt_step", "opt_zero", "detach")
 
 
+PROMOTED_OPS = ("input", "zeros", "ones", "full", "linspace", "to")
+
+
+def promote(steps):
+    """The program with every float32 tensor it makes made float64: its leaves measure PyTorch's own float32 error."""
+    out = []
+    for st in steps:
+        st = dict(st)
+        if st["op"] in PROMOTED_OPS and st["s"] == "float32":
+            st["s"] = "float64"
+        st.pop("gin", None)
+        out.append(st)
+    return out
+
+
 def run(program):
-    vars_, leaves, out = [], [], []
-    for k, st in enumerate(program["steps"]):
+    for st in program["steps"]:
         st["p"] = [float(v) for v in unhex(st["p"])]
         if st.get("data") is not None:
             st["data"] = unhex(st["data"])
+    out = run_steps(program["steps"])
+    # The leaves' states of the same program in float64 (see Comparer: the tolerance of chained comparisons).
+    try:
+        wide = run_steps(promote(program["steps"]))
+        for o, w in zip(out, wide):
+            if "leaves" in o and "leaves" in w:
+                o["leaves64"] = w["leaves"]
+    except Exception:  # noqa: BLE001 - the widened program may fail where the original does not; then no estimate
+        pass
+    return out
+
+
+def run_steps(steps):
+    vars_, leaves, out = [], [], []
+    for k, st in enumerate(steps):
         o = {}
         args = st["a"]
         if any(j >= len(vars_) or vars_[j] is None for j in args):

@@ -83,4 +83,19 @@ public class OracleFindingsTests
         Assert.Equal(float.NegativeInfinity, q[1]);
         Assert.Equal(0.5f, q[2]);
     }
+
+    [Fact]
+    public void An_in_place_operation_refuses_an_operand_that_partly_overlaps_the_tensor()
+    {
+        // x = torch.arange(4.).reshape(2, 2); x.add_(x.T): RuntimeError (some elements of the input tensor and the
+        // written-to tensor refer to a single memory location); x.add_(x) doubles x.
+        var x = Tensor.FromArray(new float[] { 0, 1, 2, 3 }).Reshape(2, 2).Contiguous();
+        Assert.Throws<InvalidOperationException>(() => x.AddInPlace(x.T));
+        Assert.Throws<InvalidOperationException>(() => x.AddInPlace(x[0]));
+        x.AddInPlace(x);
+        Assert.Equal(new float[] { 0, 2, 4, 6 }, x.ToArray<float>());
+        var y = Tensor.Zeros(4);
+        y.Narrow(0, 0, 2).AddInPlace(y.Narrow(0, 2, 2));    // disjoint parts of one storage
+        Assert.Equal(new float[4], y.ToArray<float>());
+    }
 }
