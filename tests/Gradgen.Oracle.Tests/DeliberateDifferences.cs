@@ -147,9 +147,13 @@ internal static partial class DeliberateDifferences
     /// incoming gradient (g·½(1 + erf(x/√2)) + g·x·φ(x) for GELU), where PyTorch's hand-written backward multiplies
     /// once (g·(Φ(x) + x·φ(x))): an infinite incoming gradient (from log at 0, say) meets the zero term x·φ(x) at
     /// x = 0 as ∞·0 = NaN in Gradgen and gives ±∞ in PyTorch. In programs using them, a NaN gradient in Gradgen
-    /// matches ±∞ in PyTorch. Left open: custom backward formulas ([Differentiable(Backward = …)]) would align them.
+    /// matches ±∞ in PyTorch, and so does a NaN parameter after an optimizer step took that gradient.
+    /// Likewise Pow with a scalar exponent p: its derivative p·x^(p−1) at x = −∞ with p − 1 = ±½ is ±∞ in Gradgen
+    /// (pow(−∞, ½) = +∞ in IEEE) and NaN in PyTorch (x^½ computed as √x). Gradients and updated parameters of
+    /// programs using these steps accept NaN against ±∞ either way round. Left open: custom backward formulas
+    /// ([Differentiable(Backward = …)]) would align them.
     /// </summary>
-    public static readonly HashSet<string> GeneratedDerivativeNaN = ["gelu", "silu", "softplus", "elu"];
+    public static readonly HashSet<string> GeneratedDerivativeNaN = ["gelu", "silu", "softplus", "elu", "pow_s"];
 
     /// <summary>
     /// Restrictions of the generator (Generator.cs), each because the two libraries' answers legitimately differ

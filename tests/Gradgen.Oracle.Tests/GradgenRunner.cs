@@ -24,7 +24,14 @@ internal sealed class GradgenRunner
         try
         {
             foreach (var s in steps) wide.Execute(Promote(s));
-            for (int k = 0; k < steps.Count; k++) r.Observations[k].Leaves64 = wide.Observations[k].Leaves;
+            // Only where the widened program took the same path (refused the same steps): else no estimate.
+            bool samePath = Enumerable.Range(0, steps.Count).All(k => (r.Observations[k].Error is null) == (wide.Observations[k].Error is null));
+            bool float32 = wide.Observations.Any(o => o.Value?.DType == "float32");
+            for (int k = 0; k < steps.Count && samePath; k++)
+            {
+                r.Observations[k].Leaves64 = wide.Observations[k].Leaves;
+                r.Observations[k].WideHasFloat32 = float32;
+            }
         }
         catch (Exception e) when (e is InvalidCastException or InvalidOperationException or ArgumentException)
         {

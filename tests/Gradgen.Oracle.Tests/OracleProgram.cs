@@ -56,6 +56,8 @@ internal sealed class Observation
     public List<LeafState>? Leaves;
     /// <summary>The leaves after this step when every float32 tensor of the program is made float64 instead.</summary>
     public List<LeafState>? Leaves64;
+    /// <summary>Whether the widened program still made float32 tensors (integer inputs of float functions compute in the default dtype).</summary>
+    public bool WideHasFloat32;
     /// <summary>PyTorch's value of the step computed from Gradgen's inputs (no accumulated rounding differences).</summary>
     public TensorValue? Anchored;
     public string? AnchoredError;

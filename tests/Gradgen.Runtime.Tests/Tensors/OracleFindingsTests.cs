@@ -98,4 +98,22 @@ public class OracleFindingsTests
         y.Narrow(0, 0, 2).AddInPlace(y.Narrow(0, 2, 2));    // disjoint parts of one storage
         Assert.Equal(new float[4], y.ToArray<float>());
     }
+
+    [Fact]
+    public void Elu_has_gradient_one_at_NaN()
+    {
+        // x = torch.tensor([nan, 0., -1.], dtype=torch.float64, requires_grad=True); F.elu(x).sum().backward()
+        // x.grad == [1, 1, e^-1]; F.elu(x) == [nan, 0, e^-1 - 1].
+        var x = Tensor.FromArray(new double[] { double.NaN, 0, -1 }, requiresGrad: true);
+        var y = global::Gradgen.Nn.Functional.Elu(x);
+        var v = y.ToArray<double>();
+        Assert.True(double.IsNaN(v[0]));
+        Assert.Equal(0, v[1]);
+        Assert.Equal(Math.Exp(-1) - 1, v[2], 12);
+        y.Sum().Backward();
+        var g = x.Grad!.ToArray<double>();
+        Assert.Equal(1, g[0]);
+        Assert.Equal(1, g[1]);
+        Assert.Equal(Math.Exp(-1), g[2], 12);
+    }
 }
