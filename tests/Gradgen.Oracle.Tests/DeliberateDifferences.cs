@@ -149,8 +149,9 @@ internal static partial class DeliberateDifferences
     /// x = 0 as ∞·0 = NaN in Gradgen and gives ±∞ in PyTorch. In programs using them, a NaN gradient in Gradgen
     /// matches ±∞ in PyTorch, and so does a NaN parameter after an optimizer step took that gradient.
     /// Likewise Pow with a scalar exponent p: its derivative p·x^(p−1) at x = −∞ with p − 1 = ±½ is ±∞ in Gradgen
-    /// (pow(−∞, ½) = +∞ in IEEE) and NaN in PyTorch (x^½ computed as √x). Gradients and updated parameters of
-    /// programs using these steps accept NaN against ±∞ either way round. Left open: custom backward formulas
+    /// (pow(−∞, ½) = +∞ in IEEE) and NaN in PyTorch (x^½ computed as √x), and at x = −0 with p − 1 = −½ it is +∞ in
+    /// Gradgen (pow(−0, −½)) and −∞ in PyTorch (1/√−0). Gradients and updated parameters of
+    /// programs using these steps accept any non-finite value against any other. Left open: custom backward formulas
     /// ([Differentiable(Backward = …)]) would align them.
     /// </summary>
     public static readonly HashSet<string> GeneratedDerivativeNaN = ["gelu", "silu", "softplus", "elu", "pow_s"];
@@ -191,6 +192,12 @@ internal static partial class DeliberateDifferences
     /// records no in-place step, does not rebase views, and checks every saved tensor of a node at backward (so it
     /// refuses, for example, the backward of Linear(x, w) for w's gradient after x was updated, where PyTorch
     /// computes it from the updated x's unread slot). Only copies (Clone) are modified in place, never views.</item>
+    /// <item>After a backward without retainGraph, the results computed before it are not used again (leaves are).
+    /// Open defect: a second backward through nodes freed that way sometimes neither refuses nor gives PyTorch's
+    /// gradient in Gradgen (seed 689565677, program 66: v5 = v4 * v2; backward(v5, g) without retainGraph; then
+    /// backward(v2 / v5, h) adds 0.988 to v2.grad where the gradient is 0), and PyTorch accepts some second passes
+    /// Gradgen refuses; until the engine refuses every pass through a released node, the generator does not make
+    /// them.</item>
     /// <item>A float is converted to an integer dtype only where finite and within ±2³¹: PyTorch's result is
     /// undefined there (C++ undefined behaviour).</item>
     /// </list>

@@ -544,9 +544,10 @@ internal sealed class Generator
     {
         var t = T(r);
         bool exact = Bits(r) >= 0;
+        int retain = rng.Next(2);
         if (t.NumElements == 1 && rng.NextDouble() < 0.7)
         {
-            Add("backward", [r], [rng.Next(2)], []);
+            Add("backward", [r], [retain], []);
         }
         else
         {
@@ -554,8 +555,11 @@ internal sealed class Generator
             if (rng.NextDouble() < 0.05 && shape.Length > 0) shape[0] += 1;
             int g = NewInput(shape, t.DType, false, special: false);
             exact &= Bits(g) >= 0;
-            Add("backward", [r, g], [rng.Next(2)], []);
+            Add("backward", [r, g], [retain], []);
         }
+        // Without retainGraph the graph is freed: nothing computed so far is used again (DeliberateDifferences:
+        // a second backward through freed nodes is an open defect of Gradgen's).
+        if (retain == 0) staleBefore = steps.Count;
         if (!exact) gradsExact = false;
         if (rng.NextDouble() < 0.1) Add("zero_grad", [], [], []);
     }
