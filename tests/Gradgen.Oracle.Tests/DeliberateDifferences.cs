@@ -157,6 +157,14 @@ internal static partial class DeliberateDifferences
     public static readonly HashSet<string> GeneratedDerivativeNaN = ["gelu", "silu", "softplus", "elu", "pow_s"];
 
     /// <summary>
+    /// Pow(x, y)'s derivative for the exponent at x = 0, y ≥ 0 is 0 in both libraries, but PyTorch multiplies the
+    /// incoming gradient by the masked 0 (∞·0 = NaN when the incoming gradient is infinite, as from √ at 0) where
+    /// Gradgen selects 0 after multiplying. In programs using it, a gradient 0 in Gradgen matches NaN in PyTorch, and
+    /// a parameter an optimizer updated with it matches NaN (open, like the generated derivatives above).
+    /// </summary>
+    public static readonly HashSet<string> MaskedZeroGradient = ["pow_t"];
+
+    /// <summary>
     /// Restrictions of the generator (Generator.cs), each because the two libraries' answers legitimately differ
     /// there and no single expected value exists:
     /// <list type="bullet">
