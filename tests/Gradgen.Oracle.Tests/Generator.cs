@@ -20,7 +20,11 @@ internal sealed class Generator
 
     Generator(int seed) => rng = new Random(seed);
 
-    public static List<Step> Make(int seed) => new Generator(seed).Build();
+    public static List<Step> Make(int seed)
+    {
+        if (Environment.GetEnvironmentVariable("GRADGEN_ORACLE_TRACE") is { Length: > 0 } trace) File.AppendAllText(trace, $"program seed {seed}\n");
+        return new Generator(seed).Build();
+    }
 
     List<Step> Build()
     {
@@ -55,6 +59,9 @@ internal sealed class Generator
             or "index_range" or "expand" or "contiguous" or "to") && rng.NextDouble() < 0.06;
         var step = new Step(op, args, i, p, s, noGrad, data);
         steps.Add(step);
+        // GRADGEN_ORACLE_TRACE=file: each step written before it runs, so a crash of the process names its program.
+        if (Environment.GetEnvironmentVariable("GRADGEN_ORACLE_TRACE") is { Length: > 0 } trace)
+            File.AppendAllText(trace, step.Describe(steps.Count - 1) + "\n");
         var obs = run.Execute(step);
         int limit = run.TensorAt(steps.Count - 1)?.DType == DType.Float32 ? 22 : 50;
         this.bits.Add(obs.Error is null && bits >= 0 && bits <= limit ? bits : -1);

@@ -47,6 +47,8 @@ internal sealed class GradgenRunner
 
     public Observation Execute(Step s)
     {
+        if (Environment.GetEnvironmentVariable("GRADGEN_ORACLE_TRACE") is { Length: > 0 } trace)
+            File.AppendAllText(trace, "run " + s.Describe(Vars.Count) + "\n");
         var obs = new Observation();
         object? result = null;
         if (s.Args.Any(a => a >= Vars.Count || Vars[a] is null))
