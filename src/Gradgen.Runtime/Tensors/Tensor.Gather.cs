@@ -31,6 +31,14 @@ public partial class Tensor
         Checked(index);
         if (index.Ndim > 1) throw new ArgumentException($"IndexSelect: the index must be 1-D, got shape {index.ShapeString}.", nameof(index));
         int d = NormalizeDim(dim, shape.Length, "IndexSelect");
+        // The positions are checked even where the result has no elements (another dimension is empty), as PyTorch.
+        if (index.DType.IsIntegral() && index.NumElements > 0)
+        {
+            int size = shape.Length == 0 ? 1 : shape[d];
+            foreach (long v in index.Contiguous().To(DType.Int64).ToArray<long>())
+                if (v < -size || v >= size)
+                    throw new ArgumentOutOfRangeException(nameof(index), $"IndexSelect: index {v} is out of range for dimension {d} of size {size} (shape {ShapeString}).");
+        }
         var view = new int[Math.Max(shape.Length, 1)];
         Array.Fill(view, 1);
         view[d] = index.NumElements;

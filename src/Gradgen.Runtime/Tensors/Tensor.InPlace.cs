@@ -19,6 +19,9 @@ public partial class Tensor
                 throw new InvalidOperationException(
                     $"{op}: more than one element of the tensor (shape {ShapeString}, strides {Shape.Format(strides)}) refers to the same memory location, as after Expand; call Clone() first.");
         if (other is null) return;
+        if (PartlyOverlaps(other))
+            throw new InvalidOperationException(
+                $"{op}: some elements of the operand (shape {other.ShapeString}) and of the tensor written to (shape {ShapeString}) are the same memory (one is a view of the other); Clone() the operand first.");
         var bs = ElementwiseOp.BroadcastShapes(shape, other.shape, op);
         if (!bs.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"{op}: the operand of shape {other.ShapeString} cannot be broadcast to the tensor's shape {ShapeString} (an in-place result keeps the tensor's shape).");
@@ -26,6 +29,31 @@ public partial class Tensor
             throw new ArgumentException($"{op}: the result of a {DType} tensor and a {other.DType} operand is floating-point and cannot be stored in the {DType} tensor; use the out-of-place form.");
         if (DType == DType.Bool && op != "CopyFrom")
             throw new ArgumentException($"{op}: Bool tensors do not support arithmetic.");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="other"/> shares memory with this tensor without being exactly its elements (PyTorch's
+    /// partial-overlap check of in-place operations: x.add_(x) is fine, x.add_(x.T) is refused, since the result
+    /// would depend on the order in which elements are written).
+    /// </summary>
+    bool PartlyOverlaps(Tensor other)
+    {
+        if (!ReferenceEquals(other.storage, storage) || numel == 0 || other.numel == 0) return false;
+        if (other.offset == offset && other.shape.AsSpan().SequenceEqual(shape) && other.strides.AsSpan().SequenceEqual(strides)) return false;
+        static (long Lo, long Hi) Extent(Tensor t)
+        {
+            long lo = t.offset, hi = t.offset;
+            for (int i = 0; i < t.shape.Length; i++)
+            {
+                long span = (long)(t.shape[i] - 1) * t.strides[i];
+                if (span < 0) lo += span;
+                else hi += span;
+            }
+            return (lo, hi);
+        }
+        var (a0, a1) = Extent(this);
+        var (b0, b1) = Extent(other);
+        return a0 <= b1 && b0 <= a1;
     }
 
     Tensor InPlace<TOp>(Tensor other, TOp op, string name) where TOp : struct, IBinaryOp

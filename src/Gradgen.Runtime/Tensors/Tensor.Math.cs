@@ -120,15 +120,15 @@ public partial class Tensor
     /// <param name="b">The scalar.</param>
     public static Tensor operator -(Tensor a, long b) => ElementwiseOp.Binary(Checked(a), WrapScalar(b, true, a), new SubOp());
 
-    /// <summary>Elementwise the difference of a scalar and a tensor.</summary>
+    /// <summary>Elementwise the difference of a scalar and a tensor (recorded as <c>RsubBackward</c>, as PyTorch).</summary>
     /// <param name="a">The scalar.</param>
     /// <param name="b">The tensor.</param>
-    public static Tensor operator -(double a, Tensor b) => ElementwiseOp.Binary(WrapScalar(a, false, Checked(b)), b, new SubOp());
+    public static Tensor operator -(double a, Tensor b) => GeneratedBackward.Rename(ElementwiseOp.Binary(WrapScalar(a, false, Checked(b)), b, new SubOp()), "RsubBackward");
 
-    /// <summary>Elementwise the difference of an integer scalar and a tensor.</summary>
+    /// <summary>Elementwise the difference of an integer scalar and a tensor (recorded as <c>RsubBackward</c>, as PyTorch).</summary>
     /// <param name="a">The scalar.</param>
     /// <param name="b">The tensor.</param>
-    public static Tensor operator -(long a, Tensor b) => ElementwiseOp.Binary(WrapScalar(a, true, Checked(b)), b, new SubOp());
+    public static Tensor operator -(long a, Tensor b) => GeneratedBackward.Rename(ElementwiseOp.Binary(WrapScalar(a, true, Checked(b)), b, new SubOp()), "RsubBackward");
 
     /// <summary>Elementwise the difference (the method form of <c>-</c>).</summary>
     /// <param name="other">The right operand.</param>

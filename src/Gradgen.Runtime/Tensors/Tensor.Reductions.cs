@@ -175,9 +175,9 @@ public partial class Tensor
         if (shape.Length == 0) return x.Unsqueeze(0).LogSumExp(0);
         if (shape[d] == 0)
         {
-            // The sum of no exponentials is 0: −∞ everywhere (and no elements to send a gradient to).
-            int[] reduced = keepDim ? [.. shape[..d], 1, .. shape[(d + 1)..]] : [.. shape[..d], .. shape[(d + 1)..]];
-            return Full(reduced, double.NegativeInfinity, x.DType, x.Device);
+            // The sum of no exponentials is 0: −∞ everywhere, recorded like PyTorch's (it requires grad when the
+            // input does; the gradient goes to no element).
+            return x.Sum(d, keepDim) + double.NegativeInfinity;
         }
 
         Tensor m;

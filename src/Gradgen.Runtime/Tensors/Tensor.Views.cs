@@ -154,6 +154,8 @@ public partial class Tensor
         if (shape.Length == 0) return Reshape(1);
         int s = NormalizeDim(startDim, shape.Length, "Flatten"), e = NormalizeDim(endDim, shape.Length, "Flatten");
         if (s > e) throw new ArgumentException($"Flatten: startDim {startDim} comes after endDim {endDim} for shape {ShapeString}.");
+        // As PyTorch: flattening one dimension returns the tensor itself.
+        if (s == e) return this;
         var ns = new List<int>();
         for (int i = 0; i < s; i++) ns.Add(shape[i]);
         int m = 1;
@@ -177,13 +179,14 @@ public partial class Tensor
         return MakeView(ns, st, offset, "TransposeBackward", g => g.Transpose(a, b));
     }
 
-    /// <summary>The transpose of a 2-D tensor, as a view (PyTorch's <c>.T</c>); a tensor with fewer than two dimensions is returned as it is.</summary>
+    /// <summary>The transpose of a 2-D tensor, as a view (PyTorch's <c>.T</c>); of a tensor with fewer than two dimensions, a view of it as it is.</summary>
     /// <exception cref="InvalidOperationException">The tensor has more than two dimensions (use <see cref="Permute"/> or <see cref="Transpose"/>).</exception>
     public Tensor T
     {
         get
         {
-            if (shape.Length < 2) return this;
+            // As PyTorch (x.T is x.permute(reversed dims)): a 0-D or 1-D tensor gives a view of itself.
+            if (shape.Length < 2) return Permute(shape.Length == 0 ? [] : [0]);
             if (shape.Length > 2)
                 throw new InvalidOperationException($"T: the tensor has shape {ShapeString}; T is defined for 2-D tensors. Use Transpose(dim0, dim1) or Permute(...) for more dimensions.");
             return Transpose(0, 1);

@@ -62,8 +62,10 @@ public class ViewTests
         Assert.Throws<InvalidOperationException>(() => a.T);
         Assert.Throws<ArgumentException>(() => a.Permute(0, 0, 1));
         Assert.Throws<ArgumentException>(() => a.Permute(0, 1));
+        // As PyTorch, T of a vector is a view of it (x.T is x.permute(0)), not the tensor itself.
         var v = Range(3);
-        Assert.Same(v, v.T);
+        Assert.NotSame(v, v.T);
+        Assert.Equal(v.ToArray<float>(), v.T.ToArray<float>());
     }
 
     [Fact]

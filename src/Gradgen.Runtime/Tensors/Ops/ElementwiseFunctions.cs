@@ -45,8 +45,8 @@ internal static partial class ElementwiseFunctions
     // The gradient at 0 is the slope, as PyTorch's (x > 0 is false there).
     [Differentiable] internal static float LeakyRelu(float x, float slope) => x > 0 ? x : slope * x;
 
-    // The gradient at 0 is α·e⁰ = α, as PyTorch's.
-    [Differentiable] internal static float Elu(float x, float alpha) => x > 0 ? x : alpha * (MathF.Exp(x > 0 ? 0 : x) - 1);
+    // The gradient at 0 is α·e⁰ = α, and at NaN 1 (NaN ≤ 0 is false), as PyTorch's.
+    [Differentiable] internal static float Elu(float x, float alpha) => x <= 0 ? alpha * (MathF.Exp(x <= 0 ? x : 0) - 1) : x;
 
     // ln(1 + e^(βx))/β, and x where βx > threshold (PyTorch's linear regime).
     [Differentiable]

@@ -63,13 +63,23 @@ internal sealed record ElementwiseGradient(string Function, ElementwiseBackward 
 /// </summary>
 internal sealed class GeneratedBackward : GradFn
 {
-    readonly string name;
+    string name;
     readonly ElementwiseGradient kernel;
     readonly SavedTensor[] operands;
     readonly int[] inputOf;
     readonly int[][] shapes;
     readonly DType[] dtypes;
     readonly DType dtype;
+
+    /// <summary>
+    /// Names the node as PyTorch names the operation the caller wrote rather than the kernel that ran: c − x runs
+    /// the subtraction's kernel and is PyTorch's <c>RsubBackward</c>.
+    /// </summary>
+    internal static Tensor Rename(Tensor result, string name)
+    {
+        if (result.GradFn is GeneratedBackward g) g.name = name;
+        return result;
+    }
 
     public GeneratedBackward(string name, ElementwiseGradient kernel, Tensor?[] inputs, Tensor[] operands, Tensor output)
     {

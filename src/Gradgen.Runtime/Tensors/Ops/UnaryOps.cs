@@ -64,8 +64,9 @@ internal struct PowScalarOp : IUnaryOp
     /// <summary>x·x for p = 2 (the forward's own special case), else pow(x, p) with p a constant operand.</summary>
     public readonly ElementwiseGradient? Gradient => P == 2 ? ElementwiseGradient.Square : ElementwiseGradient.Pow;
     public readonly double[] Constants => P == 2 ? [] : [P];
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => P == 2 ? x * x : MathF.Pow(x, (float)P);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => P == 2 ? x * x : Math.Pow(x, P);
+    // As PyTorch, p = ±0.5 is the square root (or its reciprocal): √−∞ is NaN (pow(−∞, 0.5) would be +∞) and √−0 is −0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly float Forward(float x) => P == 2 ? x * x : P == 0.5 ? MathF.Sqrt(x) : P == -0.5 ? 1 / MathF.Sqrt(x) : MathF.Pow(x, (float)P);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public readonly double Forward(double x) => P == 2 ? x * x : P == 0.5 ? Math.Sqrt(x) : P == -0.5 ? 1 / Math.Sqrt(x) : Math.Pow(x, P);
     public readonly int Forward(int x) => unchecked((int)IntPow(x, (long)P));
     public readonly long Forward(long x) => IntPow(x, (long)P);
 
