@@ -9,6 +9,7 @@ namespace Gradgen.EndToEnd.Tests;
 /// reductions and views as device operations, one node — and agrees with <c>Forward</c> on the CPU in the output
 /// and in every gradient, with GraphModelTests' tolerances.
 /// </summary>
+[Collection(EmulatedDeviceCollection.Name)]
 public sealed class GraphModelDeviceTests : IDisposable
 {
     private readonly EmulatedDevice device = new();

@@ -6,6 +6,7 @@ namespace Gradgen.EndToEnd.Tests.Loops;
 /// The tensor overloads of methods over spans have CPU kernels only so far: on a device (the emulated one here) they
 /// refuse with a message that says how to go on, rather than copying silently.
 /// </summary>
+[Collection(EmulatedDeviceCollection.Name)]
 public sealed class RowwiseDeviceTests : IDisposable
 {
     private readonly EmulatedDevice device = new();
