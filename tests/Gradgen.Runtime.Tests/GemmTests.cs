@@ -106,6 +106,13 @@ public class GemmTests
             {
                 Gemm.MultiplyCore<IdentityEpilogue>(TransposeA, TransposeB, M, N, K, alpha, A, Lda, B, Ldb, beta, C, Ldc, Bias, default, 0, threads, kind);
             }
+
+            // On one thread the product packs on this thread: it must not have written past the buffer it asked for
+            // (a write past the pinned buffer corrupts the next object and crashes the process at a later GC).
+            if (threads == 1)
+            {
+                Assert.True(Sgemm.PackBufferGuardIntact(), $"the product wrote past its packing buffer (m={M}, n={N}, k={K}, transposeA={TransposeA}, transposeB={TransposeB}, kernel={kind})");
+            }
         }
 
         /// <summary>Checks <c>C</c> against the double-precision triple loop; <paramref name="before"/> is C before the product.</summary>
@@ -223,6 +230,23 @@ public class GemmTests
         float[] before = (float[])p.C.Clone();
         p.Run(1f, 0f, threads: 2, GemmKernelKind.Auto);
         p.Check(before, 1f, 0f);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void RowBlocksOfWholePanelsWithEveryKernel(string kernel)
+    {
+        // m > MC with every micro-kernel: MC = 256 is not a multiple of the Vector256 kernel's 6-row panels, and a
+        // block of 256 rows packed as 43 panels of 6 once overwrote the first packed columns of B.
+        var kind = Enum.Parse<GemmKernelKind>(kernel);
+        var random = new Random(11);
+        foreach (bool ta in new[] { false, true })
+        {
+            var p = Problem.Create(random, ta, false, Sgemm.MC + 9, 40, 70, pad: 1, nanInC: true);
+            float[] before = (float[])p.C.Clone();
+            p.Run(1f, 0f, threads: 1, kind);
+            p.Check(before, 1f, 0f);
+        }
     }
 
     [Theory]

@@ -164,19 +164,47 @@ internal static unsafe partial class Sgemm
     [ThreadStatic]
     private static float[]? t_packBuffer;
 
+    /// <summary>Where this thread's last <see cref="PackBuffer"/> request ends: the guard floats start there.</summary>
+    [ThreadStatic]
+    private static nint t_guardStart;
+
+    /// <summary>
+    /// Floats after every request that hold <see cref="GuardValue"/>: the buffer sits in the pinned object heap, where
+    /// a write past it corrupts the next object and crashes the process at a later GC (a rounding left out of the size
+    /// once did exactly that), so tests check the guard after each product (<see cref="PackBufferGuardIntact"/>).
+    /// </summary>
+    private const int GuardFloats = 16;
+
+    private static readonly float GuardValue = BitConverter.Int32BitsToSingle(0x7FC0_DEAD);
+
     /// <summary>Returns a 64-byte aligned pointer to at least <paramref name="floats"/> floats owned by this thread.</summary>
     internal static float* PackBuffer(int floats)
     {
         float[]? buffer = t_packBuffer;
-        if (buffer is null || buffer.Length < floats + 16)
+        if (buffer is null || buffer.Length < floats + 16 + GuardFloats)
         {
             // Pinned (the pinned object heap), so the pointer stays valid without a fixed statement.
-            buffer = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
+            buffer = GC.AllocateUninitializedArray<float>(floats + 16 + GuardFloats, pinned: true);
             t_packBuffer = buffer;
         }
 
         float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         nint misalignment = (nint)p & 63;
-        return misalignment == 0 ? p : (float*)((byte*)p + (64 - misalignment));
+        p = misalignment == 0 ? p : (float*)((byte*)p + (64 - misalignment));
+        new Span<float>(p + floats, GuardFloats).Fill(GuardValue);
+        t_guardStart = (nint)(p + floats);
+        return p;
+    }
+
+    /// <summary>Whether the products this thread ran since its last <see cref="PackBuffer"/> request stayed inside it.</summary>
+    internal static bool PackBufferGuardIntact()
+    {
+        if (t_guardStart == 0) return true;
+        foreach (float f in new ReadOnlySpan<float>((float*)t_guardStart, GuardFloats))
+        {
+            if (BitConverter.SingleToInt32Bits(f) != BitConverter.SingleToInt32Bits(GuardValue)) return false;
+        }
+
+        return true;
     }
 }

@@ -210,11 +210,15 @@ internal static unsafe partial class Sgemm
             kc = Math.Min(KC, (kc + 7) & ~7);
         }
 
-        int mcMax = Math.Min(MC, (m + mr - 1) / mr * mr);
+        // Row blocks of whole MR panels: PackA writes MR rows per panel, so a block of MC rows with MC not a
+        // multiple of MR (6-row AVX2 panels) would overrun its share of the buffer.
+        int mcStep = MC / mr * mr;
+        int mcMax = Math.Min(mcStep, (m + mr - 1) / mr * mr);
         int ncMax = Math.Min(NC, (n + nr - 1) / nr * nr);
-        int aFloats = mcMax * kc;
+        int aFloats = (mcMax * kc + 15) & ~15;
+        // The B panels start on the 64-byte boundary after the A panels: the buffer holds both, rounding included.
         float* packA = PackBuffer(aFloats + ncMax * kc);
-        float* packB = packA + ((aFloats + 15) & ~15);
+        float* packB = packA + aFloats;
 
         for (int jc = 0; jc < n; jc += NC)
         {
@@ -226,9 +230,9 @@ internal static unsafe partial class Sgemm
                 PackB(bBlock, g.Ldb, g.TransposeB, kcur, nc, nr, packB);
                 GemmStore store = new(g.Alpha, pc == 0 ? g.Beta : 1f, pc + kcur == k);
 
-                for (int ic = 0; ic < m; ic += MC)
+                for (int ic = 0; ic < m; ic += mcStep)
                 {
-                    int mc = Math.Min(MC, m - ic);
+                    int mc = Math.Min(mcStep, m - ic);
                     float* aBlock = g.TransposeA ? g.A + pc * g.Lda + ic : g.A + ic * g.Lda + pc;
                     PackA(aBlock, g.Lda, g.TransposeA, mc, kcur, mr, packA);
 
