@@ -158,12 +158,14 @@ internal static class PrimitiveRules
             Unary(Op.Erf, "erf", "erff", "erf", Erf, (b, x, y, g) => b.Multiply(g, b.Multiply(b.Constant(TwoOverSqrtPi), b.Apply(Op.Exp, b.Negate(b.Multiply(x[0], x[0]))))), "g·(2/√π)·e^(−a²)"),
 
             // ---- piecewise ----
-            // g·sgn(a) written as selects: 0 at a = 0 and at a NaN (where sign(a) would be NaN), as PyTorch's abs_backward.
+            // g·sgn(a) with sgn(a) = (a > 0) − (a < 0), as PyTorch's abs_backward: sgn is 0 at a = 0 and at a NaN, and
+            // the product keeps an infinite or NaN incoming gradient's NaN there (a select of 0 would hide it).
             Unary(Op.Abs, "abs", "fabsf", "fabs", Math.Abs, (b, x, y, g) =>
             {
                 int zero = b.Constant(0);
-                return b.Select(b.Apply(Op.GreaterThan, x[0], zero), g, b.Select(b.Apply(Op.LessThan, x[0], zero), b.Negate(g), zero));
-            }, "g·sign(a) (0 at a = 0 and at NaN, as PyTorch)"),
+                int sign = b.Select(b.Apply(Op.GreaterThan, x[0], zero), b.Constant(1), b.Select(b.Apply(Op.LessThan, x[0], zero), b.Constant(-1), zero));
+                return b.Multiply(g, sign);
+            }, "g·sgn(a) (sgn(a) = 0 at a = 0 and at NaN, as PyTorch)"),
             new(Op.Min, 2)
             {
                 IsCommutative = true, MathName = "min", SimdMethod = "Min", CudaFloat = "gg_minf({0}, {1})", CudaDouble = "gg_min({0}, {1})",

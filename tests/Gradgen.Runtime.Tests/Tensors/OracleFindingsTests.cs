@@ -22,6 +22,21 @@ public class OracleFindingsTests
     }
 
     [Fact]
+    public void Abs_gradient_is_the_incoming_gradient_times_sgn_so_a_NaN_incoming_gradient_stays_NaN()
+    {
+        // torch: x = [0, nan, 2, -3]; x.abs().backward(g) gives g·sgn(x), sgn(0) = sgn(nan) = 0 (seed 551991140).
+        var x = Tensor.FromArray(new double[] { 0, double.NaN, 2, -3 }, requiresGrad: true);
+        x.Abs().Backward(Tensor.FromArray(new double[] { double.NaN, double.NaN, 5, 5 }));
+        var nanIncoming = x.Grad!.ToArray<double>();
+        Assert.True(double.IsNaN(nanIncoming[0]) && double.IsNaN(nanIncoming[1]), $"[{string.Join(", ", nanIncoming)}]");
+        Assert.Equal(new[] { 5.0, -5.0 }, nanIncoming[2..]);
+
+        var y = Tensor.FromArray(new double[] { 0, double.NaN, 2, -3 }, requiresGrad: true);
+        y.Abs().Sum().Backward();
+        Assert.Equal(new[] { 0.0, 0.0, 1.0, -1.0 }, y.Grad!.ToArray<double>());
+    }
+
+    [Fact]
     public void Flattening_a_single_dimension_returns_the_tensor_itself()
     {
         // torch.flatten of a 1-D tensor (or over one dimension) returns self: x.flatten() is x, still a leaf.
