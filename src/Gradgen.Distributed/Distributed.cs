@@ -115,7 +115,7 @@ public static class Distributed
     }
 
     /// <summary>Replaces <paramref name="tensor"/>'s elements on every rank with those of rank <paramref name="source"/> (PyTorch's <c>broadcast</c>), in place.</summary>
-    /// <param name="tensor">A Float32, Float64 or Int32 CPU tensor of the same shape on every rank.</param>
+    /// <param name="tensor">A Float32, Float64, Int32, Int64 or Bool CPU tensor of the same shape on every rank.</param>
     /// <param name="source">The rank whose elements are sent.</param>
     /// <exception cref="InvalidOperationException"><see cref="Init"/> has not been called.</exception>
     /// <exception cref="DistributedException">The broadcast failed or timed out; the tensor is unchanged.</exception>
@@ -126,13 +126,17 @@ public static class Distributed
     }
 
     /// <summary>Replaces <paramref name="tensor"/>'s elements on every rank with their reduction over all ranks (PyTorch's <c>all_reduce</c>), in place.</summary>
-    /// <param name="tensor">A Float32, Float64 or Int32 CPU tensor of the same shape on every rank.</param>
+    /// <param name="tensor">A Float32, Float64, Int32 or Int64 CPU tensor of the same shape on every rank.</param>
     /// <param name="op">How elements are combined.</param>
     /// <exception cref="InvalidOperationException"><see cref="Init"/> has not been called.</exception>
     /// <exception cref="DistributedException">The reduction failed or timed out; the tensor is unchanged.</exception>
+    /// <exception cref="ArgumentException">The tensor is a Bool tensor.</exception>
     public static void AllReduce(Tensor tensor, ReduceOp op = ReduceOp.Sum)
     {
         var g = Group("Distributed.AllReduce");
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.DType == DType.Bool)
+            throw new ArgumentException("Distributed.AllReduce: the tensor has dtype Bool, which MPI's sum, min and max do not take; convert it to Int32 first (To(DType.Int32)).", nameof(tensor));
         TensorCollective.Run(g, tensor, "Distributed.AllReduce", new AllReduceStarter(op));
     }
 

@@ -9,8 +9,12 @@ namespace Gradgen.Distributed;
 /// optimizer takes the same step on every rank.
 /// </summary>
 /// <remarks>
-/// <para><b>Construction</b> checks that every rank has the same parameters (names, dtypes and shapes, in order) and
-/// copies rank 0's values to every rank.</para>
+/// <para><b>Construction</b> checks that every rank has the same parameters and buffers (names, dtypes and shapes, in
+/// order) and copies rank 0's values of both to every rank.</para>
+/// <para><b>Buffers</b> (<see cref="Module.RegisterBuffer"/>: BatchNorm's running statistics) are not averaged: as in
+/// PyTorch with <c>broadcast_buffers=True</c>, rank 0's buffers are copied to every rank at the start of each forward
+/// that records the graph outside <see cref="NoSync"/>, so every rank normalises with the same running statistics and
+/// then updates them from its own shard; the rank-0 copy is the one to save.</para>
 /// <para><b>Backward.</b> Gradients are grouped into buckets of at most <c>bucketCapBytes</c> bytes, parameters in
 /// reverse registration order (the order in which backward usually produces them). A hook on each parameter
 /// (<see cref="Tensor.RegisterPostAccumulateGradHook"/>) copies its gradient into its bucket once the engine has
@@ -32,6 +36,7 @@ public sealed class DistributedDataParallel : Module
     readonly GradientBucket[] buckets;
     readonly BucketSlot[] slots;
     readonly RemovableHandle[] hooks;
+    readonly (string Name, Tensor Buffer)[] buffers;
     int nextToStart;
     int arrived;
     bool noSync;
@@ -41,18 +46,20 @@ public sealed class DistributedDataParallel : Module
     /// <summary>Wraps <paramref name="module"/> for data-parallel training; every rank must construct it at the same point.</summary>
     /// <param name="module">The model replica, on the CPU, with Float32 or Float64 parameters.</param>
     /// <param name="bucketCapBytes">The largest bucket of gradients reduced by one allreduce, in bytes (a larger parameter gets a bucket of its own).</param>
+    /// <param name="broadcastBuffers">Whether rank 0's buffers are copied to every rank before each forward (PyTorch's <c>broadcast_buffers</c>, default true); false leaves each rank's buffers its own after construction.</param>
     /// <exception cref="InvalidOperationException"><see cref="Distributed.Init"/> has not been called.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bucketCapBytes"/> is not positive.</exception>
-    /// <exception cref="ArgumentException">The ranks' parameters differ (the message names the first that does) or the module has no parameters.</exception>
+    /// <exception cref="ArgumentException">The ranks' parameters or buffers differ (the message names the first that does) or the module has no parameters.</exception>
     /// <exception cref="NotSupportedException">A parameter is not on the CPU, or is not Float32/Float64.</exception>
     /// <exception cref="DistributedException">A collective failed or timed out.</exception>
-    public DistributedDataParallel(Module module, long bucketCapBytes = DefaultBucketCapBytes)
+    public DistributedDataParallel(Module module, long bucketCapBytes = DefaultBucketCapBytes, bool broadcastBuffers = true)
     {
         ArgumentNullException.ThrowIfNull(module);
         group = Distributed.Group("DistributedDataParallel");
         if (bucketCapBytes <= 0) throw new ArgumentOutOfRangeException(nameof(bucketCapBytes), bucketCapBytes, "DistributedDataParallel: the bucket size must be positive.");
         this.module = module;
         BucketCapBytes = bucketCapBytes;
+        BroadcastBuffers = broadcastBuffers;
         RegisterModule("module", module);
 
         var named = module.NamedParameters().ToList();
@@ -65,11 +72,20 @@ public sealed class DistributedDataParallel : Module
                 throw new NotSupportedException($"DistributedDataParallel: parameter '{name}' has dtype {p.DType}; gradients must be Float32 or Float64.");
         }
 
-        ParameterAgreement.Verify(group, named);
+        buffers = [.. module.NamedBuffers()];
+        foreach (var (name, b) in buffers)
+        {
+            if (b.Device.Type != DeviceType.Cpu)
+                throw new NotSupportedException($"DistributedDataParallel: buffer '{name}' is on {b.Device}; the MPI backend broadcasts CPU tensors.");
+        }
+
+        ParameterAgreement.Verify(group, [.. named.Select(p => (p.Name, (Tensor)p.Parameter))], "parameter");
+        ParameterAgreement.Verify(group, buffers, "buffer");
         using (Autograd.NoGrad())
         {
             foreach (var (name, p) in named) TensorCollective.Run(group, p, $"DistributedDataParallel: broadcast of parameter '{name}'", new BroadcastStarter(0));
         }
+        SynchroniseBuffers();
 
         (buckets, slots) = Plan(named, bucketCapBytes);
         hooks = new RemovableHandle[slots.Length];
@@ -86,6 +102,9 @@ public sealed class DistributedDataParallel : Module
 
     /// <summary>The largest bucket, in bytes.</summary>
     public long BucketCapBytes { get; }
+
+    /// <summary>Whether rank 0's buffers are copied to every rank before each forward (PyTorch's <c>broadcast_buffers</c>).</summary>
+    public bool BroadcastBuffers { get; }
 
     /// <summary>The number of buckets, i.e. of allreduce calls per synchronised backward.</summary>
     public int BucketCount => buckets.Length;
@@ -104,7 +123,15 @@ public sealed class DistributedDataParallel : Module
     public override Tensor Forward(Tensor input)
     {
         BeginIteration();
+        // As PyTorch: only a forward that will synchronise gradients synchronises buffers first.
+        if (BroadcastBuffers && !noSync && Autograd.IsGradEnabled) SynchroniseBuffers();
         return module.Call(input);
+    }
+
+    /// <summary>Copies rank 0's buffers to every rank.</summary>
+    void SynchroniseBuffers()
+    {
+        foreach (var (name, b) in buffers) TensorCollective.Run(group, b, $"DistributedDataParallel: broadcast of buffer '{name}'", new BroadcastStarter(0));
     }
 
     /// <inheritdoc cref="Forward"/>

@@ -124,7 +124,9 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         typeof(T) == typeof(float) ? abi.Float
         : typeof(T) == typeof(double) ? abi.Double
         : typeof(T) == typeof(int) ? abi.Int
-        : throw new NotSupportedException($"MPI collectives take float, double or int elements, not {typeof(T).Name}.");
+        : typeof(T) == typeof(long) ? abi.Int64
+        : typeof(T) == typeof(bool) ? abi.Bool
+        : throw new NotSupportedException($"MPI collectives take float, double, int, long or bool elements, not {typeof(T).Name}.");
 
     void ThrowIfUnusable(string what)
     {

@@ -38,7 +38,9 @@ internal static class TensorCollective
             case DType.Float32: Run<float, TStarter>(group, tensor, what, starter); break;
             case DType.Float64: Run<double, TStarter>(group, tensor, what, starter); break;
             case DType.Int32: Run<int, TStarter>(group, tensor, what, starter); break;
-            default: throw new ArgumentException($"{caller}: the tensor has dtype {tensor.DType}; collectives take Float32, Float64 or Int32 tensors.", nameof(tensor));
+            case DType.Int64: Run<long, TStarter>(group, tensor, what, starter); break;
+            case DType.Bool: Run<bool, TStarter>(group, tensor, what, starter); break;
+            default: throw new ArgumentException($"{caller}: the tensor has dtype {tensor.DType}; collectives take Float32, Float64, Int32, Int64 or Bool tensors.", nameof(tensor));
         }
     }
 
@@ -60,6 +62,8 @@ internal static class TensorCollective
         float[] f => Tensor.FromArray(f),
         double[] d => Tensor.FromArray(d),
         int[] i => Tensor.FromArray(i),
+        long[] l => Tensor.FromArray(l),
+        bool[] b => Tensor.FromArray(b),
         _ => throw new NotSupportedException(typeof(T).Name),
     };
 }

@@ -68,6 +68,31 @@ public sealed class MpiTests
         }
     }
 
+    /// <summary>
+    /// BatchNorm's running statistics (buffers, an Int64 counter among them): construction gives every rank rank 0's;
+    /// then each training forward starts from rank 0's buffers (PyTorch's broadcast_buffers=True) or, with
+    /// broadcastBuffers: false, from the rank's own, and updates them from the rank's rows, exactly as one
+    /// BatchNorm1d replaying the same rows.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(2, false)]
+    public void BuffersAreRankZerosAtEveryForward(int ranks, bool broadcast)
+    {
+        MpiRun.SkipUnlessAvailable();
+        var run = Succeeded(ranks, $"buffers 6 {broadcast}");
+        var lines = run.Lines("BUFFERS");
+        Assert.Equal(ranks, lines.Count);
+        foreach (string line in lines)
+        {
+            Assert.Equal(broadcast.ToString(), MpiRun.Field(line, "broadcast"));
+            Assert.Equal("True", MpiRun.Field(line, "copied-at-construction"));
+            double worst = double.Parse(MpiRun.Field(line, "maxabs"), CultureInfo.InvariantCulture);
+            Assert.True(worst <= 1e-12, $"buffers differ from the replay by {worst:E3}: {line}");
+        }
+    }
+
     [SkippableTheory]
     [InlineData(2)]
     [InlineData(3)]

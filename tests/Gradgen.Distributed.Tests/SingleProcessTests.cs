@@ -76,8 +76,15 @@ public sealed class SingleProcessTests : IDisposable
     public void CollectivesRejectTensorsTheyCannotReduce()
     {
         Distributed.Init();
-        var e = Assert.Throws<ArgumentException>(() => Distributed.AllReduce(Tensor.FromArray(new long[] { 1, 2 })));
-        Assert.Contains("Int64", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentException>(() => Distributed.AllReduce(Tensor.FromArray(new[] { true, false })));
+        Assert.Contains("Bool", e.Message, StringComparison.Ordinal);
+        // Int64 (BatchNorm's batch counter) and Bool tensors are broadcast like any other.
+        var counter = Tensor.FromArray(new long[] { 1L << 40, -2 });
+        Distributed.AllReduce(counter);
+        Assert.Equal(new long[] { 1L << 40, -2 }, counter.ToArray<long>());
+        var mask = Tensor.FromArray(new[] { true, false });
+        Distributed.Broadcast(mask);
+        Assert.Equal(new[] { true, false }, mask.ToArray<bool>());
         Assert.Throws<ArgumentOutOfRangeException>(() => Distributed.Broadcast(Tensor.Ones(2), source: 1));
     }
 

@@ -16,9 +16,10 @@ switch (scenario)
     case "equivalence": return Scenarios.Equivalence(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args.Length > 3 ? args[3] : "sgd");
     case "nosync": return Scenarios.NoSyncAccumulation(int.Parse(args[1], CultureInfo.InvariantCulture));
     case "mismatch": return Scenarios.Mismatch();
+    case "buffers": return Scenarios.Buffers(int.Parse(args[1], CultureInfo.InvariantCulture), bool.Parse(args[2]));
     case "fault": return Scenarios.Fault(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
     default:
-        Console.Error.WriteLine($"unknown scenario '{scenario}'; expected info, collectives, equivalence, nosync, mismatch or fault");
+        Console.Error.WriteLine($"unknown scenario '{scenario}'; expected info, collectives, equivalence, nosync, mismatch, buffers or fault");
         return 64;
 }
 
@@ -133,6 +134,54 @@ namespace Gradgen.Distributed.Worker
                 referenceOptimizer.Step();
             }
             Console.WriteLine($"NOSYNC rank={r} size={n} steps={steps} maxrel={WorstRelativeDifference(model, reference):E3} local-while-nosync={localWhileNoSync} identical={ReplicasIdentical(model)}");
+            return 0;
+        }
+
+        /// <summary>
+        /// BatchNorm1d's running statistics under data-parallel training: each rank starts with buffers of its own,
+        /// which construction replaces with rank 0's; each training forward then starts from rank 0's buffers (with
+        /// <paramref name="broadcast"/>) or this rank's own, and updates them from this rank's rows. The expected
+        /// values come from plain BatchNorm1d modules run on the same rows in one process.
+        /// </summary>
+        public static int Buffers(int steps, bool broadcast)
+        {
+            Distributed.Init();
+            int r = Distributed.Rank, n = Distributed.WorldSize;
+            RandomGenerator.ManualSeed(3000 + r);
+            const int Features = 3;
+            var norm = new BatchNorm1d(Features, momentum: 0.25, dtype: DType.Float64);
+            var model = new Sequential(norm, new Linear(Features, 4, dtype: DType.Float64));
+            norm.RunningMean!.Fill(r + 1);
+            norm.NumBatchesTracked!.Fill(10 * r);
+            var ddp = new DistributedDataParallel(model, broadcastBuffers: broadcast);
+            bool constructionCopied = norm.RunningMean.ToArray<double>().All(v => v == 1) && norm.NumBatchesTracked.Item<long>() == 0;
+
+            // The buffers rank 0 and this rank would hold, replayed with modules of their own.
+            var rank0 = new BatchNorm1d(Features, momentum: 0.25, dtype: DType.Float64);
+            rank0.RunningMean!.Fill(1);
+            var own = new BatchNorm1d(Features, momentum: 0.25, dtype: DType.Float64);
+            own.RunningMean!.Fill(1);
+            var optimizer = new Sgd(ddp.Parameters(), lr: 0.05);
+            double worst = 0;
+            for (int step = 0; step < steps; step++)
+            {
+                var (x, t) = Batch(step, n * RowsPerRank, Features, DType.Float64);
+                // Expected: this rank's rows applied to rank 0's buffers (broadcast) or to this rank's own.
+                if (broadcast) own.LoadStateDict(Clone(rank0.StateDict()));
+                using (Autograd.NoGrad())
+                {
+                    own.Call(Rows(x, r));
+                    rank0.Call(Rows(x, 0));
+                }
+
+                optimizer.ZeroGrad();
+                Functional.MseLoss(ddp.Call(Rows(x, r)), Rows(t, r)).Backward();
+                optimizer.Step();
+                worst = Math.Max(worst, (norm.RunningMean - own.RunningMean!).Abs().Max().Item<double>());
+                worst = Math.Max(worst, (norm.RunningVar! - own.RunningVar!).Abs().Max().Item<double>());
+                if (norm.NumBatchesTracked.Item<long>() != own.NumBatchesTracked!.Item<long>()) worst = double.PositiveInfinity;
+            }
+            Console.WriteLine($"BUFFERS rank={r} size={n} broadcast={broadcast} copied-at-construction={constructionCopied} maxabs={worst:E3}");
             return 0;
         }
 
@@ -269,7 +318,7 @@ namespace Gradgen.Distributed.Worker
                 var mine = t.Detach().Clone();
                 var rank0 = t.Detach().Clone();
                 Distributed.Broadcast(rank0, 0);
-                if (!mine.ToArray<double>().AsSpan().SequenceEqual(rank0.ToArray<double>())) different = 1;
+                if (!mine.To(DType.Float64).ToArray<double>().AsSpan().SequenceEqual(rank0.To(DType.Float64).ToArray<double>())) different = 1;
             }
             var anyDifferent = Tensor.FromArray(new[] { different });
             Distributed.AllReduce(anyDifferent, ReduceOp.Max);

@@ -11,6 +11,8 @@ namespace Gradgen.Distributed.Native;
 /// <param name="Float"><c>MPI_FLOAT</c>.</param>
 /// <param name="Double"><c>MPI_DOUBLE</c>.</param>
 /// <param name="Int"><c>MPI_INT</c>.</param>
+/// <param name="Int64"><c>MPI_INT64_T</c>.</param>
+/// <param name="Bool"><c>MPI_C_BOOL</c> (one byte, as .NET's bool).</param>
 /// <param name="Sum"><c>MPI_SUM</c>.</param>
 /// <param name="Min"><c>MPI_MIN</c>.</param>
 /// <param name="Max"><c>MPI_MAX</c>.</param>
@@ -18,7 +20,7 @@ namespace Gradgen.Distributed.Native;
 /// <param name="InPlace"><c>MPI_IN_PLACE</c>.</param>
 /// <param name="StatusIgnore"><c>MPI_STATUS_IGNORE</c>.</param>
 internal sealed record MpiAbi(
-    string Implementation, nint CommWorld, nint Float, nint Double, nint Int, nint Sum, nint Min, nint Max,
+    string Implementation, nint CommWorld, nint Float, nint Double, nint Int, nint Int64, nint Bool, nint Sum, nint Min, nint Max,
     nint ErrorsReturn, nint InPlace, nint StatusIgnore)
 {
     /// <summary>MPICH's <c>mpi.h</c> (4.x; the values have not changed since MPICH 3 and are MS-MPI's too).</summary>
@@ -28,6 +30,8 @@ internal sealed record MpiAbi(
         Float: 0x4c00040a,
         Double: 0x4c00080b,
         Int: 0x4c000405,
+        Int64: 0x4c00083a,
+        Bool: 0x4c00013f,
         Sum: 0x58000003,
         Min: 0x58000002,
         Max: 0x58000001,
@@ -45,6 +49,8 @@ internal sealed record MpiAbi(
         Float: export("ompi_mpi_float"),
         Double: export("ompi_mpi_double"),
         Int: export("ompi_mpi_int"),
+        Int64: export("ompi_mpi_int64_t"),
+        Bool: export("ompi_mpi_c_bool"),
         Sum: export("ompi_mpi_op_sum"),
         Min: export("ompi_mpi_op_min"),
         Max: export("ompi_mpi_op_max"),
