@@ -59,6 +59,10 @@ internal static partial class DeliberateDifferences
         // has the input's node: compared there already.
         if (gradgenInput is not null && torchInput is not null && gradgen == gradgenInput.GradFn && torch == torchInput.GradFn) return true;
         if (gradgen is not null && torch is not null && GradFnNotCompared.ContainsKey(op)) return true;
+        // Contiguous of an elementwise result computed from a permuted tensor: Gradgen's elementwise results are
+        // always row-major, so Contiguous returns the tensor itself; PyTorch's keep the input's permuted layout
+        // (TensorIterator), so Contiguous copies (CloneBackward0). The values are the same.
+        if (op == "contiguous" && gradgenInput is not null && gradgen == gradgenInput.GradFn && Strip(torch) == "CloneBackward") return true;
         string? g = Strip(gradgen), t = Strip(torch);
         if (g == t) return true;
         foreach (var (o, gn, tn, _) in GradFnNames)
@@ -91,6 +95,10 @@ internal static partial class DeliberateDifferences
             // and refuses them with the out-of-place form to use; PyTorch records them (CopyBackwards etc.).
             if (s.Op is "add_" or "mul_s_" or "fill_" && gradgen.Error!.Contains("in-place operations on tensors that require grad", StringComparison.Ordinal))
                 return "in-place operations on tensors that require grad are refused (not recorded)";
+            // IndexSelect of a 0-D tensor with other than one position: PyTorch 1.13 returns one 0-D value whatever
+            // the index's length (the element, or 0 for an empty index); Gradgen refuses, naming the index's shape.
+            if (s.Op == "index_select" && ins.Count == 2 && ins[0] is { Shape.Length: 0 } && gradgen.Error!.Contains("a 0-D tensor holds one element", StringComparison.Ordinal))
+                return "IndexSelect of a 0-D tensor takes exactly one position";
             // Gather with Int32 indices: PyTorch requires Int64 for gather (index_select takes both); Gradgen takes
             // both for both, as it does elsewhere.
             if (s.Op == "gather" && ins.Count == 2 && ins[1]?.DType == "int32") return "Gather accepts Int32 indices";
@@ -136,6 +144,11 @@ internal static partial class DeliberateDifferences
                 return "Pow saves only its inputs";
             if (s.Op == "backward" && torch.Error!.Contains("Found dtype", StringComparison.Ordinal))
                 return "PyTorch's backward of a loss of mixed float dtypes fails";
+            // PyTorch 1.13's backward of IndexSelect on a 0-D tensor fails ("Dimension specified as 0 but tensor has
+            // no dimensions"); Gradgen gives the selected element its gradient.
+            if (s.Op == "backward" && torch.Error!.Contains("Dimension specified as 0 but tensor has no dimensions", StringComparison.Ordinal)
+                && gradgenSoFar.Any(o => o.GradFn == "IndexSelectBackward" && o.Value is { Shape.Length: 0 }))
+                return "PyTorch cannot backward through IndexSelect of a 0-D tensor";
             if (s.Op == "backward" && torch.Error!.Contains("backward through the graph a second time", StringComparison.Ordinal))
                 return "a second backward through a freed graph is accepted by Gradgen where no saved buffer was freed";
         }
@@ -155,6 +168,15 @@ internal static partial class DeliberateDifferences
     /// ([Differentiable(Backward = …)]) would align them.
     /// </summary>
     public static readonly HashSet<string> GeneratedDerivativeNaN = ["gelu", "silu", "softplus", "elu", "pow_s"];
+
+    /// <summary>
+    /// ELU's gradient at a NaN input: PyTorch's scalar loop tests x ≤ 0 (false for NaN: the gradient is g), its
+    /// vectorised loop x &gt; 0 (false for NaN: the negative branch, NaN), so PyTorch's answer depends on whether the
+    /// element fell in a whole vector (4 float64 or 8 float32 lanes, twice) or in the tail; Gradgen gives g
+    /// everywhere, as PyTorch's scalar definition does (OracleFindingsTests). In programs using it, any gradient or
+    /// updated parameter in Gradgen matches NaN in PyTorch.
+    /// </summary>
+    public static readonly HashSet<string> VectorisedNaNGradient = ["elu"];
 
     /// <summary>
     /// Pow(x, y)'s derivative for the exponent at x = 0, y ≥ 0 is 0 in both libraries, but PyTorch multiplies the
@@ -182,8 +204,6 @@ internal static partial class DeliberateDifferences
     /// results; Gradgen's Linear, MatMul of Bool, softmax/log-softmax and the losses take floating tensors only,
     /// where PyTorch also accepts integer ones. In-place steps on integer tensors are not generated either
     /// (MulInPlace of an integer tensor by a fractional scalar truncates; PyTorch refuses the cast).</item>
-    /// <item>IndexSelect of a 0-D tensor is not generated: Gradgen refuses it (an Expand of the index to shape [] fails),
-    /// PyTorch returns the element. A known defect, left open (docs/oracle.md).</item>
     /// <item>Views (View, Reshape, Transpose, Select, Expand…) are not taken under NoGrad: PyTorch 1.13 marks a view
     /// made in no-grad mode of a tensor that requires grad as requiring grad, without a grad_fn and is_leaf true (it
     /// then refuses to modify it in place or to differentiate through it); Gradgen's results under NoGrad never
@@ -200,12 +220,9 @@ internal static partial class DeliberateDifferences
     /// records no in-place step, does not rebase views, and checks every saved tensor of a node at backward (so it
     /// refuses, for example, the backward of Linear(x, w) for w's gradient after x was updated, where PyTorch
     /// computes it from the updated x's unread slot). Only copies (Clone) are modified in place, never views.</item>
-    /// <item>After a backward without retainGraph, the results computed before it are not used again (leaves are).
-    /// Open defect: a second backward through nodes freed that way sometimes neither refuses nor gives PyTorch's
-    /// gradient in Gradgen (seed 689565677, program 66: v5 = v4 * v2; backward(v5, g) without retainGraph; then
-    /// backward(v2 / v5, h) adds 0.988 to v2.grad where the gradient is 0), and PyTorch accepts some second passes
-    /// Gradgen refuses; until the engine refuses every pass through a released node, the generator does not make
-    /// them.</item>
+    /// <item>After a backward without retainGraph, the results computed before it are used again in only about a
+    /// third of the programs (a second backward through freed nodes): enough to meet the case without making most
+    /// programs end in that refusal.</item>
     /// <item>A float is converted to an integer dtype only where finite and within ±2³¹: PyTorch's result is
     /// undefined there (C++ undefined behaviour).</item>
     /// </list>

@@ -39,13 +39,17 @@ public partial class Tensor
                 if (v < -size || v >= size)
                     throw new ArgumentOutOfRangeException(nameof(index), $"IndexSelect: index {v} is out of range for dimension {d} of size {size} (shape {ShapeString}).");
         }
+        // A 0-D tensor is selected from as one element (PyTorch gives a 0-D result): a single position, which must be
+        // 0 or -1. PyTorch 1.13 also returns one 0-D value for several positions (and 0 for none); Gradgen refuses those.
+        if (shape.Length == 0 && index.NumElements != 1)
+            throw new ArgumentException($"IndexSelect: a 0-D tensor holds one element, so the index must hold one position; got shape {index.ShapeString}. Reshape(1) the tensor to select it several times.", nameof(index));
         var view = new int[Math.Max(shape.Length, 1)];
         Array.Fill(view, 1);
         view[d] = index.NumElements;
         var outShape = (int[])shape.Clone();
         if (outShape.Length > 0) outShape[d] = index.NumElements;
         Tensor expanded;
-        using (Autograd.Pause()) expanded = index.Detach().Reshape(view).Expand(outShape);
+        using (Autograd.Pause()) expanded = shape.Length == 0 ? index.Detach().Reshape() : index.Detach().Reshape(view).Expand(outShape);
         var idx = CheckIndex(expanded, d, "IndexSelect");
         var r = GatherCore(this, d, idx);
         if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("IndexSelectBackward", this, [idx], (g, s) => ScatterAddGrad(g, shape, d, s[0])));

@@ -85,6 +85,31 @@ public class OracleFindingsTests
     }
 
     [Fact]
+    public void IndexSelect_of_a_0D_tensor_takes_its_one_element()
+    {
+        // torch.tensor(5., requires_grad=True).index_select(0, torch.tensor([0])): tensor(5.), 0-D, IndexSelectBackward0.
+        var x = Tensor.Scalar(5f);
+        x.RequiresGrad = true;
+        foreach (long position in new long[] { 0, -1 })
+        {
+            var r = x.IndexSelect(0, Tensor.FromArray(new[] { position }));
+            Assert.Equal(0, r.Ndim);
+            Assert.Equal(5f, r.Item<float>());
+            Assert.Equal("IndexSelectBackward", r.GradFn!.Name);
+        }
+
+        // PyTorch 1.13's backward fails here ("Dimension specified as 0 but tensor has no dimensions"); the selected
+        // element's gradient is the incoming one.
+        x.IndexSelect(0, Tensor.FromArray(new long[] { 0 })).Backward();
+        Assert.Equal(1f, x.Grad!.Item<float>());
+
+        // Several positions (or none) cannot fit in a 0-D result: PyTorch returns one value anyway; refused, naming the index.
+        var e = Assert.Throws<ArgumentException>(() => x.IndexSelect(0, Tensor.FromArray(new long[] { 0, 0 })));
+        Assert.Contains("[2]", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.IndexSelect(0, Tensor.FromArray(new long[] { 1 })));
+    }
+
+    [Fact]
     public void Pow_one_half_is_the_square_root_at_infinities_and_signed_zero()
     {
         // torch.tensor([-inf, -0., 4.]) ** 0.5 == [nan, -0., 2.]; ** -0.5 == [nan, -inf, 0.5].
