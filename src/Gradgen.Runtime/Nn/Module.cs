@@ -320,7 +320,7 @@ public abstract partial class Module
     /// <c>load_state_dict(strict=True)</c>), converting dtypes. Every key is checked before anything is copied: a
     /// missing key, an unexpected key or a shape that differs throws, naming all of them, and leaves the module unchanged.
     /// </summary>
-    /// <param name="stateDict">The tensors by dotted name, as <see cref="StateDict"/> or <see cref="Safetensors.Load(string)"/> return them.</param>
+    /// <param name="stateDict">The tensors by dotted name, as <see cref="StateDict"/> or <see cref="Safetensors.Load(string, DType?)"/> return them.</param>
     /// <exception cref="ArgumentException">Keys are missing or unexpected, or shapes differ.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict)
     {
