@@ -139,7 +139,7 @@ public sealed class SafetensorsDTypeTests
     }
 
     /// <summary>One tensor of each floating dtype holding 1/3 rounded to it, and an I8 tensor, in one file.</summary>
-    static byte[] MixedFile()
+    internal static byte[] MixedFile()
     {
         var data = new List<byte>();
         data.AddRange(BitConverter.GetBytes(1.0 / 3));

@@ -216,4 +216,42 @@ public sealed class SafetensorsTests : IDisposable
         Assert.Contains("shape [65536, 65536], more elements than one tensor can hold", Error(Make(
             "{\"a\":{\"dtype\":\"U8\",\"shape\":[65536,65536],\"data_offsets\":[0,4294967296]}}", [])));
     }
+
+    [Fact]
+    public void Every_corruption_of_a_file_reads_or_throws_InvalidDataException()
+    {
+        // Seeded random edits of a valid file with every float dtype and a small integer: bytes of JSON syntax, of
+        // escapes and numbers and of invalid UTF-8 written over or inserted into the header, bytes deleted anywhere
+        // and appended. Each edited file must read (the edit kept it valid) or throw the loader's one exception.
+        var valid = SafetensorsDTypeTests.MixedFile();
+        int headerEnd = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(valid);
+        byte[] interesting = [.. "{}[]\":,\\u0123456789abcdef-+.eE _"u8, 0xFF, 0xC0, 0xED, 0xA0, 0x80, 0x00];
+        var random = new Random(14);
+        for (int trial = 0; trial < 5000; trial++)
+        {
+            var bytes = new List<byte>(valid);
+            for (int edit = random.Next(1, 4); edit > 0; edit--)
+            {
+                switch (random.Next(4))
+                {
+                    case 0: bytes[random.Next(8, headerEnd)] = interesting[random.Next(interesting.Length)]; break;
+                    case 1: bytes.Insert(random.Next(8, headerEnd), interesting[random.Next(interesting.Length)]); break;
+                    case 2: bytes.RemoveAt(random.Next(bytes.Count)); break;
+                    default: bytes.Add((byte)random.Next(256)); break;
+                }
+            }
+            try
+            {
+                Safetensors.Deserialize(bytes.ToArray(), out _);
+            }
+            catch (Exception e) when (e is not InvalidDataException)
+            {
+                Assert.Fail($"Edit {trial} threw {e.GetType().Name} ({e.Message}) for the header {Encoding.Latin1.GetString([.. bytes.Skip(8).Take(headerEnd - 8)])}");
+            }
+            catch (InvalidDataException)
+            {
+                // Refused with the loader's exception, as it must be.
+            }
+        }
+    }
 }
