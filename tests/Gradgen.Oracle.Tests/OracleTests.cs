@@ -110,7 +110,8 @@ public class OracleTests(ITestOutputHelper output)
         Comparer.Warnings.Clear();
     }
 
-    static void RequireTorch()
+    /// <summary>Skips the test, with the reason, where PyTorch cannot run; fails it instead under <c>CI=true</c>.</summary>
+    internal static void RequireTorch()
     {
         var reason = TorchRunner.UnavailableReason;
         if (reason is null) return;

@@ -119,7 +119,8 @@ internal static class TorchRunner
         return o;
     }
 
-    static (int Code, string Output) RunProcess(string[] args, int timeoutSeconds)
+    /// <summary>Runs /usr/bin/python3 with <paramref name="args"/> (one thread for torch), returning its exit code and output.</summary>
+    internal static (int Code, string Output) RunProcess(string[] args, int timeoutSeconds)
     {
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);

@@ -320,7 +320,7 @@ public abstract partial class Module
     /// <c>load_state_dict(strict=True)</c>), converting dtypes. Every key is checked before anything is copied: a
     /// missing key, an unexpected key or a shape that differs throws, naming all of them, and leaves the module unchanged.
     /// </summary>
-    /// <param name="stateDict">The tensors by dotted name, as <see cref="StateDict"/> or <see cref="Safetensors.Load(string)"/> return them.</param>
+    /// <param name="stateDict">The tensors by dotted name, as <see cref="StateDict"/> or <see cref="Safetensors.Load(string, DType?)"/> return them.</param>
     /// <exception cref="ArgumentException">Keys are missing or unexpected, or shapes differ.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict)
     {
@@ -357,8 +357,9 @@ public abstract partial class Module
     public void Save(string path) => Safetensors.Save(StateDict(), path);
 
     /// <summary>
-    /// Reads a safetensors file and loads it with <see cref="LoadStateDict"/>. The whole file is read and checked
-    /// first, so a corrupt or mismatched file throws and leaves the module unchanged.
+    /// Reads a safetensors file and loads it with <see cref="LoadStateDict"/>, which converts each tensor to the dtype
+    /// of its parameter or buffer (so an F16 or BF16 checkpoint loads into a Float32 or Float64 model, exactly). The
+    /// whole file is read and checked first, so a corrupt or mismatched file throws and leaves the module unchanged.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>

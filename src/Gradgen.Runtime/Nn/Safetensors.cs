@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -12,12 +11,15 @@ namespace Gradgen.Nn;
 /// N, N bytes of UTF-8 JSON (<c>{"name":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},…}</c> with an optional
 /// <c>"__metadata__"</c> object of strings), padded with spaces to a multiple of 8 as the reference implementation
 /// does, then the tensors' bytes, contiguous and little-endian, at offsets relative to the end of the header.
-/// Dtypes: <c>F32</c>, <c>F64</c>, <c>I32</c>, <c>I64</c>, <c>BOOL</c>.
+/// Written: <c>F32</c>, <c>F64</c>, <c>I32</c>, <c>I64</c>, <c>BOOL</c> (the runtime's dtypes). Read: those and the
+/// half-precision and small integer dtypes of downloaded checkpoints, <c>F16</c>, <c>BF16</c>, <c>I16</c>, <c>I8</c>,
+/// <c>U8</c>, each into the runtime dtype that holds its values exactly (see <see cref="Load(string, DType?)"/>).
 /// </summary>
 /// <remarks>
 /// The JSON is written with <see cref="Utf8JsonWriter"/> and read with <see cref="JsonDocument"/>: no reflection,
-/// so this works under trimming and NativeAOT. A file is read and validated completely (header syntax, dtypes,
-/// shapes against byte ranges, ranges that cover the data without gaps or overlaps) before any tensor is returned.
+/// so this works under trimming and NativeAOT. A file is read and validated completely (UTF-8 and JSON syntax of the
+/// header, duplicate names, dtypes, shapes against byte ranges, ranges that cover the data without gaps or overlaps)
+/// before any tensor is returned, and every malformed file throws <see cref="InvalidDataException"/>.
 /// </remarks>
 public static class Safetensors
 {
@@ -66,7 +68,7 @@ public static class Safetensors
             {
                 long size = (long)t.NumElements * t.DType.ElementSize();
                 w.WriteStartObject(name);
-                w.WriteString("dtype", DTypeName(t.DType));
+                w.WriteString("dtype", SafetensorsDTypes.Of(t.DType).ToString());
                 w.WriteStartArray("shape");
                 foreach (int d in t.shape) w.WriteNumberValue(d);
                 w.WriteEndArray();
@@ -108,40 +110,34 @@ public static class Safetensors
         _ => MemoryMarshal.AsBytes(t.StorageSpan<bool>().Slice(t.offset, t.numel)),
     };
 
-    static string DTypeName(DType d) => d switch
-    {
-        DType.Float32 => "F32",
-        DType.Float64 => "F64",
-        DType.Int32 => "I32",
-        DType.Int64 => "I64",
-        _ => "BOOL",
-    };
-
-    static DType ParseDType(string name, string tensor) => name switch
-    {
-        "F32" => DType.Float32,
-        "F64" => DType.Float64,
-        "I32" => DType.Int32,
-        "I64" => DType.Int64,
-        "BOOL" => DType.Bool,
-        _ => throw new InvalidDataException($"Safetensors: tensor '{tensor}' has dtype '{name}', which Gradgen does not support (F32, F64, I32, I64 and BOOL are)."),
-    };
-
-    /// <summary>Reads the tensors of a safetensors file, in the order of their data in the file.</summary>
+    /// <summary>
+    /// Reads the tensors of a safetensors file, in the order of their data in the file. Each tensor gets the dtype that
+    /// holds its values exactly: F32 and F64 their own, F16 and BF16 Float32, I64 Int64, I32, I16, I8 and U8 Int32,
+    /// BOOL Bool; <paramref name="floatingDType"/> converts every floating-point tensor to one dtype instead.
+    /// </summary>
     /// <param name="path">The file.</param>
-    /// <exception cref="InvalidDataException">The file is not valid safetensors; the message says what is wrong.</exception>
-    public static Dictionary<string, Tensor> Load(string path) => Load(path, out _);
+    /// <param name="floatingDType">
+    /// Null (the default) for the dtypes above, or Float32 or Float64 for every F64, F32, F16 and BF16 tensor, as
+    /// transformers' <c>torch_dtype</c> or PyTorch's <c>t.to(dtype)</c> after loading (F64 to Float32 rounds to nearest;
+    /// every other conversion is exact). Integer and BOOL tensors keep the dtype above.
+    /// </param>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors; the message names the file and what is wrong.</exception>
+    /// <exception cref="ArgumentException"><paramref name="floatingDType"/> is not a floating-point dtype.</exception>
+    public static Dictionary<string, Tensor> Load(string path, DType? floatingDType = null) => Load(path, out _, floatingDType);
 
-    /// <summary>Reads the tensors and the <c>__metadata__</c> of a safetensors file.</summary>
+    /// <summary>Reads the tensors and the <c>__metadata__</c> of a safetensors file, as <see cref="Load(string, DType?)"/> does.</summary>
     /// <param name="path">The file.</param>
     /// <param name="metadata">The metadata pairs (empty when the file has none).</param>
-    /// <exception cref="InvalidDataException">The file is not valid safetensors.</exception>
-    public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata)
+    /// <param name="floatingDType">Null, or the dtype of every floating-point tensor (see <see cref="Load(string, DType?)"/>).</param>
+    /// <exception cref="InvalidDataException">The file is not valid safetensors; the message names the file and what is wrong.</exception>
+    /// <exception cref="ArgumentException"><paramref name="floatingDType"/> is not a floating-point dtype.</exception>
+    public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata, DType? floatingDType = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        CheckFloatingDType(floatingDType);
         try
         {
-            return Deserialize(File.ReadAllBytes(path), out metadata);
+            return Deserialize(File.ReadAllBytes(path), out metadata, floatingDType);
         }
         catch (InvalidDataException e)
         {
@@ -149,123 +145,35 @@ public static class Safetensors
         }
     }
 
-    /// <summary>Reads the tensors of a safetensors file held in memory; the tensors are copies.</summary>
+    /// <summary>Reads the tensors of a safetensors file held in memory, as <see cref="Load(string, DType?)"/> does; the tensors are copies.</summary>
     /// <param name="bytes">The file's bytes.</param>
     /// <param name="metadata">The metadata pairs (empty when the file has none).</param>
-    /// <exception cref="InvalidDataException">The bytes are not valid safetensors.</exception>
-    public static Dictionary<string, Tensor> Deserialize(ReadOnlySpan<byte> bytes, out Dictionary<string, string> metadata)
+    /// <param name="floatingDType">Null, or the dtype of every floating-point tensor (see <see cref="Load(string, DType?)"/>).</param>
+    /// <exception cref="InvalidDataException">The bytes are not valid safetensors; the message says what is wrong.</exception>
+    /// <exception cref="ArgumentException"><paramref name="floatingDType"/> is not a floating-point dtype.</exception>
+    public static Dictionary<string, Tensor> Deserialize(ReadOnlySpan<byte> bytes, out Dictionary<string, string> metadata, DType? floatingDType = null)
     {
+        CheckFloatingDType(floatingDType);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Safetensors: big-endian machines are not supported.");
         if (bytes.Length < 8) throw new InvalidDataException($"Safetensors: the data is {bytes.Length} bytes long, too short for the 8-byte header length.");
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (n > MaxHeaderSize) throw new InvalidDataException($"Safetensors: the header length {n} is larger than the limit of {MaxHeaderSize} bytes; the file is corrupt or not safetensors.");
         if ((ulong)bytes.Length - 8 < n) throw new InvalidDataException($"Safetensors: the header length is {n} bytes but only {bytes.Length - 8} bytes follow; the file is truncated or corrupt.");
-        var header = bytes.Slice(8, (int)n);
         var data = bytes[(8 + (int)n)..];
-        if (header.Length == 0 || header[0] != (byte)'{') throw new InvalidDataException("Safetensors: the header does not start with '{'; the file is corrupt or not safetensors.");
+        var entries = SafetensorsHeader.Parse(bytes.Slice(8, (int)n), data.Length, out metadata);
 
-        var infos = new List<(string Name, DType DType, int[] Shape, long Begin, long End)>();
-        metadata = [];
-        JsonDocument doc;
-        try
+        var result = new Dictionary<string, Tensor>(entries.Count);
+        foreach (var e in entries)
         {
-            doc = JsonDocument.Parse(header.ToArray(), new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Safetensors: the header is not valid JSON: {e.Message}", e);
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException("Safetensors: the header is not a JSON object.");
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (!names.Add(prop.Name)) throw new InvalidDataException($"Safetensors: the header names '{prop.Name}' twice.");
-                if (prop.Name == "__metadata__")
-                {
-                    if (prop.Value.ValueKind != JsonValueKind.Object) throw new InvalidDataException("Safetensors: '__metadata__' must be an object of strings.");
-                    foreach (var m in prop.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw new InvalidDataException($"Safetensors: metadata '{m.Name}' is not a string.");
-                        metadata[m.Name] = m.Value.GetString()!;
-                    }
-                    continue;
-                }
-                infos.Add(ParseInfo(prop.Name, prop.Value));
-            }
-        }
-
-        // The byte ranges must tile the data exactly, as the reference implementation requires.
-        var sorted = infos.OrderBy(i => i.Begin).ThenBy(i => i.End).ToList();
-        long expected = 0;
-        foreach (var i in sorted)
-        {
-            if (i.Begin != expected)
-                throw new InvalidDataException(i.Begin > expected
-                    ? $"Safetensors: tensor '{i.Name}' starts at byte {i.Begin} but the previous tensor ends at {expected}; the data has a gap."
-                    : $"Safetensors: tensor '{i.Name}' starts at byte {i.Begin}, inside the previous tensor (which ends at {expected}).");
-            expected = i.End;
-        }
-        if (expected != data.Length)
-            throw new InvalidDataException($"Safetensors: the tensors cover {expected} bytes of data but the file has {data.Length} bytes after the header; the file is truncated or corrupt.");
-
-        var result = new Dictionary<string, Tensor>(sorted.Count);
-        foreach (var i in sorted)
-        {
-            var t = Tensor.Empty(i.DType, i.Shape, zeroed: true);
-            var src = data.Slice((int)i.Begin, (int)(i.End - i.Begin));
-            switch (i.DType)
-            {
-                case DType.Float32: src.CopyTo(MemoryMarshal.AsBytes(t.StorageSpan<float>())); break;
-                case DType.Float64: src.CopyTo(MemoryMarshal.AsBytes(t.StorageSpan<double>())); break;
-                case DType.Int32: src.CopyTo(MemoryMarshal.AsBytes(t.StorageSpan<int>())); break;
-                case DType.Int64: src.CopyTo(MemoryMarshal.AsBytes(t.StorageSpan<long>())); break;
-                default:
-                    foreach (byte b in src)
-                        if (b > 1) throw new InvalidDataException($"Safetensors: BOOL tensor '{i.Name}' holds the byte {b}; booleans must be 0 or 1.");
-                    src.CopyTo(MemoryMarshal.AsBytes(t.StorageSpan<bool>()));
-                    break;
-            }
-            result[i.Name] = t;
+            var t = e.DType.Read(data[(int)e.Begin..(int)e.End], e.Shape, e.Name);
+            result[e.Name] = floatingDType is { } f && e.DType.IsFloating() ? t.To(f) : t;
         }
         return result;
     }
 
-    static (string Name, DType DType, int[] Shape, long Begin, long End) ParseInfo(string name, JsonElement e)
+    static void CheckFloatingDType(DType? floatingDType)
     {
-        if (e.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"Safetensors: the entry of tensor '{name}' is not a JSON object.");
-        if (!e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
-            throw new InvalidDataException($"Safetensors: tensor '{name}' has no string 'dtype'.");
-        if (!e.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array)
-            throw new InvalidDataException($"Safetensors: tensor '{name}' has no 'shape' array.");
-        if (!e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
-            throw new InvalidDataException($"Safetensors: tensor '{name}' has no 'data_offsets' array of two numbers.");
-        var dtype = ParseDType(dt.GetString()!, name);
-        var shape = new int[sh.GetArrayLength()];
-        long numel = 1;
-        int k = 0;
-        foreach (var d in sh.EnumerateArray())
-        {
-            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int v) || v < 0)
-                throw new InvalidDataException($"Safetensors: tensor '{name}' has an invalid dimension {d.GetRawText()} in its shape.");
-            shape[k++] = v;
-            numel *= v;
-            if (numel > Array.MaxLength) throw new InvalidDataException($"Safetensors: tensor '{name}' has more elements than one tensor can hold.");
-        }
-        long[] o = new long[2];
-        k = 0;
-        foreach (var d in off.EnumerateArray())
-        {
-            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long v) || v < 0)
-                throw new InvalidDataException($"Safetensors: tensor '{name}' has an invalid data offset {d.GetRawText()}.");
-            o[k++] = v;
-        }
-        if (o[1] < o[0]) throw new InvalidDataException($"Safetensors: tensor '{name}' has data_offsets [{o[0]}, {o[1]}] that end before they begin.");
-        long bytes = numel * dtype.ElementSize();
-        if (o[1] - o[0] != bytes)
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"Safetensors: tensor '{name}' of dtype {dt.GetString()} and shape {Shape.Format(shape)} needs {bytes} bytes but its data_offsets [{o[0]}, {o[1]}] span {o[1] - o[0]}."));
-        return (name, dtype, shape, o[0], o[1]);
+        if (floatingDType is { } f && !f.IsFloating())
+            throw new ArgumentException($"Safetensors: floatingDType must be Float32, Float64 or null (each tensor's own), not {f}.", nameof(floatingDType));
     }
 }

@@ -69,10 +69,17 @@ public partial class Tensor
 
     internal static int CheckedNumel(ReadOnlySpan<int> shape, string op)
     {
-        long n = 1;
         foreach (int d in shape)
         {
             if (d < 0) throw new ArgumentException($"{op}: shape {Shape.Format(shape)} has a negative dimension.");
+        }
+
+        // A dimension of 0 makes the tensor empty however large the others are, as in PyTorch
+        // (torch.empty(2147483647, 2147483647, 0) is a valid empty tensor).
+        if (shape.IndexOf(0) >= 0) return 0;
+        long n = 1;
+        foreach (int d in shape)
+        {
             n *= d;
             if (n > Array.MaxLength) throw new ArgumentException($"{op}: shape {Shape.Format(shape)} has more elements than one tensor can hold ({Array.MaxLength}).");
         }

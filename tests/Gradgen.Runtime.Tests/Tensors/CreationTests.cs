@@ -28,6 +28,18 @@ public class CreationTests
     }
 
     [Fact]
+    public void A_zero_dimension_makes_an_empty_tensor_however_large_the_others_are()
+    {
+        // As torch.zeros(2147483647, 2147483647, 0): the product of the other dimensions is never formed.
+        var t = Tensor.Zeros(int.MaxValue, int.MaxValue, 0);
+        Assert.Equal(new Shape(int.MaxValue, int.MaxValue, 0), t.Shape);
+        Assert.Equal(0, t.NumElements);
+        Assert.Empty(t.ToArray<float>());
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(65536, 65536));
+        Assert.Contains("[65536, 65536] has more elements than one tensor can hold", e.Message);
+    }
+
+    [Fact]
     public void Linspace_hits_both_ends_and_handles_small_step_counts()
     {
         var x = Tensor.Linspace(0, 10, 1000).ToArray<float>();
