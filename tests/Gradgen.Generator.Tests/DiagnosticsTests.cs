@@ -80,6 +80,20 @@ public sealed class DiagnosticsTests
         """, messageContains: "A return before the end");
 
     [Fact]
+    public void GG0007_ForEachOverSomethingElseThanASpan() => AssertDiagnostic("GG0007", """
+        public static partial class C
+        {
+            [Differentiable]
+            public static double F(ReadOnlySpan<double> x)
+            {
+                double s = 0;
+                foreach (var v in [|new[] { 1.0, 2.0 }|]) s += v * x[0];
+                return s;
+            }
+        }
+        """, messageContains: "foreach over one of the method's spans or local arrays");
+
+    [Fact]
     public void GG0007_LocalArrayInsideALoop() => AssertDiagnostic("GG0007", """
         public static partial class C
         {

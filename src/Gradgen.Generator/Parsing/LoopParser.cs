@@ -372,6 +372,14 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
                 LowerLoop(whileStatement, whileStatement.Condition, whileStatement.Statement, null, output, result);
                 return false;
 
+            case DoStatementSyntax doStatement:
+                LowerDo(doStatement, output, result);
+                return false;
+
+            case ForEachStatementSyntax forEach:
+                LowerForEach(forEach, output, result);
+                return false;
+
             case BreakStatementSyntax:
                 output.Add(new AssignDiscrete(_loops.Peek().Break!, Constant("true")));
                 return true;
@@ -395,7 +403,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
 
             default:
                 return Fail<bool>(Descriptors.UnsupportedSyntax, LocationInfo.From(statement.GetFirstToken()), BodyLowerer.Describe(statement),
-                    "a [Differentiable] method over spans or loops may use locals, assignments, if/else, for, while, break, continue and a final return");
+                    "a [Differentiable] method over spans or loops may use locals, assignments, if/else, for, foreach, while, do, break, continue and a final return");
         }
     }
 
@@ -468,8 +476,62 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         LowerLoop(loop, loop.Condition, loop.Statement, loop, output, result);
     }
 
-    /// <summary>A for or while loop: flags for break/continue, the body, and the counter when the loop is counted.</summary>
-    private void LowerLoop(StatementSyntax loop, ExpressionSyntax? conditionSyntax, StatementSyntax bodySyntax, ForStatementSyntax? forLoop, List<LoopStatement> output, string? result)
+    /// <summary>
+    /// <c>do S while (c);</c> as <c>first = true; while (first || c) { first = false; S }</c>: the condition is first
+    /// read after one iteration, as C# does (and a <c>continue</c> in S still goes to the condition).
+    /// </summary>
+    private void LowerDo(DoStatementSyntax loop, List<LoopStatement> output, string? result)
+    {
+        string first = NewLocal("firstIteration", VariableKind.Discrete, "bool");
+        output.Add(new AssignDiscrete(first, Constant("true")));
+        var entered = new AssignDiscrete(first, Constant("false"));
+        LowerLoop(loop, loop.Condition, loop.Statement, null, output, result,
+            condition => condition with { Text = first + " || (" + condition.Text + ")", Reads = condition.Reads.Concat(new[] { first }).ToEquatableArray() },
+            entered);
+    }
+
+    /// <summary>
+    /// <c>foreach (var v in xs) S</c> over one of the method's spans or local arrays, as the counted loop
+    /// <c>for (int i = 0; i &lt; xs.Length; i++) { var v = xs[i]; S }</c>.
+    /// </summary>
+    private void LowerForEach(ForEachStatementSyntax loop, List<LoopStatement> output, string? result)
+    {
+        var collection = _model.GetSymbolInfo(loop.Expression, _cancellationToken).Symbol;
+        if (loop.Expression is not IdentifierNameSyntax || collection is null || !_names.TryGetValue(collection, out string? array) || _kinds[array] != VariableKind.Array)
+        {
+            Fail(Descriptors.UnsupportedSyntax, LocationInfo.From(loop.Expression), "foreach over '" + BodyLowerer.Short(loop.Expression) + "'",
+                "foreach over one of the method's spans or local arrays, or write a for loop over indices");
+            return;
+        }
+
+        if (_arrayRoles[array] == ParameterRole.Output && !_writtenOutputs.Contains(array))
+        {
+            Fail(Descriptors.OutputReadBeforeWritten, LocationInfo.From(loop.Expression), _method.Name, collection.Name, _method.Name);
+        }
+
+        var element = (ILocalSymbol)_model.GetDeclaredSymbol(loop, _cancellationToken)!;
+        if (!IsScalar(element.Type))
+        {
+            Fail(Descriptors.UnsupportedType, LocationInfo.From(loop.Type), "Local '" + element.Name + "'", _method.Name, element.Type.ToDisplayString());
+        }
+
+        string index = NewLocal("index", VariableKind.Discrete, "int");
+        output.Add(new AssignDiscrete(index, Constant("0")));
+        string value = Declare(element, VariableKind.Scalar, _elementType);
+        var position = new DiscreteText(index, new[] { index }.ToEquatableArray());
+        var builder = new GraphBuilder(_isFloat);
+        var read = new AssignScalar(value, LowerWith(builder, _ => Leaf(builder, new Operand(OperandKind.Element, array, position))));
+        var condition = new DiscreteExpression(index + " < " + array + ".Length", new[] { index }.ToEquatableArray(), EquatableArray<ScalarExpression>.Empty);
+        LowerLoop(loop, null, loop.Statement, null, output, result, _ => condition, read, (index, 1));
+    }
+
+    /// <summary>
+    /// A for, while, do or foreach loop: flags for break/continue, the body, and the counter when the loop is counted.
+    /// <paramref name="adjustCondition"/> rewrites the lowered condition, <paramref name="entry"/> starts each
+    /// iteration, and <paramref name="counter"/> names the counter of a loop without a for statement.
+    /// </summary>
+    private void LowerLoop(StatementSyntax loop, ExpressionSyntax? conditionSyntax, StatementSyntax bodySyntax, ForStatementSyntax? forLoop, List<LoopStatement> output, string? result,
+        Func<DiscreteExpression, DiscreteExpression>? adjustCondition = null, LoopStatement? entry = null, (string Name, int Step)? counter = null)
     {
         var exits = bodySyntax.DescendantNodesAndSelf(n => n == bodySyntax || !IsLoop(n)).ToList();
         string? breakFlag = exits.OfType<BreakStatementSyntax>().Any() ? NewLocal("exitLoop", VariableKind.Discrete, "bool") : null;
@@ -480,14 +542,24 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         }
 
         var condition = conditionSyntax is null ? Constant("true") : LowerCondition(conditionSyntax);
+        if (adjustCondition is not null)
+        {
+            condition = adjustCondition(condition);
+        }
+
         if (breakFlag is not null)
         {
             condition = condition with { Text = "!" + breakFlag + " && (" + condition.Text + ")", Reads = condition.Reads.Concat(new[] { breakFlag }).ToEquatableArray() };
         }
 
-        (string Name, int Step)? counter = forLoop is null ? null : CountedBy(forLoop);
+        counter ??= forLoop is null ? null : CountedBy(forLoop);
         _loops.Push(new LoopFlags(breakFlag, continueFlag));
         var body = new List<LoopStatement>();
+        if (entry is not null)
+        {
+            Add(body, entry);
+        }
+
         if (continueFlag is not null)
         {
             body.Add(new AssignDiscrete(continueFlag, Constant("false")));
