@@ -7,7 +7,7 @@ namespace Gradgen.CodeFixes.Tests;
 /// <summary>Every fix names a diagnostic the analyzer reports, and every fix supports Fix All.</summary>
 public sealed class FixableIdsTests
 {
-    private static readonly CodeFixProvider[] Fixes = typeof(DocumentCodeFixProvider).Assembly.GetTypes()
+    private static readonly CodeFixProvider[] Fixes = typeof(MakeStaticCodeFix).Assembly.GetTypes()
         .Where(t => t.GetCustomAttribute<ExportCodeFixProviderAttribute>() is not null)
         .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
         .ToArray();
