@@ -89,6 +89,13 @@ internal sealed class GraphBuilder
 
     public int Select(int mask, int ifTrue, int ifFalse) => Apply(Op.Select, mask, ifTrue, ifFalse);
 
+    /// <summary>
+    /// Adds a call of a method Gradgen does not differentiate (<paramref name="callee"/>, a format string over
+    /// <paramref name="args"/>; see <see cref="IrNode.Callee"/>). It is never folded: the method runs when the code does.
+    /// </summary>
+    public int OpaqueCall(string callee, params int[] args) =>
+        Intern(new IrNode(Op.OpaqueCall, args.ToEquatableArray(), 0, callee));
+
     /// <summary>Adds <c>op(args)</c>, folded and simplified.</summary>
     public int Apply(Op op, params int[] args)
     {
