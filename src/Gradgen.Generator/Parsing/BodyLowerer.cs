@@ -219,7 +219,7 @@ internal sealed class BodyLowerer
                         if (variable.Initializer is { } initializer)
                         {
                             var local = _model.GetDeclaredSymbol(variable, _cancellationToken)!;
-                            environment = environment.SetItem(local, Lower(initializer.Value, environment));
+                            environment = environment.SetItem(local, _builder.Name(Lower(initializer.Value, environment), local.Name));
                         }
                     }
 
@@ -361,7 +361,7 @@ internal sealed class BodyLowerer
                         value = Arithmetic(CompoundOperator(assignment), Current(target, assignment.Left, environment), value, TypeOf(assignment.Left));
                     }
 
-                    return environment.SetItem(target, value);
+                    return environment.SetItem(target, _builder.Name(value, target.Name));
                 }
 
             case PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } postfix:
