@@ -1,9 +1,6 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -19,37 +16,29 @@ namespace Gradgen.CodeFixes;
 /// throws until it is written. Offered for a static, non-generic method over <c>float</c> or <c>double</c> values,
 /// spans and arrays that is declared in the same file and is not <c>[Differentiable]</c> yet.
 /// </summary>
-[ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(CustomDerivativeStubCodeFix)), Shared]
-public sealed class CustomDerivativeStubCodeFix : DocumentCodeFixProvider
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CustomDerivativeStubCodeFix)), Shared]
+public sealed class CustomDerivativeStubCodeFix : SingleDiagnosticCodeFix<InvocationExpressionSyntax>
 {
-    private static readonly FixOption AddStub = new("Add a custom derivative to the called method", DiagnosticIds.UnknownCall + ".stub");
-
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.UnknownCall);
-
-    /// <inheritdoc/>
-    protected override async Task<IReadOnlyList<FixOption>> OptionsAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    /// <summary>Creates the fix.</summary>
+    public CustomDerivativeStubCodeFix()
+        : base(DiagnosticIds.UnknownCall, new FixOption("Add a custom derivative to the called method", DiagnosticIds.UnknownCall + ".stub"))
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        return Callee(root!, model!, diagnostic, cancellationToken) is not null ? new[] { AddStub } : System.Array.Empty<FixOption>();
     }
 
     /// <inheritdoc/>
-    protected override async Task<Document> FixAsync(Document document, string key, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    protected override bool CanFix(FixDocument document, InvocationExpressionSyntax target) => Callee(document, target) is not null;
+
+    /// <inheritdoc/>
+    protected override SyntaxNode Fix(FixDocument document, IReadOnlyDictionary<InvocationExpressionSyntax, Diagnostic> targets, FixOption option)
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         var callees = new Dictionary<MethodDeclarationSyntax, IMethodSymbol>();
-        foreach (var diagnostic in diagnostics)
+        foreach (var invocation in targets.Keys)
         {
-            if (Callee(root!, model!, diagnostic, cancellationToken) is { } callee)
-            {
-                callees[callee.Declaration] = callee.Symbol;
-            }
+            var callee = Callee(document, invocation)!.Value;
+            callees[callee.Declaration] = callee.Symbol;
         }
 
-        var fixedRoot = root!.TrackNodes(callees.Keys);
+        var fixedRoot = document.Root.TrackNodes(callees.Keys);
         foreach (var pair in callees)
         {
             var declaration = fixedRoot.GetCurrentNode(pair.Key)!;
@@ -60,22 +49,21 @@ public sealed class CustomDerivativeStubCodeFix : DocumentCodeFixProvider
             fixedRoot = fixedRoot.ReplaceNode(declaration, new SyntaxNode[] { attributed, stub });
         }
 
-        return document.WithSyntaxRoot(fixedRoot);
+        return fixedRoot;
     }
 
     /// <summary>The method a GG0006 call names, when the fix can give it a custom derivative.</summary>
-    private static (MethodDeclarationSyntax Declaration, IMethodSymbol Symbol)? Callee(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private static (MethodDeclarationSyntax Declaration, IMethodSymbol Symbol)? Callee(FixDocument document, InvocationExpressionSyntax invocation)
     {
-        var invocation = SyntaxLookup.Enclosing<InvocationExpressionSyntax>(root, diagnostic.Location);
-        if (invocation is null || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method
+        if (document.Model.GetSymbolInfo(invocation, document.CancellationToken).Symbol is not IMethodSymbol method
             || !method.IsStatic || method.IsGenericMethod || CustomDerivativeStub.ElementType(method) is null)
         {
             return null;
         }
 
         var declaration = method.DeclaringSyntaxReferences
-            .Where(r => r.SyntaxTree == root.SyntaxTree)
-            .Select(r => r.GetSyntax(cancellationToken))
+            .Where(r => r.SyntaxTree == document.Root.SyntaxTree)
+            .Select(r => r.GetSyntax(document.CancellationToken))
             .OfType<MethodDeclarationSyntax>()
             .FirstOrDefault();
         if (declaration is null || SyntaxLookup.HasDifferentiableAttribute(declaration) || (declaration.Body is null && declaration.ExpressionBody is null))

@@ -1,9 +1,6 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -16,45 +13,29 @@ namespace Gradgen.CodeFixes;
 /// first layer's output size. The analyzer names that argument as the diagnostic's additional location and the size
 /// in its properties; the fix is offered when the argument is in the same file.
 /// </summary>
-[ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(LayerInputSizeCodeFix)), Shared]
-public sealed class LayerInputSizeCodeFix : DocumentCodeFixProvider
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LayerInputSizeCodeFix)), Shared]
+public sealed class LayerInputSizeCodeFix : SingleDiagnosticCodeFix<ExpressionSyntax>
 {
-    private static readonly FixOption MatchSize = new("Change the layer's input size to the previous layer's output size", DiagnosticIds.LayerSizeMismatch);
-
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.LayerSizeMismatch);
-
-    /// <inheritdoc/>
-    protected override async Task<IReadOnlyList<FixOption>> OptionsAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    /// <summary>Creates the fix.</summary>
+    public LayerInputSizeCodeFix()
+        : base(DiagnosticIds.LayerSizeMismatch, new FixOption("Change the layer's input size to the previous layer's output size", DiagnosticIds.LayerSizeMismatch))
     {
-        var tree = await document.GetSyntaxTreeAsync(cancellationToken).ConfigureAwait(false);
-        return Replacement(diagnostic, tree!) is not null ? new[] { MatchSize } : System.Array.Empty<FixOption>();
     }
 
-    /// <inheritdoc/>
-    protected override async Task<Document> FixAsync(Document document, string key, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var edits = new Dictionary<ExpressionSyntax, string>();
-        foreach (var diagnostic in diagnostics)
-        {
-            if (Replacement(diagnostic, root!.SyntaxTree) is { } replacement
-                && SyntaxLookup.Enclosing<ExpressionSyntax>(root, replacement.At) is { } argument)
-            {
-                edits[argument] = replacement.Text;
-            }
-        }
-
-        var fixedRoot = root!.ReplaceNodes(edits.Keys, (original, _) =>
-            SyntaxFactory.ParseExpression(edits[original]).WithTriviaFrom(original));
-        return document.WithSyntaxRoot(fixedRoot);
-    }
-
-    private static (Location At, string Text)? Replacement(Diagnostic diagnostic, SyntaxTree tree)
+    /// <summary>The input-size argument, at the diagnostic's additional location, when it is in this file and the size is given.</summary>
+    protected override ExpressionSyntax? Target(SyntaxNode root, Diagnostic diagnostic)
     {
         var at = diagnostic.AdditionalLocations.FirstOrDefault();
-        return at is not null && at.SourceTree?.FilePath == tree.FilePath && diagnostic.Properties.TryGetValue(DiagnosticIds.ReplacementProperty, out string? text) && text is not null
-            ? (at, text)
+        return at is not null && at.SourceTree?.FilePath == root.SyntaxTree.FilePath && Replacement(diagnostic) is not null
+            ? SyntaxLookup.Enclosing<ExpressionSyntax>(root, at)
             : null;
     }
+
+    /// <inheritdoc/>
+    protected override SyntaxNode Fix(FixDocument document, IReadOnlyDictionary<ExpressionSyntax, Diagnostic> targets, FixOption option) =>
+        document.Root.ReplaceNodes(targets.Keys, (original, _) =>
+            SyntaxFactory.ParseExpression(Replacement(targets[original])!).WithTriviaFrom(original));
+
+    private static string? Replacement(Diagnostic diagnostic) =>
+        diagnostic.Properties.TryGetValue(DiagnosticIds.ReplacementProperty, out string? text) ? text : null;
 }

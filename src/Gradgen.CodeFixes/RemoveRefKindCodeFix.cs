@@ -1,9 +1,7 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -16,39 +14,31 @@ namespace Gradgen.CodeFixes;
 /// <c>in</c> from the matching argument of the calls in the same file. Not offered for <c>out</c>: an output cannot
 /// become an input without rewriting the method.
 /// </summary>
-[ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(RemoveRefKindCodeFix)), Shared]
-public sealed class RemoveRefKindCodeFix : DocumentCodeFixProvider
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveRefKindCodeFix)), Shared]
+public sealed class RemoveRefKindCodeFix : SingleDiagnosticCodeFix<ParameterSyntax>
 {
-    private static readonly FixOption PassByValue = new("Pass the parameter by value", DiagnosticIds.RefParameter);
-
-    /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.RefParameter);
-
-    /// <inheritdoc/>
-    protected override async Task<IReadOnlyList<FixOption>> OptionsAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    /// <summary>Creates the fix.</summary>
+    public RemoveRefKindCodeFix()
+        : base(DiagnosticIds.RefParameter, new FixOption("Pass the parameter by value", DiagnosticIds.RefParameter))
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var parameter = SyntaxLookup.Enclosing<ParameterSyntax>(root!, diagnostic.Location);
-        bool legal = parameter is not null && !parameter.Modifiers.Any(SyntaxKind.OutKeyword) && parameter.Modifiers.Any(IsRefKind);
-        return legal ? new[] { PassByValue } : System.Array.Empty<FixOption>();
     }
 
     /// <inheritdoc/>
-    protected override async Task<Document> FixAsync(Document document, string key, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    protected override bool CanFix(FixDocument document, ParameterSyntax target) =>
+        !target.Modifiers.Any(SyntaxKind.OutKeyword) && target.Modifiers.Any(IsRefKind);
+
+    /// <inheritdoc/>
+    protected override SyntaxNode Fix(FixDocument document, IReadOnlyDictionary<ParameterSyntax, Diagnostic> targets, FixOption option)
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var parameters = SyntaxLookup.EnclosingAll<ParameterSyntax>(root!, diagnostics)
-            .Where(p => !p.Modifiers.Any(SyntaxKind.OutKeyword))
-            .ToList();
-        var symbols = parameters.Select(p => model!.GetDeclaredSymbol(p, cancellationToken)).OfType<IParameterSymbol>().ToList();
+        var model = document.Model;
+        var symbols = targets.Keys.Select(p => model.GetDeclaredSymbol(p, document.CancellationToken)).OfType<IParameterSymbol>().ToList();
 
-        var nodes = new List<SyntaxNode>(parameters);
-        nodes.AddRange(root!.DescendantNodes().OfType<ArgumentSyntax>()
+        var nodes = new List<SyntaxNode>(targets.Keys);
+        nodes.AddRange(document.Root.DescendantNodes().OfType<ArgumentSyntax>()
             .Where(a => !a.RefKindKeyword.IsKind(SyntaxKind.None) && !a.RefKindKeyword.IsKind(SyntaxKind.OutKeyword))
-            .Where(a => symbols.Any(s => SymbolEqualityComparer.Default.Equals(ParameterOf(a, model!, cancellationToken), s))));
+            .Where(a => symbols.Any(s => SymbolEqualityComparer.Default.Equals(ParameterOf(a, model, document.CancellationToken), s))));
 
-        var fixedRoot = root.ReplaceNodes(nodes, (_, node) => node switch
+        return document.Root.ReplaceNodes(nodes, (_, node) => node switch
         {
             ParameterSyntax parameter => parameter
                 .WithModifiers(SyntaxFactory.TokenList(parameter.Modifiers.Where(m => !IsRefKind(m))))
@@ -56,7 +46,6 @@ public sealed class RemoveRefKindCodeFix : DocumentCodeFixProvider
             ArgumentSyntax argument => argument.WithRefKindKeyword(default).WithLeadingTrivia(argument.GetLeadingTrivia()),
             _ => node,
         });
-        return document.WithSyntaxRoot(fixedRoot);
     }
 
     private static bool IsRefKind(SyntaxToken modifier) =>

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -12,11 +11,6 @@ internal static class SyntaxLookup
     public static T? Enclosing<T>(SyntaxNode root, Location location)
         where T : SyntaxNode =>
         root.FindNode(location.SourceSpan, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<T>().FirstOrDefault();
-
-    /// <summary>The distinct <typeparamref name="T"/> nodes that hold each diagnostic's span.</summary>
-    public static List<T> EnclosingAll<T>(SyntaxNode root, IEnumerable<Diagnostic> diagnostics)
-        where T : SyntaxNode =>
-        diagnostics.Select(d => Enclosing<T>(root, d.Location)).OfType<T>().Distinct().ToList();
 
     /// <summary>Whether the method carries an attribute spelled <c>Differentiable</c> (by syntax: the fixes need no binding for it).</summary>
     public static bool HasDifferentiableAttribute(MethodDeclarationSyntax method) =>

@@ -95,6 +95,72 @@ public sealed class BodyFixTests
         }
         """);
 
+    /// <summary>Helpers Gradgen has no derivative for: a loop, and an integer result.</summary>
+    private const string Helpers = """
+            private static double Fraction(double v)
+            {
+                while (v >= 1) v -= 1;
+                return v;
+            }
+
+            private static int Bucket(float v, int buckets) => Math.Clamp((int)(v * buckets), 0, buckets - 1);
+        """;
+
+    [Fact]
+    public async Task GG0006_WrapsTheCallInStopGradientWhichGradgenAccepts() => await Verify.Fix<WrapInStopGradientCodeFix>(
+        $$"""
+        using System;
+        using Gradgen;
+
+        public static partial class C
+        {
+        {{Helpers}}
+
+            [Differentiable] public static double F(double x, double y) => x * y * ({|GG0006:Fraction(x * y)|} + 1);
+
+            [Differentiable]
+            public static float G(float x)
+            {
+                float r = x * x;
+                return r * {|GG0006:Bucket(r, 4)|} + x;
+            }
+        }
+        """,
+        $$"""
+        using System;
+        using Gradgen;
+
+        public static partial class C
+        {
+        {{Helpers}}
+
+            [Differentiable] public static double F(double x, double y) => x * y * (Grad.StopGradient(Fraction(x * y)) + 1);
+
+            [Differentiable]
+            public static float G(float x)
+            {
+                float r = x * x;
+                return r * Grad.StopGradient(Bucket(r, 4)) + x;
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task GG0006_WrapIsNotOfferedForAGenericMethod()
+    {
+        const string source = """
+            using Gradgen;
+
+            public static partial class C
+            {
+                private static T Same<T>(T v) => v;
+
+                [Differentiable] public static double F(double x) => x * {|GG0006:Same(x)|};
+            }
+            """;
+        await Verify.Fix<WrapInStopGradientCodeFix>(source, source);
+    }
+
     [Fact]
     public async Task GG0009_WrapsTheCastInStopGradientAndTheWarningGoes() => await Verify.Fix<ExplicitStopGradientCodeFix>(
         """

@@ -121,6 +121,34 @@ public sealed class HostileSourceTests
         AssertWellBehaved(output, "keyword parameters", inputCompiles: true);
     }
 
+    [Fact]
+    public void TemporariesAreNamedAfterLocalsAndFunctionsButNeverLikeAParameter()
+    {
+        // Math.Exp(x) is node 2 (after the two parameters), whose temporary would be exp_t2: the parameter's name.
+        const string source = """
+            using System;
+            using Gradgen;
+
+            public static partial class Names
+            {
+                [Differentiable] public static double F(double x, double exp_t2) => Math.Exp(x) * exp_t2;
+
+                [Differentiable]
+                public static double G(double x)
+                {
+                    double radius = Math.Sqrt(x * x + 1);
+                    return radius * Math.Sin(x);
+                }
+            }
+            """;
+        var output = GeneratorHarness.Run(source);
+        AssertWellBehaved(output, "a parameter named like a temporary", inputCompiles: true);
+        string generated = string.Join("\n", output.Sources.Values);
+        Assert.Contains("TVec t2 = TSimd.Exp(x);", generated, StringComparison.Ordinal);
+        Assert.Matches(@"TVec radius_t\d+ = TSimd\.Sqrt\(", generated);
+        Assert.Matches(@"TVec sin_t\d+ = TSimd\.Sin\(x\);", generated);
+    }
+
     [Theory]
     [InlineData("public static double FWithGradient(double x) => x;", "FWithGradient")]
     [InlineData("public static double FBackward(double x) => x;", "FBackward")]

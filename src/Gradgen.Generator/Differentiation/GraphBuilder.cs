@@ -16,6 +16,7 @@ internal sealed class GraphBuilder
 {
     private readonly List<IrNode> _nodes = new();
     private readonly List<string> _labels = new();
+    private readonly List<string> _names = new();
     private readonly Dictionary<IrNode, int> _interned = new();
 
     public GraphBuilder(bool isFloat) => IsFloat = isFloat;
@@ -34,13 +35,14 @@ internal sealed class GraphBuilder
         {
             builder.Intern(graph.Nodes[i]);
             builder._labels[i] = graph.Labels[i];
+            builder._names[i] = graph.Names[i];
         }
 
         return builder;
     }
 
     public IrGraph ToGraph(IEnumerable<int> outputs) =>
-        new(_nodes.ToEquatableArray(), outputs.ToEquatableArray(), _labels.ToEquatableArray());
+        new(_nodes.ToEquatableArray(), outputs.ToEquatableArray(), _labels.ToEquatableArray(), _names.ToEquatableArray());
 
     /// <summary>Attaches a comment to a node unless it already has one (the first, most specific, wins).</summary>
     public int Label(int id, string label)
@@ -54,6 +56,17 @@ internal sealed class GraphBuilder
     }
 
     public string LabelOf(int id) => _labels[id];
+
+    /// <summary>Names a node after the source local that holds it unless it already has a name (the first local wins).</summary>
+    public int Name(int id, string local)
+    {
+        if (_names[id].Length == 0 && _nodes[id].Op is not (Op.Parameter or Op.Constant or Op.GradOutput))
+        {
+            _names[id] = local;
+        }
+
+        return id;
+    }
 
     public int Constant(double value)
     {
@@ -88,6 +101,13 @@ internal sealed class GraphBuilder
     public int Negate(int a) => Apply(Op.Negate, a);
 
     public int Select(int mask, int ifTrue, int ifFalse) => Apply(Op.Select, mask, ifTrue, ifFalse);
+
+    /// <summary>
+    /// Adds a call of a method Gradgen does not differentiate (<paramref name="callee"/>, a format string over
+    /// <paramref name="args"/>; see <see cref="IrNode.Callee"/>). It is never folded: the method runs when the code does.
+    /// </summary>
+    public int OpaqueCall(string callee, params int[] args) =>
+        Intern(new IrNode(Op.OpaqueCall, args.ToEquatableArray(), 0, callee));
 
     /// <summary>Adds <c>op(args)</c>, folded and simplified.</summary>
     public int Apply(Op op, params int[] args)
@@ -306,6 +326,7 @@ internal sealed class GraphBuilder
         id = _nodes.Count;
         _nodes.Add(node);
         _labels.Add(string.Empty);
+        _names.Add(string.Empty);
         _interned.Add(node, id);
         return id;
     }

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Text;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Rules;
@@ -70,7 +71,9 @@ internal static class FormulaPrinter
             return;
         }
 
-        text.Append(rule.MathName).Append('(');
+        // An opaque call is written with its method's name: global::Demo.Field.Helper((float){0}) is Helper(…).
+        string name = node.Op == Op.OpaqueCall ? node.Callee.Substring(0, node.Callee.IndexOf('(')).Split('.').Last() : rule.MathName;
+        text.Append(name).Append('(');
         for (int i = 0; i < node.Args.Count; i++)
         {
             if (i > 0) text.Append(", ");

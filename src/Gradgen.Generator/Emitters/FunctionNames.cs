@@ -12,6 +12,8 @@ namespace Gradgen.Generator.Emitters;
 /// </summary>
 internal sealed class FunctionNames
 {
+    private readonly HashSet<string> _parameters;
+
     public FunctionNames(FunctionSignature signature)
     {
         // A parameter named like a keyword (double @class) is written escaped wherever it is an identifier; names
@@ -20,6 +22,7 @@ internal sealed class FunctionNames
         Parameters = raw.Select(Escape).ToArray();
         // gradgenSpans is a local of the span overloads; gg_i and gg_n are the CUDA loop's index and length.
         var taken = new HashSet<string>(raw) { "gradgenSpans", "gg_i", "gg_n" };
+        _parameters = new HashSet<string>(raw);
         Result = Unique("result", taken);
         GradOutput = Unique("gradOutput", taken);
         Gradients = raw.Select(p => Unique("d" + p, taken)).ToArray();
@@ -32,6 +35,26 @@ internal sealed class FunctionNames
 
     /// <summary>Prefix of the kernels' intermediate values (<c>t3</c>), chosen not to collide with a parameter.</summary>
     public string Temporary { get; }
+
+    /// <summary>
+    /// The kernel temporary of node <paramref name="id"/> of <paramref name="graph"/>: after the source local that holds
+    /// it (<c>r_t7</c>), else after its function (<c>exp_t10</c>), else plain (<c>t3</c>). The id keeps each unique, and
+    /// <see cref="Temporary"/> keeps it apart from the parameters.
+    /// </summary>
+    public string TemporaryOf(Ir.IrGraph graph, int id)
+    {
+        string plain = Temporary + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string name = graph.Names[id].TrimStart('@');
+        var op = graph.Nodes[id].Op;
+        if (name.Length == 0 && op is not (Ir.Op.Select or Ir.Op.FusedMultiplyAdd) && Rules.PrimitiveRules.Get(op) is { InfixPrecedence: 0, IsMask: false } rule
+            && rule.SimdMethod.Length > 0)
+        {
+            // A math function: exp, sin, sqrt, pow, … (the ISimd member, lower-case).
+            name = rule.SimdMethod.ToLowerInvariant();
+        }
+
+        return name.Length == 0 || _parameters.Contains(name + "_" + plain) ? plain : name + "_" + plain;
+    }
 
     public string[] Parameters { get; }
 

@@ -58,6 +58,10 @@ internal enum Op
     // Identity whose gradient is zero (Gradgen.Grad.StopGradient)
     StopGradient,
 
+    // A call of a method Gradgen does not differentiate, inside Grad.StopGradient: run as C#, gradient zero
+    // (IrNode.Callee says what it calls)
+    OpaqueCall,
+
     // Masks and selection
     LessThan,
     LessThanOrEqual,

@@ -219,7 +219,7 @@ internal sealed class BodyLowerer
                         if (variable.Initializer is { } initializer)
                         {
                             var local = _model.GetDeclaredSymbol(variable, _cancellationToken)!;
-                            environment = environment.SetItem(local, Lower(initializer.Value, environment));
+                            environment = environment.SetItem(local, _builder.Name(Lower(initializer.Value, environment), local.Name));
                         }
                     }
 
@@ -361,7 +361,7 @@ internal sealed class BodyLowerer
                         value = Arithmetic(CompoundOperator(assignment), Current(target, assignment.Left, environment), value, TypeOf(assignment.Left));
                     }
 
-                    return environment.SetItem(target, value);
+                    return environment.SetItem(target, _builder.Name(value, target.Name));
                 }
 
             case PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } postfix:
@@ -503,7 +503,7 @@ internal sealed class BodyLowerer
                     if (KnownFunctions.IsIntegral(target) && !KnownFunctions.IsIntegral(_model.GetTypeInfo(cast.Expression, _cancellationToken).Type))
                     {
                         // Inside Grad.StopGradient the zero gradient is what the code says it wants: no warning.
-                        if (!IsStopGradientArgument(cast))
+                        if (!StopGradientScope.Contains(_model, cast, _cancellationToken))
                         {
                             Warn(Descriptors.IntegerZeroGradient, LocationInfo.From(cast), Short(cast), _root.Name);
                         }
@@ -617,7 +617,7 @@ internal sealed class BodyLowerer
             arguments[i] = Lower(argument.Expression, environment);
         }
 
-        if (IsDifferentiable(callee))
+        if (FunctionParser.IsDifferentiable(callee))
         {
             return Inline(callee, arguments, invocation);
         }
@@ -632,25 +632,16 @@ internal sealed class BodyLowerer
             return _builder.Apply(op, arguments);
         }
 
-        return Fail<int>(Descriptors.UnknownCall, LocationInfo.From(invocation), callee.ContainingType.Name + "." + callee.Name, _root.Name);
-    }
-
-    /// <summary>Whether <paramref name="expression"/> (in parentheses or not) is the argument of <c>Grad.StopGradient</c>.</summary>
-    private bool IsStopGradientArgument(ExpressionSyntax expression)
-    {
-        SyntaxNode node = expression;
-        while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
+        // Inside Grad.StopGradient the call runs as C#, with no derivative; only span/loop functions (_leaves), whose
+        // code is plain C#, can make it (StopGradientScope.HasOpaqueCall sends the methods that do to that path).
+        if (_leaves is not null && arguments.Length == callee.Parameters.Length && StopGradientScope.OpaqueCallFormat(callee) is { } call
+            && StopGradientScope.Contains(_model, invocation, _cancellationToken))
         {
-            node = parenthesized;
+            return _builder.OpaqueCall(call, arguments);
         }
 
-        return node.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
-            && _model.GetSymbolInfo(invocation, _cancellationToken).Symbol is IMethodSymbol callee
-            && KnownFunctions.TryGet(callee, out var op) && op == Op.StopGradient;
+        return Fail<int>(Descriptors.UnknownCall, LocationInfo.From(invocation), callee.ContainingType.Name + "." + callee.Name, _root.Name);
     }
-
-    private static bool IsDifferentiable(IMethodSymbol method) =>
-        method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName);
 
     /// <summary>Lowers a call to another [Differentiable] method by lowering its body with the arguments bound.</summary>
     private int Inline(IMethodSymbol callee, int[] arguments, InvocationExpressionSyntax invocation)

@@ -25,6 +25,10 @@ internal static class FunctionParser
 {
     public const string AttributeMetadataName = "Gradgen.DifferentiableAttribute";
 
+    /// <summary>Whether <paramref name="method"/> is marked <c>[Differentiable]</c>.</summary>
+    public static bool IsDifferentiable(IMethodSymbol method) =>
+        method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
+
     /// <summary>The generator's entry: the method <c>ForAttributeWithMetadataName</c> found.</summary>
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {

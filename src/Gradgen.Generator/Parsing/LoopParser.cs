@@ -60,7 +60,8 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
 
     /// <summary>
     /// Whether the method is a span/loop function: it returns <c>void</c>, takes a span, an array or an integer or
-    /// boolean, has a custom derivative, or calls (directly or through other methods) a method that is one. Methods over
+    /// boolean, has a custom derivative, calls inside <c>Grad.StopGradient</c> a method Gradgen does not differentiate
+    /// (<see cref="StopGradientScope"/>), or calls (directly or through other methods) a method that is one. Methods over
     /// <c>float</c>/<c>double</c> alone that call none keep the scalar path (fused kernels, unrolled loops).
     /// </summary>
     public static bool IsLoopFunction(IMethodSymbol method, Compilation compilation, CancellationToken cancellationToken) =>
@@ -81,9 +82,14 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         foreach (var declaration in method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>())
         {
             var model = compilation.GetSemanticModel(declaration.SyntaxTree);
+            if (StopGradientScope.HasOpaqueCall(declaration, model, cancellationToken))
+            {
+                return true;
+            }
+
             foreach (var invocation in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee && IsDifferentiable(callee)
+                if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee && FunctionParser.IsDifferentiable(callee)
                     && IsLoopFunction(callee, compilation, visited, cancellationToken))
                 {
                     return true;
@@ -96,9 +102,6 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
 
     private static bool HasLoopSignature(IMethodSymbol method) =>
         method.ReturnsVoid || method.Parameters.Any(p => ArrayElement(p.Type) is not null || IsDiscrete(p.Type));
-
-    private static bool IsDifferentiable(IMethodSymbol method) =>
-        method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName);
 
     /// <summary>The name given as <c>[Differentiable(Backward = …)]</c>, or null.</summary>
     public static string? CustomBackward(IMethodSymbol method) =>
@@ -899,10 +902,11 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
                 };
 
             case InvocationExpressionSyntax invocation when _model.GetSymbolInfo(invocation, _cancellationToken).Symbol is IMethodSymbol callee
-                && IsDifferentiable(callee) && IsLoopFunction(callee, _model.Compilation, _cancellationToken):
+                && FunctionParser.IsDifferentiable(callee) && IsLoopFunction(callee, _model.Compilation, _cancellationToken):
                 return Leaf(builder, new Operand(OperandKind.Scalar, LowerCall(invocation, callee), null));
 
-            case ExpressionSyntax when type is not null && KnownFunctions.IsIntegral(type) && !_model.GetConstantValue(expression, _cancellationToken).HasValue:
+            case ExpressionSyntax when type is not null && KnownFunctions.IsIntegral(type) && !_model.GetConstantValue(expression, _cancellationToken).HasValue
+                && !NeedsNumbers(expression):
                 // An integer sub-expression ((float)(i + 1) / n): one leaf, computed as an integer, with no gradient.
                 return Leaf(builder, new Operand(OperandKind.Discrete, string.Empty, LowerIndex(expression)));
 
@@ -910,6 +914,21 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
                 return null;
         }
     }
+
+    /// <summary>
+    /// Whether an integer expression inside <c>Grad.StopGradient</c> truncates a floating-point value (<c>(int)x</c>) or
+    /// calls a method only an opaque call makes (<c>Bucket(r, 4)</c>): the lowerer computes it as numbers then, where
+    /// an integer leaf would be an error; nothing inside the stop-gradient has a gradient anyway.
+    /// </summary>
+    private bool NeedsNumbers(ExpressionSyntax expression) =>
+        expression.DescendantNodesAndSelf().Any(node => node switch
+        {
+            CastExpressionSyntax cast => !KnownFunctions.IsIntegral(_model.GetTypeInfo(cast.Expression, _cancellationToken).Type),
+            InvocationExpressionSyntax call => _model.GetSymbolInfo(call, _cancellationToken).Symbol is IMethodSymbol callee
+                && !FunctionParser.IsDifferentiable(callee) && !KnownFunctions.IsMathType(callee.ContainingType),
+            _ => false,
+        })
+        && StopGradientScope.Contains(_model, expression, _cancellationToken);
 
     private int Leaf(GraphBuilder builder, Operand operand)
     {

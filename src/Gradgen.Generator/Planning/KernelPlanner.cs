@@ -52,6 +52,7 @@ internal static class KernelPlanner
         var newIndex = new int[graph.Nodes.Count];
         var nodes = new List<IrNode>();
         var labels = new List<string>();
+        var names = new List<string>();
         for (int id = 0; id < graph.Nodes.Count; id++)
         {
             if (!live[id])
@@ -63,8 +64,9 @@ internal static class KernelPlanner
             newIndex[id] = nodes.Count;
             nodes.Add(node with { Args = node.Args.Select(a => newIndex[a]).ToEquatableArray() });
             labels.Add(graph.Labels[id]);
+            names.Add(graph.Names[id]);
         }
 
-        return new KernelBody(new IrGraph(nodes.ToEquatableArray(), graph.Outputs.Select(o => newIndex[o]).ToEquatableArray(), labels.ToEquatableArray()));
+        return new KernelBody(new IrGraph(nodes.ToEquatableArray(), graph.Outputs.Select(o => newIndex[o]).ToEquatableArray(), labels.ToEquatableArray(), names.ToEquatableArray()));
     }
 }

@@ -14,10 +14,14 @@ internal delegate int[] VectorJacobianProduct(GraphBuilder b, int[] x, int y, in
 /// <summary>Everything Gradgen knows about one primitive. See <see cref="PrimitiveRules"/>.</summary>
 internal sealed class PrimitiveRule
 {
+    /// <summary>The <see cref="Arity"/> of a primitive that takes any number of operands (<see cref="Op.OpaqueCall"/>).</summary>
+    public const int AnyArity = -1;
+
     public PrimitiveRule(Op op, int arity) => (Op, Arity) = (op, arity);
 
     public Op Op { get; }
 
+    /// <summary>The number of operands, or <see cref="AnyArity"/>.</summary>
     public int Arity { get; }
 
     /// <summary>Operands may be swapped (interning sorts them so a+b and b+a are one node).</summary>

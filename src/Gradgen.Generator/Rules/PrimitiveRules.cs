@@ -215,6 +215,14 @@ internal static class PrimitiveRules
                 DerivativeNote = "0: the value passes unchanged and no gradient flows back (Grad.StopGradient)",
             },
 
+            // A method Gradgen has no derivative for, called inside Grad.StopGradient: it runs as C# in the forward code
+            // (only span/loop functions, whose code is plain C#, contain it) and nothing flows back through it.
+            new(Op.OpaqueCall, PrimitiveRule.AnyArity)
+            {
+                MathName = "call",
+                DerivativeNote = "0: a call inside Grad.StopGradient runs as C# and has no derivative",
+            },
+
             // ---- masks ----
             Comparison(Op.LessThan, "<", "LessThan", (a, c) => a < c),
             Comparison(Op.LessThanOrEqual, "≤", "LessThanOrEqual", (a, c) => a <= c),

@@ -107,6 +107,24 @@ public sealed class AnalyzerTests
     }
 
     [Fact]
+    public async Task ACallInsideStopGradientIsAcceptedAndTheSameCallOutsideIsGG0006()
+    {
+        await Test("""
+            using System;
+            using Gradgen;
+
+            public static partial class C
+            {
+                private static float Noise(float v, int seed) => (float)new Random(seed).NextDouble() * v;
+
+                [Differentiable] public static float F(float x) => x * Grad.StopGradient(Noise(x * 2, (int)x) + 1);
+
+                [Differentiable] public static float G(float x) => x * {|GG0006:Noise(x, 1)|};
+            }
+            """).RunAsync();
+    }
+
+    [Fact]
     public async Task AnIntegerCastInsideStopGradientDoesNotWarn()
     {
         await Test("""

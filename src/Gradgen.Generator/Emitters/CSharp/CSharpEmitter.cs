@@ -449,7 +449,7 @@ internal static class CSharpEmitter
                     writer.Line("// " + label);
                 }
 
-                values[id] = names.Temporary + id;
+                values[id] = names.TemporaryOf(kernel.Graph, id);
                 writer.Line($"TVec {values[id]} = {string.Format(rule.SimdFormat, node.Args.Select(a => (object)values[a]).ToArray())};");
             }
 

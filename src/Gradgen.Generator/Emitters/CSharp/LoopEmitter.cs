@@ -601,6 +601,7 @@ internal static class LoopEmitter
             Op.Multiply => $"({args[0]} * {args[1]})",
             Op.Divide => $"({args[0]} / {args[1]})",
             Op.Negate => $"(-{args[0]})",
+            Op.OpaqueCall => $"(({_t}){string.Format(CultureInfo.InvariantCulture, node.Callee, args.Cast<object>().ToArray())})",
             _ => string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat.Replace("TSimd.", ScalarMath + "<" + _t + ">."), args.Cast<object>().ToArray()),
         };
 

@@ -208,7 +208,7 @@ internal static class CudaEmitter
                 writer.Line("// " + label);
             }
 
-            values[id] = names.Temporary + id;
+            values[id] = names.TemporaryOf(kernel.Graph, id);
             string expression = string.Format(isFloat ? rule.CudaFloat : rule.CudaDouble, node.Args.Select(a => (object)values[a]).ToArray());
             writer.Line($"const {(rule.IsMask ? "bool" : t)} {values[id]} = {expression};");
         }
