@@ -101,59 +101,71 @@ internal static class Im2Col
         where T : unmanaged, INumber<T>
         where TRun : struct, IColumnRun<T>
     {
-        int oh = w.OutH(h), ow = w.OutW(wd), l = oh * ow, taps = w.KernelH * w.KernelW;
+        int l = w.OutH(h) * w.OutW(wd), r = 0;
+        for (int ch = 0; ch < c; ch++)
+        {
+            var plane = image.Slice(ch * h * wd, h * wd);
+            for (int i = 0; i < w.KernelH; i++)
+            {
+                for (int j = 0; j < w.KernelW; j++, r++)
+                {
+                    WalkTap<T, TRun>(cols.Slice(r * l, l), plane, i, j, h, wd, w, pad);
+                }
+            }
+        }
+    }
+
+    /// <summary>The windows of one tap (kernel row <paramref name="i"/>, column <paramref name="j"/>) of one channel's <paramref name="plane"/>: its column of the columns.</summary>
+    static void WalkTap<T, TRun>(Span<T> column, Span<T> plane, int i, int j, int h, int wd, Window2d w, T pad)
+        where T : unmanaged, INumber<T>
+        where TRun : struct, IColumnRun<T>
+    {
+        int oh = w.OutH(h), ow = w.OutW(wd);
+
+        // Window z reads column z·sw + offset of the image row, inside it for z in [first, end).
+        int offset = (j * w.DilationW) - w.PadW;
+        int first = Math.Min(ow, offset >= 0 ? 0 : (-offset + w.StrideW - 1) / w.StrideW);
+        int end = Math.Clamp(offset < wd ? ((wd - 1 - offset) / w.StrideW) + 1 : 0, first, ow);
 
         // Stride 1 and an output as wide as the input ("same" padding): window (y, z) reads element (y, z) of the
-        // image shifted by the tap, so a tap's whole column is one run of the plane, less the padding at its edges.
-        bool flat = w.StrideH == 1 && w.StrideW == 1 && ow == wd;
-        for (int r = 0; r < c * taps; r++)
+        // image shifted by the tap, so the tap's whole column is one run of the plane, less the padding at its edges.
+        if (w.StrideH == 1 && w.StrideW == 1 && ow == wd)
         {
-            int ch = r / taps, i = r / w.KernelW % w.KernelH, j = r % w.KernelW;
-            var plane = image.Slice(ch * h * wd, h * wd);
-            var column = cols.Slice(r * l, l);
-
-            // Window z reads column z·sw + offset of the image row, inside it for z in [first, end).
-            int offset = (j * w.DilationW) - w.PadW;
-            int first = Math.Min(ow, offset >= 0 ? 0 : (-offset + w.StrideW - 1) / w.StrideW);
-            int end = Math.Clamp(offset < wd ? ((wd - 1 - offset) / w.StrideW) + 1 : 0, first, ow);
-            if (flat)
+            int rowOffset = (i * w.DilationH) - w.PadH;
+            int y0 = Math.Clamp(-rowOffset, 0, oh), y1 = Math.Clamp(h - rowOffset, y0, oh);
+            if (first == end || y0 == y1)
             {
-                int rowOffset = (i * w.DilationH) - w.PadH;
-                int y0 = Math.Clamp(-rowOffset, 0, oh), y1 = Math.Clamp(h - rowOffset, y0, oh);
-                if (first == end || y0 == y1)
-                {
-                    TRun.Outside(column, pad);
-                    continue;
-                }
+                TRun.Outside(column, pad);
+                return;
+            }
 
-                var rows = column[(y0 * ow)..(y1 * ow)];
-                int start = ((y0 + rowOffset) * wd) + first + offset;
-                TRun.Block(rows, plane.Slice(start, rows.Length - first - (ow - end)), ow, first, end, pad);
-                TRun.Outside(column[..(y0 * ow)], pad);
-                TRun.Outside(column[(y1 * ow)..], pad);
+            var rows = column[(y0 * ow)..(y1 * ow)];
+            int start = ((y0 + rowOffset) * wd) + first + offset;
+            TRun.Block(rows, plane.Slice(start, rows.Length - first - (ow - end)), ow, first, end, pad);
+            TRun.Outside(column[..(y0 * ow)], pad);
+            TRun.Outside(column[(y1 * ow)..], pad);
+            return;
+        }
+
+        for (int y = 0; y < oh; y++)
+        {
+            int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
+            var windows = column.Slice(y * ow, ow);
+            if ((uint)hy >= (uint)h)
+            {
+                TRun.Outside(windows, pad);
                 continue;
             }
 
-            for (int y = 0; y < oh; y++)
+            TRun.Inside(windows[first..end], plane.Slice(hy * wd, wd), (first * w.StrideW) + offset, w.StrideW);
+            if (first > 0)
             {
-                int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
-                var windows = column.Slice(y * ow, ow);
-                if ((uint)hy >= (uint)h)
-                {
-                    TRun.Outside(windows, pad);
-                    continue;
-                }
+                TRun.Outside(windows[..first], pad);
+            }
 
-                TRun.Inside(windows[first..end], plane.Slice(hy * wd, wd), (first * w.StrideW) + offset, w.StrideW);
-                if (first > 0)
-                {
-                    TRun.Outside(windows[..first], pad);
-                }
-
-                if (end < ow)
-                {
-                    TRun.Outside(windows[end..], pad);
-                }
+            if (end < ow)
+            {
+                TRun.Outside(windows[end..], pad);
             }
         }
     }
@@ -161,17 +173,23 @@ internal static class Im2Col
     /// <summary>Sets the positions [0, first) and [end, rowLength) of every row of <paramref name="rows"/> to <paramref name="value"/>: the windows whose tap falls in the left or right padding.</summary>
     static void MaskEdges<T>(Span<T> rows, int rowLength, int first, int end, T value)
     {
-        for (int row = 0; row < rows.Length; row += rowLength)
+        // Column by column: the few edge columns of many rows, each a loop without branches.
+        for (int z = 0; z < first; z++)
         {
-            for (int z = 0; z < first; z++)
-            {
-                rows[row + z] = value;
-            }
+            SetColumn(rows, z, rowLength, value);
+        }
 
-            for (int z = end; z < rowLength; z++)
-            {
-                rows[row + z] = value;
-            }
+        for (int z = end; z < rowLength; z++)
+        {
+            SetColumn(rows, z, rowLength, value);
+        }
+    }
+
+    static void SetColumn<T>(Span<T> rows, int z, int rowLength, T value)
+    {
+        for (int at = z; at < rows.Length; at += rowLength)
+        {
+            rows[at] = value;
         }
     }
 
