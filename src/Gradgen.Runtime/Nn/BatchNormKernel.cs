@@ -57,20 +57,10 @@ internal static class BatchNormKernel
         {
             ReadOnlySpan<T> xs = x.Elements<T>();
             double sum = 0;
-            for (int i = 0; i < n; i++)
-            {
-                foreach (T v in xs.Slice(((i * c) + ch) * s, s)) sum += double.CreateTruncating(v);
-            }
+            for (int i = 0; i < n; i++) sum += DoubleSums.Sum(xs.Slice(((i * c) + ch) * s, s));
 
             double m = sum / count, squares = 0;
-            for (int i = 0; i < n; i++)
-            {
-                foreach (T v in xs.Slice(((i * c) + ch) * s, s))
-                {
-                    double d = double.CreateTruncating(v) - m;
-                    squares += d * d;
-                }
-            }
+            for (int i = 0; i < n; i++) squares += DoubleSums.SquaredDeviations(xs.Slice(((i * c) + ch) * s, s), m);
 
             mean[ch] = m;
             variance[ch] = squares / count;
@@ -109,9 +99,7 @@ internal static class BatchNormKernel
             for (int i = 0; i < n; i++)
             {
                 int start = ((i * c) + ch) * s;
-                var src = xs.Slice(start, s);
-                var dst = ys.Slice(start, s);
-                for (int k = 0; k < src.Length; k++) dst[k] = (src[k] * a) + shift;
+                Affine(xs.Slice(start, s), a, ys.Slice(start, s), default, default, shift);
             }
         });
     }
@@ -133,14 +121,9 @@ internal static class BatchNormKernel
             for (int i = 0; i < n; i++)
             {
                 int start = ((i * c) + ch) * s;
-                var xr = xs.Slice(start, s);
-                var gr = gs.Slice(start, s);
-                for (int k = 0; k < xr.Length; k++)
-                {
-                    double gv = double.CreateTruncating(gr[k]);
-                    sumG += gv;
-                    sumGX += gv * (double.CreateTruncating(xr[k]) - m);
-                }
+                var (rowG, rowGX) = DoubleSums.GradientSums(gs.Slice(start, s), xs.Slice(start, s), m);
+                sumG += rowG;
+                sumGX += rowGX;
             }
 
             double istd = invstd[ch];
@@ -157,12 +140,32 @@ internal static class BatchNormKernel
             for (int i = 0; i < n; i++)
             {
                 int start = ((i * c) + ch) * s;
-                var xr = xs.Slice(start, s);
-                var gr = gs.Slice(start, s);
-                var dr = ds.Slice(start, s);
-                for (int k = 0; k < dr.Length; k++) dr[k] = (ta * gr[k]) + (tc * xr[k]) + tb;
+                Affine(gs.Slice(start, s), ta, ds.Slice(start, s), xs.Slice(start, s), tc, tb);
             }
         });
+    }
+
+    /// <summary><c>y = a·u + c·v + b</c> (v empty: <c>a·u + b</c>), in vectors of <see cref="Vector{T}"/>.</summary>
+    static void Affine<T>(ReadOnlySpan<T> u, T a, Span<T> y, ReadOnlySpan<T> v, T c, T b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector<T> va = new(a), vc = new(c), vb = new(b);
+        int k = 0;
+        for (; k <= u.Length - Vector<T>.Count; k += Vector<T>.Count)
+        {
+            var r = (new Vector<T>(u[k..]) * va) + vb;
+            if (!v.IsEmpty)
+            {
+                r += new Vector<T>(v[k..]) * vc;
+            }
+
+            r.CopyTo(y[k..]);
+        }
+
+        for (; k < u.Length; k++)
+        {
+            y[k] = (a * u[k]) + (v.IsEmpty ? T.Zero : c * v[k]) + b;
+        }
     }
 }
 

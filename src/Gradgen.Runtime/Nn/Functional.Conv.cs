@@ -4,8 +4,9 @@ public static partial class Functional
 {
     /// <summary>
     /// A 2-D convolution (PyTorch's <c>F.conv2d</c>, a cross-correlation) of <paramref name="input"/> [N, C, H, W]
-    /// (or [C, H, W]) with <paramref name="weight"/> [O, C / groups, kh, kw]: im2col, then one matrix product per group
-    /// through the packed GEMM; autograd through both. CPU, Float32 or Float64.
+    /// (or [C, H, W]) with <paramref name="weight"/> [O, C / groups, kh, kw]: image by image, im2col and one matrix
+    /// product per group through the packed GEMM into the NCHW output (<see cref="ConvolutionKernel"/>), recorded as
+    /// <c>ConvolutionBackward0</c>. CPU, Float32 or Float64.
     /// </summary>
     /// <param name="input">The images.</param>
     /// <param name="weight">The filters.</param>
@@ -31,7 +32,7 @@ public static partial class Functional
             throw new ArgumentException($"Conv2d: the weight must be 4-D [out_channels, in_channels / groups, kh, kw], got shape {weight.Shape}.", nameof(weight));
         }
 
-        int n = input.Shape[0], c = input.Shape[1], o = weight.Shape[0], kh = weight.Shape[2], kw = weight.Shape[3];
+        int c = input.Shape[1], o = weight.Shape[0], kh = weight.Shape[2], kw = weight.Shape[3];
         if (groups < 1 || c % groups != 0 || o % groups != 0 || weight.Shape[1] * groups != c)
         {
             throw new ArgumentException($"Conv2d: input of shape {input.Shape} with {c} channels, weight of shape {weight.Shape} and groups={groups} do not fit: expected weight [O, {(groups >= 1 ? c / groups : c)}, kh, kw] with O and {c} divisible by groups.");
@@ -42,23 +43,17 @@ public static partial class Functional
             throw new ArgumentException($"Conv2d: the bias must have shape [{o}], got {bias.Shape}.", nameof(bias));
         }
 
-        var window = new Window2d(kh, kw, stride, stride, padding, padding, dilation, dilation);
-        int oh = window.OutH(input.Shape[2]), ow = window.OutW(input.Shape[3]);
-        int cg = c / groups, og = o / groups;
-        // Each window is a row of [N·L, cg·kh·kw]; all rows times the group's filters is one GEMM with the bias as its
-        // epilogue (the Linear path, AddmmBackward), giving [N·L, og] in NHWC order, made NCHW at the end.
-        var outputs = new Tensor[groups];
-        for (int g = 0; g < groups; g++)
+        if (weight.DType != input.DType || (bias is not null && bias.DType != input.DType))
         {
-            var x = groups == 1 ? input : input.Narrow(1, g * cg, cg);
-            var w = groups == 1 ? weight : weight.Narrow(0, g * og, og);
-            var b = bias is null ? null : groups == 1 ? bias : bias.Narrow(0, g * og, og);
-            var rows = Im2Col.Unfold(x, window, 0, "Conv2d", rows: true);              // [N, L, cg·kh·kw]
-            outputs[g] = Linear(rows.Reshape(n * oh * ow, cg * kh * kw), w.Reshape(og, cg * kh * kw), b);
+            throw new ArgumentException($"Conv2d: the input ({input.DType}), weight ({weight.DType}) and bias ({bias?.DType.ToString() ?? "none"}) must have one dtype.", nameof(weight));
         }
 
-        var nhwc = groups == 1 ? outputs[0] : Tensor.Cat(outputs, 1);                  // [N·L, O]
-        return nhwc.Reshape(n, oh * ow, o).Transpose(1, 2).Reshape(n, o, oh, ow);
+        if (weight.Device != input.Device || (bias is not null && bias.Device != input.Device))
+        {
+            throw new ArgumentException($"Conv2d: the input is on {input.Device}, the weight on {weight.Device} and the bias on {bias?.Device.ToString() ?? "none"}; they must be on one device.", nameof(weight));
+        }
+
+        return ConvolutionKernel.Run(input, weight, bias, new Window2d(kh, kw, stride, stride, padding, padding, dilation, dilation), groups);
     }
 
     /// <summary>2-D max pooling (PyTorch's <c>F.max_pool2d</c>): the largest element of each window, padding counting as −∞; the gradient goes to the first largest element of each window, as PyTorch's.</summary>

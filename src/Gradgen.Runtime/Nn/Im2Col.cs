@@ -2,35 +2,10 @@ using System.Numerics;
 
 namespace Gradgen.Nn;
 
-/// <summary>The geometry of a 2-D window sliding over [N, C, H, W] (PyTorch's kernel_size, dilation, padding, stride).</summary>
-internal readonly record struct Window2d(int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW)
-{
-    public int OutH(int h) => ((h + (2 * PadH) - (DilationH * (KernelH - 1)) - 1) / StrideH) + 1;
-
-    public int OutW(int w) => ((w + (2 * PadW) - (DilationW * (KernelW - 1)) - 1) / StrideW) + 1;
-
-    /// <summary>The output's height and width for a CPU input [N, C, H, W], or an error naming the sizes (the kernels run on the CPU only so far).</summary>
-    public (int OutH, int OutW) Check(Tensor x, string op)
-    {
-        if (x.Device.Type != DeviceType.Cpu)
-        {
-            throw new NotSupportedException($"{op}: runs on the CPU only so far; the input is on {x.Device}. Move it with To(Device.Cpu).");
-        }
-
-        int h = x.Shape[2], w = x.Shape[3], oh = OutH(h), ow = OutW(w);
-        if (oh <= 0 || ow <= 0)
-        {
-            throw new ArgumentException($"{op}: the input's spatial size {h}×{w} (padding {PadH}×{PadW}) is smaller than the kernel {KernelH}×{KernelW} (dilation {DilationH}×{DilationW}): the output would be {oh}×{ow}.");
-        }
-
-        return (oh, ow);
-    }
-}
-
 /// <summary>
-/// im2col (PyTorch's <c>F.unfold</c>) on the CPU with its backward col2im (<c>F.fold</c>): turns every window of an
-/// [N, C, H, W] tensor into a column of [N, C·kh·kw, L] (pooling reduces over dimension 1), or into a row of
-/// [N, L, C·kh·kw] (a convolution is then one matrix product of all N·L rows through the packed GEMM).
+/// im2col (PyTorch's <c>F.unfold</c>) on the CPU and its backward col2im (<c>F.fold</c>): every window of an image
+/// [C, H, W] becomes a column of [C·kh·kw, L], L being the number of windows. Pooling reduces the columns over their
+/// first dimension; a convolution multiplies the filters [O, C·kh·kw] by them (<see cref="ConvolutionKernel"/>).
 /// </summary>
 internal static class Im2Col
 {
@@ -39,244 +14,268 @@ internal static class Im2Col
     /// x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], or <paramref name="padValue"/> outside the input; recorded as
     /// <c>Im2ColBackward</c> (col2im: each column's gradient added back to the elements it was read from).
     /// </summary>
-    public static Tensor Unfold(Tensor x, Window2d w, double padValue, string op, bool rows = false)
+    public static Tensor Unfold(Tensor x, Window2d w, double padValue, string op)
     {
         var (oh, ow) = w.Check(x, op);
         int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], wd = x.Shape[3];
 
         var xc = x.ContiguousData();
-        int k = c * w.KernelH * w.KernelW;
-        var cols = Tensor.Empty(x.DType, rows ? [n, oh * ow, k] : [n, k, oh * ow]);
+        var cols = Tensor.Empty(x.DType, [n, c * w.KernelH * w.KernelW, oh * ow]);
         if (x.DType == DType.Float32)
         {
-            Forward(xc, cols, n, c, h, wd, w, (float)padValue, rows);
+            Unfold(xc, cols, n, c, h, wd, w, (float)padValue);
         }
         else
         {
-            Forward(xc, cols, n, c, h, wd, w, padValue, rows);
+            Unfold(xc, cols, n, c, h, wd, w, padValue);
         }
 
         GC.KeepAlive(xc);
         if (Autograd.Recording(x))
         {
             int[] shape = [n, c, h, wd];
-            cols.WithHistory(new LambdaBackward("Im2ColBackward", x, g => Fold(g, shape, w, rows)));
+            cols.WithHistory(new LambdaBackward("Im2ColBackward", x, g => Fold(g, shape, w)));
         }
 
         return cols;
     }
 
+    /// <summary>im2col of one image [C, H, W] into <paramref name="cols"/> [C·kh·kw, L].</summary>
+    public static void Columns<T>(Span<T> image, Span<T> cols, int c, int h, int wd, Window2d w, T pad)
+        where T : unmanaged, INumber<T>
+        => Walk<T, CopyRun<T>>(cols, image, c, h, wd, w, pad);
+
+    /// <summary>
+    /// col2im of one image: adds each column of <paramref name="cols"/> [C·kh·kw, L] to the elements of
+    /// <paramref name="image"/> [C, H, W] it was read from. The windows of <paramref name="cols"/> that lie in the
+    /// padding may be set to zero: pass a scratch copy.
+    /// </summary>
+    public static void AddColumns<T>(Span<T> cols, Span<T> image, int c, int h, int wd, Window2d w)
+        where T : unmanaged, INumber<T>
+        => Walk<T, AddRun<T>>(cols, image, c, h, wd, w, T.Zero);
+
     /// <summary>col2im: the gradient of the input from the gradient of its columns (not recorded: first derivatives only).</summary>
-    static Tensor Fold(Tensor g, int[] shape, Window2d w, bool rows)
+    static Tensor Fold(Tensor g, int[] shape, Window2d w)
     {
-        var gc = g.ContiguousData();
+        var gc = g.CloneData();  // AddColumns may zero the padding windows of what it is given
         var dx = Tensor.Empty(g.DType, shape);
         if (g.DType == DType.Float32)
         {
-            Backward<float>(gc, dx, shape[0], shape[1], shape[2], shape[3], w, rows);
+            Fold<float>(gc, dx, shape[0], shape[1], shape[2], shape[3], w);
         }
         else
         {
-            Backward<double>(gc, dx, shape[0], shape[1], shape[2], shape[3], w, rows);
+            Fold<double>(gc, dx, shape[0], shape[1], shape[2], shape[3], w);
         }
 
         GC.KeepAlive(gc);
         return dx;
     }
 
-    static void Forward<T>(Tensor x, Tensor cols, int n, int c, int h, int wd, Window2d w, T pad, bool rowLayout)
+    static void Unfold<T>(Tensor x, Tensor cols, int n, int c, int h, int wd, Window2d w, T pad)
         where T : unmanaged, INumber<T>
     {
-        int oh = w.OutH(h), ow = w.OutW(wd), k = c * w.KernelH * w.KernelW;
+        int image = c * h * wd, columns = c * w.KernelH * w.KernelW * w.OutH(h) * w.OutW(wd);
+        ParallelItems.For(n, (long)cols.numel, b =>
+            Columns(x.Elements<T>().Slice(b * image, image), cols.Elements<T>().Slice(b * columns, columns), c, h, wd, w, pad));
+    }
+
+    static void Fold<T>(Tensor cols, Tensor dx, int n, int c, int h, int wd, Window2d w)
+        where T : unmanaged, INumber<T>
+    {
+        int image = c * h * wd, columns = c * w.KernelH * w.KernelW * w.OutH(h) * w.OutW(wd);
         ParallelItems.For(n, (long)cols.numel, b =>
         {
-            var image = x.Elements<T>().Slice(b * c * h * wd, c * h * wd);
-            var output = cols.Elements<T>().Slice(b * k * oh * ow, k * oh * ow);
-            if (rowLayout)
-            {
-                ForwardRows(image, output, c, h, wd, w, pad);
-            }
-            else
-            {
-                ForwardColumns(image, output, c, h, wd, w, pad);
-            }
+            var dxImage = dx.Elements<T>().Slice(b * image, image);
+            dxImage.Clear();
+            AddColumns(cols.Elements<T>().Slice(b * columns, columns), dxImage, c, h, wd, w);
         });
     }
 
-    /// <summary>One image into [L, K] rows: each window's taps written in order, channel by channel and kernel row by kernel row.</summary>
-    static void ForwardRows<T>(ReadOnlySpan<T> image, Span<T> rows, int c, int h, int wd, Window2d w, T pad)
+    /// <summary>
+    /// The one walk over the windows of an image that im2col and col2im share: for each tap (channel, kernel row,
+    /// kernel column), the window positions whose tap lies inside the image, which <typeparamref name="TRun"/> copies
+    /// or adds, and those whose tap falls in the padding.
+    /// </summary>
+    static void Walk<T, TRun>(Span<T> cols, Span<T> image, int c, int h, int wd, Window2d w, T pad)
         where T : unmanaged, INumber<T>
+        where TRun : struct, IColumnRun<T>
     {
-        int oh = w.OutH(h), ow = w.OutW(wd), k = c * w.KernelH * w.KernelW;
+        int l = w.OutH(h) * w.OutW(wd), r = 0;
+        for (int ch = 0; ch < c; ch++)
+        {
+            var plane = image.Slice(ch * h * wd, h * wd);
+            for (int i = 0; i < w.KernelH; i++)
+            {
+                for (int j = 0; j < w.KernelW; j++, r++)
+                {
+                    WalkTap<T, TRun>(cols.Slice(r * l, l), plane, i, j, h, wd, w, pad);
+                }
+            }
+        }
+    }
+
+    /// <summary>The windows of one tap (kernel row <paramref name="i"/>, column <paramref name="j"/>) of one channel's <paramref name="plane"/>: its column of the columns.</summary>
+    static void WalkTap<T, TRun>(Span<T> column, Span<T> plane, int i, int j, int h, int wd, Window2d w, T pad)
+        where T : unmanaged, INumber<T>
+        where TRun : struct, IColumnRun<T>
+    {
+        int oh = w.OutH(h), ow = w.OutW(wd);
+
+        // Window z reads column z·sw + offset of the image row, inside it for z in [first, end).
+        int offset = (j * w.DilationW) - w.PadW;
+        int first = Math.Min(ow, offset >= 0 ? 0 : (-offset + w.StrideW - 1) / w.StrideW);
+        int end = Math.Clamp(offset < wd ? ((wd - 1 - offset) / w.StrideW) + 1 : 0, first, ow);
+
+        // Stride 1 and an output as wide as the input ("same" padding): window (y, z) reads element (y, z) of the
+        // image shifted by the tap, so the tap's whole column is one run of the plane, less the padding at its edges.
+        if (w.StrideH == 1 && w.StrideW == 1 && ow == wd)
+        {
+            int rowOffset = (i * w.DilationH) - w.PadH;
+            int y0 = Math.Clamp(-rowOffset, 0, oh), y1 = Math.Clamp(h - rowOffset, y0, oh);
+            if (first == end || y0 == y1)
+            {
+                TRun.Outside(column, pad);
+                return;
+            }
+
+            var rows = column[(y0 * ow)..(y1 * ow)];
+            int start = ((y0 + rowOffset) * wd) + first + offset;
+            TRun.Block(rows, plane.Slice(start, rows.Length - first - (ow - end)), ow, first, end, pad);
+            TRun.Outside(column[..(y0 * ow)], pad);
+            TRun.Outside(column[(y1 * ow)..], pad);
+            return;
+        }
+
         for (int y = 0; y < oh; y++)
         {
-            for (int z = 0; z < ow; z++)
+            int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
+            var windows = column.Slice(y * ow, ow);
+            if ((uint)hy >= (uint)h)
             {
-                var row = rows.Slice(((y * ow) + z) * k, k);
-                int x0 = (z * w.StrideW) - w.PadW, r = 0;
+                TRun.Outside(windows, pad);
+                continue;
+            }
 
-                // The whole window's width inside the input, taps adjacent: each kernel row is one contiguous run.
-                bool inside = w.DilationW == 1 && x0 >= 0 && x0 + w.KernelW <= wd;
-                for (int ch = 0; ch < c; ch++)
-                {
-                    var plane = image.Slice(ch * h * wd, h * wd);
-                    for (int i = 0; i < w.KernelH; i++, r += w.KernelW)
-                    {
-                        int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
-                        var taps = row.Slice(r, w.KernelW);
-                        if ((uint)hy >= (uint)h)
-                        {
-                            taps.Fill(pad);
-                            continue;
-                        }
+            TRun.Inside(windows[first..end], plane.Slice(hy * wd, wd), (first * w.StrideW) + offset, w.StrideW);
+            if (first > 0)
+            {
+                TRun.Outside(windows[..first], pad);
+            }
 
-                        var line = plane.Slice(hy * wd, wd);
-                        if (inside)
-                        {
-                            line.Slice(x0, w.KernelW).CopyTo(taps);
-                            continue;
-                        }
-
-                        for (int j = 0; j < taps.Length; j++)
-                        {
-                            int wz = x0 + (j * w.DilationW);
-                            taps[j] = (uint)wz < (uint)wd ? line[wz] : pad;
-                        }
-                    }
-                }
+            if (end < ow)
+            {
+                TRun.Outside(windows[end..], pad);
             }
         }
     }
 
-    /// <summary>One image into [K, L] columns: for each tap (channel, kernel row, kernel column), its value at every window position.</summary>
-    static void ForwardColumns<T>(ReadOnlySpan<T> image, Span<T> cols, int c, int h, int wd, Window2d w, T pad)
-        where T : unmanaged, INumber<T>
+    /// <summary>Sets the positions [0, first) and [end, rowLength) of every row of <paramref name="rows"/> to <paramref name="value"/>: the windows whose tap falls in the left or right padding.</summary>
+    static void MaskEdges<T>(Span<T> rows, int rowLength, int first, int end, T value)
     {
-        int oh = w.OutH(h), ow = w.OutW(wd), l = oh * ow, k = c * w.KernelH * w.KernelW;
-        for (int r = 0; r < k; r++)
+        // Column by column: the few edge columns of many rows, each a loop without branches.
+        for (int z = 0; z < first; z++)
         {
-            int ch = r / (w.KernelH * w.KernelW), i = r / w.KernelW % w.KernelH, j = r % w.KernelW;
-            var plane = image.Slice(ch * h * wd, h * wd);
-            var column = cols.Slice(r * l, l);
-            for (int y = 0; y < oh; y++)
-            {
-                int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
-                var outRow = column.Slice(y * ow, ow);
-                if ((uint)hy >= (uint)h)
-                {
-                    outRow.Fill(pad);
-                    continue;
-                }
+            SetColumn(rows, z, rowLength, value);
+        }
 
-                var line = plane.Slice(hy * wd, wd);
-                for (int z = 0; z < ow; z++)
-                {
-                    int wz = (z * w.StrideW) - w.PadW + (j * w.DilationW);
-                    outRow[z] = (uint)wz < (uint)wd ? line[wz] : pad;
-                }
-            }
+        for (int z = end; z < rowLength; z++)
+        {
+            SetColumn(rows, z, rowLength, value);
         }
     }
 
-    static void Backward<T>(Tensor cols, Tensor dx, int n, int c, int h, int wd, Window2d w, bool rowLayout)
-        where T : unmanaged, INumber<T>
+    static void SetColumn<T>(Span<T> rows, int z, int rowLength, T value)
     {
-        int l = w.OutH(h) * w.OutW(wd), k = c * w.KernelH * w.KernelW;
-        ParallelItems.For(n, (long)cols.numel, b =>
+        for (int at = z; at < rows.Length; at += rowLength)
         {
-            var grad = cols.Elements<T>().Slice(b * k * l, k * l);
-            var image = dx.Elements<T>().Slice(b * c * h * wd, c * h * wd);
-            image.Clear();
-            if (rowLayout)
-            {
-                BackwardRows(grad, image, c, h, wd, w);
-            }
-            else
-            {
-                BackwardColumns(grad, image, c, h, wd, w);
-            }
-        });
-    }
-
-    /// <summary>col2im of one image's [L, K] rows: each window's taps added back where <see cref="ForwardRows"/> read them.</summary>
-    static void BackwardRows<T>(ReadOnlySpan<T> rows, Span<T> image, int c, int h, int wd, Window2d w)
-        where T : unmanaged, INumber<T>
-    {
-        int oh = w.OutH(h), ow = w.OutW(wd), k = c * w.KernelH * w.KernelW;
-        for (int y = 0; y < oh; y++)
-        {
-            for (int z = 0; z < ow; z++)
-            {
-                var row = rows.Slice(((y * ow) + z) * k, k);
-                int x0 = (z * w.StrideW) - w.PadW, r = 0;
-
-                // The whole window's width inside the input, taps adjacent: each kernel row is one contiguous run.
-                bool inside = w.DilationW == 1 && x0 >= 0 && x0 + w.KernelW <= wd;
-                for (int ch = 0; ch < c; ch++)
-                {
-                    var plane = image.Slice(ch * h * wd, h * wd);
-                    for (int i = 0; i < w.KernelH; i++, r += w.KernelW)
-                    {
-                        int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
-                        if ((uint)hy >= (uint)h)
-                        {
-                            continue;
-                        }
-
-                        var taps = row.Slice(r, w.KernelW);
-                        var line = plane.Slice(hy * wd, wd);
-                        if (inside)
-                        {
-                            var span = line.Slice(x0, taps.Length);
-                            for (int j = 0; j < taps.Length; j++)
-                            {
-                                span[j] += taps[j];
-                            }
-
-                            continue;
-                        }
-
-                        for (int j = 0; j < taps.Length; j++)
-                        {
-                            int wz = x0 + (j * w.DilationW);
-                            if ((uint)wz < (uint)wd)
-                            {
-                                line[wz] += taps[j];
-                            }
-                        }
-                    }
-                }
-            }
+            rows[at] = value;
         }
     }
 
-    /// <summary>col2im of one image's [K, L] columns: each tap's gradients added back where <see cref="ForwardColumns"/> read them.</summary>
-    static void BackwardColumns<T>(ReadOnlySpan<T> cols, Span<T> image, int c, int h, int wd, Window2d w)
+    /// <summary>What <see cref="Walk"/> does with the windows of one column: im2col reads the image into them, col2im adds them back.</summary>
+    interface IColumnRun<T>
+    {
+        /// <summary>The windows of one row whose tap lies inside the image: <c>windows[z]</c> goes with <c>line[start + z·stride]</c>.</summary>
+        static abstract void Inside(Span<T> windows, Span<T> line, int start, int stride);
+
+        /// <summary>Windows whose tap lies in the padding.</summary>
+        static abstract void Outside(Span<T> windows, T pad);
+
+        /// <summary>
+        /// Whole rows of windows that read one run of the image: <paramref name="source"/> goes with <paramref name="rows"/>
+        /// from position <paramref name="first"/> on, and the positions outside [first, end) of each row of
+        /// <paramref name="rowLength"/> are in the padding (the run passes over them to the next image row).
+        /// </summary>
+        static abstract void Block(Span<T> rows, Span<T> source, int rowLength, int first, int end, T pad);
+    }
+
+    readonly struct CopyRun<T> : IColumnRun<T>
         where T : unmanaged, INumber<T>
     {
-        int oh = w.OutH(h), ow = w.OutW(wd), l = oh * ow, k = c * w.KernelH * w.KernelW;
-        for (int r = 0; r < k; r++)
+        public static void Inside(Span<T> windows, Span<T> line, int start, int stride)
         {
-            int ch = r / (w.KernelH * w.KernelW), i = r / w.KernelW % w.KernelH, j = r % w.KernelW;
-            var plane = image.Slice(ch * h * wd, h * wd);
-            var column = cols.Slice(r * l, l);
-            for (int y = 0; y < oh; y++)
+            if (stride == 1)
             {
-                int hy = (y * w.StrideH) - w.PadH + (i * w.DilationH);
-                if ((uint)hy >= (uint)h)
-                {
-                    continue;
-                }
+                line.Slice(start, windows.Length).CopyTo(windows);
+                return;
+            }
 
-                var line = plane.Slice(hy * wd, wd);
-                for (int z = 0; z < ow; z++)
-                {
-                    int wz = (z * w.StrideW) - w.PadW + (j * w.DilationW);
-                    if ((uint)wz < (uint)wd)
-                    {
-                        line[wz] += column[(y * ow) + z];
-                    }
-                }
+            for (int z = 0; z < windows.Length; z++)
+            {
+                windows[z] = line[start + (z * stride)];
+            }
+        }
+
+        public static void Outside(Span<T> windows, T pad) => windows.Fill(pad);
+
+        public static void Block(Span<T> rows, Span<T> source, int rowLength, int first, int end, T pad)
+        {
+            source.CopyTo(rows[first..]);
+            MaskEdges(rows, rowLength, first, end, pad);
+        }
+    }
+
+    readonly struct AddRun<T> : IColumnRun<T>
+        where T : unmanaged, INumber<T>
+    {
+        public static void Inside(Span<T> windows, Span<T> line, int start, int stride)
+        {
+            if (stride == 1)
+            {
+                Add(windows, line.Slice(start, windows.Length));
+                return;
+            }
+
+            for (int z = 0; z < windows.Length; z++)
+            {
+                line[start + (z * stride)] += windows[z];
+            }
+        }
+
+        public static void Outside(Span<T> windows, T pad)
+        {
+        }
+
+        /// <summary>The windows in the padding are zeroed first (the columns are the caller's scratch), so that the one run adds nothing there.</summary>
+        public static void Block(Span<T> rows, Span<T> source, int rowLength, int first, int end, T pad)
+        {
+            MaskEdges(rows, rowLength, first, end, T.Zero);
+            Add(rows.Slice(first, source.Length), source);
+        }
+
+        /// <summary><c>target[i] += values[i]</c>, in vectors of <see cref="Vector{T}"/>.</summary>
+        static void Add(Span<T> values, Span<T> target)
+        {
+            int i = 0;
+            for (; i <= values.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                (new Vector<T>(values[i..]) + new Vector<T>(target[i..])).CopyTo(target[i..]);
+            }
+
+            for (; i < values.Length; i++)
+            {
+                target[i] += values[i];
             }
         }
     }

@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gradgen.Nn;
 
@@ -41,7 +44,7 @@ internal static class MaxPoolKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = w.OutH(h), ow = w.OutW(wd);
-        bool pairs = w is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 };
+        bool pairs = w is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 };
         ParallelItems.For(planes, (long)planes * h * wd, p =>
         {
             if (pairs)
@@ -55,7 +58,7 @@ internal static class MaxPoolKernel
         });
     }
 
-    /// <summary>The common 2×2 window with stride 2 and no padding (dilation does not matter): two rows, two columns, no bounds to test.</summary>
+    /// <summary>The common 2×2 window with stride 2, no padding and no dilation: two adjacent rows, two adjacent columns, no bounds to test.</summary>
     static void ForwardPairs<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int p, int h, int wd, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -69,6 +72,12 @@ internal static class MaxPoolKernel
             var r1 = x.Slice(top + wd, wd);
             var outRow = output.Slice(oy * ow, ow);
             var atRow = positions.Slice(oy * ow, ow);
+            if (typeof(T) == typeof(float) && Sse.IsSupported && ow >= 4)
+            {
+                PairsOfFour(MemoryMarshal.Cast<T, float>(r0), MemoryMarshal.Cast<T, float>(r1), MemoryMarshal.Cast<T, float>(outRow), atRow, top, wd);
+                continue;
+            }
+
             for (int ox = 0; ox < outRow.Length; ox++)
             {
                 int j = 2 * ox;
@@ -81,6 +90,39 @@ internal static class MaxPoolKernel
                 atRow[ox] = at;
             }
         }
+    }
+
+    /// <summary>
+    /// One row of 2×2 windows, four at a time: each window's four elements gathered into four vectors (even and odd
+    /// columns of the two rows) and compared lane by lane as <see cref="Take{T}"/> does, without branches, which
+    /// random data mispredicts. A last group that would pass the row's end is moved back to overlap the one before.
+    /// </summary>
+    static void PairsOfFour(ReadOnlySpan<float> r0, ReadOnlySpan<float> r1, Span<float> outRow, Span<int> atRow, int top, int wd)
+    {
+        int ow = outRow.Length;
+        var columns = Vector128.Create(0, 2, 4, 6);
+        for (int ox = 0; ox < ow; ox += 4)
+        {
+            int first = Math.Min(ox, ow - 4), j = 2 * first;
+            Vector128<float> upperLeft = Vector128.Create(r0.Slice(j, 4)), upperRight = Vector128.Create(r0.Slice(j + 4, 4));
+            Vector128<float> lowerLeft = Vector128.Create(r1.Slice(j, 4)), lowerRight = Vector128.Create(r1.Slice(j + 4, 4));
+            var upper = Vector128.Create(top + j) + columns;
+            var at = upper;
+            var best = Sse.Shuffle(upperLeft, upperRight, 0x88);
+            Take(ref best, ref at, Sse.Shuffle(upperLeft, upperRight, 0xDD), upper + Vector128.Create(1));
+            Take(ref best, ref at, Sse.Shuffle(lowerLeft, lowerRight, 0x88), upper + Vector128.Create(wd));
+            Take(ref best, ref at, Sse.Shuffle(lowerLeft, lowerRight, 0xDD), upper + Vector128.Create(wd + 1));
+            best.CopyTo(outRow[first..]);
+            at.CopyTo(atRow[first..]);
+        }
+    }
+
+    /// <summary><see cref="Take{T}"/> in each lane: where <paramref name="v"/> is larger, or NaN while the kept value is not, it replaces the kept value and its position.</summary>
+    static void Take(ref Vector128<float> best, ref Vector128<int> at, Vector128<float> v, Vector128<int> index)
+    {
+        var take = Vector128.AndNot(Vector128.Equals(best, best), Vector128.LessThanOrEqual(v, best));
+        best = Vector128.ConditionalSelect(take, v, best);
+        at = Vector128.ConditionalSelect(take.AsInt32(), index, at);
     }
 
     /// <summary>Keeps the first maximum: a larger value replaces it, and a NaN does unless a NaN is already kept.</summary>

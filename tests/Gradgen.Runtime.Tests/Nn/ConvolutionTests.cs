@@ -24,7 +24,7 @@ public class ConvolutionTests
     }
 
     /// <summary>PyTorch's conv2d definition, term by term.</summary>
-    static double[] ReferenceConv(Tensor input, Tensor weight, Tensor? bias, int stride, int padding, int dilation, int groups, out int[] shape)
+    internal static double[] ReferenceConv(Tensor input, Tensor weight, Tensor? bias, int stride, int padding, int dilation, int groups, out int[] shape)
     {
         var x = input.ToArray<double>();
         var w = weight.ToArray<double>();
@@ -56,7 +56,7 @@ public class ConvolutionTests
         return y;
     }
 
-    static void Close(double[] expected, Tensor actual, double tolerance = 1e-12)
+    internal static void Close(double[] expected, Tensor actual, double tolerance = 1e-12)
     {
         var a = actual.To(DType.Float64).ToArray<double>();
         Assert.Equal(expected.Length, a.Length);
