@@ -25,16 +25,17 @@ internal static partial class LoopEmitter
             foreach (var extremum in backward ? extrema.Reverse() : extrema)
             {
                 string target = extremum.Statement.Target;
-                var entry = new ExtremumNames(extremum, Unique(Name(target, "ChangedAt")), iterations, backward ? Unique(Name(target, "Final")) : string.Empty);
+                var entry = new ExtremumNames(extremum, Unique(Name(target, "ChangedAt")), Unique(Name(target, "Ties")), iterations, backward ? Unique(Name(target, "Final")) : string.Empty);
                 if (backward)
                 {
+                    _writer.Line($"int {entry.Ties} = {_tape}.Pop<int>();");
                     _writer.Line($"int {entry.LastChange} = {_tape}.Pop<int>();");
                     _writer.Line($"{_t} {entry.Final} = {target};");
                 }
                 else
                 {
                     Record(extremum.Statement, target, _t);
-                    _writer.Line($"int {entry.LastChange} = 0;");
+                    _writer.Line($"int {entry.LastChange} = 0, {entry.Ties} = 0;");
                 }
 
                 _extrema[extremum.Statement] = entry;
@@ -49,17 +50,28 @@ internal static partial class LoopEmitter
             foreach (var entry in extrema)
             {
                 _writer.Line($"{_tape}.Push({entry.LastChange});");
+                _writer.Line($"{_tape}.Push({entry.Ties});");
             }
         }
 
         private void ForwardExtremum(AssignScalar assign)
         {
             var entry = _extrema[assign];
-            var text = Print(assign.Value.Graph, assign.Value.Operands, statements: false);
+            var graph = assign.Value.Graph;
+            var text = Print(graph, assign.Value.Operands, statements: false);
             Comment(assign.Target + " = ", assign.Value);
-            string raises = entry.Extremum.IsMax ? ">" : "<";
-            _writer.Line($"if ({text[entry.Extremum.Candidate]} {raises} {assign.Target}) {entry.LastChange} = {entry.Iterations} + 1;");
-            _writer.Line($"{assign.Target} = {text[assign.Value.Graph.Outputs[0]]};");
+            using (_writer.Block(string.Empty))
+            {
+                // Counts the iterations since the last change where the candidate ties: with none, the backward sweep
+                // needs only the iteration of the last change.
+                string candidate = Unique(Name(assign.Target, "Candidate"));
+                string raises = entry.Extremum.IsMax ? ">" : "<";
+                _writer.Line($"{_t} {candidate} = {text[entry.Extremum.Candidate]};");
+                _writer.Line($"if ({candidate} {raises} {assign.Target}) {{ {entry.LastChange} = {entry.Iterations} + 1; {entry.Ties} = 0; }}");
+                _writer.Line($"else if ({candidate} == {assign.Target}) {entry.Ties}++;");
+                var root = graph.Nodes[graph.Outputs[0]];
+                _writer.Line($"{assign.Target} = {Apply(root, root.Args.Select(a => a == entry.Extremum.Candidate ? candidate : text[a]).ToArray())};");
+            }
         }
 
         /// <summary>Restores the value each extremum had before the loop, where an earlier statement's derivative reads it.</summary>
@@ -92,6 +104,6 @@ internal static partial class LoopEmitter
         private string Name(string variable, string what) => variable.TrimStart('@') + what + Suffix();
 
         /// <summary>The generated names around one running extremum in one sweep.</summary>
-        private sealed record ExtremumNames(RunningExtremum Extremum, string LastChange, string Iterations, string Final);
+        private sealed record ExtremumNames(RunningExtremum Extremum, string LastChange, string Ties, string Iterations, string Final);
     }
 }

@@ -513,9 +513,15 @@ internal static partial class LoopEmitter
             {
                 var extrema = BeginExtrema(loop, count, backward: true);
                 _writer.Line($"int {count} = {_tape}.Pop<int>();");
-                string more = extrema.Count == 1 && loop.Body.Count == 1 && loop.Step.Count == 0
-                    ? $"{count} > 0 && {count} >= {extrema[0].LastChange}" // earlier iterations add zero (RunningExtremum)
-                    : $"{count} > 0";
+                string more = $"{count} > 0";
+                if (extrema.Count == 1 && loop.Body.Count == 1 && loop.Step.Count == 0)
+                {
+                    // Only a running extremum (RunningExtremum): the iterations before its last change add zero, and
+                    // so do those after it unless one tied.
+                    _writer.Line($"if ({extrema[0].Ties} == 0) {count} = {extrema[0].LastChange};");
+                    more = $"{count} > 0 && {count} >= {extrema[0].LastChange}";
+                }
+
                 if (LoopVectorisation.Plan(loop, _recorded, _isFloat) is { } vectors)
                 {
                     string first = "first" + id.ToString(CultureInfo.InvariantCulture);
