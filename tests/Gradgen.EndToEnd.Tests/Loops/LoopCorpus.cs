@@ -439,4 +439,32 @@ public static partial class LoopCorpus
 
         return max - min * c + 0 * seen;
     }
+
+    /// <summary>max(xᵢ) alone in its loop: recognised, and its backward sweep runs only the last change when nothing tied.</summary>
+    [Differentiable]
+    public static double Maximum(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i]);
+        }
+
+        return max;
+    }
+
+    /// <summary><see cref="Maximum"/> with every old value taped (the loop also reads it): the reference at ties.</summary>
+    [Differentiable]
+    public static double MaximumTaped(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        double seen = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i]);
+            seen = max;
+        }
+
+        return max + 0 * seen;
+    }
 }
