@@ -4,9 +4,9 @@ using BenchmarkDotNet.Configs;
 namespace Gradgen.Benchmarks.Loops;
 
 /// <summary>
-/// Issue 11: the generated reverse mode of loop functions over n floats, against the hand-written adjoint (baseline)
-/// and TorchSharp's eager autograd on the equivalent tensor program, one thread. Each is checked against the
-/// hand-written gradient before timing.
+/// Issue 11: the generated reverse mode of loop functions over n floats, against the hand-written adjoint (baseline),
+/// the code the generator emitted before (<see cref="PreviousGenerated"/>) and TorchSharp's eager autograd on the
+/// equivalent tensor program, one thread. Each is checked against the hand-written gradient before timing.
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByParams)]
@@ -33,11 +33,15 @@ public class LoopGradientBenchmarks
         HandWrittenAdjoints.LogSumExp(x, expected);
         LoopFunctions.LogSumExpWithGradient(x, dx);
         Compare("generated log-sum-exp", expected, dx);
+        PreviousGenerated.LogSumExpWithGradient(x, dx);
+        Compare("previously generated log-sum-exp", expected, dx);
         torch.LogSumExp();
         Compare("TorchSharp log-sum-exp", expected, torch.Gradient());
         HandWrittenAdjoints.SoftmaxCrossEntropy(x, Label, expected);
         LoopFunctions.SoftmaxCrossEntropyWithGradient(x, Label, dx);
         Compare("generated cross-entropy", expected, dx);
+        PreviousGenerated.SoftmaxCrossEntropyWithGradient(x, Label, dx);
+        Compare("previously generated cross-entropy", expected, dx);
     }
 
     /// <summary>
@@ -70,6 +74,9 @@ public class LoopGradientBenchmarks
     public float GeneratedLogSumExp() => LoopFunctions.LogSumExpWithGradient(x, dx);
 
     [Benchmark]
+    public float PreviousGeneratedLogSumExp() => PreviousGenerated.LogSumExpWithGradient(x, dx);
+
+    [Benchmark]
     public float TorchSharpLogSumExp() => torch!.LogSumExp();
 
     [Benchmark]
@@ -77,6 +84,9 @@ public class LoopGradientBenchmarks
 
     [Benchmark]
     public float GeneratedCrossEntropy() => LoopFunctions.SoftmaxCrossEntropyWithGradient(x, Label, dx);
+
+    [Benchmark]
+    public float PreviousGeneratedCrossEntropy() => PreviousGenerated.SoftmaxCrossEntropyWithGradient(x, Label, dx);
 
     [Benchmark]
     public float TorchSharpCrossEntropy() => torch!.SoftmaxCrossEntropy();

@@ -159,6 +159,14 @@ internal static class LoopReverseMode
                         var inLoop = new HashSet<string>(readBefore);
                         inLoop.UnionWith(reads);
                         Walk(loop.Body.Concat(loop.Step), inLoop);
+
+                        // A running maximum keeps no old values (RunningExtremum); the value before the loop is
+                        // recorded once when the backward sweep of an earlier statement reads it.
+                        foreach (var extremum in RunningExtrema.In(loop))
+                        {
+                            recorded.Set(extremum.Statement, readBefore.Contains(extremum.Statement.Target));
+                        }
+
                         break;
                 }
 
@@ -176,12 +184,16 @@ internal sealed class RecordedOverwrites
 {
     private readonly Dictionary<LoopStatement, bool> _byStatement = new(ReferenceComparer.Instance);
 
-    /// <summary>Whether the forward sweep pushes the value <paramref name="statement"/> overwrites.</summary>
+    /// <summary>
+    /// Whether the forward sweep pushes the value <paramref name="statement"/> overwrites; for a
+    /// <see cref="RunningExtremum"/>, whether it pushes the value before the loop, once per run of the loop.
+    /// </summary>
     public bool At(LoopStatement statement) => _byStatement.TryGetValue(statement, out bool recorded) && recorded;
 
     internal void Set(LoopStatement statement, bool recorded) => _byStatement[statement] = recorded;
 
-    private sealed class ReferenceComparer : IEqualityComparer<LoopStatement>
+    /// <summary>Compares statements by reference (equal records at two places of a program are two statements).</summary>
+    internal sealed class ReferenceComparer : IEqualityComparer<LoopStatement>
     {
         public static readonly ReferenceComparer Instance = new();
 

@@ -335,4 +335,136 @@ public static partial class LoopCorpus
 
         return sum;
     }
+
+    // Loops the generator vectorises (counted, ascending, independent iterations but for sums) next to twins that
+    // run the loop downwards and stay scalar; VectorisedLoopTests compares them.
+
+    /// <summary>log Σ exp(xᵢ) in two passes: a running maximum, then a vectorised sum.</summary>
+    [Differentiable]
+    public static double TwoPassLogSumExp(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i]);
+        }
+
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += Math.Exp(x[i] - max);
+        }
+
+        return max + Math.Log(sum);
+    }
+
+    /// <summary><see cref="TwoPassLogSumExp"/> with both loops run downwards: scalar.</summary>
+    [Differentiable]
+    public static double TwoPassLogSumExpDownwards(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        for (int i = x.Length - 1; i >= 0; i--)
+        {
+            max = Math.Max(max, x[i]);
+        }
+
+        double sum = 0;
+        for (int i = x.Length - 1; i >= 0; i--)
+        {
+            sum += Math.Exp(x[i] - max);
+        }
+
+        return max + Math.Log(sum);
+    }
+
+    /// <summary>yᵢ = a·tanh(xᵢ) + xᵢ·wᵢ − b, stored, and the subtracted sum Σ −xᵢ² (a store and a sum in one loop).</summary>
+    [Differentiable]
+    public static void Squash(ReadOnlySpan<double> x, ReadOnlySpan<double> w, double a, double b, Span<double> y, Span<double> total)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = a * Math.Tanh(x[i]) + x[i] * w[i] - b;
+            sum -= x[i] * x[i];
+        }
+
+        total[0] = sum;
+    }
+
+    /// <summary><see cref="Squash"/> run downwards: scalar.</summary>
+    [Differentiable]
+    public static void SquashDownwards(ReadOnlySpan<double> x, ReadOnlySpan<double> w, double a, double b, Span<double> y, Span<double> total)
+    {
+        double sum = 0;
+        for (int i = x.Length - 1; i >= 0; i--)
+        {
+            y[i] = a * Math.Tanh(x[i]) + x[i] * w[i] - b;
+            sum -= x[i] * x[i];
+        }
+
+        total[0] = sum;
+    }
+
+    /// <summary>max(xᵢ) − min(xᵢ)·c: a running maximum and minimum, recognised (no tape of old values).</summary>
+    [Differentiable]
+    public static double Range(ReadOnlySpan<double> x, double c)
+    {
+        double max = double.NegativeInfinity;
+        double min = double.PositiveInfinity;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i] * c);
+            min = Math.Min(x[i], min);
+        }
+
+        return max - min * c;
+    }
+
+    /// <summary>
+    /// <see cref="Range"/> where the loop also reads the running values (<c>seen</c>), so they are not recognised and
+    /// every old value is taped: the reference for the derivative at ties.
+    /// </summary>
+    [Differentiable]
+    public static double RangeTaped(ReadOnlySpan<double> x, double c)
+    {
+        double max = double.NegativeInfinity;
+        double min = double.PositiveInfinity;
+        double seen = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i] * c);
+            min = Math.Min(x[i], min);
+            seen = max + min;
+        }
+
+        return max - min * c + 0 * seen;
+    }
+
+    /// <summary>max(xᵢ) alone in its loop: recognised, and its backward sweep runs only the last change when nothing tied.</summary>
+    [Differentiable]
+    public static double Maximum(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i]);
+        }
+
+        return max;
+    }
+
+    /// <summary><see cref="Maximum"/> with every old value taped (the loop also reads it): the reference at ties.</summary>
+    [Differentiable]
+    public static double MaximumTaped(ReadOnlySpan<double> x)
+    {
+        double max = double.NegativeInfinity;
+        double seen = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i]);
+            seen = max;
+        }
+
+        return max + 0 * seen;
+    }
 }

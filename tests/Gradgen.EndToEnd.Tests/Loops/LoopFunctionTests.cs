@@ -10,6 +10,9 @@ public sealed class LoopFunctionTests
 {
     public static TheoryData<int> Lengths => new() { 0, 1, 7, 8, 9, 1000 };
 
+    /// <summary>Lengths below, at and past 4, 8 and 16 lanes (the vector widths of a vectorised loop).</summary>
+    public static TheoryData<int> AroundVectorWidths => new() { 1, 3, 5, 7, 8, 9, 15, 17, 33, 1000 };
+
     private static int Trials(int n) => n >= 1000 ? 10 : 40;
 
     [Theory]
@@ -27,6 +30,24 @@ public sealed class LoopFunctionTests
     public void LogSumExpWithTheRunningMaximum(int n) => Check(n, Trials(n), r => Uniform(r, n, -5, 5),
         p => LoopCorpus.LogSumExp(p),
         (p, d) => LoopCorpus.LogSumExpWithGradient(p, d));
+
+    [Theory]
+    [MemberData(nameof(AroundVectorWidths))]
+    public void TwoPassLogSumExpVectorised(int n) => Check(n, Trials(n), r => Uniform(r, n, -5, 5),
+        p => LoopCorpus.TwoPassLogSumExp(p),
+        (p, d) => LoopCorpus.TwoPassLogSumExpWithGradient(p, d));
+
+    // Not at 1,000: a thousand uniform values leave the largest two closer than the finite differences' step.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(17)]
+    [InlineData(100)]
+    public void RangeWithARunningMaximumAndMinimum(int n) => Check(n, Trials(n), r => Concat(Uniform(r, n), Uniform(r, 1, 0.5, 2)),
+        p => LoopCorpus.Range(p.AsSpan(0, n), p[n]),
+        (p, d) => LoopCorpus.RangeWithGradient(p.AsSpan(0, n), p[n], d.AsSpan(0, n), out d[n]));
 
     [Theory]
     [InlineData(1)]

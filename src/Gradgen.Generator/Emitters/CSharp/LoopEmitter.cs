@@ -16,14 +16,14 @@ namespace Gradgen.Generator.Emitters.CSharp;
 /// forward, recording on a <c>ReverseTape</c> what the backward sweep needs (see <see cref="LoopReverseMode"/>), then
 /// walks the statements backward, each under a comment with the statement it differentiates.
 /// </summary>
-internal static class LoopEmitter
+internal static partial class LoopEmitter
 {
     private const string Checks = "global::Gradgen.Kernels.SpanChecks";
     private const string ScalarMath = "global::Gradgen.Kernels.Scalar";
 
     public static string Emit(LoopFunction function) => new Writer(function).Write();
 
-    private sealed class Writer
+    private sealed partial class Writer
     {
         private readonly LoopFunction _function;
         private readonly SourceWriter _writer = new();
@@ -315,6 +315,10 @@ internal static class LoopEmitter
             {
                 switch (statement)
                 {
+                    case AssignScalar assign when _extrema.ContainsKey(assign):
+                        ForwardExtremum(assign);
+                        break;
+
                     case AssignScalar assign:
                         Comment(assign.Target + " = ", assign.Value);
                         Record(assign, assign.Target, _t);
@@ -377,6 +381,12 @@ internal static class LoopEmitter
                 }
 
                 _writer.Line($"int {count} = 0;");
+                var extrema = BeginExtrema(loop, count, backward: false);
+                if (first is not null && LoopVectorisation.Plan(loop, _recorded, _isFloat) is { } vectors)
+                {
+                    ForwardVectors(vectors, first, count);
+                }
+
                 using (_writer.Block($"while ({Discrete(loop.Condition)})"))
                 {
                     Forward(loop.Body);
@@ -395,6 +405,7 @@ internal static class LoopEmitter
                 }
 
                 _writer.Line($"{_tape}.Push({count});");
+                EndForwardExtrema(extrema);
             }
         }
 
@@ -423,6 +434,10 @@ internal static class LoopEmitter
             {
                 switch (statement)
                 {
+                    case AssignScalar assign when _extrema.ContainsKey(assign):
+                        BackwardExtremum(assign);
+                        break;
+
                     case AssignScalar assign:
                         using (_writer.Block(string.Empty))
                         {
@@ -496,15 +511,31 @@ internal static class LoopEmitter
             string count = "iterations" + id.ToString(CultureInfo.InvariantCulture);
             using (_writer.Block(string.Empty))
             {
+                var extrema = BeginExtrema(loop, count, backward: true);
                 _writer.Line($"int {count} = {_tape}.Pop<int>();");
-                if (loop.Counter is { } counter)
+                string more = $"{count} > 0";
+                if (extrema.Count == 1 && loop.Body.Count == 1 && loop.Step.Count == 0)
+                {
+                    // Only a running extremum (RunningExtremum): the iterations before its last change add zero, and
+                    // so do those after it unless one tied.
+                    _writer.Line($"if ({extrema[0].Ties} == 0) {count} = {extrema[0].LastChange};");
+                    more = $"{count} > 0 && {count} >= {extrema[0].LastChange}";
+                }
+
+                if (LoopVectorisation.Plan(loop, _recorded, _isFloat) is { } vectors)
+                {
+                    string first = "first" + id.ToString(CultureInfo.InvariantCulture);
+                    _writer.Line($"int {first} = {_tape}.Pop<int>();");
+                    BackwardVectors(loop, vectors, first, count);
+                }
+                else if (loop.Counter is { } counter)
                 {
                     // A counted loop: the counter is walked down from its last value instead of being recorded.
                     string first = "first" + id.ToString(CultureInfo.InvariantCulture);
                     string step = loop.CounterStep.ToString(CultureInfo.InvariantCulture);
                     _writer.Line($"int {first} = {_tape}.Pop<int>();");
                     string last = loop.CounterStep == 1 ? $"{first} + {count} - 1" : $"{first} + ({count} - 1) * {step}";
-                    using (_writer.Block($"for ({counter} = {last}; {count} > 0; {count}--, {counter} -= {step})"))
+                    using (_writer.Block($"for ({counter} = {last}; {more}; {count}--, {counter} -= {step})"))
                     {
                         Backward(loop.Body);
                     }
@@ -513,12 +544,14 @@ internal static class LoopEmitter
                 }
                 else
                 {
-                    using (_writer.Block($"for (; {count} > 0; {count}--)"))
+                    using (_writer.Block($"for (; {more}; {count}--)"))
                     {
                         Backward(loop.Step);
                         Backward(loop.Body);
                     }
                 }
+
+                EndBackwardExtrema(extrema);
             }
         }
 
@@ -540,11 +573,14 @@ internal static class LoopEmitter
 
         private string Inline(ScalarExpression value) => Print(value.Graph, value.Operands, statements: false)[value.Graph.Outputs[0]];
 
+        private string[] Print(IrGraph graph, EquatableArray<Operand> operands, bool statements) =>
+            Print(graph, statements, new Dialect(_t, k => Leaf(operands[k]), _g, Apply, Literal));
+
         /// <summary>
         /// Prints a graph's nodes: a value used more than once becomes a local (<paramref name="statements"/>), the rest
         /// nest into the expressions that use them. Returns each node's C#.
         /// </summary>
-        private string[] Print(IrGraph graph, EquatableArray<Operand> operands, bool statements)
+        private string[] Print(IrGraph graph, bool statements, Dialect dialect)
         {
             var uses = new int[graph.Nodes.Count];
             foreach (int output in graph.Outputs)
@@ -566,10 +602,10 @@ internal static class LoopEmitter
                 var node = graph.Nodes[id];
                 text[id] = node.Op switch
                 {
-                    Op.Parameter => Leaf(operands[(int)node.Value]),
-                    Op.GradOutput => _g,
-                    Op.Constant => Literal(node.Value),
-                    _ => Apply(node, node.Args.Select(a => text[a]).ToArray()),
+                    Op.Parameter => dialect.Leaf((int)node.Value),
+                    Op.GradOutput => dialect.GradOutput,
+                    Op.Constant => dialect.Literal(node.Value),
+                    _ => dialect.Apply(node, node.Args.Select(a => text[a]).ToArray()),
                 };
                 if (statements && uses[id] > 1 && node.Op is not (Op.Parameter or Op.GradOutput or Op.Constant))
                 {
@@ -579,13 +615,16 @@ internal static class LoopEmitter
                         local = "v" + local;
                     }
 
-                    _writer.Line($"{_t} {local} = {text[id]};");
+                    _writer.Line($"{dialect.Type} {local} = {text[id]};");
                     text[id] = local;
                 }
             }
 
             return text;
         }
+
+        /// <summary>How <see cref="Print(IrGraph, bool, Dialect)"/> spells a graph: scalar C# or generic SIMD calls.</summary>
+        private sealed record Dialect(string Type, Func<int, string> Leaf, string GradOutput, Func<IrNode, string[], string> Apply, Func<double, string> Literal);
 
         private string Leaf(Operand operand) => operand.Kind switch
         {
