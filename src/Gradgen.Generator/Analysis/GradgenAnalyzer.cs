@@ -46,7 +46,7 @@ public sealed class GradgenAnalyzer : DiagnosticAnalyzer
                     AnalyzeMethod(context, method);
                     break;
                 case ClassDeclarationSyntax type when ModelParser.IsCandidate(type):
-                    Run(context, type.Identifier, type.Identifier.Text, () => ModelParser.Parse(type, context.SemanticModel, context.CancellationToken)?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty);
+                    Run(context, type.Identifier, type.Identifier.Text, () => ParseCache.GetOrParse(type, context.SemanticModel, () => ModelParser.Parse(type, context.SemanticModel, context.CancellationToken), context.CancellationToken)?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty);
                     break;
             }
         }
@@ -62,7 +62,9 @@ public sealed class GradgenAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        Run(context, syntax.Identifier, method.Name, () => FunctionParser.Parse(method, syntax, context.SemanticModel, context.CancellationToken).Diagnostics);
+        // The generator has usually parsed this declaration already, in this process and against the same syntax trees
+        // (the compilation the analyzer sees adds only the generated files): its parse, diagnostics included, is reused.
+        Run(context, syntax.Identifier, method.Name, () => ParseCache.GetOrParse(syntax, context.SemanticModel, () => FunctionParser.Parse(method, syntax, context.SemanticModel, context.CancellationToken), context.CancellationToken).Diagnostics);
     }
 
     /// <summary>

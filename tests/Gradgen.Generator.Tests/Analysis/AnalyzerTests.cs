@@ -226,6 +226,36 @@ public sealed class AnalyzerTests
         Assert.Equal(diagnostics.Span, crash.Location.SourceSpan);
     }
 
+    [Fact]
+    public void TheAnalyzerReusesTheGeneratorsParseOfAnUnchangedDeclaration()
+    {
+        // As in a build or the IDE, the generator parses first; the analyzer then sees the same syntax trees plus the
+        // generated ones, and reads the generator's parse instead of binding the body again. A fault injected into the
+        // parser after the generator ran is therefore not met: the diagnostics are the generator's parse's (GG0009).
+        const string Source = """
+            using Gradgen;
+
+            public static partial class C
+            {
+                [Differentiable] public static float ParsedOnce(float x) => x * (int)x;
+            }
+            """;
+        var compilation = GeneratorHarness.Compile(Source);
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var withGenerated, out _);
+        FaultInjection.FailOn = "ParsedOnce";
+        try
+        {
+            Assert.Equal("GG0009", Assert.Single(GeneratorHarness.Analyze(withGenerated)).Id);
+
+            // A new compilation of the same text has new trees: it is parsed again, and meets the fault.
+            Assert.Equal("GG0013", Assert.Single(GeneratorHarness.Analyze(GeneratorHarness.Compile(Source))).Id);
+        }
+        finally
+        {
+            FaultInjection.FailOn = null;
+        }
+    }
+
     private static (ImmutableArray<Diagnostic> Diagnostics, Microsoft.CodeAnalysis.Text.TextSpan Span) AnalyzeWithFault(string name, string markup)
     {
         var (source, span) = Markup.Parse(markup);
