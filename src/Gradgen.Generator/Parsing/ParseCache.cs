@@ -26,6 +26,11 @@ namespace Gradgen.Generator.Parsing;
 /// type that shadows <c>Math</c>). The next edit of a file the parse read picks it up, and a build parses every file
 /// anew, so what the compiler writes to disk never comes from this cache.
 /// </para>
+/// <para>
+/// <see cref="Analysis.GradgenAnalyzer"/> reads the same entries: its compilation is the generator's plus the generated
+/// files, so after the generator ran (in a build, or in the IDE) it reports the diagnostics of that parse instead of
+/// binding every body a second time.
+/// </para>
 /// </remarks>
 internal static class ParseCache
 {
