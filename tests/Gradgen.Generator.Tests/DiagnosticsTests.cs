@@ -66,20 +66,6 @@ public sealed class DiagnosticsTests
         """, messageContains: "no Span<T> output");
 
     [Fact]
-    public void GG0007_ReturnInsideALoop() => AssertDiagnostic("GG0007", """
-        public static partial class C
-        {
-            [Differentiable]
-            public static double F(ReadOnlySpan<double> x)
-            {
-                double s = 0;
-                for (int i = 0; i < x.Length; i++) { if (x[i] > 1) { [|return|] s; } s += x[i]; }
-                return s;
-            }
-        }
-        """, messageContains: "A return before the end");
-
-    [Fact]
     public void GG0007_ForEachOverSomethingElseThanASpan() => AssertDiagnostic("GG0007", """
         public static partial class C
         {

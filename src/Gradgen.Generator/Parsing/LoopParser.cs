@@ -37,6 +37,9 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     private readonly List<LoopStatement> _pending = new();
     private readonly HashSet<string> _writtenOutputs = new();
     private readonly Stack<LoopFlags> _loops = new();
+
+    /// <summary>The flag a return before the method's last statement sets (null when there is none).</summary>
+    private string? _returned;
     private List<Operand> _operands = new();
     private bool _inCondition;
 
@@ -260,8 +263,21 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
             _taken.Add(local.Identifier.ValueText);
         }
 
+        foreach (var element in syntax.DescendantNodes().OfType<ForEachStatementSyntax>())
+        {
+            _taken.Add(element.Identifier.ValueText);
+        }
+
         string? result = _method.ReturnsVoid ? null : NewLocal("result", VariableKind.Scalar, _elementType);
         var body = new List<LoopStatement>();
+        if (syntax.Body is { } block && HasEarlyReturn(block))
+        {
+            // A return before the last statement: it sets this flag, and every loop around it and every statement
+            // after it are guarded by the flag, as a break guards the rest of its loop.
+            _returned = NewLocal("returned", VariableKind.Discrete, "bool");
+            body.Add(new AssignDiscrete(_returned, Constant("false")));
+        }
+
         if (syntax.ExpressionBody is { } arrow)
         {
             if (result is null)
@@ -322,11 +338,17 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         return false;
     }
 
-    /// <summary><c>!(break || continue)</c> over the current loop's flags.</summary>
+    /// <summary>Whether a return statement comes before the body's last statement (or inside it, when that is not a return).</summary>
+    private static bool HasEarlyReturn(BlockSyntax body) =>
+        body.DescendantNodes(n => n is not (LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax))
+            .OfType<ReturnStatementSyntax>()
+            .Any(r => r != body.Statements.LastOrDefault());
+
+    /// <summary><c>!(break || continue || returned)</c> over the current loop's flags and the early-return flag.</summary>
     private DiscreteExpression Guard()
     {
-        var flags = _loops.Peek();
-        var names = new[] { flags.Break, flags.Continue }.Where(f => f is not null).Select(f => f!).ToArray();
+        var flags = _loops.Count > 0 ? _loops.Peek() : new LoopFlags(null, null);
+        var names = new[] { flags.Break, flags.Continue, _returned }.Where(f => f is not null).Select(f => f!).ToArray();
         return new DiscreteExpression("!(" + string.Join(" || ", names) + ")", names.ToEquatableArray(), EquatableArray<ScalarExpression>.Empty);
     }
 
@@ -367,21 +389,22 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
                     return exits;
                 }
 
+            // A loop with a return inside may leave the enclosing list: what follows it is guarded.
             case ForStatementSyntax forStatement:
                 LowerFor(forStatement, output, result);
-                return false;
+                return ContainsReturn(forStatement);
 
             case WhileStatementSyntax whileStatement:
                 LowerLoop(whileStatement, whileStatement.Condition, whileStatement.Statement, null, output, result);
-                return false;
+                return ContainsReturn(whileStatement);
 
             case DoStatementSyntax doStatement:
                 LowerDo(doStatement, output, result);
-                return false;
+                return ContainsReturn(doStatement);
 
             case ForEachStatementSyntax forEach:
                 LowerForEach(forEach, output, result);
-                return false;
+                return ContainsReturn(forEach);
 
             case BreakStatementSyntax:
                 output.Add(new AssignDiscrete(_loops.Peek().Break!, Constant("true")));
@@ -401,8 +424,21 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
                 return false;
 
             case ReturnStatementSyntax returnStatement:
-                return Fail<bool>(Descriptors.UnsupportedSyntax, LocationInfo.From(returnStatement.ReturnKeyword), "A return before the end of the method",
-                    "in a method over spans or loops, assign a local and return it at the end (or break out of the loop)");
+                {
+                    // An early return: the result, the flag, and a break out of every loop around it.
+                    if (returnStatement.Expression is { } value && result is not null)
+                    {
+                        Add(output, new AssignScalar(result, LowerScalar(value)));
+                    }
+
+                    output.Add(new AssignDiscrete(_returned!, Constant("true")));
+                    foreach (var loop in _loops)
+                    {
+                        output.Add(new AssignDiscrete(loop.Break!, Constant("true")));
+                    }
+
+                    return true;
+                }
 
             default:
                 return Fail<bool>(Descriptors.UnsupportedSyntax, LocationInfo.From(statement.GetFirstToken()), BodyLowerer.Describe(statement),
@@ -537,7 +573,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         Func<DiscreteExpression, DiscreteExpression>? adjustCondition = null, LoopStatement? entry = null, (string Name, int Step)? counter = null)
     {
         var exits = bodySyntax.DescendantNodesAndSelf(n => n == bodySyntax || !IsLoop(n)).ToList();
-        string? breakFlag = exits.OfType<BreakStatementSyntax>().Any() ? NewLocal("exitLoop", VariableKind.Discrete, "bool") : null;
+        string? breakFlag = exits.OfType<BreakStatementSyntax>().Any() || ContainsReturn(bodySyntax) ? NewLocal("exitLoop", VariableKind.Discrete, "bool") : null;
         string? continueFlag = exits.OfType<ContinueStatementSyntax>().Any() ? NewLocal("nextIteration", VariableKind.Discrete, "bool") : null;
         if (breakFlag is not null)
         {
@@ -588,6 +624,8 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
 
         Add(output, new LoopStatementWhile(condition, body.ToEquatableArray(), step.ToEquatableArray(), counter?.Name, counter?.Step ?? 0, breakFlag));
     }
+
+    private static bool ContainsReturn(SyntaxNode node) => node.DescendantNodes().OfType<ReturnStatementSyntax>().Any();
 
     private static bool IsLoop(SyntaxNode node) => node is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForEachStatementSyntax;
 

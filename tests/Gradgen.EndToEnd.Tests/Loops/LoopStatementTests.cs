@@ -77,8 +77,72 @@ public static partial class DoAndForEachCorpus
     }
 }
 
-/// <summary>The generated reverse mode of <see cref="DoAndForEachCorpus"/> against float64 finite differences.</summary>
-public sealed class DoAndForEachTests
+/// <summary>Methods that return before their last statement: from inside loops, nested loops and at the top.</summary>
+public static partial class EarlyReturnCorpus
+{
+    /// <summary>The square of the first element above t, else the sum of all (a search loop).</summary>
+    [Differentiable]
+    public static double FirstAbove(ReadOnlySpan<double> x, double t)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] > t) return x[i] * x[i] * t;
+            s += x[i];
+        }
+
+        return s;
+    }
+
+    /// <summary>Row by row over a rows×cols matrix: the first element above 1 times its row's partial sum, else the total.</summary>
+    [Differentiable]
+    public static double FirstAboveInRows(ReadOnlySpan<double> x, int cols)
+    {
+        double total = 0;
+        for (int r = 0; r * cols < x.Length; r++)
+        {
+            double row = 0;
+            int c = 0;
+            while (c < cols)
+            {
+                double v = x[r * cols + c];
+                if (v > 1) return v * (row + 1);
+                row += v;
+                c++;
+            }
+
+            total += row * row;
+        }
+
+        return total;
+    }
+
+    /// <summary>An empty span returns at the top; else foreach with an early return, then a do loop that may return.</summary>
+    [Differentiable]
+    public static double GuardedProducts(ReadOnlySpan<double> x)
+    {
+        if (x.Length == 0) return 0;
+        double p = 1;
+        foreach (var v in x)
+        {
+            if (v < -1.5) return p * v;
+            p *= 0.5 + v * v;
+        }
+
+        int i = 0;
+        do
+        {
+            if (p > 50) return Math.Log(p) + x[i];
+            p *= 1.5;
+            i++;
+        }
+        while (i < x.Length);
+        return p;
+    }
+}
+
+/// <summary>The generated reverse mode of <see cref="DoAndForEachCorpus"/> and <see cref="EarlyReturnCorpus"/> against float64 finite differences.</summary>
+public sealed class LoopStatementTests
 {
     [Theory]
     [InlineData(0)]
@@ -155,4 +219,45 @@ public sealed class DoAndForEachTests
     public void DoLoopWithContinue(int n) => Check(n, 40, r => Uniform(r, n, -2, 2),
         p => DoAndForEachCorpus.SquaresOfNonNegative(p),
         (p, d) => DoAndForEachCorpus.SquaresOfNonNegativeWithGradient(p, d));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(9)]
+    [InlineData(200)]
+    public void ReturnFromInsideALoop(int n)
+    {
+        Check(n, 40, r => Concat(Uniform(r, n, -1, 1), Uniform(r, 1, 0.5, 0.9)),
+            p => EarlyReturnCorpus.FirstAbove(p.AsSpan(0, n), p[n]),
+            (p, d) =>
+            {
+                double value = EarlyReturnCorpus.FirstAboveWithGradient(p.AsSpan(0, n), p[n], d.AsSpan(0, n), out double dt);
+                d[n] = dt;
+                return value;
+            });
+
+        // Only the element returned gets a gradient, and the elements after it none.
+        var dx = new double[4];
+        double y = EarlyReturnCorpus.FirstAboveWithGradient([0.5, 2, 3, 0.25], 1, dx, out double dtAt1);
+        Assert.Equal(4, y);
+        Assert.Equal(new double[] { 0, 4, 0, 0 }, dx);
+        Assert.Equal(4, dtAt1);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(12, 3)]
+    [InlineData(60, 5)]
+    public void ReturnFromANestedLoop(int n, int cols) => Check(n, 40, r => Uniform(r, n, -1, 1.2),
+        p => EarlyReturnCorpus.FirstAboveInRows(p, cols),
+        (p, d) => EarlyReturnCorpus.FirstAboveInRowsWithGradient(p, cols, d));
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(6)]
+    [InlineData(40)]
+    public void ReturnAtTheTopFromForEachAndFromADoLoop(int n) => Check(n, 40, r => Uniform(r, n, -2, 2),
+        p => EarlyReturnCorpus.GuardedProducts(p),
+        (p, d) => EarlyReturnCorpus.GuardedProductsWithGradient(p, d));
 }
