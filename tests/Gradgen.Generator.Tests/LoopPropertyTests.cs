@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 namespace Gradgen.Generator.Tests;
 
 /// <summary>
-/// Random loop programs over a span: counted and while loops, nested loops, if/else, break and continue, compound
+/// Random loop programs over a span: counted and while loops, nested loops, if/else, break, continue and early return, compound
 /// assignments, reads at computed indices and local arrays, written as C# source, compiled in memory with the
 /// generator, loaded and checked against central finite differences along random directions. 4 batches of 80: 320
 /// programs per run, each batch from a fixed seed so a failure reproduces, and the program is printed.
@@ -159,7 +159,7 @@ public sealed class LoopPropertyTests
                     + RandomStatement(random, indent + "    ", allowExit, depth + 1)
                     + $"{indent}}}\n";
             case 5 when allowExit:
-                return $"{indent}if (x[i] > {(random.NextDouble() * 1.6 - 0.6).ToString("0.00", CultureInfo.InvariantCulture)}) {(random.Next(2) == 0 ? "break" : "continue")};\n";
+                return $"{indent}if (x[i] > {(random.NextDouble() * 1.6 - 0.6).ToString("0.00", CultureInfo.InvariantCulture)}) {random.Next(3) switch { 0 => "break", 1 => "continue", _ => "return s * t" }};\n";
             default:
                 return $"{indent}for (int j = 0; j < n; j++)\n{indent}{{\n{indent}    {target} = Math.Sin({target} * 0.5 + x[i] * j);\n{indent}}}\n";
         }
