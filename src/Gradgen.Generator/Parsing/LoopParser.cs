@@ -339,10 +339,11 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     }
 
     /// <summary>Whether a return statement comes before the body's last statement (or inside it, when that is not a return).</summary>
-    private static bool HasEarlyReturn(BlockSyntax body) =>
-        body.DescendantNodes(n => n is not (LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax))
-            .OfType<ReturnStatementSyntax>()
-            .Any(r => r != body.Statements.LastOrDefault());
+    private static bool HasEarlyReturn(BlockSyntax body) => Returns(body).Any(r => r != body.Statements.LastOrDefault());
+
+    /// <summary>The return statements inside <paramref name="node"/> that leave the method (not those of a nested function).</summary>
+    private static IEnumerable<ReturnStatementSyntax> Returns(SyntaxNode node) =>
+        node.DescendantNodes(n => n is not (LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax)).OfType<ReturnStatementSyntax>();
 
     /// <summary><c>!(break || continue || returned)</c> over the current loop's flags and the early-return flag.</summary>
     private DiscreteExpression Guard()
@@ -625,7 +626,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         Add(output, new LoopStatementWhile(condition, body.ToEquatableArray(), step.ToEquatableArray(), counter?.Name, counter?.Step ?? 0, breakFlag));
     }
 
-    private static bool ContainsReturn(SyntaxNode node) => node.DescendantNodes().OfType<ReturnStatementSyntax>().Any();
+    private static bool ContainsReturn(SyntaxNode node) => Returns(node).Any();
 
     private static bool IsLoop(SyntaxNode node) => node is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForEachStatementSyntax;
 
