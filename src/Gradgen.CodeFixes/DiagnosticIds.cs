@@ -13,6 +13,7 @@ internal static class DiagnosticIds
     public const string UnknownCall = "GG0006";
     public const string IntegerZeroGradient = "GG0009";
     public const string LayerSizeMismatch = "GG0015";
+    public const string ModelNotCompiled = "GG0016";
 
     /// <summary>The key of the text GG0015's fix puts at the diagnostic's first additional location (the analyzer's DiagnosticInfo.ReplacementProperty).</summary>
     public const string ReplacementProperty = "Replacement";

@@ -17,7 +17,7 @@ public sealed class FixableIdsTests
     {
         var supported = new GradgenAnalyzer().SupportedDiagnostics.Select(d => d.Id).ToHashSet();
         var fixedIds = Fixes.SelectMany(f => f.FixableDiagnosticIds).ToList();
-        Assert.Equal(["GG0001", "GG0002", "GG0004", "GG0005", "GG0006", "GG0006", "GG0009", "GG0015"], fixedIds.Order());
+        Assert.Equal(["GG0001", "GG0002", "GG0004", "GG0005", "GG0006", "GG0006", "GG0009", "GG0015", "GG0016"], fixedIds.Order());
         Assert.All(fixedIds, id => Assert.Contains(id, supported));
         Assert.All(Fixes, f => Assert.NotNull(f.GetFixAllProvider()));
     }

@@ -52,6 +52,7 @@ public sealed partial class ActivationZoo : Module
 }
 
 /// <summary>The new modules' models: Call against Forward, and Dropout's randomness under a manual seed.</summary>
+[Collection(RandomReplayCollection.Name)]
 public sealed class GraphModelNewModuleTests
 {
     public static TheoryData<string, int> Cases

@@ -329,7 +329,7 @@ public sealed class DiagnosticsTests
                 return h;
             }
         }
-        """, DiagnosticSeverity.Info, messageContains: "is not a local, an assignment to a local or a return (loops and branches are not static); Call runs Forward eagerly");
+        """, DiagnosticSeverity.Info, messageContains: "is not a local, an assignment to a local or to the input, a loop of constant count or a return (branches are not static); Call runs Forward eagerly");
 
     [Fact]
     public void GG0016_NamesALoopOverLayers() => AssertDiagnostic("GG0016", """
@@ -338,11 +338,87 @@ public sealed class DiagnosticsTests
             readonly Gradgen.Nn.Linear[] layers = { new(2, 2), new(2, 2) };
             public override Tensor Forward(Tensor x)
             {
-                [|foreach (var layer in layers) x = layer.Forward(x);|]
+                foreach (var layer in [|layers|]) x = layer.Forward(x);
                 return x;
             }
         }
-        """, DiagnosticSeverity.Info, messageContains: "the statement 'foreach (var layer in layers) x = layer.Forward(x);' is not a local");
+        """, DiagnosticSeverity.Info, messageContains: "the loop 'foreach (var layer in layers)' is not over a ModuleList or Sequential field of the model, so its count is not visible; an array's modules are not even registered");
+
+    [Fact]
+    public void GG0016_NamesALoopWhoseBoundIsNotConstant() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            int steps = 3;
+            public override Tensor Forward(Tensor x)
+            {
+                for (int i = 0; i < [|steps|]; i++) x = layer.Forward(x);
+                return x;
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the loop's bound 'steps' is not a constant integer, so its count is not static");
+
+    [Fact]
+    public void GG0016_NamesALoopThatChangesItsVariable() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            public override Tensor Forward(Tensor x)
+            {
+                for (int i = 0; i < 4; i++)
+                {
+                    x = layer.Forward(x);
+                    [|i++|];
+                }
+
+                return x;
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "'i++' changes the loop variable 'i', so the loop's count is not constant");
+
+    [Fact]
+    public void GG0016_NamesALoopLongerThanTheCompilerUnrolls() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            public override Tensor Forward(Tensor x)
+            {
+                [|for|] (int i = 0; i < 1000; i++) x = x + 0.001f * layer.Forward(x);
+                return x;
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "runs more than 256 times, more than the compiler unrolls");
+
+    [Fact]
+    public void GG0016_NamesAModuleListFilledByAdd() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.ModuleList<Gradgen.Nn.Linear> layers = new();
+            public Net()
+            {
+                for (int i = 0; i < 3; i++) [|layers.Add(new Gradgen.Nn.Linear(2, 2))|];
+            }
+
+            public override Tensor Forward(Tensor x)
+            {
+                foreach (var layer in layers) x = layer.Forward(x);
+                return x;
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the ModuleList 'layers' is filled by 'layers.Add(new Gradgen.Nn.Linear(2, 2))'");
+
+    [Fact]
+    public void GG0016_NamesAModuleListIndexOutsideTheList() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.ModuleList<Gradgen.Nn.Linear> layers = new(new Gradgen.Nn.Linear(2, 2), new Gradgen.Nn.Linear(2, 2));
+            public override Tensor Forward(Tensor x)
+            {
+                for (int i = 0; i <= layers.Count; i++) x = [|layers[i]|].Forward(x);
+                return x;
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "'layers[i]' reads element 2 of the ModuleList 'layers', which holds 2");
 
     [Fact]
     public void GG0016_NamesACallIntoOtherCode() => AssertDiagnostic("GG0016", """

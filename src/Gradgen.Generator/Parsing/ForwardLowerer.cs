@@ -53,7 +53,7 @@ internal sealed class ShapeErrorException : Exception
 /// with Sequential and nested model fields inlined. Locals are values; a local may be reassigned. What is not static
 /// (a loop, a branch, a call into other code) throws <see cref="NotCompiledException"/> naming the construct.
 /// </summary>
-internal sealed class ForwardLowerer
+internal sealed partial class ForwardLowerer
 {
     private const string TensorType = "Gradgen.Tensor";
     private const string FunctionalType = "Gradgen.Nn.Functional";
@@ -86,7 +86,11 @@ internal sealed class ForwardLowerer
     }
 
     /// <summary>Where a model's members are read from in the generated code: <c>this</c>, or a nested model's accessor.</summary>
-    private sealed record Scope(INamedTypeSymbol Type, string Access, SemanticModel Model, IParameterSymbol Input, int InputNode, Dictionary<ISymbol, Value> Locals);
+    private sealed record Scope(INamedTypeSymbol Type, string Access, SemanticModel Model, IParameterSymbol Input, int InputNode, Dictionary<ISymbol, Value> Locals)
+    {
+        /// <summary>The loop variables that stand for a module: <c>layer</c> of <c>foreach (var layer in layers)</c>, per unrolled iteration.</summary>
+        public Dictionary<ISymbol, ModuleElement> ModuleLocals { get; } = new(SymbolEqualityComparer.Default);
+    }
 
     /// <summary>Lowers <paramref name="forward"/> of <paramref name="type"/>, its input the node <paramref name="input"/>; returns the output node.</summary>
     public int Lower(INamedTypeSymbol type, MethodDeclarationSyntax forward, IMethodSymbol symbol, int input) =>
@@ -119,34 +123,61 @@ internal sealed class ForwardLowerer
             throw new NotCompiledException(LocationInfo.From(forward.Identifier), "Forward has no body");
         }
 
-        foreach (var statement in forward.Body.Statements)
+        return LowerStatements(forward.Body.Statements, scope)
+            ?? throw new NotCompiledException(LocationInfo.From(forward.Identifier), "Forward has no return statement");
+    }
+
+    /// <summary>Lowers statements in order; the output node once one of them returns, or null if none does.</summary>
+    private int? LowerStatements(IEnumerable<StatementSyntax> statements, Scope scope)
+    {
+        foreach (var statement in statements)
         {
-            switch (statement)
+            if (LowerStatement(statement, scope) is { } output)
             {
-                case LocalDeclarationStatementSyntax declaration:
-                    foreach (var variable in declaration.Declaration.Variables)
-                    {
-                        if (variable.Initializer is null)
-                        {
-                            throw new NotCompiledException(LocationInfo.From(variable), $"the local '{variable.Identifier.Text}' has no initializer");
-                        }
-
-                        scope.Locals[model.GetDeclaredSymbol(variable, _cancellationToken)!] = Lower(variable.Initializer.Value, scope);
-                    }
-
-                    break;
-                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
-                    && model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is ILocalSymbol local:
-                    scope.Locals[local] = Lower(assignment.Right, scope);
-                    break;
-                case ReturnStatementSyntax { Expression: { } returned }:
-                    return TensorOf(Lower(returned, scope), returned);
-                default:
-                    throw new NotCompiledException(LocationInfo.From(statement), $"the statement '{Short(statement)}' is not a local, an assignment to a local or a return (loops and branches are not static)");
+                return output;
             }
         }
 
-        throw new NotCompiledException(LocationInfo.From(forward.Identifier), "Forward has no return statement");
+        return null;
+    }
+
+    /// <summary>
+    /// Lowers a local, an assignment to a local, a block, a loop of constant count (unrolled) or a return; the output
+    /// node if the statement returns.
+    /// </summary>
+    private int? LowerStatement(StatementSyntax statement, Scope scope)
+    {
+        var model = scope.Model;
+        switch (statement)
+        {
+            case LocalDeclarationStatementSyntax declaration:
+                foreach (var variable in declaration.Declaration.Variables)
+                {
+                    if (variable.Initializer is null)
+                    {
+                        throw new NotCompiledException(LocationInfo.From(variable), $"the local '{variable.Identifier.Text}' has no initializer");
+                    }
+
+                    scope.Locals[model.GetDeclaredSymbol(variable, _cancellationToken)!] = Lower(variable.Initializer.Value, scope);
+                }
+
+                return null;
+            case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                && model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is { } target && (target is ILocalSymbol || SymbolEqualityComparer.Default.Equals(target, scope.Input)):
+                // x = layer.Forward(x): the input parameter is reassigned like a local.
+                scope.Locals[target] = Lower(assignment.Right, scope);
+                return null;
+            case BlockSyntax block:
+                return LowerStatements(block.Statements, scope);
+            case ForStatementSyntax loop:
+                return UnrollFor(loop, scope);
+            case ForEachStatementSyntax loop:
+                return UnrollForEach(loop, scope);
+            case ReturnStatementSyntax { Expression: { } returned }:
+                return TensorOf(Lower(returned, scope), returned);
+            default:
+                throw new NotCompiledException(LocationInfo.From(statement), $"the statement '{Short(statement)}' is not a local, an assignment to a local or to the input, a loop of constant count or a return (branches are not static)");
+        }
     }
 
     private Value Lower(ExpressionSyntax expression, Scope scope)
@@ -170,14 +201,19 @@ internal sealed class ForwardLowerer
         // A generated tensor overload is not in the compilation the generator sees: a call of one binds to no method,
         // with the [Differentiable] scalar method as its only candidate (and a call that takes its result, to no method
         // either, with one candidate).
+        if (ListCount(expression, scope) is { } count)
+        {
+            return new Value(-1, count, null);
+        }
+
         var info = model.GetSymbolInfo(expression, _cancellationToken);
         var symbol = info.Symbol ?? (info.CandidateSymbols.Length == 1 ? info.CandidateSymbols[0] : null);
         switch (expression)
         {
+            case IdentifierNameSyntax when symbol is ILocalSymbol or IParameterSymbol && scope.Locals.TryGetValue(symbol, out var value):
+                return value;
             case IdentifierNameSyntax when SymbolEqualityComparer.Default.Equals(symbol, scope.Input):
                 return Value.Tensor(scope.InputNode);
-            case IdentifierNameSyntax when symbol is ILocalSymbol local && scope.Locals.TryGetValue(local, out var value):
-                return value;
             case IdentifierNameSyntax or MemberAccessExpressionSyntax when symbol is IFieldSymbol or IPropertySymbol && IsNumber(model.GetTypeInfo(expression, _cancellationToken).Type)
                 && IsMemberOf(symbol, scope.Type) && scope.Access == "this":
                 // A number the model holds (a scale, a slope): read at run time.
@@ -211,7 +247,9 @@ internal sealed class ForwardLowerer
         {
             if (left.Constant is { } a && right.Constant is { } b)
             {
-                return new Value(-1, op switch { Op.Add => a + b, Op.Subtract => a - b, Op.Multiply => a * b, _ => a / b }, null);
+                // Integers divide as C# does (a loop variable's i / 2 truncates).
+                bool integral = scope.Model.GetTypeInfo(binary, _cancellationToken).Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64;
+                return new Value(-1, op switch { Op.Add => a + b, Op.Subtract => a - b, Op.Multiply => a * b, _ when integral => Math.Truncate(a / b), _ => a / b }, null);
             }
 
             throw new NotCompiledException(LocationInfo.From(binary), $"'{Short(binary)}' is arithmetic on numbers read at run time; compute it outside Forward");
@@ -227,13 +265,11 @@ internal sealed class ForwardLowerer
         string owner = method.ContainingType.ToDisplayString();
         var receiver = (invocation.Expression as MemberAccessExpressionSyntax)?.Expression;
 
-        // layer.Forward(x) / layer.Call(x) on a module field.
-        if (method.Name is "Forward" or "Call" && arguments.Count == 1 && receiver is not null
-            && model.GetSymbolInfo(receiver, _cancellationToken).Symbol is IFieldSymbol { IsStatic: false } field && IsMemberOf(field, scope.Type))
+        // layer.Forward(x) / layer.Call(x) on a module field, an element of a ModuleList field, or a foreach variable over one.
+        if (method.Name is "Forward" or "Call" && arguments.Count == 1 && receiver is not null && ModuleOf(receiver, scope) is { } module)
         {
             var x = Lower(arguments[0].Expression, scope);
-            return ApplyModule(field.Type, scope.Access == "this" ? "this." + field.Name : $"(({Global(field.Type)}){scope.Access}.GradgenMember(\"{field.Name}\")!)",
-                FieldCreation(scope.Type, field.Name), TensorOf(x, arguments[0].Expression), invocation, field.Name);
+            return ApplyModule(module.Type, module.Access, module.Creation, TensorOf(x, arguments[0].Expression), invocation, module.Name);
         }
 
         // Tensor operations: x.Op(…), Tensor.Op(x, …), Functional.Op(x, …).
@@ -530,7 +566,7 @@ internal sealed class ForwardLowerer
                 }
 
             case "Gradgen.Nn.Sequential":
-                return Value.Tensor(ApplySequential(access, creation, x, at, name));
+                return Value.Tensor(ApplySequential(type, access, creation, x, at, name));
         }
 
         if (type is INamedTypeSymbol nested && ModelParser.DerivesFromModule(nested))
@@ -566,29 +602,14 @@ internal sealed class ForwardLowerer
     }
 
     /// <summary>Every element of a Sequential created in place, in order; at run time it must still hold those types.</summary>
-    private int ApplySequential(string access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, int x, SyntaxNode at, string name)
+    private int ApplySequential(ITypeSymbol type, string access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, int x, SyntaxNode at, string name)
     {
-        if (creation is not { } c)
+        foreach (var element in ListElements(new ModuleElement(type, access, creation, name), owner: null, at))
         {
-            throw new NotCompiledException(LocationInfo.From(at), $"the Sequential '{name}' is not created once, in place, with its modules as arguments");
+            var elementCreation = element.Creation!.Value.Creation;
+            x = TensorOf(ApplyModule(element.Type, element.Access, element.Creation, x, elementCreation, element.Name), elementCreation);
         }
 
-        var types = new List<string>();
-        for (int i = 0; i < Arguments(c.Creation).Count; i++)
-        {
-            var element = Arguments(c.Creation)[i].Expression;
-            var elementType = c.Model.GetTypeInfo(element, _cancellationToken).Type;
-            if (element is not BaseObjectCreationExpressionSyntax elementCreation || elementType is null)
-            {
-                throw new NotCompiledException(LocationInfo.From(element), $"element {i} of the Sequential '{name}' is not a module created in place");
-            }
-
-            types.Add($"typeof({Global(elementType)})");
-            string elementAccess = $"(({Global(elementType)}){access}[{i}])";
-            x = TensorOf(ApplyModule(elementType, elementAccess, (elementCreation, c.Model), x, element, $"{name}[{i}]"), element);
-        }
-
-        _guards.Add($"global::Gradgen.Nn.CompiledModel.HasModules({access}, {string.Join(", ", types)})");
         return x;
     }
 

@@ -95,24 +95,24 @@ public static class CompiledModel
     }
 
     /// <summary>
-    /// Whether <paramref name="sequential"/> holds exactly modules of <paramref name="types"/>, in order: a compiled
-    /// model reads the layers of a <see cref="Sequential"/> field it saw created, and runs <see cref="Module.Forward"/>
-    /// instead if the Sequential was changed since (<see cref="Sequential.Add"/>).
+    /// Whether <paramref name="modules"/> holds exactly modules of <paramref name="types"/>, in order: a compiled
+    /// model reads the layers of a <see cref="Sequential"/> or <see cref="ModuleList{T}"/> field it saw created, and
+    /// runs <see cref="Module.Forward"/> instead if the list was changed since (<see cref="Sequential.Add"/>).
     /// </summary>
-    /// <param name="sequential">The model's Sequential field.</param>
+    /// <param name="modules">The model's Sequential or ModuleList field.</param>
     /// <param name="types">The type of each element the generator saw.</param>
     /// <returns>Whether the compiled path still describes it.</returns>
-    public static bool HasModules(Sequential? sequential, params Type[] types)
+    public static bool HasModules(IReadOnlyList<Module>? modules, params Type[] types)
     {
         ArgumentNullException.ThrowIfNull(types);
-        if (sequential is null || sequential.Count != types.Length)
+        if (modules is null || modules.Count != types.Length)
         {
             return false;
         }
 
         for (int i = 0; i < types.Length; i++)
         {
-            if (sequential[i].GetType() != types[i])
+            if (modules[i].GetType() != types[i])
             {
                 return false;
             }

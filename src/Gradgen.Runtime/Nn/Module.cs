@@ -373,7 +373,10 @@ public abstract partial class Module
     public override string ToString()
     {
         EnsureDiscovered();
-        var sb = new StringBuilder(GetType().Name).Append('(');
+        // A generic module prints without its arity, as PyTorch's classes have none: ModuleList`1 is ModuleList.
+        string typeName = GetType().Name;
+        int arity = typeName.IndexOf('`', StringComparison.Ordinal);
+        var sb = new StringBuilder(arity > 0 ? typeName[..arity] : typeName).Append('(');
         string extra = ExtraRepr();
         var children = new List<(string, Module)>();
         foreach (var (name, m) in modules) if (m is not null) children.Add((name, m));
