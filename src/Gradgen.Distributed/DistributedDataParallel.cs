@@ -37,6 +37,7 @@ public sealed class DistributedDataParallel : Module
     readonly BucketSlot[] slots;
     readonly RemovableHandle[] hooks;
     readonly (string Name, Tensor Buffer)[] buffers;
+    readonly CoalescedBroadcast bufferBroadcast;
     int nextToStart;
     int arrived;
     bool noSync;
@@ -81,10 +82,8 @@ public sealed class DistributedDataParallel : Module
 
         ParameterAgreement.Verify(group, [.. named.Select(p => (p.Name, (Tensor)p.Parameter))], "parameter");
         ParameterAgreement.Verify(group, buffers, "buffer");
-        using (Autograd.NoGrad())
-        {
-            foreach (var (name, p) in named) TensorCollective.Run(group, p, $"DistributedDataParallel: broadcast of parameter '{name}'", new BroadcastStarter(0));
-        }
+        new CoalescedBroadcast([.. named.Select(p => (p.Name, (Tensor)p.Parameter))], "parameter").Run(group);
+        bufferBroadcast = new CoalescedBroadcast(buffers, "buffer");
         SynchroniseBuffers();
 
         (buckets, slots) = Plan(named, bucketCapBytes);
@@ -129,10 +128,10 @@ public sealed class DistributedDataParallel : Module
     }
 
     /// <summary>Copies rank 0's buffers to every rank.</summary>
-    void SynchroniseBuffers()
-    {
-        foreach (var (name, b) in buffers) TensorCollective.Run(group, b, $"DistributedDataParallel: broadcast of buffer '{name}'", new BroadcastStarter(0));
-    }
+    void SynchroniseBuffers() => bufferBroadcast.Run(group);
+
+    /// <summary>The number of collectives a forward's buffer broadcast makes: one per buffer dtype (0 without buffers).</summary>
+    internal int BufferBroadcastCollectives => bufferBroadcast.Collectives;
 
     /// <inheritdoc cref="Forward"/>
     public override Tensor Call(Tensor input) => Forward(input);

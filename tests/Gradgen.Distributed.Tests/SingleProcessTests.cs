@@ -119,6 +119,41 @@ public sealed class SingleProcessTests : IDisposable
     }
 
     [Fact]
+    public void BuffersAreBroadcastOneCollectivePerDTypeAndRoundTripExactly()
+    {
+        Distributed.Init();
+        RandomGenerator.ManualSeed(9);
+        Sequential Create() => new(new Linear(3, 4), new BatchNorm1d(4), new Tanh(), new Linear(4, 2), new BatchNorm1d(2));
+        var model = Create();
+        var alone = Create();
+        using (Autograd.NoGrad())
+        {
+            // Distinct running statistics, so a buffer copied back from another's place would show.
+            foreach (var (name, b) in model.NamedBuffers().Where(b => b.Buffer.DType == DType.Float32))
+                b.CopyFrom(Tensor.Randn(b.Shape.ToArray()));
+        }
+
+        alone.LoadStateDict(model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone()));
+        var ddp = new DistributedDataParallel(model);
+
+        // Two running statistics and a batch count per layer: one Float32 and one Int64 broadcast per forward.
+        Assert.Equal(6, model.NamedBuffers().Count());
+        Assert.Equal(2, ddp.BufferBroadcastCollectives);
+        for (int step = 0; step < 3; step++)
+        {
+            var x = Tensor.Randn(5, 3);
+            ddp.Call(x).Sum().Backward();
+            alone.Call(x).Sum().Backward();
+        }
+
+        foreach (var ((name, b), (_, c)) in model.NamedBuffers().Zip(alone.NamedBuffers()))
+        {
+            if (b.DType == DType.Int64) Assert.Equal(c.ToArray<long>(), b.ToArray<long>());
+            else Assert.Equal(c.ToArray<float>(), b.ToArray<float>());
+        }
+    }
+
+    [Fact]
     public void AParameterWithoutAGradientIsNamedAtTheNextForward()
     {
         Distributed.Init();
