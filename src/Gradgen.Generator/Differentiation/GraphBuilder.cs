@@ -159,6 +159,8 @@ internal sealed class GraphBuilder
                 if (IsConstant(a[1], 0)) return a[0];
                 if (IsConstant(a[0], 0)) return Negate(a[1]);
                 if (_nodes[a[1]].Op == Op.Negate) return Add(a[0], _nodes[a[1]].Args[0]);
+                // −a − a, the sum of two negated gradient contributions, is −2·a exactly (doubling never rounds).
+                if (_nodes[a[0]].Op == Op.Negate && _nodes[a[0]].Args[0] == a[1]) return Multiply(a[1], Constant(-2));
                 break;
             case Op.Multiply:
                 if (IsConstant(a[0], 1)) return a[1];

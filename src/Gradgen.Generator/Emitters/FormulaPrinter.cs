@@ -1,13 +1,16 @@
 using System.Linq;
 using System.Text;
+using Gradgen.Generator.Emitters.Formulas;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Rules;
 
 namespace Gradgen.Generator.Emitters;
 
 /// <summary>
-/// Prints a kernel output as a one-line formula for the XML docs (<c>2π·cos(2π·x)·exp(…)</c>), inlining every
-/// intermediate value. Long formulas are cut, since the kernel below shows the full computation step by step.
+/// Prints a kernel output as a one-line formula for the XML docs and comments: simplified exactly
+/// (<see cref="NormalForm"/>) and written for reading (<see cref="FormulaWriter"/>), as in
+/// <c>(2π·cos(2πx) − ⅔(x − 5)·sin(2πx))·exp(−(x − 5)²/3)</c>. Where exact fractions cannot hold a formula, it is
+/// printed by inlining the IR as it is. Long formulas are cut, since the kernel shows the full computation step by step.
 /// </summary>
 internal static class FormulaPrinter
 {
@@ -15,9 +18,30 @@ internal static class FormulaPrinter
 
     public static string Print(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
     {
+        string text = PrintWhole(graph, node, parameterNames, gradOutputName);
+        return text.Length <= MaxLength ? text : text.Substring(0, MaxLength) + " …";
+    }
+
+    /// <summary>The formula, not cut.</summary>
+    internal static string PrintWhole(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
+    {
+        try
+        {
+            var sum = NormalForm.Of(graph, node, parameterNames, gradOutputName);
+            return FormulaWriter.Write(sum, parameterNames.Append(gradOutputName));
+        }
+        catch (System.Exception e) when (e is System.OverflowException or System.DivideByZeroException)
+        {
+            return Inline(graph, node, parameterNames, gradOutputName);
+        }
+    }
+
+    /// <summary>The IR as it is, every intermediate value inlined (the fallback).</summary>
+    internal static string Inline(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
+    {
         var text = new StringBuilder();
         Write(graph, node, parameterNames, gradOutputName, text, 0);
-        return text.Length <= MaxLength ? text.ToString() : text.ToString(0, MaxLength) + " …";
+        return text.ToString();
     }
 
     private static void Write(IrGraph graph, int id, string[] names, string gradOutput, StringBuilder text, int outerPrecedence)

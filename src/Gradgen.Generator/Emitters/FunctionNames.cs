@@ -44,16 +44,26 @@ internal sealed class FunctionNames
     public string TemporaryOf(Ir.IrGraph graph, int id)
     {
         string plain = Temporary + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string name = graph.Names[id].TrimStart('@');
+        string name = DescriptionOf(graph, id);
+        return name.Length == 0 || _parameters.Contains(name + "_" + plain) ? plain : name + "_" + plain;
+    }
+
+    /// <summary>
+    /// What node <paramref name="id"/> holds, to name a temporary after: the source local (<c>radius</c>), else the math
+    /// function it computes (<c>exp</c>, the ISimd member in lower case), else empty. Every emitter that names
+    /// temporaries (elementwise, loop and model kernels) takes its names from here.
+    /// </summary>
+    public static string DescriptionOf(Ir.IrGraph graph, int id)
+    {
+        string name = id < graph.Names.Count ? graph.Names[id].TrimStart('@') : "";
         var op = graph.Nodes[id].Op;
         if (name.Length == 0 && op is not (Ir.Op.Select or Ir.Op.FusedMultiplyAdd) && Rules.PrimitiveRules.Get(op) is { InfixPrecedence: 0, IsMask: false } rule
             && rule.SimdMethod.Length > 0)
         {
-            // A math function: exp, sin, sqrt, pow, … (the ISimd member, lower-case).
             name = rule.SimdMethod.ToLowerInvariant();
         }
 
-        return name.Length == 0 || _parameters.Contains(name + "_" + plain) ? plain : name + "_" + plain;
+        return name;
     }
 
     public string[] Parameters { get; }

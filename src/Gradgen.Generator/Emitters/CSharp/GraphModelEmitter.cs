@@ -343,8 +343,9 @@ internal static class GraphModelEmitter
                         writer.Line("// " + body.Labels[id]);
                     }
 
-                    values[id] = "v" + id;
-                    writer.Line($"TVec v{id} = {string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat, node.Args.Select(a => (object)values[a]).ToArray())};");
+                    string description = FunctionNames.DescriptionOf(body, id);
+                    values[id] = (description.Length > 0 ? description + "_v" : "v") + id.ToString(CultureInfo.InvariantCulture);
+                    writer.Line($"TVec {values[id]} = {string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat, node.Args.Select(a => (object)values[a]).ToArray())};");
                 }
 
                 for (int o = 0; o < body.Outputs.Count; o++)

@@ -486,16 +486,7 @@ internal static partial class LoopEmitter
                         break;
 
                     case IfStatement branch:
-                        using (_writer.Block($"if ({_tape}.Pop<bool>())"))
-                        {
-                            Backward(branch.Then);
-                        }
-
-                        using (_writer.Block("else"))
-                        {
-                            Backward(branch.Else);
-                        }
-
+                        BackwardBranch(branch);
                         break;
 
                     case LoopStatementWhile loop:
@@ -504,6 +495,37 @@ internal static partial class LoopEmitter
                 }
             }
         }
+
+        /// <summary>
+        /// Pops the side the forward sweep took and runs its backward; a side with nothing to undo gets no block (no
+        /// empty <c>else { }</c>), but the flag is popped whatever the sides hold, as the forward pushed it.
+        /// </summary>
+        private void BackwardBranch(IfStatement branch)
+        {
+            bool thenEmpty = HasNoBackward(branch.Then), elseEmpty = HasNoBackward(branch.Else);
+            if (thenEmpty && elseEmpty)
+            {
+                _writer.Line($"{_tape}.Pop<bool>();");
+                return;
+            }
+
+            using (_writer.Block(thenEmpty ? $"if (!{_tape}.Pop<bool>())" : $"if ({_tape}.Pop<bool>())"))
+            {
+                Backward(thenEmpty ? branch.Else : branch.Then);
+            }
+
+            if (!thenEmpty && !elseEmpty)
+            {
+                using (_writer.Block("else"))
+                {
+                    Backward(branch.Else);
+                }
+            }
+        }
+
+        /// <summary>Whether <see cref="Backward"/> writes nothing for these statements: no gradient and nothing recorded to restore.</summary>
+        private bool HasNoBackward(IEnumerable<LoopStatement> statements) =>
+            statements.All(s => s is AllocateArray || (s is AssignDiscrete && !_recorded.At(s)));
 
         private void BackwardLoop(LoopStatementWhile loop)
         {
@@ -609,7 +631,8 @@ internal static partial class LoopEmitter
                 };
                 if (statements && uses[id] > 1 && node.Op is not (Op.Parameter or Op.GradOutput or Op.Constant))
                 {
-                    string local = "v" + id.ToString(CultureInfo.InvariantCulture);
+                    string description = FunctionNames.DescriptionOf(graph, id);
+                    string local = (description.Length > 0 ? description + "_v" : "v") + id.ToString(CultureInfo.InvariantCulture);
                     while (_taken.Contains(local))
                     {
                         local = "v" + local;

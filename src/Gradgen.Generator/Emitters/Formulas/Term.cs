@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Gradgen.Generator.Emitters.Formulas;
+
+/// <summary>An atom raised to a non-zero integer power; a negative power divides.</summary>
+internal readonly struct Factor
+{
+    public Factor(Atom atom, int exponent) => (Atom, Exponent) = (atom, exponent);
+
+    public Atom Atom { get; }
+
+    public int Exponent { get; }
+}
+
+/// <summary>
+/// A product: a fraction times atoms raised to integer powers, the factors in print order (constants, then
+/// parameters and sums, then calls, each in source order). Two terms whose <see cref="FactorKey"/> is the same are
+/// like terms and add by their coefficients.
+/// </summary>
+internal sealed class Term
+{
+    public Term(Rational coefficient, IEnumerable<Factor> factors)
+    {
+        Coefficient = coefficient;
+        Factors = factors.Where(f => f.Exponent != 0).OrderBy(f => f, FactorOrder.Instance).ToArray();
+        FactorKey = string.Join("*", Factors.Select(f => f.Atom.Key + "^" + f.Exponent));
+    }
+
+    public Rational Coefficient { get; }
+
+    public IReadOnlyList<Factor> Factors { get; }
+
+    public string FactorKey { get; }
+
+    public string Key => Coefficient + "*" + FactorKey;
+
+    public Term WithCoefficient(Rational coefficient) => new(coefficient, Factors);
+
+    public static Term operator *(Term a, Term b)
+    {
+        var exponents = new Dictionary<string, Factor>();
+        foreach (var factor in a.Factors.Concat(b.Factors))
+        {
+            exponents[factor.Atom.Key] = exponents.TryGetValue(factor.Atom.Key, out var seen)
+                ? new Factor(seen.Atom.Position.CompareTo(factor.Atom.Position) <= 0 ? seen.Atom : factor.Atom, checked(seen.Exponent + factor.Exponent))
+                : factor;
+        }
+
+        return new Term(a.Coefficient * b.Coefficient, exponents.Values);
+    }
+
+    public Term Power(int exponent) =>
+        new(Coefficient.Power(exponent), Factors.Select(f => new Factor(f.Atom, checked(f.Exponent * exponent))));
+
+    /// <summary>Orders the terms of a sum: fewer factors first, the constant last, then the factors in print order.</summary>
+    public static int Compare(Term a, Term b)
+    {
+        bool aConstant = a.Factors.Count == 0, bConstant = b.Factors.Count == 0;
+        if (aConstant != bConstant)
+        {
+            return aConstant ? 1 : -1;
+        }
+
+        int count = Variables(a).CompareTo(Variables(b));
+        if (count != 0)
+        {
+            return count;
+        }
+
+        for (int i = 0; i < Math.Min(a.Factors.Count, b.Factors.Count); i++)
+        {
+            int order = FactorOrder.Instance.Compare(a.Factors[i], b.Factors[i]);
+            if (order != 0)
+            {
+                return order;
+            }
+        }
+
+        return string.CompareOrdinal(a.Key, b.Key);
+    }
+
+    private static int Variables(Term term) => term.Factors.Count(f => f.Atom.Kind != AtomKind.Constant);
+
+    private sealed class FactorOrder : IComparer<Factor>
+    {
+        public static readonly FactorOrder Instance = new();
+
+        public int Compare(Factor a, Factor b)
+        {
+            int kind = Rank(a.Atom.Kind).CompareTo(Rank(b.Atom.Kind));
+            if (kind != 0)
+            {
+                return kind;
+            }
+
+            int position = a.Atom.Position.CompareTo(b.Atom.Position);
+            return position != 0 ? position : string.CompareOrdinal(a.Atom.Key, b.Atom.Key);
+        }
+
+        // Parameters and parenthesised sums read as one kind of factor: ⅔(x − 5)·sin(2πx), x·(y + 1).
+        private static int Rank(AtomKind kind) => kind switch
+        {
+            AtomKind.Constant => 0,
+            AtomKind.Call => 2,
+            _ => 1,
+        };
+    }
+}

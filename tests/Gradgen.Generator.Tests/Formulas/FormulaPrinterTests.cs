@@ -1,0 +1,167 @@
+using CsCheck;
+using Gradgen.Generator.Differentiation;
+using Gradgen.Generator.Emitters;
+using Gradgen.Generator.Ir;
+using Gradgen.Generator.Rules;
+
+namespace Gradgen.Generator.Tests.Formulas;
+
+/// <summary>
+/// The derivative formulas in the XML docs: simplified exactly and written for reading. Examples show each rule; the
+/// property test prints random IR, reads the printed text back and checks it has the value of the IR at random points.
+/// </summary>
+public sealed class FormulaPrinterTests
+{
+    private static readonly string[] Names = { "x", "y" };
+
+    [Fact]
+    public void BumpsDerivativeHasItsFactorsPulledOutAndItsConstantsFirst()
+    {
+        // Bump(x) = sin(2πx)·exp(−(x − 5)²/3), differentiated as the generator does.
+        var b = new GraphBuilder(isFloat: true);
+        int x = b.Parameter(0);
+        int sin = b.Apply(Op.Sin, b.Multiply(b.Multiply(b.Constant(2), b.Constant(Math.PI)), x));
+        int shifted = b.Subtract(x, b.Constant(5));
+        int bump = b.Multiply(sin, b.Apply(Op.Exp, b.Divide(b.Multiply(b.Negate(shifted), shifted), b.Constant(3))));
+        int derivative = ReverseModeDifferentiator.Differentiate(b, bump, b.Constant(1), Names.Take(1).ToArray())[0];
+        var graph = b.ToGraph(new[] { bump, derivative });
+
+        Assert.Equal("sin(2πx)·exp(−(x − 5)²/3)", Print(graph, bump));
+        Assert.Equal("(2π·cos(2πx) − ⅔(x − 5)·sin(2πx))·exp(−(x − 5)²/3)", Print(graph, derivative));
+    }
+
+    [Theory]
+    [InlineData("−a/3 − a/3", "−⅔x")]
+    [InlineData("x·1 + 0", "x")]
+    [InlineData("x·x·x/y", "x³/y")]
+    [InlineData("2·(x + 1) − (x + 1)", "x + 1")]
+    [InlineData("x·y + x·sin(y)", "x·(y + sin(y))")]
+    [InlineData("y·x − x·y", "0")]
+    [InlineData("(x + 1)/(2·x + 2)", "½")]
+    public void LikeTermsAreCollectedAndCommonFactorsPulledOut(string what, string expected)
+    {
+        var b = new GraphBuilder(isFloat: false);
+        int x = b.Parameter(0), y = b.Parameter(1);
+        int node = what switch
+        {
+            "−a/3 − a/3" => b.Subtract(b.Negate(b.Divide(x, b.Constant(3))), b.Divide(x, b.Constant(3))),
+            "x·1 + 0" => b.Add(b.Multiply(x, b.Constant(1)), b.Constant(0)),
+            "x·x·x/y" => b.Divide(b.Multiply(b.Multiply(x, x), x), y),
+            "2·(x + 1) − (x + 1)" => b.Subtract(b.Multiply(b.Constant(2), b.Add(x, b.Constant(1))), b.Add(x, b.Constant(1))),
+            "x·y + x·sin(y)" => b.Add(b.Multiply(x, y), b.Multiply(x, b.Apply(Op.Sin, y))),
+            "y·x − x·y" => b.Subtract(b.Multiply(y, x), b.Multiply(x, y)),
+            _ => b.Divide(b.Add(x, b.Constant(1)), b.Add(b.Multiply(b.Constant(2), x), b.Constant(2))),
+        };
+
+        Assert.Equal(expected, Print(b.ToGraph(new[] { node }), node));
+    }
+
+    [Fact]
+    public void ALongSubexpressionThatOccursTwiceGetsAName()
+    {
+        var b = new GraphBuilder(isFloat: false);
+        int x = b.Parameter(0), y = b.Parameter(1);
+        int e = b.Apply(Op.Exp, b.Add(b.Add(b.Multiply(x, x), y), b.Constant(1)));
+        int node = b.Add(b.Apply(Op.Sin, e), b.Apply(Op.Cos, b.Multiply(y, e)));
+
+        Assert.Equal("sin(e) + cos(y·e), where e = exp(x² + y + 1)", Print(b.ToGraph(new[] { node }), node));
+    }
+
+    [Fact]
+    public void AFormulaWhoseFractionsOverflowIsPrintedAsTheIrStands()
+    {
+        var b = new GraphBuilder(isFloat: false);
+        int x = b.Parameter(0);
+        // (x/63)¹⁶ has the coefficient 1/63¹⁶, beyond a long: the printer falls back to inlining the IR.
+        int node = b.Apply(Op.Pow, b.Divide(x, b.Constant(63)), b.Constant(16));
+
+        Assert.Equal("pow(x / 63, 16)", Print(b.ToGraph(new[] { node }), node));
+    }
+
+    [Fact]
+    public void RandomFormulasPrintToTextWithTheValueOfTheIr()
+    {
+        // A program is a list of instructions over a growing list of values (x and y first); the last value is printed.
+        var programs = Gen.Select(Gen.Int[0, int.MaxValue].Array[1, 24], Gen.Double[-2, 2], Gen.Double[-2, 2]);
+        int compared = 0;
+        programs.Sample((program, px, py) =>
+        {
+            var b = new GraphBuilder(isFloat: false);
+            var values = new List<int> { b.Parameter(0), b.Parameter(1) };
+            foreach (int instruction in program)
+            {
+                values.Add(Instruction(b, values, instruction));
+            }
+
+            var graph = b.ToGraph(new[] { values[^1] });
+            double expected = EvaluateIr(graph, values[^1], px, py, out double largest);
+            if (!double.IsFinite(expected) || largest > 1e6)
+            {
+                return;
+            }
+
+            string printed = FormulaPrinter.PrintWhole(graph, values[^1], Names, "g");
+            double actual = PrintedFormula.Evaluate(printed, new Dictionary<string, double> { ["x"] = px, ["y"] = py });
+            Assert.True(Math.Abs(actual - expected) <= 1e-9 * (1 + largest), $"{printed} at x = {px}, y = {py} is {actual}; the IR {FormulaPrinter.Inline(graph, values[^1], Names, "g")} is {expected}");
+            Interlocked.Increment(ref compared);
+        }, iter: 3000, seed: "0N0XIzNsQ0O2");
+
+        // Programs whose value is not finite or too large to compare are left out; most are compared.
+        Assert.True(compared > 2000, $"only {compared} of 3000 programs were compared");
+    }
+
+    private static readonly double[] Constants = { 0.5, 2, 3, 1.0 / 3, -1, 5, Math.PI, 2 * Math.PI, 0.1, 1.2345 };
+
+    private static int Instruction(GraphBuilder b, List<int> values, int instruction)
+    {
+        int Pick(int salt) => values[(int)((uint)(instruction / (salt * 31 + 17)) % (uint)values.Count)];
+        int a = Pick(1), c = Pick(2);
+        int constant = b.Constant(Constants[(instruction / 7) % Constants.Length]);
+        return (instruction % 17) switch
+        {
+            0 => b.Add(a, c),
+            1 => b.Subtract(a, c),
+            2 => b.Multiply(a, c),
+            3 => b.Divide(a, b.Add(b.Multiply(c, c), b.Constant(1))),
+            4 => b.Negate(a),
+            5 => b.Multiply(a, constant),
+            6 => b.Add(a, constant),
+            7 => b.Divide(a, constant),
+            8 => b.Apply(Op.Pow, a, b.Constant((instruction / 5 % 5) - 1)),
+            9 => b.Apply(Op.Sin, a),
+            10 => b.Apply(Op.Exp, b.Apply(Op.Sin, a)),
+            11 => b.Apply(Op.FusedMultiplyAdd, a, c, constant),
+            12 => b.Apply(Op.Sqrt, b.Add(b.Multiply(a, a), constant)),
+            13 => b.Select(b.Apply(Op.GreaterThan, a, c), a, b.Negate(c)),
+            14 => b.Apply(Op.Max, a, constant),
+            15 => b.Subtract(b.Multiply(a, c), b.Multiply(c, b.Add(a, constant))),
+            _ => b.Apply(Op.Pow, b.Add(b.Multiply(a, a), b.Constant(1)), b.Apply(Op.Cos, c)),
+        };
+    }
+
+    private static double EvaluateIr(IrGraph graph, int output, double x, double y, out double largest)
+    {
+        var values = new double[output + 1];
+        largest = 0;
+        for (int id = 0; id <= output; id++)
+        {
+            var node = graph.Nodes[id];
+            values[id] = node.Op switch
+            {
+                Op.Parameter => node.Value == 0 ? x : y,
+                Op.Constant => node.Value,
+                Op.Select => values[node.Args[0]] != 0 ? values[node.Args[1]] : values[node.Args[2]],
+                _ => PrimitiveRules.Get(node.Op).Fold!(node.Args.Select(a => values[a]).ToArray()),
+            };
+            // The scale of the values the output is computed from bounds the rounding error of any order of operations.
+            if (!PrimitiveRules.Get(node.Op).IsMask && double.IsFinite(values[id]))
+            {
+                largest = Math.Max(largest, Math.Abs(values[id]));
+            }
+        }
+
+        return values[output];
+    }
+
+    private static string Print(IrGraph graph, int node) => FormulaPrinter.PrintWhole(graph, node, Names, "g");
+}
