@@ -20,7 +20,7 @@ public sealed class GraphModelTests
 
     private static readonly Dictionary<string, Spec> Specs = new()
     {
-        // 1–12: tensor operations beyond a chain of layers (11, 12: loops over a ModuleList); each class takes its parameters' dtype.
+        // 1–13: tensor operations beyond a chain of layers (11, 12: loops over a ModuleList; 13: Where); each class takes its parameters' dtype.
         ["ResidualMlp"] = new(d => new ResidualMlp(d), b => [b, 8], 32, 1),
         ["GatedUnit"] = new(d => new GatedUnit(d), b => [b, 6], 16, 1),
         ["UserActivationNet"] = new(d => new UserActivationNet(d), b => [b, 5], 12, 1),
@@ -33,8 +33,9 @@ public sealed class GraphModelTests
         ["ReshapeNarrow"] = new(d => new ReshapeNarrow(d), b => [b, 12], 24, 1),
         ["StackedResidualBlocks"] = new(d => new StackedResidualBlocks(d), b => [b, 6], 16, 1),
         ["IndexedLayerLoop"] = new(d => new IndexedLayerLoop(d), b => [b, 5], 12, 1),
+        ["SelectionGate"] = new(d => new SelectionGate(d), b => [b, 6], 16, 1),
 
-        // 13–16: the seed MLP 2-2-1 sigmoid, a 784-256-10 ReLU MLP, a Sequential model, a model nesting another.
+        // 14–17: the seed MLP 2-2-1 sigmoid, a 784-256-10 ReLU MLP, a Sequential model, a model nesting another.
         ["MultiLayerPerceptron"] = new(_ => new MultiLayerPerceptron(2, 2, 1), b => [b, 2], 2, 1),
         ["MnistMlp"] = new(_ => new MnistMlp(), b => [b, 784], 784, 1),
         ["SequentialPerceptron"] = new(_ => new SequentialPerceptron(), b => [b, 2], 2, 1),
@@ -42,7 +43,7 @@ public sealed class GraphModelTests
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop"];
+        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

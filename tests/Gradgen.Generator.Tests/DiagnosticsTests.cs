@@ -421,6 +421,31 @@ public sealed class DiagnosticsTests
         """, DiagnosticSeverity.Info, messageContains: "'layers[i]' reads element 2 of the ModuleList 'layers', which holds 2");
 
     [Fact]
+    public void GG0016_NamesAWhereWhoseConditionIsNotAComparison() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            public override Tensor Forward(Tensor x)
+            {
+                return Tensor.Where([|x.Abs()|], layer.Forward(x), x);
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the condition 'x.Abs()' is not a comparison of tensors and numbers");
+
+    [Fact]
+    public void GG0016_NamesAComparisonOutsideWhere() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            public override Tensor Forward(Tensor x)
+            {
+                var mask = x [|>|] 0;
+                return Tensor.Where(mask, layer.Forward(x), x);
+            }
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the comparison 'x > 0' is compiled only as the condition of Tensor.Where");
+
+    [Fact]
     public void GG0016_NamesACallIntoOtherCode() => AssertDiagnostic("GG0016", """
         public sealed partial class Net : Gradgen.Nn.Module
         {

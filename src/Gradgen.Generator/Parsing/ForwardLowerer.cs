@@ -241,6 +241,8 @@ internal sealed partial class ForwardLowerer
             SyntaxKind.SubtractExpression => Op.Subtract,
             SyntaxKind.MultiplyExpression => Op.Multiply,
             SyntaxKind.DivideExpression => Op.Divide,
+            SyntaxKind.GreaterThanExpression or SyntaxKind.GreaterThanOrEqualExpression or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression
+                => throw new NotCompiledException(LocationInfo.From(binary.OperatorToken), $"the comparison '{Short(binary)}' is compiled only as the condition of Tensor.Where (write it there: Tensor.Where({Short(binary)}, a, b))"),
             _ => throw new NotCompiledException(LocationInfo.From(binary.OperatorToken), $"the operator '{binary.OperatorToken.Text}' is not elementwise arithmetic"),
         };
         if (!left.IsTensor && !right.IsTensor)
@@ -301,6 +303,57 @@ internal sealed partial class ForwardLowerer
         }
 
         throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls {method.ContainingType.Name}.{method.Name}, which is neither a layer, a tensor operation nor a [Differentiable] function");
+    }
+
+    /// <summary>
+    /// A condition of <c>Tensor.Where</c>: a comparison of tensors and numbers (<c>x &gt; 0</c>, <c>a &lt;= b</c>,
+    /// <c>a.Gt(b)</c>, <c>a.Eq(0)</c>), as the scalar comparison and its two operands.
+    /// </summary>
+    private (Op Comparison, Value Left, Value Right) Comparison(ExpressionSyntax condition, Scope scope)
+    {
+        while (condition is ParenthesizedExpressionSyntax parenthesized)
+        {
+            condition = parenthesized.Expression;
+        }
+
+        Op? op = condition switch
+        {
+            BinaryExpressionSyntax binary => binary.Kind() switch
+            {
+                SyntaxKind.GreaterThanExpression => Op.GreaterThan,
+                SyntaxKind.GreaterThanOrEqualExpression => Op.GreaterThanOrEqual,
+                SyntaxKind.LessThanExpression => Op.LessThan,
+                SyntaxKind.LessThanOrEqualExpression => Op.LessThanOrEqual,
+                _ => null,
+            },
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member, ArgumentList.Arguments.Count: 1 }
+                when scope.Model.GetSymbolInfo(condition, _cancellationToken).Symbol is IMethodSymbol { IsStatic: false } method && method.ContainingType.ToDisplayString() == TensorType
+                => member.Name.Identifier.Text switch
+                {
+                    "Gt" => Op.GreaterThan,
+                    "Ge" => Op.GreaterThanOrEqual,
+                    "Lt" => Op.LessThan,
+                    "Le" => Op.LessThanOrEqual,
+                    "Eq" => Op.Equal,
+                    "Ne" => Op.NotEqual,
+                    _ => null,
+                },
+            _ => null,
+        };
+        // Op is set only for a binary comparison or a one-argument call on a receiver (the patterns above).
+        var (left, right) = (op, condition) switch
+        {
+            (null, _) => ((ExpressionSyntax?)null, (ExpressionSyntax?)null),
+            (_, BinaryExpressionSyntax binary) => (binary.Left, binary.Right),
+            (_, InvocationExpressionSyntax invocation) => (((MemberAccessExpressionSyntax)invocation.Expression).Expression, invocation.ArgumentList.Arguments[0].Expression),
+            _ => (null, null),
+        };
+        if (op is null || left is null || right is null)
+        {
+            throw new NotCompiledException(LocationInfo.From(condition), $"the condition '{Short(condition)}' is not a comparison of tensors and numbers (x > 0, a <= b, a.Gt(b), a.Eq(0))");
+        }
+
+        return (op.Value, Lower(left, scope), Lower(right, scope));
     }
 
     private List<ExpressionSyntax> PlaceNamed(IMethodSymbol method, InvocationExpressionSyntax invocation, ExpressionSyntax? receiver)
@@ -388,6 +441,14 @@ internal sealed partial class ForwardLowerer
                 return Elementwise(call, (s, p) => s.Apply(arithmetic, p[0], p[1]), Arg(0), Arg(1));
             case "Pow" when args.Count == 2:
                 return Elementwise(call, (s, p) => s.Apply(Op.Pow, p[0], p[1]), Arg(0), Arg(1));
+            case "Where" when args.Count == 3:
+                {
+                    // Tensor.Where(x > 0, a, b) or a.Where(x > 0, b): the comparison joins the selection's elementwise body.
+                    var (condition, a, b) = method.IsStatic ? (args[0], args[1], args[2]) : (args[1], args[0], args[2]);
+                    var (comparison, left, right) = Comparison(condition, scope);
+                    return Elementwise(call, (s, p) => s.Select(s.Apply(comparison, p[0], p[1]), p[2], p[3]), left, right, Lower(a, scope), Lower(b, scope));
+                }
+
             case "Maximum" when args.Count == 2:
                 return Elementwise(call, (s, p) => s.Apply(Op.Max, p[0], p[1]), Arg(0), Arg(1));
             case "Minimum" when args.Count == 2:
