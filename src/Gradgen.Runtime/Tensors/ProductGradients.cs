@@ -96,9 +96,11 @@ internal static class ProductGradients
         int n = transposeB ? b.Shape[^2] : b.Shape[^1];
         bool rowsTimesMatrix = b.Ndim == 2;
         bool sameBatches = b.Ndim == a.Ndim && a.Shape.ToArray().AsSpan(0, a.Ndim - 2).SequenceEqual(b.Shape.ToArray().AsSpan(0, b.Ndim - 2));
-        if ((transposeB ? b.Shape[^1] : b.Shape[^2]) != k || !(rowsTimesMatrix || sameBatches) || (!IsCpu(a) && !rowsTimesMatrix))
+        bool deviceRows = rowsTimesMatrix && DeviceData.IsWhole(a) && DeviceData.IsWhole(b) && a.DType == b.DType;
+        if ((transposeB ? b.Shape[^1] : b.Shape[^2]) != k || !(rowsTimesMatrix || sameBatches) || (!IsCpu(a) && !deviceRows))
         {
-            // Broadcast batches, or sizes that do not fit: the tensor operation (and its error message).
+            // Broadcast batches, or sizes that do not fit: the tensor operation (and its error message). On a device
+            // also views, which the tensor operation's GEMM reads where they are.
             return a.MatMul(transposeB ? b.Transpose(-1, -2) : b);
         }
 
@@ -107,10 +109,8 @@ internal static class ProductGradients
         shape[^1] = n;
         if (!IsCpu(a))
         {
-            var ca = DeviceMatMul.Whole(a.Detach(), a.DType);
-            var cb = DeviceMatMul.Whole(b.Detach(), a.DType);
             var product = Tensor.EmptyOn(a.Device, a.DType, shape);
-            DeviceMatMul.Gemm(false, transposeB, m, n, k, ca, k, cb, transposeB ? k : n, product, null, CompiledActivation.None);
+            DeviceMatMul.Gemm(false, transposeB, m, n, k, a, k, b, transposeB ? k : n, product, null, CompiledActivation.None);
             return product;
         }
 
