@@ -212,41 +212,7 @@ public static class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        int k = a.Shape[^1];
-        int n = transposeB ? b.Shape[^2] : b.Shape[^1];
-        bool rowsTimesMatrix = b.Ndim == 2;
-        bool sameBatches = b.Ndim == a.Ndim && a.Shape.ToArray().AsSpan(0, a.Ndim - 2).SequenceEqual(b.Shape.ToArray().AsSpan(0, b.Ndim - 2));
-        if ((transposeB ? b.Shape[^1] : b.Shape[^2]) != k || !(rowsTimesMatrix || sameBatches) || !IsCpu(a))
-        {
-            // Broadcast batches, or sizes that do not fit: the tensor operation (and its error message).
-            return a.MatMul(transposeB ? b.Transpose(-1, -2) : b);
-        }
-
-        int m = rowsTimesMatrix ? a.NumElements / Math.Max(k, 1) : a.Shape[^2];
-        int batches = rowsTimesMatrix ? 1 : a.NumElements / Math.Max(m * k, 1);
-        var shape = a.Shape.ToArray();
-        shape[^1] = n;
-        var ca = a.ContiguousData();
-        var cb = b.ContiguousData();
-        var c = Tensor.Empty(a.DType, shape);
-        int ldb = transposeB ? k : n;
-        for (int batch = 0; batch < batches && m * n > 0; batch++)
-        {
-            if (a.DType == DType.Float64)
-            {
-                Gemm.Multiply(false, transposeB, m, n, k, 1.0, ca.Elements<double>().Slice(batch * m * k, m * k), k,
-                    cb.Elements<double>().Slice(rowsTimesMatrix ? 0 : batch * n * k, n * k), ldb, 0.0, c.Elements<double>().Slice(batch * m * n, m * n), n);
-            }
-            else
-            {
-                Gemm.Multiply(false, transposeB, m, n, k, 1f, ca.Elements<float>().Slice(batch * m * k, m * k), k,
-                    cb.Elements<float>().Slice(rowsTimesMatrix ? 0 : batch * n * k, n * k), ldb, 0f, c.Elements<float>().Slice(batch * m * n, m * n), n);
-            }
-        }
-
-        GC.KeepAlive(ca);
-        GC.KeepAlive(cb);
-        return c;
+        return ProductGradients.Times(a, b, transposeB);
     }
 
     /// <summary>Aᵀ·B summed over every leading dim: <c>[…, m]</c> and <c>[…, n]</c> give <c>[m, n]</c> (a weight's gradient).</summary>
@@ -257,31 +223,7 @@ public static class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        int m = a.Shape[^1], n = b.Shape[^1], rows = a.NumElements / Math.Max(m, 1);
-        if (!IsCpu(a))
-        {
-            return Whole(a).Reshape(-1, m).Transpose(0, 1).MatMul(Whole(b).Reshape(-1, n));
-        }
-
-        var ca = a.ContiguousData();
-        var cb = b.ContiguousData();
-        var c = Tensor.Empty(a.DType, [m, n]);
-        if (rows == 0)
-        {
-            c.Fill(0);
-        }
-        else if (a.DType == DType.Float64)
-        {
-            Gemm.Multiply(true, false, m, n, rows, 1.0, ca.Elements<double>(), m, cb.Elements<double>(), n, 0.0, c.Elements<double>(), n);
-        }
-        else
-        {
-            Gemm.Multiply(true, false, m, n, rows, 1f, ca.Elements<float>(), m, cb.Elements<float>(), n, 0f, c.Elements<float>(), n);
-        }
-
-        GC.KeepAlive(ca);
-        GC.KeepAlive(cb);
-        return c;
+        return ProductGradients.AcrossRows(a, b);
     }
 
     /// <summary>Σ over <paramref name="dim"/>.</summary>
@@ -329,32 +271,7 @@ public static class CompiledGraph
         }
 
         // A bias-like gradient: the rows of g summed, one vector pass per row.
-        var rows = g.ContiguousData();
-        var sums = Tensor.Zeros(target, g.DType);
-        if (g.DType == DType.Float64) SumRows<double>(rows.Elements<double>(), sums.Elements<double>());
-        else SumRows<float>(rows.Elements<float>(), sums.Elements<float>());
-        GC.KeepAlive(rows);
-        return sums;
-    }
-
-    private static void SumRows<T>(ReadOnlySpan<T> rows, Span<T> sums)
-        where T : unmanaged, System.Numerics.INumber<T>
-    {
-        int width = sums.Length;
-        for (int r = 0; r + width <= rows.Length; r += width)
-        {
-            var row = rows.Slice(r, width);
-            int i = 0;
-            for (; i <= width - System.Numerics.Vector<T>.Count; i += System.Numerics.Vector<T>.Count)
-            {
-                (new System.Numerics.Vector<T>(sums[i..]) + new System.Numerics.Vector<T>(row[i..])).CopyTo(sums[i..]);
-            }
-
-            for (; i < width; i++)
-            {
-                sums[i] += row[i];
-            }
-        }
+        return ProductGradients.ColumnSums(g, width).Reshape(target);
     }
 
     /// <summary><paramref name="g"/> with <paramref name="like"/>'s shape.</summary>

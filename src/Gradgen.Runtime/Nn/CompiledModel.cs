@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Numerics;
 using Gradgen.Kernels;
 
 namespace Gradgen.Nn;
@@ -236,44 +235,24 @@ public static class CompiledModel
     /// <returns>An uninitialised tensor.</returns>
     public static Tensor EmptyLike(Tensor like) => Tensor.Empty(DType.Float32, like.Shape.ToArray());
 
-    /// <summary>dW = dZᵀ·X: the weight gradient of a layer whose output gradient is <paramref name="dz"/> and input <paramref name="x"/>.</summary>
+    /// <summary>dW = dZᵀ·X: the weight gradient of a layer whose output gradient is <paramref name="dz"/> and input <paramref name="x"/> (see <see cref="ProductGradients.AcrossRows"/>).</summary>
     /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
     /// <param name="x">The layer's input, <c>[batch, in]</c>.</param>
     /// <returns>A new <c>[out, in]</c> tensor.</returns>
     public static Tensor WeightGradient(Tensor dz, Tensor x)
     {
-        int batch = dz.Shape[0], outFeatures = dz.Shape[1], inFeatures = x.Shape[1];
-        var dw = Tensor.Empty(DType.Float32, [outFeatures, inFeatures]);
-        if (IsTiny(inFeatures, outFeatures))
-        {
-            TinyWeightGradient(dz.Elements<float>(), x.Elements<float>(), dw.Elements<float>(), inFeatures, outFeatures);
-        }
-        else
-        {
-            Gemm.Multiply(true, false, outFeatures, inFeatures, batch, 1f, dz.Elements<float>(), outFeatures, x.Elements<float>(), inFeatures, 0f, dw.Elements<float>(), inFeatures);
-        }
-
-        GC.KeepAlive(dz);
-        GC.KeepAlive(x);
-        return dw;
+        ArgumentNullException.ThrowIfNull(dz);
+        ArgumentNullException.ThrowIfNull(x);
+        return ProductGradients.AcrossRows(dz, x);
     }
 
-    /// <summary>db = the column sums of <paramref name="dz"/>.</summary>
+    /// <summary>db = the column sums of <paramref name="dz"/> (see <see cref="ProductGradients.ColumnSums(Tensor)"/>).</summary>
     /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
     /// <returns>A new <c>[out]</c> tensor.</returns>
     public static Tensor BiasGradient(Tensor dz)
     {
-        int batch = dz.Shape[0], outFeatures = dz.Shape[1];
-        var db = Tensor.Zeros(outFeatures);
-        var sums = db.Elements<float>();
-        var rows = dz.Elements<float>();
-        for (int r = 0; r < batch; r++)
-        {
-            AddInto(sums, rows.Slice(r * outFeatures, outFeatures));
-        }
-
-        GC.KeepAlive(dz);
-        return db;
+        ArgumentNullException.ThrowIfNull(dz);
+        return ProductGradients.ColumnSums(dz);
     }
 
     /// <summary>dX = dZ·W: the gradient of a layer's input.</summary>
@@ -286,7 +265,7 @@ public static class CompiledModel
     /// dZ' = (dZ·W) ⊙ act′(Y) as one matrix product: the gradient of this layer's input carried straight through the
     /// previous layer's activation, whose derivative <typeparamref name="TGradient"/> (the generated
     /// <c>{Activation}GradientEpilogue</c>) computes from that activation's output <paramref name="activation"/> as
-    /// each tile is written, so dY·W is never stored.
+    /// each tile is written, so dY·W is never stored (see <see cref="ProductGradients.Times{TGradient}"/>).
     /// </summary>
     /// <typeparam name="TGradient">The activation's derivative from its output, an epilogue that reads a second matrix.</typeparam>
     /// <param name="dz">The gradient of the layer's pre-activation output, <c>[batch, out]</c>.</param>
@@ -303,31 +282,7 @@ public static class CompiledModel
             throw new ArgumentNullException(nameof(activation), $"InputGradient<{typeof(TGradient).Name}>: the epilogue reads the activation's output, but none was given.");
         }
 
-        int batch = dz.Shape[0], outFeatures = layer.OutFeatures, inFeatures = layer.InFeatures;
-        var dx = Tensor.Empty(DType.Float32, [batch, inFeatures]);
-        var weight = layer.Weight.ContiguousData();
-        ReadOnlySpan<float> y = TGradient.ReadsOther ? activation!.Elements<float>() : default;
-        if (IsTiny(inFeatures, outFeatures))
-        {
-            var values = dx.Elements<float>();
-            TinyInputGradient(dz.Elements<float>(), weight.Elements<float>(), values, inFeatures, outFeatures);
-            if (TGradient.ReadsOther)
-            {
-                for (int i = 0; i < values.Length; i++)
-                {
-                    values[i] = TGradient.Apply(values[i], y[i]);
-                }
-            }
-        }
-        else
-        {
-            Gemm.Multiply<TGradient>(false, false, batch, inFeatures, outFeatures, 1f, dz.Elements<float>(), outFeatures, weight.Elements<float>(), inFeatures, 0f, dx.Elements<float>(), inFeatures, default, y, inFeatures);
-        }
-
-        GC.KeepAlive(dz);
-        GC.KeepAlive(weight);
-        GC.KeepAlive(activation);
-        return dx;
+        return ProductGradients.Times<TGradient>(dz, layer.Weight, activation);
     }
 
     /// <summary>
@@ -350,12 +305,8 @@ public static class CompiledModel
         return output;
     }
 
-    // Layers with a handful of weights (the seed's 2-2-1 MLP) are tall, narrow products that a packed GEMM handles
-    // badly: its packing and 8×32 tiles are mostly padding there. Plain loops over the rows, with the weights in
-    // registers, cost a few multiply-adds per row instead.
-    private const int TinyWeights = 64;
-
-    private static bool IsTiny(int inFeatures, int outFeatures) => inFeatures * outFeatures <= TinyWeights;
+    // A handful of weights: plain loops over the rows (ProductGradients says when, and why).
+    private static bool IsTiny(int inFeatures, int outFeatures) => ProductGradients.IsTiny(inFeatures, outFeatures);
 
     private static void TinyLinear(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> z, int inFeatures, int outFeatures)
     {
@@ -375,64 +326,6 @@ public static class CompiledModel
 
                 outRow[o] = sum;
             }
-        }
-    }
-
-    private static void TinyWeightGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> x, Span<float> dw, int inFeatures, int outFeatures)
-    {
-        Span<double> sums = stackalloc double[inFeatures * outFeatures];
-        int rows = x.Length / inFeatures;
-        for (int r = 0; r < rows; r++)
-        {
-            var row = x.Slice(r * inFeatures, inFeatures);
-            var gradients = dz.Slice(r * outFeatures, outFeatures);
-            for (int o = 0; o < outFeatures; o++)
-            {
-                double g = gradients[o];
-                for (int i = 0; i < inFeatures; i++)
-                {
-                    sums[(o * inFeatures) + i] += g * row[i];
-                }
-            }
-        }
-
-        for (int k = 0; k < sums.Length; k++)
-        {
-            dw[k] = (float)sums[k];
-        }
-    }
-
-    private static void TinyInputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> w, Span<float> dx, int inFeatures, int outFeatures)
-    {
-        int rows = dz.Length / outFeatures;
-        for (int r = 0; r < rows; r++)
-        {
-            var gradients = dz.Slice(r * outFeatures, outFeatures);
-            var outRow = dx.Slice(r * inFeatures, inFeatures);
-            outRow.Clear();
-            for (int o = 0; o < outFeatures; o++)
-            {
-                float g = gradients[o];
-                var weights = w.Slice(o * inFeatures, inFeatures);
-                for (int i = 0; i < inFeatures; i++)
-                {
-                    outRow[i] = MathF.FusedMultiplyAdd(g, weights[i], outRow[i]);
-                }
-            }
-        }
-    }
-
-    private static void AddInto(Span<float> sums, ReadOnlySpan<float> row)
-    {
-        int i = 0;
-        for (; i <= sums.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (new Vector<float>(sums[i..]) + new Vector<float>(row[i..])).CopyTo(sums[i..]);
-        }
-
-        for (; i < sums.Length; i++)
-        {
-            sums[i] += row[i];
         }
     }
 }

@@ -36,11 +36,11 @@ public readonly record struct DeviceLayerActivation(CompiledActivation Activatio
 
 /// <summary>
 /// A compiled model on an accelerator: each layer one device matrix product with its bias and activation fused
-/// (<c>Kernels/Gemm.cu</c>), one graph node whose backward runs three products per layer (dW = dZᵀ·X and dX = dZ·W
-/// with transposed operands read in place, the bias gradient a row sum). Each hidden activation's derivative is the
-/// epilogue of the product that carries the gradient into it (dZ' = (dZ·W) ⊙ act′(Y), the generated element function
-/// compiled into Gemm.cu's gradient product), as on the CPU; only the output layer's activation, if any, launches its
-/// generated derivative kernel on its own.
+/// (<c>Kernels/Gemm.cu</c>), one graph node whose backward takes each layer's gradients from
+/// <see cref="ProductGradients"/> (dW = dZᵀ·X and dX = dZ·W with transposed operands read in place, the bias gradient
+/// a row sum). Each hidden activation's derivative is the epilogue of the product that carries the gradient into it
+/// (dZ' = (dZ·W) ⊙ act′(Y), the generated element function compiled into Gemm.cu's gradient product), as on the CPU;
+/// only the output layer's activation, if any, launches its generated derivative kernel on its own.
 /// </summary>
 internal static class DeviceCompiledModel
 {
@@ -160,7 +160,7 @@ internal sealed class DeviceCompiledModelBackward : GradFn
         int last = layers.Length - 1;
         for (int l = last; l >= 0; l--)
         {
-            int inWidth = layers[l].InFeatures, outWidth = layers[l].OutFeatures;
+            int outWidth = layers[l].OutFeatures;
             var dz = g;
             if (l == last && activations[l] is { Activation: not CompiledActivation.None } activation)
             {
@@ -173,30 +173,20 @@ internal sealed class DeviceCompiledModelBackward : GradFn
             var (weightSlot, biasSlot) = slots[l];
             if (Needs(weightSlot))
             {
-                var dw = Tensor.EmptyOn(device, DType.Float32, [outWidth, inWidth]);
-                DeviceMatMul.Gemm(true, false, outWidth, inWidth, rows, dz, outWidth, xs[l], inWidth, dw, null, CompiledActivation.None);
-                inputGrads[weightSlot] = dw;
+                inputGrads[weightSlot] = ProductGradients.AcrossRows(dz, xs[l]);
             }
 
             if (biasSlot >= 0 && Needs(biasSlot))
             {
-                inputGrads[biasSlot] = DeviceReductions.SumToKeptShape(dz, [1, outWidth]).Reshape(outWidth);
+                inputGrads[biasSlot] = ProductGradients.ColumnSums(dz);
             }
 
             if (l > 0 || Needs(0))
             {
-                var dx = Tensor.EmptyOn(device, DType.Float32, [rows, inWidth]);
-                if (l > 0 && activations[l - 1] is { Activation: not CompiledActivation.None } previous)
-                {
-                    // dz of the layer below = (dz·W) ⊙ act′(its output), the derivative fused into this product.
-                    DeviceMatMul.GradientGemm(rows, inWidth, outWidth, dz, ws[l], dx, ys[l - 1], Source(previous, l - 1), previous.Kernel!);
-                }
-                else
-                {
-                    DeviceMatMul.Gemm(false, false, rows, inWidth, outWidth, dz, outWidth, ws[l], inWidth, dx, null, CompiledActivation.None);
-                }
-
-                g = dx;
+                // dz of the layer below = (dz·W) ⊙ act′(its output), the derivative fused into this product.
+                g = l > 0 && activations[l - 1] is { Activation: not CompiledActivation.None } previous
+                    ? ProductGradients.Times(dz, ws[l], new DeviceDerivative(Source(previous, l - 1), previous.Kernel!, ys[l - 1]))
+                    : ProductGradients.Times(dz, ws[l], transposeB: false);
             }
         }
 

@@ -59,9 +59,8 @@ public sealed class Linear : Module
 }
 
 /// <summary>
-/// The graph node of <see cref="Functional.Linear"/>, on the CPU and on a device: dX = dY·W, dW = dYᵀ·X, db = the
-/// column sums of dY, each one call of the matrix product with transposed operands read in place
-/// (<c>AddmmBackward</c>, or <c>MmBackward</c> without bias, as PyTorch names them).
+/// The graph node of <see cref="Functional.Linear"/>, on the CPU and on a device (<c>AddmmBackward</c>, or
+/// <c>MmBackward</c> without bias, as PyTorch names them): its gradients are <see cref="ProductGradients.Linear"/>'s.
 /// </summary>
 internal sealed class LinearBackward : GradFn
 {
@@ -89,32 +88,18 @@ internal sealed class LinearBackward : GradFn
     {
         var x = x2.Get(this);
         var w = weight.Get(this);
-        int m = x.shape[0], k = x.shape[1], n = w.shape[0];
+        int m = x.shape[0], n = w.shape[0];
         bool onDevice = DeviceData.OnDevice(x);
         var g = onDevice
             ? DeviceData.IsWhole(grad) && grad.DType == x.DType ? grad : DeviceData.Copy(grad, x.DType)
             : grad.DType == x.DType ? grad.ContiguousData() : grad.ToDTypeData(x.DType);
-        if (Needs(0)) inputGrads[0] = Product(false, m, k, n, g, n, w, k).Reshape(inputShape);
-        if (Needs(1)) inputGrads[1] = Product(true, n, k, m, g, n, x, k);
-        if (hasBias && Needs(2))
+        var (dx, dw, db) = ProductGradients.Linear(g.Reshape(m, n), x, w, Needs(0), Needs(1), hasBias && Needs(2));
+        inputGrads[0] = dx?.Reshape(inputShape);
+        inputGrads[1] = dw;
+        if (hasBias)
         {
-            inputGrads[2] = onDevice ? DeviceReductions.SumToKeptShape(g.Reshape(m, n), [1, n]).Reshape(n) : g.Reshape(m, n).Sum(0);
+            inputGrads[2] = db;
         }
-    }
-
-    // op(a)·b as a new [rows, cols] tensor: the device's GEMM for device tensors, else the CPU's packed product.
-    static Tensor Product(bool transposeA, int rows, int cols, int depth, Tensor a, int lda, Tensor b, int ldb)
-    {
-        if (DeviceData.OnDevice(a))
-        {
-            var c = Tensor.EmptyOn(a.Device, a.DType, [rows, cols]);
-            DeviceMatMul.Gemm(transposeA, false, rows, cols, depth, a, lda, b, ldb, c, null, CompiledActivation.None);
-            return c;
-        }
-
-        var result = Tensor.Empty(a.DType, [rows, cols]);
-        Functional.Gemm(transposeA, false, rows, cols, depth, a, lda, b, ldb, result, cols, null);
-        return result;
     }
 
     internal override void ReleaseSaved()

@@ -332,14 +332,8 @@ public partial class Tensor
         if (Autograd.Recording(a, b))
         {
             int[] ashape = a.shape, bshape = b.shape;
-            DType ad = a.DType, bd = b.DType;
             r.WithHistory(new Lambda2Backward(a.Ndim == 2 && b.Ndim == 2 ? "MmBackward" : "BmmBackward", a, b, [ca.Detach(), cb.Detach()], (g, s, na, nb) =>
-            {
-                var (sa, sb) = (s[0], s[1]);
-                Tensor? ga = na ? ElementwiseOp.SumToShape(g.MatMul(sb.Transpose(-1, -2)), ashape).To(ad) : null;
-                Tensor? gb = nb ? ElementwiseOp.SumToShape(sa.Transpose(-1, -2).MatMul(g), bshape).To(bd) : null;
-                return (ga, gb);
-            }));
+                ProductGradients.MatMul(g, s[0], s[1], ashape, bshape, na, nb)));
         }
         return r;
     }

@@ -3,8 +3,8 @@ namespace Gradgen;
 /// <summary>
 /// Matrix products on an accelerator through the backend's GEMM, in the operands' promoted dtype (Float32, Float64,
 /// Int32 or Int64, as on the CPU; Bool cannot be multiplied): MatMul (2-D and batched, transposed views read as they
-/// are stored), Linear with its bias fused into the GEMM's epilogue, and Linear's backward as two GEMMs with
-/// transposed operands (no copies) and a row sum for the bias.
+/// are stored), Linear with its bias fused into the GEMM's epilogue, and the GEMMs <see cref="ProductGradients"/>
+/// runs for their gradients.
 /// </summary>
 internal static class DeviceMatMul
 {
@@ -46,11 +46,7 @@ internal static class DeviceMatMul
         {
             int[] ashape = a.shape, bshape = b.shape;
             r.WithHistory(new Lambda2Backward(a.Ndim == 2 && b.Ndim == 2 ? "MmBackward" : "BmmBackward", a, b, [ca, cb], (g, s, na, nb) =>
-            {
-                Tensor? ga = na ? ElementwiseOp.SumToShape(g.MatMul(s[1].Transpose(-1, -2)), ashape) : null;
-                Tensor? gb = nb ? ElementwiseOp.SumToShape(s[0].Transpose(-1, -2).MatMul(g), bshape) : null;
-                return (ga, gb);
-            }));
+                ProductGradients.MatMul(g, s[0], s[1], ashape, bshape, na, nb)));
         }
 
         return r;
@@ -127,7 +123,8 @@ internal static class DeviceMatMul
 
     static IDeviceBuffer Buffer(Tensor t) => ((DeviceStorage)t.storage).Buffer;
 
-    static Tensor Whole(Tensor t, DType dtype) => DeviceData.IsWhole(t) && t.DType == dtype ? t : DeviceData.Copy(t, dtype);
+    /// <summary>The tensor itself when it fills its buffer from element 0 in <paramref name="dtype"/>, else such a copy.</summary>
+    internal static Tensor Whole(Tensor t, DType dtype) => DeviceData.IsWhole(t) && t.DType == dtype ? t : DeviceData.Copy(t, dtype);
 
     /// <summary>The dtype a product computes in: the operands' promoted one, except Bool, which cannot be multiplied (as on the CPU).</summary>
     static DType ProductType(DType dtype, string op) => dtype != DType.Bool
