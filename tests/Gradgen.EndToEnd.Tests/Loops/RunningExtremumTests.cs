@@ -117,6 +117,36 @@ public sealed class RunningExtremumTests
         }
     }
 
+    [Fact]
+    public void TheLanesCarryOverFromOneBlockOfVectorsToTheNext()
+    {
+        // More than ExtremumLanes.BlockVectors float vectors at any width (2²⁰ × 16 lanes): two blocks or more. A
+        // maximum tied in the first block is passed in the last one, and tied there.
+        int n = (1 << 24) + 1001;
+        var random = new Random(5);
+        var x = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = random.Next(-3, 4);
+        }
+
+        x[100] = 4;
+        x[200] = 4;
+        x[n - 500] = 5;
+        x[n - 300] = 5;
+        var (vectorised, scalar) = (new float[n], new float[n]);
+        AssertSameBits(LoopCorpusF.MaximumFromScalarWithGradient(x, 1, scalar, out float scalarDstart), LoopCorpusF.MaximumFromWithGradient(x, 1, vectorised, out float dstart), "value");
+        AssertSameBits(scalarDstart, dstart, "∂start");
+        Assert.Equal(0f, vectorised[100]);
+        Assert.Equal(0.5f, vectorised[n - 500]);
+        Assert.Equal(0.5f, vectorised[n - 300]);
+        Assert.True(scalar.AsSpan().SequenceEqual(vectorised), "the gradients differ");
+
+        AssertSameBits(LoopCorpusF.ScaledRangeScalarWithGradient(x, -1.5f, 0.25f, scalar, out float scalarDc, out _), LoopCorpusF.ScaledRangeWithGradient(x, -1.5f, 0.25f, vectorised, out float dc, out _), "range");
+        AssertSameBits(scalarDc, dc, "∂c");
+        Assert.True(scalar.AsSpan().SequenceEqual(vectorised), "the gradients of the range differ");
+    }
+
     [Theory]
     [MemberData(nameof(LengthsAndInputs))]
     public void TheIfFormsAreTheTapedLoopBitForBit(int n, Inputs inputs)
