@@ -8,8 +8,9 @@ using Microsoft.CodeAnalysis;
 namespace Gradgen.Generator.Tests;
 
 /// <summary>
-/// Random loop programs over a span: counted and while loops, nested loops, if/else, break, continue and early return, compound
-/// assignments, reads at computed indices and local arrays, written as C# source, compiled in memory with the
+/// Random loop programs over a span: counted, while, do … while and foreach loops, nested loops, if/else, break, continue and
+/// early return, compound assignments, running maxima and minima (Math.Max/Min and if forms), reads at computed indices
+/// and local arrays, written as C# source, compiled in memory with the
 /// generator, loaded and checked against central finite differences along random directions. 4 batches of 80: 320
 /// programs per run, each batch from a fixed seed so a failure reproduces, and the program is printed.
 /// </summary>
@@ -103,40 +104,73 @@ public sealed class LoopPropertyTests
     }
 
     /// <summary>
-    /// <c>double P(double[] x, double a, int n)</c>: two accumulators, a local array, one loop over x (counted or while)
-    /// with random statements, and a second loop over the local array.
+    /// <c>double P(double[] x, double a, int n)</c>: two accumulators, a running extremum m, a local array, one loop over
+    /// x (for, while, do … while or foreach) with random statements, and a second loop over the local array.
     /// </summary>
     private static string RandomProgram(Random random, string name)
     {
         var body = new StringBuilder();
         body.Append($"    [Differentiable]\n    public static double {name}(double[] x, double a, int n)\n    {{\n");
-        body.Append("        double s = a;\n        double t = 0.5;\n        Span<double> buffer = stackalloc double[x.Length];\n");
-        bool whileLoop = random.Next(3) == 0;
-        if (whileLoop)
+        body.Append("        double s = a;\n        double t = 0.5;\n        double m = a * 0.25;\n        Span<double> buffer = stackalloc double[x.Length];\n");
+        string indent = "            ";
+        int loop = random.Next(6);
+        switch (loop)
         {
-            body.Append("        int i = 0;\n        while (i < x.Length)\n        {\n");
-        }
-        else
-        {
-            body.Append("        for (int i = 0; i < x.Length; i++)\n        {\n");
+            case 0:
+                body.Append("        int i = 0;\n        while (i < x.Length)\n        {\n");
+                break;
+            case 1:
+                // The body of a do loop runs once before the condition: only for a non-empty x.
+                body.Append("        int i = 0;\n        if (x.Length > 0)\n        {\n            do\n            {\n");
+                indent = "                ";
+                break;
+            case 2:
+                body.Append("        int i = 0;\n        foreach (double v in x)\n        {\n");
+                break;
+            default:
+                body.Append("        for (int i = 0; i < x.Length; i++)\n        {\n");
+                break;
         }
 
+        // while and do advance i at the end of the body, which continue would skip; foreach's i counts the iterations
+        // that got that far, so there it may.
+        bool allowExit = loop is not (0 or 1);
         int statements = random.Next(1, 5);
         for (int k = 0; k < statements; k++)
         {
-            body.Append(RandomStatement(random, "            ", allowExit: !whileLoop, depth: 0));
+            body.Append(RandomStatement(random, indent, allowExit, depth: 0));
         }
 
-        body.Append("            buffer[i] = " + RandomExpression(random, 2, "x[i]") + ";\n");
-        if (whileLoop)
+        if (random.Next(2) == 0)
         {
-            body.Append("            i++;\n");
+            body.Append(RunningExtremum(random, indent));
         }
 
-        body.Append("        }\n");
+        body.Append(indent + "buffer[i] = " + RandomExpression(random, 2, loop == 2 ? "v" : "x[i]") + ";\n");
+        body.Append(loop switch
+        {
+            0 or 2 => indent + "i++;\n        }\n",
+            1 => indent + "i++;\n            }\n            while (i < x.Length);\n        }\n",
+            _ => "        }\n",
+        });
         body.Append("        for (int k = 0; k < buffer.Length; k++)\n        {\n            t += " + RandomExpression(random, 2, "buffer[k]", "k") + ";\n        }\n");
-        body.Append("        return s + t;\n    }\n");
+        body.Append("        return s + t + m;\n    }\n");
         return body.ToString();
+    }
+
+    /// <summary>A running maximum or minimum of a candidate that does not read m, in one of the forms the generator recognises.</summary>
+    private static string RunningExtremum(Random random, string indent)
+    {
+        string e = RandomExpression(random, 1, "x[i]");
+        return random.Next(6) switch
+        {
+            0 => $"{indent}m = Math.Max(m, {e});\n",
+            1 => $"{indent}m = Math.Min({e}, m);\n",
+            2 => $"{indent}if ({e} > m) m = {e};\n",
+            3 => $"{indent}if (m <= {e})\n{indent}{{\n{indent}    m = {e};\n{indent}}}\n",
+            4 => $"{indent}if ({e} < m) m = {e};\n",
+            _ => $"{indent}if (m >= {e}) {{ m = {e}; }}\n",
+        };
     }
 
     private static string RandomStatement(Random random, string indent, bool allowExit, int depth)

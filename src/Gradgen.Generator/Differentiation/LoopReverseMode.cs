@@ -164,7 +164,7 @@ internal static class LoopReverseMode
                         // recorded once when the backward sweep of an earlier statement reads it.
                         foreach (var extremum in RunningExtrema.In(loop))
                         {
-                            recorded.Set(extremum.Statement, readBefore.Contains(extremum.Statement.Target));
+                            recorded.Set(extremum.Assignment, readBefore.Contains(extremum.Target));
                         }
 
                         break;

@@ -5,8 +5,31 @@ using Gradgen.Generator.Model;
 
 namespace Gradgen.Generator.Differentiation;
 
+/// <summary>How a <see cref="RunningExtremum"/> treats a candidate; the names of <c>Gradgen.Kernels.RunningExtremumRule</c>.</summary>
+internal enum ExtremumRule
+{
+    /// <summary><c>m = Max(m, e)</c>: NaN propagates; equal candidates tie and share the gradient.</summary>
+    Max,
+
+    /// <summary><c>m = Min(m, e)</c>.</summary>
+    Min,
+
+    /// <summary><c>if (e &gt; m) m = e;</c>: the first of equal candidates stays; NaN never replaces.</summary>
+    FirstMax,
+
+    /// <summary><c>if (e &gt;= m) m = e;</c>: the last of equal candidates replaces.</summary>
+    LastMax,
+
+    /// <summary><c>if (e &lt; m) m = e;</c></summary>
+    FirstMin,
+
+    /// <summary><c>if (e &lt;= m) m = e;</c></summary>
+    LastMin,
+}
+
 /// <summary>
-/// A running maximum or minimum, <c>m = Max(m, e)</c> (or <c>Min</c>, either argument order), run once per iteration of a
+/// A running maximum or minimum, <c>m = Max(m, e)</c> (or <c>Min</c>, either argument order) or
+/// <c>if (e &gt; m) m = e;</c> (or <c>&lt;</c>, <c>&gt;=</c>, <c>&lt;=</c>, either side), run once per iteration of a
 /// loop in which nothing else reads or writes <c>m</c>, and where <c>e</c> does not read <c>m</c>.
 /// </summary>
 /// <remarks>
@@ -17,12 +40,24 @@ namespace Gradgen.Generator.Differentiation;
 /// So the forward sweep keeps the number of that iteration instead of taping every old value, and the backward sweep
 /// uses the final value, or −∞ (Min: +∞) from that iteration down. This holds for every input without NaN; where
 /// <c>e</c> is NaN the value is NaN and the gradient differs from the taped form's (see docs/differentiable.md).
+/// The <c>if</c> form is simpler still: only the iteration of its last assignment passes a gradient (to <c>e</c>),
+/// NaN included, since a NaN candidate never assigns.
 /// </remarks>
-/// <param name="Statement">The statement <c>m = Max(m, e)</c>.</param>
-/// <param name="IsMax">Max (true) or Min (false).</param>
-/// <param name="Operand">The index of the operand <c>m</c> in the statement's expression.</param>
-/// <param name="Candidate">The graph node of <c>e</c>.</param>
-internal sealed record RunningExtremum(AssignScalar Statement, bool IsMax, int Operand, int Candidate);
+/// <param name="Statement">The statement in the loop body: <c>m = Max(m, e)</c>, or the <see cref="IfStatement"/>.</param>
+/// <param name="Assignment">The assignment to <c>m</c>: <see cref="Statement"/> itself, or the <c>if</c>'s <c>m = e</c>.</param>
+/// <param name="Rule">Which extremum it keeps.</param>
+/// <param name="Candidate">The graph node of <c>e</c> in <see cref="Assignment"/>'s expression.</param>
+internal sealed record RunningExtremum(LoopStatement Statement, AssignScalar Assignment, ExtremumRule Rule, int Candidate)
+{
+    /// <summary>The variable <c>m</c>.</summary>
+    public string Target => Assignment.Target;
+
+    /// <summary>A maximum (true) or a minimum.</summary>
+    public bool IsMax => Rule is ExtremumRule.Max or ExtremumRule.FirstMax or ExtremumRule.LastMax;
+
+    /// <summary>Whether it is the <c>Max</c>/<c>Min</c> call, whose ties share the gradient (else the <c>if</c> form).</summary>
+    public bool CountsTies => Rule is ExtremumRule.Max or ExtremumRule.Min;
+}
 
 /// <summary>Finds the <see cref="RunningExtremum"/> statements of a loop.</summary>
 internal static class RunningExtrema
@@ -31,9 +66,15 @@ internal static class RunningExtrema
     public static IReadOnlyList<RunningExtremum> In(LoopStatementWhile loop)
     {
         var found = new List<RunningExtremum>();
-        foreach (var statement in loop.Body.OfType<AssignScalar>())
+        foreach (var statement in loop.Body)
         {
-            if (Match(statement) is { } extremum && MentionCount(loop, statement.Target) == 1)
+            var extremum = statement switch
+            {
+                AssignScalar assign => Match(assign),
+                IfStatement branch => Match(branch),
+                _ => null,
+            };
+            if (extremum is not null && MentionCount(loop, extremum.Target) == MentionCount(statement, extremum.Target))
             {
                 found.Add(extremum);
             }
@@ -57,16 +98,66 @@ internal static class RunningExtrema
             if (node.Op == Op.Parameter && IsTarget(statement, (int)node.Value)
                 && !Reads(graph, root.Args[1 - side], k => IsTarget(statement, k)))
             {
-                return new RunningExtremum(statement, root.Op == Op.Max, (int)node.Value, root.Args[1 - side]);
+                return new RunningExtremum(statement, statement, root.Op == Op.Max ? ExtremumRule.Max : ExtremumRule.Min, root.Args[1 - side]);
             }
         }
 
         return null;
     }
 
+    /// <summary><c>if (e OP m) m = e;</c> or <c>if (m OP e) m = e;</c> with no else, for OP one of &lt; &gt; &lt;= &gt;=.</summary>
+    private static RunningExtremum? Match(IfStatement branch)
+    {
+        var values = branch.Condition.Values;
+        if (branch.Else.Count != 0 || branch.Then.Count != 1 || branch.Then[0] is not AssignScalar assign || values.Count != 2)
+        {
+            return null;
+        }
+
+        string? op = branch.Condition.Text switch
+        {
+            "{0} > {1}" => ">",
+            "{0} >= {1}" => ">=",
+            "{0} < {1}" => "<",
+            "{0} <= {1}" => "<=",
+            _ => null,
+        };
+        if (op is null)
+        {
+            return null;
+        }
+
+        // e OP m as written, or m OP e, which reads as e with the mirrored OP.
+        if (IsVariable(values[0], assign.Target) && values[1].Equals(assign.Value))
+        {
+            op = op switch { ">" => "<", ">=" => "<=", "<" => ">", _ => ">=" };
+        }
+        else if (!(IsVariable(values[1], assign.Target) && values[0].Equals(assign.Value)))
+        {
+            return null;
+        }
+
+        var graph = assign.Value.Graph;
+        if (Reads(graph, graph.Outputs[0], k => IsTarget(assign, k)))
+        {
+            return null;
+        }
+
+        var rule = op switch
+        {
+            ">" => ExtremumRule.FirstMax,
+            ">=" => ExtremumRule.LastMax,
+            "<" => ExtremumRule.FirstMin,
+            _ => ExtremumRule.LastMin,
+        };
+        return new RunningExtremum(branch, assign, rule, graph.Outputs[0]);
+    }
+
+    private static bool IsVariable(ScalarExpression value, string variable) =>
+        value.Graph.Nodes[value.Graph.Outputs[0]] is { Op: Op.Parameter } p && value.Operands[(int)p.Value] is { Kind: OperandKind.Scalar } o && o.Name == variable;
+
     private static bool IsTarget(AssignScalar statement, int operand) =>
         statement.Value.Operands[operand] is { Kind: OperandKind.Scalar } o && o.Name == statement.Target;
-
     /// <summary>Whether the sub-graph under <paramref name="node"/> has a parameter that satisfies <paramref name="operand"/>.</summary>
     internal static bool Reads(IrGraph graph, int node, System.Func<int, bool> operand)
     {

@@ -33,6 +33,26 @@ internal sealed record VectorLoop(string Counter, string End, IReadOnlyList<Loop
     private IEnumerable<Operand> Operands => Statements.SelectMany(s => s is AssignScalar a ? a.Value.Operands : ((StoreElement)s).Value.Operands);
 }
 
+/// <summary>
+/// A counted loop like <see cref="VectorLoop"/>'s whose body is only <see cref="RunningExtremum"/>s (e.g. the maximum
+/// pass of a log-sum-exp): its forward sweep runs whole vectors, each lane keeping its own extremum, where it was and
+/// how many tied, folded into the scalar loop's state per block (<c>Gradgen.Kernels.ExtremumLanes</c>); the scalar loop
+/// finishes the tail. The backward sweep stays scalar: with no ties it runs one iteration.
+/// </summary>
+/// <param name="Counter">The loop counter.</param>
+/// <param name="End">The bound, C# text that the loop does not change.</param>
+/// <param name="Extrema">The body's statements.</param>
+internal sealed record ExtremumVectorLoop(string Counter, string End, IReadOnlyList<RunningExtremum> Extrema)
+{
+    /// <summary>The arrays the candidates read, in order of first use.</summary>
+    public IEnumerable<string> ReadArrays => Operands.Where(o => o.Kind == OperandKind.Element).Select(o => o.Name).Distinct();
+
+    /// <summary>The scalars the candidates read (none is written in the loop), in order of first use.</summary>
+    public IEnumerable<string> ReadScalars => Operands.Where(o => o.Kind == OperandKind.Scalar).Select(o => o.Name).Distinct();
+
+    private IEnumerable<Operand> Operands => Extrema.SelectMany(e => e.Assignment.Value.Operands.Where(o => o.Name != e.Target));
+}
+
 /// <summary>Decides which loops run as <see cref="VectorLoop"/>s.</summary>
 internal static class LoopVectorisation
 {
@@ -42,25 +62,12 @@ internal static class LoopVectorisation
     /// <summary>The loop as a <see cref="VectorLoop"/>, or null when an iteration may depend on another or on the tape.</summary>
     public static VectorLoop? Plan(LoopStatementWhile loop, RecordedOverwrites recorded, bool isFloat)
     {
-        if (loop.Counter is not { } counter || loop.CounterStep != 1 || loop.BreakFlag is not null || loop.Step.Count > 0
-            || loop.Condition.Values.Count > 0 || loop.Body.Count == 0)
+        if (CountedEnd(loop) is not { } end)
         {
             return null;
         }
 
-        string prefix = counter + " < ";
-        string condition = loop.Condition.Text;
-        if (!condition.StartsWith(prefix, System.StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        string end = condition.Substring(prefix.Length);
-        if (!Bound.IsMatch(end) || Regex.IsMatch(end, @"(^|[^A-Za-z0-9_@.])" + Regex.Escape(counter) + @"($|[^A-Za-z0-9_])"))
-        {
-            return null;
-        }
-
+        string counter = loop.Counter!;
         var written = new HashSet<string>();
         foreach (var statement in loop.Body)
         {
@@ -101,6 +108,81 @@ internal static class LoopVectorisation
         }
 
         return new VectorLoop(counter, end, loop.Body.ToList());
+    }
+
+    /// <summary>
+    /// The loop as an <see cref="ExtremumVectorLoop"/>, or null unless its body is only running extrema whose
+    /// candidates a vector computes bit for bit as the scalar loop does.
+    /// </summary>
+    public static ExtremumVectorLoop? PlanExtrema(LoopStatementWhile loop)
+    {
+        if (CountedEnd(loop) is not { } end)
+        {
+            return null;
+        }
+
+        var extrema = RunningExtrema.In(loop);
+        if (extrema.Count != loop.Body.Count)
+        {
+            return null;
+        }
+
+        foreach (var extremum in extrema)
+        {
+            var value = extremum.Assignment.Value;
+            bool Lane(int operand) => value.Operands[operand] switch
+            {
+                { Kind: OperandKind.Element } o => o.Index!.Text == loop.Counter,
+                { Kind: OperandKind.Scalar } => true,
+                _ => false,
+            };
+            if (!ExactInVectors(value.Graph, extremum.Candidate, Lane))
+            {
+                return null;
+            }
+        }
+
+        return new ExtremumVectorLoop(loop.Counter!, end, extrema);
+    }
+
+    /// <summary>
+    /// Whether the sub-graph under <paramref name="node"/> uses only operations that IEEE 754 rounds exactly (so the
+    /// vector and the scalar form give the same bits; Gradgen's vector exp, log, … are its own approximations), and
+    /// operands that <paramref name="lane"/> accepts.
+    /// </summary>
+    private static bool ExactInVectors(IrGraph graph, int node, System.Func<int, bool> lane)
+    {
+        var n = graph.Nodes[node];
+        return n.Op switch
+        {
+            Op.Parameter => lane((int)n.Value),
+            Op.Constant => true,
+            Op.Add or Op.Subtract or Op.Multiply or Op.Divide or Op.Negate or Op.Abs => n.Args.All(a => ExactInVectors(graph, a, lane)),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// For <c>for (i = …; i &lt; End; i++)</c> with no break and no other step, the bound <c>End</c> (C# text that the
+    /// loop does not change); else null.
+    /// </summary>
+    private static string? CountedEnd(LoopStatementWhile loop)
+    {
+        if (loop.Counter is not { } counter || loop.CounterStep != 1 || loop.BreakFlag is not null || loop.Step.Count > 0
+            || loop.Condition.Values.Count > 0 || loop.Body.Count == 0)
+        {
+            return null;
+        }
+
+        string prefix = counter + " < ";
+        string condition = loop.Condition.Text;
+        if (!condition.StartsWith(prefix, System.StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string end = condition.Substring(prefix.Length);
+        return !Bound.IsMatch(end) || Regex.IsMatch(end, @"(^|[^A-Za-z0-9_@.])" + Regex.Escape(counter) + @"($|[^A-Za-z0-9_])") ? null : end;
     }
 
     /// <summary><c>s = s + e</c>, <c>s = e + s</c> or <c>s = s − e</c>, where <c>e</c> does not read <c>s</c>.</summary>

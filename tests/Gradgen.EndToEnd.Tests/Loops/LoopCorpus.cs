@@ -467,4 +467,179 @@ public static partial class LoopCorpus
 
         return max + 0 * seen;
     }
+
+    /// <summary>The largest of start and the xᵢ by Math.Max: a running maximum whose forward loop runs on vectors.</summary>
+    [Differentiable]
+    public static double MaximumFrom(ReadOnlySpan<double> x, double start)
+    {
+        double max = start;
+        for (int i = 0; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i]);
+        }
+
+        return max;
+    }
+
+    /// <summary><see cref="MaximumFrom"/> with the bound written <c>i &lt;= n − 1</c>: recognised the same, but scalar.</summary>
+    [Differentiable]
+    public static double MaximumFromScalar(ReadOnlySpan<double> x, double start)
+    {
+        double max = start;
+        for (int i = 0; i <= x.Length - 1; i++)
+        {
+            max = Math.Max(max, x[i]);
+        }
+
+        return max;
+    }
+
+    /// <summary>max |xᵢ| − 2·min(c·xᵢ − d): two running extrema of computed candidates in one vectorised loop.</summary>
+    [Differentiable]
+    public static double ScaledRange(ReadOnlySpan<double> x, double c, double d)
+    {
+        double low = double.PositiveInfinity;
+        double high = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            low = Math.Min(c * x[i] - d, low);
+            high = Math.Max(high, Math.Abs(x[i]));
+        }
+
+        return high - 2.0 * low;
+    }
+
+    /// <summary><see cref="ScaledRange"/> with the bound written <c>i &lt;= n − 1</c>: scalar.</summary>
+    [Differentiable]
+    public static double ScaledRangeScalar(ReadOnlySpan<double> x, double c, double d)
+    {
+        double low = double.PositiveInfinity;
+        double high = 0;
+        for (int i = 0; i <= x.Length - 1; i++)
+        {
+            low = Math.Min(c * x[i] - d, low);
+            high = Math.Max(high, Math.Abs(x[i]));
+        }
+
+        return high - 2.0 * low;
+    }
+
+    /// <summary>The first largest of start and the xᵢ: <c>if (x[i] &gt; m) m = x[i];</c>, recognised and vectorised.</summary>
+    [Differentiable]
+    public static double FirstLargest(ReadOnlySpan<double> x, double start)
+    {
+        double m = start;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] > m) m = x[i];
+        }
+
+        return m;
+    }
+
+    /// <summary><see cref="FirstLargest"/> where the loop also reads m (<c>seen</c>): every branch is taped, the reference.</summary>
+    [Differentiable]
+    public static double FirstLargestTaped(ReadOnlySpan<double> x, double start)
+    {
+        double m = start;
+        double seen = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] > m) m = x[i];
+            seen = m;
+        }
+
+        return m + 0 * seen;
+    }
+
+    /// <summary>The last largest: <c>if (x[i] &gt;= m) { m = x[i]; }</c>.</summary>
+    [Differentiable]
+    public static double LastLargest(ReadOnlySpan<double> x, double start)
+    {
+        double m = start;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] >= m)
+            {
+                m = x[i];
+            }
+        }
+
+        return m;
+    }
+
+    /// <summary><see cref="LastLargest"/>, taped.</summary>
+    [Differentiable]
+    public static double LastLargestTaped(ReadOnlySpan<double> x, double start)
+    {
+        double m = start;
+        double seen = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] >= m)
+            {
+                m = x[i];
+            }
+
+            seen = m;
+        }
+
+        return m + 0 * seen;
+    }
+
+    /// <summary>The first smallest c·xᵢ, the comparison written the other way round: <c>if (m &gt; c * x[i]) m = c * x[i];</c>.</summary>
+    [Differentiable]
+    public static double FirstSmallestScaled(ReadOnlySpan<double> x, double c)
+    {
+        double m = double.PositiveInfinity;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (m > c * x[i]) m = c * x[i];
+        }
+
+        return m;
+    }
+
+    /// <summary><see cref="FirstSmallestScaled"/>, taped.</summary>
+    [Differentiable]
+    public static double FirstSmallestScaledTaped(ReadOnlySpan<double> x, double c)
+    {
+        double m = double.PositiveInfinity;
+        double seen = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (m > c * x[i]) m = c * x[i];
+            seen = m;
+        }
+
+        return m + 0 * seen;
+    }
+
+    /// <summary>The last smallest of start and the xᵢ: <c>if (x[i] &lt;= m) m = x[i];</c>.</summary>
+    [Differentiable]
+    public static double LastSmallest(ReadOnlySpan<double> x, double start)
+    {
+        double m = start;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] <= m) m = x[i];
+        }
+
+        return m;
+    }
+
+    /// <summary><see cref="LastSmallest"/>, taped.</summary>
+    [Differentiable]
+    public static double LastSmallestTaped(ReadOnlySpan<double> x, double start)
+    {
+        double m = start;
+        double seen = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (x[i] <= m) m = x[i];
+            seen = m;
+        }
+
+        return m + 0 * seen;
+    }
 }

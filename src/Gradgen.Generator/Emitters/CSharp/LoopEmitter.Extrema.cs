@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Gradgen.Generator.Differentiation;
 using Gradgen.Generator.Model;
+using Gradgen.Generator.Planning;
 
 namespace Gradgen.Generator.Emitters.CSharp;
 
@@ -24,7 +25,7 @@ internal static partial class LoopEmitter
             var extrema = RunningExtrema.In(loop);
             foreach (var extremum in backward ? extrema.Reverse() : extrema)
             {
-                string target = extremum.Statement.Target;
+                string target = extremum.Target;
                 var entry = new ExtremumNames(extremum, Unique(Name(target, "ChangedAt")), Unique(Name(target, "Ties")), iterations, backward ? Unique(Name(target, "Final")) : string.Empty);
                 if (backward)
                 {
@@ -34,7 +35,7 @@ internal static partial class LoopEmitter
                 }
                 else
                 {
-                    Record(extremum.Statement, target, _t);
+                    Record(extremum.Assignment, target, _t);
                     _writer.Line($"int {entry.LastChange} = 0, {entry.Ties} = 0;");
                 }
 
@@ -54,9 +55,19 @@ internal static partial class LoopEmitter
             }
         }
 
-        private void ForwardExtremum(AssignScalar assign)
+        private void ForwardExtremum(LoopStatement statement)
         {
-            var entry = _extrema[assign];
+            var entry = _extrema[statement];
+            var assign = entry.Extremum.Assignment;
+            if (statement is IfStatement branch)
+            {
+                // if (e > m) m = e: only the iteration of the last assignment passes a gradient; it is kept instead of
+                // the branch taken in every iteration.
+                Comment("if (" + Discrete(branch.Condition) + ") " + assign.Target + " = ", assign.Value);
+                _writer.Line($"if ({Discrete(branch.Condition)}) {{ {assign.Target} = {Inline(assign.Value)}; {entry.LastChange} = {entry.Iterations} + 1; }}");
+                return;
+            }
+
             var graph = assign.Value.Graph;
             var text = Print(graph, assign.Value.Operands, statements: false);
             Comment(assign.Target + " = ", assign.Value);
@@ -79,17 +90,31 @@ internal static partial class LoopEmitter
         {
             foreach (var entry in extrema)
             {
-                Restore(entry.Extremum.Statement, entry.Extremum.Statement.Target, _t);
+                Restore(entry.Extremum.Assignment, entry.Extremum.Target, _t);
             }
         }
 
-        private void BackwardExtremum(AssignScalar assign)
+        private void BackwardExtremum(LoopStatement statement)
         {
-            var entry = _extrema[assign];
+            var entry = _extrema[statement];
+            var assign = entry.Extremum.Assignment;
+            string adjoint = _adjoints[assign.Target];
             using (_writer.Block(string.Empty))
             {
                 Comment("∂ of " + assign.Target + " = ", assign.Value);
-                string adjoint = _adjoints[assign.Target];
+                if (!entry.Extremum.CountsTies)
+                {
+                    // The if form: m's gradient goes to e at the last assignment; before it m's adjoint is zero.
+                    using (_writer.Block($"if ({entry.Iterations} == {entry.LastChange})"))
+                    {
+                        _writer.Line($"{_t} {_g} = {adjoint};");
+                        _writer.Line($"{adjoint} = 0;");
+                        Partials(assign.Value);
+                    }
+
+                    return;
+                }
+
                 _writer.Line($"{_t} {_g} = {adjoint};");
                 _writer.Line($"{adjoint} = 0;");
                 string beyond = entry.Extremum.IsMax ? _t + ".NegativeInfinity" : _t + ".PositiveInfinity";
@@ -99,11 +124,118 @@ internal static partial class LoopEmitter
             }
         }
 
+        /// <summary>
+        /// The whole vectors of an <see cref="ExtremumVectorLoop"/>'s forward sweep, run before the scalar loop; the trip
+        /// count then includes them. Each lane keeps its own extremum, the vector where it last changed and, for Max and
+        /// Min, how many candidates equalled it; after each block <c>ExtremumLanes.Fold</c> leaves the value, the last
+        /// change and the ties as the scalar loop would have, bit for bit.
+        /// </summary>
+        private void ForwardExtremaVectors(ExtremumVectorLoop plan, string first, string count)
+        {
+            var entries = plan.Extrema.Select(e => _extrema[e.Statement]).ToList();
+            string name = Unique("ForwardExtrema" + Suffix());
+            string end = Unique("end");
+            var parameters = new List<string> { "ref int " + plan.Counter, "int " + end, "int " + first };
+            parameters.AddRange(plan.ReadArrays.Select(a => Span(true) + " " + a));
+            parameters.AddRange(plan.ReadScalars.Select(s => _t + " " + s));
+            parameters.AddRange(entries.SelectMany(e => new[] { $"ref {_t} {e.Extremum.Target}", "ref int " + e.LastChange, "ref int " + e.Ties }));
+            using (LocalFunction(name, parameters))
+            {
+                var lanes = Broadcasts(plan.ReadScalars);
+                string one = Unique("one"), start = Unique("start"), stop = Unique("stop"), vector = Unique("vector");
+                var state = entries.ToDictionary(e => e, e => new ExtremumLaneNames(Unique(Name(e.Extremum.Target, "Top")), Unique(Name(e.Extremum.Target, "At")), Unique(Name(e.Extremum.Target, "Count"))));
+                _writer.Line($"TVec {one} = TSimd.Constant(1);");
+                using (_writer.Block($"while ({plan.Counter} <= {end} - TSimd.Count)"))
+                {
+                    _writer.Line($"// Blocks of at most ExtremumLanes.BlockVectors vectors: vector numbers and counts in lanes of {_t} stay exact.");
+                    _writer.Line($"int {start} = {plan.Counter};");
+                    _writer.Line($"int {stop} = {start} + global::System.Math.Min({end} - {start}, {Kernels}.ExtremumLanes.BlockVectors * TSimd.Count);");
+                    _writer.Line($"TVec {vector} = TSimd.Constant(0);");
+                    foreach (var entry in entries)
+                    {
+                        var names = state[entry];
+                        string infinity = entry.Extremum.IsMax ? "double.NegativeInfinity" : "double.PositiveInfinity";
+                        _writer.Line($"TVec {names.Top} = TSimd.Constant({infinity}), {names.At} = TSimd.Constant(-1), {names.Count} = TSimd.Constant(0);");
+                    }
+
+                    using (_writer.Block($"for (; {plan.Counter} <= {stop} - TSimd.Count; {plan.Counter} += TSimd.Count)"))
+                    {
+                        foreach (var entry in entries)
+                        {
+                            LaneExtremum(plan, entry, state[entry], lanes, one, vector);
+                        }
+
+                        _writer.Line($"{vector} = TSimd.Add({vector}, {one});");
+                    }
+
+                    var counted = entries.Where(e => e.Extremum.CountsTies).ToList();
+                    if (counted.Count > 0)
+                    {
+                        _writer.Line("// A NaN candidate: the scalar loop runs this block and the rest, and gives NaN its exact meaning.");
+                        string any = string.Join(" || ", counted.Select(e => $"{Kernels}.ExtremumLanes.HasNaN<TSimd, TVec, {_t}>({state[e].Top})"));
+                        using (_writer.Block($"if ({any})"))
+                        {
+                            _writer.Line($"{plan.Counter} = {start};");
+                            _writer.Line("return;");
+                        }
+                    }
+
+                    foreach (var entry in entries)
+                    {
+                        var names = state[entry];
+                        _writer.Line($"{Kernels}.ExtremumLanes.Fold<TSimd, TVec, {_t}>({Kernels}.RunningExtremumRule.{entry.Extremum.Rule}, {names.Top}, {names.At}, {names.Count}, {start} - {first}, ref {entry.Extremum.Target}, ref {entry.LastChange}, ref {entry.Ties});");
+                    }
+                }
+            }
+
+            var arguments = new List<string> { "ref " + plan.Counter, plan.End, first };
+            arguments.AddRange(plan.ReadArrays);
+            arguments.AddRange(plan.ReadScalars);
+            arguments.AddRange(entries.SelectMany(e => new[] { "ref " + e.Extremum.Target, "ref " + e.LastChange, "ref " + e.Ties }));
+            Dispatch(name, arguments);
+            _writer.Line($"{count} = {plan.Counter} - {first};");
+        }
+
+        /// <summary>One vector of candidates into one extremum's lanes.</summary>
+        private void LaneExtremum(ExtremumVectorLoop plan, ExtremumNames entry, ExtremumLaneNames names, Dictionary<string, string> lanes, string one, string vector)
+        {
+            var extremum = entry.Extremum;
+            var value = extremum.Assignment.Value;
+            Comment(extremum.Target + " = ", value);
+            // The Max form's own operand m is never printed: only the candidate under it is.
+            var text = Print(value.Graph, statements: false, VectorDialect(plan.Counter, value.Operands, lanes, string.Empty, k => value.Operands[k].Name == extremum.Target ? "default" : null));
+            string candidate = Unique(Name(extremum.Target, "Candidate"));
+            string replaces = Unique(Name(extremum.Target, "Replaces"));
+            string comparison = extremum.Rule switch
+            {
+                ExtremumRule.Max or ExtremumRule.FirstMax => "GreaterThan",
+                ExtremumRule.LastMax => "GreaterThanOrEqual",
+                ExtremumRule.Min or ExtremumRule.FirstMin => "LessThan",
+                _ => "LessThanOrEqual",
+            };
+            _writer.Line($"TVec {candidate} = {text[extremum.Candidate]};");
+            _writer.Line($"TVec {replaces} = TSimd.{comparison}({candidate}, {names.Top});");
+            if (extremum.CountsTies)
+            {
+                _writer.Line($"{names.Count} = TSimd.Select({replaces}, {one}, TSimd.Add({names.Count}, TSimd.And(TSimd.Equal({candidate}, {names.Top}), {one})));");
+                _writer.Line($"{names.Top} = TSimd.{(extremum.IsMax ? "Max" : "Min")}({names.Top}, {candidate});");
+            }
+            else
+            {
+                _writer.Line($"{names.Top} = TSimd.Select({replaces}, {candidate}, {names.Top});");
+            }
+
+            _writer.Line($"{names.At} = TSimd.Select({replaces}, {vector}, {names.At});");
+        }
+
         private string Suffix() => _loopCount.ToString(CultureInfo.InvariantCulture);
 
         private string Name(string variable, string what) => variable.TrimStart('@') + what + Suffix();
 
         /// <summary>The generated names around one running extremum in one sweep.</summary>
         private sealed record ExtremumNames(RunningExtremum Extremum, string LastChange, string Ties, string Iterations, string Final);
+
+        /// <summary>The generated names of one extremum's lanes in a vectorised forward loop.</summary>
+        private sealed record ExtremumLaneNames(string Top, string At, string Count);
     }
 }

@@ -46,14 +46,14 @@ internal static partial class LoopEmitter
                         if (statement is AssignScalar sum)
                         {
                             Comment(sum.Target + " = ", sum.Value);
-                            var dialect = VectorDialect(plan, sum.Value.Operands, lanes, string.Empty, k => LoopVectorisation.IsAccumulator(sum, k) ? accumulators[sum.Target] : null);
+                            var dialect = VectorDialect(plan.Counter, sum.Value.Operands, lanes, string.Empty, k => LoopVectorisation.IsAccumulator(sum, k) ? accumulators[sum.Target] : null);
                             var text = Print(sum.Value.Graph, statements: false, dialect);
                             _writer.Line($"{accumulators[sum.Target]} = {text[sum.Value.Graph.Outputs[0]]};");
                         }
                         else if (statement is StoreElement store)
                         {
                             Comment(store.Array + "[" + store.Index.Text + "] = ", store.Value);
-                            var text = Print(store.Value.Graph, statements: false, VectorDialect(plan, store.Value.Operands, lanes, string.Empty, _ => null));
+                            var text = Print(store.Value.Graph, statements: false, VectorDialect(plan.Counter, store.Value.Operands, lanes, string.Empty, _ => null));
                             _writer.Line($"TSimd.Store({text[store.Value.Graph.Outputs[0]]}, {store.Array}, {plan.Counter});");
                         }
                     }
@@ -177,7 +177,7 @@ internal static partial class LoopEmitter
 
             var partials = LoopReverseMode.Partials(value, _isFloat);
             var graph = partials.Body.Graph;
-            var text = Print(graph, statements: true, VectorDialect(plan, value.Operands, lanes, gradient, _ => null));
+            var text = Print(graph, statements: true, VectorDialect(plan.Counter, value.Operands, lanes, gradient, _ => null));
             for (int k = 0; k < partials.Leaves.Count; k++)
             {
                 var operand = value.Operands[partials.Leaves[k]];
@@ -210,9 +210,9 @@ internal static partial class LoopEmitter
         }
 
         /// <summary>Spells a graph as calls of <c>TSimd</c>: elements <c>[i]</c> load a vector, scalars read their hoisted vector.</summary>
-        private Dialect VectorDialect(VectorLoop plan, EquatableArray<Operand> operands, Dictionary<string, string> lanes, string gradient, System.Func<int, string?> special) =>
+        private Dialect VectorDialect(string counter, EquatableArray<Operand> operands, Dictionary<string, string> lanes, string gradient, System.Func<int, string?> special) =>
             new("TVec",
-                k => special(k) ?? (operands[k].Kind == OperandKind.Element ? $"TSimd.Load({operands[k].Name}, {plan.Counter})" : lanes[operands[k].Name]),
+                k => special(k) ?? (operands[k].Kind == OperandKind.Element ? $"TSimd.Load({operands[k].Name}, {counter})" : lanes[operands[k].Name]),
                 gradient,
                 (node, args) => string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat, args.Cast<object>().ToArray()),
                 VectorLiteral);

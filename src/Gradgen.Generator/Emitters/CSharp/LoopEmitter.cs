@@ -315,8 +315,8 @@ internal static partial class LoopEmitter
             {
                 switch (statement)
                 {
-                    case AssignScalar assign when _extrema.ContainsKey(assign):
-                        ForwardExtremum(assign);
+                    case AssignScalar or IfStatement when _extrema.ContainsKey(statement):
+                        ForwardExtremum(statement);
                         break;
 
                     case AssignScalar assign:
@@ -386,6 +386,10 @@ internal static partial class LoopEmitter
                 {
                     ForwardVectors(vectors, first, count);
                 }
+                else if (first is not null && LoopVectorisation.PlanExtrema(loop) is { } extremaVectors)
+                {
+                    ForwardExtremaVectors(extremaVectors, first, count);
+                }
 
                 using (_writer.Block($"while ({Discrete(loop.Condition)})"))
                 {
@@ -434,8 +438,8 @@ internal static partial class LoopEmitter
             {
                 switch (statement)
                 {
-                    case AssignScalar assign when _extrema.ContainsKey(assign):
-                        BackwardExtremum(assign);
+                    case AssignScalar or IfStatement when _extrema.ContainsKey(statement):
+                        BackwardExtremum(statement);
                         break;
 
                     case AssignScalar assign:
