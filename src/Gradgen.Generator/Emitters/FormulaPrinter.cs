@@ -23,25 +23,35 @@ internal static class FormulaPrinter
     }
 
     /// <summary>The formula, not cut.</summary>
-    internal static string PrintWhole(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
+    internal static string PrintWhole(IrGraph graph, int node, string[] parameterNames, string gradOutputName) =>
+        TryPrintNormalForm(graph, node, parameterNames, gradOutputName, out string text) ? text : Inline(graph, node, parameterNames, gradOutputName);
+
+    /// <summary>The simplified formula, or false where its exact fractions overflow or divide by zero (then the IR is printed inline instead).</summary>
+    internal static bool TryPrintNormalForm(IrGraph graph, int node, string[] parameterNames, string gradOutputName, out string text)
     {
         try
         {
             var sum = NormalForm.Of(graph, node, parameterNames, gradOutputName);
-            return FormulaWriter.Write(sum, parameterNames.Append(gradOutputName));
+            text = FormulaWriter.Write(sum, parameterNames.Append(gradOutputName));
+            return true;
         }
         catch (System.Exception e) when (e is System.OverflowException or System.DivideByZeroException)
         {
-            return Inline(graph, node, parameterNames, gradOutputName);
+            text = string.Empty;
+            return false;
         }
     }
 
-    /// <summary>The IR as it is, every intermediate value inlined (the fallback).</summary>
+    /// <summary>
+    /// The IR as it is, every intermediate value inlined (the fallback), cut after <see cref="MaxLength"/> characters
+    /// with " …": inlining a graph that reuses values can grow exponentially, so the writer stops there, and what it
+    /// left unwritten must not read as a formula.
+    /// </summary>
     internal static string Inline(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
     {
         var text = new StringBuilder();
         Write(graph, node, parameterNames, gradOutputName, text, 0);
-        return text.ToString();
+        return text.Length <= MaxLength ? text.ToString() : text.ToString(0, MaxLength) + " …";
     }
 
     private static void Write(IrGraph graph, int id, string[] names, string gradOutput, StringBuilder text, int outerPrecedence)

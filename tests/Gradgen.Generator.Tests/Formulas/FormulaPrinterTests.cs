@@ -94,17 +94,24 @@ public sealed class FormulaPrinterTests
             }
 
             var graph = b.ToGraph(new[] { values[^1] });
-            double expected = EvaluateIr(graph, values[^1], px, py, out double largest);
-            if (!double.IsFinite(expected) || largest > 1e6)
+            double expected = EvaluateIr(graph, values[^1], px, py, out double largest, out bool nearTie);
+            if (!double.IsFinite(expected) || largest > 1e6 || nearTie)
             {
                 return;
             }
 
-            string printed = FormulaPrinter.PrintWhole(graph, values[^1], Names, "g");
+            if (!FormulaPrinter.TryPrintNormalForm(graph, values[^1], Names, "g", out string printed))
+            {
+                // Exact fractions that overflow or divide by zero: the docs get the IR inlined instead (AFormulaWhoseFractionsOverflowIsPrintedAsTheIrStands).
+                return;
+            }
+
             double actual = PrintedFormula.Evaluate(printed, new Dictionary<string, double> { ["x"] = px, ["y"] = py });
             Assert.True(Math.Abs(actual - expected) <= 1e-9 * (1 + largest), $"{printed} at x = {px}, y = {py} is {actual}; the IR {FormulaPrinter.Inline(graph, values[^1], Names, "g")} is {expected}");
             Interlocked.Increment(ref compared);
-        }, iter: 3000, seed: "0N0XIzNsQ0O2");
+        // CsCheck runs the seed's program first (a select whose condition the printer brackets, ((y > …) ? y : …), once
+        // unreadable by PrintedFormula), then fresh random programs each run: a failure prints the seed to reproduce.
+        }, iter: 3000, seed: "8ZDGeyWr-fw1");
 
         // Programs whose value is not finite or too large to compare are left out; most are compared.
         Assert.True(compared > 2000, $"only {compared} of 3000 programs were compared");
@@ -139,10 +146,15 @@ public sealed class FormulaPrinterTests
         };
     }
 
-    private static double EvaluateIr(IrGraph graph, int output, double x, double y, out double largest)
+    /// <summary>
+    /// The IR's value at (x, y), the largest magnitude met, and whether a comparison met operands equal to within
+    /// rounding (a near tie): there the simplified formula, rounded differently, may take the other branch.
+    /// </summary>
+    private static double EvaluateIr(IrGraph graph, int output, double x, double y, out double largest, out bool nearTie)
     {
         var values = new double[output + 1];
         largest = 0;
+        nearTie = false;
         for (int id = 0; id <= output; id++)
         {
             var node = graph.Nodes[id];
@@ -157,6 +169,11 @@ public sealed class FormulaPrinterTests
             if (!PrimitiveRules.Get(node.Op).IsMask && double.IsFinite(values[id]))
             {
                 largest = Math.Max(largest, Math.Abs(values[id]));
+            }
+            else if (node.Args.Count == 2 && PrimitiveRules.Get(node.Op).IsMask)
+            {
+                double a = values[node.Args[0]], b = values[node.Args[1]];
+                nearTie |= Math.Abs(a - b) <= 1e-9 * (1 + Math.Abs(a) + Math.Abs(b));
             }
         }
 

@@ -229,6 +229,16 @@ internal sealed class PrintedFormula
             }
         }
 
+        // A condition the printer bracketed itself, ((a > b) ? c : d): the bracket read as a primary gives 1 or 0.
+        if (Accept('?'))
+        {
+            double ifTrue = Conditional();
+            SkipSpaces();
+            Expect(':');
+            double ifFalse = Conditional();
+            return left != 0 ? ifTrue : ifFalse;
+        }
+
         return left;
     }
 
