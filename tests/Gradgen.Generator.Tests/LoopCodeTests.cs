@@ -44,9 +44,78 @@ public sealed class LoopCodeTests
         Assert.Matches(new Regex(@"double exp_v\d+ = "), code);
     }
 
-    private static string Generate()
+    private const string RowSource = """
+        using System;
+        using Gradgen;
+        public static partial class Rows
+        {
+            [Differentiable]
+            public static void Scale(ReadOnlySpan<double> x, double a, Span<double> y)
+            {
+                for (int i = 0; i < x.Length; i++) y[i] = a * x[i];
+            }
+
+            // The output between the inputs, and parameter names that the overload's own names would take.
+            [Differentiable]
+            public static void Middle(ReadOnlySpan<float> outputLength, Span<float> y, float gradgenOutput, int k)
+            {
+                for (int i = 0; i < y.Length; i++) y[i] = gradgenOutput * outputLength[(i + k) % outputLength.Length];
+            }
+
+            [Differentiable]
+            public static void Powers(double x, Span<double> y)
+            {
+                double p = 1;
+                for (int i = 0; i < y.Length; i++) { y[i] = p; p *= x; }
+            }
+
+            [Differentiable]
+            public static void Two(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
+            {
+                for (int i = 0; i < x.Length; i++) { y[i] = x[i]; z[i] = 2 * x[i]; }
+            }
+        }
+        """;
+
+    // Which void methods get a tensor overload, and its signature: one Span output gives
+    // Tensor F(inputs…, int? outputLength = null), no span input makes the length required, several outputs none.
+    [Fact]
+    public void AVoidMethodWithOneOutputGetsATensorOverloadWithAnOptionalOutputLength()
     {
-        var output = GeneratorHarness.Run(Source);
+        string code = Generate(RowSource);
+
+        Assert.Contains("static global::Gradgen.Tensor Scale(global::Gradgen.Tensor x, global::Gradgen.Tensor a, int? outputLength = null)", code);
+        Assert.Contains("ScaleBackward(xData.Slice(", code);
+    }
+
+    [Fact]
+    public void TheOutputLeavesTheParameterListWhereverItStoodAndTheLengthTakesAFreeName()
+    {
+        string code = Generate(RowSource);
+
+        Assert.Contains("static global::Gradgen.Tensor Middle(global::Gradgen.Tensor outputLength, global::Gradgen.Tensor gradgenOutput, int k, int? outputLength2 = null)", code);
+        Assert.Contains("static global::Gradgen.Tensor Middle(global::Gradgen.Tensor outputLength, global::Gradgen.Tensor gradgenOutput, global::Gradgen.Tensor k, int? outputLength2 = null)", code);
+        Assert.Contains("global::Gradgen.DType.Float32", code);
+    }
+
+    [Fact]
+    public void WithoutASpanInputTheOutputLengthIsRequired()
+    {
+        Assert.Contains("static global::Gradgen.Tensor Powers(global::Gradgen.Tensor x, int outputLength)", Generate(RowSource));
+    }
+
+    [Fact]
+    public void AMethodWithTwoOutputsHasNoTensorOverload()
+    {
+        string code = Generate(RowSource);
+
+        Assert.Contains("static void TwoBackward(", code);
+        Assert.DoesNotMatch(new Regex(@"Tensor Two\("), code);
+    }
+
+    private static string Generate(string source = Source)
+    {
+        var output = GeneratorHarness.Run(source);
         Assert.Empty(output.Diagnostics);
         Assert.Empty(output.CompilationProblems);
         return string.Join("\n", output.Sources.Values);

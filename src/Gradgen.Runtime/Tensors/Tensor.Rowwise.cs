@@ -2,7 +2,7 @@ using Gradgen.Kernels;
 
 namespace Gradgen;
 
-/// <summary>How a tensor argument of <see cref="Tensor.ApplyRowwise"/> maps onto the span function's parameter.</summary>
+/// <summary>How a tensor argument of <c>Tensor.ApplyRowwise</c> maps onto the span function's parameter.</summary>
 public enum RowArgument
 {
     /// <summary>A span parameter: the tensor's last dimension is one row, its leading dimensions broadcast.</summary>
@@ -19,13 +19,15 @@ public enum RowArgument
 /// Computes rows <paramref name="start"/> to <paramref name="end"/> (exclusive) of a row function: each input is
 /// contiguous in the computation dtype (Int64 for <see cref="RowArgument.Index"/>), a <see cref="RowArgument.Row"/>
 /// input holding rows of its last dimension's length one after another and the others one value per row; the output
-/// holds one value per row.
+/// is contiguous and zeroed, and holds one value per row, or (for a function with a span output) one row of its last
+/// dimension's length per row.
 /// </summary>
 public delegate void RowwiseForward(ReadOnlySpan<Tensor> inputs, Tensor output, int start, int end);
 
 /// <summary>
 /// Adds to <paramref name="inputGrads"/> (zeroed, shaped like the inputs; null for an index input) the gradient of
-/// rows <paramref name="start"/> to <paramref name="end"/> given <paramref name="gradOutput"/>, one value per row.
+/// rows <paramref name="start"/> to <paramref name="end"/> given <paramref name="gradOutput"/>, contiguous and shaped like
+/// the output: one value per row, or one row per row.
 /// </summary>
 public delegate void RowwiseBackward(ReadOnlySpan<Tensor> inputs, Tensor gradOutput, ReadOnlySpan<Tensor?> inputGrads, int start, int end);
 
@@ -38,10 +40,12 @@ internal sealed class RowwiseBackwardNode : GradFn
     readonly RowArgument[] kinds;
     readonly int[][] shapes;
     readonly DType[] dtypes;
+    readonly int rows;
 
-    public RowwiseBackwardNode(string name, RowwiseBackward backward, Tensor[] original, Tensor[] prepared, RowArgument[] kinds)
+    public RowwiseBackwardNode(string name, RowwiseBackward backward, Tensor[] original, Tensor[] prepared, RowArgument[] kinds, int rows)
     {
         this.name = name + "Backward";
+        this.rows = rows;
         this.backward = backward;
         this.kinds = kinds;
         SetInputs(original);
@@ -71,7 +75,7 @@ internal sealed class RowwiseBackwardNode : GradFn
             if (kinds[i] != RowArgument.Index) grads[i] = Tensor.Empty(dtype, xs[i].shape, zeroed: true);
         }
 
-        Tensor.RunRows(g.shape.Length == 0 ? 1 : g.shape.Aggregate(1, (a, b) => a * b), xs, (start, end) => backward(xs, g, grads, start, end));
+        Tensor.RunRows(rows, [.. xs, g], (start, end) => backward(xs, g, grads, start, end));
         GC.KeepAlive(xs);
         GC.KeepAlive(g);
         for (int i = 0; i < grads.Length; i++)
@@ -105,14 +109,44 @@ public partial class Tensor
     /// <returns>A tensor of the broadcast leading shape, in <paramref name="dtype"/>.</returns>
     /// <exception cref="ArgumentException">A row input has no dimension, an index input is not an integer tensor, or the leading shapes do not broadcast.</exception>
     /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
-    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseForward forward, RowwiseBackward backward)
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseForward forward, RowwiseBackward backward) =>
+        MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward, backward);
+
+    /// <summary>
+    /// Maps a span function with one span output over rows, as
+    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, RowwiseForward, RowwiseBackward)"/>
+    /// does a function with a value: the output has the broadcast leading shape followed by one dimension of
+    /// <paramref name="outputLength"/>, the rows of the span output; the backward gets the gradient of each output row.
+    /// </summary>
+    /// <param name="name">The function's name (<c>Softmax</c> gives the node <c>SoftmaxBackward</c>).</param>
+    /// <param name="dtype">Float32 or Float64: the function's element type; other inputs are converted.</param>
+    /// <param name="inputs">The tensor arguments, in the function's parameter order.</param>
+    /// <param name="kinds">What each tensor is to the function.</param>
+    /// <param name="outputLength">
+    /// The length of each output row; null for the length of the first <see cref="RowArgument.Row"/> input's row (a
+    /// function such as softmax, whose output is as long as its input).
+    /// </param>
+    /// <param name="forward">Writes each row of the output (zeroed before).</param>
+    /// <param name="backward">Adds each row's gradients given the gradient of its output row.</param>
+    /// <returns>A tensor of shape [leading…, outputLength], in <paramref name="dtype"/>.</returns>
+    /// <exception cref="ArgumentException">
+    /// As the other overload, or <paramref name="outputLength"/> is null and no input is a <see cref="RowArgument.Row"/>.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputLength"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, int? outputLength, RowwiseForward forward, RowwiseBackward backward) =>
+        MapRows(name, dtype, inputs, kinds, outputRow: true, outputLength, forward, backward);
+
+    static Tensor MapRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, bool outputRow, int? outputLength, RowwiseForward forward, RowwiseBackward backward)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(backward);
         if (!dtype.IsFloating()) throw new ArgumentException($"{name}: row functions compute in Float32 or Float64, not {dtype}.", nameof(dtype));
         if (inputs.Length != kinds.Length) throw new ArgumentException($"{name}: {inputs.Length} tensors but {kinds.Length} argument kinds.", nameof(kinds));
+        if (outputLength < 0) throw new ArgumentOutOfRangeException(nameof(outputLength), outputLength, $"{name}: the output row length must not be negative, but it is {outputLength}.");
         int[] leading = [];
+        int? firstRowLength = null;
         for (int i = 0; i < inputs.Length; i++)
         {
             var input = Checked(inputs[i]);
@@ -122,9 +156,13 @@ public partial class Tensor
                 throw new ArgumentException($"{name}: argument {i} is a scalar tensor, but it stands for a span: its last dimension is the span (give it shape [n] or [rows, n]).", nameof(inputs));
             if (kinds[i] == RowArgument.Index && input.DType.IsFloating())
                 throw new ArgumentException($"{name}: argument {i} holds one index per row and must be an integer tensor, not {input.DType}.", nameof(inputs));
+            if (kinds[i] == RowArgument.Row) firstRowLength ??= input.shape[^1];
             int[] lead = kinds[i] == RowArgument.Row ? input.shape[..^1] : input.shape;
             leading = ElementwiseOp.BroadcastShapes(leading, lead, name);
         }
+
+        if (outputRow && outputLength is null && firstRowLength is null)
+            throw new ArgumentException($"{name}: no argument is a span, so the output row has no length to follow; give outputLength.", nameof(outputLength));
 
         int rows = leading.Aggregate(1, (a, b) => a * b);
         var original = inputs.ToArray();
@@ -139,10 +177,11 @@ public partial class Tensor
             prepared[i] = t.DType == want && t.IsContiguous ? t : t.ToDTypeData(want);
         }
 
-        var output = Empty(dtype, leading);
-        RunRows(rows, prepared, (start, end) => forward(prepared, output, start, end));
+        // Zeroed: what a method leaves unwritten of its output reads 0, as in the fresh array FBackward computes into.
+        var output = outputRow ? Empty(dtype, [.. leading, (outputLength ?? firstRowLength)!.Value], zeroed: true) : Empty(dtype, leading);
+        RunRows(rows, [.. prepared, output], (start, end) => forward(prepared, output, start, end));
         GC.KeepAlive(prepared);
-        if (Autograd.Recording(inputs)) output.WithHistory(new RowwiseBackwardNode(name, backward, original, prepared, kindArray));
+        if (Autograd.Recording(inputs)) output.WithHistory(new RowwiseBackwardNode(name, backward, original, prepared, kindArray, rows));
         return output;
     }
 

@@ -150,6 +150,51 @@ public static partial class LoopCorpus
         }
     }
 
+    /// <summary>yᵢ = exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x): an output as long as its input (the tensor overload's default).</summary>
+    [Differentiable]
+    public static void Softmax(ReadOnlySpan<double> x, Span<double> y)
+    {
+        double max = x[0];
+        for (int i = 1; i < x.Length; i++)
+        {
+            max = Math.Max(max, x[i]);
+        }
+
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = Math.Exp(x[i] - max);
+            sum += y[i];
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = y[i] / sum;
+        }
+    }
+
+    /// <summary>yᵢ = a·x₍ᵢ₊ₖ₎ mod n: a span, a scalar and an int before the output.</summary>
+    [Differentiable]
+    public static void ScaledRotation(ReadOnlySpan<double> x, double a, int k, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = a * x[(i + k) % x.Length];
+        }
+    }
+
+    /// <summary>yᵢ = xⁱ: no span input, so the tensor overload needs the output's length.</summary>
+    [Differentiable]
+    public static void Powers(double x, Span<double> y)
+    {
+        double power = 1;
+        for (int i = 0; i < y.Length; i++)
+        {
+            y[i] = power;
+            power *= x;
+        }
+    }
+
     [Differentiable]
     public static double Bump(double x) => Math.Sin(x) * Math.Exp(-x * x / 4);
 

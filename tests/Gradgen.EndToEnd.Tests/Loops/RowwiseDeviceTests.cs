@@ -24,4 +24,13 @@ public sealed class RowwiseDeviceTests : IDisposable
         Assert.Contains("To(Device.Cpu)", refused.Message);
         Assert.Equal(3, LoopCorpus.LogSumExp(x.To(Device.Cpu)).ToArray<double>().Length);
     }
+
+    [Fact]
+    public void AMethodWithASpanOutputIsRefusedOnADeviceTheSameWay()
+    {
+        var x = Tensor.Zeros([3, 4], DType.Float64).To(Device.Cuda());
+        var refused = Assert.Throws<NotSupportedException>(() => LoopCorpus.Softmax(x));
+        Assert.Contains("Softmax", refused.Message);
+        Assert.Contains("To(Device.Cpu)", refused.Message);
+    }
 }

@@ -1,3 +1,5 @@
+using static Gradgen.EndToEnd.Tests.Loops.RowTensors;
+
 namespace Gradgen.EndToEnd.Tests.Loops;
 
 /// <summary>
@@ -8,20 +10,6 @@ namespace Gradgen.EndToEnd.Tests.Loops;
 /// </summary>
 public sealed class RowwiseOverloadTests
 {
-    private static double[] Random(int seed, int count, double scale = 2)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => (random.NextDouble() * 2 - 1) * scale).ToArray();
-    }
-
-    /// <summary>A leaf tensor of the given shape that requires gradients.</summary>
-    private static Tensor Leaf(double[] data, params int[] shape)
-    {
-        var leaf = Tensor.FromArray(data).Reshape(shape).Detach();
-        leaf.RequiresGrad = true;
-        return leaf;
-    }
-
     [Fact]
     public void LogSumExpOverRowsIsOneNodeWithTheSpanMethodsValuesAndGradients()
     {

@@ -6,20 +6,26 @@ using Gradgen.Generator.Model;
 namespace Gradgen.Generator.Emitters.CSharp;
 
 /// <summary>
-/// The tensor overload of a span function returning its element type: <c>Tensor F(Tensor x, …)</c> maps F over the
-/// rows of its tensor arguments through <c>Tensor.ApplyRowwise</c> (one graph node, <c>FBackward</c>, whose backward
-/// calls <c>FAccumulateGradient</c> per row). A span parameter takes a tensor's last dimension, a float parameter a
-/// tensor of the leading shape, an <c>int</c> stays an <c>int</c> (or, in the second overload, an integer tensor with one
-/// index per row).
+/// The tensor overload of a span function: <c>Tensor F(Tensor x, …)</c> maps F over the rows of its tensor arguments
+/// through <c>Tensor.ApplyRowwise</c> (one graph node, <c>FBackward</c>). A span parameter takes a tensor's last
+/// dimension, a float parameter a tensor of the leading shape, an <c>int</c> stays an <c>int</c> (or, in the second
+/// overload, an integer tensor with one index per row). A function returning its element type gives one value per row
+/// and its backward calls <c>FAccumulateGradient</c> per row; a <c>void</c> function with one <c>Span</c> output gives
+/// that output's rows (as long as the first span argument's row unless <c>outputLength</c> says otherwise) and its
+/// backward calls <c>FBackward</c> per row with the output row's gradient.
 /// </summary>
 internal static class RowwiseEmitter
 {
     private const string Tensor = "global::Gradgen.Tensor";
 
-    /// <summary>A value, no outputs, spans (not arrays) for the row parameters, and the runtime in the compilation.</summary>
+    /// <summary>
+    /// A value or exactly one output (several outputs would need several result tensors), spans (not arrays) for the
+    /// row parameters, something to differentiate, and the runtime in the compilation.
+    /// </summary>
     public static bool CanMapOverRows(LoopFunction function) =>
-        function.Declaration.EmitTensorOverload && function.Result is not null
-        && function.Parameters.All(p => p.Role != ParameterRole.Output && !(p.Role == ParameterRole.ArrayInput && p.Type.EndsWith("[]", StringComparison.Ordinal)))
+        function.Declaration.EmitTensorOverload
+        && (function.Result is not null || function.Parameters.Count(p => p.Role == ParameterRole.Output) == 1)
+        && function.Parameters.All(p => !(p.Role == ParameterRole.ArrayInput && p.Type.EndsWith("[]", StringComparison.Ordinal)))
         && function.Parameters.Any(p => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput);
 
     /// <param name="writer">Where to write.</param>
@@ -43,7 +49,9 @@ internal static class RowwiseEmitter
         var declaration = function.Declaration;
         string f = declaration.Name;
         string t = declaration.ElementType;
-        bool AsTensor(LoopParameter p) => p.Role != ParameterRole.Discrete || (indicesAsTensors && p.Type == "int");
+        // The span the method writes, for a void method: the overload returns its rows.
+        var written = function.Parameters.SingleOrDefault(p => p.Role == ParameterRole.Output);
+        bool AsTensor(LoopParameter p) => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput || (p.Role == ParameterRole.Discrete && indicesAsTensors && p.Type == "int");
         var tensors = function.Parameters.Where(AsTensor).ToList();
         string Kind(LoopParameter p) => p.Role switch
         {
@@ -53,17 +61,20 @@ internal static class RowwiseEmitter
         };
 
         string inputs = unique("gradgenInputs"), output = unique("gradgenOutput"), gradOutput = unique("gradgenGradOutput"), grads = unique("gradgenGrads");
-        string start = unique("gradgenStart"), end = unique("gradgenEnd"), row = unique("gradgenRow");
+        string start = unique("gradgenStart"), end = unique("gradgenEnd"), row = unique("gradgenRow"), rowLength = unique("gradgenOutputRowLength");
         var data = tensors.ToDictionary(p => p.Name, p => unique(p.Name.TrimStart('@') + "Data"));
         var lengths = tensors.Where(p => p.Role == ParameterRole.ArrayInput).ToDictionary(p => p.Name, p => unique(p.Name.TrimStart('@') + "Length"));
         var gradientData = tensors.Where(p => p.Role != ParameterRole.Discrete).ToDictionary(p => p.Name, p => unique("d" + p.Name.TrimStart('@') + "Data"));
+        // Without a span argument the output row has no length to follow: the length is then required.
+        bool lengthRequired = !tensors.Any(p => p.Role == ParameterRole.ArrayInput);
+        string? outputLength = written is null ? null : unique("outputLength");
 
         writer.Line("/// <summary>");
         writer.Line($"/// Maps <c>{f}</c> over rows: each span argument is a tensor whose last dimension is the span, each {t} argument a");
         writer.Line($"/// tensor of the leading shape{(indicesAsTensors ? ", each index an integer tensor with one index per row" : string.Empty)}; the leading dimensions broadcast. One graph node,");
         writer.Line($"/// <c>{f}Backward</c>; rows run on Gradgen's threads. Inputs are converted to {(t == "float" ? "Float32" : "Float64")}.");
         writer.Line("/// </summary>");
-        foreach (var p in function.Parameters)
+        foreach (var p in function.Parameters.Where(p => p.Role != ParameterRole.Output))
         {
             string what = p.Role switch
             {
@@ -75,14 +86,30 @@ internal static class RowwiseEmitter
             writer.Line($"/// <param name=\"{p.Name.TrimStart('@')}\"><c>{p.Name.TrimStart('@')}</c>: {what}.</param>");
         }
 
-        writer.Line($"/// <returns>{f} of every row, shaped like the leading dimensions.</returns>");
+        if (written is not null)
+        {
+            string firstSpan = lengthRequired ? string.Empty : $"; null for the length of a row of <c>{tensors.First(p => p.Role == ParameterRole.ArrayInput).Name.TrimStart('@')}</c>";
+            writer.Line($"/// <param name=\"{outputLength}\">The length of each row of <c>{written.Name.TrimStart('@')}</c>, the span <c>{f}</c> writes{firstSpan}.</param>");
+            writer.Line($"/// <returns>The rows of <c>{written.Name.TrimStart('@')}</c>: shaped like the leading dimensions followed by the output row's length.</returns>");
+        }
+        else
+        {
+            writer.Line($"/// <returns>{f} of every row, shaped like the leading dimensions.</returns>");
+        }
+
         writer.Line(CSharpEmitter.GeneratedCode);
-        string parameters = string.Join(", ", function.Parameters.Select(p => (AsTensor(p) ? Tensor : p.Type) + " " + p.Name));
-        using (writer.Block($"{declaration.Accessibility} static {Tensor} {f}({parameters})"))
+        var parameters = function.Parameters.Where(p => p.Role != ParameterRole.Output).Select(p => (AsTensor(p) ? Tensor : p.Type) + " " + p.Name).ToList();
+        if (written is not null)
+        {
+            parameters.Add(lengthRequired ? $"int {outputLength}" : $"int? {outputLength} = null");
+        }
+
+        using (writer.Block($"{declaration.Accessibility} static {Tensor} {f}({string.Join(", ", parameters)})"))
         {
             string kinds = string.Join(", ", tensors.Select(p => "global::Gradgen.RowArgument." + Kind(p)));
             string forward = unique("Forward"), backward = unique("Backward");
-            writer.Line($"return {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{(t == "float" ? "Float32" : "Float64")}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{kinds}], {forward}, {backward});");
+            string length = written is null ? string.Empty : outputLength + ", ";
+            writer.Line($"return {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{(t == "float" ? "Float32" : "Float64")}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{kinds}], {length}{forward}, {backward});");
             writer.Line();
             string span = $"global::System.ReadOnlySpan<{Tensor}>";
             using (writer.Block($"void {forward}({span} {inputs}, {Tensor} {output}, int {start}, int {end})"))
@@ -90,9 +117,15 @@ internal static class RowwiseEmitter
                 Unpack(writer, tensors, inputs, data, lengths, t);
                 string values = unique("values");
                 writer.Line($"var {values} = {output}.AsSpan<{t}>();");
+                if (written is not null)
+                {
+                    writer.Line($"int {rowLength} = {output}.Shape[^1];");
+                }
+
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
-                    writer.Line($"{values}[{row}] = {f}({Arguments(function, AsTensor, data, lengths, row)});");
+                    string arguments = Arguments(function.Parameters, AsTensor, data, lengths, row, $"{values}.Slice({row} * {rowLength}, {rowLength})");
+                    writer.Line(written is null ? $"{values}[{row}] = {f}({arguments});" : $"{f}({arguments});");
                 }
             }
 
@@ -110,14 +143,22 @@ internal static class RowwiseEmitter
 
                 string incoming = unique("incoming");
                 writer.Line($"var {incoming} = {gradOutput}.AsSpan<{t}>();");
+                if (written is not null)
+                {
+                    writer.Line($"int {rowLength} = {gradOutput}.Shape[^1];");
+                }
+
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
+                    // A value's gradients are added (FAccumulateGradient); an output's are written (FBackward), each row into its own slice.
+                    string modifier = written is null ? "ref " : "out ";
                     var gradients = function.Parameters.Where(p => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput).Select(p =>
                         p.Role == ParameterRole.ArrayInput
                             ? $"{gradientData[p.Name]}.Slice({row} * {lengths[p.Name]}, {lengths[p.Name]})"
-                            : $"ref {gradientData[p.Name]}[{row}]");
-                    string arguments = string.Join(", ", new[] { Arguments(function, AsTensor, data, lengths, row), $"{incoming}[{row}]" }.Concat(gradients));
-                    writer.Line($"{f}AccumulateGradient({arguments});");
+                            : $"{modifier}{gradientData[p.Name]}[{row}]");
+                    string seed = written is null ? $"{incoming}[{row}]" : $"{incoming}.Slice({row} * {rowLength}, {rowLength})";
+                    string arguments = string.Join(", ", new[] { Arguments(function.Parameters.Where(p => p.Role != ParameterRole.Output), AsTensor, data, lengths, row, string.Empty), seed }.Concat(gradients));
+                    writer.Line($"{f}{(written is null ? "AccumulateGradient" : "Backward")}({arguments});");
                 }
             }
         }
@@ -136,11 +177,13 @@ internal static class RowwiseEmitter
         }
     }
 
-    private static string Arguments(LoopFunction function, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row) =>
-        string.Join(", ", function.Parameters.Select(p => p.Role switch
+    /// <summary>The arguments of one row's call, in the parameters' order; <paramref name="outputRow"/> stands for the output span.</summary>
+    private static string Arguments(IEnumerable<LoopParameter> parameters, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row, string outputRow) =>
+        string.Join(", ", parameters.Select(p => p.Role switch
         {
             ParameterRole.ArrayInput => $"{data[p.Name]}.Slice({row} * {lengths[p.Name]}, {lengths[p.Name]})",
             ParameterRole.ScalarInput => $"{data[p.Name]}[{row}]",
+            ParameterRole.Output => outputRow,
             _ when asTensor(p) => $"checked((int){data[p.Name]}[{row}])",
             _ => p.Name,
         }));
