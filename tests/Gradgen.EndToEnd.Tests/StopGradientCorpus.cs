@@ -42,4 +42,75 @@ public static partial class StopGradientCorpus
     /// <summary>Inlines <see cref="Weighted"/>, so it calls <see cref="Fraction"/> too.</summary>
     [Differentiable]
     public static double ThroughACall(double x) => Weighted(x, 2) + x;
+
+    /// <summary>How many times <see cref="CountedStep"/> ran on this thread (a test sets it to 0 first).</summary>
+    [ThreadStatic]
+    internal static int Calls;
+
+    /// <summary>The draws of <see cref="Draw"/> on this thread (a test seeds it first).</summary>
+    [ThreadStatic]
+    internal static Random? Random;
+
+    /// <summary>A helper with a side effect: counts its calls, and returns <paramref name="v"/> rounded to a quarter.</summary>
+    internal static double CountedStep(double v)
+    {
+        Calls++;
+        return Math.Round(v * 4) / 4;
+    }
+
+    /// <summary>A helper that draws a random factor in [1, 2): each call gives another value.</summary>
+    internal static double Draw(double v) => v + 1 + Random!.NextDouble();
+
+    /// <summary>Straight-line code whose local derivative reads the wrapped call's value.</summary>
+    [Differentiable]
+    public static double CountedScalar(double x) => (x * x * Grad.StopGradient(CountedStep(x))) + x;
+
+    /// <summary>A loop whose every iteration makes one wrapped call: its value is recorded for the backward sweep.</summary>
+    [Differentiable]
+    public static double CountedSum(ReadOnlySpan<double> x)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            s += x[i] * x[i] * Grad.StopGradient(CountedStep(x[i]));
+        }
+
+        return s;
+    }
+
+    /// <summary>A method with a span output (a vector-Jacobian product, <c>CountedScaleBackward</c>) and a wrapped call per element.</summary>
+    [Differentiable]
+    public static void CountedScale(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = Math.Sin(x[i]) * Grad.StopGradient(CountedStep(x[i]) + 1);
+        }
+    }
+
+    /// <summary>A random draw per iteration, read by the iteration's local derivative: the gradient is the forward's draws'.</summary>
+    [Differentiable]
+    public static double Jittered(ReadOnlySpan<double> x)
+    {
+        double s = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            s += x[i] * x[i] * Grad.StopGradient(Draw(x[i]));
+        }
+
+        return s;
+    }
+
+    /// <summary>A running maximum whose candidate reads a wrapped call (the parser puts the call in a statement before it).</summary>
+    [Differentiable]
+    public static double CountedMax(ReadOnlySpan<double> x)
+    {
+        double m = double.NegativeInfinity;
+        for (int i = 0; i < x.Length; i++)
+        {
+            m = Math.Max(m, x[i] * Grad.StopGradient(CountedStep(x[i]) + 2));
+        }
+
+        return m;
+    }
 }

@@ -332,6 +332,22 @@ public sealed class DiagnosticsTests
         """, DiagnosticSeverity.Info, messageContains: "is not a local, an assignment to a local or to the input, a loop of constant count or a return (branches are not static); Call runs Forward eagerly");
 
     [Fact]
+    public void GG0016_AFunctionThatCallsACSharpMethodInsideStopGradientIsNotFused() => AssertDiagnostic("GG0016", """
+        public static partial class Held
+        {
+            private static float Step(float v) { while (v >= 1) v -= 1; return v; }
+
+            [Differentiable] public static float Scaled(float x) => x * Grad.StopGradient(Step(x) + 1);
+        }
+
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            public override Tensor Forward(Tensor x) => [|Held.Scaled(layer.Forward(x))|];
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the [Differentiable] function Scaled runs as plain C# on the CPU (it takes an integer, has a custom derivative or calls a method inside Grad.StopGradient), so it cannot be fused into a kernel");
+
+    [Fact]
     public void GG0016_NamesALoopOverLayers() => AssertDiagnostic("GG0016", """
         public sealed partial class Net : Gradgen.Nn.Module
         {

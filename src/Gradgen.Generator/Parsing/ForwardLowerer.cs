@@ -917,6 +917,12 @@ internal sealed partial class ForwardLowerer
     {
         var syntax = function.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault()
             ?? throw new NotCompiledException(LocationInfo.From(at), $"the source of [Differentiable] {function.Name} is not in this compilation");
+        if (LoopParser.IsLoopFunction(function, _compilation, _cancellationToken))
+        {
+            // Its code is plain C# (it may call a C# method inside Grad.StopGradient), which no fused kernel can run.
+            throw new NotCompiledException(LocationInfo.From(at), $"the [Differentiable] function {function.Name} runs as plain C# on the CPU (it takes an integer, has a custom derivative or calls a method inside Grad.StopGradient), so it cannot be fused into a kernel");
+        }
+
         var diagnostics = new List<DiagnosticInfo>();
         var lowerer = new BodyLowerer(_compilation.GetSemanticModel(syntax.SyntaxTree), function.ReturnType.SpecialType == SpecialType.System_Single, function, diagnostics, _cancellationToken);
         return lowerer.LowerMethod(syntax) is { } body && diagnostics.Count == 0 ? body

@@ -43,6 +43,9 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     private List<Operand> _operands = new();
     private bool _inCondition;
 
+    /// <summary>The opaque call being lowered into its own local (<see cref="LowerOpaqueCall"/>), which lowers as the call itself.</summary>
+    private InvocationExpressionSyntax? _opaqueCall;
+
     private LoopParser(SemanticModel model, IMethodSymbol method, string elementType, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         _model = model;
@@ -944,6 +947,9 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
                 && FunctionParser.IsDifferentiable(callee) && IsLoopFunction(callee, _model.Compilation, _cancellationToken):
                 return Leaf(builder, new Operand(OperandKind.Scalar, LowerCall(invocation, callee), null));
 
+            case InvocationExpressionSyntax invocation when !_inCondition && !ReferenceEquals(invocation, _opaqueCall) && StopGradientScope.IsOpaqueCall(invocation, _model, _cancellationToken):
+                return Leaf(builder, new Operand(OperandKind.Scalar, LowerOpaqueCall(invocation), null));
+
             case ExpressionSyntax when type is not null && KnownFunctions.IsIntegral(type) && !_model.GetConstantValue(expression, _cancellationToken).HasValue
                 && !NeedsNumbers(expression):
                 // An integer sub-expression ((float)(i + 1) / n): one leaf, computed as an integer, with no gradient.
@@ -979,6 +985,31 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         }
 
         return builder.Parameter(index);
+    }
+
+    /// <summary>
+    /// A call Gradgen does not differentiate, inside <c>Grad.StopGradient</c>: it goes before the statement being lowered,
+    /// into a local that the expression reads, so it runs once each time the forward sweep runs the statement. The
+    /// backward sweep reads the local (restored from the tape where a loop overwrites it) instead of calling the method
+    /// again: the user's method may be costly, count its calls or draw a random number. Conditions keep the call inline,
+    /// as they are evaluated in the forward sweep only and a loop's condition runs on every iteration.
+    /// </summary>
+    private string LowerOpaqueCall(InvocationExpressionSyntax invocation)
+    {
+        var callee = (IMethodSymbol)_model.GetSymbolInfo(invocation, _cancellationToken).Symbol!;
+        var outer = _opaqueCall;
+        _opaqueCall = invocation;
+        try
+        {
+            var value = LowerScalar(invocation);
+            string temporary = NewLocal(callee.Name + "Value", VariableKind.Scalar, _elementType);
+            _pending.Add(new AssignScalar(temporary, value));
+            return temporary;
+        }
+        finally
+        {
+            _opaqueCall = outer;
+        }
     }
 
     /// <summary>

@@ -53,11 +53,15 @@ internal static class StopGradientScope
 
     /// <summary>Whether <paramref name="declaration"/>'s body calls, inside <c>Grad.StopGradient</c>, a method only an opaque call can make.</summary>
     public static bool HasOpaqueCall(MethodDeclarationSyntax declaration, SemanticModel model, CancellationToken cancellationToken) =>
-        declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(invocation =>
-            model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee
-            && !FunctionParser.IsDifferentiable(callee) && !KnownFunctions.TryGet(callee, out _) && !KnownFunctions.IsLogWithBase(callee)
-            && OpaqueCallFormat(callee) is not null
-            && Contains(model, invocation, cancellationToken));
+        declaration.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(invocation => IsOpaqueCall(invocation, model, cancellationToken));
+
+    /// <summary>Whether <paramref name="invocation"/> calls, inside <c>Grad.StopGradient</c>, a method only an opaque call can make.</summary>
+    public static bool IsOpaqueCall(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken) =>
+        model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee
+        && !FunctionParser.IsDifferentiable(callee) && !KnownFunctions.TryGet(callee, out _) && !KnownFunctions.IsLogWithBase(callee)
+        && invocation.ArgumentList.Arguments.Count == callee.Parameters.Length
+        && OpaqueCallFormat(callee) is not null
+        && Contains(model, invocation, cancellationToken);
 
     private static bool IsStopGradient(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken) =>
         model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee && KnownFunctions.TryGet(callee, out var op) && op == Op.StopGradient;

@@ -86,6 +86,14 @@ internal static class LoopVectorisation
         {
             var value = statement is AssignScalar a ? a.Value : ((StoreElement)statement).Value;
             string? own = statement is AssignScalar sum ? sum.Target : null;
+
+            // A C# method called inside Grad.StopGradient has no vector form (the parser gives it a statement of its
+            // own, which is not a sum, so this is a guard).
+            if (value.Graph.Nodes.Any(n => n.Op == Op.OpaqueCall))
+            {
+                return null;
+            }
+
             foreach (var operand in value.Operands)
             {
                 bool independent = operand.Kind switch

@@ -1,0 +1,154 @@
+namespace Gradgen.EndToEnd.Tests;
+
+/// <summary>
+/// A call wrapped in <c>Grad.StopGradient</c> runs exactly as often as the method's own code runs it, in the
+/// generated <c>FWithGradient</c> and <c>FBackward</c> as in the method: its value is computed in the forward sweep
+/// and reused by the backward sweep (recorded per iteration in a loop), never recomputed. So a helper with a side
+/// effect (<see cref="StopGradientCorpus.CountedStep"/> counts its calls) or a random draw
+/// (<see cref="StopGradientCorpus.Draw"/>) behaves as in the method, and the gradient is the one of the forward's values.
+/// </summary>
+public sealed class StopGradientCallCountTests
+{
+    public static TheoryData<int> Lengths => new() { 0, 1, 7, 100 };
+
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(1.7)]
+    [InlineData(-0.8)]
+    public void AScalarMethodCallsTheHelperOnceInTheMethodAndInItsGradient(double x)
+    {
+        double expected = CallsTheHelper(1, () => StopGradientCorpus.CountedScalar(x));
+
+        double dx = 0;
+        double value = CallsTheHelper(1, () => StopGradientCorpus.CountedScalarWithGradient(x, out dx));
+
+        double held = Math.Round(x * 4) / 4;
+        Assert.Equal(expected, value, 12);
+        Assert.Equal((2 * x * held) + 1, dx, 12);
+        double[] fd = Gradients.FiniteDifference(p => StopGradientCorpus.CountedScalar(p[0]), new[] { x });
+        AgreesWithFiniteDifference(fd[0], dx);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void ALoopCallsTheHelperOncePerIterationInTheMethodAndInItsGradient(int n)
+    {
+        double[] x = Points(n);
+
+        double expected = CallsTheHelper(n, () => StopGradientCorpus.CountedSum(x));
+
+        var dx = new double[n];
+        double value = CallsTheHelper(n, () => StopGradientCorpus.CountedSumWithGradient(x, dx));
+
+        Assert.Equal(expected, value, 10);
+        double[] fd = Gradients.FiniteDifference(p => StopGradientCorpus.CountedSum(p), x);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(2 * x[i] * Math.Round(x[i] * 4) / 4, dx[i], 12);
+            AgreesWithFiniteDifference(fd[i], dx[i]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void TheVectorJacobianProductCallsTheHelperOncePerElement(int n)
+    {
+        double[] x = Points(n);
+        double[] dy = x.Select((_, i) => 0.5 + (0.25 * i)).ToArray();
+
+        CallsTheHelper(n, () => StopGradientCorpus.CountedScale(x, new double[n]));
+
+        var dx = new double[n];
+        CallsTheHelper(n, () => StopGradientCorpus.CountedScaleBackward(x, dy, dx));
+
+        double WeightedOutputs(double[] p)
+        {
+            var y = new double[n];
+            StopGradientCorpus.CountedScale(p, y);
+            return y.Select((v, i) => v * dy[i]).Sum();
+        }
+
+        double[] fd = Gradients.FiniteDifference(WeightedOutputs, x);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(dy[i] * Math.Cos(x[i]) * ((Math.Round(x[i] * 4) / 4) + 1), dx[i], 12);
+            AgreesWithFiniteDifference(fd[i], dx[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100)]
+    public void ARunningMaximumOfWrappedCallsCallsTheHelperOncePerIteration(int n)
+    {
+        double[] x = Points(n);
+
+        double expected = CallsTheHelper(n, () => StopGradientCorpus.CountedMax(x));
+
+        var dx = new double[n];
+        double value = CallsTheHelper(n, () => StopGradientCorpus.CountedMaxWithGradient(x, dx));
+
+        // The points repeat every 8 elements: from 9 on the maximum ties, and Max's ties split the gradient among them.
+        Assert.Equal(expected, value, 12);
+        double[] fd = Gradients.FiniteDifference(p => StopGradientCorpus.CountedMax(p), x);
+        bool[] wins = x.Select(v => v * ((Math.Round(v * 4) / 4) + 2) == expected).ToArray();
+        double held = (Math.Round(x[Array.IndexOf(wins, true)] * 4) / 4) + 2;
+        Assert.Equal(held, dx.Where((_, i) => wins[i]).Sum(), 12);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(wins[i] || dx[i] == 0, $"dx[{i}] = {dx[i]} at a candidate below the maximum");
+            if (n <= 8)
+            {
+                AgreesWithFiniteDifference(fd[i], dx[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(2, 40)]
+    [InlineData(3, 1)]
+    public void ARandomDrawGivesTheGradientOfTheForwardsDraws(int seed, int n)
+    {
+        double[] x = Points(n);
+        var dx = new double[n];
+        StopGradientCorpus.Random = new Random(seed);
+        double value = StopGradientCorpus.JitteredWithGradient(x, dx);
+
+        // The same seed replays the forward's draws, one per element in order; another draw in the backward sweep
+        // would give a gradient from other values.
+        var replay = new Random(seed);
+        double[] draws = x.Select(v => v + 1 + replay.NextDouble()).ToArray();
+        StopGradientCorpus.Random = new Random(seed);
+        Assert.Equal(StopGradientCorpus.Jittered(x), value, 12);
+        Assert.Equal(x.Select((v, i) => v * v * draws[i]).Sum(), value, 10);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(2 * x[i] * draws[i], dx[i], 12);
+        }
+    }
+
+    /// <summary>Runs <paramref name="run"/> and checks that it called <see cref="StopGradientCorpus.CountedStep"/> <paramref name="times"/> times.</summary>
+    private static T CallsTheHelper<T>(int times, Func<T> run)
+    {
+        StopGradientCorpus.Calls = 0;
+        T result = run();
+        Assert.Equal(times, StopGradientCorpus.Calls);
+        return result;
+    }
+
+    private static void CallsTheHelper(int times, Action run) => CallsTheHelper(times, () =>
+    {
+        run();
+        return 0;
+    });
+
+    /// <summary>A finite difference of a sum of many terms carries their rounding error, relative to the sum.</summary>
+    private static void AgreesWithFiniteDifference(double fd, double gradient) =>
+        Assert.True(Math.Abs(fd - gradient) <= 1e-5 * (1 + Math.Abs(gradient)), $"finite difference {fd}, gradient {gradient}");
+
+    /// <summary>Points away from the quarter steps where <see cref="StopGradientCorpus.CountedStep"/> jumps, so finite differences hold it fixed;
+    /// small, so the finite difference of a sum of 100 terms keeps its precision.</summary>
+    private static double[] Points(int n) => Enumerable.Range(0, n).Select(i => -1.3 + (0.37 * (i % 8))).ToArray();
+}
