@@ -84,6 +84,9 @@ public sealed class FormulaPrinterTests
         // A program is a list of instructions over a growing list of values (x and y first); the last value is printed.
         var programs = Gen.Select(Gen.Int[0, int.MaxValue].Array[1, 24], Gen.Double[-2, 2], Gen.Double[-2, 2]);
         int compared = 0;
+
+        // CsCheck runs the seed's program first (a select whose condition the printer brackets, ((y > …) ? y : …), once
+        // unreadable by PrintedFormula), then fresh random programs each run: a failure prints the seed to reproduce.
         programs.Sample((program, px, py) =>
         {
             var b = new GraphBuilder(isFloat: false);
@@ -109,8 +112,6 @@ public sealed class FormulaPrinterTests
             double actual = PrintedFormula.Evaluate(printed, new Dictionary<string, double> { ["x"] = px, ["y"] = py });
             Assert.True(Math.Abs(actual - expected) <= 1e-9 * (1 + largest), $"{printed} at x = {px}, y = {py} is {actual}; the IR {FormulaPrinter.Inline(graph, values[^1], Names, "g")} is {expected}");
             Interlocked.Increment(ref compared);
-        // CsCheck runs the seed's program first (a select whose condition the printer brackets, ((y > …) ? y : …), once
-        // unreadable by PrintedFormula), then fresh random programs each run: a failure prints the seed to reproduce.
         }, iter: 3000, seed: "8ZDGeyWr-fw1");
 
         // Programs whose value is not finite or too large to compare are left out; most are compared.
