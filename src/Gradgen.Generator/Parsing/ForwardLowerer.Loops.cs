@@ -22,6 +22,10 @@ internal sealed partial class ForwardLowerer
     /// </summary>
     internal const int MaxUnrolledIterations = 256;
 
+    // The ModuleList and Sequential fields met so far and their elements, by the C# that reads them.
+    private readonly Dictionary<string, ModuleElement> _listFields = new();
+    private readonly Dictionary<string, List<ModuleElement>> _listElements = new();
+
     /// <summary>A module the code applies: its type, the C# that reads it at run time, its creation if visible, its name in messages.</summary>
     private sealed record ModuleElement(ITypeSymbol Type, string Access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? Creation, string Name);
 
@@ -74,9 +78,20 @@ internal sealed partial class ForwardLowerer
     private ModuleElement? ModuleListField(ExpressionSyntax expression, Scope scope)
     {
         var symbol = scope.Model.GetSymbolInfo(expression, _cancellationToken).Symbol;
-        return symbol is IFieldSymbol { IsStatic: false } field && IsMemberOf(field, scope.Type) && IsModuleList(field.Type)
-            ? new ModuleElement(field.Type, FieldAccess(field, scope), FieldCreation(scope.Type, field.Name), field.Name)
-            : null;
+        if (symbol is not IFieldSymbol { IsStatic: false } field || !IsMemberOf(field, scope.Type) || !IsModuleList(field.Type))
+        {
+            return null;
+        }
+
+        // Finding the creation scans the model's declarations: once per list, not once per unrolled iteration.
+        string access = FieldAccess(field, scope);
+        if (!_listFields.TryGetValue(access, out var list))
+        {
+            list = new ModuleElement(field.Type, access, FieldCreation(scope.Type, field.Name), field.Name);
+            _listFields.Add(access, list);
+        }
+
+        return list;
     }
 
     private static bool IsModuleList(ITypeSymbol type) =>
@@ -92,6 +107,12 @@ internal sealed partial class ForwardLowerer
     /// <param name="at">Where the list is used.</param>
     private List<ModuleElement> ListElements(ModuleElement list, INamedTypeSymbol? owner, SyntaxNode at)
     {
+        // A loop reads the list in every iteration (layers[i], layers.Count): its elements are worked out once.
+        if (_listElements.TryGetValue(list.Access, out var known))
+        {
+            return known;
+        }
+
         if (list.Creation is not { } c)
         {
             throw new NotCompiledException(LocationInfo.From(at), $"the {list.Type.Name} '{list.Name}' is not created once, in place, with its modules as arguments");
@@ -119,6 +140,7 @@ internal sealed partial class ForwardLowerer
         }
 
         _guards.Add($"global::Gradgen.Nn.CompiledModel.HasModules({list.Access}{string.Concat(types.Select(t => ", " + t))})");
+        _listElements.Add(list.Access, elements);
         return elements;
     }
 
