@@ -25,7 +25,8 @@ public sealed class GraphModelDeviceTests : IDisposable
         get
         {
             var data = new TheoryData<string, int>();
-            foreach (var name in GraphModelTests.ModelNames.Concat(NewModuleModels))
+            // Convolution and pooling run on the CPU only so far: eager Forward refuses a device input, and so does Call.
+            foreach (var name in GraphModelTests.ModelNames.Except(GraphModelTests.CpuOnlyModels).Concat(NewModuleModels))
             {
                 foreach (var batch in new[] { 1, 7, 64 }) data.Add(name, batch);
             }

@@ -7,7 +7,7 @@ namespace Gradgen.Generator.Tests;
 /// Every GG diagnostic: reported with its ID at the exact span of the offending code (marked [|…|]), while the valid
 /// function next to it in the same file still generates.
 /// </summary>
-public sealed class DiagnosticsTests
+public sealed partial class DiagnosticsTests
 {
     private const string Valid = """
 

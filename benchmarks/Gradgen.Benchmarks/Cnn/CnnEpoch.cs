@@ -11,7 +11,7 @@ namespace Gradgen.Benchmarks.Cnn;
 
 /// <summary>
 /// One epoch of the Fashion-MNIST CNN (the sample's <c>cnn</c> or <c>cnn-bn</c>), batch 64, SGD lr 0.01, Gradgen eager
-/// next to TorchSharp at the same thread count (<c>GRADGEN_NUM_THREADS</c>, and <c>torch.set_num_threads</c> with
+/// and compiled (<see cref="CompiledCnn"/>: one graph node) next to TorchSharp at the same thread count (<c>GRADGEN_NUM_THREADS</c>, and <c>torch.set_num_threads</c> with
 /// it), with the measured FMA peak of the same process. Both libraries start from the same weights and train on the
 /// same shuffled batches from Gradgen's <see cref="DataLoader"/> (TorchSharp's copied into torch tensors, about
 /// 200 KB a batch), so data loading is in both times; both read the loss of every step. A Stopwatch run, not
@@ -60,11 +60,15 @@ internal static class CnnEpoch
         var gradgen = Create(model);
         using var torchModel = CreateTorch(model);
         CopyWeights(gradgen, torchModel);
+        Module compiled = model == "cnn" ? new CompiledCnn() : new CompiledCnnBatchNorm();
+        compiled.LoadStateDict(gradgen.StateDict().ToDictionary(p => "layers." + p.Key, p => p.Value));
         var optimizer = new Sgd(gradgen.Parameters(), LearningRate);
+        var compiledOptimizer = new Sgd(compiled.Parameters(), LearningRate);
         using var torchOptimizer = torch.optim.SGD(torchModel.parameters(), LearningRate);
         var lossFunction = new CrossEntropyLoss();
         var feeder = new TorchFeeder();
         gradgen.Train();
+        compiled.Train();
         torchModel.train();
 
         float GradgenStep(Tensor x, Tensor y)
@@ -73,6 +77,21 @@ internal static class CnnEpoch
             var loss = lossFunction.Call(gradgen.Call(x), y);
             loss.Backward();
             optimizer.Step();
+            return loss.Item<float>();
+        }
+
+        float CompiledStep(Tensor x, Tensor y)
+        {
+            compiledOptimizer.ZeroGrad();
+            var logits = compiled.Call(x);
+            if (logits.GradFn?.Name != compiled.GetType().Name + "Backward")
+            {
+                throw new InvalidOperationException($"{compiled.GetType().Name} ran Forward ({logits.GradFn?.Name}): it is not compiled");
+            }
+
+            var loss = lossFunction.Call(logits, y);
+            loss.Backward();
+            compiledOptimizer.Step();
             return loss.Item<float>();
         }
 
@@ -91,10 +110,10 @@ internal static class CnnEpoch
         int step = 0;
         foreach (var (x, y) in warmUp)
         {
-            float g = GradgenStep(x, y), t = TorchStep(x, y);
-            if (step == 0 && !(Math.Abs(g - t) <= 1e-3 * Math.Max(1, Math.Abs(t))))
+            float g = GradgenStep(x, y), c = CompiledStep(x, y), t = TorchStep(x, y);
+            if (step == 0 && !(Math.Abs(g - t) <= 1e-3 * Math.Max(1, Math.Abs(t)) && Math.Abs(g - c) <= 1e-3 * Math.Max(1, Math.Abs(g))))
             {
-                throw new InvalidOperationException($"first step: Gradgen loss {g}, TorchSharp {t}; the models differ");
+                throw new InvalidOperationException($"first step: Gradgen loss {g}, compiled {c}, TorchSharp {t}; the models differ");
             }
 
             if (++step == WarmUpSteps)
@@ -104,10 +123,12 @@ internal static class CnnEpoch
         }
 
         var (gradgenSeconds, gradgenImages, gradgenLoss) = Epoch(data.Train, limit, GradgenStep, "Gradgen");
+        var (compiledSeconds, compiledImages, compiledLoss) = Epoch(data.Train, limit, CompiledStep, "compiled");
         var (torchSeconds, torchImages, torchLoss) = Epoch(data.Train, limit, TorchStep, "TorchSharp");
         Report("Gradgen", gradgenSeconds, gradgenImages, gradgenLoss, peak);
+        Report("compiled", compiledSeconds, compiledImages, compiledLoss, peak);
         Report("TorchSharp", torchSeconds, torchImages, torchLoss, peak);
-        Console.WriteLine(FormattableString.Invariant($"Gradgen / TorchSharp speed: {torchSeconds / gradgenSeconds:F2}x (load average after: {LoadAverage()})"));
+        Console.WriteLine(FormattableString.Invariant($"Gradgen / TorchSharp speed: {torchSeconds / gradgenSeconds:F2}x; compiled / TorchSharp: {torchSeconds / compiledSeconds:F2}x; compiled / eager: {gradgenSeconds / compiledSeconds:F2}x (load average after: {LoadAverage()})"));
         return 0;
     }
 

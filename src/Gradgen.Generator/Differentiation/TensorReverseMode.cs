@@ -21,7 +21,8 @@ internal static class TensorReverseMode
         {
             var node = b[id];
             differentiable[id] = node.Op is TensorOp.Input or TensorOp.Parameter
-                || (node.Op is not (TensorOp.DropoutMask or TensorOp.DimSize) && node.Inputs.Any(i => differentiable[i]));
+                || (node.Op is not (TensorOp.DropoutMask or TensorOp.DimSize or TensorOp.BatchNormStatistics) && !(node.Op == TensorOp.MaxPool2d && node.Index == 1)
+                    && node.Inputs.Any(i => differentiable[i]));
         }
 
         int seed = b.GradOutput(output);

@@ -36,6 +36,9 @@ internal sealed class ShapeErrorException : Exception
 
     public LocationInfo Location { get; }
 
+    /// <summary>The input rank the failing operation needs (a convolution's 4), when the input's rank was the problem; else 0.</summary>
+    public int NeedsRank { get; init; }
+
     /// <summary>For GG0015: the layer, its input size, the layer that feeds it and that one's output size.</summary>
     public string[]? LayerSizes { get; init; }
 
@@ -508,7 +511,10 @@ internal sealed partial class ForwardLowerer
             case "Narrow" when args.Count == 4:
                 return Value.Tensor(Shape(call, () => _b.Narrow(TensorArg(0), IntArg(1), IntArg(2), IntArg(3), label)));
             case "Reshape" or "View" when args.Count >= 2:
-                return Value.Tensor(Reshape(TensorArg(0), args.Skip(1).Select(a => ConstantInt(a, scope.Model)).ToArray(), method.Name, call));
+                {
+                    int x = TensorArg(0);
+                    return Value.Tensor(Reshape(x, ReshapeSizes(x, args.Skip(1), scope), method.Name, call));
+                }
             case "Flatten":
                 return Value.Tensor(Flatten(TensorArg(0), IntArg(1, 0), IntArg(2, -1), call));
             case "Unsqueeze" when args.Count == 2:
@@ -626,6 +632,16 @@ internal sealed partial class ForwardLowerer
                     return Elementwise(at, (s, p) => s.Multiply(p[0], p[1]), Value.Tensor(x), Value.Tensor(mask));
                 }
 
+            case "Gradgen.Nn.Conv2d":
+                return Value.Tensor(Conv2d(x, access, creation, at, name));
+            case "Gradgen.Nn.MaxPool2d":
+                return Value.Tensor(Shape(at, () => _b.MaxPool2d(x, access, name)));
+            case "Gradgen.Nn.BatchNorm1d" or "Gradgen.Nn.BatchNorm2d":
+                return Value.Tensor(BatchNorm(x, type.Name, access, creation, at, name));
+            case "Gradgen.Nn.Flatten":
+                return Value.Tensor(FlattenModule(x, creation, at, name));
+            case "Gradgen.Nn.Identity":
+                return Value.Tensor(x);
             case "Gradgen.Nn.Sequential":
                 return Value.Tensor(ApplySequential(type, access, creation, x, at, name));
         }
@@ -781,39 +797,48 @@ internal sealed partial class ForwardLowerer
             : Map((s, p) => s.Apply(Op.Exp, s.Subtract(p[0], p[1])), label, x, lse);
     }
 
-    private int Reshape(int x, int[] sizes, string method, SyntaxNode at)
+    private int Reshape(int x, ReshapeSize[] sizes, string method, SyntaxNode at)
     {
         var shape = new int[sizes.Length];
         int known = 1;
         int inferred = -1;
         for (int i = 0; i < sizes.Length; i++)
         {
-            if (sizes[i] == -1 && inferred < 0)
+            if (sizes[i].InputDim >= 0)
+            {
+                shape[i] = sizes[i].Size;
+                continue;
+            }
+
+            if (sizes[i].Size == -1 && inferred < 0)
             {
                 inferred = i;
                 continue;
             }
 
-            if (sizes[i] < 0)
+            if (sizes[i].Size < 0)
             {
-                throw new ShapeErrorException(LocationInfo.From(at), $"'{Short(at)}' asks for size {sizes[i]}");
+                throw new ShapeErrorException(LocationInfo.From(at), $"'{Short(at)}' asks for size {sizes[i].Size}");
             }
 
-            shape[i] = sizes[i];
-            known *= sizes[i];
+            shape[i] = sizes[i].Size;
+            known *= sizes[i].Size;
         }
 
-        int total = Product(x);
+        // What the sizes read at run time leave of the input: −1 takes the rest.
+        var rest = _b.ShapeOf(x).Where((_, d) => sizes.All(s => s.InputDim != d)).Select(_b.Shapes.Resolve).ToList();
+        int total = rest.All(d => d >= 0) ? rest.Aggregate(1, (p, d) => p * d) : -1;
         if (inferred >= 0)
         {
-            shape[inferred] = total >= 0 && known > 0 && total % known == 0 ? total / known : _b.Shapes.NewSymbol(rigid: true, "N");
+            shape[inferred] = total >= 0 && known > 0 && total % known == 0 ? total / known
+                : _b.Shapes.NewSymbol(rigid: rest.Any(_b.Shapes.IsRigid), "N");
         }
         else if (total >= 0 && total != known)
         {
             throw new ShapeErrorException(LocationInfo.From(at), $"'{Short(at)}' cannot reshape {_b.Format(x)} ({total} elements) to {Format(shape)}");
         }
 
-        return _b.Reshape(x, shape, $"{method}({string.Join(", ", sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)))})", Short(at));
+        return _b.Reshape(x, shape, $"{method}({SizesText(sizes)})", Short(at));
     }
 
     private int Flatten(int x, int start, int end, SyntaxNode at)
@@ -829,7 +854,9 @@ internal sealed partial class ForwardLowerer
             product = product >= 0 && d >= 0 ? product * d : -1;
         }
 
-        var shape = dims.Take(s).Concat(new[] { product >= 0 ? product : _b.Shapes.NewSymbol(rigid: true, "N") }).Concat(dims.Skip(e + 1)).ToList();
+        // Flattening a batch dim gives a size only the caller knows; flattening an image's channels and sides gives one the next layer may fix.
+        bool rigid = dims.Skip(s).Take(e - s + 1).Any(_b.Shapes.IsRigid);
+        var shape = dims.Take(s).Concat(new[] { product >= 0 ? product : _b.Shapes.NewSymbol(rigid, "N") }).Concat(dims.Skip(e + 1)).ToList();
         return rank == 0 ? x : _b.Reshape(x, shape, $"Flatten({s}, {e})", Short(at));
     }
 
@@ -897,7 +924,7 @@ internal sealed partial class ForwardLowerer
         }
         catch (ShapeException shape)
         {
-            throw new ShapeErrorException(LocationInfo.From(at), shape.Message);
+            throw new ShapeErrorException(LocationInfo.From(at), shape.Message) { NeedsRank = shape.NeedsRank };
         }
     }
 
@@ -942,34 +969,6 @@ internal sealed partial class ForwardLowerer
 
     private (BaseObjectCreationExpressionSyntax, SemanticModel)? FieldCreation(INamedTypeSymbol type, string field) =>
         ModelParser.FieldCreation(type, field, _compilation, _cancellationToken) is { } found ? (found.Creation, found.Model) : null;
-
-    private (int? In, int? Out, bool? Bias) LinearArguments(BaseObjectCreationExpressionSyntax creation, SemanticModel model)
-    {
-        int? In = null, Out = null;
-        bool? bias = null;
-        var arguments = Arguments(creation);
-        for (int i = 0; i < arguments.Count; i++)
-        {
-            string parameter = arguments[i].NameColon?.Name.Identifier.Text ?? (i switch { 0 => "inFeatures", 1 => "outFeatures", 2 => "bias", _ => string.Empty });
-            var value = model.GetConstantValue(arguments[i].Expression, _cancellationToken);
-            switch (parameter)
-            {
-                case "inFeatures" when value.Value is int v:
-                    In = v;
-                    break;
-                case "outFeatures" when value.Value is int v:
-                    Out = v;
-                    break;
-                case "bias" when value.Value is bool v:
-                    bias = v;
-                    break;
-                case "bias":
-                    throw new NotCompiledException(LocationInfo.From(arguments[i]), "the Linear's bias is not a constant (whether it has one decides the graph)");
-            }
-        }
-
-        return (In, Out, bias);
-    }
 
     private int ConstantInt(ExpressionSyntax expression, SemanticModel model) =>
         model.GetConstantValue(expression, _cancellationToken) is { HasValue: true, Value: int value } ? value

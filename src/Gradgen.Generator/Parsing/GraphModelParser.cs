@@ -14,12 +14,15 @@ namespace Gradgen.Generator.Parsing;
 
 /// <summary>
 /// Compiles a model class through the tensor graph: lowers Forward for an input of rank 2 and of rank 3 (which ranks
-/// fit is shape inference's answer: <c>x.Mean(1)</c> feeding a layer only fits a <c>[B, T, F]</c> input), fuses the
-/// elementwise chains, and differentiates the whole graph once.
+/// fit is shape inference's answer: <c>x.Mean(1)</c> feeding a layer only fits a <c>[B, T, F]</c> input), and of rank 4
+/// when a layer takes images, fuses the elementwise chains, and differentiates the whole graph once.
 /// </summary>
 internal static class GraphModelParser
 {
     private static readonly int[] Ranks = { 2, 3 };
+
+    /// <summary>A batch of images, <c>[N, C, H, W]</c>.</summary>
+    private const int ImageRank = 4;
 
     /// <summary>The compiled model; throws <see cref="NotCompiledException"/> or, when no rank fits, <see cref="ShapeErrorException"/>.</summary>
     public static GraphModelInfo Parse(INamedTypeSymbol type, MethodDeclarationSyntax forwardSyntax, IMethodSymbol forward, Compilation compilation,
@@ -29,7 +32,7 @@ internal static class GraphModelParser
         var shapeErrors = new List<ShapeErrorException>();
         List<string>? guards = null;
         bool rowWise = false;
-        foreach (int rank in Ranks)
+        bool TryRank(int rank)
         {
             var builder = new TensorGraphBuilder();
             var rankGuards = new List<string>();
@@ -44,16 +47,30 @@ internal static class GraphModelParser
                 var graph = builder.ToGraph(output, slots, gradients, gradOutput, rank);
                 guards ??= rankGuards;
                 graphs.Add(graph);
-                if (rank == 2 && IsRowWise(graph))
-                {
-                    rowWise = true;
-                    break;
-                }
+                return rank == 2 && IsRowWise(graph);
             }
             catch (ShapeErrorException error)
             {
                 shapeErrors.Add(error);
+                return false;
             }
+        }
+
+        foreach (int rank in Ranks)
+        {
+            if (TryRank(rank))
+            {
+                rowWise = true;
+                break;
+            }
+        }
+
+        // Images: tried only when a layer asked for them (a convolution given rank 2 or 3), so other models cost no third attempt.
+        if (graphs.Count == 0 && shapeErrors.Any(e => e.NeedsRank == ImageRank))
+        {
+            // Only images fit: the attempts of lower ranks only said so, the image attempt's error is the one to show.
+            shapeErrors.RemoveAll(e => e.NeedsRank == ImageRank);
+            TryRank(ImageRank);
         }
 
         if (graphs.Count == 0)

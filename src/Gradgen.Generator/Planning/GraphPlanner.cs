@@ -6,11 +6,12 @@ using Gradgen.Generator.Ir.Tensors;
 namespace Gradgen.Generator.Planning;
 
 /// <summary>
-/// One step of a planned graph: the node(s) it computes (several for one elementwise kernel with several outputs), the
-/// kernel it runs (an index into the kernel list the planner fills, or −1 for a non-elementwise node), and for a backward
-/// step the slots whose gradients need it (empty: always run).
+/// One step of a planned graph: the node(s) it computes (several for one elementwise kernel with several outputs, or
+/// for one run-time call that gives several results), the kernel it runs (an index into the kernel list the planner
+/// fills, or −1 for a non-elementwise node), for a backward step the slots whose gradients need it (empty: always run),
+/// and the same per node (<see cref="NodeSlots"/>, parallel to <see cref="Nodes"/>).
 /// </summary>
-internal sealed record PlannedStep(EquatableArray<int> Nodes, int Kernel, EquatableArray<int> Slots);
+internal sealed record PlannedStep(EquatableArray<int> Nodes, int Kernel, EquatableArray<int> Slots, EquatableArray<EquatableArray<int>> NodeSlots);
 
 /// <summary>A differentiated graph planned for emission: forward steps, backward steps, and the elementwise kernels they run.</summary>
 internal sealed record GraphPlan(TensorGraph Graph, EquatableArray<PlannedStep> Forward, EquatableArray<PlannedStep> Backward);
@@ -31,6 +32,10 @@ internal static class GraphPlanner
         var builder = TensorGraphBuilder.FromNodes(graph);
         var forward = MapFusion.Reachable(builder, graph.Output);
         var backward = MapFusion.Reachable(builder, graph.Gradients.Where(g => g >= 0).ToArray());
+        backward.ExceptWith(forward);
+
+        // A result the backward reads from a call the forward makes anyway (max pooling's indices) comes from that call.
+        forward.UnionWith(backward.Where(id => IsMultiResult(nodes[id].Op) && forward.Any(f => AreResultsOfOneCall(nodes[f], nodes[id]))).ToList());
         backward.ExceptWith(forward);
 
         // Which slots each backward node serves: the union over the gradients that depend on it.
@@ -73,10 +78,19 @@ internal static class GraphPlanner
             }
 
             var node = graph.Nodes[id];
+            if (IsMultiResult(node.Op))
+            {
+                // Every result of the same call that this part of the graph needs: one call.
+                var results = members.Where(other => AreResultsOfOneCall(node, graph.Nodes[other])).OrderBy(other => graph.Nodes[other].Index).ToList();
+                done.UnionWith(results);
+                steps.Add(new PlannedStep(results.ToEquatableArray(), -1, slotsOf(results), results.Select(r => slotsOf(new[] { r })).ToEquatableArray()));
+                continue;
+            }
+
             if (node.Op != TensorOp.Map)
             {
                 done.Add(id);
-                steps.Add(new PlannedStep(new[] { id }.ToEquatableArray(), -1, slotsOf(new[] { id })));
+                steps.Add(new PlannedStep(new[] { id }.ToEquatableArray(), -1, slotsOf(new[] { id }), new[] { slotsOf(new[] { id }) }.ToEquatableArray()));
                 continue;
             }
 
@@ -92,11 +106,17 @@ internal static class GraphPlanner
                 kernel = kernels.Count - 1;
             }
 
-            steps.Add(new PlannedStep(group.ToEquatableArray(), kernel, slotsOf(group)));
+            steps.Add(new PlannedStep(group.ToEquatableArray(), kernel, slotsOf(group), group.Select(g => slotsOf(new[] { g })).ToEquatableArray()));
         }
 
         return steps.ToEquatableArray();
     }
+
+    /// <summary>Operations whose run-time call gives several results, told apart by <see cref="TensorNode.Index"/>.</summary>
+    private static bool IsMultiResult(TensorOp op) => op is TensorOp.MaxPool2d or TensorOp.Conv2dGradient or TensorOp.BatchNormGradient;
+
+    private static bool AreResultsOfOneCall(TensorNode a, TensorNode b) =>
+        a.Op == b.Op && a.Inputs.Equals(b.Inputs) && a.Text == b.Text;
 
     /// <summary>The same body with only the outputs at <paramref name="indices"/>.</summary>
     private static IrGraph Graph(this IrGraph body, IEnumerable<int> indices) =>

@@ -106,11 +106,38 @@ internal static class TensorRules
 
                 break;
 
+            case TensorOp.Conv2d:
+                // The convolution's adjoints: dX = the transposed convolution of g by W, dW = g correlated with X, db = g summed per channel.
+                for (int i = 0; i < x.Length; i++)
+                {
+                    result[i] = needs(x[i]) ? b.Conv2dGradient(id, g, i) : -1;
+                }
+
+                break;
+
+            case TensorOp.MaxPool2d when node.Index == 0:
+                // Each window's gradient goes to its first largest element (PyTorch's choice among ties).
+                result[0] = b.MaxPool2dGradient(id, g);
+                break;
+
+            case TensorOp.BatchNorm:
+                // Input 1 (the statistics) is not differentiated: where they are the batch's, the input's gradient includes their path.
+                result[0] = needs(x[0]) ? b.BatchNormGradient(id, g, 0) : -1;
+                if (x.Length > 2)
+                {
+                    result[2] = needs(x[2]) ? b.BatchNormGradient(id, g, 1) : -1;
+                    result[3] = needs(x[3]) ? b.BatchNormGradient(id, g, 2) : -1;
+                }
+
+                break;
+
             case TensorOp.Input:
             case TensorOp.Parameter:
             case TensorOp.RuntimeScalar:
             case TensorOp.DimSize:
             case TensorOp.DropoutMask:
+            case TensorOp.BatchNormStatistics:
+            case TensorOp.MaxPool2d:
             case TensorOp.GradOutput:
                 break;
 

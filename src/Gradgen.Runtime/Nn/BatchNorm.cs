@@ -82,6 +82,19 @@ public abstract class BatchNormBase : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
+        var call = BeginCall(input);
+        return Functional.BatchNorm(input, call.RunningMean, call.RunningVar, Weight, Bias, call.UseBatch, call.Momentum, Eps);
+    }
+
+    /// <summary>
+    /// What one call normalises with, as PyTorch decides it: the batch's statistics in training (then
+    /// <c>num_batches_tracked</c> counts the call, and the running statistics returned are the ones to update, with
+    /// <c>Momentum</c> the batch's weight), and in evaluation too when there are no running statistics.
+    /// </summary>
+    /// <param name="input">The call's input, checked against the layer.</param>
+    /// <exception cref="ArgumentException">The input's rank or channel count does not fit the layer.</exception>
+    internal (bool UseBatch, Tensor? RunningMean, Tensor? RunningVar, double Momentum) BeginCall(Tensor input)
+    {
         ArgumentNullException.ThrowIfNull(input);
         CheckInputDim(input);
         if (input.Shape[1] != NumFeatures)
@@ -94,10 +107,9 @@ public abstract class BatchNormBase : Module
             factor = Momentum ?? 1.0 / NumBatchesTracked.Item<long>();
         }
 
-        // As PyTorch: the batch's statistics in training, and in evaluation too when there are no running statistics.
         bool useBatch = IsTraining || RunningMean is null;
         bool useRunning = !IsTraining || TrackRunningStats;
-        return Functional.BatchNorm(input, useRunning ? RunningMean : null, useRunning ? RunningVar : null, Weight, Bias, useBatch, factor, Eps);
+        return (useBatch, useRunning ? RunningMean : null, useRunning ? RunningVar : null, factor);
     }
 
     /// <inheritdoc/>

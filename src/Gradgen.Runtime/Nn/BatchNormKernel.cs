@@ -14,16 +14,33 @@ internal static class BatchNormKernel
     /// <summary>Normalises <paramref name="input"/> (already checked by <see cref="Functional.BatchNorm"/>).</summary>
     public static Tensor Run(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, double momentum, double eps)
     {
+        var (mean, invstd) = Statistics(input, runningMean, runningVar, training, momentum, eps);
+        var y = Normalize(input, mean, invstd, weight, bias);
+        if (Autograd.Recording(input) || (weight is not null && Autograd.Recording(weight)) || (bias is not null && Autograd.Recording(bias)))
+        {
+            y.WithHistory(new BatchNormBackward(input, weight, bias, mean, invstd, training));
+        }
+
+        return y;
+    }
+
+    /// <summary>
+    /// The mean and 1/√(var + eps) per channel that normalising <paramref name="input"/> uses: the batch's when
+    /// <paramref name="training"/> (the running statistics, when given, updated with them), else the running ones.
+    /// </summary>
+    public static (double[] Mean, double[] Invstd) Statistics(Tensor input, Tensor? runningMean, Tensor? runningVar, bool training, double momentum, double eps)
+    {
         int n = input.shape[0], c = input.shape[1];
         int s = input.numel / Math.Max(n * c, 1);
-        var x = input.ContiguousData();
         var mean = new double[c];
         var invstd = new double[c];
         if (training)
         {
+            var x = input.ContiguousData();
             var variance = new double[c];
             if (input.DType == DType.Float32) Statistics<float>(x, n, c, s, mean, variance);
             else Statistics<double>(x, n, c, s, mean, variance);
+            GC.KeepAlive(x);
             for (int ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.Sqrt(variance[ch] + eps);
             UpdateRunning(runningMean, runningVar, mean, variance, (long)n * s, momentum);
         }
@@ -34,18 +51,21 @@ internal static class BatchNormKernel
             for (int ch = 0; ch < c; ch++) invstd[ch] = 1 / Math.Sqrt(variance[ch] + eps);
         }
 
+        return (mean, invstd);
+    }
+
+    /// <summary>y = (x − mean)·invstd·weight + bias per channel, not recorded.</summary>
+    public static Tensor Normalize(Tensor input, double[] mean, double[] invstd, Tensor? weight, Tensor? bias)
+    {
+        int n = input.shape[0], c = input.shape[1];
+        int s = input.numel / Math.Max(n * c, 1);
+        var x = input.ContiguousData();
         var w = weight?.ToArray<double>();
         var b = bias?.ToArray<double>();
         var y = Tensor.Empty(input.DType, (int[])input.shape.Clone());
         if (input.DType == DType.Float32) Normalize<float>(x, y, n, c, s, mean, invstd, w, b);
         else Normalize<double>(x, y, n, c, s, mean, invstd, w, b);
         GC.KeepAlive(x);
-
-        if (Autograd.Recording(input) || (weight is not null && Autograd.Recording(weight)) || (bias is not null && Autograd.Recording(bias)))
-        {
-            y.WithHistory(new BatchNormBackward(input, weight, bias, mean, invstd, training));
-        }
-
         return y;
     }
 

@@ -21,6 +21,15 @@ public static partial class Functional
     /// <exception cref="ArgumentException">The input has fewer than 2 dimensions, is not floating-point, has a single value per channel in training, or a statistic, weight or bias does not have C elements or the input's dtype; the message names the shapes.</exception>
     public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null, bool training = false, double momentum = 0.1, double eps = 1e-5)
     {
+        CheckBatchNorm(input, runningMean, runningVar, weight, bias, training);
+        return input.Device.Type == DeviceType.Cpu
+            ? BatchNormKernel.Run(input, runningMean, runningVar, weight, bias, training, momentum, eps)
+            : BatchNormComposite(input, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /// <summary>Throws, naming the shapes, where <see cref="BatchNorm"/>'s arguments do not fit.</summary>
+    internal static void CheckBatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training)
+    {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Ndim < 2)
             throw new ArgumentException($"BatchNorm: expected an input [N, C] or [N, C, *] with at least 2 dimensions, got shape {input.ShapeString}.", nameof(input));
@@ -35,10 +44,6 @@ public static partial class Functional
             throw new ArgumentException("BatchNorm: without training, the running mean and variance are needed (they are null).", nameof(training));
         if (training && input.numel / Math.Max(c, 1) <= 1)
             throw new ArgumentException($"BatchNorm: expected more than 1 value per channel when training, got input of shape {input.ShapeString}.", nameof(input));
-
-        return input.Device.Type == DeviceType.Cpu
-            ? BatchNormKernel.Run(input, runningMean, runningVar, weight, bias, training, momentum, eps)
-            : BatchNormComposite(input, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     static void CheckChannelTensor(Tensor? t, string name, int channels, Tensor input, string parameter)

@@ -66,24 +66,29 @@ public static partial class Functional
     internal static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (padding * 2 > kernelSize)
-        {
-            throw new ArgumentException($"MaxPool2d: pad should be at most half of effective kernel size, but got pad={padding}, kernel_size={kernelSize} and dilation={dilation}.", nameof(padding));
-        }
-
         if (input.Ndim == 3)
         {
             return MaxPool2d(input.Unsqueeze(0), kernelSize, stride, padding, dilation).Squeeze(0);
         }
 
         int step = stride ?? kernelSize;
-        CheckWindow("MaxPool2d", input, step, padding, dilation);
+        CheckMaxPool(input, kernelSize, step, padding, dilation);
+        return MaxPoolKernel.Run(input, new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation));
+    }
+
+    /// <summary>Throws, naming the values, where a max pooling's window does not fit <paramref name="input"/> [N, C, H, W].</summary>
+    internal static void CheckMaxPool(Tensor input, int kernelSize, int stride, int padding, int dilation)
+    {
+        if (padding * 2 > kernelSize)
+        {
+            throw new ArgumentException($"MaxPool2d: pad should be at most half of effective kernel size, but got pad={padding}, kernel_size={kernelSize} and dilation={dilation}.", nameof(padding));
+        }
+
+        CheckWindow("MaxPool2d", input, stride, padding, dilation);
         if (kernelSize < 1)
         {
             throw new ArgumentException($"MaxPool2d: kernel_size must be positive, got {kernelSize}.", nameof(kernelSize));
         }
-
-        return MaxPoolKernel.Run(input, new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation));
     }
 
     /// <summary>2-D average pooling (PyTorch's <c>F.avg_pool2d</c>): the mean of each window; padding counts as zeros unless <paramref name="countIncludePad"/> is false.</summary>

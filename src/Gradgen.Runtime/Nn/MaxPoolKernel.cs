@@ -14,12 +14,45 @@ internal static class MaxPoolKernel
     /// <summary>Max pooling of a contiguous-able [N, C, H, W] Float32 or Float64 CPU tensor.</summary>
     public static Tensor Run(Tensor input, Window2d w)
     {
+        var (y, indices) = Pool(input, w);
+        if (Autograd.Recording(input))
+        {
+            int[] shape = [.. input.Shape];
+            y.WithHistory(new LambdaBackward("MaxPool2DWithIndicesBackward", input, g => Backward(g, shape, indices)));
+        }
+
+        return y;
+    }
+
+    /// <summary>
+    /// Max pooling for a compiled graph: the values and, as an Int32 tensor shaped like them, the position in the
+    /// input each was taken from (what <see cref="Gradient"/> adds the output's gradient at).
+    /// </summary>
+    public static (Tensor Values, Tensor Indices) RunWithIndices(Tensor input, Window2d w)
+    {
+        return Pool(input, w);
+    }
+
+    /// <summary>The input's gradient [<paramref name="inputShape"/>]: <paramref name="g"/> added at <paramref name="indices"/> (from <see cref="RunWithIndices"/>).</summary>
+    public static Tensor Gradient(Tensor g, Tensor indices, int[] inputShape)
+    {
+        if (indices.DType != DType.Int32 || !g.Shape.SequenceEqual(indices.Shape))
+        {
+            throw new ArgumentException($"MaxPool2d: the gradient has shape {g.ShapeString} and the indices {indices.DType} {indices.ShapeString}; they must be one shape, the indices Int32.", nameof(indices));
+        }
+
+        return Backward(g, inputShape, indices);
+    }
+
+    /// <summary>The pooled values and, per output, the position in the input of the element it took (Int32, shaped like the values).</summary>
+    static (Tensor Y, Tensor Indices) Pool(Tensor input, Window2d w)
+    {
         var (oh, ow) = w.Check(input, "MaxPool2d");
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], wd = input.Shape[3];
 
         var x = input.ContiguousData();
         var y = Tensor.Empty(input.DType, [n, c, oh, ow]);
-        var indices = new int[n * c * oh * ow];
+        var indices = Tensor.Empty(DType.Int32, [n, c, oh, ow]);
         if (input.DType == DType.Float32)
         {
             Forward<float>(x, y, indices, n * c, h, wd, w);
@@ -30,17 +63,11 @@ internal static class MaxPoolKernel
         }
 
         GC.KeepAlive(x);
-        if (Autograd.Recording(input))
-        {
-            int[] shape = [n, c, h, wd];
-            y.WithHistory(new LambdaBackward("MaxPool2DWithIndicesBackward", input, g => Backward(g, shape, indices)));
-        }
-
-        return y;
+        return (y, indices);
     }
 
     /// <summary>Each plane (image and channel) on its own, in parallel for large inputs; indices are into the whole input.</summary>
-    static void Forward<T>(Tensor x, Tensor y, int[] indices, int planes, int h, int wd, Window2d w)
+    static void Forward<T>(Tensor x, Tensor y, Tensor indices, int planes, int h, int wd, Window2d w)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = w.OutH(h), ow = w.OutW(wd);
@@ -49,22 +76,22 @@ internal static class MaxPoolKernel
         {
             if (pairs)
             {
-                ForwardPairs(x.Elements<T>(), y.Elements<T>(), indices, p, h, wd, oh, ow);
+                ForwardPairs(x.Elements<T>(), y.Elements<T>(), indices.Elements<int>(), p, h, wd, oh, ow);
             }
             else
             {
-                ForwardPlane(x.Elements<T>(), y.Elements<T>(), indices, p, h, wd, oh, ow, w);
+                ForwardPlane(x.Elements<T>(), y.Elements<T>(), indices.Elements<int>(), p, h, wd, oh, ow, w);
             }
         });
     }
 
     /// <summary>The common 2×2 window with stride 2, no padding and no dilation: two adjacent rows, two adjacent columns, no bounds to test.</summary>
-    static void ForwardPairs<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int p, int h, int wd, int oh, int ow)
+    static void ForwardPairs<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> indices, int p, int h, int wd, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int plane = p * h * wd;
         var output = y.Slice(p * oh * ow, oh * ow);
-        var positions = indices.AsSpan(p * oh * ow, oh * ow);
+        var positions = indices.Slice(p * oh * ow, oh * ow);
         for (int oy = 0; oy < oh; oy++)
         {
             int top = plane + (2 * oy * wd);
@@ -136,13 +163,13 @@ internal static class MaxPoolKernel
         }
     }
 
-    static void ForwardPlane<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int p, int h, int wd, int oh, int ow, Window2d w)
+    static void ForwardPlane<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> indices, int p, int h, int wd, int oh, int ow, Window2d w)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int plane = p * h * wd;
         var input = x.Slice(plane, h * wd);
         var output = y.Slice(p * oh * ow, oh * ow);
-        var positions = indices.AsSpan(p * oh * ow, oh * ow);
+        var positions = indices.Slice(p * oh * ow, oh * ow);
         for (int oy = 0; oy < oh; oy++)
         {
             int y0 = (oy * w.StrideH) - w.PadH;
@@ -190,24 +217,24 @@ internal static class MaxPoolKernel
         return (first, Math.Max(first, end));
     }
 
-    static Tensor Backward(Tensor g, int[] shape, int[] indices)
+    static Tensor Backward(Tensor g, int[] shape, Tensor indices)
     {
         var gc = g.ContiguousData();
         var dx = Tensor.Empty(g.DType, shape);
         if (g.DType == DType.Float32)
         {
-            Scatter<float>(gc.Elements<float>(), dx.Elements<float>(), indices);
+            Scatter<float>(gc.Elements<float>(), dx.Elements<float>(), indices.Elements<int>());
         }
         else
         {
-            Scatter<double>(gc.Elements<double>(), dx.Elements<double>(), indices);
+            Scatter<double>(gc.Elements<double>(), dx.Elements<double>(), indices.Elements<int>());
         }
 
         GC.KeepAlive(gc);
         return dx;
     }
 
-    static void Scatter<T>(ReadOnlySpan<T> g, Span<T> dx, int[] indices)
+    static void Scatter<T>(ReadOnlySpan<T> g, Span<T> dx, ReadOnlySpan<int> indices)
         where T : unmanaged, INumber<T>
     {
         dx.Clear();

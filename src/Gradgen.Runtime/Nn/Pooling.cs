@@ -15,8 +15,14 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
     /// <summary>The window's step.</summary>
     public int Stride { get; } = stride ?? kernelSize;
 
+    /// <summary>Added on every side (as −∞).</summary>
+    public int Padding { get; } = padding;
+
+    /// <summary>The spacing of the window's taps.</summary>
+    public int Dilation { get; } = dilation;
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, padding, dilation);
+    public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, KernelSize, Stride, Padding, Dilation);
 
     /// <inheritdoc/>
     protected override void DiscoverMembers()
@@ -25,7 +31,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={padding}, dilation={dilation}, ceil_mode=False");
+        string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, ceil_mode=False");
 }
 
 /// <summary>2-D average pooling (PyTorch's <c>nn.AvgPool2d</c>, square windows): the mean of each window; CPU.</summary>

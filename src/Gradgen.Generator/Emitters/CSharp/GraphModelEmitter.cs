@@ -127,7 +127,9 @@ internal static class GraphModelEmitter
             }
 
             string parameters = string.Join(string.Empty, slotParameters.Select((_, s) => $", parameter{s + 1}"));
-            using (writer.Block($"if (!{Runtime}.CanRun(input, {rank}, {Bool(model.RowWise)}{parameters}))"))
+            // Convolution, pooling and batch norm kernels run on the CPU only so far: on a device, Forward runs eagerly.
+            string canRun = nodes.Any(n => n.Op is TensorOp.Conv2d or TensorOp.MaxPool2d or TensorOp.BatchNormStatistics) ? "CanRunOnCpu" : "CanRun";
+            using (writer.Block($"if (!{Runtime}.{canRun}(input, {rank}, {Bool(model.RowWise)}{parameters}))"))
             {
                 writer.Line("return null;");
             }
@@ -223,7 +225,9 @@ internal static class GraphModelEmitter
 
         return steps.SelectMany(step => step.Nodes)
             .Where(id => !kept.Contains(id) && nodes[id].Op is TensorOp.Map or TensorOp.Linear or TensorOp.MatMul or TensorOp.MatMulAcrossRows
-                or TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp or TensorOp.PadAs or TensorOp.Cat or TensorOp.DropoutMask)
+                or TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp or TensorOp.PadAs or TensorOp.Cat or TensorOp.DropoutMask
+                or TensorOp.Conv2d or TensorOp.Conv2dGradient or TensorOp.MaxPool2d or TensorOp.MaxPool2dGradient
+                or TensorOp.BatchNormStatistics or TensorOp.BatchNorm or TensorOp.BatchNormGradient)
             .ToList();
     }
 
@@ -267,12 +271,44 @@ internal static class GraphModelEmitter
                 }
             }
         }
+        else if (Results(graph, step) is { } results)
+        {
+            writer.Line($"var results{step.Nodes[0]} = {results};");
+            foreach (int id in step.Nodes)
+            {
+                writer.Line($"{declare}{Name(id)} = results{step.Nodes[0]}[{nodes[id].Index.ToString(CultureInfo.InvariantCulture)}]!;");
+            }
+        }
         else
         {
             writer.Line($"{declare}{Name(step.Nodes[0])} = {Expression(graph, step.Nodes[0], rowWise)};");
         }
 
         guard?.Dispose();
+    }
+
+    /// <summary>
+    /// The one run-time call that gives the results of <paramref name="step"/> (max pooling's values and indices; a
+    /// convolution's or batch norm's gradients, each asked for only when the slots it serves are needed), or null for
+    /// a step of one plain expression.
+    /// </summary>
+    private static string? Results(TensorGraph graph, PlannedStep step)
+    {
+        var node = graph.Nodes[step.Nodes[0]];
+        string In(int i) => Name(node.Inputs[i]);
+        string Wanted(int index)
+        {
+            int at = step.Nodes.Select((id, k) => (id, k)).Where(p => graph.Nodes[p.id].Index == index).Select(p => p.k).DefaultIfEmpty(-1).First();
+            return at < 0 ? "false" : step.NodeSlots[at].Count == 0 ? "true" : string.Join(" || ", step.NodeSlots[at].Select(s => $"needed[{s}]"));
+        }
+
+        return node.Op switch
+        {
+            TensorOp.MaxPool2d when step.Nodes.Count > 1 || node.Index > 0 => $"{Runtime}.MaxPool2dWithIndices({In(0)}, {node.Text})",
+            TensorOp.Conv2dGradient => $"{Runtime}.Conv2dGradients({In(0)}, {In(1)}, {In(2)}, {node.Text}, {Wanted(0)}, {Wanted(1)}, {Wanted(2)})",
+            TensorOp.BatchNormGradient => $"{Runtime}.BatchNormGradients({In(0)}, {In(1)}, {In(2)}, {(node.Inputs.Count > 3 ? In(3) : "null")}, {Wanted(0)}, {Wanted(1)}, {Wanted(2)})",
+            _ => null,
+        };
     }
 
     private static string Expression(TensorGraph graph, int id, bool rowWise)
@@ -292,7 +328,7 @@ internal static class GraphModelEmitter
             TensorOp.MatMulAcrossRows => $"{Runtime}.MatMulAcrossRows({In(0)}, {In(1)})",
             TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp => $"{Runtime}.{node.Op}({In(0)}, {Ints(node.Dim)}, {Bool(node.Flag)})",
             TensorOp.SumToShapeOf => $"{Runtime}.SumToShapeOf({In(0)}, {In(1)})",
-            TensorOp.Reshape => $"{In(0)}.{node.Text}",
+            TensorOp.Reshape => $"{In(0)}.{node.Text.Replace("$0", In(0))}",
             TensorOp.ReshapeAs => $"{Runtime}.ReshapeAs({In(0)}, {In(1)})",
             TensorOp.Transpose => $"{In(0)}.Transpose({Ints(node.Dim, node.Dim2)})",
             TensorOp.Narrow => $"{In(0)}.Narrow({Ints(node.Dim, node.Start, node.Length)})",
@@ -300,6 +336,11 @@ internal static class GraphModelEmitter
             TensorOp.Cat => $"{Runtime}.Cat({Ints(node.Dim)}{string.Join(string.Empty, node.Inputs.Select(i => ", " + Name(i)))})",
             TensorOp.CatPiece => $"{Runtime}.CatPiece({In(0)}, {Ints(node.Dim, node.Index)}{string.Join(string.Empty, node.Inputs.Skip(1).Select(i => ", " + Name(i)))})",
             TensorOp.DropoutMask => $"{Runtime}.DropoutMask({node.Text}, {In(0)})",
+            TensorOp.Conv2d => $"{Runtime}.Conv2d({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")}, {node.Text})",
+            TensorOp.MaxPool2d => $"{Runtime}.MaxPool2d({In(0)}, {node.Text})",
+            TensorOp.MaxPool2dGradient => $"{Runtime}.MaxPool2dGradient({In(0)}, {In(1)}, {In(2)})",
+            TensorOp.BatchNormStatistics => $"{Runtime}.BatchNormStatistics({In(0)}, {node.Text})",
+            TensorOp.BatchNorm => $"{Runtime}.BatchNorm({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")}, {(node.Inputs.Count > 2 ? In(3) : "null")})",
             _ => throw new InvalidOperationException($"{node.Op} is planned as a kernel, not an expression."),
         };
     }

@@ -41,6 +41,13 @@ internal sealed class ShapeSolver
         return _value[root] >= 0 ? _value[root] : -root - 1;
     }
 
+    /// <summary>Whether a dimension is a batch symbol (a size only the caller knows).</summary>
+    public bool IsRigid(int dim)
+    {
+        dim = Resolve(dim);
+        return dim < 0 && _rigid[Find(-dim - 1)];
+    }
+
     /// <summary>Makes two dimensions equal; false when they cannot be.</summary>
     public bool Unify(int a, int b)
     {

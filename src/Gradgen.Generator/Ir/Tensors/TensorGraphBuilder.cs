@@ -11,6 +11,9 @@ internal sealed class ShapeException : Exception
         : base(message)
     {
     }
+
+    /// <summary>The input rank the operation needs (a convolution's 4), when the input's rank was the problem; else 0.</summary>
+    public int NeedsRank { get; init; }
 }
 
 /// <summary>
@@ -35,10 +38,18 @@ internal sealed class TensorGraphBuilder
 
     public string Format(int id) => Shapes.Format(_nodes[id].Shape);
 
-    /// <summary>The model's input: <paramref name="rank"/> dims, the leading ones batch sizes, the last a feature size.</summary>
+    /// <summary>The model's input: <paramref name="rank"/> dims, the leading ones batch sizes, the last a feature size; rank 4 is a batch of images.</summary>
     public int Input(int rank)
     {
         var shape = new List<int>();
+        if (rank == 4)
+        {
+            // Images [N, C, H, W]: the layers fix the channels, and the sides only matter where a flattened image meets a Linear.
+            shape.Add(Shapes.NewSymbol(rigid: true, "N"));
+            shape.AddRange(new[] { "C", "H", "W" }.Select(name => Shapes.NewSymbol(rigid: false, name)));
+            return Add(new TensorNode(TensorOp.Input, EquatableArray<int>.Empty, shape.ToEquatableArray(), Label: "input"));
+        }
+
         for (int d = 0; d < rank - 1; d++)
         {
             shape.Add(Shapes.NewSymbol(rigid: true, "B" + d));
@@ -214,6 +225,86 @@ internal sealed class TensorGraphBuilder
 
     public int CatPiece(int g, IReadOnlyList<int> pieces, int index, int dim) =>
         Add(new TensorNode(TensorOp.CatPiece, new[] { g }.Concat(pieces).ToEquatableArray(), _nodes[pieces[index]].Shape, Index: index, Dim: dim, Label: "piece " + index + " of the gradient of a cat"));
+
+    /// <summary>
+    /// A convolution by <paramref name="module"/> (its access in C#): x <c>[N, C, H, W]</c>, weight <c>[O, C / groups,
+    /// k, k]</c>, bias <c>[O]</c> or none. The output's height and width depend on the window the run time reads, so
+    /// they are new symbols; a layer that needs a size after flattening them fixes it.
+    /// </summary>
+    public int Conv2d(int x, int weight, int bias, string module, int groups, string label)
+    {
+        var xs = _nodes[x].Shape;
+        var ws = _nodes[weight].Shape;
+        if (xs.Count != 4)
+        {
+            throw new ShapeException($"'{label}' takes images [N, C, H, W], but its input has shape {Format(x)}") { NeedsRank = 4 };
+        }
+
+        int channels = Shapes.Resolve(ws[1]);
+        if (!(channels >= 0 ? Shapes.Unify(xs[1], channels * groups) : Shapes.Unify(xs[1], ws[1])))
+        {
+            throw new ShapeException($"'{label}' takes {(channels >= 0 ? channels * groups : -1)} input channels, but its input has shape {Format(x)}");
+        }
+
+        var shape = new[] { xs[0], ws[0], Shapes.NewSymbol(rigid: false, "H"), Shapes.NewSymbol(rigid: false, "W") };
+        var inputs = bias >= 0 ? new[] { x, weight, bias } : new[] { x, weight };
+        return Add(new TensorNode(TensorOp.Conv2d, inputs.ToEquatableArray(), shape.ToEquatableArray(), Text: module, Label: label));
+    }
+
+    /// <summary>Gradient <paramref name="which"/> (0: input, 1: weight, 2: bias) of convolution <paramref name="conv"/> from its output's gradient.</summary>
+    public int Conv2dGradient(int conv, int g, int which)
+    {
+        var node = _nodes[conv];
+        var shape = _nodes[node.Inputs[which]].Shape;
+        string what = which switch { 0 => "(" + _nodes[node.Inputs[0]].Label + ")", 1 => node.Label + ".weight", _ => node.Label + ".bias" };
+        return Add(new TensorNode(TensorOp.Conv2dGradient, new[] { g, node.Inputs[0], node.Inputs[1] }.ToEquatableArray(), shape, Index: which, Text: node.Text, Label: "∂/∂" + what));
+    }
+
+    /// <summary>Max pooling by <paramref name="module"/> (its access in C#) of x <c>[N, C, H, W]</c>: the window is read at run time, so height and width are new symbols.</summary>
+    public int MaxPool2d(int x, string module, string label)
+    {
+        var xs = _nodes[x].Shape;
+        if (xs.Count != 4)
+        {
+            throw new ShapeException($"'{label}' takes images [N, C, H, W], but its input has shape {Format(x)}") { NeedsRank = 4 };
+        }
+
+        var shape = new[] { xs[0], xs[1], Shapes.NewSymbol(rigid: false, "H"), Shapes.NewSymbol(rigid: false, "W") };
+        return Add(new TensorNode(TensorOp.MaxPool2d, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: module, Label: label));
+    }
+
+    /// <summary>
+    /// The gradient of max pooling <paramref name="pool"/>'s input from its output's gradient: added at the positions
+    /// the pooling took (its second result, the indices, which the forward's call gives with the values).
+    /// </summary>
+    public int MaxPool2dGradient(int pool, int g)
+    {
+        var node = _nodes[pool];
+        int x = node.Inputs[0];
+        int indices = Add(node with { Index = 1, Label = node.Label + " indices" });
+        return Add(new TensorNode(TensorOp.MaxPool2dGradient, new[] { g, indices, x }.ToEquatableArray(), _nodes[x].Shape, Text: node.Text, Label: "∂/∂(" + _nodes[x].Label + ")"));
+    }
+
+    /// <summary>The statistics batch norm <paramref name="module"/> (its access in C#) uses on x <c>[N, C, *]</c>: <c>[3, C]</c>.</summary>
+    public int BatchNormStatistics(int x, string module, string label) =>
+        Add(new TensorNode(TensorOp.BatchNormStatistics, new[] { x }.ToEquatableArray(), new[] { 3, _nodes[x].Shape[1] }.ToEquatableArray(), Text: module, Label: label));
+
+    /// <summary>x normalised with <paramref name="statistics"/>, scaled and shifted when <paramref name="weight"/> and <paramref name="bias"/> are given (≥ 0).</summary>
+    public int BatchNorm(int x, int statistics, int weight, int bias, string label)
+    {
+        var inputs = weight >= 0 ? new[] { x, statistics, weight, bias } : new[] { x, statistics };
+        return Add(new TensorNode(TensorOp.BatchNorm, inputs.ToEquatableArray(), _nodes[x].Shape, Label: label));
+    }
+
+    /// <summary>Gradient <paramref name="which"/> (0: input, 1: weight, 2: bias) of batch norm <paramref name="norm"/> from its output's gradient.</summary>
+    public int BatchNormGradient(int norm, int g, int which)
+    {
+        var node = _nodes[norm];
+        var inputs = new[] { g, node.Inputs[0], node.Inputs[1] }.Concat(node.Inputs.Count > 2 ? new[] { node.Inputs[2] } : Array.Empty<int>());
+        int like = which == 0 ? node.Inputs[0] : node.Inputs[which + 1];
+        string what = which switch { 0 => "(" + _nodes[node.Inputs[0]].Label + ")", 1 => node.Label + ".weight", _ => node.Label + ".bias" };
+        return Add(new TensorNode(TensorOp.BatchNormGradient, inputs.ToEquatableArray(), _nodes[like].Shape, Index: which, Label: "∂/∂" + what));
+    }
 
     public int DropoutMask(int x, string module, string label) =>
         Add(new TensorNode(TensorOp.DropoutMask, new[] { x }.ToEquatableArray(), _nodes[x].Shape, Text: module, Label: label));

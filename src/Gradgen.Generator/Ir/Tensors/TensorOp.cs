@@ -71,6 +71,40 @@ internal enum TensorOp
     /// <summary>Piece <see cref="TensorNode.Index"/> of input 0 cut along dim at the sizes of inputs 1… (the adjoint of Cat).</summary>
     CatPiece,
 
+    /// <summary>
+    /// A 2-D convolution of input 0 <c>[N, C, H, W]</c> by the filters input 1 <c>[O, C / groups, k, k]</c> (+ bias
+    /// input 2 <c>[O]</c>): <see cref="TensorNode.Text"/> is the <c>Conv2d</c> module, whose window the run time reads.
+    /// </summary>
+    Conv2d,
+
+    /// <summary>
+    /// Gradient <see cref="TensorNode.Index"/> (0: input, 1: weight, 2: bias) of a convolution, from its output's
+    /// gradient (input 0), its input (input 1) and its filters (input 2): <see cref="TensorNode.Text"/> is the module.
+    /// </summary>
+    Conv2dGradient,
+
+    /// <summary>
+    /// 2-D max pooling of input 0 <c>[N, C, H, W]</c>: <see cref="TensorNode.Text"/> is the <c>MaxPool2d</c> module;
+    /// <see cref="TensorNode.Index"/> 0 the values, 1 the position in the input each one was taken from (not differentiated).
+    /// </summary>
+    MaxPool2d,
+
+    /// <summary>Input 0 (the pooled output's gradient) added at the positions input 1 (the pooling's indices) holds, in zeros shaped like input 2 (the pooling's input).</summary>
+    MaxPool2dGradient,
+
+    /// <summary>
+    /// What batch norm <see cref="TensorNode.Text"/> normalises input 0 <c>[N, C, *]</c> with on this call,
+    /// <c>[3, C]</c> (mean, 1/√(var + eps), whether they are the batch's); in training it updates the running
+    /// statistics. Not differentiated: the gradient of <see cref="BatchNorm"/> accounts for the batch's statistics.
+    /// </summary>
+    BatchNormStatistics,
+
+    /// <summary>Input 0 <c>[N, C, *]</c> normalised per channel with the statistics input 1, then scaled by input 2 and shifted by input 3 when affine.</summary>
+    BatchNorm,
+
+    /// <summary>Gradient <see cref="TensorNode.Index"/> (0: input, 1: weight, 2: bias) of a batch norm, from its output's gradient (input 0), input (1), statistics (2) and weight (3, when affine).</summary>
+    BatchNormGradient,
+
     /// <summary>Dropout's scaled mask (0 or 1/(1−p)) shaped like input 0, ones in eval mode: <see cref="TensorNode.Text"/> is the module.</summary>
     DropoutMask,
 }
