@@ -91,3 +91,29 @@ public sealed partial class ConvBatchNormNet : Module
     public override Tensor Forward(Tensor x) =>
         head.Forward(flatten.Forward(pool.Forward(Functional.Relu(norm.Forward(conv.Forward(x))))));
 }
+
+/// <summary>
+/// How a ResNet ends: Conv2d, BatchNorm2d, ReLU, global average pooling (<c>AdaptiveAvgPool2d(1)</c>), Flatten and a
+/// Linear head, whose input size the compiler knows (the pooled image is 1×1). Input [B, 3, 7, 7].
+/// </summary>
+public sealed partial class GlobalPoolConvNet : Module
+{
+    /// <summary>The input's side.</summary>
+    public const int Side = 7;
+
+    private readonly Conv2d conv;
+    private readonly BatchNorm2d norm;
+    private readonly AdaptiveAvgPool2d pool = new(1);
+    private readonly Linear head;
+
+    /// <summary>3 → 8 channels, 8 → 4.</summary>
+    /// <param name="dtype">The parameters' dtype.</param>
+    public GlobalPoolConvNet(DType dtype = DType.Float32)
+    {
+        conv = new(3, 8, 3, padding: 1, dtype: dtype);
+        norm = new(8, dtype: dtype);
+        head = new(8, 4, dtype: dtype);
+    }
+
+    public override Tensor Forward(Tensor x) => head.Forward(pool.Forward(Functional.Relu(norm.Forward(conv.Forward(x)))).Flatten(1));
+}

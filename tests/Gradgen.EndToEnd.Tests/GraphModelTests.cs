@@ -39,6 +39,7 @@ public sealed class GraphModelTests
         ["SmallConvNet"] = new(d => new SmallConvNet(d), b => [b, 1, SmallConvNet.Side, SmallConvNet.Side], 36, SmallConvNet.Side * SmallConvNet.Side),
         ["StridedConvNet"] = new(d => new StridedConvNet(d), b => [b, 2, StridedConvNet.Side, StridedConvNet.Side], 18, 25),
         ["ConvBatchNormNet"] = new(d => new ConvBatchNormNet(d), b => [b, 1, ConvBatchNormNet.Side, ConvBatchNormNet.Side], 64, ConvBatchNormNet.Side * ConvBatchNormNet.Side),
+        ["GlobalPoolConvNet"] = new(d => new GlobalPoolConvNet(d), b => [b, 3, GlobalPoolConvNet.Side, GlobalPoolConvNet.Side], 49, GlobalPoolConvNet.Side * GlobalPoolConvNet.Side),
 
         // 14–17: the seed MLP 2-2-1 sigmoid, a 784-256-10 ReLU MLP, a Sequential model, a model nesting another.
         ["MultiLayerPerceptron"] = new(_ => new MultiLayerPerceptron(2, 2, 1), b => [b, 2], 2, 1),
@@ -48,10 +49,10 @@ public sealed class GraphModelTests
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet"];
+        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet"];
 
     /// <summary>Models whose layers run on the CPU only so far (convolution and pooling kernels; issue 12).</summary>
-    internal static readonly string[] CpuOnlyModels = ["SmallConvNet", "StridedConvNet", "ConvBatchNormNet"];
+    internal static readonly string[] CpuOnlyModels = ["SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

@@ -46,6 +46,15 @@ public sealed partial class DiagnosticsTests
         """, DiagnosticSeverity.Info, messageContains: "the BatchNorm2d's affine is not a constant");
 
     [Fact]
+    public void GG0016_AnAdaptivePoolingToMoreThanOnePixel() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.AdaptiveAvgPool2d pool = new(2);
+            public override Tensor Forward(Tensor x) => [|pool.Forward(x)|];
+        }
+        """, DiagnosticSeverity.Info, messageContains: "only global average pooling compiles yet");
+
+    [Fact]
     public void GG0016_AReshapeBySizeOfAnotherValue() => AssertDiagnostic("GG0016", """
         public sealed partial class Net : Gradgen.Nn.Module
         {

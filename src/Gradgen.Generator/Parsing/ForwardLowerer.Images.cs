@@ -82,6 +82,27 @@ internal sealed partial class ForwardLowerer
         return _b.BatchNorm(x, statistics, weight, bias, name);
     }
 
+    /// <summary>
+    /// An AdaptiveAvgPool2d field with a 1×1 output (global average pooling, as a ResNet ends): the mean over the
+    /// width, then over the height, each kept as a dim of 1, so its gradient is the reductions' rule.
+    /// </summary>
+    private int GlobalAveragePool(int x, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, SyntaxNode at, string name)
+    {
+        var sizes = creation is { } c ? Arguments(c.Creation).Select(a => c.Model.GetConstantValue(a.Expression, _cancellationToken).Value).ToList() : null;
+        if (sizes is null || sizes.Count is 0 or > 2 || sizes.Any(s => s is not 1))
+        {
+            throw new NotCompiledException(LocationInfo.From(at), $"the AdaptiveAvgPool2d '{name}' is not created in place with a 1×1 output (only global average pooling compiles yet)");
+        }
+
+        if (_b.Rank(x) != 4)
+        {
+            throw new ShapeErrorException(LocationInfo.From(at), $"'{name}' takes images [N, C, H, W], but its input has shape {_b.Format(x)}") { NeedsRank = 4 };
+        }
+
+        int rows = _b.Reduce(TensorOp.Mean, x, 3, keepDim: true, name + ": mean over the width");
+        return _b.Reduce(TensorOp.Mean, rows, 2, keepDim: true, name);
+    }
+
     /// <summary>A Flatten field: dims startDim…endDim (1 and −1 unless the creation says otherwise) made one.</summary>
     private int FlattenModule(int x, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, SyntaxNode at, string name)
     {

@@ -638,6 +638,8 @@ internal sealed partial class ForwardLowerer
                 return Value.Tensor(Shape(at, () => _b.MaxPool2d(x, access, name)));
             case "Gradgen.Nn.BatchNorm1d" or "Gradgen.Nn.BatchNorm2d":
                 return Value.Tensor(BatchNorm(x, type.Name, access, creation, at, name));
+            case "Gradgen.Nn.AdaptiveAvgPool2d":
+                return Value.Tensor(GlobalAveragePool(x, creation, at, name));
             case "Gradgen.Nn.Flatten":
                 return Value.Tensor(FlattenModule(x, creation, at, name));
             case "Gradgen.Nn.Identity":
