@@ -189,4 +189,39 @@ public class EagerVjpTests
             for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-6);
         }
     }
+
+    [Fact]
+    public void Where_passes_gradcheck_with_broadcasting_and_sends_each_gradient_to_the_branch_taken()
+    {
+        var condition = Tensor.FromArray(new[] { true, false, true, false, false, true }).Reshape(2, 3);
+        var r = GradCheck.Run(t => (Tensor.Where(condition, t[0], t[1]) * Tensor.Arange(1.0, 7, dtype: DType.Float64).Reshape(2, 3)).Sum(),
+            [Distinct([2, 3], 11), Distinct([3], 12)]);
+        Assert.True(r.Passed, r.ToString());
+
+        var x = Tensor.FromArray(new[] { 1.0, 2, 3 });
+        x.RequiresGrad = true;
+        var y = Tensor.FromArray(new[] { 5.0 });
+        y.RequiresGrad = true;
+        var w = Tensor.Where(Tensor.FromArray(new[] { true, false, false }), x, y);
+        Assert.Equal("WhereBackward", w.GradFn!.Name);
+        w.Backward(Tensor.FromArray(new[] { double.NaN, 2, 3 }));
+        Assert.True(double.IsNaN(x.Grad!.ToArray<double>()[0]));
+        Assert.Equal([0, 0], x.Grad!.ToArray<double>().Skip(1));
+        Assert.Equal([5.0], y.Grad!.ToArray<double>());
+    }
+
+    [Fact]
+    public void Where_of_mixed_dtypes_gives_each_input_its_own_dtype()
+    {
+        var x = Tensor.FromArray(new[] { 1f, 2 });
+        x.RequiresGrad = true;
+        var y = Tensor.FromArray(new[] { 3.0, 4 });
+        y.RequiresGrad = true;
+        var w = Tensor.Where(Tensor.FromArray(new[] { true, false }), x, y);
+        Assert.Equal(DType.Float64, w.DType);
+        w.Sum().Backward();
+        Assert.Equal(DType.Float32, x.Grad!.DType);
+        Assert.Equal([1f, 0], x.Grad!.ToArray<float>());
+        Assert.Equal([0.0, 1], y.Grad!.ToArray<double>());
+    }
 }
