@@ -20,6 +20,7 @@ internal static class StepNames
     public const string ParseModel = nameof(ParseModel);
     public const string Model = nameof(Model);
     public const string GraphModel = nameof(GraphModel);
+    public const string EagerVjp = nameof(EagerVjp);
 }
 
 /// <summary>
@@ -94,6 +95,23 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.GraphModel);
         context.RegisterSourceOutput(graphs, static (output, model) =>
             output.AddSource(HintName(model.MetadataName, ".Model.g.cs"), GraphModelEmitter.Emit(model)));
+
+        // The runtime's eager backward functions ([EagerVjp], Gradgen.Runtime only): one-op graphs through the same
+        // rules, planner and step writer, one file per type.
+        var eager = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                EagerVjpParser.AttributeMetadataName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (context, _) => EagerVjpParser.Parse(context))
+            .Where(static function => function is not null)
+            .Collect()
+            .SelectMany(static (functions, _) => functions
+                .GroupBy(f => f!.MetadataName)
+                .OrderBy(g => g.Key, System.StringComparer.Ordinal)
+                .Select(g => new EagerVjpType(g.First()!.Namespace, g.First()!.ContainingTypes, g.Key, g.Select(f => f!.Method).OrderBy(m => m.Name, System.StringComparer.Ordinal).ToEquatableArray())))
+            .WithTrackingName(StepNames.EagerVjp);
+        context.RegisterSourceOutput(eager, static (output, type) =>
+            output.AddSource(HintName(type.MetadataName, ".EagerVjp.g.cs"), EagerVjpEmitter.Emit(type)));
     }
 
     /// <summary>

@@ -241,7 +241,7 @@ internal static class FunctionParser
         return type.ContainingNamespace.IsGlobalNamespace ? name : type.ContainingNamespace.ToDisplayString() + "." + name;
     }
 
-    private static string Accessibility(IMethodSymbol method) => method.DeclaredAccessibility switch
+    internal static string Accessibility(IMethodSymbol method) => method.DeclaredAccessibility switch
     {
         Microsoft.CodeAnalysis.Accessibility.Public => "public",
         Microsoft.CodeAnalysis.Accessibility.Internal => "internal",

@@ -69,14 +69,34 @@ internal static class TensorRules
 
             case TensorOp.Max:
                 {
-                    // torch.amax: the gradient is split evenly among the elements equal to the maximum.
-                    int y = KeptDim(b, id, id);
+                    // torch.amax, as PyTorch's scale_grad_by_count: mask·(g / count) with mask the elements equal to the
+                    // maximum. The mask is a tensor of its own (it is summed for the count anyway), so that the product
+                    // stays a product: a NaN maximum equals no element, and 0·(g/0) gives its row NaN, as PyTorch.
                     var isMax = ScalarBodies.Build(2, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Constant(1), s.Constant(0)), "x = max");
-                    int count = b.Reduce(TensorOp.Sum, b.Map(isMax, new[] { x[0], y }, "where x is the maximum"), node.Dim, keepDim: true, "ties");
-                    var share = ScalarBodies.Build(4, (s, p) => s.Select(s.Apply(Op.Equal, p[0], p[1]), s.Divide(p[2], p[3]), s.Constant(0)), "∂max: g split among ties");
-                    result[0] = b.Map(share, new[] { x[0], y, KeptDim(b, id, g), count }, "∂max");
+                    int mask = b.Map(isMax, new[] { x[0], KeptDim(b, id, id) }, "where x is the maximum");
+                    int count = b.Reduce(TensorOp.Sum, mask, node.Dim, keepDim: true, "ties");
+                    var scaled = ScalarBodies.Build(3, (s, p) => s.Multiply(s.Divide(p[1], p[2]), p[0]), "∂amax: (g / ties)·mask");
+                    result[0] = b.Map(scaled, new[] { mask, KeptDim(b, id, g), count }, "∂amax");
                     break;
                 }
+
+            case TensorOp.MaxEvenly:
+            case TensorOp.MinEvenly:
+                {
+                    // torch.max()/min() of a whole tensor (evenly_distribute_backward): g shared among the positions that
+                    // hold the extremum, the NaNs when it is NaN; every other position gets exactly 0, even from a NaN g.
+                    int y = KeptDim(b, id, id);
+                    var isExtremum = ScalarBodies.Build(2, (s, p) => s.Select(Holds(s, p[0], p[1]), s.Constant(1), s.Constant(0)), "x holds the extremum");
+                    int count = b.Reduce(TensorOp.Sum, b.Map(isExtremum, new[] { x[0], y }, "where x holds the extremum"), node.Dim, keepDim: true, "ties");
+                    var share = ScalarBodies.Build(4, (s, p) => s.Select(Holds(s, p[0], p[1]), s.Divide(p[2], p[3]), s.Constant(0)), "∂extremum: g split among ties");
+                    result[0] = b.Map(share, new[] { x[0], y, KeptDim(b, id, g), count }, "∂" + (node.Op == TensorOp.MaxEvenly ? "max" : "min"));
+                    break;
+                }
+
+            case TensorOp.Gather:
+                // y = x gathered at index along dim: each read element gets back the gradients of the places it went to.
+                result[0] = b.ScatterAddAs(g, x[1], x[0], node.Dim);
+                break;
 
             case TensorOp.LogSumExp:
                 {
@@ -179,6 +199,10 @@ internal static class TensorRules
             result[i] = b.SumToShapeOf(full, input);
         }
     }
+
+    /// <summary>Whether <paramref name="x"/> holds the extremum <paramref name="y"/>: equal to it, or both NaN.</summary>
+    private static int Holds(GraphBuilder s, int x, int y) =>
+        s.Apply(Op.Or, s.Apply(Op.Equal, x, y), s.Apply(Op.And, s.Apply(Op.NotEqual, x, x), s.Apply(Op.NotEqual, y, y)));
 
     /// <summary>A reduction's result (or its gradient) with the reduced dim kept as 1, so that it broadcasts back.</summary>
     private static int KeptDim(TensorGraphBuilder b, int reduction, int value)

@@ -259,6 +259,13 @@ public static partial class CompiledGraph
     /// <returns>The maxima.</returns>
     public static Tensor Max(Tensor x, int dim, bool keepDim) => Reduce(x, dim, keepDim, Reduction.Max);
 
+    /// <summary>The minimum over <paramref name="dim"/> (NaN if any element is).</summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <param name="keepDim">Keep it with size 1.</param>
+    /// <returns>The minima.</returns>
+    public static Tensor Min(Tensor x, int dim, bool keepDim) => Reduce(x, dim, keepDim, Reduction.Min);
+
     /// <summary>log Σ exp over <paramref name="dim"/>, the maximum subtracted first.</summary>
     /// <param name="x">The tensor.</param>
     /// <param name="dim">The dimension.</param>
@@ -284,6 +291,34 @@ public static partial class CompiledGraph
 
         // A bias-like gradient: the rows of g summed, one vector pass per row.
         return ProductGradients.ColumnSums(g, width).Reshape(target);
+    }
+
+    /// <summary><paramref name="g"/> broadcast to <paramref name="like"/>'s shape as a view (stride 0 along the broadcast dims), no copy.</summary>
+    /// <param name="g">The tensor, with size 1 where <paramref name="like"/> is larger.</param>
+    /// <param name="like">The tensor whose shape to take.</param>
+    /// <returns>The expanded view.</returns>
+    public static Tensor ExpandAs(Tensor g, Tensor like)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(like);
+        return g.Detach().Expand(like.Shape.ToArray()).Detach();
+    }
+
+    /// <summary>
+    /// <paramref name="g"/> added along <paramref name="dim"/> at the positions <paramref name="index"/> holds into zeros
+    /// shaped like <paramref name="like"/> (the adjoint of <see cref="Tensor.Gather(int, Tensor)"/>).
+    /// </summary>
+    /// <param name="g">The gradient of the gathered values, of the index's shape.</param>
+    /// <param name="index">The positions they were read from, each within the dimension (as Gather left them).</param>
+    /// <param name="like">The tensor they were read from.</param>
+    /// <param name="dim">The dimension.</param>
+    /// <returns>A tensor of <paramref name="like"/>'s shape.</returns>
+    public static Tensor ScatterAddAs(Tensor g, Tensor index, Tensor like, int dim)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(like);
+        return Tensor.ScatterAddGrad(g, like.Shape.ToArray(), dim, index);
     }
 
     /// <summary><paramref name="g"/> with <paramref name="like"/>'s shape.</summary>
@@ -618,6 +653,7 @@ public static partial class CompiledGraph
         Sum,
         Mean,
         Max,
+        Min,
         LogSumExp,
     }
 
@@ -631,6 +667,7 @@ public static partial class CompiledGraph
                 Reduction.Sum => x.Sum(dim, keepDim),
                 Reduction.Mean => x.Mean(dim, keepDim),
                 Reduction.Max => x.Max(dim, keepDim),
+                Reduction.Min => x.Min(dim, keepDim).Values,
                 _ => x.LogSumExp(dim, keepDim),
             };
         }
@@ -671,15 +708,21 @@ public static partial class CompiledGraph
                 }
                 else
                 {
+                    // The minimum is the maximum of the negated values, negated back (exact: negation never rounds).
+                    T sign = kind == Reduction.Min ? -T.One : T.One;
                     T max = T.NegativeInfinity;
                     for (int j = 0; j < size; j++)
                     {
-                        T v = x[start + (j * inner)];
+                        T v = sign * x[start + (j * inner)];
                         if (v > max || T.IsNaN(v)) max = v;
                         if (T.IsNaN(max)) break;
                     }
 
-                    if (kind == Reduction.Max || T.IsNaN(max) || T.IsInfinity(max))
+                    if (kind == Reduction.Min)
+                    {
+                        result = -max;
+                    }
+                    else if (kind == Reduction.Max || T.IsNaN(max) || T.IsInfinity(max))
                     {
                         result = max;
                     }

@@ -16,7 +16,7 @@ public partial class Tensor
         int d = NormalizeDim(dim, shape.Length, "Gather");
         var idx = CheckIndex(index, d, "Gather");
         var r = GatherCore(this, d, idx);
-        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("GatherBackward", this, [idx], (g, s) => ScatterAddGrad(g, shape, d, s[0])));
+        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("GatherBackward", this, [idx], (g, s) => EagerVjps.Gathered(shape, d, s[0], g)));
         return r;
     }
 
@@ -52,7 +52,7 @@ public partial class Tensor
         using (Autograd.Pause()) expanded = shape.Length == 0 ? index.Detach().Reshape() : index.Detach().Reshape(view).Expand(outShape);
         var idx = CheckIndex(expanded, d, "IndexSelect");
         var r = GatherCore(this, d, idx);
-        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("IndexSelectBackward", this, [idx], (g, s) => ScatterAddGrad(g, shape, d, s[0])));
+        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("IndexSelectBackward", this, [idx], (g, s) => EagerVjps.Gathered(shape, d, s[0], g)));
         return r;
     }
 
@@ -108,7 +108,7 @@ public partial class Tensor
         NdLoop.Run(ref k, idx.shape, [xv, idx, r]);
     }
 
-    static Tensor ScatterAddGrad(Tensor g, int[] inputShape, int dim, Tensor idx)
+    internal static Tensor ScatterAddGrad(Tensor g, int[] inputShape, int dim, Tensor idx)
     {
         if (g.storage is DeviceStorage) return DeviceNn.ScatterAddGrad(g, inputShape, dim, idx);
         var z = Empty(g.DType, inputShape, zeroed: true);

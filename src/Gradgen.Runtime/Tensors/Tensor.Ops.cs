@@ -102,19 +102,9 @@ public partial class Tensor
             case DType.Int64: Map.Run<long, long, WhereKernel<long>>(c, cx, cy, r, default); break;
             default: Map.Run<bool, bool, WhereKernel<bool>>(condition, x, y, r, default); break;
         }
-        if (Autograd.Recording(x, y))
-        {
-            int[] xs = x.shape, ys = y.shape;
-            DType xd = x.DType, yd = y.DType;
-            r.WithHistory(new Lambda2Backward("WhereBackward", x, y, [condition.Detach()], (g, s, nx, ny) =>
-            {
-                var cond = s[0];
-                var zero = ZerosLike(g, g.DType);
-                Tensor? gx = nx ? ElementwiseOp.SumToShape(Where(cond, g, zero), xs).To(xd) : null;
-                Tensor? gy = ny ? ElementwiseOp.SumToShape(Where(cond, zero, g), ys).To(yd) : null;
-                return (gx, gy);
-            }));
-        }
+        // The gradient reaches the branch taken (the generated backward of ElementwiseFunctions.Where, which reads
+        // only the condition), summed back to each input's shape and dtype.
+        if (Autograd.Recording(x, y)) ElementwiseGradient.Where.Record("Where", r, [null, x, y], [c, cx, cy]);
         return r;
     }
 

@@ -12,7 +12,7 @@ public partial class Tensor
         var r = Reductions.SumToKeptShape(this, kept);
         r = new Tensor(r.storage, [], [], 0);
         var inShape = shape;
-        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("SumBackward", this, g => g.Expand(inShape)));
+        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("SumBackward", this, g => EagerVjps.Along(EagerVjps.SumBackward, inShape, -1, null, null, g)));
         return r;
     }
 
@@ -27,7 +27,7 @@ public partial class Tensor
         var r = Reductions.SumToKeptShape(this, kept);
         if (!keepDim) r = r.Detach().Squeeze(d).Detach();
         var inShape = shape;
-        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("SumBackward", this, g => (keepDim ? g : g.Unsqueeze(d)).Expand(inShape)));
+        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("SumBackward", this, g => EagerVjps.Along(EagerVjps.SumBackward, inShape, d, null, null, g)));
         return r;
     }
 
@@ -55,8 +55,7 @@ public partial class Tensor
         using (Autograd.Pause()) r = Sum() / Math.Max(numel, 1);
         if (numel == 0) r.FillUnchecked(double.NaN);
         var inShape = shape;
-        int n = numel;
-        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("MeanBackward", this, g => (g / n).Expand(inShape)));
+        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("MeanBackward", this, g => EagerVjps.Along(EagerVjps.MeanBackward, inShape, -1, null, null, g)));
         return r;
     }
 
@@ -72,7 +71,7 @@ public partial class Tensor
         Tensor r;
         using (Autograd.Pause()) r = Sum(d, keepDim) / n;
         var inShape = shape;
-        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("MeanBackward", this, g => ((keepDim ? g : g.Unsqueeze(d)) / n).Expand(inShape)));
+        if (Autograd.Recording(this)) r.WithHistory(new LambdaBackward("MeanBackward", this, g => EagerVjps.Along(EagerVjps.MeanBackward, inShape, d, null, null, g)));
         return r;
     }
 
@@ -87,15 +86,11 @@ public partial class Tensor
         var r = new Tensor(v.storage, [], [], 0);
         if (Autograd.Recording(this))
         {
+            // As PyTorch (evenly_distribute_backward): the gradient is shared evenly among the positions that hold the
+            // extreme value — the NaNs when it is NaN — and the others get exactly 0, even from a NaN gradient.
+            var inShape = shape;
             r.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, [Detach(), r.Detach()], (g, s) =>
-            {
-                // As PyTorch (evenly_distribute_backward): the gradient is shared evenly among the positions that hold
-                // the extreme value — the NaNs when it is NaN — and the others get exactly 0, even from a NaN gradient.
-                var result = s[1];
-                var selected = result.Ne(result).Item<bool>() ? s[0].Ne(s[0]) : s[0].Eq(result);
-                var share = g / selected.ToDTypeData(g.DType).Sum();
-                return Where(selected, share, ZerosLike(share));
-            }));
+                EagerVjps.Along(min ? EagerVjps.MinBackward : EagerVjps.MaxBackward, inShape, -1, s[0], s[1], g)));
         }
         return r;
     }
@@ -114,12 +109,9 @@ public partial class Tensor
         if (Autograd.Recording(this))
         {
             var inShape = shape;
+            // The values are x gathered at the indices: the gradient goes to the index of each (Gather's rule).
             v.WithHistory(new LambdaBackward(min ? "MinBackward" : "MaxBackward", this, [keepDim ? i : i.Unsqueeze(d)], (g, s) =>
-            {
-                var z = DeviceData.ZerosAs(g, inShape);
-                Reductions.ScatterAddAlong(z, d, s[0], keepDim ? g : g.Unsqueeze(d));
-                return z;
-            }));
+                EagerVjps.Gathered(inShape, d, s[0], g)));
         }
         return (v, i);
     }
@@ -145,11 +137,9 @@ public partial class Tensor
         var r = keepDim ? kept : kept.Squeeze(d).Detach();
         if (Autograd.Recording(this))
         {
+            var inShape = shape;
             r.WithHistory(new LambdaBackward("AmaxBackward", this, [Detach(), kept.Detach()], (g, s) =>
-            {
-                var mask = s[0].Eq(s[1]).ToDTypeData(g.DType);
-                return mask * ((keepDim ? g : g.Unsqueeze(d)) / mask.Sum(d, keepDim: true));
-            }));
+                EagerVjps.Along(EagerVjps.AmaxBackward, inShape, d, s[0], s[1], g)));
         }
         return r;
     }

@@ -35,6 +35,7 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         ["Maximum"] = t => ElementwiseFunctions.Maximum(t[0], t[1]),
         ["Minimum"] = t => ElementwiseFunctions.Minimum(t[0], t[1]),
         ["Clamp"] = t => ElementwiseFunctions.Clamp(t[0], t[1], t[2]),
+        ["Where"] = t => ElementwiseFunctions.Where(t[0], t[1], t[2]),
         ["GeluErf"] = t => ElementwiseFunctions.GeluErf(t[0]),
         ["GeluTanh"] = t => ElementwiseFunctions.GeluTanh(t[0]),
         ["Silu"] = t => ElementwiseFunctions.Silu(t[0]),

@@ -18,8 +18,7 @@ namespace Gradgen.Generator.Emitters.CSharp;
 /// </summary>
 internal static class GraphModelEmitter
 {
-    private const string Runtime = "global::Gradgen.Nn.CompiledGraph";
-    private const string TensorType = "global::Gradgen.Tensor";
+    private const string Runtime = GraphStepWriter.Runtime;
 
     public static string Emit(GraphModelInfo model)
     {
@@ -84,29 +83,9 @@ internal static class GraphModelEmitter
         WriteMembers(writer, model);
 
         // The same kernels in CUDA C, from the same plan: what the graph launches on a device.
-        writer.Line();
-        writer.Line("/// <summary>CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.</summary>");
-        writer.Line(CSharpEmitter.GeneratedCode);
-        writer.Line($"internal const string {model.Name}GraphCudaSource = \"\"\"");
-        writer.Lines(Cuda.CudaEmitter.EmitGraph(model.Name, kernels).TrimEnd('\n'));
-        writer.Line("\"\"\";");
-        typeBlocks.Dispose();
-
-        writer.Line();
-        writer.Line("/// <summary>The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.</summary>");
-        using (writer.Block("file static class " + kernelClass))
-        {
-            for (int k = 0; k < kernels.Count; k++)
-            {
-                if (k > 0)
-                {
-                    writer.Line();
-                }
-
-                WriteKernel(writer, kernels[k], k);
-            }
-        }
-
+        GraphStepWriter.WriteKernels(writer, typeBlocks, model.Name, model.Name + "GraphCudaSource", kernelClass, kernels,
+            "CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.",
+            "The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.");
         namespaceBlock?.Dispose();
         return writer.ToString();
     }
@@ -117,6 +96,7 @@ internal static class GraphModelEmitter
         var nodes = graph.Nodes;
         int rank = graph.InputRank;
         var slotParameters = graph.Slots.Skip(1).Select(id => nodes[id].Text).ToList();
+        var steps = new GraphStepWriter(graph, kernelClass, model.Name, model.Name + "GraphCudaSource", model.RowWise, broadcastsAsViews: false, Name);
         writer.Line($"/// <summary>The compiled graph for an input of rank {(model.RowWise ? "2 or more, its leading dims flattened into rows" : rank.ToString(CultureInfo.InvariantCulture))}.</summary>");
         writer.Line(CSharpEmitter.GeneratedCode);
         using (writer.Block($"private global::Gradgen.Tensor? GradgenCallRank{rank}(global::Gradgen.Tensor input)"))
@@ -138,7 +118,7 @@ internal static class GraphModelEmitter
             writer.Line("// Forward");
             foreach (var step in plan.Forward)
             {
-                WriteStep(writer, graph, step, kernelClass, model.RowWise, model.Name);
+                steps.WriteStep(writer, step);
             }
 
             string output = Name(graph.Output);
@@ -156,7 +136,7 @@ internal static class GraphModelEmitter
             {
                 foreach (var step in plan.Backward)
                 {
-                    WriteStep(writer, graph, step, kernelClass, model.RowWise, model.Name);
+                    steps.WriteStep(writer, step);
                 }
 
                 writer.Line();
@@ -224,177 +204,8 @@ internal static class GraphModelEmitter
         }
 
         return steps.SelectMany(step => step.Nodes)
-            .Where(id => !kept.Contains(id) && nodes[id].Op is TensorOp.Map or TensorOp.Linear or TensorOp.MatMul or TensorOp.MatMulAcrossRows
-                or TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp or TensorOp.PadAs or TensorOp.Cat or TensorOp.DropoutMask
-                or TensorOp.Conv2d or TensorOp.Conv2dGradient or TensorOp.MaxPool2d or TensorOp.MaxPool2dGradient
-                or TensorOp.BatchNormStatistics or TensorOp.BatchNorm or TensorOp.BatchNormGradient)
+            .Where(id => !kept.Contains(id) && GraphStepWriter.Allocates(nodes[id].Op))
             .ToList();
-    }
-
-    private static void WriteStep(SourceWriter writer, TensorGraph graph, PlannedStep step, string kernelClass, bool rowWise, string modelName)
-    {
-        var nodes = graph.Nodes;
-        var first = nodes[step.Nodes[0]];
-        string label = string.Join("; ", step.Nodes.Select(n => nodes[n].Label).Where(l => l.Length > 0).Distinct());
-        if (label.Length > 0)
-        {
-            writer.Line("// " + label);
-        }
-
-        IDisposable? guard = null;
-        if (step.Slots.Count > 0)
-        {
-            foreach (int id in step.Nodes)
-            {
-                writer.Line($"{TensorType} {Name(id)} = null!;");
-            }
-
-            guard = writer.Block($"if ({string.Join(" || ", step.Slots.Select(s => $"needed[{s}]"))})");
-        }
-
-        string declare = step.Slots.Count > 0 ? string.Empty : "var ";
-        if (first.Op == TensorOp.Map)
-        {
-            string shapeOf = first.ShapeOf >= 0 ? Name(first.ShapeOf) : "null";
-            string inputs = string.Join(string.Empty, first.Inputs.Select(i => ", " + Name(i)));
-            string call = $"{Runtime}.Map<{kernelClass}.Kernel{step.Kernel}<float>, {kernelClass}.Kernel{step.Kernel}<double>>(\"{modelName}_kernel{step.Kernel}\", {modelName}GraphCudaSource, {shapeOf}, {step.Nodes.Count}{inputs})";
-            if (step.Nodes.Count == 1)
-            {
-                writer.Line($"{declare}{Name(step.Nodes[0])} = {call}[0];");
-            }
-            else
-            {
-                writer.Line($"var results{step.Nodes[0]} = {call};");
-                for (int o = 0; o < step.Nodes.Count; o++)
-                {
-                    writer.Line($"{declare}{Name(step.Nodes[o])} = results{step.Nodes[0]}[{o}];");
-                }
-            }
-        }
-        else if (Results(graph, step) is { } results)
-        {
-            writer.Line($"var results{step.Nodes[0]} = {results};");
-            foreach (int id in step.Nodes)
-            {
-                writer.Line($"{declare}{Name(id)} = results{step.Nodes[0]}[{nodes[id].Index.ToString(CultureInfo.InvariantCulture)}]!;");
-            }
-        }
-        else
-        {
-            writer.Line($"{declare}{Name(step.Nodes[0])} = {Expression(graph, step.Nodes[0], rowWise)};");
-        }
-
-        guard?.Dispose();
-    }
-
-    /// <summary>
-    /// The one run-time call that gives the results of <paramref name="step"/> (max pooling's values and indices; a
-    /// convolution's or batch norm's gradients, each asked for only when the slots it serves are needed), or null for
-    /// a step of one plain expression.
-    /// </summary>
-    private static string? Results(TensorGraph graph, PlannedStep step)
-    {
-        var node = graph.Nodes[step.Nodes[0]];
-        string In(int i) => Name(node.Inputs[i]);
-        string Wanted(int index)
-        {
-            int at = step.Nodes.Select((id, k) => (id, k)).Where(p => graph.Nodes[p.id].Index == index).Select(p => p.k).DefaultIfEmpty(-1).First();
-            return at < 0 ? "false" : step.NodeSlots[at].Count == 0 ? "true" : string.Join(" || ", step.NodeSlots[at].Select(s => $"needed[{s}]"));
-        }
-
-        return node.Op switch
-        {
-            TensorOp.MaxPool2d when step.Nodes.Count > 1 || node.Index > 0 => $"{Runtime}.MaxPool2dWithIndices({In(0)}, {node.Text})",
-            TensorOp.Conv2dGradient => $"{Runtime}.Conv2dGradients({In(0)}, {In(1)}, {In(2)}, {node.Text}, {Wanted(0)}, {Wanted(1)}, {Wanted(2)})",
-            TensorOp.BatchNormGradient => $"{Runtime}.BatchNormGradients({In(0)}, {In(1)}, {In(2)}, {(node.Inputs.Count > 3 ? In(3) : "null")}, {Wanted(0)}, {Wanted(1)}, {Wanted(2)})",
-            _ => null,
-        };
-    }
-
-    private static string Expression(TensorGraph graph, int id, bool rowWise)
-    {
-        var node = graph.Nodes[id];
-        string In(int i) => Name(node.Inputs[i]);
-        string Ints(params int[] values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
-        return node.Op switch
-        {
-            TensorOp.Input => $"{Runtime}.Prepare(input, {Bool(rowWise)})",
-            TensorOp.Parameter => $"{Runtime}.Parameter(parameter{graph.Slots.AsImmutableArray().IndexOf(id)})",
-            TensorOp.RuntimeScalar => $"{Runtime}.Scalar({node.Text}, t{graph.Slots[0]})",
-            TensorOp.DimSize => $"{Runtime}.DimSize({In(0)}, {Ints(node.Dim)})",
-            TensorOp.GradOutput => rowWise ? $"{Runtime}.ReshapeAs(gradOutput, {Name(graph.Output)})" : "gradOutput",
-            TensorOp.Linear => $"{Runtime}.Linear({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")})",
-            TensorOp.MatMul => $"{Runtime}.MatMul({In(0)}, {In(1)}, {Bool(node.Flag)})",
-            TensorOp.MatMulAcrossRows => $"{Runtime}.MatMulAcrossRows({In(0)}, {In(1)})",
-            TensorOp.Sum or TensorOp.Mean or TensorOp.Max or TensorOp.LogSumExp => $"{Runtime}.{node.Op}({In(0)}, {Ints(node.Dim)}, {Bool(node.Flag)})",
-            TensorOp.SumToShapeOf => $"{Runtime}.SumToShapeOf({In(0)}, {In(1)})",
-            TensorOp.Reshape => $"{In(0)}.{node.Text.Replace("$0", In(0))}",
-            TensorOp.ReshapeAs => $"{Runtime}.ReshapeAs({In(0)}, {In(1)})",
-            TensorOp.Transpose => $"{In(0)}.Transpose({Ints(node.Dim, node.Dim2)})",
-            TensorOp.Narrow => $"{In(0)}.Narrow({Ints(node.Dim, node.Start, node.Length)})",
-            TensorOp.PadAs => $"{Runtime}.PadAs({In(0)}, {In(1)}, {Ints(node.Dim, node.Start)})",
-            TensorOp.Cat => $"{Runtime}.Cat({Ints(node.Dim)}{string.Join(string.Empty, node.Inputs.Select(i => ", " + Name(i)))})",
-            TensorOp.CatPiece => $"{Runtime}.CatPiece({In(0)}, {Ints(node.Dim, node.Index)}{string.Join(string.Empty, node.Inputs.Skip(1).Select(i => ", " + Name(i)))})",
-            TensorOp.DropoutMask => $"{Runtime}.DropoutMask({node.Text}, {In(0)})",
-            TensorOp.Conv2d => $"{Runtime}.Conv2d({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")}, {node.Text})",
-            TensorOp.MaxPool2d => $"{Runtime}.MaxPool2d({In(0)}, {node.Text})",
-            TensorOp.MaxPool2dGradient => $"{Runtime}.MaxPool2dGradient({In(0)}, {In(1)}, {In(2)})",
-            TensorOp.BatchNormStatistics => $"{Runtime}.BatchNormStatistics({In(0)}, {node.Text})",
-            TensorOp.BatchNorm => $"{Runtime}.BatchNorm({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")}, {(node.Inputs.Count > 2 ? In(3) : "null")})",
-            _ => throw new InvalidOperationException($"{node.Op} is planned as a kernel, not an expression."),
-        };
-    }
-
-    /// <summary>One elementwise kernel: its inputs loaded, its body a statement per node under the source it computes, its outputs stored.</summary>
-    private static void WriteKernel(SourceWriter writer, IrGraph body, int index)
-    {
-        string what = string.Join("; ", body.Outputs.Select(o => body.Labels[o]).Where(l => l.Length > 0).Distinct());
-        writer.Line($"/// <summary>{Xml(what.Length > 0 ? what : "an elementwise step")}</summary>");
-        writer.Line($"public readonly struct Kernel{index}<T> : global::Gradgen.Kernels.IElementwiseKernel<global::Gradgen.Nn.MapSpans<T>, T>");
-        using (writer.Block("    where T : unmanaged"))
-        {
-            writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-            writer.Line("public static void Invoke<TVec, TSimd>(scoped ref readonly global::Gradgen.Nn.MapSpans<T> s, int i)");
-            writer.Line("    where TVec : struct");
-            using (writer.Block("    where TSimd : global::Gradgen.Kernels.ISimd<TVec, T>"))
-            {
-                var values = new string[body.Nodes.Count];
-                var loaded = new HashSet<int>();
-                for (int id = 0; id < body.Nodes.Count; id++)
-                {
-                    var node = body.Nodes[id];
-                    switch (node.Op)
-                    {
-                        case Op.Parameter:
-                            int p = (int)node.Value;
-                            values[id] = "p" + p;
-                            if (loaded.Add(p))
-                            {
-                                writer.Line($"TVec p{p} = TSimd.Load(s.In{p}, i);");
-                            }
-
-                            continue;
-                        case Op.Constant:
-                            values[id] = $"TSimd.Constant({Literals.CSharpConstant(node.Value)})";
-                            continue;
-                    }
-
-                    if (body.Labels[id].Length > 0)
-                    {
-                        writer.Line("// " + body.Labels[id]);
-                    }
-
-                    string description = FunctionNames.DescriptionOf(body, id);
-                    values[id] = (description.Length > 0 ? description + "_v" : "v") + id.ToString(CultureInfo.InvariantCulture);
-                    writer.Line($"TVec {values[id]} = {string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat, node.Args.Select(a => (object)values[a]).ToArray())};");
-                }
-
-                for (int o = 0; o < body.Outputs.Count; o++)
-                {
-                    writer.Line($"TSimd.Store({values[body.Outputs[o]]}, s.Out{o}, i);");
-                }
-            }
-        }
     }
 
     // Registration, the run-time check of what was compiled, and the accessor a model that nests this one reads through.
@@ -405,9 +216,7 @@ internal static class GraphModelEmitter
         ModelEmitter.WriteDiscoverMembers(writer, model.RegisteredMembers, model.BaseIsModule);
     }
 
-    private static string Name(int id) => "t" + id.ToString(CultureInfo.InvariantCulture);
+    private static string Name(int id) => GraphStepWriter.DefaultName(id);
 
-    private static string Bool(bool value) => value ? "true" : "false";
-
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string Bool(bool value) => GraphStepWriter.Bool(value);
 }

@@ -157,6 +157,21 @@ internal sealed class TensorGraphBuilder
         return Add(new TensorNode(op, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Flag: keepDim, Label: label));
     }
 
+    /// <summary>torch.gather: <paramref name="x"/> read along <paramref name="dim"/> at <paramref name="index"/>, of the same rank; the result has the index's shape.</summary>
+    public int Gather(int x, int index, int dim, string label)
+    {
+        int d = Normalize(x, dim, label);
+        if (_nodes[index].Rank != _nodes[x].Rank)
+        {
+            throw new ShapeException($"'{label}' gathers from {Format(x)} at an index of shape {Format(index)}: the ranks differ");
+        }
+
+        return Add(new TensorNode(TensorOp.Gather, new[] { x, index }.ToEquatableArray(), _nodes[index].Shape, Dim: d, Label: label));
+    }
+
+    public int ScatterAddAs(int g, int index, int like, int dim) =>
+        Add(new TensorNode(TensorOp.ScatterAddAs, new[] { g, index, like }.ToEquatableArray(), _nodes[like].Shape, Dim: dim, Label: "scattered back into " + _nodes[like].Label));
+
     public int SumToShapeOf(int g, int like) =>
         _nodes[g].Shape.Equals(_nodes[like].Shape) ? g
         : Add(new TensorNode(TensorOp.SumToShapeOf, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Label: "Σ to the shape of " + _nodes[like].Label));

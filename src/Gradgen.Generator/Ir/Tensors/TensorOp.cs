@@ -41,8 +41,23 @@ internal enum TensorOp
     /// <summary>Mean over dim.</summary>
     Mean,
 
-    /// <summary>Maximum over dim (torch.amax: the gradient is split among ties).</summary>
+    /// <summary>Maximum over dim (torch.amax: the gradient is split among ties; a NaN maximum gives its row NaN, as PyTorch).</summary>
     Max,
+
+    /// <summary>
+    /// Maximum over dim whose gradient goes evenly to the positions holding it, the NaNs when it is NaN, and exactly 0
+    /// elsewhere (torch.max() of a whole tensor: PyTorch's evenly_distribute_backward).
+    /// </summary>
+    MaxEvenly,
+
+    /// <summary>Minimum over dim, differentiated as <see cref="MaxEvenly"/> (torch.min() of a whole tensor).</summary>
+    MinEvenly,
+
+    /// <summary>torch.gather: input 0 read along dim at the positions of input 1 (an integer index shaped like the result).</summary>
+    Gather,
+
+    /// <summary>Input 0 added along dim at the positions of input 1 into zeros shaped like input 2 (the adjoint of Gather).</summary>
+    ScatterAddAs,
 
     /// <summary>log Σ exp over dim, computed stably.</summary>
     LogSumExp,

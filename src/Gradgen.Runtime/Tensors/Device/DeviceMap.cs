@@ -206,12 +206,8 @@ internal static class DeviceMap
         var r = Select(c, cx, cy);
         if (Autograd.Recording(cx, cy))
         {
-            r.WithHistory(new Lambda2Backward("WhereBackward", cx, cy, [c], (g, s, nx, ny) =>
-            {
-                var zero = Tensor.FullOn(g.Device, g.DType, g.shape, 0);
-                var gw = DeviceData.IsWhole(g) ? g : DeviceData.Copy(g, g.DType);
-                return (nx ? Select(s[0], gw, zero) : null, ny ? Select(s[0], zero, gw) : null);
-            }));
+            // The generated backward of ElementwiseFunctions.Where, as on the CPU: it reads the condition as 1 or 0.
+            ElementwiseGradient.Where.Record("Where", r, [null, cx, cy], [DeviceData.Operand(condition.Detach(), shape, device, dtype), cx, cy]);
         }
 
         return r;

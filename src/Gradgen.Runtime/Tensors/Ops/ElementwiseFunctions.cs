@@ -77,4 +77,8 @@ internal static partial class ElementwiseFunctions
     [Differentiable] internal static float Minimum(float a, float b) => MathF.Min(a, b);
 
     [Differentiable] internal static float Clamp(float x, float lo, float hi) => Math.Clamp(x, lo, hi);
+
+    // torch.where, its condition given as 1 or 0 in the values' dtype: the gradient goes to the branch taken (the
+    // Select rule), and none to the condition.
+    [Differentiable] internal static float Where(float condition, float x, float y) => condition != 0 ? x : y;
 }

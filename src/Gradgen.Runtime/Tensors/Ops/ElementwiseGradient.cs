@@ -3,7 +3,7 @@ namespace Gradgen;
 /// <summary>
 /// The generated backward of one of the runtime's <c>[Differentiable]</c> one-liners (<see cref="ElementwiseFunctions"/>):
 /// its CPU kernel, its CUDA source and the inputs the kernel reads. Operations that keep a forward of their own
-/// (integer dtypes, a scalar operand, PyTorch's type promotion: + − * /, Pow, Maximum, Minimum, Clamp) record
+/// (integer dtypes, a scalar operand, PyTorch's type promotion: + − * /, Pow, Maximum, Minimum, Clamp, Where) record
 /// <see cref="GeneratedBackward"/> with one of these, so their derivatives come from the rule table like every other's.
 /// </summary>
 /// <param name="Function">The one-liner's name: its CUDA kernel is <c>{Function}_backward</c> (<c>_f64</c> in double).</param>
@@ -22,6 +22,7 @@ internal sealed record ElementwiseGradient(string Function, ElementwiseBackward 
     public static readonly ElementwiseGradient Maximum = new("Maximum", ElementwiseFunctions.MaximumTensorBackward, ElementwiseFunctions.MaximumCudaSource, ElementwiseFunctions.MaximumBackwardReads);
     public static readonly ElementwiseGradient Minimum = new("Minimum", ElementwiseFunctions.MinimumTensorBackward, ElementwiseFunctions.MinimumCudaSource, ElementwiseFunctions.MinimumBackwardReads);
     public static readonly ElementwiseGradient Clamp = new("Clamp", ElementwiseFunctions.ClampTensorBackward, ElementwiseFunctions.ClampCudaSource, ElementwiseFunctions.ClampBackwardReads);
+    public static readonly ElementwiseGradient Where = new("Where", ElementwiseFunctions.WhereTensorBackward, ElementwiseFunctions.WhereCudaSource, ElementwiseFunctions.WhereBackwardReads);
 
     /// <summary>
     /// Records on <paramref name="output"/> the node <c>{name}Backward</c> of an operation computed as
