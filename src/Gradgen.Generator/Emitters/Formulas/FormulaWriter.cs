@@ -23,6 +23,9 @@ internal sealed class FormulaWriter
     private readonly Dictionary<string, string> _names = new();
     private readonly List<Atom> _named = new();
     private readonly HashSet<string> _taken;
+
+    // Each pass of NameOneRepeat writes the whole formula again; a sum's common factors are the same in every pass.
+    private readonly Dictionary<Sum, Term?> _pulledOut = new();
     private Dictionary<string, int>? _counts;
     private Dictionary<string, (Atom Atom, string Text)>? _texts;
 
@@ -32,29 +35,39 @@ internal sealed class FormulaWriter
     public static string Write(Sum sum, IEnumerable<string> reserved)
     {
         var writer = new FormulaWriter(reserved);
-        while (writer._named.Count < MaxNames && writer.NameOneRepeat(sum))
+        string[] texts;
+        while (true)
         {
+            if (writer._named.Count == MaxNames)
+            {
+                texts = writer.WriteAll(sum);
+                break;
+            }
+
+            // A pass that names nothing new wrote the formula as it is printed.
+            if (!writer.NameOneRepeat(sum, out texts))
+            {
+                break;
+            }
         }
 
-        var text = new StringBuilder(writer.WriteSum(sum));
+        var text = new StringBuilder(texts[0]);
         for (int i = 0; i < writer._named.Count; i++)
         {
-            var atom = writer._named[i];
-            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[atom.Key]).Append(" = ").Append(writer.WriteAtom(atom, inline: true));
+            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[writer._named[i].Key]).Append(" = ").Append(texts[i + 1]);
         }
 
         return text.ToString();
     }
 
-    /// <summary>Counts the subexpressions as printed now and names the longest that occurs twice; false if none does.</summary>
-    private bool NameOneRepeat(Sum sum)
+    /// <summary>
+    /// Counts the subexpressions as printed now and names the longest that occurs twice; false if none does.
+    /// <paramref name="texts"/> are the formula and the definitions of the names, as printed before this call named one.
+    /// </summary>
+    private bool NameOneRepeat(Sum sum, out string[] texts)
     {
         (_counts, _texts) = (new Dictionary<string, int>(), new Dictionary<string, (Atom, string)>());
-        WriteSum(sum);
-        foreach (var atom in _named)
-        {
-            WriteAtom(atom, inline: true);
-        }
+        texts = WriteAll(sum);
 
         var repeated = _counts.Where(c => c.Value >= 2 && _texts[c.Key].Text.Length >= MinNamedLength && !_names.ContainsKey(c.Key))
             .Select(c => _texts[c.Key])
@@ -76,6 +89,19 @@ internal sealed class FormulaWriter
         return true;
     }
 
+    /// <summary>The formula and the definitions of the names given so far.</summary>
+    private string[] WriteAll(Sum sum)
+    {
+        var texts = new string[_named.Count + 1];
+        texts[0] = WriteSum(sum);
+        for (int i = 0; i < _named.Count; i++)
+        {
+            texts[i + 1] = WriteAtom(_named[i], inline: true);
+        }
+
+        return texts;
+    }
+
     private string WriteSum(Sum sum)
     {
         if (sum.Terms.Count == 0)
@@ -83,7 +109,13 @@ internal sealed class FormulaWriter
             return "0";
         }
 
-        if (PullOutCommonFactors(sum) is { } product)
+        if (!_pulledOut.TryGetValue(sum, out var product))
+        {
+            product = PullOutCommonFactors(sum);
+            _pulledOut.Add(sum, product);
+        }
+
+        if (product is not null)
         {
             return WriteSigned(product, first: true);
         }
