@@ -93,20 +93,29 @@ internal sealed class FormulaWriter
     private string[] WriteAll(Sum sum)
     {
         var texts = new string[_named.Count + 1];
-        texts[0] = WriteSum(sum);
+        texts[0] = WriteSum(sum, bare: true);
         for (int i = 0; i < _named.Count; i++)
         {
-            texts[i + 1] = WriteAtom(_named[i], inline: true);
+            texts[i + 1] = WriteAtom(_named[i], inline: true, bare: true);
         }
 
         return texts;
     }
 
-    private string WriteSum(Sum sum)
+    /// <summary>
+    /// The sum; <paramref name="bare"/> where nothing binds to it (the whole formula, a function's argument), so a
+    /// select alone needs no brackets: <c>max(x &lt; −3 ? −3 : x, −2)</c>, not <c>max((x &lt; −3 ? −3 : x), −2)</c>.
+    /// </summary>
+    private string WriteSum(Sum sum, bool bare = false)
     {
         if (sum.Terms.Count == 0)
         {
             return "0";
+        }
+
+        if (bare && sum.Terms.Count == 1 && sum.Terms[0] is { Coefficient.IsOne: true, Factors: { Count: 1 } factors } && factors[0] is { Exponent: 1, Atom.IsConditional: true })
+        {
+            return WriteAtom(factors[0].Atom, inline: false, bare: true);
         }
 
         if (!_pulledOut.TryGetValue(sum, out var product))
@@ -244,8 +253,11 @@ internal sealed class FormulaWriter
         return (parenthesize ? "(" + text + ")" : text) + Superscript(factor.Exponent);
     }
 
-    /// <summary>The atom, or its name where it has one (unless <paramref name="inline"/>: the definition of the name).</summary>
-    private string WriteAtom(Atom atom, bool inline)
+    /// <summary>
+    /// The atom, or its name where it has one (unless <paramref name="inline"/>: the definition of the name). A select
+    /// is bracketed unless <paramref name="bare"/>: as a factor, a term or an operand its brackets are needed.
+    /// </summary>
+    private string WriteAtom(Atom atom, bool inline, bool bare = false)
     {
         if (!inline && _names.TryGetValue(atom.Key, out string? name))
         {
@@ -257,16 +269,17 @@ internal sealed class FormulaWriter
             AtomKind.Constant or AtomKind.Symbol => atom.Name,
             AtomKind.Group => "(" + WriteSum(atom.Arguments[0]) + ")",
             _ when atom.Name.Contains("{0}") => string.Format(CultureInfo.InvariantCulture, atom.Name, atom.Arguments.Select(a => (object)WriteSum(a)).ToArray()),
-            _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(WriteSum)) + ")",
+            _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(a => WriteSum(a, bare: true))) + ")",
         };
+        string bracketed = atom.IsConditional ? "(" + text + ")" : text;
 
         if (_counts is not null && atom.Kind is AtomKind.Call or AtomKind.Group)
         {
             _counts[atom.Key] = _counts.TryGetValue(atom.Key, out int count) ? count + 1 : 1;
-            _texts![atom.Key] = (atom, text);
+            _texts![atom.Key] = (atom, bracketed);
         }
 
-        return text;
+        return bare ? text : bracketed;
     }
 
     private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
