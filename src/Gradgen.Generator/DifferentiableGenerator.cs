@@ -34,13 +34,17 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         // Find + Parse: the attribute index makes finding cheap; the transform is the only step that touches the
-        // semantic model. It reruns for every method when the compilation changes, so it reuses a method's parse
+        // semantic model, and it binds with SemanticModels' (shared, no nullable analysis), not the one Roslyn hands it. It reruns for every method when the compilation changes, so it reuses a method's parse
         // while no file the parse read has changed (ParseCache), and its equatable result stops the cascade.
         var parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 FunctionParser.AttributeMetadataName,
                 static (node, _) => node is MethodDeclarationSyntax,
-                static (context, cancellationToken) => ParseCache.GetOrParse(context.TargetNode, context.SemanticModel, () => FunctionParser.Parse(context, cancellationToken), cancellationToken))
+                static (context, cancellationToken) =>
+                {
+                    var model = SemanticModels.Of(context.SemanticModel.Compilation, context.TargetNode.SyntaxTree);
+                    return ParseCache.GetOrParse(context.TargetNode, model, () => FunctionParser.Parse(context, model, cancellationToken), cancellationToken);
+                })
             .WithTrackingName(StepNames.Parse);
 
         // Differentiate and plan: reverse mode, simplification and the three fused kernels per function.
@@ -78,7 +82,11 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
         var models = context.SyntaxProvider
             .CreateSyntaxProvider(
                 static (node, _) => ModelParser.IsCandidate(node),
-                static (context, cancellationToken) => ParseCache.GetOrParse(context.Node, context.SemanticModel, () => ModelParser.Parse(context, cancellationToken), cancellationToken))
+                static (context, cancellationToken) =>
+                {
+                    var model = SemanticModels.Of(context.SemanticModel.Compilation, context.Node.SyntaxTree);
+                    return ParseCache.GetOrParse(context.Node, model, () => ModelParser.Parse((ClassDeclarationSyntax)context.Node, model, cancellationToken), cancellationToken);
+                })
             .Where(static result => result is not null)
             .WithTrackingName(StepNames.ParseModel);
         var compiled = models

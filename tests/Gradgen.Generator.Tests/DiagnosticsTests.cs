@@ -348,6 +348,24 @@ public sealed partial class DiagnosticsTests
         """, DiagnosticSeverity.Info, messageContains: "the [Differentiable] function Scaled runs as plain C# on the CPU (it takes an integer, has a custom derivative or calls a method inside Grad.StopGradient), so it cannot be fused into a kernel");
 
     [Fact]
+    public void GG0016_AStopGradientCalledWithoutItsClassNameIsRecognisedToo() => AssertDiagnostic("GG0016", """
+        using static Gradgen.Grad;
+
+        public static partial class Held
+        {
+            private static float Step(float v) { while (v >= 1) v -= 1; return v; }
+
+            [Differentiable] public static float Scaled(float x) => x * StopGradient(Step(x) + 1);
+        }
+
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            public override Tensor Forward(Tensor x) => [|Held.Scaled(layer.Forward(x))|];
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the [Differentiable] function Scaled runs as plain C# on the CPU");
+
+    [Fact]
     public void GG0016_NamesALoopOverLayers() => AssertDiagnostic("GG0016", """
         public sealed partial class Net : Gradgen.Nn.Module
         {

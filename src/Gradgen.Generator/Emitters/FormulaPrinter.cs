@@ -50,10 +50,17 @@ internal static class FormulaPrinter
     internal static string Inline(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
     {
         var text = new StringBuilder();
-        Write(graph, node, parameterNames, gradOutputName, text, 0);
+        Write(graph, node, parameterNames, gradOutputName, text, Unbound);
         return text.Length <= MaxLength ? text.ToString() : text.ToString(0, MaxLength) + " …";
     }
 
+    /// <summary>The outer precedence where nothing binds to the value (the whole formula, a function's argument, a select's condition).</summary>
+    private const int Unbound = -1;
+
+    /// <summary>
+    /// Writes node <paramref name="id"/>, bracketed when an operator around it binds at <paramref name="outerPrecedence"/>
+    /// or tighter: comparisons have precedence 0, so any operator brackets them and a select, which binds loosest of all.
+    /// </summary>
     private static void Write(IrGraph graph, int id, string[] names, string gradOutput, StringBuilder text, int outerPrecedence)
     {
         if (text.Length > MaxLength)
@@ -75,13 +82,14 @@ internal static class FormulaPrinter
                 text.Append(gradOutput);
                 return;
             case Op.Select:
-                text.Append('(');
-                Write(graph, node.Args[0], names, gradOutput, text, 0);
+                bool bracket = outerPrecedence != Unbound;
+                if (bracket) text.Append('(');
+                Write(graph, node.Args[0], names, gradOutput, text, Unbound);
                 text.Append(" ? ");
                 Write(graph, node.Args[1], names, gradOutput, text, 0);
                 text.Append(" : ");
                 Write(graph, node.Args[2], names, gradOutput, text, 0);
-                text.Append(')');
+                if (bracket) text.Append(')');
                 return;
         }
 
@@ -90,10 +98,10 @@ internal static class FormulaPrinter
             int precedence = rule.InfixPrecedence;
             bool parenthesize = precedence <= outerPrecedence;
             if (parenthesize) text.Append('(');
-            Write(graph, node.Args[0], names, gradOutput, text, precedence - 1);
+            Write(graph, node.Args[0], names, gradOutput, text, System.Math.Max(precedence - 1, 0));
             text.Append(rule.Op == Op.Multiply ? "·" : " " + rule.MathName + " ");
             // Right operands of − and / bind tighter than their own precedence.
-            Write(graph, node.Args[1], names, gradOutput, text, node.Op is Op.Subtract or Op.Divide ? precedence : precedence - 1);
+            Write(graph, node.Args[1], names, gradOutput, text, node.Op is Op.Subtract or Op.Divide ? precedence : System.Math.Max(precedence - 1, 0));
             if (parenthesize) text.Append(')');
             return;
         }
@@ -111,7 +119,7 @@ internal static class FormulaPrinter
         for (int i = 0; i < node.Args.Count; i++)
         {
             if (i > 0) text.Append(", ");
-            Write(graph, node.Args[i], names, gradOutput, text, 0);
+            Write(graph, node.Args[i], names, gradOutput, text, Unbound);
         }
 
         text.Append(')');

@@ -663,7 +663,7 @@ internal sealed class BodyLowerer
             return Fail<int>(Descriptors.CalleeNotDifferentiable, LocationInfo.From(invocation), _root.Name, callee.Name);
         }
 
-        var model = declaration.SyntaxTree == _model.SyntaxTree ? _model : _model.Compilation.GetSemanticModel(declaration.SyntaxTree);
+        var model = SemanticModels.For(_model, declaration.SyntaxTree);
         var inner = new BodyLowerer(model, _builder, _root, calleeDiagnostics, _callStack.Push(definition), _cancellationToken);
         var environment = ImmutableDictionary.Create<ISymbol, int>(SymbolEqualityComparer.Default);
         for (int i = 0; i < arguments.Length; i++)

@@ -150,7 +150,7 @@ internal sealed partial class ForwardLowerer
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             var declaration = reference.GetSyntax(_cancellationToken);
-            var model = _compilation.GetSemanticModel(declaration.SyntaxTree);
+            var model = SemanticModels.Of(_compilation, declaration.SyntaxTree);
             foreach (var call in declaration.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
                 if (call.Expression is MemberAccessExpressionSyntax { Name.Identifier.Text: "Add" } access

@@ -114,7 +114,7 @@ internal sealed partial class ForwardLowerer
 
     private int LowerForwardBody(INamedTypeSymbol type, string access, MethodDeclarationSyntax forward, IMethodSymbol symbol, int input)
     {
-        var model = _compilation.GetSemanticModel(forward.SyntaxTree);
+        var model = SemanticModels.Of(_compilation, forward.SyntaxTree);
         var scope = new Scope(type, access, model, symbol.Parameters[0], input, new Dictionary<ISymbol, Value>(SymbolEqualityComparer.Default));
         if (forward.ExpressionBody is { } arrow)
         {
@@ -940,7 +940,7 @@ internal sealed partial class ForwardLowerer
 
     private static bool IsDifferentiable(IMethodSymbol method) =>
         method.IsStatic && method.Parameters.All(p => IsNumber(p.Type))
-        && method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName);
+        && method.GetAttributes().Any(SymbolNames.IsDifferentiableAttribute);
 
     private IrGraph LowerUserFunction(IMethodSymbol function, SyntaxNode at)
     {
@@ -953,7 +953,7 @@ internal sealed partial class ForwardLowerer
         }
 
         var diagnostics = new List<DiagnosticInfo>();
-        var lowerer = new BodyLowerer(_compilation.GetSemanticModel(syntax.SyntaxTree), function.ReturnType.SpecialType == SpecialType.System_Single, function, diagnostics, _cancellationToken);
+        var lowerer = new BodyLowerer(SemanticModels.Of(_compilation, syntax.SyntaxTree), function.ReturnType.SpecialType == SpecialType.System_Single, function, diagnostics, _cancellationToken);
         return lowerer.LowerMethod(syntax) is { } body && diagnostics.Count == 0 ? body
             : throw new NotCompiledException(LocationInfo.From(at), $"the [Differentiable] function {function.Name} does not compile (see its own diagnostics)");
     }

@@ -27,17 +27,17 @@ internal static class FunctionParser
 
     /// <summary>Whether <paramref name="method"/> is marked <c>[Differentiable]</c>.</summary>
     public static bool IsDifferentiable(IMethodSymbol method) =>
-        method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName);
+        method.GetAttributes().Any(SymbolNames.IsDifferentiableAttribute);
 
-    /// <summary>The generator's entry: the method <c>ForAttributeWithMetadataName</c> found.</summary>
-    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>The generator's entry: the method <c>ForAttributeWithMetadataName</c> found, bound with <paramref name="semanticModel"/>.</summary>
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, SemanticModel semanticModel, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
         {
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
 
-        return Parse(method, syntax, context.SemanticModel, cancellationToken);
+        return Parse(method, syntax, semanticModel, cancellationToken);
     }
 
     /// <summary>
@@ -176,7 +176,7 @@ internal static class FunctionParser
 
         // Overloads would generate members with the same names (FCudaSource, kernel types): the first declared wins.
         var sameName = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
-            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeMetadataName))
+            .Where(m => m.GetAttributes().Any(SymbolNames.IsDifferentiableAttribute))
             .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
             .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
             .ToList();

@@ -98,15 +98,15 @@ internal static class KnownFunctions
 
     public static bool IsMathType(INamedTypeSymbol? type) =>
         type is not null && (type.SpecialType is SpecialType.System_Single or SpecialType.System_Double
-            || type.ToDisplayString() is "System.Math" or "System.MathF");
+            || SymbolNames.Is(type, "System", "Math") || SymbolNames.Is(type, "System", "MathF"));
 
     /// <summary><c>Gradgen.Grad</c>, the helpers that steer differentiation (<c>StopGradient</c>).</summary>
     public static bool IsGradType(INamedTypeSymbol? type) =>
-        type is not null && type.ToDisplayString() == "Gradgen.Grad";
+        SymbolNames.Is(type, "Gradgen", "Grad");
 
     /// <summary><c>Gradgen.SpecialFunctions</c>, the runtime's special functions (erf).</summary>
     public static bool IsSpecialFunctionsType(INamedTypeSymbol? type) =>
-        type is not null && type.ToDisplayString() == "Gradgen.SpecialFunctions";
+        SymbolNames.Is(type, "Gradgen", "SpecialFunctions");
 
     public static bool IsNumeric(ITypeSymbol type) => type.SpecialType is SpecialType.System_Single or SpecialType.System_Double
         or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Int16 or SpecialType.System_SByte

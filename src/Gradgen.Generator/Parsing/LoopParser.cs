@@ -87,7 +87,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
 
         foreach (var declaration in method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>())
         {
-            var model = compilation.GetSemanticModel(declaration.SyntaxTree);
+            var model = SemanticModels.Of(compilation, declaration.SyntaxTree);
             if (StopGradientScope.HasOpaqueCall(declaration, model, cancellationToken))
             {
                 return true;
@@ -112,7 +112,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     /// <summary>The name given as <c>[Differentiable(Backward = …)]</c>, or null.</summary>
     public static string? CustomBackward(IMethodSymbol method) =>
         method.GetAttributes()
-            .Where(a => a.AttributeClass?.ToDisplayString() == FunctionParser.AttributeMetadataName)
+            .Where(SymbolNames.IsDifferentiableAttribute)
             .SelectMany(a => a.NamedArguments)
             .Where(a => a.Key == "Backward")
             .Select(a => a.Value.Value as string)

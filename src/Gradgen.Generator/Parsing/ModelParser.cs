@@ -24,17 +24,14 @@ namespace Gradgen.Generator.Parsing;
 /// </summary>
 internal static class ModelParser
 {
-    private const string ModuleType = "Gradgen.Nn.Module";
-
     /// <summary>The cheap syntax test: a partial class with a base list.</summary>
     public static bool IsCandidate(SyntaxNode node) =>
         node is ClassDeclarationSyntax { BaseList: not null } type && type.Modifiers.Any(SyntaxKind.PartialKeyword);
 
-    /// <summary>The generator's entry: a node that passed <see cref="IsCandidate"/>.</summary>
-    public static ModelParseResult? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken) =>
-        Parse((ClassDeclarationSyntax)context.Node, context.SemanticModel, cancellationToken);
-
-    /// <summary>The analyzer's entry (and the generator's): null when the class is not a model compiled from this declaration.</summary>
+    /// <summary>
+    /// The analyzer's entry and the generator's (for a node that passed <see cref="IsCandidate"/>): null when the class
+    /// is not a model compiled from this declaration.
+    /// </summary>
     public static ModelParseResult? Parse(ClassDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
     {
         if (semanticModel.GetDeclaredSymbol(syntax, cancellationToken) is not INamedTypeSymbol type || !DerivesFromModule(type))
@@ -143,7 +140,7 @@ internal static class ModelParser
             var fieldType = field.Type;
             bool mayHold = fieldType.SpecialType == SpecialType.System_Object
                 || fieldType.ToDisplayString() is "Gradgen.Tensor" or "Gradgen.Nn.Parameter"
-                || (fieldType is INamedTypeSymbol named && (named.ToDisplayString() == ModuleType || DerivesFromModule(named)));
+                || (fieldType is INamedTypeSymbol named && (IsModuleType(named) || DerivesFromModule(named)));
             if (mayHold)
             {
                 yield return field.AssociatedSymbol?.Name ?? field.Name;
@@ -165,11 +162,13 @@ internal static class ModelParser
         return false;
     }
 
+    private static bool IsModuleType(INamedTypeSymbol type) => SymbolNames.Is(type, "Gradgen.Nn", "Module");
+
     internal static bool DerivesFromModule(INamedTypeSymbol type)
     {
         for (var current = type.BaseType; current is not null; current = current.BaseType)
         {
-            if (current.ToDisplayString() == ModuleType)
+            if (IsModuleType(current))
             {
                 return true;
             }
@@ -185,7 +184,7 @@ internal static class ModelParser
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             var declaration = reference.GetSyntax(cancellationToken);
-            var model = compilation.GetSemanticModel(declaration.SyntaxTree);
+            var model = SemanticModels.Of(compilation, declaration.SyntaxTree);
             foreach (var node in declaration.DescendantNodes())
             {
                 ExpressionSyntax? value = node switch

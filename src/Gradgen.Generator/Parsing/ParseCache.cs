@@ -4,6 +4,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Gradgen.Generator.Parsing;
 
@@ -100,10 +101,10 @@ internal static class ParseCache
         while (pending.Count > 0)
         {
             var node = pending.Pop();
-            var semantic = node.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(node.SyntaxTree);
-            foreach (var name in node.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax>())
+            var semantic = SemanticModels.For(model, node.SyntaxTree);
+            foreach (var name in node.DescendantNodes().OfType<SimpleNameSyntax>())
             {
-                var info = semantic.GetSymbolInfo(name, cancellationToken);
+                var info = SymbolInfoOf(name, semantic, cancellationToken);
                 foreach (var symbol in info.Symbol is { } bound ? new[] { bound } : info.CandidateSymbols.ToArray())
                 {
                     if (symbol is ILocalSymbol or IParameterSymbol or IRangeVariableSymbol or ILabelSymbol)
@@ -128,5 +129,26 @@ internal static class ParseCache
         }
 
         return trees.ToArray();
+    }
+
+    /// <summary>
+    /// What <paramref name="name"/> refers to. The name of a called method is asked of the call: the binder keeps the
+    /// method it chose there, while asking the name looks the method group up again (extension methods included),
+    /// which was most of this walk's time.
+    /// </summary>
+    private static SymbolInfo SymbolInfoOf(SimpleNameSyntax name, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var callee = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : (ExpressionSyntax)name;
+        if (callee.Parent is InvocationExpressionSyntax invocation && invocation.Expression == callee)
+        {
+            var call = model.GetSymbolInfo(invocation, cancellationToken);
+            // A delegate's Invoke says nothing about the field or local that holds the delegate: ask the name then.
+            if (call.Symbol is not IMethodSymbol { MethodKind: MethodKind.DelegateInvoke } && (call.Symbol is not null || call.CandidateSymbols.Length > 0))
+            {
+                return call;
+            }
+        }
+
+        return model.GetSymbolInfo(name, cancellationToken);
     }
 }

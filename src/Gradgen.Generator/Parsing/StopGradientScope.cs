@@ -57,11 +57,36 @@ internal static class StopGradientScope
 
     /// <summary>Whether <paramref name="invocation"/> calls, inside <c>Grad.StopGradient</c>, a method only an opaque call can make.</summary>
     public static bool IsOpaqueCall(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken) =>
-        model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee
+        InsideStopGradientCall(invocation)
+        && model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee
         && !FunctionParser.IsDifferentiable(callee) && !KnownFunctions.TryGet(callee, out _) && !KnownFunctions.IsLogWithBase(callee)
         && invocation.ArgumentList.Arguments.Count == callee.Parameters.Length
         && OpaqueCallFormat(callee) is not null
         && Contains(model, invocation, cancellationToken);
+
+    /// <summary>
+    /// The syntax test before <see cref="Contains"/>: inside the arguments of a call of a method named StopGradient (as
+    /// <c>Grad.StopGradient(…)</c>, or <c>StopGradient(…)</c> after <c>using static</c>). Binding every call of every
+    /// body to find the few inside one was a large part of the parse.
+    /// </summary>
+    private static bool InsideStopGradientCall(SyntaxNode node)
+    {
+        foreach (var ancestor in node.Ancestors())
+        {
+            if (ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax)
+            {
+                return false;
+            }
+
+            if (ancestor is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
+                && invocation.Expression is SimpleNameSyntax { Identifier.Text: "StopGradient" } or MemberAccessExpressionSyntax { Name.Identifier.Text: "StopGradient" })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool IsStopGradient(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken) =>
         model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol callee && KnownFunctions.TryGet(callee, out var op) && op == Op.StopGradient;

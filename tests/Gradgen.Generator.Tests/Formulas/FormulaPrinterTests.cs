@@ -67,6 +67,49 @@ public sealed class FormulaPrinterTests
         Assert.Equal("sin(e) + cos(y·e), where e = exp(x² + y + 1)", Print(b.ToGraph(new[] { node }), node));
     }
 
+    [Theory]
+    [InlineData("max(select, −2)", "max(x < −3 ? −3 : x, −2)")]
+    [InlineData("select", "y > x ? y : −x")]
+    [InlineData("2·select", "2(y > x ? y : −x)")]
+    [InlineData("y + select", "y + (y > x ? y : −x)")]
+    [InlineData("select of sums", "x + y > 1 ? y + 1 : −x")]
+    [InlineData("select in a select", "y > x ? (y > x ? y : −x) : x")]
+    public void ASelectIsBracketedOnlyWhereSomethingBindsToIt(string what, string expected)
+    {
+        var b = new GraphBuilder(isFloat: false);
+        int x = b.Parameter(0), y = b.Parameter(1);
+        int select = b.Select(b.Apply(Op.GreaterThan, y, x), y, b.Negate(x));
+        int node = what switch
+        {
+            "max(select, −2)" => b.Apply(Op.Max, b.Select(b.Apply(Op.LessThan, x, b.Constant(-3)), b.Constant(-3), x), b.Constant(-2)),
+            "select" => select,
+            "2·select" => b.Multiply(select, b.Constant(2)),
+            "y + select" => b.Add(y, select),
+            "select of sums" => b.Select(b.Apply(Op.GreaterThan, b.Add(y, x), b.Constant(1)), b.Add(y, b.Constant(1)), b.Negate(x)),
+            _ => b.Select(b.Apply(Op.GreaterThan, y, x), select, x),
+        };
+
+        var graph = b.ToGraph(new[] { node });
+        Assert.Equal(expected, Print(graph, node));
+        // The text reads back to the IR's value, at a point on each side of every condition.
+        foreach (var (px, py) in new[] { (-4.0, 0.5), (0.75, 2.0), (2.5, -1.0) })
+        {
+            double printed = PrintedFormula.Evaluate(expected, new Dictionary<string, double> { ["x"] = px, ["y"] = py });
+            Assert.Equal(EvaluateIr(graph, node, px, py, out _, out _), printed, 12);
+        }
+    }
+
+    [Fact]
+    public void TheInlineFallbackBracketsASelectOnlyWhereSomethingBindsToIt()
+    {
+        var b = new GraphBuilder(isFloat: false);
+        int x = b.Parameter(0), y = b.Parameter(1);
+        int clamped = b.Apply(Op.Max, b.Select(b.Apply(Op.LessThan, x, b.Constant(-3)), b.Constant(-3), x), b.Constant(-2));
+        int node = b.Multiply(b.Select(b.Apply(Op.GreaterThan, y, clamped), y, clamped), b.Constant(2));
+
+        Assert.Equal("(y > max(x < -3 ? -3 : x, -2) ? y : max(x < -3 ? -3 : x, -2))·2", FormulaPrinter.Inline(b.ToGraph(new[] { node }), node, Names, "g"));
+    }
+
     [Fact]
     public void AFormulaWhoseFractionsOverflowIsPrintedAsTheIrStands()
     {
@@ -85,8 +128,8 @@ public sealed class FormulaPrinterTests
         var programs = Gen.Select(Gen.Int[0, int.MaxValue].Array[1, 24], Gen.Double[-2, 2], Gen.Double[-2, 2]);
         int compared = 0;
 
-        // CsCheck runs the seed's program first (a select whose condition the printer brackets, ((y > …) ? y : …), once
-        // unreadable by PrintedFormula), then fresh random programs each run: a failure prints the seed to reproduce.
+        // CsCheck runs the seed's program first (a select, once printed with its condition bracketed, ((y > …) ? y : …),
+        // which PrintedFormula could not read), then fresh random programs each run: a failure prints the seed to reproduce.
         programs.Sample((program, px, py) =>
         {
             var b = new GraphBuilder(isFloat: false);

@@ -59,7 +59,8 @@ internal sealed class PrintedFormula
 
     private double ReadAll()
     {
-        double value = Expression();
+        // The whole formula may be a select, unbracketed: y > x ? y : −x.
+        double value = Conditional();
         SkipSpaces();
         if (_at != _text.Length)
         {
@@ -229,7 +230,7 @@ internal sealed class PrintedFormula
             }
         }
 
-        // A condition the printer bracketed itself, ((a > b) ? c : d): the bracket read as a primary gives 1 or 0.
+        // A bracketed condition, ((a > b) ? c : d), as the printer wrote it before: the bracket read as a primary gives 1 or 0.
         if (Accept('?'))
         {
             double ifTrue = Conditional();

@@ -30,10 +30,13 @@ internal sealed class Atom
     private Atom(AtomKind kind, string name, IReadOnlyList<Sum> arguments, string key, Position position) =>
         (Kind, Name, Arguments, Key, Position) = (kind, name, arguments, key, position);
 
+    /// <summary>The format of a select, bracketed by the writer only where the context needs it.</summary>
+    public const string ConditionalFormat = "{0} ? {1} : {2}";
+
     public AtomKind Kind { get; }
 
     /// <summary>The text of a constant or symbol; for a call, the function name or a format over the arguments
-    /// (one that contains <c>{0}</c>, such as <c>({0} ? {1} : {2})</c>).</summary>
+    /// (one that contains <c>{0}</c>, such as <see cref="ConditionalFormat"/>).</summary>
     public string Name { get; }
 
     /// <summary>The arguments of a call, or the one sum of a group.</summary>
@@ -43,6 +46,9 @@ internal sealed class Atom
 
     /// <summary>Where the atom comes from in the source, which orders the factors of a product.</summary>
     public Position Position { get; }
+
+    /// <summary>Whether this is a select (<c>c ? a : b</c>), which binds more loosely than any operator.</summary>
+    public bool IsConditional => Kind == AtomKind.Call && Name == ConditionalFormat;
 
     public static Atom Constant(string text) => new(AtomKind.Constant, text, new Sum[0], "#" + text, new Position(0, 0));
 

@@ -23,6 +23,9 @@ internal sealed class FormulaWriter
     private readonly Dictionary<string, string> _names = new();
     private readonly List<Atom> _named = new();
     private readonly HashSet<string> _taken;
+
+    // Each pass of NameOneRepeat writes the whole formula again; a sum's common factors are the same in every pass.
+    private readonly Dictionary<Sum, Term?> _pulledOut = new();
     private Dictionary<string, int>? _counts;
     private Dictionary<string, (Atom Atom, string Text)>? _texts;
 
@@ -32,29 +35,39 @@ internal sealed class FormulaWriter
     public static string Write(Sum sum, IEnumerable<string> reserved)
     {
         var writer = new FormulaWriter(reserved);
-        while (writer._named.Count < MaxNames && writer.NameOneRepeat(sum))
+        string[] texts;
+        while (true)
         {
+            if (writer._named.Count == MaxNames)
+            {
+                texts = writer.WriteAll(sum);
+                break;
+            }
+
+            // A pass that names nothing new wrote the formula as it is printed.
+            if (!writer.NameOneRepeat(sum, out texts))
+            {
+                break;
+            }
         }
 
-        var text = new StringBuilder(writer.WriteSum(sum));
+        var text = new StringBuilder(texts[0]);
         for (int i = 0; i < writer._named.Count; i++)
         {
-            var atom = writer._named[i];
-            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[atom.Key]).Append(" = ").Append(writer.WriteAtom(atom, inline: true));
+            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[writer._named[i].Key]).Append(" = ").Append(texts[i + 1]);
         }
 
         return text.ToString();
     }
 
-    /// <summary>Counts the subexpressions as printed now and names the longest that occurs twice; false if none does.</summary>
-    private bool NameOneRepeat(Sum sum)
+    /// <summary>
+    /// Counts the subexpressions as printed now and names the longest that occurs twice; false if none does.
+    /// <paramref name="texts"/> are the formula and the definitions of the names, as printed before this call named one.
+    /// </summary>
+    private bool NameOneRepeat(Sum sum, out string[] texts)
     {
         (_counts, _texts) = (new Dictionary<string, int>(), new Dictionary<string, (Atom, string)>());
-        WriteSum(sum);
-        foreach (var atom in _named)
-        {
-            WriteAtom(atom, inline: true);
-        }
+        texts = WriteAll(sum);
 
         var repeated = _counts.Where(c => c.Value >= 2 && _texts[c.Key].Text.Length >= MinNamedLength && !_names.ContainsKey(c.Key))
             .Select(c => _texts[c.Key])
@@ -76,14 +89,42 @@ internal sealed class FormulaWriter
         return true;
     }
 
-    private string WriteSum(Sum sum)
+    /// <summary>The formula and the definitions of the names given so far.</summary>
+    private string[] WriteAll(Sum sum)
+    {
+        var texts = new string[_named.Count + 1];
+        texts[0] = WriteSum(sum, bare: true);
+        for (int i = 0; i < _named.Count; i++)
+        {
+            texts[i + 1] = WriteAtom(_named[i], inline: true, bare: true);
+        }
+
+        return texts;
+    }
+
+    /// <summary>
+    /// The sum; <paramref name="bare"/> where nothing binds to it (the whole formula, a function's argument), so a
+    /// select alone needs no brackets: <c>max(x &lt; −3 ? −3 : x, −2)</c>, not <c>max((x &lt; −3 ? −3 : x), −2)</c>.
+    /// </summary>
+    private string WriteSum(Sum sum, bool bare = false)
     {
         if (sum.Terms.Count == 0)
         {
             return "0";
         }
 
-        if (PullOutCommonFactors(sum) is { } product)
+        if (bare && sum.Terms.Count == 1 && sum.Terms[0] is { Coefficient.IsOne: true, Factors: { Count: 1 } factors } && factors[0] is { Exponent: 1, Atom.IsConditional: true })
+        {
+            return WriteAtom(factors[0].Atom, inline: false, bare: true);
+        }
+
+        if (!_pulledOut.TryGetValue(sum, out var product))
+        {
+            product = PullOutCommonFactors(sum);
+            _pulledOut.Add(sum, product);
+        }
+
+        if (product is not null)
         {
             return WriteSigned(product, first: true);
         }
@@ -212,8 +253,11 @@ internal sealed class FormulaWriter
         return (parenthesize ? "(" + text + ")" : text) + Superscript(factor.Exponent);
     }
 
-    /// <summary>The atom, or its name where it has one (unless <paramref name="inline"/>: the definition of the name).</summary>
-    private string WriteAtom(Atom atom, bool inline)
+    /// <summary>
+    /// The atom, or its name where it has one (unless <paramref name="inline"/>: the definition of the name). A select
+    /// is bracketed unless <paramref name="bare"/>: as a factor, a term or an operand its brackets are needed.
+    /// </summary>
+    private string WriteAtom(Atom atom, bool inline, bool bare = false)
     {
         if (!inline && _names.TryGetValue(atom.Key, out string? name))
         {
@@ -225,16 +269,17 @@ internal sealed class FormulaWriter
             AtomKind.Constant or AtomKind.Symbol => atom.Name,
             AtomKind.Group => "(" + WriteSum(atom.Arguments[0]) + ")",
             _ when atom.Name.Contains("{0}") => string.Format(CultureInfo.InvariantCulture, atom.Name, atom.Arguments.Select(a => (object)WriteSum(a)).ToArray()),
-            _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(WriteSum)) + ")",
+            _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(a => WriteSum(a, bare: true))) + ")",
         };
+        string bracketed = atom.IsConditional ? "(" + text + ")" : text;
 
         if (_counts is not null && atom.Kind is AtomKind.Call or AtomKind.Group)
         {
             _counts[atom.Key] = _counts.TryGetValue(atom.Key, out int count) ? count + 1 : 1;
-            _texts![atom.Key] = (atom, text);
+            _texts![atom.Key] = (atom, bracketed);
         }
 
-        return text;
+        return bare ? text : bracketed;
     }
 
     private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -130,7 +130,7 @@ internal sealed class NormalForm
         var rule = PrimitiveRules.Get(node.Op);
         return node.Op switch
         {
-            Op.Select => "({0} ? {1} : {2})",
+            Op.Select => Atom.ConditionalFormat,
             Op.Not => "¬({0})",
             // global::Demo.Field.Helper((float){0}) is written Helper(…).
             Op.OpaqueCall => node.Callee.Substring(0, node.Callee.IndexOf('(')).Split('.').Last(),

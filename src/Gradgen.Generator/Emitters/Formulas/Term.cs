@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using System.Text;
 
 namespace Gradgen.Generator.Emitters.Formulas;
 
@@ -21,12 +23,31 @@ internal readonly struct Factor
 /// </summary>
 internal sealed class Term
 {
+    private string? _key;
+
     public Term(Rational coefficient, IEnumerable<Factor> factors)
     {
         Coefficient = coefficient;
-        Factors = factors.Where(f => f.Exponent != 0).OrderBy(f => f, FactorOrder.Instance).ToArray();
-        FactorKey = string.Join("*", Factors.Select(f => f.Atom.Key + "^" + f.Exponent));
+        var sorted = factors.Where(f => f.Exponent != 0).OrderBy(f => f, FactorOrder.Instance).ToArray();
+        Factors = sorted;
+
+        // The keys are built often and nest (a group's key holds its sum's), so they are written once, in one buffer.
+        var key = new StringBuilder();
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            var factor = sorted[i];
+            key.Append(i == 0 ? "" : "*").Append(factor.Atom.Key).Append('^').Append(factor.Exponent.ToString(CultureInfo.InvariantCulture));
+            if (factor.Atom.Kind != AtomKind.Constant)
+            {
+                Variables++;
+            }
+        }
+
+        FactorKey = key.ToString();
     }
+
+    private Term(Rational coefficient, Term factors) =>
+        (Coefficient, Factors, FactorKey, Variables) = (coefficient, factors.Factors, factors.FactorKey, factors.Variables);
 
     public Rational Coefficient { get; }
 
@@ -34,9 +55,13 @@ internal sealed class Term
 
     public string FactorKey { get; }
 
-    public string Key => Coefficient + "*" + FactorKey;
+    public string Key => _key ??= Coefficient + "*" + FactorKey;
 
-    public Term WithCoefficient(Rational coefficient) => new(coefficient, Factors);
+    /// <summary>How many of the factors are not constants: terms of fewer come first in a sum.</summary>
+    public int Variables { get; }
+
+    /// <summary>The same factors (already in order, with their key) times another coefficient.</summary>
+    public Term WithCoefficient(Rational coefficient) => new(coefficient, this);
 
     public static Term operator *(Term a, Term b)
     {
@@ -63,7 +88,7 @@ internal sealed class Term
             return aConstant ? 1 : -1;
         }
 
-        int count = Variables(a).CompareTo(Variables(b));
+        int count = a.Variables.CompareTo(b.Variables);
         if (count != 0)
         {
             return count;
@@ -80,8 +105,6 @@ internal sealed class Term
 
         return string.CompareOrdinal(a.Key, b.Key);
     }
-
-    private static int Variables(Term term) => term.Factors.Count(f => f.Atom.Kind != AtomKind.Constant);
 
     private sealed class FactorOrder : IComparer<Factor>
     {
