@@ -129,6 +129,94 @@ public sealed class StopGradientCallCountTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void ASpanMethodCallingAnotherCallsTheHelperOncePerElementInItsGradient(int n)
+    {
+        double[] x = Points(n);
+        double sum = CallsTheHelper(n, () => StopGradientCorpus.CountedSum(x));
+        double expected = CallsTheHelper(n, () => StopGradientCorpus.ThroughASpanCall(x, 1.5));
+
+        // The caller's forward sweep runs the callee's gradient at seed 1 once and keeps it; the backward sweep scales it.
+        var dx = new double[n];
+        double dscale = 0;
+        double value = CallsTheHelper(n, () => StopGradientCorpus.ThroughASpanCallWithGradient(x, 1.5, dx, out dscale));
+
+        Assert.Equal(expected, value, 12);
+        Assert.Equal(sum, dscale, 12);
+        double[] fd = Gradients.FiniteDifference(p => StopGradientCorpus.ThroughASpanCall(p, 1.5), x);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(1.5 * 2 * x[i] * Math.Round(x[i] * 4) / 4, dx[i], 12);
+            AgreesWithFiniteDifference(fd[i], dx[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(3, 7)]
+    [InlineData(5, 1)]
+    public void ALoopOfSpanCallsCallsTheHelperOncePerElementInItsGradient(int rows, int n)
+    {
+        double[] a = Points(rows * n).Select((v, i) => v + (0.05 * (i / n))).ToArray();
+        double expected = CallsTheHelper(rows * n, () => StopGradientCorpus.SquaredRowSums(a, rows));
+
+        var da = new double[rows * n];
+        double value = CallsTheHelper(rows * n, () => StopGradientCorpus.SquaredRowSumsWithGradient(a, rows, da));
+
+        Assert.Equal(expected, value, 12);
+        double[] fd = Gradients.FiniteDifference(p => StopGradientCorpus.SquaredRowSums(p, rows), a);
+        for (int r = 0; r < rows; r++)
+        {
+            double rowSum = a.Skip(r * n).Take(n).Sum(v => v * v * Math.Round(v * 4) / 4);
+            for (int j = r * n; j < (r + 1) * n; j++)
+            {
+                Assert.Equal(2 * rowSum * 2 * a[j] * Math.Round(a[j] * 4) / 4, da[j], 11);
+                AgreesWithFiniteDifference(fd[j], da[j]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(6, 5)]
+    [InlineData(4, 0)]
+    public void TheTensorOverloadCallsTheHelperOncePerElementForwardAndBackwardTogether(int rows, int n)
+    {
+        double[] data = Points(rows * n);
+        double[] weights = Enumerable.Range(0, rows).Select(r => 0.5 + (0.75 * r)).ToArray();
+        var x = Tensor.FromArray(data, requiresGrad: true);
+
+        // With autograd the forward computes each row's gradient with its value; the backward only scales it.
+        var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedSum(x.Reshape(rows, n)));
+        Assert.Equal("CountedSumBackward", y.GradFn!.Name);
+        CallsTheHelper(0, () => (y * Tensor.FromArray(weights)).Sum().Backward());
+
+        var values = y.ToArray<double>();
+        var grads = x.Grad!.ToArray<double>();
+        for (int r = 0; r < rows; r++)
+        {
+            double[] row = data.Skip(r * n).Take(n).ToArray();
+            Assert.Equal(StopGradientCorpus.CountedSum(row), values[r], 12);
+            double[] fd = Gradients.FiniteDifference(p => StopGradientCorpus.CountedSum(p), row);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(weights[r] * 2 * row[i] * Math.Round(row[i] * 4) / 4, grads[(r * n) + i], 12);
+                AgreesWithFiniteDifference(weights[r] * fd[i], grads[(r * n) + i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void TheTensorOverloadWithoutAutogradCallsTheHelperOncePerElement()
+    {
+        const int rows = 3, n = 6;
+        double[] data = Points(rows * n);
+        var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedSum(Tensor.FromArray(data).Reshape(rows, n)));
+        Assert.Null(y.GradFn);
+        Assert.Equal(StopGradientCorpus.CountedSum(data.AsSpan(n, n)), y.ToArray<double>()[1], 12);
+    }
+
     /// <summary>Runs <paramref name="run"/> and checks that it called <see cref="StopGradientCorpus.CountedStep"/> <paramref name="times"/> times.</summary>
     private static T CallsTheHelper<T>(int times, Func<T> run)
     {

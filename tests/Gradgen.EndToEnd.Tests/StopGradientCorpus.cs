@@ -113,4 +113,26 @@ public static partial class StopGradientCorpus
 
         return m;
     }
+
+    /// <summary>
+    /// A span method calling <see cref="CountedSum"/>: the caller keeps the callee's gradient from its one run, so
+    /// <see cref="CountedStep"/> runs once per element in <c>ThroughASpanCallWithGradient</c> too.
+    /// </summary>
+    [Differentiable]
+    public static double ThroughASpanCall(ReadOnlySpan<double> x, double scale) => scale * CountedSum(x);
+
+    /// <summary>A loop of calls of <see cref="CountedSum"/> over the rows of <paramref name="a"/>: each call's gradient is kept on the tape.</summary>
+    [Differentiable]
+    public static double SquaredRowSums(ReadOnlySpan<double> a, int rows)
+    {
+        int n = a.Length / rows;
+        double s = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double v = CountedSum(a.Slice(r * n, n));
+            s += v * v;
+        }
+
+        return s;
+    }
 }

@@ -69,6 +69,15 @@ public sealed class LoopCodeTests
                 for (int i = 0; i < y.Length; i++) { y[i] = p; p *= x; }
             }
 
+            // A T[] parameter takes rows like a span.
+            [Differentiable]
+            public static double Total(double[] x, double a)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) s += a * x[i];
+                return s;
+            }
+
             [Differentiable]
             public static void Two(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
             {
@@ -85,7 +94,7 @@ public sealed class LoopCodeTests
         string code = Generate(RowSource);
 
         Assert.Contains("static global::Gradgen.Tensor Scale(global::Gradgen.Tensor x, global::Gradgen.Tensor a, int? outputLength = null)", code);
-        Assert.Contains("ScaleBackward(xData.Slice(", code);
+        Assert.Contains("ScaleAccumulateGradient(xData.Slice(", code);
     }
 
     [Fact]
@@ -102,6 +111,18 @@ public sealed class LoopCodeTests
     public void WithoutASpanInputTheOutputLengthIsRequired()
     {
         Assert.Contains("static global::Gradgen.Tensor Powers(global::Gradgen.Tensor x, int outputLength)", Generate(RowSource));
+    }
+
+    // The method itself takes each row copied into one array per chunk; its gradient takes the row as a span.
+    [Fact]
+    public void AnArrayParameterTakesRowsCopiedIntoAnArrayForTheMethodAndAsSpansForItsGradient()
+    {
+        string code = Generate(RowSource);
+
+        Assert.Contains("static global::Gradgen.Tensor Total(global::Gradgen.Tensor x, global::Gradgen.Tensor a)", code);
+        Assert.Contains("var xRow = new double[xLength];", code);
+        Assert.Contains("values[gradgenRow] = Total(xRow, aData[gradgenRow]);", code);
+        Assert.Contains("values[gradgenRow] = TotalAccumulateGradient(xData.Slice(gradgenRow * xLength, xLength), aData[gradgenRow], 1d,", code);
     }
 
     [Fact]

@@ -46,8 +46,8 @@ internal static class LoopReverseMode
     /// The overwrites the forward sweep records, so that the backward sweep can restore the old value: statement S
     /// overwriting v records it when the backward sweep of a statement that can run before S reads v (S itself,
     /// every statement before S, and every statement of a loop around S, which runs again in the next iteration).
-    /// A variable is read by the backward sweep as an operand of a local derivative, in an index, or as an argument
-    /// of a call (the callee's backward recomputes from them). Overwrites after the last such read are not recorded:
+    /// A variable is read by the backward sweep as an operand of a local derivative or in an index (a call's
+    /// gradient is kept by the forward sweep, so its arguments' values are not read again). Overwrites after the last such read are not recorded:
     /// <c>sum += exp(x[i] − max)</c> followed by <c>return log(sum)</c> records nothing.
     /// </summary>
     public static RecordedOverwrites Recorded(LoopFunction function)
@@ -98,13 +98,10 @@ internal static class LoopReverseMode
                     Expression(store.Value, reads);
                     break;
                 case CallFunction call:
+                    // The backward sweep scales the gradient the forward sweep kept: it reads no argument's value,
+                    // only the slices' bounds.
                     foreach (var argument in call.Arguments)
                     {
-                        if (argument.Kind != VariableKind.Discrete)
-                        {
-                            reads.Add(argument.Name);
-                        }
-
                         Index(argument.SliceStart, reads);
                         Index(argument.SliceLength, reads);
                         Index(argument.Discrete, reads);

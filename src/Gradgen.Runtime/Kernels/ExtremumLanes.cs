@@ -69,26 +69,32 @@ public static class ExtremumLanes
     }
 
     /// <summary>
-    /// Updates the scalar loop's state as if it had run the block's iterations one by one: <paramref name="value"/>,
-    /// <paramref name="changedAt"/> (1 + the iteration of the last change, counted from the loop's first) and
-    /// <paramref name="ties"/> (candidates equal to the value since that change; only for Max and Min).
+    /// Updates the state of a <c>Math.Max</c>/<c>Math.Min</c> loop as if it had run the block's iterations one by one:
+    /// <paramref name="value"/>, <paramref name="changedAt"/> (1 + the iteration of the last change, counted from the
+    /// loop's first) and <paramref name="ties"/> (candidates equal to the value since that change).
     /// </summary>
     /// <typeparam name="TSimd">The SIMD implementation of <typeparamref name="TVec"/>.</typeparam>
     /// <typeparam name="TVec">The vector type.</typeparam>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    /// <param name="rule">Which extremum the loop keeps.</param>
-    /// <param name="top">Each lane's extremum (no NaN for Max and Min: see <see cref="HasNaN"/>).</param>
+    /// <param name="rule"><see cref="RunningExtremumRule.Max"/> or <see cref="RunningExtremumRule.Min"/>.</param>
+    /// <param name="top">Each lane's extremum (no NaN: see <see cref="HasNaN"/>).</param>
     /// <param name="at">The vector of the block where each lane last changed, −1 where it never did.</param>
-    /// <param name="count">For Max and Min, the candidates of each lane equal to its extremum; ignored otherwise.</param>
+    /// <param name="count">The candidates of each lane equal to its extremum.</param>
     /// <param name="start">The iteration of the block's first candidate, counted from the loop's first.</param>
     /// <param name="value">The running value before the block; after it on return.</param>
     /// <param name="changedAt">1 + the iteration of the last change (0: none yet); updated.</param>
     /// <param name="ties">The ties since the last change; updated.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rule"/> is a branch form (see <see cref="FoldBranch"/>).</exception>
     public static void Fold<TSimd, TVec, T>(RunningExtremumRule rule, TVec top, TVec at, TVec count, int start, ref T value, ref int changedAt, ref int ties)
         where TSimd : ISimd<TVec, T>
         where TVec : struct
         where T : unmanaged
     {
+        if (rule is not (RunningExtremumRule.Max or RunningExtremumRule.Min))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rule), rule, "Fold takes the Math.Max/Math.Min forms, which count ties; the branch forms go to FoldBranch.");
+        }
+
         int lanes = TSimd.Count;
         Span<T> tops = stackalloc T[lanes];
         Span<T> ats = stackalloc T[lanes];
@@ -96,16 +102,88 @@ public static class ExtremumLanes
         TSimd.Store(top, tops, 0);
         TSimd.Store(at, ats, 0);
         TSimd.Store(count, counts, 0);
-        bool isMax = rule is RunningExtremumRule.Max or RunningExtremumRule.FirstMax or RunningExtremumRule.LastMax;
-        bool counted = rule is RunningExtremumRule.Max or RunningExtremumRule.Min;
+        bool isMax = rule == RunningExtremumRule.Max;
+
+        // The block's extremum; lanes start at ±∞, which compares as a candidate of ±∞ would: count and all.
+        int best = 0;
+        for (int lane = 1; lane < lanes; lane++)
+        {
+            if (isMax ? AsDouble(tops[lane]) > AsDouble(tops[best]) : AsDouble(tops[lane]) < AsDouble(tops[best]))
+            {
+                best = lane;
+            }
+        }
+
+        double extremum = AsDouble(tops[best]);
+        double current = AsDouble(value);
+
+        // Math.Max/Min over every lane: the same value as the scalar fold (they order −0 below +0).
+        int first = int.MaxValue;
+        int equal = 0;
+        T folded = value;
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            folded = isMax ? Scalar<T>.Max(folded, tops[lane]) : Scalar<T>.Min(folded, tops[lane]);
+            if (AsDouble(tops[lane]) == extremum)
+            {
+                equal += (int)AsDouble(counts[lane]);
+                first = Math.Min(first, Iteration(ats, start, lane));
+            }
+        }
+
+        if (isMax ? extremum > current : extremum < current)
+        {
+            // The last change is the first candidate equal to the block's extremum; the others equal to it tie.
+            changedAt = first + 1;
+            ties = equal - 1;
+        }
+        else if (extremum == current)
+        {
+            ties += equal;
+        }
+
+        value = folded;
+    }
+
+    /// <summary>
+    /// Updates the state of an <c>if (e &gt; m) m = e;</c> loop (or <c>&gt;=</c>, <c>&lt;</c>, <c>&lt;=</c>) as if it
+    /// had run the block's iterations one by one: <paramref name="value"/> and <paramref name="changedAt"/> (1 + the
+    /// iteration of the last assignment, counted from the loop's first). Only that iteration passes a gradient, so
+    /// this form keeps no ties.
+    /// </summary>
+    /// <typeparam name="TSimd">The SIMD implementation of <typeparamref name="TVec"/>.</typeparam>
+    /// <typeparam name="TVec">The vector type.</typeparam>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="rule">One of the branch forms: <see cref="RunningExtremumRule.FirstMax"/>, <see cref="RunningExtremumRule.LastMax"/>, <see cref="RunningExtremumRule.FirstMin"/>, <see cref="RunningExtremumRule.LastMin"/>.</param>
+    /// <param name="top">Each lane's extremum.</param>
+    /// <param name="at">The vector of the block where each lane last changed, −1 where it never did.</param>
+    /// <param name="start">The iteration of the block's first candidate, counted from the loop's first.</param>
+    /// <param name="value">The running value before the block; after it on return.</param>
+    /// <param name="changedAt">1 + the iteration of the last assignment (0: none yet); updated.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rule"/> is <see cref="RunningExtremumRule.Max"/> or <see cref="RunningExtremumRule.Min"/> (see <see cref="Fold"/>).</exception>
+    public static void FoldBranch<TSimd, TVec, T>(RunningExtremumRule rule, TVec top, TVec at, int start, ref T value, ref int changedAt)
+        where TSimd : ISimd<TVec, T>
+        where TVec : struct
+        where T : unmanaged
+    {
+        if (rule is RunningExtremumRule.Max or RunningExtremumRule.Min)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rule), rule, "FoldBranch takes the if forms; Math.Max/Math.Min count ties and go to Fold.");
+        }
+
+        int lanes = TSimd.Count;
+        Span<T> tops = stackalloc T[lanes];
+        Span<T> ats = stackalloc T[lanes];
+        TSimd.Store(top, tops, 0);
+        TSimd.Store(at, ats, 0);
+        bool isMax = rule is RunningExtremumRule.FirstMax or RunningExtremumRule.LastMax;
         bool Beyond(double a, double b) => isMax ? a > b : a < b;
 
-        // The block's extremum; a lane that never changed holds its starting ±∞, not a candidate (Max and Min lanes
-        // start at ±∞ too, which compares as a candidate of ±∞ would: count and all).
+        // The block's extremum; a lane that never changed holds its starting ±∞, not a candidate.
         int best = -1;
         for (int lane = 0; lane < lanes; lane++)
         {
-            if ((counted || AsDouble(ats[lane]) >= 0) && (best < 0 || Beyond(AsDouble(tops[lane]), AsDouble(tops[best]))))
+            if (AsDouble(ats[lane]) >= 0 && (best < 0 || Beyond(AsDouble(tops[lane]), AsDouble(tops[best]))))
             {
                 best = lane;
             }
@@ -118,41 +196,8 @@ public static class ExtremumLanes
 
         double extremum = AsDouble(tops[best]);
         double current = AsDouble(value);
-        bool beyond = Beyond(extremum, current);
-        bool tie = extremum == current;
-        if (counted)
-        {
-            // Math.Max/Min over every lane: the same value as the scalar fold (they order −0 below +0).
-            int first = int.MaxValue;
-            int equal = 0;
-            T folded = value;
-            for (int lane = 0; lane < lanes; lane++)
-            {
-                folded = isMax ? Scalar<T>.Max(folded, tops[lane]) : Scalar<T>.Min(folded, tops[lane]);
-                if (AsDouble(tops[lane]) == extremum)
-                {
-                    equal += (int)AsDouble(counts[lane]);
-                    first = Math.Min(first, Iteration(ats, start, lane));
-                }
-            }
-
-            if (beyond)
-            {
-                // The last change is the first candidate equal to the block's extremum; the others equal to it tie.
-                changedAt = first + 1;
-                ties = equal - 1;
-            }
-            else if (tie)
-            {
-                ties += equal;
-            }
-
-            value = folded;
-            return;
-        }
-
         bool keepsLast = rule is RunningExtremumRule.LastMax or RunningExtremumRule.LastMin;
-        if (!beyond && !(tie && keepsLast))
+        if (!Beyond(extremum, current) && !(extremum == current && keepsLast))
         {
             return;
         }

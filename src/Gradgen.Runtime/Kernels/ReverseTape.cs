@@ -17,6 +17,10 @@ public sealed class ReverseTape
 
     private byte[] buffer = new byte[1024];
     private int top;
+
+    // Scratch memory of the current call (Scratch): kept by the tape between calls, so a warm call allocates none.
+    private byte[]?[] scratch = new byte[]?[4];
+    private int scratchCount;
     private ReverseTape? nextFree;
 
     private ReverseTape()
@@ -41,6 +45,7 @@ public sealed class ReverseTape
     public void Return()
     {
         top = 0;
+        scratchCount = 0;
         nextFree = free;
         free = this;
     }
@@ -81,8 +86,98 @@ public sealed class ReverseTape
         return Unsafe.ReadUnaligned<T>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), (nint)(uint)top));
     }
 
+    /// <summary>
+    /// Pushes <paramref name="length"/> zeros and returns them to be written: a callee's gradients, kept for the
+    /// backward sweep. The span is valid until the next push (which may move the buffer); write it before that.
+    /// </summary>
+    /// <typeparam name="T">An unmanaged value type.</typeparam>
+    /// <param name="length">The number of elements.</param>
+    /// <returns>The pushed elements.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    public Span<T> PushZeroed<T>(int length)
+        where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        long size = (long)length * Unsafe.SizeOf<T>();
+        if (top + size > buffer.Length)
+        {
+            Grow(size);
+        }
+
+        var bytes = buffer.AsSpan(top, (int)size);
+        bytes.Clear();
+        top += (int)size;
+        return MemoryMarshal.Cast<byte, T>(bytes);
+    }
+
+    /// <summary>Pops <paramref name="target"/>'s length of values pushed by <see cref="PushZeroed{T}"/> and adds <paramref name="scale"/> times each to <paramref name="target"/>.</summary>
+    /// <param name="scale">The incoming gradient.</param>
+    /// <param name="target">The adjoints to add to, as long as the pushed span.</param>
+    /// <exception cref="InvalidOperationException">The tape holds fewer values (a bug in the generated code).</exception>
+    public void PopAddScaled(double scale, Span<double> target) => AddScaled(scale, PopSpan<double>(target.Length), target);
+
+    /// <inheritdoc cref="PopAddScaled(double, Span{double})"/>
+    public void PopAddScaled(float scale, Span<float> target) => AddScaled(scale, PopSpan<float>(target.Length), target);
+
+    /// <summary>
+    /// Zeroed scratch memory for the current call (a local array, a <c>…Backward</c>'s outputs), valid until
+    /// <see cref="Return"/>. Its memory stays with the tape, so a warm call of the same sizes allocates nothing.
+    /// </summary>
+    /// <typeparam name="T">An unmanaged value type.</typeparam>
+    /// <param name="length">The number of elements.</param>
+    /// <returns>The elements, zeroed.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The memory would be larger than an array can hold.</exception>
+    public Span<T> Scratch<T>(int length)
+        where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        long size = (long)length * Unsafe.SizeOf<T>();
+        if (size > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"A local array of {length} elements needs {size} bytes, more than an array can hold.");
+        }
+
+        if (scratchCount == scratch.Length)
+        {
+            Array.Resize(ref scratch, scratch.Length * 2);
+        }
+
+        ref byte[]? slot = ref scratch[scratchCount++];
+        if (slot is null || slot.Length < size)
+        {
+            slot = new byte[size];
+        }
+
+        var bytes = slot.AsSpan(0, (int)size);
+        bytes.Clear();
+        return MemoryMarshal.Cast<byte, T>(bytes);
+    }
+
+    private ReadOnlySpan<T> PopSpan<T>(int length)
+        where T : unmanaged
+    {
+        int size = length * Unsafe.SizeOf<T>();
+        if (top < size)
+        {
+            ThrowEmpty();
+        }
+
+        top -= size;
+        return MemoryMarshal.Cast<byte, T>(buffer.AsSpan(top, size));
+    }
+
+    private static void AddScaled<T>(T scale, ReadOnlySpan<T> values, Span<T> target)
+        where T : unmanaged, System.Numerics.INumber<T>
+    {
+        for (int i = 0; i < target.Length; i++)
+        {
+            target[i] += scale * values[i];
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Grow(int size)
+    private void Grow(long size)
     {
         long wanted = Math.Max((long)buffer.Length * 2, (long)top + size);
         if (wanted > Array.MaxLength)

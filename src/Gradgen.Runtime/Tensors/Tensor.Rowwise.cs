@@ -31,6 +31,14 @@ public delegate void RowwiseForward(ReadOnlySpan<Tensor> inputs, Tensor output, 
 /// </summary>
 public delegate void RowwiseBackward(ReadOnlySpan<Tensor> inputs, Tensor gradOutput, ReadOnlySpan<Tensor?> inputGrads, int start, int end);
 
+/// <summary>
+/// Computes rows <paramref name="start"/> to <paramref name="end"/> (exclusive) of a row function with a value, as
+/// <see cref="RowwiseForward"/> does; where <paramref name="gradients"/> is not empty (the result is recorded for
+/// autograd), also each row's gradient at seed 1, written into each row's slice of <paramref name="gradients"/>
+/// (zeroed, shaped like the inputs; null for an index input), so the function's body runs once per row in all.
+/// </summary>
+public delegate void RowwiseValueAndGradient(ReadOnlySpan<Tensor> inputs, Tensor output, ReadOnlySpan<Tensor?> gradients, int start, int end);
+
 /// <summary>The graph node of a row function: the generated backward per row, gradients summed back to each input's shape.</summary>
 internal sealed class RowwiseBackwardNode : GradFn
 {
@@ -109,8 +117,34 @@ public partial class Tensor
     /// <returns>A tensor of the broadcast leading shape, in <paramref name="dtype"/>.</returns>
     /// <exception cref="ArgumentException">A row input has no dimension, an index input is not an integer tensor, or the leading shapes do not broadcast.</exception>
     /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
-    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseForward forward, RowwiseBackward backward) =>
-        MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward, backward);
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseForward forward, RowwiseBackward backward)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(backward);
+        return MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward, backward, valueAndGradient: null);
+    }
+
+    /// <summary>
+    /// Maps a span function with a value over rows, as
+    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, RowwiseForward, RowwiseBackward)"/>
+    /// does, but computes each row's gradient (at seed 1) together with its value when the result is recorded for
+    /// autograd; the node's backward then only scales each row's gradient by the row's incoming gradient. So the
+    /// function's body runs once per row in all, forward and backward: a call it makes inside
+    /// <c>Grad.StopGradient</c> runs as often as its code runs it, and the gradient is the one of those values.
+    /// </summary>
+    /// <param name="name">The function's name (<c>Dot</c> gives the node <c>DotBackward</c>).</param>
+    /// <param name="dtype">Float32 or Float64: the function's element type; other inputs are converted.</param>
+    /// <param name="inputs">The tensor arguments, in the function's parameter order.</param>
+    /// <param name="kinds">What each tensor is to the function.</param>
+    /// <param name="valueAndGradient">Writes the value of each row, and its gradient when asked.</param>
+    /// <returns>A tensor of the broadcast leading shape, in <paramref name="dtype"/>.</returns>
+    /// <exception cref="ArgumentException">A row input has no dimension, an index input is not an integer tensor, or the leading shapes do not broadcast.</exception>
+    /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseValueAndGradient valueAndGradient)
+    {
+        ArgumentNullException.ThrowIfNull(valueAndGradient);
+        return MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward: null, backward: null, valueAndGradient);
+    }
 
     /// <summary>
     /// Maps a span function with one span output over rows, as
@@ -134,14 +168,17 @@ public partial class Tensor
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputLength"/> is negative.</exception>
     /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
-    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, int? outputLength, RowwiseForward forward, RowwiseBackward backward) =>
-        MapRows(name, dtype, inputs, kinds, outputRow: true, outputLength, forward, backward);
-
-    static Tensor MapRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, bool outputRow, int? outputLength, RowwiseForward forward, RowwiseBackward backward)
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, int? outputLength, RowwiseForward forward, RowwiseBackward backward)
     {
-        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(backward);
+        return MapRows(name, dtype, inputs, kinds, outputRow: true, outputLength, forward, backward, valueAndGradient: null);
+    }
+
+    /// <summary>The shared body: either <paramref name="forward"/> and <paramref name="backward"/>, or <paramref name="valueAndGradient"/>.</summary>
+    static Tensor MapRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, bool outputRow, int? outputLength, RowwiseForward? forward, RowwiseBackward? backward, RowwiseValueAndGradient? valueAndGradient)
+    {
+        ArgumentNullException.ThrowIfNull(name);
         if (!dtype.IsFloating()) throw new ArgumentException($"{name}: row functions compute in Float32 or Float64, not {dtype}.", nameof(dtype));
         if (inputs.Length != kinds.Length) throw new ArgumentException($"{name}: {inputs.Length} tensors but {kinds.Length} argument kinds.", nameof(kinds));
         if (outputLength < 0) throw new ArgumentOutOfRangeException(nameof(outputLength), outputLength, $"{name}: the output row length must not be negative, but it is {outputLength}.");
@@ -179,9 +216,26 @@ public partial class Tensor
 
         // Zeroed: what a method leaves unwritten of its output reads 0, as in the fresh array FBackward computes into.
         var output = outputRow ? Empty(dtype, [.. leading, (outputLength ?? firstRowLength)!.Value], zeroed: true) : Empty(dtype, leading);
-        RunRows(rows, [.. prepared, output], (start, end) => forward(prepared, output, start, end));
+        bool recording = Autograd.Recording(inputs);
+        if (valueAndGradient is not null)
+        {
+            // Each row's gradient at seed 1, computed with its value when autograd needs it: one run of the body per row.
+            var gradients = new Tensor?[prepared.Length];
+            for (int i = 0; recording && i < prepared.Length; i++)
+            {
+                if (kindArray[i] != RowArgument.Index) gradients[i] = Empty(dtype, prepared[i].shape, zeroed: true);
+            }
+
+            var wanted = recording ? gradients : [];
+            RunRows(rows, [.. prepared, output], (start, end) => valueAndGradient(prepared, output, wanted, start, end));
+            GC.KeepAlive(prepared);
+            if (recording) output.WithHistory(new RowwiseScaledGradientNode(name, original, gradients, kindArray, rows));
+            return output;
+        }
+
+        RunRows(rows, [.. prepared, output], (start, end) => forward!(prepared, output, start, end));
         GC.KeepAlive(prepared);
-        if (Autograd.Recording(inputs)) output.WithHistory(new RowwiseBackwardNode(name, backward, original, prepared, kindArray, rows));
+        if (recording) output.WithHistory(new RowwiseBackwardNode(name, backward!, original, prepared, kindArray, rows));
         return output;
     }
 

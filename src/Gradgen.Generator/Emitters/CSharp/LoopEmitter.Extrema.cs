@@ -26,17 +26,23 @@ internal static partial class LoopEmitter
             foreach (var extremum in backward ? extrema.Reverse() : extrema)
             {
                 string target = extremum.Target;
-                var entry = new ExtremumNames(extremum, Unique(Name(target, "ChangedAt")), Unique(Name(target, "Ties")), iterations, backward ? Unique(Name(target, "Final")) : string.Empty);
+                // The if form keeps no ties: only its last assignment passes a gradient.
+                string? ties = extremum.CountsTies ? Unique(Name(target, "Ties")) : null;
+                var entry = new ExtremumNames(extremum, Unique(Name(target, "ChangedAt")), ties, iterations, backward ? Unique(Name(target, "Final")) : string.Empty);
                 if (backward)
                 {
-                    _writer.Line($"int {entry.Ties} = {_tape}.Pop<int>();");
+                    if (ties is not null)
+                    {
+                        _writer.Line($"int {ties} = {_tape}.Pop<int>();");
+                    }
+
                     _writer.Line($"int {entry.LastChange} = {_tape}.Pop<int>();");
                     _writer.Line($"{_t} {entry.Final} = {target};");
                 }
                 else
                 {
                     Record(extremum.Assignment, target, _t);
-                    _writer.Line($"int {entry.LastChange} = 0, {entry.Ties} = 0;");
+                    _writer.Line(ties is null ? $"int {entry.LastChange} = 0;" : $"int {entry.LastChange} = 0, {ties} = 0;");
                 }
 
                 _extrema[extremum.Statement] = entry;
@@ -51,7 +57,10 @@ internal static partial class LoopEmitter
             foreach (var entry in extrema)
             {
                 _writer.Line($"{_tape}.Push({entry.LastChange});");
-                _writer.Line($"{_tape}.Push({entry.Ties});");
+                if (entry.Ties is not null)
+                {
+                    _writer.Line($"{_tape}.Push({entry.Ties});");
+                }
             }
         }
 
@@ -138,12 +147,12 @@ internal static partial class LoopEmitter
             var parameters = new List<string> { "ref int " + plan.Counter, "int " + end, "int " + first };
             parameters.AddRange(plan.ReadArrays.Select(a => Span(true) + " " + a));
             parameters.AddRange(plan.ReadScalars.Select(s => _t + " " + s));
-            parameters.AddRange(entries.SelectMany(e => new[] { $"ref {_t} {e.Extremum.Target}", "ref int " + e.LastChange, "ref int " + e.Ties }));
+            parameters.AddRange(entries.SelectMany(e => State(e, $"ref {_t} ", "ref int ")));
             using (LocalFunction(name, parameters))
             {
                 var lanes = Broadcasts(plan.ReadScalars);
                 string one = Unique("one"), start = Unique("start"), stop = Unique("stop"), vector = Unique("vector");
-                var state = entries.ToDictionary(e => e, e => new ExtremumLaneNames(Unique(Name(e.Extremum.Target, "Top")), Unique(Name(e.Extremum.Target, "At")), Unique(Name(e.Extremum.Target, "Count"))));
+                var state = entries.ToDictionary(e => e, e => new ExtremumLaneNames(Unique(Name(e.Extremum.Target, "Top")), Unique(Name(e.Extremum.Target, "At")), e.Ties is null ? null : Unique(Name(e.Extremum.Target, "Count"))));
                 _writer.Line($"TVec {one} = TSimd.Constant(1);");
                 using (_writer.Block($"while ({plan.Counter} <= {end} - TSimd.Count)"))
                 {
@@ -155,7 +164,8 @@ internal static partial class LoopEmitter
                     {
                         var names = state[entry];
                         string infinity = entry.Extremum.IsMax ? "double.NegativeInfinity" : "double.PositiveInfinity";
-                        _writer.Line($"TVec {names.Top} = TSimd.Constant({infinity}), {names.At} = TSimd.Constant(-1), {names.Count} = TSimd.Constant(0);");
+                        string tieLanes = names.Count is null ? string.Empty : $", {names.Count} = TSimd.Constant(0)";
+                        _writer.Line($"TVec {names.Top} = TSimd.Constant({infinity}), {names.At} = TSimd.Constant(-1){tieLanes};");
                     }
 
                     using (_writer.Block($"for (; {plan.Counter} <= {stop} - TSimd.Count; {plan.Counter} += TSimd.Count)"))
@@ -183,7 +193,10 @@ internal static partial class LoopEmitter
                     foreach (var entry in entries)
                     {
                         var names = state[entry];
-                        _writer.Line($"{Kernels}.ExtremumLanes.Fold<TSimd, TVec, {_t}>({Kernels}.RunningExtremumRule.{entry.Extremum.Rule}, {names.Top}, {names.At}, {names.Count}, {start} - {first}, ref {entry.Extremum.Target}, ref {entry.LastChange}, ref {entry.Ties});");
+                        string rule = $"{Kernels}.RunningExtremumRule.{entry.Extremum.Rule}";
+                        _writer.Line(names.Count is null
+                            ? $"{Kernels}.ExtremumLanes.FoldBranch<TSimd, TVec, {_t}>({rule}, {names.Top}, {names.At}, {start} - {first}, ref {entry.Extremum.Target}, ref {entry.LastChange});"
+                            : $"{Kernels}.ExtremumLanes.Fold<TSimd, TVec, {_t}>({rule}, {names.Top}, {names.At}, {names.Count}, {start} - {first}, ref {entry.Extremum.Target}, ref {entry.LastChange}, ref {entry.Ties});");
                     }
                 }
             }
@@ -191,7 +204,7 @@ internal static partial class LoopEmitter
             var arguments = new List<string> { "ref " + plan.Counter, plan.End, first };
             arguments.AddRange(plan.ReadArrays);
             arguments.AddRange(plan.ReadScalars);
-            arguments.AddRange(entries.SelectMany(e => new[] { "ref " + e.Extremum.Target, "ref " + e.LastChange, "ref " + e.Ties }));
+            arguments.AddRange(entries.SelectMany(e => State(e, "ref ", "ref ")));
             Dispatch(name, arguments);
             _writer.Line($"{count} = {plan.Counter} - {first};");
         }
@@ -232,10 +245,16 @@ internal static partial class LoopEmitter
 
         private string Name(string variable, string what) => variable.TrimStart('@') + what + Suffix();
 
-        /// <summary>The generated names around one running extremum in one sweep.</summary>
-        private sealed record ExtremumNames(RunningExtremum Extremum, string LastChange, string Ties, string Iterations, string Final);
+        /// <summary>The value, last change and (for Max and Min) ties of an extremum, as parameters or arguments of the vector loop.</summary>
+        private static IEnumerable<string> State(ExtremumNames entry, string value, string counter) =>
+            entry.Ties is null
+                ? new[] { value + entry.Extremum.Target, counter + entry.LastChange }
+                : new[] { value + entry.Extremum.Target, counter + entry.LastChange, counter + entry.Ties };
 
-        /// <summary>The generated names of one extremum's lanes in a vectorised forward loop.</summary>
-        private sealed record ExtremumLaneNames(string Top, string At, string Count);
+        /// <summary>The generated names around one running extremum in one sweep; <see cref="Ties"/> is null for the if form, which keeps none.</summary>
+        private sealed record ExtremumNames(RunningExtremum Extremum, string LastChange, string? Ties, string Iterations, string Final);
+
+        /// <summary>The generated names of one extremum's lanes in a vectorised forward loop; <see cref="Count"/> is null for the if form.</summary>
+        private sealed record ExtremumLaneNames(string Top, string At, string? Count);
     }
 }

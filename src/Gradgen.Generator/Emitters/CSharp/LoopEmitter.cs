@@ -284,8 +284,10 @@ internal static partial class LoopEmitter
                         break;
                     case ParameterRole.Output:
                         // The outputs are computed into scratch memory; their adjoints start as the incoming gradients.
-                        _writer.Line($"{Span(false)} {parameter.Name} = new {_t}[{_incoming[parameter.Name]}.Length];");
-                        _writer.Line($"{Span(false)} {_adjoints[parameter.Name]} = {_incoming[parameter.Name]}.ToArray();");
+                        // Scratch memory stays with the pooled tape: a warm call allocates nothing.
+                        _writer.Line($"{Span(false)} {parameter.Name} = {_tape}.Scratch<{_t}>({_incoming[parameter.Name]}.Length);");
+                        _writer.Line($"{Span(false)} {_adjoints[parameter.Name]} = {_tape}.Scratch<{_t}>({_incoming[parameter.Name]}.Length);");
+                        _writer.Line($"{_incoming[parameter.Name]}.CopyTo({_adjoints[parameter.Name]});");
                         break;
                 }
             }
@@ -337,13 +339,13 @@ internal static partial class LoopEmitter
                         break;
 
                     case AllocateArray allocate:
-                        _writer.Line($"{allocate.Array} = new {_t}[{allocate.Length.Text}];");
-                        _writer.Line($"{_adjoints[allocate.Array]} = new {_t}[{allocate.Length.Text}];");
+                        _writer.Line($"{allocate.Array} = {_tape}.Scratch<{_t}>({allocate.Length.Text});");
+                        _writer.Line($"{_adjoints[allocate.Array]} = {_tape}.Scratch<{_t}>({allocate.Length.Text});");
                         break;
 
                     case CallFunction call:
                         Record(call, call.Target, _t);
-                        _writer.Line($"{call.Target} = {call.Callee}({string.Join(", ", call.Arguments.Select(a => Argument(a, a.Name)))});");
+                        ForwardCall(call);
                         break;
 
                     case IfStatement branch:
@@ -476,17 +478,7 @@ internal static partial class LoopEmitter
                         break;
 
                     case CallFunction call:
-                        using (_writer.Block(string.Empty))
-                        {
-                            string adjoint = _adjoints[call.Target];
-                            _writer.Line($"{_t} {_g} = {adjoint};");
-                            _writer.Line($"{adjoint} = 0;");
-                            Restore(call, call.Target, _t);
-                            var values = call.Arguments.Select(a => Argument(a, a.Name));
-                            var gradients = call.Arguments.Where(a => a.Kind != VariableKind.Discrete).Select(a => a.Kind == VariableKind.Array ? Argument(a, _adjoints[a.Name]) : "ref " + _adjoints[a.Name]);
-                            _writer.Line($"{call.Callee}AccumulateGradient({Join(string.Join(", ", values), _g, string.Join(", ", gradients))});");
-                        }
-
+                        BackwardCall(call);
                         break;
 
                     case IfStatement branch:
@@ -544,7 +536,7 @@ internal static partial class LoopEmitter
                 {
                     // Only a running extremum (RunningExtremum): the iterations before its last change add zero, and
                     // so do those after it unless one tied.
-                    _writer.Line($"if ({extrema[0].Ties} == 0) {count} = {extrema[0].LastChange};");
+                    _writer.Line(extrema[0].Ties is null ? $"{count} = {extrema[0].LastChange};" : $"if ({extrema[0].Ties} == 0) {count} = {extrema[0].LastChange};");
                     more = $"{count} > 0 && {count} >= {extrema[0].LastChange}";
                 }
 

@@ -9,23 +9,25 @@ namespace Gradgen.Generator.Emitters.CSharp;
 /// The tensor overload of a span function: <c>Tensor F(Tensor x, …)</c> maps F over the rows of its tensor arguments
 /// through <c>Tensor.ApplyRowwise</c> (one graph node, <c>FBackward</c>). A span parameter takes a tensor's last
 /// dimension, a float parameter a tensor of the leading shape, an <c>int</c> stays an <c>int</c> (or, in the second
-/// overload, an integer tensor with one index per row). A function returning its element type gives one value per row
-/// and its backward calls <c>FAccumulateGradient</c> per row; a <c>void</c> function with one <c>Span</c> output gives
-/// that output's rows (as long as the first span argument's row unless <c>outputLength</c> says otherwise) and its
-/// backward calls <c>FBackward</c> per row with the output row's gradient.
+/// overload, an integer tensor with one index per row). A function returning its element type gives one value per row;
+/// with autograd its forward calls <c>FAccumulateGradient</c> at seed 1 per row and the node only scales the kept
+/// gradients, so the body runs once per row. A <c>void</c> function with one <c>Span</c> output gives that output's
+/// rows (as long as the first span argument's row unless <c>outputLength</c> says otherwise) and its backward calls
+/// <c>FAccumulateGradient</c> per row with the output row's gradient. A <c>T[]</c> parameter gets a copy of its row.
 /// </summary>
 internal static class RowwiseEmitter
 {
     private const string Tensor = "global::Gradgen.Tensor";
 
     /// <summary>
-    /// A value or exactly one output (several outputs would need several result tensors), spans (not arrays) for the
-    /// row parameters, something to differentiate, and the runtime in the compilation.
+    /// A value or exactly one output (several outputs would need several result tensors), something to
+    /// differentiate, and the runtime in the compilation. A <c>T[]</c> parameter takes a copy of each row; not with a
+    /// custom derivative, whose <c>FAccumulateGradient</c> takes the arrays as declared.
     /// </summary>
     public static bool CanMapOverRows(LoopFunction function) =>
         function.Declaration.EmitTensorOverload
         && (function.Result is not null || function.Parameters.Count(p => p.Role == ParameterRole.Output) == 1)
-        && function.Parameters.All(p => !(p.Role == ParameterRole.ArrayInput && p.Type.EndsWith("[]", StringComparison.Ordinal)))
+        && (function.CustomBackward is null || !function.Parameters.Any(p => p.Role == ParameterRole.ArrayInput && IsArray(p)))
         && function.Parameters.Any(p => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput);
 
     /// <param name="writer">Where to write.</param>
@@ -107,25 +109,57 @@ internal static class RowwiseEmitter
         using (writer.Block($"{declaration.Accessibility} static {Tensor} {f}({string.Join(", ", parameters)})"))
         {
             string kinds = string.Join(", ", tensors.Select(p => "global::Gradgen.RowArgument." + Kind(p)));
-            string forward = unique("Forward"), backward = unique("Backward");
-            string length = written is null ? string.Empty : outputLength + ", ";
-            writer.Line($"return {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{(t == "float" ? "Float32" : "Float64")}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{kinds}], {length}{forward}, {backward});");
+            string forward = unique(written is null ? "ValueAndGradient" : "Forward"), backward = unique("Backward");
+            string callbacks = written is null ? forward : $"{outputLength}, {forward}, {backward}";
+            writer.Line($"return {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{(t == "float" ? "Float32" : "Float64")}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{kinds}], {callbacks});");
             writer.Line();
             string span = $"global::System.ReadOnlySpan<{Tensor}>";
+            string values = unique("values");
+            // A T[] parameter takes a copy of its row: one array per call of the callback, reused row after row.
+            var copies = function.Parameters.Where(p => p.Role == ParameterRole.ArrayInput && IsArray(p)).ToDictionary(p => p.Name, p => unique(p.Name.TrimStart('@') + "Row"));
+            if (written is null)
+            {
+                // A value: with autograd, each row's gradient at seed 1 comes with its value (FAccumulateGradient), and
+                // the node's backward only scales it, so the body runs once per row in all.
+                using (writer.Block($"void {forward}({span} {inputs}, {Tensor} {output}, global::System.ReadOnlySpan<{Tensor}?> {grads}, int {start}, int {end})"))
+                {
+                    Unpack(writer, tensors, inputs, data, lengths, t);
+                    writer.Line($"var {values} = {output}.AsSpan<{t}>();");
+                    using (writer.Block($"if ({grads}.Length == 0)"))
+                    {
+                        DeclareCopies(writer, copies, lengths, t);
+                        using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
+                        {
+                            CopyRows(writer, copies, data, lengths, row);
+                            writer.Line($"{values}[{row}] = {f}({Arguments(function.Parameters, AsTensor, data, lengths, row, string.Empty, copies)});");
+                        }
+
+                        writer.Line();
+                        writer.Line("return;");
+                    }
+
+                    writer.Line();
+                    UnpackGradients(writer, tensors, gradientData, grads, t);
+                    using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
+                    {
+                        string call = AccumulateCall(function, AsTensor, data, lengths, gradientData, row, t == "float" ? "1f" : "1d");
+                        writer.Line($"{values}[{row}] = {call};");
+                    }
+                }
+
+                return;
+            }
+
             using (writer.Block($"void {forward}({span} {inputs}, {Tensor} {output}, int {start}, int {end})"))
             {
                 Unpack(writer, tensors, inputs, data, lengths, t);
-                string values = unique("values");
                 writer.Line($"var {values} = {output}.AsSpan<{t}>();");
-                if (written is not null)
-                {
-                    writer.Line($"int {rowLength} = {output}.Shape[^1];");
-                }
-
+                writer.Line($"int {rowLength} = {output}.Shape[^1];");
+                DeclareCopies(writer, copies, lengths, t);
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
-                    string arguments = Arguments(function.Parameters, AsTensor, data, lengths, row, $"{values}.Slice({row} * {rowLength}, {rowLength})");
-                    writer.Line(written is null ? $"{values}[{row}] = {f}({arguments});" : $"{f}({arguments});");
+                    CopyRows(writer, copies, data, lengths, row);
+                    writer.Line($"{f}({Arguments(function.Parameters, AsTensor, data, lengths, row, $"{values}.Slice({row} * {rowLength}, {rowLength})", copies)});");
                 }
             }
 
@@ -133,34 +167,56 @@ internal static class RowwiseEmitter
             using (writer.Block($"void {backward}({span} {inputs}, {Tensor} {gradOutput}, global::System.ReadOnlySpan<{Tensor}?> {grads}, int {start}, int {end})"))
             {
                 Unpack(writer, tensors, inputs, data, lengths, t);
-                for (int i = 0; i < tensors.Count; i++)
-                {
-                    if (gradientData.TryGetValue(tensors[i].Name, out string? name))
-                    {
-                        writer.Line($"var {name} = {grads}[{i}]!.AsSpan<{t}>();");
-                    }
-                }
-
+                UnpackGradients(writer, tensors, gradientData, grads, t);
                 string incoming = unique("incoming");
                 writer.Line($"var {incoming} = {gradOutput}.AsSpan<{t}>();");
-                if (written is not null)
-                {
-                    writer.Line($"int {rowLength} = {gradOutput}.Shape[^1];");
-                }
-
+                writer.Line($"int {rowLength} = {gradOutput}.Shape[^1];");
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
-                    // A value's gradients are added (FAccumulateGradient); an output's are written (FBackward), each row into its own slice.
-                    string modifier = written is null ? "ref " : "out ";
-                    var gradients = function.Parameters.Where(p => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput).Select(p =>
-                        p.Role == ParameterRole.ArrayInput
-                            ? $"{gradientData[p.Name]}.Slice({row} * {lengths[p.Name]}, {lengths[p.Name]})"
-                            : $"{modifier}{gradientData[p.Name]}[{row}]");
-                    string seed = written is null ? $"{incoming}[{row}]" : $"{incoming}.Slice({row} * {rowLength}, {rowLength})";
-                    string arguments = string.Join(", ", new[] { Arguments(function.Parameters.Where(p => p.Role != ParameterRole.Output), AsTensor, data, lengths, row, string.Empty), seed }.Concat(gradients));
-                    writer.Line($"{f}{(written is null ? "AccumulateGradient" : "Backward")}({arguments});");
+                    // Each row's gradients go into its own zeroed slice, so adding them (FAccumulateGradient) writes them.
+                    writer.Line(AccumulateCall(function, AsTensor, data, lengths, gradientData, row, $"{incoming}.Slice({row} * {rowLength}, {rowLength})") + ";");
                 }
             }
+        }
+    }
+
+    private static bool IsArray(LoopParameter parameter) => parameter.Type.EndsWith("[]", StringComparison.Ordinal);
+
+    /// <summary><c>FAccumulateGradient</c> for one row: its inputs take spans, so a <c>T[]</c> parameter's row needs no copy.</summary>
+    private static string AccumulateCall(LoopFunction function, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, Dictionary<string, string> gradientData, string row, string seed)
+    {
+        var gradients = function.Parameters.Where(p => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput).Select(p =>
+            p.Role == ParameterRole.ArrayInput
+                ? $"{gradientData[p.Name]}.Slice({row} * {lengths[p.Name]}, {lengths[p.Name]})"
+                : $"ref {gradientData[p.Name]}[{row}]");
+        string arguments = string.Join(", ", new[] { Arguments(function.Parameters.Where(p => p.Role != ParameterRole.Output), asTensor, data, lengths, row, string.Empty, new Dictionary<string, string>()), seed }.Concat(gradients));
+        return $"{function.Declaration.Name}AccumulateGradient({arguments})";
+    }
+
+    private static void UnpackGradients(SourceWriter writer, List<LoopParameter> tensors, Dictionary<string, string> gradientData, string grads, string t)
+    {
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            if (gradientData.TryGetValue(tensors[i].Name, out string? name))
+            {
+                writer.Line($"var {name} = {grads}[{i}]!.AsSpan<{t}>();");
+            }
+        }
+    }
+
+    private static void DeclareCopies(SourceWriter writer, Dictionary<string, string> copies, Dictionary<string, string> lengths, string t)
+    {
+        foreach (var copy in copies)
+        {
+            writer.Line($"var {copy.Value} = new {t}[{lengths[copy.Key]}];");
+        }
+    }
+
+    private static void CopyRows(SourceWriter writer, Dictionary<string, string> copies, Dictionary<string, string> data, Dictionary<string, string> lengths, string row)
+    {
+        foreach (var copy in copies)
+        {
+            writer.Line($"{data[copy.Key]}.Slice({row} * {lengths[copy.Key]}, {lengths[copy.Key]}).CopyTo({copy.Value});");
         }
     }
 
@@ -177,10 +233,14 @@ internal static class RowwiseEmitter
         }
     }
 
-    /// <summary>The arguments of one row's call, in the parameters' order; <paramref name="outputRow"/> stands for the output span.</summary>
-    private static string Arguments(IEnumerable<LoopParameter> parameters, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row, string outputRow) =>
+    /// <summary>
+    /// The arguments of one row's call, in the parameters' order; <paramref name="outputRow"/> stands for the output
+    /// span, and a parameter in <paramref name="copies"/> takes that array (its row copied in).
+    /// </summary>
+    private static string Arguments(IEnumerable<LoopParameter> parameters, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row, string outputRow, Dictionary<string, string> copies) =>
         string.Join(", ", parameters.Select(p => p.Role switch
         {
+            ParameterRole.ArrayInput when copies.TryGetValue(p.Name, out string? copy) => copy,
             ParameterRole.ArrayInput => $"{data[p.Name]}.Slice({row} * {lengths[p.Name]}, {lengths[p.Name]})",
             ParameterRole.ScalarInput => $"{data[p.Name]}[{row}]",
             ParameterRole.Output => outputRow,
