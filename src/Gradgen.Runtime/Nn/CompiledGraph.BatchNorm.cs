@@ -2,7 +2,7 @@ namespace Gradgen.Nn;
 
 /// <summary>
 /// The compiled graph's batch normalisation: the statistics (and the running statistics' update) as eager
-/// <see cref="BatchNormBase.Forward"/> decides them, the normalisation, and each gradient its own step, all through
+/// <see cref="BatchNormBase.Forward"/> decides them, the normalisation, and its gradients from one call, all through
 /// the CPU kernel eager batch norm runs.
 /// </summary>
 public static partial class CompiledGraph

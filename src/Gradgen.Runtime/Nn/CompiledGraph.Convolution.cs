@@ -2,8 +2,8 @@ namespace Gradgen.Nn;
 
 /// <summary>
 /// The compiled graph's convolution and pooling steps: the same CPU kernels eager <see cref="Nn.Conv2d"/> and
-/// <see cref="Nn.MaxPool2d"/> run, on detached tensors, each gradient its own step (the rule table decides which
-/// ones the backward needs). The window is read from the module, so a compiled graph always agrees with its Forward.
+/// <see cref="Nn.MaxPool2d"/> run, on detached tensors; a layer's gradients come from one call, each computed only when
+/// the backward asks for it. The window is read from the module, so a compiled graph always agrees with its Forward.
 /// </summary>
 public static partial class CompiledGraph
 {
