@@ -149,7 +149,9 @@ public sealed class MpiTests
         Assert.False(run.TimedOut, run.Output);
         Assert.NotEqual(0, run.ExitCode);
         var caught = run.Lines("SURVIVOR").Where(l => l.Contains(" caught ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, caught.Count);
+
+        // Flaky in full CI runs (1 of 2 survivors reported, 2026-12-07) and never alone: the job's output says why.
+        Assert.True(caught.Count == 2, $"{caught.Count} survivors caught the timeout:\n{run.Output}");
         Assert.All(caught, l => Assert.Contains("DistributedException: allreduce of gradient bucket", l, StringComparison.Ordinal));
         Assert.All(caught, l => Assert.Contains("did not complete within 5 s", l, StringComparison.Ordinal));
         Assert.Equal(2, run.Lines("SURVIVOR").Count(l => l.EndsWith("grads-own=True", StringComparison.Ordinal)));
