@@ -67,7 +67,7 @@ internal sealed partial class ForwardLowerer
         }
 
         // Each application is its own call of the layer (it counts batches and updates the running statistics): the label keeps two apart.
-        int statistics = _b.BatchNormStatistics(x, access, $"{name} statistics {++_masks}");
+        int statistics = _b.BatchNormStatistics(x, access, $"{name} statistics {++_layerCalls}");
         int weight = -1, bias = -1;
         if (affine)
         {

@@ -66,7 +66,8 @@ internal sealed partial class ForwardLowerer
     private readonly CancellationToken _cancellationToken;
     private readonly List<string> _guards;
     private readonly Dictionary<string, int> _featureSymbols = new();
-    private int _masks;
+    // Counts the calls of layers with state of their own (a Dropout mask, batch norm statistics): each call is its own node.
+    private int _layerCalls;
 
     // The model classes whose Forward is being inlined, outermost first: a class met again inside its own Forward
     // (two models each holding the other) would inline forever.
@@ -628,7 +629,7 @@ internal sealed partial class ForwardLowerer
             case "Gradgen.Nn.Dropout":
                 {
                     // Each application draws its own mask, as eager Forward does: the label keeps two masks of one value apart.
-                    int mask = _b.DropoutMask(x, access, $"{name} mask {++_masks}");
+                    int mask = _b.DropoutMask(x, access, $"{name} mask {++_layerCalls}");
                     return Elementwise(at, (s, p) => s.Multiply(p[0], p[1]), Value.Tensor(x), Value.Tensor(mask));
                 }
 

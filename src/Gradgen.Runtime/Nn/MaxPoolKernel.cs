@@ -14,7 +14,7 @@ internal static class MaxPoolKernel
     /// <summary>Max pooling of a contiguous-able [N, C, H, W] Float32 or Float64 CPU tensor.</summary>
     public static Tensor Run(Tensor input, Window2d w)
     {
-        var (y, indices) = Pool(input, w);
+        var (y, indices) = RunWithIndices(input, w);
         if (Autograd.Recording(input))
         {
             int[] shape = [.. input.Shape];
@@ -22,15 +22,6 @@ internal static class MaxPoolKernel
         }
 
         return y;
-    }
-
-    /// <summary>
-    /// Max pooling for a compiled graph: the values and, as an Int32 tensor shaped like them, the position in the
-    /// input each was taken from (what <see cref="Gradient"/> adds the output's gradient at).
-    /// </summary>
-    public static (Tensor Values, Tensor Indices) RunWithIndices(Tensor input, Window2d w)
-    {
-        return Pool(input, w);
     }
 
     /// <summary>The input's gradient [<paramref name="inputShape"/>]: <paramref name="g"/> added at <paramref name="indices"/> (from <see cref="RunWithIndices"/>).</summary>
@@ -44,8 +35,11 @@ internal static class MaxPoolKernel
         return Backward(g, inputShape, indices);
     }
 
-    /// <summary>The pooled values and, per output, the position in the input of the element it took (Int32, shaped like the values).</summary>
-    static (Tensor Y, Tensor Indices) Pool(Tensor input, Window2d w)
+    /// <summary>
+    /// The pooled values and, per output, the position in the input of the element it took (an Int32 tensor shaped
+    /// like the values): what <see cref="Gradient"/> adds the output's gradient at.
+    /// </summary>
+    public static (Tensor Values, Tensor Indices) RunWithIndices(Tensor input, Window2d w)
     {
         var (oh, ow) = w.Check(input, "MaxPool2d");
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], wd = input.Shape[3];
