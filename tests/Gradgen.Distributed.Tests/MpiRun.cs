@@ -69,19 +69,9 @@ internal sealed record MpiRun(int ExitCode, string Output, TimeSpan Elapsed, boo
         lock (output) return new MpiRun(exited ? process.ExitCode : -1, output.ToString(), clock.Elapsed, !exited);
     }
 
-    /// <summary>
-    /// The lines that begin with <paramref name="key"/>, one per rank that printed it. Hydra forwards every rank's
-    /// output through one pipe, and a rank that exits may leave a partial line in front of another rank's line, so a
-    /// key found inside a line starts a line of its own.
-    /// </summary>
+    /// <summary>The lines that begin with <paramref name="key"/>, one per rank that printed it.</summary>
     public IReadOnlyList<string> Lines(string key) =>
-        [.. Output.Split('\n').Select(l => l.TrimEnd('\r')).Select(l => KeyedPart(l, key + " ")).OfType<string>()];
-
-    static string? KeyedPart(string line, string keyAndSpace)
-    {
-        int at = line.IndexOf(keyAndSpace, StringComparison.Ordinal);
-        return at < 0 ? null : line[at..];
-    }
+        [.. Output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(key + " ", StringComparison.Ordinal))];
 
     /// <summary>The value of <c>name=value</c> in <paramref name="line"/>.</summary>
     public static string Field(string line, string name)

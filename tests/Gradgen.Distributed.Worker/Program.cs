@@ -8,6 +8,11 @@ using Gradgen.Optim;
 // One scenario per run, named by the first argument; every rank prints "KEY rank=R ..." lines that the tests read.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+// Each line in one write: Console's own writer flushes every 256 characters, and Hydra forwards what each rank writes
+// as it comes, so two ranks' long lines could interleave mid-line (seen: one SURVIVOR line inside another).
+// A pipe takes a write of up to 4 KiB whole.
+Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), bufferSize: 4096) { AutoFlush = true });
 string scenario = args.Length > 0 ? args[0] : "";
 switch (scenario)
 {
