@@ -17,4 +17,7 @@ internal static class DiagnosticIds
 
     /// <summary>The key of the text GG0015's fix puts at the diagnostic's first additional location (the analyzer's DiagnosticInfo.ReplacementProperty).</summary>
     public const string ReplacementProperty = "Replacement";
+
+    /// <summary>The key of the index of GG0016's cause among its additional locations (the analyzer's DiagnosticInfo.CauseProperty).</summary>
+    public const string CauseProperty = "CauseLocation";
 }

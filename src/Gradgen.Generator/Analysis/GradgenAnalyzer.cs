@@ -91,7 +91,8 @@ public sealed class GradgenAnalyzer : DiagnosticAnalyzer
         foreach (var diagnostic in diagnostics)
         {
             var replaceAt = diagnostic.ReplaceAt is { } at ? SourceLocation(at, context.SemanticModel) : null;
-            context.ReportDiagnostic(diagnostic.ToDiagnostic(SourceLocation(diagnostic.Location, context.SemanticModel), replaceAt));
+            var cause = diagnostic.Cause is { } why ? SourceLocation(why, context.SemanticModel) : null;
+            context.ReportDiagnostic(diagnostic.ToDiagnostic(SourceLocation(diagnostic.Location, context.SemanticModel), replaceAt, cause));
         }
     }
 

@@ -29,15 +29,44 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo Location, Equatabl
     /// <summary>The text a code fix puts at <see cref="ReplaceAt"/>.</summary>
     public string? Replacement { get; init; }
 
+    /// <summary>The key, in the reported diagnostic's properties, of the index of <see cref="Cause"/> among its additional locations.</summary>
+    public const string CauseProperty = "CauseLocation";
+
+    /// <summary>Where the reason lies when it is elsewhere than the diagnostic's location (GG0016: a nested model's construct, a helper's declaration).</summary>
+    public LocationInfo? Cause { get; init; }
+
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo location, params string[] arguments) =>
         new(descriptor.Id, location, arguments.ToEquatableArray());
 
-    /// <summary>The diagnostic at <paramref name="location"/> (the analyzer's locations are in the compilation's trees).</summary>
-    public Diagnostic ToDiagnostic(Location location, Location? replaceAt) =>
-        Diagnostic.Create(
+    /// <summary>
+    /// The diagnostic at <paramref name="location"/> (the analyzer's locations are in the compilation's trees). Its
+    /// additional locations are <paramref name="replaceAt"/> and then <paramref name="cause"/>, each where present.
+    /// </summary>
+    public Diagnostic ToDiagnostic(Location location, Location? replaceAt, Location? cause)
+    {
+        var additional = new System.Collections.Generic.List<Location>(2);
+        var properties = System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty;
+        if (replaceAt is not null)
+        {
+            additional.Add(replaceAt);
+        }
+
+        if (Replacement is not null)
+        {
+            properties = properties.Add(ReplacementProperty, Replacement);
+        }
+
+        if (cause is not null)
+        {
+            properties = properties.Add(CauseProperty, additional.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            additional.Add(cause);
+        }
+
+        return Diagnostic.Create(
             Descriptors.ById(Id),
             location,
-            replaceAt is null ? null : new[] { replaceAt },
-            Replacement is null ? null : System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty.Add(ReplacementProperty, Replacement),
+            additional,
+            properties,
             System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Cast<object>(Arguments)));
+    }
 }

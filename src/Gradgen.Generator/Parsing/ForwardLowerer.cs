@@ -23,6 +23,13 @@ internal sealed class NotCompiledException : Exception
     public LocationInfo Location { get; }
 
     public string Reason { get; }
+
+    /// <summary>
+    /// Where the reason lies when it is not the construct itself: the construct inside a nested model's own
+    /// <c>Forward</c>, or the declaration of a helper that <c>Forward</c> calls. The diagnostic carries it as an
+    /// additional location, and the "Show why" code action navigates there.
+    /// </summary>
+    public LocationInfo? Cause { get; init; }
 }
 
 /// <summary>
@@ -306,7 +313,11 @@ internal sealed partial class ForwardLowerer
             return Elementwise(invocation, (s, p) => ScalarBodies.Inline(s, body, p)[0], arguments.Select(a => Lower(a.Expression, scope)).ToArray());
         }
 
-        throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls {method.ContainingType.Name}.{method.Name}, which is neither a layer, a tensor operation nor a [Differentiable] function");
+        throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls {method.ContainingType.Name}.{method.Name}, which is neither a layer, a tensor operation nor a [Differentiable] function")
+        {
+            // A helper in source: its body is what to move into Forward (or to write as a [Differentiable] function).
+            Cause = method.Locations.FirstOrDefault(l => l.IsInSource) is { } declared ? LocationInfo.From(declared) : null,
+        };
     }
 
     /// <summary>
@@ -722,7 +733,10 @@ internal sealed partial class ForwardLowerer
         }
         catch (NotCompiledException inner)
         {
-            throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) is not compiled: {inner.Reason}");
+            throw new NotCompiledException(LocationInfo.From(at), $"the model in '{name}' ({nested.ToDisplayString()}) is not compiled: {inner.Reason}")
+            {
+                Cause = inner.Cause ?? inner.Location,
+            };
         }
     }
 

@@ -84,7 +84,7 @@ internal static class ModelParser
         }
         catch (NotCompiledException notCompiled)
         {
-            return Failed(DiagnosticInfo.Create(Descriptors.ModelNotCompiled, notCompiled.Location, type.Name, notCompiled.Reason));
+            return Failed(DiagnosticInfo.Create(Descriptors.ModelNotCompiled, notCompiled.Location, type.Name, notCompiled.Reason) with { Cause = notCompiled.Cause });
         }
         catch (ShapeErrorException shape)
         {

@@ -1,0 +1,135 @@
+using Basic.Reference.Assemblies;
+using Gradgen.Generator.Analysis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Gradgen.CodeFixes.Tests;
+
+/// <summary>
+/// GG0016's "Show why": where a model is not compiled because of code elsewhere (a nested model's own Forward, a
+/// helper that Forward calls), the action navigates there and changes no text. The IDE navigates to the token that
+/// carries the navigation annotation in a document the action returns, so that is what these tests read.
+/// </summary>
+public sealed class ShowWhyTests
+{
+    private const string Inner = """
+        using Gradgen;
+        using Gradgen.Nn;
+
+        public sealed partial class Inner : Module
+        {
+            private readonly Linear layer = new(4, 4);
+
+            public override Tensor Forward(Tensor x)
+            {
+                var h = layer.Forward(x);
+                if (h.Sum().Item<float>() > 0) h = h * 2;
+                return h;
+            }
+        }
+        """;
+
+    private const string Outer = """
+        using Gradgen;
+        using Gradgen.Nn;
+
+        public sealed partial class Outer : Module
+        {
+            private readonly Inner inner = new();
+
+            public override Tensor Forward(Tensor x) => inner.Forward(x).Relu();
+        }
+        """;
+
+    [Fact]
+    public async Task ANestedModelsReasonIsItsOwnConstructInItsOwnFile()
+    {
+        var (solution, diagnostics) = await Analyze(("Inner.cs", Inner), ("Outer.cs", Outer));
+        var outer = Assert.Single(diagnostics, d => d.GetMessage().StartsWith("Model 'Outer'", StringComparison.Ordinal));
+        Assert.Equal("inner.Forward(x)", Text(outer.Location));
+
+        var (title, navigation) = await ShowWhy(solution, outer);
+        Assert.Equal("Show why: go to 'if (h.Sum().Item<float>() > 0) h = h * 2;' (Inner.cs, line 11)", title);
+        Assert.Equal(("Inner.cs", "if"), navigation);
+    }
+
+    [Fact]
+    public async Task AHelperThatForwardCallsIsItsDeclaration()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly Linear layer = new(4, 4);
+
+                public override Tensor Forward(Tensor x) => Twice(layer.Forward(x));
+
+                private static Tensor Twice(Tensor t) => t * 2;
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("Twice(layer.Forward(x))", Text(diagnostic.Location));
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'private static Tensor Twice(Tensor t) => t * 2;' (Net.cs, line 10)", title);
+        Assert.Equal(("Net.cs", "Twice"), navigation);
+    }
+
+    [Fact]
+    public async Task AReasonAtTheConstructItselfOffersNoNavigation()
+    {
+        var (solution, diagnostics) = await Analyze(("Inner.cs", Inner));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.StartsWith("if (h.Sum()", Text(diagnostic.Location), StringComparison.Ordinal);
+        Assert.Empty(await Actions(solution, diagnostic));
+    }
+
+    private static async Task<(Solution Solution, IReadOnlyList<Diagnostic> Diagnostics)> Analyze(params (string Name, string Text)[] files)
+    {
+        var workspace = new AdhocWorkspace();
+        var project = workspace.AddProject("Consumer", LanguageNames.CSharp)
+            .WithCompilationOptions(new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary))
+            .AddMetadataReferences(Net100.References.All)
+            .AddMetadataReference(MetadataReference.CreateFromFile(typeof(DifferentiableAttribute).Assembly.Location));
+        foreach (var (name, text) in files)
+        {
+            project = project.AddDocument(name, text, filePath: name).Project;
+        }
+
+        var compilation = (await project.GetCompilationAsync())!;
+        var diagnostics = await compilation.WithAnalyzers([new GradgenAnalyzer()]).GetAnalyzerDiagnosticsAsync();
+        return (project.Solution, diagnostics.Where(d => d.Id == "GG0016").ToList());
+    }
+
+    private static async Task<List<CodeAction>> Actions(Solution solution, Diagnostic diagnostic)
+    {
+        var document = solution.GetDocument(diagnostic.Location.SourceTree)!;
+        var actions = new List<CodeAction>();
+        var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
+        await new ShowWhyCodeAction().RegisterCodeFixesAsync(context);
+        return actions;
+    }
+
+    /// <summary>The action's title, and the file and token the IDE navigates to once it is applied.</summary>
+    private static async Task<(string Title, (string File, string Token) Navigation)> ShowWhy(Solution solution, Diagnostic diagnostic)
+    {
+        var action = Assert.Single(await Actions(solution, diagnostic));
+        Assert.Equal(ShowWhyCodeAction.Key, action.EquivalenceKey);
+        var apply = Assert.Single((await action.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>());
+        var changed = apply.ChangedSolution.GetChanges(solution).GetProjectChanges().SelectMany(p => p.GetChangedDocuments()).ToList();
+        var documentId = Assert.Single(changed);
+        var before = await solution.GetDocument(documentId)!.GetTextAsync();
+        var after = apply.ChangedSolution.GetDocument(documentId)!;
+        Assert.Equal(before.ToString(), (await after.GetTextAsync()).ToString());
+
+        var root = (await after.GetSyntaxRootAsync())!;
+        var token = Assert.Single(root.GetAnnotatedTokens(ShowWhyCodeAction.NavigationAnnotationKind));
+        return (action.Title, (after.Name, token.Text));
+    }
+
+    private static string Text(Location location) => location.SourceTree!.GetText().ToString(location.SourceSpan);
+}
