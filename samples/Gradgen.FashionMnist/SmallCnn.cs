@@ -4,8 +4,10 @@ namespace Gradgen.FashionMnist;
 
 /// <summary>
 /// A small CNN for 28×28 images: two blocks of Conv2d (5×5, padding 2), ReLU and 2×2 max pooling (16 then 32
-/// channels), then Flatten, Linear(32·7·7, 128), ReLU and Linear(128, 10). Eager (Conv2d is not in the graph
-/// compiler's op set yet) and on the CPU.
+/// channels), then Flatten, Linear(32·7·7, 128), ReLU and Linear(128, 10). Eager and on the CPU. It stays a
+/// <see cref="Sequential"/> so that its saved weights (<c>0.weight</c>, <c>3.weight</c>, …) load into PyTorch's
+/// <c>nn.Sequential</c> of the same layers; the same network written as a model class compiles into one graph node
+/// but trains no faster (the same kernels; docs/benchmarks.md §8.3).
 /// </summary>
 internal static class SmallCnn
 {

@@ -193,7 +193,6 @@ public class CudaSourceCorpusTests
     static string[] GraphKernels(string source)
     {
         string line = source.Split('\n').Single(l => l.StartsWith("// Kernels: ", StringComparison.Ordinal));
-        // A graph of convolutions and products only (no elementwise step) lists none.
         return line["// Kernels: ".Length..].TrimEnd(';', '\r').Split(", ", StringSplitOptions.RemoveEmptyEntries);
     }
 

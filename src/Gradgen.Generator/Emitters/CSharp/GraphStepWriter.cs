@@ -203,6 +203,14 @@ internal sealed class GraphStepWriter
     /// </summary>
     public static void WriteKernels(SourceWriter writer, IDisposable typeBlocks, string entryPrefix, string cudaSource, string kernelClass, IReadOnlyList<IrGraph> kernels, string cudaSummary, string classSummary)
     {
+        if (kernels.Count == 0)
+        {
+            // A graph with no elementwise step (a convolution and a Linear, say) launches no kernel of its own: no empty
+            // CUDA source, no empty kernel class.
+            typeBlocks.Dispose();
+            return;
+        }
+
         writer.Line();
         writer.Line($"/// <summary>{cudaSummary}</summary>");
         writer.Line(CSharpEmitter.GeneratedCode);
