@@ -68,12 +68,20 @@ internal sealed partial class CudaTensorBackend : IDeviceBackend
         Builtin(KernelSources.Entry("gg_sum", dtype)).Launch(Shape(source.Length), Bytes(source), Bytes(destination), source.Length);
     }
 
-    public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
+    public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count) =>
+        LaunchElementwise(source, entry, buffers, [], count);
+
+    public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<double> scalars, int count)
     {
-        Span<KernelArg> arguments = stackalloc KernelArg[buffers.Length + 1];
+        Span<KernelArg> arguments = stackalloc KernelArg[buffers.Length + scalars.Length + 1];
         for (int i = 0; i < buffers.Length; i++)
         {
             arguments[i] = Bytes(buffers[i]);
+        }
+
+        for (int k = 0; k < scalars.Length; k++)
+        {
+            arguments[buffers.Length + k] = scalars[k];
         }
 
         arguments[^1] = count;

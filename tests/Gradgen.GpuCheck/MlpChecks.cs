@@ -33,6 +33,14 @@ internal static class MlpChecks
             passed &= Case($"mnist_mlp_{batch}", $"784-256-10 ReLU, batch {batch}, cross-entropy, SGD", () => new MnistMlp(), new CrossEntropyLoss(), x, labels, runs, synchronize, report);
         }
 
+        // Adam's update as the one kernel traced from its rule (Optim/DeviceUpdate.cs), never run on a GPU before.
+        {
+            var x = Tensor.Rand(64, 784);
+            var labels = Tensor.FromArray(Enumerable.Range(0, 64).Select(_ => (long)rng.Next(10)).ToArray());
+            passed &= Case("mnist_mlp_adam_64", "784-256-10 ReLU, batch 64, cross-entropy, Adam (AMSGrad, weight decay)", () => new MnistMlp(), new CrossEntropyLoss(), x, labels, runs, synchronize, report,
+                parameters => new Adam(parameters, lr: 1e-3, weightDecay: 1e-4, amsgrad: true));
+        }
+
         // Issue 10's models: the quickstart (Linear-chain device path) and the residual LayerNorm MLP (the graph's
         // device plan, never run on a GPU before), at batch 64 and 4096.
         foreach (int batch in new[] { 64, 4096 })
@@ -46,14 +54,15 @@ internal static class MlpChecks
         return passed;
     }
 
-    private static bool Case(string key, string label, Func<Module> build, Loss loss, Tensor x, Tensor target, int runs, Action synchronize, Action<string, object> report)
+    private static bool Case(string key, string label, Func<Module> build, Loss loss, Tensor x, Tensor target, int runs, Action synchronize, Action<string, object> report, Func<IEnumerable<Tensor>, Optimizer>? optimizer = null)
     {
+        optimizer ??= parameters => new Sgd(parameters, lr: 0.05);
         var cpu = build();
         var gpu = build();
         gpu.LoadStateDict(cpu.StateDict());
         gpu.To("cuda");
-        var cpuSgd = new Sgd(cpu.Parameters(), lr: 0.05);
-        var gpuSgd = new Sgd(gpu.Parameters(), lr: 0.05);
+        var cpuSgd = optimizer(cpu.Parameters());
+        var gpuSgd = optimizer(gpu.Parameters());
         var gx = x.To("cuda");
         var gt = target.To("cuda");
         void CpuStep()

@@ -176,8 +176,6 @@ __device__ __forceinline__ void gg_map(int op, const T* a, const T* b, const T* 
             case 10: r = gg_isnan(x) ? x : (x < alpha ? alpha : (x > beta ? beta : x)); break; // Clamp
             case 12: { T y = b[i]; r = (gg_isnan(x) || gg_isnan(y)) ? x + y : (x > y ? x : y); break; } // Maximum (NaN propagates)
             case 13: { T y = b[i]; r = (gg_isnan(x) || gg_isnan(y)) ? x + y : (x < y ? x : y); break; } // Minimum
-            case 16: r = x - alpha * (b[i] + beta * x); break;                     // SgdStep
-            case 17: r = x + alpha * b[i]; break;                                  // Axpy
             case 18: r = gg_add(x, b[i]); break;                                   // Add
             case 19: r = gg_sub(x, b[i]); break;                                   // Subtract
             case 20: r = gg_mul(x, b[i]); break;                                   // Multiply

@@ -7,9 +7,10 @@ namespace Gradgen.Optim;
 /// <summary>
 /// Runs an <see cref="IUpdateRule"/> over a parameter. A contiguous CPU parameter takes one fused pass: each SIMD
 /// vector of parameter, gradient and state elements is loaded once, updated by the rule in registers and stored once,
-/// without temporaries. Any other parameter (a strided view, a tensor on an accelerator) runs the same rule with
-/// whole-tensor operations (<see cref="TensorValue"/>: the device's elementwise kernels) and copies the results back
-/// into the parameter and its state, so there is no second copy of any rule.
+/// without temporaries. A whole parameter on an accelerator takes one kernel traced from the same rule
+/// (<see cref="DeviceUpdate"/>). Any other parameter (a strided view) runs the same rule with whole-tensor operations
+/// (<see cref="TensorValue"/>) and copies the results back into the parameter and its state, so there is no second
+/// copy of any rule.
 /// </summary>
 internal static class FusedUpdate
 {
@@ -32,6 +33,12 @@ internal static class FusedUpdate
             Bump(s0);
             Bump(s1);
             Bump(s2);
+            return;
+        }
+
+        if (p.Device.Type != DeviceType.Cpu && DeviceUpdate.CanRun(p, g, s0, s1, s2))
+        {
+            DeviceUpdate.Run(rule, p, g, s0, s1, s2);
             return;
         }
 

@@ -77,13 +77,6 @@ public sealed class Sgd : Optimizer<SgdOptions>
 
     private protected override void Update(Tensor p, Tensor g, SgdOptions o, ParameterState state)
     {
-        if (p.Device.Type != DeviceType.Cpu && o.Momentum == 0 && !o.Maximize)
-        {
-            // Plain SGD on an accelerator is the backend's own one-kernel update.
-            DeviceNn.SgdStep(p, g, o.Lr, o.WeightDecay);
-            return;
-        }
-
         bool first = o.Momentum != 0 && state.Buffers[0] is null;
         var buffer = o.Momentum != 0 ? state.Buffer(0, p, 0) : null;
         var rule = new SgdRule(o.Lr, o.Momentum, 1 - o.Dampening, o.WeightDecay, first, o.Nesterov, o.Maximize);

@@ -47,6 +47,13 @@ internal interface IDeviceBackend
     void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count);
 
     /// <summary>
+    /// As <see cref="LaunchElementwise(string, string, ReadOnlySpan{IDeviceBuffer}, int)"/>, with <paramref name="scalars"/>
+    /// as <c>double</c> arguments between the buffers and the element count: an optimizer's update, whose learning
+    /// rate and bias corrections change every step while its compiled kernel does not.
+    /// </summary>
+    void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<double> scalars, int count);
+
+    /// <summary>
     /// Copies the elements of <paramref name="source"/> into <paramref name="destination"/> (same shape, any strides,
     /// converting the dtype as <see cref="Tensor.To(DType)"/> does): Contiguous, broadcasts made real, dtype changes
     /// and writes into views all come down to this.

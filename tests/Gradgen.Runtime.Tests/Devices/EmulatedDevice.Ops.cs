@@ -94,8 +94,6 @@ internal sealed partial class EmulatedDevice
                 DeviceMapOp.Clamp => T.IsNaN(ai) ? ai : ai < alpha ? alpha : ai > beta ? beta : ai,
                 DeviceMapOp.Maximum => T.IsNaN(ai) || T.IsNaN(bi) ? T.NaN : T.Max(ai, bi),
                 DeviceMapOp.Minimum => T.IsNaN(ai) || T.IsNaN(bi) ? T.NaN : T.Min(ai, bi),
-                DeviceMapOp.SgdStep => ai - (alpha * (bi + (beta * ai))),
-                DeviceMapOp.Axpy => ai + (alpha * bi),
                 DeviceMapOp.Add => ai + bi,
                 DeviceMapOp.Subtract => ai - bi,
                 DeviceMapOp.Multiply => ai * bi,

@@ -49,6 +49,9 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
     /// <summary>The entries of generated kernels launched, in order (<c>Sin_forward_f64</c>).</summary>
     public List<string> Entries { get; } = [];
 
+    /// <summary>The sources of the optimizer update kernels launched, in order.</summary>
+    public List<string> UpdateSources { get; } = [];
+
     public DeviceType Type => DeviceType.Cuda;
 
     /// <summary>Lets the device run a test's own <c>[Differentiable]</c> function by its name: its CPU tensor overload.</summary>
@@ -89,13 +92,7 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
 
     public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, int count)
     {
-        var arrays = new Buffer[buffers.Length];
-        for (int i = 0; i < arrays.Length; i++)
-        {
-            arrays[i] = (Buffer)buffers[i];
-            Assert.Equal(count, arrays[i].Length);
-            Assert.Equal(arrays[0].DType, arrays[i].DType);
-        }
+        var arrays = SameShapeBuffers(buffers, count);
 
         // The entry must exist and take the buffers' element type: a Float64 tensor launched on a float kernel fails here.
         string element = arrays[0].DType == DType.Float64 ? "double" : "float";
@@ -142,6 +139,66 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         {
             var floats = arrays.Select(b => b.Floats).ToArray();
             ActivationDerivative(entry)(floats);
+        }
+    }
+
+    /// <summary>An elementwise launch's buffers: all <paramref name="count"/> long and of one element type.</summary>
+    private static Buffer[] SameShapeBuffers(ReadOnlySpan<IDeviceBuffer> buffers, int count)
+    {
+        var arrays = new Buffer[buffers.Length];
+        for (int i = 0; i < arrays.Length; i++)
+        {
+            arrays[i] = (Buffer)buffers[i];
+            Assert.Equal(count, arrays[i].Length);
+            Assert.Equal(arrays[0].DType, arrays[i].DType);
+        }
+
+        return arrays;
+    }
+
+    /// <summary>
+    /// An optimizer's update kernel: the launch must match its source's signature (the gradient, then one pointer per
+    /// buffer the rule uses, then a double per scalar), and runs the trace the source was printed from, with the
+    /// launched scalars, on host copies.
+    /// </summary>
+    public void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<double> scalars, int count)
+    {
+        var arrays = SameShapeBuffers(buffers, count);
+
+        string element = arrays[0].DType == DType.Float64 ? "double" : "float";
+        Assert.Contains($"extern \"C\" __global__ void {entry}(const {element}* g", source, StringComparison.Ordinal);
+        Assert.True(Gradgen.Optim.DeviceUpdate.Traces.TryGetValue(source, out var trace), $"{entry} is not an update kernel the runtime traced");
+        Assert.Equal(trace.Scalars.Count, scalars.Length);
+        Launches++;
+        Entries.Add(entry);
+        UpdateSources.Add(source);
+        Record("update", arrays[0].DType);
+
+        // The buffers in the trace's order (parameter, gradient, states), each where the kernel takes it.
+        int next = 1;
+        var used = new Buffer?[Gradgen.Optim.UpdateTrace.Buffers];
+        used[Gradgen.Optim.UpdateTrace.Gradient] = arrays[0];
+        for (int b = 0; b < used.Length; b++)
+        {
+            if (b != Gradgen.Optim.UpdateTrace.Gradient && trace.Uses(b))
+            {
+                used[b] = arrays[next++];
+            }
+        }
+
+        Assert.Equal(arrays.Length, next);
+        double[] values = scalars.ToArray();
+        if (element == "double")
+        {
+            var copies = used.Select(b => b?.As<double>().ToArray()).ToArray();
+            trace.Evaluate(copies, values, count);
+            for (int b = 0; b < used.Length; b++) copies[b]?.CopyTo(used[b]!.As<double>());
+        }
+        else
+        {
+            var copies = used.Select(b => b?.As<float>().ToArray()).ToArray();
+            trace.Evaluate(copies, values, count);
+            for (int b = 0; b < used.Length; b++) copies[b]?.CopyTo(used[b]!.As<float>());
         }
     }
 

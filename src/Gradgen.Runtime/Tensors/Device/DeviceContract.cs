@@ -62,11 +62,7 @@ internal enum DeviceMapOp
     /// <summary>min(a, b), NaN propagating.</summary>
     Minimum = 13,
 
-    /// <summary>a − alpha·(b + beta·a): one SGD step of parameter a with gradient b, learning rate alpha, weight decay beta.</summary>
-    SgdStep = 16,
-
-    /// <summary>a + alpha·b (axpy), for momentum buffers.</summary>
-    Axpy = 17,
+    // 16 and 17 were SgdStep and Axpy: optimizers now launch one kernel traced from their update rule (Optim/DeviceUpdate.cs).
 
     /// <summary>a + b (integer tensors; float ones take the generated kernels).</summary>
     Add = 18,

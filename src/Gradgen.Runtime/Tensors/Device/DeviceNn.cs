@@ -112,33 +112,4 @@ internal static class DeviceNn
 
         return x;
     }
-
-    /// <summary>
-    /// One plain SGD update in place, as one kernel: p ← p − lr·(g + weightDecay·p). The parameter must own its whole
-    /// buffer (parameters moved with Module.To do).
-    /// </summary>
-    public static void SgdStep(Tensor p, Tensor g, double lr, double weightDecay)
-    {
-        var buffer = ParameterBuffer(p);
-        DeviceData.Backend(p).Map(DeviceMapOp.SgdStep, p.DType, [buffer, DeviceData.Buffer(g.Detach(), p.DType)], buffer, p.numel, lr, weightDecay);
-        p.storage.Version++;
-    }
-
-    /// <summary>p ← p + alpha·d in place (the last step of SGD with momentum).</summary>
-    public static void Axpy(Tensor p, Tensor d, double alpha)
-    {
-        var buffer = ParameterBuffer(p);
-        DeviceData.Backend(p).Map(DeviceMapOp.Axpy, p.DType, [buffer, DeviceData.Buffer(d.Detach(), p.DType)], buffer, p.numel, alpha, 0);
-        p.storage.Version++;
-    }
-
-    static IDeviceBuffer ParameterBuffer(Tensor p)
-    {
-        if (!p.DType.IsFloating() || !DeviceData.IsWhole(p))
-        {
-            throw new NotSupportedException($"Sgd.Step on {p.Device}: a parameter must be a whole Float32 or Float64 tensor (as Module.To makes them), got {p.DType} of shape {p.ShapeString}.");
-        }
-
-        return DeviceData.Storage(p);
-    }
 }
