@@ -53,13 +53,22 @@ MLP_CASES = [
     ("residual_ln_64", "residual LayerNorm+GELU MLP, batch 64, cross-entropy, SGD", (784, 512, 10), "residual", 64, "ce"),
     ("quickstart_4096", "784-512-512-10 ReLU, batch 4096, cross-entropy, SGD", (784, 512, 512, 10), "relu", 4096, "ce"),
     ("residual_ln_4096", "residual LayerNorm+GELU MLP, batch 4096, cross-entropy, SGD", (784, 512, 10), "residual", 4096, "ce"),
+    # Issue 12's small CNN (SmallCnn in Models.cs) on 1×28×28 images.
+    ("small_cnn_64", "small CNN 1-8-16 3×3 conv+ReLU+pool, 784-10, batch 64, cross-entropy, SGD", (784, 10), "cnn", 64, "ce"),
+    ("small_cnn_256", "small CNN 1-8-16 3×3 conv+ReLU+pool, 784-10, batch 256, cross-entropy, SGD", (784, 10), "cnn", 256, "ce"),
 ]
 
 
 def build_model(torch, sizes, activation):
     """A Linear chain with the activation between layers, or (activation "residual") 784 → 512, two blocks
-    h + Linear(GELU(LayerNorm(h))), → 10, as ResidualLayerNormMlp in tests/Gradgen.GpuCheck/Models.cs."""
+    h + Linear(GELU(LayerNorm(h))), → 10, as ResidualLayerNormMlp in tests/Gradgen.GpuCheck/Models.cs, or (activation
+    "cnn") SmallCnn there."""
     nn = torch.nn
+    if activation == "cnn":
+        return nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(16 * 7 * 7, 10))
     if activation == "residual":
         i, h, o = sizes
 
@@ -93,7 +102,8 @@ def time_mlp_steps(torch, runs, compile_too):
     for key, label, sizes, activation, batch, loss_name in MLP_CASES:
         torch.manual_seed(0)
         i, o = sizes[0], sizes[-1]
-        x = torch.rand(batch, i, device=device) * (4 if loss_name == "mse" else 1) - (2 if loss_name == "mse" else 0)
+        shape = (batch, 1, 28, 28) if activation == "cnn" else (batch, i)
+        x = torch.rand(*shape, device=device) * (4 if loss_name == "mse" else 1) - (2 if loss_name == "mse" else 0)
         if loss_name == "mse":
             target = ((x[:, 0] * x[:, 1]) > 0).float().unsqueeze(1)
             loss_fn = torch.nn.MSELoss()

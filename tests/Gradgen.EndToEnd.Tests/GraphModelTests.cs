@@ -51,7 +51,7 @@ public sealed class GraphModelTests
     private static readonly string[] Float64Models =
         ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet"];
 
-    /// <summary>Models whose layers run on the CPU only so far (convolution and pooling kernels; issue 12).</summary>
+    /// <summary>Models whose compiled graph runs on the CPU only (its convolution and pooling steps; on a device Call runs the eager Forward).</summary>
     internal static readonly string[] CpuOnlyModels = ["SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet"];
 
     public static TheoryData<string> Models => new(Specs.Keys);

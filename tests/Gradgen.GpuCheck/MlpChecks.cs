@@ -8,7 +8,7 @@ namespace Gradgen.GpuCheck;
 /// Training steps on the GPU: each model's step (zero grads, forward, loss, backward, SGD update) is first checked
 /// against the same step on the CPU from the same parameters, then timed (wall clock, synchronised, median). The
 /// steps are the seed MLP 2-2-1 at batch 10,000 with MSE, the 784-256-10 ReLU MLP with cross-entropy at batch 128
-/// and 4096, and PyTorch's quickstart model and the residual LayerNorm MLP at batch 64 and 4096, as
+/// and 4096, PyTorch's quickstart model and the residual LayerNorm MLP at batch 64 and 4096, and a small CNN at batch 64 and 256, as
 /// scripts/gpu_check_torch.py times them in PyTorch (eager and torch.compile) with the same shapes.
 /// </summary>
 internal static class MlpChecks
@@ -49,6 +49,14 @@ internal static class MlpChecks
             var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray());
             passed &= Case($"quickstart_{batch}", $"784-512-512-10 ReLU, batch {batch}, cross-entropy, SGD", () => new QuickstartMlp(), new CrossEntropyLoss(), x, labels, runs, synchronize, report);
             passed &= Case($"residual_ln_{batch}", $"residual LayerNorm+GELU MLP, batch {batch}, cross-entropy, SGD", () => new ResidualLayerNormMlp(), new CrossEntropyLoss(), x, labels, runs, synchronize, report);
+        }
+
+        // Issue 12's small CNN: convolution and max pooling composed of device operations.
+        foreach (int batch in new[] { 64, 256 })
+        {
+            var x = Tensor.Rand(batch, 1, 28, 28);
+            var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(10)).ToArray());
+            passed &= Case($"small_cnn_{batch}", $"small CNN 1-8-16 3×3 conv+ReLU+pool, 784-10, batch {batch}, cross-entropy, SGD", () => new SmallCnn(), new CrossEntropyLoss(), x, labels, runs, synchronize, report);
         }
 
         return passed;

@@ -63,3 +63,24 @@ public sealed partial class ResidualLayerNormMlp : Module
         return output.Forward(h);
     }
 }
+
+/// <summary>
+/// A small CNN on 1×28×28 images: two 3×3 convolutions (1 → 8 → 16 channels, padding 1) each with ReLU and 2×2 max
+/// pooling, then 784 → 10. On a GPU its convolutions and poolings are the device compositions (Nn/DeviceWindows.cs:
+/// one gather of every window's taps, batched GEMMs, a maximum with indices), never run on a GPU before.
+/// </summary>
+public sealed partial class SmallCnn : Module
+{
+    private readonly Conv2d conv1 = new(1, 8, 3, padding: 1);
+    private readonly Conv2d conv2 = new(8, 16, 3, padding: 1);
+    private readonly MaxPool2d pool = new(2);
+    private readonly Linear output = new(16 * 7 * 7, 10);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x)
+    {
+        var h = pool.Forward(Functional.Relu(conv1.Forward(x)));
+        h = pool.Forward(Functional.Relu(conv2.Forward(h)));
+        return output.Forward(h.Flatten(1));
+    }
+}

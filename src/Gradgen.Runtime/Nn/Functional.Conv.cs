@@ -6,7 +6,8 @@ public static partial class Functional
     /// A 2-D convolution (PyTorch's <c>F.conv2d</c>, a cross-correlation) of <paramref name="input"/> [N, C, H, W]
     /// (or [C, H, W]) with <paramref name="weight"/> [O, C / groups, kh, kw]: image by image, im2col and one matrix
     /// product per group through the packed GEMM into the NCHW output (<see cref="ConvolutionKernel"/>), recorded as
-    /// <c>ConvolutionBackward0</c>. CPU, Float32 or Float64.
+    /// <c>ConvolutionBackward0</c>. Float32 or Float64; on an accelerator, composed of
+    /// device operations (<see cref="DeviceWindows"/>).
     /// </summary>
     /// <param name="input">The images.</param>
     /// <param name="weight">The filters.</param>
@@ -53,7 +54,10 @@ public static partial class Functional
             throw new ArgumentException($"Conv2d: the input is on {input.Device}, the weight on {weight.Device} and the bias on {bias?.Device.ToString() ?? "none"}; they must be on one device.", nameof(weight));
         }
 
-        return ConvolutionKernel.Run(input, weight, bias, new Window2d(kh, kw, stride, stride, padding, padding, dilation, dilation), groups);
+        var window = new Window2d(kh, kw, stride, stride, padding, padding, dilation, dilation);
+        return input.Device.Type == DeviceType.Cpu
+            ? ConvolutionKernel.Run(input, weight, bias, window, groups)
+            : DeviceWindows.Conv2d(input, weight, bias, window, groups);
     }
 
     /// <summary>2-D max pooling (PyTorch's <c>F.max_pool2d</c>): the largest element of each window, padding counting as −∞; the gradient goes to the first largest element of each window, as PyTorch's.</summary>
@@ -73,7 +77,8 @@ public static partial class Functional
 
         int step = stride ?? kernelSize;
         CheckMaxPool(input, kernelSize, step, padding, dilation);
-        return MaxPoolKernel.Run(input, new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation));
+        var window = new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation);
+        return input.Device.Type == DeviceType.Cpu ? MaxPoolKernel.Run(input, window) : DeviceWindows.MaxPool2d(input, window);
     }
 
     /// <summary>Throws, naming the values, where a max pooling's window does not fit <paramref name="input"/> [N, C, H, W].</summary>

@@ -10,14 +10,20 @@ internal readonly record struct Window2d(int KernelH, int KernelW, int StrideH, 
     /// <summary>Whether every window is one element read in place (1×1, stride 1, no padding): im2col would copy the image as it is.</summary>
     public bool IsIdentity => this is { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0 };
 
-    /// <summary>The output's height and width for a CPU input [N, C, H, W], or an error naming the sizes (the kernels run on the CPU only so far).</summary>
+    /// <summary>The output's height and width for a CPU input [N, C, H, W], or an error naming the sizes (the CPU kernels' guard: a device input goes to <see cref="DeviceWindows"/>).</summary>
     public (int OutH, int OutW) Check(Tensor x, string op)
     {
         if (x.Device.Type != DeviceType.Cpu)
         {
-            throw new NotSupportedException($"{op}: runs on the CPU only so far; the input is on {x.Device}. Move it with To(Device.Cpu).");
+            throw new NotSupportedException($"{op}: this kernel runs on the CPU; the input is on {x.Device}.");
         }
 
+        return OutputSize(x, op);
+    }
+
+    /// <summary>The output's height and width for an input [N, C, H, W] on any device, or an error naming the sizes.</summary>
+    public (int OutH, int OutW) OutputSize(Tensor x, string op)
+    {
         int h = x.Shape[2], w = x.Shape[3], oh = OutH(h), ow = OutW(w);
         if (oh <= 0 || ow <= 0)
         {

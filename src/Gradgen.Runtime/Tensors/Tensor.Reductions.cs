@@ -95,7 +95,8 @@ public partial class Tensor
         return r;
     }
 
-    (Tensor Values, Tensor Indices) MaxDim(int dim, bool keepDim, bool min, string op)
+    /// <summary>The largest (or smallest) elements along <paramref name="dim"/> and their first indices; the values' gradient goes to the indices (the gather rule).</summary>
+    internal (Tensor Values, Tensor Indices) MaxDim(int dim, bool keepDim, bool min, string op)
     {
         int d = NormalizeDim(dim, shape.Length, op);
         if (shape.Length == 0) return (MaxAll(min, op), Zeros([], DType.Int64));

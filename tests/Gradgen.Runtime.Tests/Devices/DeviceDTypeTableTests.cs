@@ -111,6 +111,11 @@ public sealed class DeviceDTypeTableTests : IDisposable
         ("LayerNorm over two dimensions, no affine", t => Functional.LayerNorm(t[0], [3, 4]), [[2, 3, 4]]),
         ("BatchNorm training", t => Functional.BatchNorm(t[0], null, null, t[1], t[2], training: true), [[4, 3, 2], [3], [3]]),
         ("BatchNorm evaluation with running statistics", t => Functional.BatchNorm(t[0], t[1].Detach(), (t[2].Abs() + 0.5).Detach().To(t[0].DType), t[1], null), [[4, 3], [3], [3]]),
+        ("Conv2d with bias, stride and padding", t => Functional.Conv2d(t[0], t[1], t[2], stride: 2, padding: 1), [[2, 3, 5, 6], [4, 3, 3, 2], [4]]),
+        ("Conv2d grouped and dilated, no bias", t => Functional.Conv2d(t[0], t[1], null, padding: 2, dilation: 2, groups: 2), [[2, 4, 5, 5], [6, 2, 3, 3]]),
+        ("Conv2d of an unbatched image, 1×1", t => Functional.Conv2d(t[0], t[1], t[2]), [[3, 4, 4], [2, 3, 1, 1], [2]]),
+        ("MaxPool2d with padding and stride", t => Functional.MaxPool2d(t[0], 3, stride: 2, padding: 1), [[2, 3, 5, 6]]),
+        ("MaxPool2d dilated, overlapping", t => Functional.MaxPool2d(t[0], 2, stride: 1, dilation: 2), [[1, 2, 5, 5]]),
         ("Dropout (eval, p = 1)", t => Functional.Dropout(t[0], 0.3, training: false) + Functional.Dropout(t[0], 1), [[3, 4]]),
         ("BinaryCrossEntropyWithLogits none", t => Functional.BinaryCrossEntropyWithLogits(t[0], t[1].Sigmoid(), Reduction.None), [[3, 4], [3, 4]]),
 
