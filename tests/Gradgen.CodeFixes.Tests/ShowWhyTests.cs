@@ -9,7 +9,7 @@ namespace Gradgen.CodeFixes.Tests;
 
 /// <summary>
 /// GG0016's "Show why": where a model is not compiled because of code elsewhere (a nested model's own Forward, a
-/// helper that Forward calls), the action navigates there and changes no text. The IDE navigates to the token that
+/// helper in another class that Forward calls, the construct in an inlined helper of the model), the action navigates there and changes no text. The IDE navigates to the token that
 /// carries the navigation annotation in a document the action returns, so that is what these tests read.
 /// </summary>
 public sealed class ShowWhyTests
@@ -56,7 +56,7 @@ public sealed class ShowWhyTests
     }
 
     [Fact]
-    public async Task AHelperThatForwardCallsIsItsDeclaration()
+    public async Task AHelperInAnotherClassIsShownAtItsDeclaration()
     {
         var (solution, diagnostics) = await Analyze(("Net.cs", """
             using Gradgen;
@@ -66,17 +66,48 @@ public sealed class ShowWhyTests
             {
                 private readonly Linear layer = new(4, 4);
 
-                public override Tensor Forward(Tensor x) => Twice(layer.Forward(x));
+                public override Tensor Forward(Tensor x) => Helpers.Twice(layer.Forward(x));
+            }
 
-                private static Tensor Twice(Tensor t) => t * 2;
+            public static class Helpers
+            {
+                public static Tensor Twice(Tensor t) => t * 2;
             }
             """));
         var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal("Twice(layer.Forward(x))", Text(diagnostic.Location));
+        Assert.Equal("Helpers.Twice(layer.Forward(x))", Text(diagnostic.Location));
 
         var (title, navigation) = await ShowWhy(solution, diagnostic);
-        Assert.Equal("Show why: go to 'private static Tensor Twice(Tensor t) => t * 2;' (Net.cs, line 10)", title);
+        Assert.Equal("Show why: go to 'public static Tensor Twice(Tensor t) => t * 2;' (Net.cs, line 13)", title);
         Assert.Equal(("Net.cs", "Twice"), navigation);
+    }
+
+    [Fact]
+    public async Task AHelperOfTheModelIsInlinedAndShowsTheConstructInItsBodyThatDoesNotCompile()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly Linear layer = new(4, 4);
+
+                public override Tensor Forward(Tensor x) => Block(layer.Forward(x));
+
+                private static Tensor Block(Tensor h)
+                {
+                    if (h.Sum().Item<float>() > 0) h = h * 2;
+                    return h;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("Block(layer.Forward(x))", Text(diagnostic.Location));
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'if (h.Sum().Item<float>() > 0) h = h * 2;' (Net.cs, line 12)", title);
+        Assert.Equal(("Net.cs", "if"), navigation);
     }
 
     [Fact]

@@ -46,10 +46,13 @@ public sealed class GraphModelTests
         ["MnistMlp"] = new(_ => new MnistMlp(), b => [b, 784], 784, 1),
         ["SequentialPerceptron"] = new(_ => new SequentialPerceptron(), b => [b, 2], 2, 1),
         ["EncoderClassifier"] = new(_ => new EncoderClassifier(), b => [b, 3], 8, 1),
+
+        // Forward factored into helper methods of the class, inlined.
+        ["HelperBlocks"] = new(d => new HelperBlocks(d), b => [b, 5], 12, 1),
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet"];
+        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "HelperBlocks"];
 
     /// <summary>Models whose compiled graph runs on the CPU only (its convolution and pooling steps; on a device Call runs the eager Forward).</summary>
     internal static readonly string[] CpuOnlyModels = ["SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet"];

@@ -481,13 +481,60 @@ public sealed partial class DiagnosticsTests
 
     [Fact]
     public void GG0016_NamesACallIntoOtherCode() => AssertDiagnostic("GG0016", """
+        static class Helpers
+        {
+            public static Tensor Twice(Tensor t) => t * 2;
+        }
+
         public sealed partial class Net : Gradgen.Nn.Module
         {
             readonly Gradgen.Nn.Linear layer = new(2, 2);
-            static Tensor Twice(Tensor t) => t * 2;
-            public override Tensor Forward(Tensor x) => layer.Forward([|Twice(x)|]);
+            public override Tensor Forward(Tensor x) => layer.Forward([|Helpers.Twice(x)|]);
         }
-        """, DiagnosticSeverity.Info, messageContains: "calls Net.Twice, which is neither a layer, a tensor operation nor a [Differentiable] function");
+        """, DiagnosticSeverity.Info, messageContains: "calls Helpers.Twice, which is neither a layer, a tensor operation, a [Differentiable] function nor a helper of the model");
+
+    [Fact]
+    public void GG0016_AHelperOfTheModelThatDoesNotCompileIsReportedAtItsCall() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            Tensor Block(Tensor h)
+            {
+                if (h.Sum().Item<float>() > 0) h = h * 2;
+                return h;
+            }
+
+            public override Tensor Forward(Tensor x) => layer.Forward([|Block(x)|]);
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the helper Block is not compiled: the statement 'if (h.Sum().Item<float>() > 0)");
+
+    [Fact]
+    public void GG0016_AHelperThatCallsItselfIsNotInlined() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear layer = new(2, 2);
+            Tensor Again(Tensor h) => Again(layer.Forward(h));
+            public override Tensor Forward(Tensor x) => [|Again(x)|];
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the helper Again is not compiled: 'Again(layer.Forward(h))' calls Again, which calls itself (recursion is not static)");
+
+    [Fact]
+    public void AModelWhoseForwardCallsHelpersOfItsOwnClassCompilesWithoutDiagnostics()
+    {
+        var output = GeneratorHarness.Run("""
+            using Gradgen;
+            public sealed partial class Net : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(3, 4), b = new(4, 4);
+                Tensor Block(Tensor h) => h + b.Forward(Gradgen.Nn.Functional.Relu(h));
+                static Tensor Half(Tensor t, float factor = 0.5f) => t * factor;
+                public override Tensor Forward(Tensor x) => Half(Block(Block(a.Forward(x))));
+            }
+            """);
+        Assert.Empty(output.Diagnostics);
+        Assert.Empty(output.CompilationProblems);
+        Assert.Contains(output.Sources, s => s.Value.Contains("\"NetBackward\"", StringComparison.Ordinal));
+    }
 
     [Fact]
     public void GG0016_NamesAShapeThatIsNotConstant() => AssertDiagnostic("GG0016", """

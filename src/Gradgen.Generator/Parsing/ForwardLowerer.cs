@@ -174,8 +174,9 @@ internal sealed partial class ForwardLowerer
 
                 return null;
             case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment } when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
-                && model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is { } target && (target is ILocalSymbol || SymbolEqualityComparer.Default.Equals(target, scope.Input)):
-                // x = layer.Forward(x): the input parameter is reassigned like a local.
+                && model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol is { } target
+                && (target is ILocalSymbol || SymbolEqualityComparer.Default.Equals(target, scope.Input) || (target is IParameterSymbol && scope.Locals.ContainsKey(target))):
+                // x = layer.Forward(x): the input parameter (or an inlined helper's parameter) is reassigned like a local.
                 scope.Locals[target] = Lower(assignment.Right, scope);
                 return null;
             case BlockSyntax block:
@@ -313,7 +314,13 @@ internal sealed partial class ForwardLowerer
             return Elementwise(invocation, (s, p) => ScalarBodies.Inline(s, body, p)[0], arguments.Select(a => Lower(a.Expression, scope)).ToArray());
         }
 
-        throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls {method.ContainingType.Name}.{method.Name}, which is neither a layer, a tensor operation nor a [Differentiable] function")
+        // A helper method of the model class itself: its body inlined here.
+        if (HelperOf(method, scope) is { } helper)
+        {
+            return InlineHelper(helper, method, invocation, scope);
+        }
+
+        throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls {method.ContainingType.Name}.{method.Name}, which is neither a layer, a tensor operation, a [Differentiable] function nor a helper of the model that takes tensors and numbers and returns a tensor")
         {
             // A helper in source: its body is what to move into Forward (or to write as a [Differentiable] function).
             Cause = method.Locations.FirstOrDefault(l => l.IsInSource) is { } declared ? LocationInfo.From(declared) : null,
