@@ -88,6 +88,39 @@ public static partial class StopGradientCorpus
         }
     }
 
+    /// <summary>Two span outputs whose every element makes two wrapped calls (the tensor overload returns both).</summary>
+    [Differentiable]
+    public static void CountedPair(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = Math.Sin(x[i]) * Grad.StopGradient(CountedStep(x[i]) + 1);
+            z[i] = x[i] * Grad.StopGradient(CountedStep(x[i] + 0.5));
+        }
+    }
+
+    /// <summary>A span output with a random draw per element: the gradient is the one of the forward's draws.</summary>
+    [Differentiable]
+    public static void JitteredSquares(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = x[i] * x[i] * Grad.StopGradient(Draw(x[i]));
+        }
+    }
+
+    /// <summary>A span output written from calls of <see cref="CountedSum"/>, one per row of <paramref name="a"/>: the callee's wrapped calls.</summary>
+    [Differentiable]
+    public static void CountedRowSums(ReadOnlySpan<double> a, int rows, Span<double> y)
+    {
+        int n = a.Length / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            double v = CountedSum(a.Slice(r * n, n));
+            y[r] = v;
+        }
+    }
+
     /// <summary>A random draw per iteration, read by the iteration's local derivative: the gradient is the forward's draws'.</summary>
     [Differentiable]
     public static double Jittered(ReadOnlySpan<double> x)

@@ -154,6 +154,37 @@ public sealed class LoopCodeTests
         Assert.Contains("static (global::Gradgen.Tensor, global::Gradgen.Tensor) Orbit(global::Gradgen.Tensor r, global::Gradgen.Tensor theta, int positionLength, int RestLength)", Generate(RowSource));
     }
 
+    private const string KeptSource = """
+        using System;
+        using Gradgen;
+        public static partial class Kept
+        {
+            private static double Step(double v) => Math.Round(v);
+
+            [Differentiable]
+            public static void Held(ReadOnlySpan<double> x, Span<double> y)
+            {
+                for (int i = 0; i < x.Length; i++) y[i] = x[i] * Grad.StopGradient(Step(x[i]));
+            }
+        }
+        """;
+
+    // A void method whose rows call a method inside Grad.StopGradient: the tensor overload's forward runs the generated
+    // forward sweep, which keeps each call's value, and its backward replays them row by row; a method without such a
+    // call keeps calling itself (RowSource's Scale).
+    [Fact]
+    public void AWrappedCallGoesThroughTheKeptValuesAndTheTensorForwardRunsTheForwardSweep()
+    {
+        string code = Generate(KeptSource);
+
+        Assert.Contains("global::Gradgen.Kernels.StopGradientValues.Replaying ? global::Gradgen.Kernels.StopGradientValues.NextDouble() : global::Gradgen.Kernels.StopGradientValues.Keep((double)global::Kept.Step(", code);
+        Assert.Contains("public static void HeldForwardSweep(global::System.ReadOnlySpan<double> x, global::System.Span<double> y)", code);
+        Assert.Contains("if (global::Gradgen.Kernels.StopGradientValues.BeginRow(gradgenRow))", code);
+        Assert.Contains("global::Gradgen.Kernels.StopGradientValues.BeginRow(gradgenRow);\n", code.Replace("\r\n", "\n"));
+        Assert.DoesNotContain("ScaleForwardSweep", Generate(RowSource));
+        Assert.DoesNotContain("BeginRow", Generate(RowSource));
+    }
+
     private static string Generate(string source = Source)
     {
         var output = GeneratorHarness.Run(source);

@@ -39,7 +39,10 @@ public delegate void RowwiseBackward(ReadOnlySpan<Tensor> inputs, Tensor gradOut
 /// </summary>
 public delegate void RowwiseValueAndGradient(ReadOnlySpan<Tensor> inputs, Tensor output, ReadOnlySpan<Tensor?> gradients, int start, int end);
 
-/// <summary>The graph node of a row function: the generated backward per row, gradients summed back to each input's shape.</summary>
+/// <summary>
+/// The graph node of a row function: the generated backward per row, replaying the values of calls inside
+/// <c>Grad.StopGradient</c> its forward kept, gradients summed back to each input's shape.
+/// </summary>
 internal sealed class RowwiseBackwardNode : GradFn
 {
     readonly string name;
@@ -49,9 +52,11 @@ internal sealed class RowwiseBackwardNode : GradFn
     readonly int[][] shapes;
     readonly DType[] dtypes;
     readonly int rows;
+    StopGradientValues? kept;
 
-    public RowwiseBackwardNode(string name, RowwiseBackward backward, Tensor[] original, Tensor[] prepared, RowArgument[] kinds, int rows)
+    public RowwiseBackwardNode(string name, RowwiseBackward backward, Tensor[] original, Tensor[] prepared, RowArgument[] kinds, int rows, StopGradientValues kept)
     {
+        this.kept = kept;
         this.name = name + "Backward";
         this.rows = rows;
         this.backward = backward;
@@ -83,7 +88,13 @@ internal sealed class RowwiseBackwardNode : GradFn
             if (kinds[i] != RowArgument.Index) grads[i] = Tensor.Empty(dtype, xs[i].shape, zeroed: true);
         }
 
-        Tensor.RunRows(rows, [.. xs, g], (start, end) => backward(xs, g, grads, start, end));
+        // Each row's sweep reads the values its forward kept instead of calling a wrapped method again.
+        var values = kept ?? throw FreedError();
+        Tensor.RunRows(rows, [.. xs, g], (start, end) =>
+        {
+            using var scope = values.Replay();
+            backward(xs, g, grads, start, end);
+        });
         GC.KeepAlive(xs);
         GC.KeepAlive(g);
         for (int i = 0; i < grads.Length; i++)
@@ -97,6 +108,7 @@ internal sealed class RowwiseBackwardNode : GradFn
     internal override void ReleaseSaved()
     {
         foreach (var input in inputs) input.Release();
+        kept = null;
     }
 }
 
@@ -205,9 +217,15 @@ public partial class Tensor
             return output;
         }
 
-        RunRows(rows, [.. prepared, output], (start, end) => forward!(prepared, output, start, end));
+        // With autograd, the values of calls inside Grad.StopGradient are kept for the backward (StopGradientValues).
+        var kept = recording ? new StopGradientValues(rows) : null;
+        RunRows(rows, [.. prepared, output], (start, end) =>
+        {
+            using var scope = kept?.Record();
+            forward!(prepared, output, start, end);
+        });
         GC.KeepAlive(prepared);
-        if (recording) output.WithHistory(new RowwiseBackwardNode(name, backward!, args.Original, prepared, kindArray, rows));
+        if (recording) output.WithHistory(new RowwiseBackwardNode(name, backward!, args.Original, prepared, kindArray, rows, kept!));
         return output;
     }
 

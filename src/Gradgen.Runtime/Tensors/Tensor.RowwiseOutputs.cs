@@ -1,3 +1,5 @@
+using Gradgen.Kernels;
+
 namespace Gradgen;
 
 /// <summary>
@@ -76,13 +78,19 @@ public partial class Tensor
         var packed = Empty(dtype, [(int)size], zeroed: true);
         var prepared = args.Prepared;
         var parts = SplitOutputs(packed, args.Leading, lengths);
-        RunRows(args.Rows, [.. prepared, packed], (start, end) => forward(prepared, parts, start, end));
+        bool recording = Autograd.Recording(inputs);
+        var kept = recording ? new StopGradientValues(args.Rows) : null;
+        RunRows(args.Rows, [.. prepared, packed], (start, end) =>
+        {
+            using var scope = kept?.Record();
+            forward(prepared, parts, start, end);
+        });
         GC.KeepAlive(prepared);
-        if (!Autograd.Recording(inputs)) return parts;
+        if (!recording) return parts;
 
         int[] leading = args.Leading;
         RowwiseBackward packedBackward = (xs, g, grads, start, end) => backward(xs, SplitOutputs(g, leading, lengths), grads, start, end);
-        packed.WithHistory(new RowwiseBackwardNode(name, packedBackward, args.Original, prepared, args.Kinds, args.Rows));
+        packed.WithHistory(new RowwiseBackwardNode(name, packedBackward, args.Original, prepared, args.Kinds, args.Rows, kept!));
         // Views taken after the node is attached: the gradient of an output the loss does not use arrives as zeros.
         return SplitOutputs(packed, leading, lengths);
     }

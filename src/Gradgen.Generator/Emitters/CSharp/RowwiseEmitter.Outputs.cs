@@ -64,8 +64,7 @@ internal static partial class RowwiseEmitter
             DeclareCopies(writer, copies, names.Lengths, t);
             using (writer.Block($"for (int {names.Row} = {names.Start}; {names.Row} < {names.End}; {names.Row}++)"))
             {
-                CopyRows(writer, copies, names.Data, names.Lengths, names.Row);
-                writer.Line($"{f}({Arguments(function.Parameters, asTensor, names.Data, names.Lengths, names.Row, p => RowOf(rows, p), copies)});");
+                WriteRowCall(writer, function, asTensor, names.Data, names.Lengths, names.Row, p => RowOf(rows, p), copies);
             }
         }
 
@@ -77,6 +76,7 @@ internal static partial class RowwiseEmitter
             UnpackOutputs(gradOutputs, gradientRows);
             using (writer.Block($"for (int {names.Row} = {names.Start}; {names.Row} < {names.End}; {names.Row}++)"))
             {
+                BeginReplay(writer, function, names.Row);
                 // Each row's gradients go into its own zeroed slice, so adding them (FAccumulateGradient) writes them.
                 string seeds = string.Join(", ", outputs.Select(p => RowOf(gradientRows, p)));
                 writer.Line(AccumulateCall(function, asTensor, names.Data, names.Lengths, names.GradientData, names.Row, seeds) + ";");

@@ -173,8 +173,7 @@ internal static partial class RowwiseEmitter
                 DeclareCopies(writer, copies, lengths, t);
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
-                    CopyRows(writer, copies, data, lengths, row);
-                    writer.Line($"{f}({Arguments(function.Parameters, AsTensor, data, lengths, row, _ => $"{values}.Slice({row} * {rowLength}, {rowLength})", copies)});");
+                    WriteRowCall(writer, function, AsTensor, data, lengths, row, _ => $"{values}.Slice({row} * {rowLength}, {rowLength})", copies);
                 }
             }
 
@@ -188,6 +187,7 @@ internal static partial class RowwiseEmitter
                 writer.Line($"int {rowLength} = {gradOutput}.Shape[^1];");
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
+                    BeginReplay(writer, function, row);
                     // Each row's gradients go into its own zeroed slice, so adding them (FAccumulateGradient) writes them.
                     writer.Line(AccumulateCall(function, AsTensor, data, lengths, gradientData, row, $"{incoming}.Slice({row} * {rowLength}, {rowLength})") + ";");
                 }
@@ -202,6 +202,42 @@ internal static partial class RowwiseEmitter
         ParameterRole.ScalarInput => "Scalar",
         _ => "Index",
     }));
+
+    /// <summary>
+    /// One row of a <c>void</c> method in the overload's forward. Where it makes calls inside <c>Grad.StopGradient</c>
+    /// (<see cref="LoopEmitter.RunsForwardSweep"/>) and autograd records, its generated forward sweep runs instead of
+    /// the method, keeping those calls' values for the backward.
+    /// </summary>
+    private static void WriteRowCall(SourceWriter writer, LoopFunction function, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row, Func<LoopParameter, string> outputRow, Dictionary<string, string> copies)
+    {
+        string f = function.Declaration.Name;
+        if (!LoopEmitter.RunsForwardSweep(function))
+        {
+            CopyRows(writer, copies, data, lengths, row);
+            writer.Line($"{f}({Arguments(function.Parameters, asTensor, data, lengths, row, outputRow, copies)});");
+            return;
+        }
+
+        using (writer.Block($"if ({LoopEmitter.KeptValues}.BeginRow({row}))"))
+        {
+            writer.Line($"{f}ForwardSweep({Arguments(function.Parameters, asTensor, data, lengths, row, outputRow, new Dictionary<string, string>())});");
+        }
+
+        using (writer.Block("else"))
+        {
+            CopyRows(writer, copies, data, lengths, row);
+            writer.Line($"{f}({Arguments(function.Parameters, asTensor, data, lengths, row, outputRow, copies)});");
+        }
+    }
+
+    /// <summary>Where the forward kept the values of calls inside <c>Grad.StopGradient</c>, the row's backward reads them from the first.</summary>
+    private static void BeginReplay(SourceWriter writer, LoopFunction function, string row)
+    {
+        if (LoopEmitter.RunsForwardSweep(function))
+        {
+            writer.Line($"{LoopEmitter.KeptValues}.BeginRow({row});");
+        }
+    }
 
     private static bool IsArray(LoopParameter parameter) => parameter.Type.EndsWith("[]", StringComparison.Ordinal);
 
