@@ -248,6 +248,24 @@ public sealed class StopGradientCallCountTests
         Assert.Null(plain.GradFn);
     }
 
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(3, 8)]
+    public void AWrappedCallInAConditionIsKeptToo(int rows, int n)
+    {
+        double[] data = Points(rows * n);
+        var x = Tensor.FromArray(data, requiresGrad: true);
+
+        var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedSigns(x.Reshape(rows, n)));
+        CallsTheHelper(0, () => y.Sum().Backward());
+
+        var grads = x.Grad!.ToArray<double>();
+        for (int i = 0; i < rows * n; i++)
+        {
+            Assert.Equal(Math.Round(data[i] * 4) / 4 > 0 ? 2 * data[i] : -1, grads[i], 12);
+        }
+    }
+
     [Fact]
     public void RowsSplitAcrossThreadsEachReplayTheirOwnValues()
     {

@@ -99,6 +99,23 @@ public static partial class StopGradientCorpus
         }
     }
 
+    /// <summary>A wrapped call in a condition: the branch each element takes follows the call's value.</summary>
+    [Differentiable]
+    public static void CountedSigns(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (Grad.StopGradient(CountedStep(x[i])) > 0)
+            {
+                y[i] = x[i] * x[i];
+            }
+            else
+            {
+                y[i] = -x[i];
+            }
+        }
+    }
+
     /// <summary>A span output with a random draw per element: the gradient is the one of the forward's draws.</summary>
     [Differentiable]
     public static void JitteredSquares(ReadOnlySpan<double> x, Span<double> y)
