@@ -266,6 +266,28 @@ public sealed class StopGradientCallCountTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(4, 9)]
+    public void AFloatMethodsTensorOverloadKeepsItsValuesInFloatToo(int rows, int n)
+    {
+        float[] data = Points(rows * n).Select(v => (float)v).ToArray();
+        var x = Tensor.FromArray(data, requiresGrad: true);
+
+        var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedSquaresF(x.Reshape(rows, n)));
+        Assert.Equal(DType.Float32, y.DType);
+        CallsTheHelper(0, () => y.Sum().Backward());
+
+        var values = y.ToArray<float>();
+        var grads = x.Grad!.ToArray<float>();
+        for (int i = 0; i < rows * n; i++)
+        {
+            float held = MathF.Round(data[i] * 4) / 4;
+            Assert.Equal(data[i] * data[i] * held, values[i]);
+            Assert.Equal(2 * data[i] * held, grads[i]);
+        }
+    }
+
     [Fact]
     public void RowsSplitAcrossThreadsEachReplayTheirOwnValues()
     {

@@ -88,6 +88,19 @@ public static partial class StopGradientCorpus
         }
     }
 
+    /// <summary><see cref="CountedStep"/> in float: it counts in the same <see cref="Calls"/>.</summary>
+    internal static float CountedStepF(float v) => (float)CountedStep(v);
+
+    /// <summary>A float method with a span output and a wrapped call per element: its tensor overload keeps floats.</summary>
+    [Differentiable]
+    public static void CountedSquaresF(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = x[i] * x[i] * Grad.StopGradient(CountedStepF(x[i]));
+        }
+    }
+
     /// <summary>Two span outputs whose every element makes two wrapped calls (the tensor overload returns both).</summary>
     [Differentiable]
     public static void CountedPair(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
