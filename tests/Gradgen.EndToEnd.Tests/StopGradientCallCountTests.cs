@@ -3,7 +3,8 @@ namespace Gradgen.EndToEnd.Tests;
 /// <summary>
 /// A call wrapped in <c>Grad.StopGradient</c> runs exactly as often as the method's own code runs it, in the
 /// generated <c>FWithGradient</c> and <c>FBackward</c> as in the method: its value is computed in the forward sweep
-/// and reused by the backward sweep (recorded per iteration in a loop), never recomputed. So a helper with a side
+/// and reused by the backward sweep (recorded per iteration in a loop), never recomputed. In a tensor overload the
+/// forward keeps the values for the node's backward (<c>StopGradientValues</c>), which reads them instead of calling. So a helper with a side
 /// effect (<see cref="StopGradientCorpus.CountedStep"/> counts its calls) or a random draw
 /// (<see cref="StopGradientCorpus.Draw"/>) behaves as in the method, and the gradient is the one of the forward's values.
 /// </summary>
@@ -215,6 +216,154 @@ public sealed class StopGradientCallCountTests
         var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedSum(Tensor.FromArray(data).Reshape(rows, n)));
         Assert.Null(y.GradFn);
         Assert.Equal(StopGradientCorpus.CountedSum(data.AsSpan(n, n)), y.ToArray<double>()[1], 12);
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(6, 5)]
+    [InlineData(4, 0)]
+    public void TheTensorOverloadOfAVoidMethodCallsTheHelperOncePerElementForwardAndBackwardTogether(int rows, int n)
+    {
+        double[] data = Points(rows * n);
+        double[] weights = data.Select((_, i) => 0.5 + (0.25 * (i % 6))).ToArray();
+        var x = Tensor.FromArray(data, requiresGrad: true);
+
+        // The forward runs the generated forward sweep, which keeps each call's value; the backward reads them.
+        var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedScale(x.Reshape(rows, n)));
+        Assert.Equal("CountedScaleBackward", y.GradFn!.Name);
+        CallsTheHelper(0, () => (y * Tensor.FromArray(weights).Reshape(rows, n)).Sum().Backward());
+
+        var values = y.ToArray<double>();
+        var grads = x.Grad!.ToArray<double>();
+        var expected = new double[rows * n];
+        StopGradientCorpus.CountedScale(data, expected);
+        for (int i = 0; i < rows * n; i++)
+        {
+            Assert.Equal(expected[i], values[i], 14);
+            Assert.Equal(weights[i] * Math.Cos(data[i]) * ((Math.Round(data[i] * 4) / 4) + 1), grads[i], 12);
+        }
+
+        // Without autograd the forward calls the method itself, once per element as well.
+        var plain = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedScale(Tensor.FromArray(data).Reshape(rows, n)));
+        Assert.Null(plain.GradFn);
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(3, 8)]
+    public void AWrappedCallInAConditionIsKeptToo(int rows, int n)
+    {
+        double[] data = Points(rows * n);
+        var x = Tensor.FromArray(data, requiresGrad: true);
+
+        var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedSigns(x.Reshape(rows, n)));
+        CallsTheHelper(0, () => y.Sum().Backward());
+
+        var grads = x.Grad!.ToArray<double>();
+        for (int i = 0; i < rows * n; i++)
+        {
+            Assert.Equal(Math.Round(data[i] * 4) / 4 > 0 ? 2 * data[i] : -1, grads[i], 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(4, 9)]
+    public void AFloatMethodsTensorOverloadKeepsItsValuesInFloatToo(int rows, int n)
+    {
+        float[] data = Points(rows * n).Select(v => (float)v).ToArray();
+        var x = Tensor.FromArray(data, requiresGrad: true);
+
+        var y = CallsTheHelper(rows * n, () => StopGradientCorpus.CountedSquaresF(x.Reshape(rows, n)));
+        Assert.Equal(DType.Float32, y.DType);
+        CallsTheHelper(0, () => y.Sum().Backward());
+
+        var values = y.ToArray<float>();
+        var grads = x.Grad!.ToArray<float>();
+        for (int i = 0; i < rows * n; i++)
+        {
+            float held = MathF.Round(data[i] * 4) / 4;
+            Assert.Equal(data[i] * data[i] * held, values[i]);
+            Assert.Equal(2 * data[i] * held, grads[i]);
+        }
+    }
+
+    [Fact]
+    public void RowsSplitAcrossThreadsEachReplayTheirOwnValues()
+    {
+        // 4096 rows of 16 run in chunks on Gradgen's threads, each chunk keeping its rows' values; the helper's count
+        // is per thread, so only the gradient is checked here: each row's must be the one of its own values.
+        const int rows = 4096, n = 16;
+        double[] data = Enumerable.Range(0, rows * n).Select(i => -1.3 + (0.37 * (i % 8)) + (0.001 * (i / 64))).ToArray();
+        double[] weights = data.Select((_, i) => 0.5 + (0.25 * (i % 6))).ToArray();
+        var x = Tensor.FromArray(data, requiresGrad: true);
+        (StopGradientCorpus.CountedScale(x.Reshape(rows, n)) * Tensor.FromArray(weights).Reshape(rows, n)).Sum().Backward();
+        var grads = x.Grad!.ToArray<double>();
+        for (int i = 0; i < rows * n; i++)
+        {
+            Assert.Equal(weights[i] * Math.Cos(data[i]) * ((Math.Round(data[i] * 4) / 4) + 1), grads[i], 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(3, 40)]
+    public void ARandomDrawInAVoidMethodsTensorOverloadGivesTheGradientOfTheForwardsDraws(int seed, int n)
+    {
+        double[] data = Points(2 * n);
+        var x = Tensor.FromArray(data, requiresGrad: true);
+        StopGradientCorpus.Random = new Random(seed);
+        var y = StopGradientCorpus.JitteredSquares(x.Reshape(2, n));
+        y.Sum().Backward();
+
+        // The same seed replays the forward's draws, one per element in row order; a draw in the backward would give
+        // a gradient from other values.
+        var replay = new Random(seed);
+        double[] draws = data.Select(v => v + 1 + replay.NextDouble()).ToArray();
+        var values = y.ToArray<double>();
+        var grads = x.Grad!.ToArray<double>();
+        for (int i = 0; i < 2 * n; i++)
+        {
+            Assert.Equal(data[i] * data[i] * draws[i], values[i], 12);
+            Assert.Equal(2 * data[i] * draws[i], grads[i], 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(3, 4)]
+    public void TheTensorOverloadWithSeveralOutputsCallsTheHelperOncePerCallForwardAndBackwardTogether(int rows, int n)
+    {
+        double[] data = Points(rows * n);
+        var x = Tensor.FromArray(data, requiresGrad: true);
+
+        var (y, z) = CallsTheHelper(2 * rows * n, () => StopGradientCorpus.CountedPair(x.Reshape(rows, n)));
+        CallsTheHelper(0, () => (y.Sum() + (3.0 * z.Sum())).Backward());
+
+        var grads = x.Grad!.ToArray<double>();
+        for (int i = 0; i < rows * n; i++)
+        {
+            double held = (Math.Round(data[i] * 4) / 4) + 1, other = Math.Round((data[i] + 0.5) * 4) / 4;
+            Assert.Equal((Math.Cos(data[i]) * held) + (3 * other), grads[i], 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 3, 4)]
+    [InlineData(1, 1, 0)]
+    public void TheTensorOverloadOfAVoidMethodCallingASpanMethodKeepsTheCalleesValuesToo(int batch, int rows, int n)
+    {
+        double[] data = Points(batch * rows * n);
+        var a = Tensor.FromArray(data, requiresGrad: true);
+
+        var y = CallsTheHelper(batch * rows * n, () => StopGradientCorpus.CountedRowSums(a.Reshape(batch, rows * n), rows, outputLength: rows));
+        CallsTheHelper(0, () => y.Sum().Backward());
+
+        var grads = a.Grad!.ToArray<double>();
+        for (int i = 0; i < data.Length; i++)
+        {
+            Assert.Equal(2 * data[i] * Math.Round(data[i] * 4) / 4, grads[i], 12);
+        }
     }
 
     /// <summary>Runs <paramref name="run"/> and checks that it called <see cref="StopGradientCorpus.CountedStep"/> <paramref name="times"/> times.</summary>

@@ -88,6 +88,69 @@ public static partial class StopGradientCorpus
         }
     }
 
+    /// <summary><see cref="CountedStep"/> in float: it counts in the same <see cref="Calls"/>.</summary>
+    internal static float CountedStepF(float v) => (float)CountedStep(v);
+
+    /// <summary>A float method with a span output and a wrapped call per element: its tensor overload keeps floats.</summary>
+    [Differentiable]
+    public static void CountedSquaresF(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = x[i] * x[i] * Grad.StopGradient(CountedStepF(x[i]));
+        }
+    }
+
+    /// <summary>Two span outputs whose every element makes two wrapped calls (the tensor overload returns both).</summary>
+    [Differentiable]
+    public static void CountedPair(ReadOnlySpan<double> x, Span<double> y, Span<double> z)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = Math.Sin(x[i]) * Grad.StopGradient(CountedStep(x[i]) + 1);
+            z[i] = x[i] * Grad.StopGradient(CountedStep(x[i] + 0.5));
+        }
+    }
+
+    /// <summary>A wrapped call in a condition: the branch each element takes follows the call's value.</summary>
+    [Differentiable]
+    public static void CountedSigns(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (Grad.StopGradient(CountedStep(x[i])) > 0)
+            {
+                y[i] = x[i] * x[i];
+            }
+            else
+            {
+                y[i] = -x[i];
+            }
+        }
+    }
+
+    /// <summary>A span output with a random draw per element: the gradient is the one of the forward's draws.</summary>
+    [Differentiable]
+    public static void JitteredSquares(ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = x[i] * x[i] * Grad.StopGradient(Draw(x[i]));
+        }
+    }
+
+    /// <summary>A span output written from calls of <see cref="CountedSum"/>, one per row of <paramref name="a"/>: the callee's wrapped calls.</summary>
+    [Differentiable]
+    public static void CountedRowSums(ReadOnlySpan<double> a, int rows, Span<double> y)
+    {
+        int n = a.Length / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            double v = CountedSum(a.Slice(r * n, n));
+            y[r] = v;
+        }
+    }
+
     /// <summary>A random draw per iteration, read by the iteration's local derivative: the gradient is the forward's draws'.</summary>
     [Differentiable]
     public static double Jittered(ReadOnlySpan<double> x)

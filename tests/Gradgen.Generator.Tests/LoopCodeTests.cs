@@ -83,11 +83,21 @@ public sealed class LoopCodeTests
             {
                 for (int i = 0; i < x.Length; i++) { y[i] = x[i]; z[i] = 2 * x[i]; }
             }
+
+            // Several outputs without a span input; an output named as C# forbids a tuple element (Rest).
+            [Differentiable]
+            public static void Orbit(double r, double theta, Span<double> position, Span<double> Rest)
+            {
+                position[0] = r * Math.Cos(theta);
+                position[1] = r * Math.Sin(theta);
+                Rest[0] = r;
+            }
         }
         """;
 
     // Which void methods get a tensor overload, and its signature: one Span output gives
-    // Tensor F(inputs…, int? outputLength = null), no span input makes the length required, several outputs none.
+    // Tensor F(inputs…, int? outputLength = null), no span input makes the length required; several outputs give a
+    // tuple and a length per output.
     [Fact]
     public void AVoidMethodWithOneOutputGetsATensorOverloadWithAnOptionalOutputLength()
     {
@@ -125,13 +135,54 @@ public sealed class LoopCodeTests
         Assert.Contains("values[gradgenRow] = TotalAccumulateGradient(xData.Slice(gradgenRow * xLength, xLength), aData[gradgenRow], 1d,", code);
     }
 
+    // One ApplyRowwise call: the forward passes a row of every output, the backward a row of every output's gradient.
     [Fact]
-    public void AMethodWithTwoOutputsHasNoTensorOverload()
+    public void AMethodWithTwoOutputsGetsATupleOfTensorsAndALengthPerOutput()
     {
         string code = Generate(RowSource);
 
         Assert.Contains("static void TwoBackward(", code);
-        Assert.DoesNotMatch(new Regex(@"Tensor Two\("), code);
+        Assert.Contains("static (global::Gradgen.Tensor y, global::Gradgen.Tensor z) Two(global::Gradgen.Tensor x, int? yLength = null, int? zLength = null)", code);
+        Assert.Contains("[new global::Gradgen.RowOutput(\"y\", yLength), new global::Gradgen.RowOutput(\"z\", zLength)]", code);
+        Assert.Contains("Two(xData.Slice(gradgenRow * xLength, xLength), yRows.Slice(gradgenRow * yRowLength, yRowLength), zRows.Slice(gradgenRow * zRowLength, zRowLength));", code);
+        Assert.Contains("TwoAccumulateGradient(xData.Slice(gradgenRow * xLength, xLength), dyRows.Slice(gradgenRow * yRowLength, yRowLength), dzRows.Slice(gradgenRow * zRowLength, zRowLength), dxData.Slice(", code);
+    }
+
+    [Fact]
+    public void WithoutASpanInputEveryOutputsLengthIsRequiredAndAForbiddenElementNameLeavesTheTupleUnnamed()
+    {
+        Assert.Contains("static (global::Gradgen.Tensor, global::Gradgen.Tensor) Orbit(global::Gradgen.Tensor r, global::Gradgen.Tensor theta, int positionLength, int RestLength)", Generate(RowSource));
+    }
+
+    private const string KeptSource = """
+        using System;
+        using Gradgen;
+        public static partial class Kept
+        {
+            private static double Step(double v) => Math.Round(v);
+
+            [Differentiable]
+            public static void Held(ReadOnlySpan<double> x, Span<double> y)
+            {
+                for (int i = 0; i < x.Length; i++) y[i] = x[i] * Grad.StopGradient(Step(x[i]));
+            }
+        }
+        """;
+
+    // A void method whose rows call a method inside Grad.StopGradient: the tensor overload's forward runs the generated
+    // forward sweep, which keeps each call's value, and its backward replays them row by row; a method without such a
+    // call keeps calling itself (RowSource's Scale).
+    [Fact]
+    public void AWrappedCallGoesThroughTheKeptValuesAndTheTensorForwardRunsTheForwardSweep()
+    {
+        string code = Generate(KeptSource);
+
+        Assert.Contains("global::Gradgen.Kernels.StopGradientValues.Replaying ? global::Gradgen.Kernels.StopGradientValues.NextDouble() : global::Gradgen.Kernels.StopGradientValues.Keep((double)global::Kept.Step(", code);
+        Assert.Contains("public static void HeldForwardSweep(global::System.ReadOnlySpan<double> x, global::System.Span<double> y)", code);
+        Assert.Contains("if (global::Gradgen.Kernels.StopGradientValues.BeginRow(gradgenRow))", code);
+        Assert.Contains("global::Gradgen.Kernels.StopGradientValues.BeginRow(gradgenRow);\n", code.Replace("\r\n", "\n"));
+        Assert.DoesNotContain("ScaleForwardSweep", Generate(RowSource));
+        Assert.DoesNotContain("BeginRow", Generate(RowSource));
     }
 
     private static string Generate(string source = Source)

@@ -39,7 +39,10 @@ public delegate void RowwiseBackward(ReadOnlySpan<Tensor> inputs, Tensor gradOut
 /// </summary>
 public delegate void RowwiseValueAndGradient(ReadOnlySpan<Tensor> inputs, Tensor output, ReadOnlySpan<Tensor?> gradients, int start, int end);
 
-/// <summary>The graph node of a row function: the generated backward per row, gradients summed back to each input's shape.</summary>
+/// <summary>
+/// The graph node of a row function: the generated backward per row, replaying the values of calls inside
+/// <c>Grad.StopGradient</c> its forward kept, gradients summed back to each input's shape.
+/// </summary>
 internal sealed class RowwiseBackwardNode : GradFn
 {
     readonly string name;
@@ -49,9 +52,11 @@ internal sealed class RowwiseBackwardNode : GradFn
     readonly int[][] shapes;
     readonly DType[] dtypes;
     readonly int rows;
+    StopGradientValues? kept;
 
-    public RowwiseBackwardNode(string name, RowwiseBackward backward, Tensor[] original, Tensor[] prepared, RowArgument[] kinds, int rows)
+    public RowwiseBackwardNode(string name, RowwiseBackward backward, Tensor[] original, Tensor[] prepared, RowArgument[] kinds, int rows, StopGradientValues kept)
     {
+        this.kept = kept;
         this.name = name + "Backward";
         this.rows = rows;
         this.backward = backward;
@@ -83,7 +88,13 @@ internal sealed class RowwiseBackwardNode : GradFn
             if (kinds[i] != RowArgument.Index) grads[i] = Tensor.Empty(dtype, xs[i].shape, zeroed: true);
         }
 
-        Tensor.RunRows(rows, [.. xs, g], (start, end) => backward(xs, g, grads, start, end));
+        // Each row's sweep reads the values its forward kept instead of calling a wrapped method again.
+        var values = kept ?? throw FreedError();
+        Tensor.RunRows(rows, [.. xs, g], (start, end) =>
+        {
+            using var scope = values.Replay();
+            backward(xs, g, grads, start, end);
+        });
         GC.KeepAlive(xs);
         GC.KeepAlive(g);
         for (int i = 0; i < grads.Length; i++)
@@ -97,6 +108,7 @@ internal sealed class RowwiseBackwardNode : GradFn
     internal override void ReleaseSaved()
     {
         foreach (var input in inputs) input.Release();
+        kept = null;
     }
 }
 
@@ -178,10 +190,62 @@ public partial class Tensor
     /// <summary>The shared body: either <paramref name="forward"/> and <paramref name="backward"/>, or <paramref name="valueAndGradient"/>.</summary>
     static Tensor MapRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, bool outputRow, int? outputLength, RowwiseForward? forward, RowwiseBackward? backward, RowwiseValueAndGradient? valueAndGradient)
     {
+        if (outputLength < 0) throw new ArgumentOutOfRangeException(nameof(outputLength), outputLength, $"{name}: the output row length must not be negative, but it is {outputLength}.");
+        var args = PrepareRows(name, dtype, inputs, kinds);
+        if (outputRow && outputLength is null && args.FirstRowLength is null)
+            throw new ArgumentException($"{name}: no argument is a span, so the output row has no length to follow; give outputLength.", nameof(outputLength));
+
+        int rows = args.Rows;
+        var prepared = args.Prepared;
+        var kindArray = args.Kinds;
+        // Zeroed: what a method leaves unwritten of its output reads 0, as in the fresh array FBackward computes into.
+        var output = outputRow ? Empty(dtype, [.. args.Leading, (outputLength ?? args.FirstRowLength)!.Value], zeroed: true) : Empty(dtype, args.Leading);
+        bool recording = Autograd.Recording(inputs);
+        if (valueAndGradient is not null)
+        {
+            // Each row's gradient at seed 1, computed with its value when autograd needs it: one run of the body per row.
+            var gradients = new Tensor?[prepared.Length];
+            for (int i = 0; recording && i < prepared.Length; i++)
+            {
+                if (kindArray[i] != RowArgument.Index) gradients[i] = Empty(dtype, prepared[i].shape, zeroed: true);
+            }
+
+            var wanted = recording ? gradients : [];
+            RunRows(rows, [.. prepared, output], (start, end) => valueAndGradient(prepared, output, wanted, start, end));
+            GC.KeepAlive(prepared);
+            if (recording) output.WithHistory(new RowwiseScaledGradientNode(name, args.Original, gradients, kindArray, rows));
+            return output;
+        }
+
+        // With autograd, the values of calls inside Grad.StopGradient are kept for the backward (StopGradientValues).
+        var kept = recording ? new StopGradientValues(rows) : null;
+        RunRows(rows, [.. prepared, output], (start, end) =>
+        {
+            using var scope = kept?.Record();
+            forward!(prepared, output, start, end);
+        });
+        GC.KeepAlive(prepared);
+        if (recording) output.WithHistory(new RowwiseBackwardNode(name, backward!, args.Original, prepared, kindArray, rows, kept!));
+        return output;
+    }
+
+    /// <summary>The arguments of a row function, checked and broadcast: see <see cref="PrepareRows"/>.</summary>
+    /// <param name="Original">The tensors as given (the graph node's inputs).</param>
+    /// <param name="Prepared">Each broadcast to the leading shape, contiguous, in the computation dtype (Int64 for an index).</param>
+    /// <param name="Kinds">What each tensor is to the function.</param>
+    /// <param name="Leading">The broadcast leading shape: one row per element.</param>
+    /// <param name="FirstRowLength">The row length of the first <see cref="RowArgument.Row"/> argument; null without one.</param>
+    sealed record RowArguments(Tensor[] Original, Tensor[] Prepared, RowArgument[] Kinds, int[] Leading, int? FirstRowLength)
+    {
+        public int Rows => Leading.Aggregate(1, (a, b) => a * b);
+    }
+
+    /// <summary>Checks a row function's arguments and broadcasts their leading dimensions together.</summary>
+    static RowArguments PrepareRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds)
+    {
         ArgumentNullException.ThrowIfNull(name);
         if (!dtype.IsFloating()) throw new ArgumentException($"{name}: row functions compute in Float32 or Float64, not {dtype}.", nameof(dtype));
         if (inputs.Length != kinds.Length) throw new ArgumentException($"{name}: {inputs.Length} tensors but {kinds.Length} argument kinds.", nameof(kinds));
-        if (outputLength < 0) throw new ArgumentOutOfRangeException(nameof(outputLength), outputLength, $"{name}: the output row length must not be negative, but it is {outputLength}.");
         int[] leading = [];
         int? firstRowLength = null;
         for (int i = 0; i < inputs.Length; i++)
@@ -198,10 +262,6 @@ public partial class Tensor
             leading = ElementwiseOp.BroadcastShapes(leading, lead, name);
         }
 
-        if (outputRow && outputLength is null && firstRowLength is null)
-            throw new ArgumentException($"{name}: no argument is a span, so the output row has no length to follow; give outputLength.", nameof(outputLength));
-
-        int rows = leading.Aggregate(1, (a, b) => a * b);
         var original = inputs.ToArray();
         var prepared = new Tensor[original.Length];
         var kindArray = kinds.ToArray();
@@ -214,29 +274,7 @@ public partial class Tensor
             prepared[i] = t.DType == want && t.IsContiguous ? t : t.ToDTypeData(want);
         }
 
-        // Zeroed: what a method leaves unwritten of its output reads 0, as in the fresh array FBackward computes into.
-        var output = outputRow ? Empty(dtype, [.. leading, (outputLength ?? firstRowLength)!.Value], zeroed: true) : Empty(dtype, leading);
-        bool recording = Autograd.Recording(inputs);
-        if (valueAndGradient is not null)
-        {
-            // Each row's gradient at seed 1, computed with its value when autograd needs it: one run of the body per row.
-            var gradients = new Tensor?[prepared.Length];
-            for (int i = 0; recording && i < prepared.Length; i++)
-            {
-                if (kindArray[i] != RowArgument.Index) gradients[i] = Empty(dtype, prepared[i].shape, zeroed: true);
-            }
-
-            var wanted = recording ? gradients : [];
-            RunRows(rows, [.. prepared, output], (start, end) => valueAndGradient(prepared, output, wanted, start, end));
-            GC.KeepAlive(prepared);
-            if (recording) output.WithHistory(new RowwiseScaledGradientNode(name, original, gradients, kindArray, rows));
-            return output;
-        }
-
-        RunRows(rows, [.. prepared, output], (start, end) => forward!(prepared, output, start, end));
-        GC.KeepAlive(prepared);
-        if (recording) output.WithHistory(new RowwiseBackwardNode(name, backward!, original, prepared, kindArray, rows));
-        return output;
+        return new RowArguments(original, prepared, kindArray, leading, firstRowLength);
     }
 
     /// <summary>Runs rows in chunks on Gradgen's threads when there is enough work (elements read) to share.</summary>

@@ -110,6 +110,12 @@ internal static partial class LoopEmitter
             WritePublicMember();
             _writer.Line();
             WriteAccumulateGradient();
+            if (RunsForwardSweep(_function))
+            {
+                _writer.Line();
+                WriteForwardSweep();
+            }
+
             if (RowwiseEmitter.CanMapOverRows(_function))
             {
                 _writer.Line();
@@ -273,7 +279,7 @@ internal static partial class LoopEmitter
             }
         }
 
-        private void WriteLocals()
+        private void WriteLocals(bool withOutputs = true)
         {
             foreach (var parameter in _function.Parameters)
             {
@@ -282,7 +288,7 @@ internal static partial class LoopEmitter
                     case ParameterRole.ScalarInput:
                         _writer.Line($"{_t} {_adjoints[parameter.Name]} = 0;");
                         break;
-                    case ParameterRole.Output:
+                    case ParameterRole.Output when withOutputs:
                         // The outputs are computed into scratch memory; their adjoints start as the incoming gradients.
                         // Scratch memory stays with the pooled tape: a warm call allocates nothing.
                         _writer.Line($"{Span(false)} {parameter.Name} = {_tape}.Scratch<{_t}>({_incoming[parameter.Name]}.Length);");
@@ -659,7 +665,7 @@ internal static partial class LoopEmitter
             Op.Multiply => $"({args[0]} * {args[1]})",
             Op.Divide => $"({args[0]} / {args[1]})",
             Op.Negate => $"(-{args[0]})",
-            Op.OpaqueCall => $"(({_t}){string.Format(CultureInfo.InvariantCulture, node.Callee, args.Cast<object>().ToArray())})",
+            Op.OpaqueCall => OpaqueCall(string.Format(CultureInfo.InvariantCulture, node.Callee, args.Cast<object>().ToArray())),
             _ => string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat.Replace("TSimd.", ScalarMath + "<" + _t + ">."), args.Cast<object>().ToArray()),
         };
 

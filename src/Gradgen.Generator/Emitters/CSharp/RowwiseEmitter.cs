@@ -13,20 +13,20 @@ namespace Gradgen.Generator.Emitters.CSharp;
 /// with autograd its forward calls <c>FAccumulateGradient</c> at seed 1 per row and the node only scales the kept
 /// gradients, so the body runs once per row. A <c>void</c> function with one <c>Span</c> output gives that output's
 /// rows (as long as the first span argument's row unless <c>outputLength</c> says otherwise) and its backward calls
-/// <c>FAccumulateGradient</c> per row with the output row's gradient. A <c>T[]</c> parameter gets a copy of its row.
+/// <c>FAccumulateGradient</c> per row with the output row's gradient; one with several outputs gives a tuple of
+/// them (<see cref="WriteSeveralOutputs"/>). A <c>T[]</c> parameter gets a copy of its row.
 /// </summary>
-internal static class RowwiseEmitter
+internal static partial class RowwiseEmitter
 {
     private const string Tensor = "global::Gradgen.Tensor";
 
     /// <summary>
-    /// A value or exactly one output (several outputs would need several result tensors), something to
-    /// differentiate, and the runtime in the compilation. A <c>T[]</c> parameter takes a copy of each row; not with a
+    /// A value or span outputs, something to differentiate, and the runtime in the compilation. A <c>T[]</c> parameter takes a copy of each row; not with a
     /// custom derivative, whose <c>FAccumulateGradient</c> takes the arrays as declared.
     /// </summary>
     public static bool CanMapOverRows(LoopFunction function) =>
         function.Declaration.EmitTensorOverload
-        && (function.Result is not null || function.Parameters.Count(p => p.Role == ParameterRole.Output) == 1)
+        && (function.Result is not null || function.Parameters.Any(p => p.Role == ParameterRole.Output))
         && (function.CustomBackward is null || !function.Parameters.Any(p => p.Role == ParameterRole.ArrayInput && IsArray(p)))
         && function.Parameters.Any(p => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput);
 
@@ -51,17 +51,11 @@ internal static class RowwiseEmitter
         var declaration = function.Declaration;
         string f = declaration.Name;
         string t = declaration.ElementType;
-        // The span the method writes, for a void method: the overload returns its rows.
-        var written = function.Parameters.SingleOrDefault(p => p.Role == ParameterRole.Output);
+        // The spans the method writes, for a void method: the overload returns their rows (a tuple for several).
+        var outputs = function.Parameters.Where(p => p.Role == ParameterRole.Output).ToList();
+        var written = outputs.Count == 1 ? outputs[0] : null;
         bool AsTensor(LoopParameter p) => p.Role is ParameterRole.ArrayInput or ParameterRole.ScalarInput || (p.Role == ParameterRole.Discrete && indicesAsTensors && p.Type == "int");
         var tensors = function.Parameters.Where(AsTensor).ToList();
-        string Kind(LoopParameter p) => p.Role switch
-        {
-            ParameterRole.ArrayInput => "Row",
-            ParameterRole.ScalarInput => "Scalar",
-            _ => "Index",
-        };
-
         string inputs = unique("gradgenInputs"), output = unique("gradgenOutput"), gradOutput = unique("gradgenGradOutput"), grads = unique("gradgenGrads");
         string start = unique("gradgenStart"), end = unique("gradgenEnd"), row = unique("gradgenRow"), rowLength = unique("gradgenOutputRowLength");
         var data = tensors.ToDictionary(p => p.Name, p => unique(p.Name.TrimStart('@') + "Data"));
@@ -70,6 +64,8 @@ internal static class RowwiseEmitter
         // Without a span argument the output row has no length to follow: the length is then required.
         bool lengthRequired = !tensors.Any(p => p.Role == ParameterRole.ArrayInput);
         string? outputLength = written is null ? null : unique("outputLength");
+        // Several outputs: each has its own length parameter, named after it (yLength for y).
+        var outputLengths = outputs.Count > 1 ? outputs.ToDictionary(p => p.Name, p => unique(p.Name.TrimStart('@') + "Length")) : new Dictionary<string, string>();
 
         writer.Line("/// <summary>");
         writer.Line($"/// Maps <c>{f}</c> over rows: each span argument is a tensor whose last dimension is the span, each {t} argument a");
@@ -94,6 +90,16 @@ internal static class RowwiseEmitter
             writer.Line($"/// <param name=\"{outputLength}\">The length of each row of <c>{written.Name.TrimStart('@')}</c>, the span <c>{f}</c> writes{firstSpan}.</param>");
             writer.Line($"/// <returns>The rows of <c>{written.Name.TrimStart('@')}</c>: shaped like the leading dimensions followed by the output row's length.</returns>");
         }
+        else if (outputs.Count > 1)
+        {
+            string firstSpan = lengthRequired ? string.Empty : $"; null for the length of a row of <c>{tensors.First(p => p.Role == ParameterRole.ArrayInput).Name.TrimStart('@')}</c>";
+            foreach (var p in outputs)
+            {
+                writer.Line($"/// <param name=\"{outputLengths[p.Name]}\">The length of each row of <c>{p.Name.TrimStart('@')}</c>, a span <c>{f}</c> writes{firstSpan}.</param>");
+            }
+
+            writer.Line($"/// <returns>The rows of each output, in the method's order: each shaped like the leading dimensions followed by its row length; views of one buffer, the result of one graph node.</returns>");
+        }
         else
         {
             writer.Line($"/// <returns>{f} of every row, shaped like the leading dimensions.</returns>");
@@ -106,9 +112,18 @@ internal static class RowwiseEmitter
             parameters.Add(lengthRequired ? $"int {outputLength}" : $"int? {outputLength} = null");
         }
 
-        using (writer.Block($"{declaration.Accessibility} static {Tensor} {f}({string.Join(", ", parameters)})"))
+        parameters.AddRange(outputLengths.Values.Select(length => lengthRequired ? $"int {length}" : $"int? {length} = null"));
+        string result = outputs.Count > 1 ? TupleType(outputs) : Tensor;
+        using (writer.Block($"{declaration.Accessibility} static {result} {f}({string.Join(", ", parameters)})"))
         {
-            string kinds = string.Join(", ", tensors.Select(p => "global::Gradgen.RowArgument." + Kind(p)));
+            if (outputs.Count > 1)
+            {
+                var rowNames = new RowNames(inputs, grads, start, end, row, data, lengths, gradientData, unique);
+                WriteSeveralOutputs(writer, function, AsTensor, tensors, outputLengths, rowNames);
+                return;
+            }
+
+            string kinds = Kinds(tensors);
             string forward = unique(written is null ? "ValueAndGradient" : "Forward"), backward = unique("Backward");
             string callbacks = written is null ? forward : $"{outputLength}, {forward}, {backward}";
             writer.Line($"return {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{(t == "float" ? "Float32" : "Float64")}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{kinds}], {callbacks});");
@@ -131,7 +146,7 @@ internal static class RowwiseEmitter
                         using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                         {
                             CopyRows(writer, copies, data, lengths, row);
-                            writer.Line($"{values}[{row}] = {f}({Arguments(function.Parameters, AsTensor, data, lengths, row, string.Empty, copies)});");
+                            writer.Line($"{values}[{row}] = {f}({Arguments(function.Parameters, AsTensor, data, lengths, row, _ => string.Empty, copies)});");
                         }
 
                         writer.Line();
@@ -158,8 +173,7 @@ internal static class RowwiseEmitter
                 DeclareCopies(writer, copies, lengths, t);
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
-                    CopyRows(writer, copies, data, lengths, row);
-                    writer.Line($"{f}({Arguments(function.Parameters, AsTensor, data, lengths, row, $"{values}.Slice({row} * {rowLength}, {rowLength})", copies)});");
+                    WriteRowCall(writer, function, AsTensor, data, lengths, row, _ => $"{values}.Slice({row} * {rowLength}, {rowLength})", copies);
                 }
             }
 
@@ -173,10 +187,55 @@ internal static class RowwiseEmitter
                 writer.Line($"int {rowLength} = {gradOutput}.Shape[^1];");
                 using (writer.Block($"for (int {row} = {start}; {row} < {end}; {row}++)"))
                 {
+                    BeginReplay(writer, function, row);
                     // Each row's gradients go into its own zeroed slice, so adding them (FAccumulateGradient) writes them.
                     writer.Line(AccumulateCall(function, AsTensor, data, lengths, gradientData, row, $"{incoming}.Slice({row} * {rowLength}, {rowLength})") + ";");
                 }
             }
+        }
+    }
+
+    /// <summary>What each tensor argument is to the method, as <c>RowArgument</c> values.</summary>
+    private static string Kinds(IEnumerable<LoopParameter> tensors) => string.Join(", ", tensors.Select(p => "global::Gradgen.RowArgument." + p.Role switch
+    {
+        ParameterRole.ArrayInput => "Row",
+        ParameterRole.ScalarInput => "Scalar",
+        _ => "Index",
+    }));
+
+    /// <summary>
+    /// One row of a <c>void</c> method in the overload's forward. Where it makes calls inside <c>Grad.StopGradient</c>
+    /// (<see cref="LoopEmitter.RunsForwardSweep"/>) and autograd records, its generated forward sweep runs instead of
+    /// the method, keeping those calls' values for the backward.
+    /// </summary>
+    private static void WriteRowCall(SourceWriter writer, LoopFunction function, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row, Func<LoopParameter, string> outputRow, Dictionary<string, string> copies)
+    {
+        string f = function.Declaration.Name;
+        if (!LoopEmitter.RunsForwardSweep(function))
+        {
+            CopyRows(writer, copies, data, lengths, row);
+            writer.Line($"{f}({Arguments(function.Parameters, asTensor, data, lengths, row, outputRow, copies)});");
+            return;
+        }
+
+        using (writer.Block($"if ({LoopEmitter.KeptValues}.BeginRow({row}))"))
+        {
+            writer.Line($"{f}ForwardSweep({Arguments(function.Parameters, asTensor, data, lengths, row, outputRow, new Dictionary<string, string>())});");
+        }
+
+        using (writer.Block("else"))
+        {
+            CopyRows(writer, copies, data, lengths, row);
+            writer.Line($"{f}({Arguments(function.Parameters, asTensor, data, lengths, row, outputRow, copies)});");
+        }
+    }
+
+    /// <summary>Where the forward kept the values of calls inside <c>Grad.StopGradient</c>, the row's backward reads them from the first.</summary>
+    private static void BeginReplay(SourceWriter writer, LoopFunction function, string row)
+    {
+        if (LoopEmitter.RunsForwardSweep(function))
+        {
+            writer.Line($"{LoopEmitter.KeptValues}.BeginRow({row});");
         }
     }
 
@@ -189,7 +248,7 @@ internal static class RowwiseEmitter
             p.Role == ParameterRole.ArrayInput
                 ? $"{gradientData[p.Name]}.Slice({row} * {lengths[p.Name]}, {lengths[p.Name]})"
                 : $"ref {gradientData[p.Name]}[{row}]");
-        string arguments = string.Join(", ", new[] { Arguments(function.Parameters.Where(p => p.Role != ParameterRole.Output), asTensor, data, lengths, row, string.Empty, new Dictionary<string, string>()), seed }.Concat(gradients));
+        string arguments = string.Join(", ", new[] { Arguments(function.Parameters.Where(p => p.Role != ParameterRole.Output), asTensor, data, lengths, row, _ => string.Empty, new Dictionary<string, string>()), seed }.Concat(gradients));
         return $"{function.Declaration.Name}AccumulateGradient({arguments})";
     }
 
@@ -234,16 +293,16 @@ internal static class RowwiseEmitter
     }
 
     /// <summary>
-    /// The arguments of one row's call, in the parameters' order; <paramref name="outputRow"/> stands for the output
-    /// span, and a parameter in <paramref name="copies"/> takes that array (its row copied in).
+    /// The arguments of one row's call, in the parameters' order; <paramref name="outputRow"/> gives each output span's
+    /// argument, and a parameter in <paramref name="copies"/> takes that array (its row copied in).
     /// </summary>
-    private static string Arguments(IEnumerable<LoopParameter> parameters, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row, string outputRow, Dictionary<string, string> copies) =>
+    private static string Arguments(IEnumerable<LoopParameter> parameters, Func<LoopParameter, bool> asTensor, Dictionary<string, string> data, Dictionary<string, string> lengths, string row, Func<LoopParameter, string> outputRow, Dictionary<string, string> copies) =>
         string.Join(", ", parameters.Select(p => p.Role switch
         {
             ParameterRole.ArrayInput when copies.TryGetValue(p.Name, out string? copy) => copy,
             ParameterRole.ArrayInput => $"{data[p.Name]}.Slice({row} * {lengths[p.Name]}, {lengths[p.Name]})",
             ParameterRole.ScalarInput => $"{data[p.Name]}[{row}]",
-            ParameterRole.Output => outputRow,
+            ParameterRole.Output => outputRow(p),
             _ when asTensor(p) => $"checked((int){data[p.Name]}[{row}])",
             _ => p.Name,
         }));
