@@ -220,6 +220,10 @@ public class ConvolutionTests
         Close([3, 5, 6.5, 13, 15, 16.5, 20.5, 22.5, 24], new AvgPool2d(2, ceilMode: true).Call(x));
         Close([4, 20.0 / 3, 13.0 / 3, 52.0 / 3, 20, 11, 41.0 / 3, 15, 8], new AvgPool2d(2, ceilMode: true, divisorOverride: 3).Call(x));
         Close([3, 5, 13, 15], new AvgPool2d(2).Call(x));
+
+        // No window starts in the right padding: 5 rows padded by 1 take windows at rows −1 and 2 (one at 5 would
+        // lie wholly in the padding), while 6 columns take a third at 5, which still covers column 5.
+        Assert.Equal([1, 1, 2, 3], new AvgPool2d(2, 3, 1, ceilMode: true).Call(R(1, 1, 5, 6)).Shape.ToArray());
         Assert.Contains("divisor must be not zero", Assert.Throws<ArgumentException>(() => new AvgPool2d(2, divisorOverride: 0).Call(x)).Message);
     }
 
