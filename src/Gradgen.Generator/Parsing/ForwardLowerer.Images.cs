@@ -9,8 +9,9 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Gradgen.Generator.Parsing;
 
 /// <summary>
-/// The image layers of a Forward (<c>Conv2d</c>, <c>BatchNorm2d</c>, <c>AdaptiveAvgPool2d</c>, <c>Flatten</c>; the
-/// pooling layers whose windows the run time reads are lowered in place) and reshapes whose sizes are read
+/// The image layers of a Forward that take more than a line to lower (<c>Conv2d</c>, <c>BatchNorm2d</c>,
+/// <c>AdaptiveAvgPool2d</c>, <c>Flatten</c>; <c>MaxPool2d</c> and <c>AvgPool2d</c> are lowered where the module is
+/// applied, their windows read at run time) and reshapes whose sizes are read
 /// from a tensor (<c>x.View(x.Shape[0], -1)</c>), as a CNN writes them.
 /// </summary>
 internal sealed partial class ForwardLowerer
@@ -90,17 +91,9 @@ internal sealed partial class ForwardLowerer
     /// </summary>
     private int AdaptiveAveragePool(int x, string access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, SyntaxNode at, string name)
     {
-        var sizes = creation is { } c ? Arguments(c.Creation).Select(a => c.Model.GetConstantValue(a.Expression, _cancellationToken).Value).ToList() : null;
-        int height, width;
-        if (sizes is { Count: 1 or 2 } && sizes.All(s => s is int and > 0))
-        {
-            (height, width) = ((int)sizes[0]!, (int)sizes[sizes.Count - 1]!);
-        }
-        else
-        {
-            (height, width) = (_b.Shapes.NewSymbol(rigid: false, "H"), _b.Shapes.NewSymbol(rigid: false, "W"));
-        }
-
+        var sizes = creation is { } c ? AdaptivePoolArguments(c.Creation, c.Model) : (null, null);
+        int height = sizes.Height ?? _b.Shapes.NewSymbol(rigid: false, "H");
+        int width = sizes.Width ?? _b.Shapes.NewSymbol(rigid: false, "W");
         return Shape(at, () => _b.AvgPool2d(x, access, height, width, name));
     }
 
