@@ -1,4 +1,4 @@
-// Convolutional models: Conv2d, MaxPool2d, Flatten and a reshape by the batch size, compiled into one graph node.
+// Convolutional models: Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d, Flatten and a reshape by the batch size, compiled into one graph node.
 using Gradgen.Nn;
 
 namespace Gradgen.EndToEnd.Tests;
@@ -116,4 +116,33 @@ public sealed partial class GlobalPoolConvNet : Module
     }
 
     public override Tensor Forward(Tensor x) => head.Forward(pool.Forward(Functional.Relu(norm.Forward(conv.Forward(x)))).Flatten(1));
+}
+
+/// <summary>
+/// Average pooling both ways: a strided <c>AvgPool2d</c> with padding left out of the divisor and PyTorch's ceil mode,
+/// then <c>AdaptiveAvgPool2d(2, 3)</c>, whose cells overlap on a 5×5 image (rows 0–2 and 2–4; columns 0–1, 1–3 and
+/// 3–4), so the compiler knows the flattened size the head takes. Input [B, 2, 9, 9].
+/// </summary>
+public sealed partial class AveragePoolConvNet : Module
+{
+    /// <summary>The input's side.</summary>
+    public const int Side = 9;
+
+    private readonly Conv2d conv;
+    private readonly AvgPool2d pool = new(3, stride: 2, padding: 1, countIncludePad: false, ceilMode: true);
+    private readonly Conv2d mix;
+    private readonly AdaptiveAvgPool2d cells = new(2, 3);
+    private readonly Linear head;
+
+    /// <summary>2 → 4 channels, a 1×1 mix of the 4, 4·2·3 → 5.</summary>
+    /// <param name="dtype">The parameters' dtype.</param>
+    public AveragePoolConvNet(DType dtype = DType.Float32)
+    {
+        conv = new(2, 4, 3, padding: 1, dtype: dtype);
+        mix = new(4, 4, 1, dtype: dtype);
+        head = new(4 * 2 * 3, 5, dtype: dtype);
+    }
+
+    public override Tensor Forward(Tensor x) =>
+        head.Forward(cells.Forward(mix.Forward(pool.Forward(Functional.Relu(conv.Forward(x))))).Flatten(1));
 }

@@ -30,3 +30,28 @@ public sealed partial class SelectionGate : Module
         return head.Forward(a.Where(a.Lt(b), b));
     }
 }
+
+/// <summary>
+/// Extremes of whole tensors, <c>Max()</c> and <c>Min()</c>: a hidden layer rescaled by its own range, plus the
+/// input's range. Each shares its gradient among the positions that hold it (torch.max()'s rule), and a NaN is the
+/// extreme.
+/// </summary>
+public sealed partial class ExtremumScaled : Module
+{
+    private readonly Linear l1, head;
+
+    /// <summary>6 → 12 → 3.</summary>
+    /// <param name="dtype">The parameters' dtype.</param>
+    public ExtremumScaled(DType dtype = DType.Float32)
+    {
+        l1 = new(6, 12, dtype: dtype);
+        head = new(12, 3, dtype: dtype);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Functional.Tanh(l1.Forward(x));
+        var scaled = (h - h.Min()) / (h.Max() - h.Min() + 1f);
+        return head.Forward(scaled) + (x.Max() - x.Min());
+    }
+}

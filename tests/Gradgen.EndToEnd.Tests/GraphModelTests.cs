@@ -20,7 +20,7 @@ public sealed class GraphModelTests
 
     private static readonly Dictionary<string, Spec> Specs = new()
     {
-        // 1–13: tensor operations beyond a chain of layers (11, 12: loops over a ModuleList; 13: Where); each class takes its parameters' dtype.
+        // 1–14: tensor operations beyond a chain of layers (11, 12: loops over a ModuleList; 13: Where; 14: Max()/Min() of whole tensors); each class takes its parameters' dtype.
         ["ResidualMlp"] = new(d => new ResidualMlp(d), b => [b, 8], 32, 1),
         ["GatedUnit"] = new(d => new GatedUnit(d), b => [b, 6], 16, 1),
         ["UserActivationNet"] = new(d => new UserActivationNet(d), b => [b, 5], 12, 1),
@@ -34,12 +34,14 @@ public sealed class GraphModelTests
         ["StackedResidualBlocks"] = new(d => new StackedResidualBlocks(d), b => [b, 6], 16, 1),
         ["IndexedLayerLoop"] = new(d => new IndexedLayerLoop(d), b => [b, 5], 12, 1),
         ["SelectionGate"] = new(d => new SelectionGate(d), b => [b, 6], 16, 1),
+        ["ExtremumScaled"] = new(d => new ExtremumScaled(d), b => [b, 6], 12, 1),
 
         // Images [B, C, H, W]: a parameter gradient of a convolution sums over every position of every image.
         ["SmallConvNet"] = new(d => new SmallConvNet(d), b => [b, 1, SmallConvNet.Side, SmallConvNet.Side], 36, SmallConvNet.Side * SmallConvNet.Side),
         ["StridedConvNet"] = new(d => new StridedConvNet(d), b => [b, 2, StridedConvNet.Side, StridedConvNet.Side], 18, 25),
         ["ConvBatchNormNet"] = new(d => new ConvBatchNormNet(d), b => [b, 1, ConvBatchNormNet.Side, ConvBatchNormNet.Side], 64, ConvBatchNormNet.Side * ConvBatchNormNet.Side),
         ["GlobalPoolConvNet"] = new(d => new GlobalPoolConvNet(d), b => [b, 3, GlobalPoolConvNet.Side, GlobalPoolConvNet.Side], 49, GlobalPoolConvNet.Side * GlobalPoolConvNet.Side),
+        ["AveragePoolConvNet"] = new(d => new AveragePoolConvNet(d), b => [b, 2, AveragePoolConvNet.Side, AveragePoolConvNet.Side], 24, AveragePoolConvNet.Side * AveragePoolConvNet.Side),
 
         // 14–17: the seed MLP 2-2-1 sigmoid, a 784-256-10 ReLU MLP, a Sequential model, a model nesting another.
         ["MultiLayerPerceptron"] = new(_ => new MultiLayerPerceptron(2, 2, 1), b => [b, 2], 2, 1),
@@ -52,10 +54,10 @@ public sealed class GraphModelTests
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "HelperBlocks"];
+        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks"];
 
     /// <summary>Models whose compiled graph runs on the CPU only (its convolution and pooling steps; on a device Call runs the eager Forward).</summary>
-    internal static readonly string[] CpuOnlyModels = ["SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet"];
+    internal static readonly string[] CpuOnlyModels = ["SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 
 namespace Gradgen.Generator.Tests;
 
-/// <summary>Diagnostics of models over images (Conv2d, MaxPool2d, BatchNorm2d, Flatten): shapes at compile time, and what stays eager.</summary>
+/// <summary>Diagnostics of models over images (Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d, Flatten): shapes at compile time, and what stays eager.</summary>
 public sealed partial class DiagnosticsTests
 {
     [Fact]
@@ -46,13 +46,15 @@ public sealed partial class DiagnosticsTests
         """, DiagnosticSeverity.Info, messageContains: "the BatchNorm2d's affine is not a constant");
 
     [Fact]
-    public void GG0016_AnAdaptivePoolingToMoreThanOnePixel() => AssertDiagnostic("GG0016", """
+    public void GG0017_AnAdaptivePoolingFixesTheFlattenedSizeAtCompileTime() => AssertDiagnostic("GG0017", """
         public sealed partial class Net : Gradgen.Nn.Module
         {
-            readonly Gradgen.Nn.AdaptiveAvgPool2d pool = new(2);
-            public override Tensor Forward(Tensor x) => [|pool.Forward(x)|];
+            readonly Gradgen.Nn.Conv2d conv = new(1, 4, 3);
+            readonly Gradgen.Nn.AdaptiveAvgPool2d pool = new(2, 3);
+            readonly Gradgen.Nn.Linear head = new(25, 10);
+            public override Tensor Forward(Tensor x) => [|head.Forward(pool.Forward(conv.Forward(x)).Flatten(1))|];
         }
-        """, DiagnosticSeverity.Info, messageContains: "only global average pooling compiles yet");
+        """, DiagnosticSeverity.Error, messageContains: "'head' takes 25 input features, but its input has shape [N, 24]");
 
     [Fact]
     public void GG0016_AReshapeBySizeOfAnotherValue() => AssertDiagnostic("GG0016", """
@@ -99,6 +101,34 @@ public sealed partial class DiagnosticsTests
         Assert.Contains("CompiledGraph.BatchNormGradients(", model, StringComparison.Ordinal);
         Assert.Contains("CompiledGraph.MaxPool2dWithIndices(", model, StringComparison.Ordinal);
         Assert.Contains("CompiledGraph.MaxPool2dGradient(", model, StringComparison.Ordinal);
+        Assert.DoesNotContain(output.Compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Fact]
+    public void AverageAndAdaptivePoolingCompileWithTheirGradientFromTheRuleTable()
+    {
+        var output = GeneratorHarness.Run("""
+            using Gradgen;
+            using Gradgen.Nn;
+            public sealed partial class Cnn : Module
+            {
+                readonly Conv2d conv = new(1, 4, 3, padding: 1);
+                readonly AvgPool2d pool = new(3, stride: 2, padding: 1, ceilMode: true);
+                readonly AdaptiveAvgPool2d cells = new(outputW: 3, outputH: 2);
+                readonly Linear head = new(4 * 2, 10);
+                public override Tensor Forward(Tensor x) => head.Forward(cells.Forward(pool.Forward(conv.Forward(x))).Sum(3).Flatten(1));
+            }
+            """);
+
+        // The adaptive pooling's sizes are read by parameter name: [N, 4, 2, 3] summed over its width is the head's 8 features.
+        Assert.DoesNotContain(output.Diagnostics, d => d.Id is "GG0016" or "GG0017");
+        var model = Assert.Single(output.Sources, s => s.Key.Contains("Cnn.Model", StringComparison.Ordinal)).Value;
+        Assert.Contains("CanRunOnCpu(input, 4, false", model, StringComparison.Ordinal);
+        // Both layers are one op whose windows the run time reads from the module; the backward calls the gradient the rule names, for each.
+        Assert.Contains("CompiledGraph.AvgPool2d(t3, this.pool)", model, StringComparison.Ordinal);
+        Assert.Contains("CompiledGraph.AvgPool2d(t4, this.cells)", model, StringComparison.Ordinal);
+        Assert.Matches(@"CompiledGraph\.AvgPool2dGradient\(t\d+, t4, this\.cells\)", model);
+        Assert.Matches(@"CompiledGraph\.AvgPool2dGradient\(t\d+, t3, this\.pool\)", model);
         Assert.DoesNotContain(output.Compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
     }
 }

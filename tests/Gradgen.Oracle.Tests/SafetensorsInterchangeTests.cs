@@ -215,14 +215,15 @@ public sealed class SafetensorsInterchangeTests : IDisposable
         _ => "bool",
     };
 
-    static void RunPython(JsonArray jobs)
+    /// <summary>Runs the PyTorch side <paramref name="script"/> (copied beside the tests) on a JSON list of jobs; fails with its output if it fails.</summary>
+    internal static void RunPython(JsonArray jobs, string script = "interchange.py")
     {
-        string path = Path.Combine(Path.GetTempPath(), $"gradgen-interchange-{Guid.NewGuid():N}.json");
+        string path = Path.Combine(Path.GetTempPath(), $"gradgen-{Path.GetFileNameWithoutExtension(script)}-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, jobs.ToJsonString());
         try
         {
-            var (code, output) = TorchRunner.RunProcess([Path.Combine(AppContext.BaseDirectory, "interchange.py"), path], 600);
-            Assert.True(code == 0, $"interchange.py failed (exit {code}):\n{output}");
+            var (code, output) = TorchRunner.RunProcess([Path.Combine(AppContext.BaseDirectory, script), path], 600);
+            Assert.True(code == 0, $"{script} failed (exit {code}):\n{output}");
         }
         finally
         {

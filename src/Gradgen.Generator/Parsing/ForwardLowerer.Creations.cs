@@ -31,6 +31,14 @@ internal sealed partial class ForwardLowerer
         return (Int("inChannels"), Int("outChannels"), Int("kernelSize"), groups, ConstantBool(arguments, "bias", "the Conv2d's bias is not a constant (whether it has one decides the graph)"));
     }
 
+    /// <summary>The output size an AdaptiveAvgPool2d creation shows, <c>(outputSize)</c> or <c>(outputH, outputW)</c> by position or name: null where not a positive constant.</summary>
+    private (int? Height, int? Width) AdaptivePoolArguments(BaseObjectCreationExpressionSyntax creation, SemanticModel model)
+    {
+        var arguments = CreationArguments(creation, model, Arguments(creation).Count == 1 ? new[] { "outputSize" } : new[] { "outputH", "outputW" });
+        int? Int(string name) => arguments.TryGetValue(name, out var a) && a.Value is int v && v > 0 ? v : null;
+        return arguments.ContainsKey("outputSize") ? (Int("outputSize"), Int("outputSize")) : (Int("outputH"), Int("outputW"));
+    }
+
     /// <summary>
     /// A creation's arguments by parameter name (named, or positional in the order <paramref name="positional"/> gives),
     /// each with its constant value (null when it is not a constant).

@@ -9,7 +9,9 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Gradgen.Generator.Parsing;
 
 /// <summary>
-/// The image layers of a Forward (<c>Conv2d</c>, <c>MaxPool2d</c>, <c>Flatten</c>) and reshapes whose sizes are read
+/// The image layers of a Forward that take more than a line to lower (<c>Conv2d</c>, <c>BatchNorm2d</c>,
+/// <c>AdaptiveAvgPool2d</c>, <c>Flatten</c>; <c>MaxPool2d</c> and <c>AvgPool2d</c> are lowered where the module is
+/// applied, their windows read at run time) and reshapes whose sizes are read
 /// from a tensor (<c>x.View(x.Shape[0], -1)</c>), as a CNN writes them.
 /// </summary>
 internal sealed partial class ForwardLowerer
@@ -83,24 +85,16 @@ internal sealed partial class ForwardLowerer
     }
 
     /// <summary>
-    /// An AdaptiveAvgPool2d field with a 1×1 output (global average pooling, as a ResNet ends): the mean over the
-    /// width, then over the height, each kept as a dim of 1, so its gradient is the reductions' rule.
+    /// An AdaptiveAvgPool2d field: its output's height and width are the creation's constants where the code shows
+    /// them (<c>new(s)</c> or <c>new(h, w)</c>), so a Linear after flattening it is checked at compile time; otherwise
+    /// new symbols. The run time reads the size from the module either way.
     /// </summary>
-    private int GlobalAveragePool(int x, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, SyntaxNode at, string name)
+    private int AdaptiveAveragePool(int x, string access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? creation, SyntaxNode at, string name)
     {
-        var sizes = creation is { } c ? Arguments(c.Creation).Select(a => c.Model.GetConstantValue(a.Expression, _cancellationToken).Value).ToList() : null;
-        if (sizes is null || sizes.Count is 0 or > 2 || sizes.Any(s => s is not 1))
-        {
-            throw new NotCompiledException(LocationInfo.From(at), $"the AdaptiveAvgPool2d '{name}' is not created in place with a 1×1 output (only global average pooling compiles yet)");
-        }
-
-        if (_b.Rank(x) != 4)
-        {
-            throw new ShapeErrorException(LocationInfo.From(at), $"'{name}' takes images [N, C, H, W], but its input has shape {_b.Format(x)}") { NeedsRank = 4 };
-        }
-
-        int rows = _b.Reduce(TensorOp.Mean, x, 3, keepDim: true, name + ": mean over the width");
-        return _b.Reduce(TensorOp.Mean, rows, 2, keepDim: true, name);
+        var sizes = creation is { } c ? AdaptivePoolArguments(c.Creation, c.Model) : (null, null);
+        int height = sizes.Height ?? _b.Shapes.NewSymbol(rigid: false, "H");
+        int width = sizes.Width ?? _b.Shapes.NewSymbol(rigid: false, "W");
+        return Shape(at, () => _b.AvgPool2d(x, access, height, width, name));
     }
 
     /// <summary>A Flatten field: dims startDim…endDim (1 and −1 unless the creation says otherwise) made one.</summary>

@@ -516,11 +516,13 @@ internal sealed partial class ForwardLowerer
                     return Value.Tensor(Shape(call, () => _b.Reduce(reduction, TensorArg(0), IntArg(1), BoolArg(2), label)));
                 }
 
-            case "Sum" or "Mean" when args.Count == 1:
+            case "Sum" or "Mean" or "Max" or "Min" when args.Count == 1:
                 {
+                    // Of the whole tensor: a reduction of its flattening. Max()/Min() share the gradient among ties (torch.max()'s evenly_distribute_backward), unlike Max(dim)'s amax rule.
                     int x = TensorArg(0);
                     int flat = Shape(call, () => _b.Reshape(x, new[] { Product(x) }, "Reshape(-1)", label));
-                    return Value.Tensor(Shape(call, () => _b.Reduce(method.Name == "Sum" ? TensorOp.Sum : TensorOp.Mean, flat, 0, false, label)));
+                    var whole = method.Name switch { "Sum" => TensorOp.Sum, "Mean" => TensorOp.Mean, "Max" => TensorOp.MaxEvenly, _ => TensorOp.MinEvenly };
+                    return Value.Tensor(Shape(call, () => _b.Reduce(whole, flat, 0, false, label)));
                 }
 
             case "MatMul" when args.Count == 2:
@@ -657,8 +659,10 @@ internal sealed partial class ForwardLowerer
                 return Value.Tensor(Shape(at, () => _b.MaxPool2d(x, access, name)));
             case "Gradgen.Nn.BatchNorm1d" or "Gradgen.Nn.BatchNorm2d":
                 return Value.Tensor(BatchNorm(x, type.Name, access, creation, at, name));
+            case "Gradgen.Nn.AvgPool2d":
+                return Value.Tensor(Shape(at, () => _b.AvgPool2d(x, access, _b.Shapes.NewSymbol(rigid: false, "H"), _b.Shapes.NewSymbol(rigid: false, "W"), name)));
             case "Gradgen.Nn.AdaptiveAvgPool2d":
-                return Value.Tensor(GlobalAveragePool(x, creation, at, name));
+                return Value.Tensor(AdaptiveAveragePool(x, access, creation, at, name));
             case "Gradgen.Nn.Flatten":
                 return Value.Tensor(FlattenModule(x, creation, at, name));
             case "Gradgen.Nn.Identity":

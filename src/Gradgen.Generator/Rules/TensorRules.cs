@@ -140,6 +140,11 @@ internal static class TensorRules
                 result[0] = b.MaxPool2dGradient(id, g);
                 break;
 
+            case TensorOp.AvgPool2d:
+                // Linear in the input: each output's gradient, divided by what its window's sum was divided by, goes to every element of the window.
+                result[0] = b.AvgPool2dGradient(id, g);
+                break;
+
             case TensorOp.BatchNorm:
                 // Input 1 (the statistics) is not differentiated: where they are the batch's, the input's gradient includes their path.
                 result[0] = needs(x[0]) ? b.BatchNormGradient(id, g, 0) : -1;

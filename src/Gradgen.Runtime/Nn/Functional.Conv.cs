@@ -96,47 +96,40 @@ public static partial class Functional
         }
     }
 
-    /// <summary>2-D average pooling (PyTorch's <c>F.avg_pool2d</c>): the mean of each window; padding counts as zeros unless <paramref name="countIncludePad"/> is false.</summary>
+    /// <summary>
+    /// 2-D average pooling (PyTorch's <c>F.avg_pool2d</c>): the mean of each window; padding counts as zeros in the
+    /// divisor unless <paramref name="countIncludePad"/> is false, and <paramref name="divisorOverride"/> replaces the
+    /// divisor. Recorded as <c>AvgPool2DBackward</c>. CPU, Float32 or Float64.
+    /// </summary>
     /// <param name="input">[N, C, H, W] or [C, H, W].</param>
     /// <param name="kernelSize">The window's side.</param>
     /// <param name="stride">The window's step; null for <paramref name="kernelSize"/>.</param>
     /// <param name="padding">Zeros added on every side, at most half the kernel.</param>
     /// <param name="countIncludePad">Divide by the whole window (true) or by its elements inside the input.</param>
+    /// <param name="ceilMode">Round the output size up (a last, partial window), as PyTorch's ceil_mode.</param>
+    /// <param name="divisorOverride">What every window's sum divides by instead, or null.</param>
     /// <exception cref="ArgumentException">The arguments do not fit the input, with the values.</exception>
-    internal static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true)
+    internal static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (padding * 2 > kernelSize)
+        if (input.Ndim == 3)
         {
-            throw new ArgumentException($"AvgPool2d: pad should be at most half of kernel size, but got pad={padding} and kernel_size={kernelSize}.", nameof(padding));
+            return AvgPool2d(input.Unsqueeze(0), kernelSize, stride, padding, countIncludePad, ceilMode, divisorOverride).Squeeze(0);
         }
 
-        return Pool(input, kernelSize, stride, padding, 1, "AvgPool2d", (columns, window) =>
-        {
-            var sum = columns.Sum(1, keepDim: true);
-            if (countIncludePad || padding == 0)
-            {
-                return sum / (kernelSize * kernelSize);
-            }
-
-            Tensor counts;
-            using (Autograd.Pause())
-            {
-                var ones = Tensor.Ones([1, 1, input.Shape[^2], input.Shape[^1]], columns.DType);
-                counts = Im2Col.Unfold(ones, window, 0, "AvgPool2d").Sum(1, keepDim: true);
-            }
-
-            return sum / counts;
-        }, 0);
+        CheckWindow("AvgPool2d", input, stride ?? kernelSize, padding, 1);
+        var windows = AverageWindows.Strided(input.Shape[2], input.Shape[3], kernelSize, stride ?? kernelSize, padding, ceilMode, countIncludePad, divisorOverride);
+        return AvgPoolKernel.Run(input, windows, "AvgPool2DBackward");
     }
 
     /// <summary>
     /// 2-D adaptive average pooling (PyTorch's <c>F.adaptive_avg_pool2d</c>): output cell (i, j) is the mean of rows
-    /// ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise.
+    /// ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise. Recorded as <c>AdaptiveAvgPool2DBackward</c>. CPU, Float32 or Float64.
     /// </summary>
     /// <param name="input">[N, C, H, W] or [C, H, W].</param>
     /// <param name="outputH">The output's height, ≥ 1.</param>
     /// <param name="outputW">The output's width, ≥ 1.</param>
+    /// <exception cref="ArgumentException">The input is not 3-D or 4-D floating, or an output size is not positive, with the values.</exception>
     internal static Tensor AdaptiveAvgPool2d(Tensor input, int outputH, int outputW)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -150,45 +143,8 @@ public static partial class Functional
             throw new ArgumentException($"AdaptiveAvgPool2d: expected a 3-D or 4-D input and a positive output size, got shape {input.Shape} and output size ({outputH}, {outputW}).");
         }
 
-        int h = input.Shape[2], w = input.Shape[3];
-        if (h % outputH == 0 && w % outputW == 0 && h / outputH == w / outputW)
-        {
-            return AvgPool2d(input, h / outputH);
-        }
-
-        var cells = new Tensor[outputH * outputW];
-        for (int i = 0; i < outputH; i++)
-        {
-            int h0 = i * h / outputH, h1 = (((i + 1) * h) + outputH - 1) / outputH;
-            for (int j = 0; j < outputW; j++)
-            {
-                int w0 = j * w / outputW, w1 = (((j + 1) * w) + outputW - 1) / outputW;
-                cells[(i * outputW) + j] = input.Narrow(2, h0, h1 - h0).Narrow(3, w0, w1 - w0).Sum(3).Sum(2) / ((h1 - h0) * (w1 - w0));
-            }
-        }
-
-        return Tensor.Stack(cells, 2).Reshape(input.Shape[0], input.Shape[1], outputH, outputW);
-    }
-
-    /// <summary>Pooling as a reduction of each channel's im2col columns [N·C, k·k, L] to [N·C, 1, L].</summary>
-    static Tensor Pool(Tensor input, int kernelSize, int? stride, int padding, int dilation, string op, Func<Tensor, Window2d, Tensor> reduce, double padValue)
-    {
-        if (input.Ndim == 3)
-        {
-            return Pool(input.Unsqueeze(0), kernelSize, stride, padding, dilation, op, reduce, padValue).Squeeze(0);
-        }
-
-        int step = stride ?? kernelSize;
-        CheckWindow(op, input, step, padding, dilation);
-        if (kernelSize < 1)
-        {
-            throw new ArgumentException($"{op}: kernel_size must be positive, got {kernelSize}.", nameof(kernelSize));
-        }
-
-        int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3];
-        var window = new Window2d(kernelSize, kernelSize, step, step, padding, padding, dilation, dilation);
-        var columns = Im2Col.Unfold(input.Reshape(n * c, 1, h, w), window, padValue, op);
-        return reduce(columns, window).Reshape(n, c, window.OutH(h), window.OutW(w));
+        CheckWindow("AdaptiveAvgPool2d", input, 1, 0, 1);
+        return AvgPoolKernel.Run(input, AverageWindows.Adaptive(input.Shape[2], input.Shape[3], outputH, outputW), "AdaptiveAvgPool2DBackward");
     }
 
     static void CheckWindow(string op, Tensor input, int stride, int padding, int dilation)

@@ -3,43 +3,12 @@ using System.Numerics;
 namespace Gradgen.Nn;
 
 /// <summary>
-/// im2col (PyTorch's <c>F.unfold</c>) on the CPU and its backward col2im (<c>F.fold</c>): every window of an image
-/// [C, H, W] becomes a column of [C·kh·kw, L], L being the number of windows. Pooling reduces the columns over their
-/// first dimension; a convolution multiplies the filters [O, C·kh·kw] by them (<see cref="ConvolutionKernel"/>).
+/// im2col (PyTorch's <c>F.unfold</c>) on the CPU and its adjoint col2im (<c>F.fold</c>), one image at a time: every
+/// window of an image [C, H, W] becomes a column of [C·kh·kw, L], L being the number of windows; a convolution
+/// multiplies the filters [O, C·kh·kw] by them (<see cref="ConvolutionKernel"/>).
 /// </summary>
 internal static class Im2Col
 {
-    /// <summary>
-    /// The columns of <paramref name="x"/> (Float32 or Float64, CPU): out[n, (c·kh + i)·kw + j, oh·OW + ow] =
-    /// x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], or <paramref name="padValue"/> outside the input; recorded as
-    /// <c>Im2ColBackward</c> (col2im: each column's gradient added back to the elements it was read from).
-    /// </summary>
-    public static Tensor Unfold(Tensor x, Window2d w, double padValue, string op)
-    {
-        var (oh, ow) = w.Check(x, op);
-        int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], wd = x.Shape[3];
-
-        var xc = x.ContiguousData();
-        var cols = Tensor.Empty(x.DType, [n, c * w.KernelH * w.KernelW, oh * ow]);
-        if (x.DType == DType.Float32)
-        {
-            Unfold(xc, cols, n, c, h, wd, w, (float)padValue);
-        }
-        else
-        {
-            Unfold(xc, cols, n, c, h, wd, w, padValue);
-        }
-
-        GC.KeepAlive(xc);
-        if (Autograd.Recording(x))
-        {
-            int[] shape = [n, c, h, wd];
-            cols.WithHistory(new LambdaBackward("Im2ColBackward", x, g => Fold(g, shape, w)));
-        }
-
-        return cols;
-    }
-
     /// <summary>im2col of one image [C, H, W] into <paramref name="cols"/> [C·kh·kw, L].</summary>
     public static void Columns<T>(Span<T> image, Span<T> cols, int c, int h, int wd, Window2d w, T pad)
         where T : unmanaged, INumber<T>
@@ -53,44 +22,6 @@ internal static class Im2Col
     public static void AddColumns<T>(Span<T> cols, Span<T> image, int c, int h, int wd, Window2d w)
         where T : unmanaged, INumber<T>
         => Walk<T, AddRun<T>>(cols, image, c, h, wd, w, T.Zero);
-
-    /// <summary>col2im: the gradient of the input from the gradient of its columns (not recorded: first derivatives only).</summary>
-    static Tensor Fold(Tensor g, int[] shape, Window2d w)
-    {
-        var gc = g.CloneData();  // AddColumns may zero the padding windows of what it is given
-        var dx = Tensor.Empty(g.DType, shape);
-        if (g.DType == DType.Float32)
-        {
-            Fold<float>(gc, dx, shape[0], shape[1], shape[2], shape[3], w);
-        }
-        else
-        {
-            Fold<double>(gc, dx, shape[0], shape[1], shape[2], shape[3], w);
-        }
-
-        GC.KeepAlive(gc);
-        return dx;
-    }
-
-    static void Unfold<T>(Tensor x, Tensor cols, int n, int c, int h, int wd, Window2d w, T pad)
-        where T : unmanaged, INumber<T>
-    {
-        int image = c * h * wd, columns = c * w.KernelH * w.KernelW * w.OutH(h) * w.OutW(wd);
-        ParallelItems.For(n, (long)cols.numel, b =>
-            Columns(x.Elements<T>().Slice(b * image, image), cols.Elements<T>().Slice(b * columns, columns), c, h, wd, w, pad));
-    }
-
-    static void Fold<T>(Tensor cols, Tensor dx, int n, int c, int h, int wd, Window2d w)
-        where T : unmanaged, INumber<T>
-    {
-        int image = c * h * wd, columns = c * w.KernelH * w.KernelW * w.OutH(h) * w.OutW(wd);
-        ParallelItems.For(n, (long)cols.numel, b =>
-        {
-            var dxImage = dx.Elements<T>().Slice(b * image, image);
-            dxImage.Clear();
-            AddColumns(cols.Elements<T>().Slice(b * columns, columns), dxImage, c, h, wd, w);
-        });
-    }
 
     /// <summary>
     /// The one walk over the windows of an image that im2col and col2im share: for each tap (channel, kernel row,

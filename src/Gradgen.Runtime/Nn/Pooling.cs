@@ -39,7 +39,9 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
 /// <param name="stride">The window's step; null for the kernel size.</param>
 /// <param name="padding">Zeros added on every side, at most half the kernel.</param>
 /// <param name="countIncludePad">Whether padding counts in the mean.</param>
-public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true) : Module
+/// <param name="ceilMode">Round the output size up (a last, partial window), as PyTorch's ceil_mode.</param>
+/// <param name="divisorOverride">What every window's sum divides by instead of its size, or null.</param>
+public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null) : Module
 {
     /// <summary>The window's side.</summary>
     public int KernelSize { get; } = kernelSize;
@@ -47,8 +49,20 @@ public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 
     /// <summary>The window's step.</summary>
     public int Stride { get; } = stride ?? kernelSize;
 
+    /// <summary>Zeros added on every side.</summary>
+    public int Padding { get; } = padding;
+
+    /// <summary>Whether padding counts in the mean.</summary>
+    public bool CountIncludePad { get; } = countIncludePad;
+
+    /// <summary>Whether the output size is rounded up.</summary>
+    public bool CeilMode { get; } = ceilMode;
+
+    /// <summary>What every window's sum divides by instead of its size, or null.</summary>
+    public int? DivisorOverride { get; } = divisorOverride;
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.AvgPool2d(input, KernelSize, Stride, padding, countIncludePad);
+    public override Tensor Forward(Tensor input) => Functional.AvgPool2d(input, KernelSize, Stride, Padding, CountIncludePad, CeilMode, DivisorOverride);
 
     /// <inheritdoc/>
     protected override void DiscoverMembers()
@@ -56,7 +70,7 @@ public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={padding}");
+    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}");
 }
 
 /// <summary>2-D adaptive average pooling to a fixed output size (PyTorch's <c>nn.AdaptiveAvgPool2d</c>): cell (i, j) averages rows ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise; CPU.</summary>
@@ -71,8 +85,14 @@ public sealed class AdaptiveAvgPool2d(int outputH, int outputW) : Module
     {
     }
 
+    /// <summary>The output's height.</summary>
+    public int OutputH { get; } = outputH;
+
+    /// <summary>The output's width.</summary>
+    public int OutputW { get; } = outputW;
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(input, outputH, outputW);
+    public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(input, OutputH, OutputW);
 
     /// <inheritdoc/>
     protected override void DiscoverMembers()
@@ -80,5 +100,5 @@ public sealed class AdaptiveAvgPool2d(int outputH, int outputW) : Module
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"output_size=({outputH}, {outputW})");
+    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"output_size=({OutputH}, {OutputW})");
 }

@@ -157,17 +157,22 @@ public partial class Tensor
         }
         if (Autograd.Recording(this))
         {
-            var inShape = shape;
-            r.WithHistory(new LambdaBackward(node, this, g =>
-            {
-                var z = Empty(g.DType, inShape, zeroed: true);
-                var gc = g.ContiguousData();
-                if (g.DType == DType.Float32) Scatter<float>(gc, positions, z);
-                else Scatter<double>(gc, positions, z);
-                return z;
-            }));
+            var index = FromArray(Array.ConvertAll(positions, p => (long)p));
+            RecordMaskedSelect(r, this, index, node);
         }
         return r;
+    }
+
+    /// <summary>
+    /// Records <paramref name="selected"/> as <paramref name="x"/> flattened and gathered at <paramref name="index"/>
+    /// (the selected positions, Int64, 1-D): its backward is the rule table's Gather ↔ ScatterAddAs rule over the
+    /// flattened input, reshaped back.
+    /// </summary>
+    internal static void RecordMaskedSelect(Tensor selected, Tensor x, Tensor index, string node)
+    {
+        var inShape = x.shape;
+        int[] flat = [x.numel];
+        selected.WithHistory(new LambdaBackward(node, x, [index], (g, s) => EagerVjps.Gathered(flat, 0, s[0], g).Reshape(inShape)));
     }
 
     static void Gather<T>(Tensor src, int[] positions, Tensor dst) where T : unmanaged
@@ -175,14 +180,6 @@ public partial class Tensor
         var s = src.StorageSpan<T>().Slice(src.offset, src.numel);
         var d = dst.StorageSpan<T>();
         for (int i = 0; i < positions.Length; i++) d[i] = s[positions[i]];
-        GC.KeepAlive(src);
-    }
-
-    static void Scatter<T>(Tensor src, int[] positions, Tensor dst) where T : unmanaged
-    {
-        var s = src.StorageSpan<T>().Slice(src.offset, src.numel);
-        var d = dst.StorageSpan<T>();
-        for (int i = 0; i < positions.Length; i++) d[positions[i]] = s[i];
         GC.KeepAlive(src);
     }
 

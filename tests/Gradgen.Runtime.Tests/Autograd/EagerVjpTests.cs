@@ -224,4 +224,48 @@ public class EagerVjpTests
         Assert.Equal([1f, 0], x.Grad!.ToArray<float>());
         Assert.Equal([0.0, 1], y.Grad!.ToArray<double>());
     }
+
+    /// <summary>A mask of <paramref name="shape"/> holding about half trues, at positions that depend on <paramref name="seed"/>.</summary>
+    static Tensor HalfMask(int[] shape, int seed)
+    {
+        var rng = new Random(seed);
+        int n = shape.Aggregate(1, (a, b) => a * b);
+        return Tensor.FromArray(Enumerable.Range(0, n).Select(_ => rng.Next(2) == 1).ToArray()).Reshape(shape);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Indexing_by_a_mask_and_masked_select_pass_gradcheck(int shape)
+    {
+        // Their backward is the rule table's gather rule over the flattened input: the gradient scattered back to the selected positions.
+        var mask = HalfMask(Shapes[shape], 20 + shape);
+        Check(x => x[mask], Distinct(Shapes[shape], 13));
+        Check(x => x.MaskedSelect(mask), Distinct(Shapes[shape], 14));
+
+        // A mask of the last dim only, broadcast over the others: the expanded view sums the gradient back.
+        var last = HalfMask([Shapes[shape][^1]], 30 + shape);
+        Check(x => x.MaskedSelect(last), Distinct(Shapes[shape], 15));
+    }
+
+    [Fact]
+    public void An_all_false_mask_selects_nothing_and_an_all_true_mask_everything_in_row_major_order()
+    {
+        var x = Leaf(Distinct([2, 3, 2], 16));
+        var none = x[Tensor.Zeros([2, 3, 2], DType.Bool)];
+        Assert.Equal([0], none.Shape.ToArray());
+        none.Sum().Backward();
+        Assert.Equal(new double[12], x.Grad!.ToArray<double>());
+        Check(t => t[Tensor.Zeros([2, 3, 2], DType.Bool)], Distinct([2, 3, 2], 16));
+
+        var y = Leaf(Distinct([2, 3, 2], 17));
+        var all = y.MaskedSelect(Tensor.Ones([2, 3, 2], DType.Bool));
+        Assert.Equal(y.Detach().ToArray<double>(), all.ToArray<double>());
+        all.Backward(Tensor.Arange(1.0, 13, dtype: DType.Float64));
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (double)i), y.Grad!.ToArray<double>());
+        Assert.Equal("MaskedSelectBackward", all.GradFn!.Name);
+        Assert.Equal("IndexBackward", y[Tensor.Ones([2, 3, 2], DType.Bool)].GradFn!.Name);
+    }
 }

@@ -212,6 +212,30 @@ public class ConvolutionTests
     }
 
     [Fact]
+    public void AvgPool2d_ceil_mode_adds_a_partial_window_that_divides_by_what_it_covers_unless_a_divisor_is_given()
+    {
+        // 0 … 24 in a 5×5 image, 2×2 windows with stride 2: the ceil mode's third row and column of windows cover
+        // one input row or column, and with no padding to count they divide by that (PyTorch's pool_size).
+        var x = Tensor.Arange(0.0, 25, dtype: DType.Float64).Reshape(1, 1, 5, 5);
+        Close([3, 5, 6.5, 13, 15, 16.5, 20.5, 22.5, 24], new AvgPool2d(2, ceilMode: true).Call(x));
+        Close([4, 20.0 / 3, 13.0 / 3, 52.0 / 3, 20, 11, 41.0 / 3, 15, 8], new AvgPool2d(2, ceilMode: true, divisorOverride: 3).Call(x));
+        Close([3, 5, 13, 15], new AvgPool2d(2).Call(x));
+
+        // No window starts in the right padding: 5 rows padded by 1 take windows at rows −1 and 2 (one at 5 would
+        // lie wholly in the padding), while 6 columns take a third at 5, which still covers column 5.
+        Assert.Equal([1, 1, 2, 3], new AvgPool2d(2, 3, 1, ceilMode: true).Call(R(1, 1, 5, 6)).Shape.ToArray());
+        Assert.Contains("divisor must be not zero", Assert.Throws<ArgumentException>(() => new AvgPool2d(2, divisorOverride: 0).Call(x)).Message);
+    }
+
+    [Theory]
+    [InlineData(3, 2, 1, true, true, null)]
+    [InlineData(3, 2, 1, true, false, null)]
+    [InlineData(2, 3, 1, true, true, null)]
+    [InlineData(3, 1, 1, false, true, 4)]
+    public void AvgPool2d_with_ceil_mode_or_a_divisor_passes_gradcheck(int k, int stride, int padding, bool ceilMode, bool countIncludePad, int? divisor) =>
+        Check(t => new AvgPool2d(k, stride, padding, countIncludePad, ceilMode, divisor).Call(t[0]), R(2, 2, 5, 6));
+
+    [Fact]
     public void AdaptiveAvgPool2d_averages_pytorchs_cells()
     {
         var x = R(2, 3, 5, 7);

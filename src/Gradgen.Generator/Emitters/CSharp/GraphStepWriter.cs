@@ -183,6 +183,8 @@ internal sealed class GraphStepWriter
             TensorOp.Conv2d => $"{Runtime}.Conv2d({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")}, {node.Text})",
             TensorOp.MaxPool2d => $"{Runtime}.MaxPool2d({In(0)}, {node.Text})",
             TensorOp.MaxPool2dGradient => $"{Runtime}.MaxPool2dGradient({In(0)}, {In(1)}, {In(2)})",
+            TensorOp.AvgPool2d => $"{Runtime}.AvgPool2d({In(0)}, {node.Text})",
+            TensorOp.AvgPool2dGradient => $"{Runtime}.AvgPool2dGradient({In(0)}, {In(1)}, {node.Text})",
             TensorOp.BatchNormStatistics => $"{Runtime}.BatchNormStatistics({In(0)}, {node.Text})",
             TensorOp.BatchNorm => $"{Runtime}.BatchNorm({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")}, {(node.Inputs.Count > 2 ? In(3) : "null")})",
             _ => throw new InvalidOperationException($"{node.Op} is planned as a kernel, not an expression."),
@@ -194,7 +196,7 @@ internal sealed class GraphStepWriter
         op is TensorOp.Map or TensorOp.Linear or TensorOp.MatMul or TensorOp.MatMulAcrossRows or TensorOp.Sum or TensorOp.Mean or TensorOp.Max
             or TensorOp.MaxEvenly or TensorOp.MinEvenly or TensorOp.LogSumExp or TensorOp.Gather or TensorOp.ScatterAddAs or TensorOp.PadAs
             or TensorOp.Cat or TensorOp.DropoutMask or TensorOp.Conv2d or TensorOp.Conv2dGradient or TensorOp.MaxPool2d or TensorOp.MaxPool2dGradient
-            or TensorOp.BatchNormStatistics or TensorOp.BatchNorm or TensorOp.BatchNormGradient;
+            or TensorOp.AvgPool2d or TensorOp.AvgPool2dGradient or TensorOp.BatchNormStatistics or TensorOp.BatchNorm or TensorOp.BatchNormGradient;
 
     /// <summary>
     /// Ends the generated type with the kernels' CUDA C as a constant (<paramref name="cudaSource"/>, entries

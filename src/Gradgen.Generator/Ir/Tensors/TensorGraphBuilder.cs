@@ -300,6 +300,30 @@ internal sealed class TensorGraphBuilder
         return Add(new TensorNode(TensorOp.MaxPool2dGradient, new[] { g, indices, x }.ToEquatableArray(), _nodes[x].Shape, Text: node.Text, Label: "∂/∂(" + _nodes[x].Label + ")"));
     }
 
+    /// <summary>
+    /// Average pooling by <paramref name="module"/> (its access in C#) of x <c>[N, C, H, W]</c> to
+    /// <paramref name="height"/> × <paramref name="width"/> (constants, or new symbols where the window is read at run time).
+    /// </summary>
+    public int AvgPool2d(int x, string module, int height, int width, string label)
+    {
+        var xs = _nodes[x].Shape;
+        if (xs.Count != 4)
+        {
+            throw new ShapeException($"'{label}' takes images [N, C, H, W], but its input has shape {Format(x)}") { NeedsRank = 4 };
+        }
+
+        var shape = new[] { xs[0], xs[1], height, width };
+        return Add(new TensorNode(TensorOp.AvgPool2d, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: module, Label: label));
+    }
+
+    /// <summary>The gradient of average pooling <paramref name="pool"/>'s input from its output's gradient: the same windows and divisors, read from the module.</summary>
+    public int AvgPool2dGradient(int pool, int g)
+    {
+        var node = _nodes[pool];
+        int x = node.Inputs[0];
+        return Add(new TensorNode(TensorOp.AvgPool2dGradient, new[] { g, x }.ToEquatableArray(), _nodes[x].Shape, Text: node.Text, Label: "∂/∂(" + _nodes[x].Label + ")"));
+    }
+
     /// <summary>The statistics batch norm <paramref name="module"/> (its access in C#) uses on x <c>[N, C, *]</c>: <c>[3, C]</c>.</summary>
     public int BatchNormStatistics(int x, string module, string label) =>
         Add(new TensorNode(TensorOp.BatchNormStatistics, new[] { x }.ToEquatableArray(), new[] { 3, _nodes[x].Shape[1] }.ToEquatableArray(), Text: module, Label: label));

@@ -108,6 +108,15 @@ internal enum TensorOp
     MaxPool2dGradient,
 
     /// <summary>
+    /// 2-D average pooling of input 0 <c>[N, C, H, W]</c>: <see cref="TensorNode.Text"/> is the <c>AvgPool2d</c> or
+    /// <c>AdaptiveAvgPool2d</c> module, whose windows the run time reads.
+    /// </summary>
+    AvgPool2d,
+
+    /// <summary>The gradient of an average pooling's input 1 <c>[N, C, H, W]</c> from its output's gradient (input 0): each output's share spread over its window.</summary>
+    AvgPool2dGradient,
+
+    /// <summary>
     /// What batch norm <see cref="TensorNode.Text"/> normalises input 0 <c>[N, C, *]</c> with on this call,
     /// <c>[3, C]</c> (mean, 1/√(var + eps), whether they are the batch's); in training it updates the running
     /// statistics. Not differentiated: the gradient of <see cref="BatchNorm"/> accounts for the batch's statistics.

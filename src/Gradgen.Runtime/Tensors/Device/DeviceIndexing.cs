@@ -3,7 +3,8 @@ namespace Gradgen;
 /// <summary>
 /// Indexing whose result's size depends on the data, on an accelerator: <c>x[mask]</c>. The mask is read on the host
 /// (a synchronisation, as PyTorch's CUDA <c>masked_select</c> makes one to size its result), the selected positions
-/// become an Int64 index, and the elements are gathered on the device; the backward scatters the gradient back there.
+/// become an Int64 index, and the elements are gathered on the device; the backward is the rule table's gather rule,
+/// which scatters the gradient back there.
 /// </summary>
 internal static class DeviceIndexing
 {
@@ -26,9 +27,7 @@ internal static class DeviceIndexing
         var r = DeviceNn.Gather(flat, 0, index);
         if (Autograd.Recording(x))
         {
-            var inShape = x.shape;
-            int n = x.numel;
-            r.WithHistory(new LambdaBackward(node, x, g => DeviceNn.ScatterAddGrad(g, [n], 0, index).Reshape(inShape)));
+            Tensor.RecordMaskedSelect(r, x, index, node);
         }
 
         return r;
