@@ -55,10 +55,12 @@ public sealed class GraphModelDeviceTests : IDisposable
     [InlineData("SmallConvNet")]
     [InlineData("StridedConvNet")]
     [InlineData("ConvBatchNormNet")]
+    [InlineData("GlobalPoolConvNet")]
+    [InlineData("AveragePoolConvNet")]
     public void AConvolutionModelOnTheDeviceRunsItsForwardThroughDeviceOperations(string model)
     {
-        // On a device a compiled CNN's Call runs its eager Forward: convolution and max pooling composed of device
-        // operations (Nn/DeviceWindows.cs), batch norm likewise. Values and gradients follow the CPU's Forward.
+        // On a device a compiled CNN's Call runs its eager Forward: convolution and pooling composed of device
+        // operations (Nn/DeviceWindows.cs), average pooling and batch norm likewise. Values and gradients follow the CPU's Forward.
         var (m, x, fanIn, rows) = Create(model, 7);
         var eager = GraphModelTests.Run(m, x, compiled: false);
 

@@ -1,13 +1,13 @@
 namespace Gradgen.Nn;
 
 /// <summary>
-/// Convolution and max pooling on an accelerator, composed of recorded device operations, so that their backward is
+/// Convolution, max and average pooling on an accelerator, composed of recorded device operations, so that their backward is
 /// those operations' own (IndexSelect's scatter-add, the gather rule of a maximum with indices, MatMul's two products)
 /// and no derivative is written here. Each image plane's H·W values get one extra value behind them (0 for a
-/// convolution, −∞ for max pooling: what padding reads as), and one <c>IndexSelect</c> reads every window's taps at
+/// convolution and an average, −∞ for max pooling: what padding reads as), and one <c>IndexSelect</c> reads every window's taps at
 /// once (im2col as a gather; a tap in the padding reads the extra value). The tap positions are computed on the host
 /// for the input's size and uploaded with each call. The CPU keeps its own kernels (<see cref="ConvolutionKernel"/>,
-/// <see cref="MaxPoolKernel"/>); the autograd nodes here are the composite's, not <c>ConvolutionBackward0</c>.
+/// <see cref="MaxPoolKernel"/>, <see cref="AvgPoolKernel"/>); the autograd nodes here are the composite's, not <c>ConvolutionBackward0</c>.
 /// </summary>
 internal static class DeviceWindows
 {
@@ -46,16 +46,54 @@ internal static class DeviceWindows
     }
 
     /// <summary>
+    /// Average pooling of a device input [N, C, H, W] over <paramref name="windows"/> (strided or adaptive): every cell
+    /// reads as many taps as the largest window holds (a smaller window's extra taps read the padding's 0), sums them
+    /// and divides by its divisor.
+    /// </summary>
+    public static Tensor AvgPool2d(Tensor input, AverageWindows windows)
+    {
+        int n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3];
+        int oh = windows.Rows.Length, ow = windows.Columns.Length;
+        int tallest = windows.Rows.Max(r => r.End - r.Start), widest = windows.Columns.Max(r => r.End - r.Start);
+        int taps = tallest * widest;
+        var at = new long[oh * ow * taps];
+        var divisors = new double[oh * ow];
+        for (int y = 0; y < oh; y++)
+        {
+            for (int x = 0; x < ow; x++)
+            {
+                int cell = (y * ow) + x;
+                divisors[cell] = windows.DivisorAt(y, x);
+                for (int i = 0; i < tallest; i++)
+                {
+                    for (int j = 0; j < widest; j++)
+                    {
+                        int row = windows.Rows[y].Start + i, column = windows.Columns[x].Start + j;
+                        bool inside = row < windows.Rows[y].End && column < windows.Columns[x].End;
+                        at[(cell * taps) + (i * widest) + j] = inside ? ((long)row * w) + column : (long)h * w;
+                    }
+                }
+            }
+        }
+
+        var sums = ReadWindows(input, at, 0).Reshape(n, c, oh * ow, taps).Sum(3).Reshape(n, c, oh, ow);
+        return sums / Tensor.FromArray(divisors, input.DType, input.Device).Reshape(oh, ow);
+    }
+
+    /// <summary>
     /// [N, C, taps·positions] (<paramref name="tapsFirst"/>) or [N, C, positions·taps]: every window's taps, read by one
     /// IndexSelect from the planes with <paramref name="padValue"/> appended.
     /// </summary>
-    static Tensor ReadWindows(Tensor input, Window2d window, int oh, int ow, double padValue, bool tapsFirst)
+    static Tensor ReadWindows(Tensor input, Window2d window, int oh, int ow, double padValue, bool tapsFirst) =>
+        ReadWindows(input, TapPositions(input.shape[2], input.shape[3], window, oh, ow, tapsFirst), padValue);
+
+    /// <summary>[N, C, positions.Length]: the planes, with <paramref name="padValue"/> appended at H·W, read at <paramref name="positions"/>.</summary>
+    static Tensor ReadWindows(Tensor input, long[] positions, double padValue)
     {
         int n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3];
         var pad = Tensor.Full([n, c, 1], padValue, input.DType, input.Device);
         var planes = Tensor.Cat([input.Reshape(n, c, h * w), pad], 2);
-        var positions = Tensor.FromArray(TapPositions(h, w, window, oh, ow, tapsFirst), device: input.Device);
-        return planes.IndexSelect(2, positions);
+        return planes.IndexSelect(2, Tensor.FromArray(positions, device: input.Device));
     }
 
     /// <summary>

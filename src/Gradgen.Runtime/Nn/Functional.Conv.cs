@@ -99,7 +99,8 @@ public static partial class Functional
     /// <summary>
     /// 2-D average pooling (PyTorch's <c>F.avg_pool2d</c>): the mean of each window; padding counts as zeros in the
     /// divisor unless <paramref name="countIncludePad"/> is false, and <paramref name="divisorOverride"/> replaces the
-    /// divisor. Recorded as <c>AvgPool2DBackward</c>. CPU, Float32 or Float64.
+    /// divisor. Recorded as <c>AvgPool2DBackward</c>. Float32 or Float64; on an accelerator, composed of device
+    /// operations (<see cref="DeviceWindows"/>).
     /// </summary>
     /// <param name="input">[N, C, H, W] or [C, H, W].</param>
     /// <param name="kernelSize">The window's side.</param>
@@ -119,12 +120,12 @@ public static partial class Functional
 
         CheckWindow("AvgPool2d", input, stride ?? kernelSize, padding, 1);
         var windows = AverageWindows.Strided(input.Shape[2], input.Shape[3], kernelSize, stride ?? kernelSize, padding, ceilMode, countIncludePad, divisorOverride);
-        return AvgPoolKernel.Run(input, windows, "AvgPool2DBackward");
+        return input.Device.Type == DeviceType.Cpu ? AvgPoolKernel.Run(input, windows, "AvgPool2DBackward") : DeviceWindows.AvgPool2d(input, windows);
     }
 
     /// <summary>
     /// 2-D adaptive average pooling (PyTorch's <c>F.adaptive_avg_pool2d</c>): output cell (i, j) is the mean of rows
-    /// ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise. Recorded as <c>AdaptiveAvgPool2DBackward</c>. CPU, Float32 or Float64.
+    /// ⌊i·H/oh⌋ to ⌈(i+1)·H/oh⌉ and the columns likewise. Recorded as <c>AdaptiveAvgPool2DBackward</c>. Float32 or Float64, on any device.
     /// </summary>
     /// <param name="input">[N, C, H, W] or [C, H, W].</param>
     /// <param name="outputH">The output's height, ≥ 1.</param>
@@ -144,7 +145,8 @@ public static partial class Functional
         }
 
         CheckWindow("AdaptiveAvgPool2d", input, 1, 0, 1);
-        return AvgPoolKernel.Run(input, AverageWindows.Adaptive(input.Shape[2], input.Shape[3], outputH, outputW), "AdaptiveAvgPool2DBackward");
+        var windows = AverageWindows.Adaptive(input.Shape[2], input.Shape[3], outputH, outputW);
+        return input.Device.Type == DeviceType.Cpu ? AvgPoolKernel.Run(input, windows, "AdaptiveAvgPool2DBackward") : DeviceWindows.AvgPool2d(input, windows);
     }
 
     static void CheckWindow(string op, Tensor input, int stride, int padding, int dilation)

@@ -116,6 +116,9 @@ public sealed class DeviceDTypeTableTests : IDisposable
         ("Conv2d of an unbatched image, 1×1", t => Functional.Conv2d(t[0], t[1], t[2]), [[3, 4, 4], [2, 3, 1, 1], [2]]),
         ("MaxPool2d with padding and stride", t => Functional.MaxPool2d(t[0], 3, stride: 2, padding: 1), [[2, 3, 5, 6]]),
         ("MaxPool2d dilated, overlapping", t => Functional.MaxPool2d(t[0], 2, stride: 1, dilation: 2), [[1, 2, 5, 5]]),
+        ("AvgPool2d padded, ceil mode, padding not counted", t => Functional.AvgPool2d(t[0], 3, stride: 2, padding: 1, countIncludePad: false, ceilMode: true), [[2, 3, 6, 5]]),
+        ("AvgPool2d with a divisor override", t => Functional.AvgPool2d(t[0], 2, divisorOverride: 3), [[1, 2, 4, 6]]),
+        ("AdaptiveAvgPool2d to uneven cells", t => Functional.AdaptiveAvgPool2d(t[0], 3, 2), [[2, 3, 5, 7]]),
         ("Dropout (eval, p = 1)", t => Functional.Dropout(t[0], 0.3, training: false) + Functional.Dropout(t[0], 1), [[3, 4]]),
         ("BinaryCrossEntropyWithLogits none", t => Functional.BinaryCrossEntropyWithLogits(t[0], t[1].Sigmoid(), Reduction.None), [[3, 4], [3, 4]]),
 
