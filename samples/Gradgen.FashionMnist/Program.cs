@@ -46,12 +46,6 @@ namespace Gradgen.FashionMnist
                     return 1;
                 }
 
-                if (options.IsCnn)
-                {
-                    Console.Error.WriteLine($"error: --model {options.Model} runs on the CPU only so far (Conv2d and the pooling layers have no GPU kernels yet); use --device cpu.");
-                    return 1;
-                }
-
                 device = Device.Cuda();
             }
 
