@@ -18,7 +18,7 @@ public static partial class Functional
     /// <param name="groups">Channel groups, dividing C and O.</param>
     /// <returns>[N, O, OH, OW] with OH = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1 (likewise OW).</returns>
     /// <exception cref="ArgumentException">The shapes or arguments do not fit, with the values.</exception>
-    internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -67,7 +67,7 @@ public static partial class Functional
     /// <param name="padding">Added on every side, at most half the kernel.</param>
     /// <param name="dilation">The spacing of the window's taps.</param>
     /// <exception cref="ArgumentException">The arguments do not fit the input, with the values.</exception>
-    internal static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
+    public static Tensor MaxPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Ndim == 3)
@@ -110,7 +110,7 @@ public static partial class Functional
     /// <param name="ceilMode">Round the output size up (a last, partial window), as PyTorch's ceil_mode.</param>
     /// <param name="divisorOverride">What every window's sum divides by instead, or null.</param>
     /// <exception cref="ArgumentException">The arguments do not fit the input, with the values.</exception>
-    internal static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null)
+    public static Tensor AvgPool2d(Tensor input, int kernelSize, int? stride = null, int padding = 0, bool countIncludePad = true, bool ceilMode = false, int? divisorOverride = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Ndim == 3)
@@ -131,7 +131,7 @@ public static partial class Functional
     /// <param name="outputH">The output's height, ≥ 1.</param>
     /// <param name="outputW">The output's width, ≥ 1.</param>
     /// <exception cref="ArgumentException">The input is not 3-D or 4-D floating, or an output size is not positive, with the values.</exception>
-    internal static Tensor AdaptiveAvgPool2d(Tensor input, int outputH, int outputW)
+    public static Tensor AdaptiveAvgPool2d(Tensor input, int outputH, int outputW)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Ndim == 3)
