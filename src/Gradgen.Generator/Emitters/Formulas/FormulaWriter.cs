@@ -24,10 +24,11 @@ internal sealed class FormulaWriter
     private readonly List<Atom> _named = new();
     private readonly HashSet<string> _taken;
 
-    // Each pass of NameOneRepeat writes the whole formula again; a sum's common factors are the same in every pass.
+    // Each pass of NameOneRepeat walks the whole formula again; a sum's common factors are the same in every pass.
     private readonly Dictionary<Sum, Term?> _pulledOut = new();
-    private Dictionary<string, int>? _counts;
-    private Dictionary<string, (Atom Atom, string Text)>? _texts;
+
+    // The text of each atom (by key) while the names stay as they are: a subexpression that occurs many times is written once.
+    private readonly Dictionary<string, string> _written = new();
 
     private FormulaWriter(IEnumerable<string> reserved) => _taken = new HashSet<string>(reserved);
 
@@ -35,22 +36,11 @@ internal sealed class FormulaWriter
     public static string Write(Sum sum, IEnumerable<string> reserved)
     {
         var writer = new FormulaWriter(reserved);
-        string[] texts;
-        while (true)
+        while (writer._named.Count < MaxNames && writer.NameOneRepeat(sum))
         {
-            if (writer._named.Count == MaxNames)
-            {
-                texts = writer.WriteAll(sum);
-                break;
-            }
-
-            // A pass that names nothing new wrote the formula as it is printed.
-            if (!writer.NameOneRepeat(sum, out texts))
-            {
-                break;
-            }
         }
 
+        var texts = writer.WriteAll(sum);
         var text = new StringBuilder(texts[0]);
         for (int i = 0; i < writer._named.Count; i++)
         {
@@ -61,20 +51,25 @@ internal sealed class FormulaWriter
     }
 
     /// <summary>
-    /// Counts the subexpressions as printed now and names the longest that occurs twice; false if none does.
-    /// <paramref name="texts"/> are the formula and the definitions of the names, as printed before this call named one.
+    /// Counts the subexpressions as the formula and the definitions of the names given so far would print them, and
+    /// names the longest that occurs twice; false if none does.
     /// </summary>
-    private bool NameOneRepeat(Sum sum, out string[] texts)
+    private bool NameOneRepeat(Sum sum)
     {
-        (_counts, _texts) = (new Dictionary<string, int>(), new Dictionary<string, (Atom, string)>());
-        texts = WriteAll(sum);
+        var counts = new Dictionary<string, int>();
+        var atoms = new Dictionary<string, Atom>();
+        CountSum(sum, counts, atoms);
+        foreach (var named in _named)
+        {
+            CountAtom(named, inline: true, counts, atoms);
+        }
 
-        var repeated = _counts.Where(c => c.Value >= 2 && _texts[c.Key].Text.Length >= MinNamedLength && !_names.ContainsKey(c.Key))
-            .Select(c => _texts[c.Key])
+        var repeated = counts.Where(c => c.Value >= 2 && !_names.ContainsKey(c.Key))
+            .Select(c => (Atom: atoms[c.Key], Text: WriteAtom(atoms[c.Key], inline: false)))
+            .Where(t => t.Text.Length >= MinNamedLength)
             .OrderByDescending(t => t.Text.Length)
             .ThenBy(t => t.Text, System.StringComparer.Ordinal)
             .ToList();
-        (_counts, _texts) = (null, null);
         if (repeated.Count == 0)
         {
             return false;
@@ -86,7 +81,52 @@ internal sealed class FormulaWriter
         _taken.Add(name);
         _names.Add(chosen.Key, name);
         _named.Add(chosen);
+        _written.Clear();
         return true;
+    }
+
+    /// <summary>
+    /// How often <see cref="WriteSum"/> would write each call and group of <paramref name="sum"/> (by key), and the
+    /// last atom of each key it would write, without writing them; a name met stands for its atom and is not entered.
+    /// </summary>
+    private void CountSum(Sum sum, Dictionary<string, int> counts, Dictionary<string, Atom> atoms)
+    {
+        if (sum.Terms.Count == 0)
+        {
+            return;
+        }
+
+        var terms = PulledOut(sum) is { } product ? new[] { product } : sum.Terms;
+        foreach (var term in terms)
+        {
+            // WriteTerm writes the numerator's factors, then the denominator's.
+            foreach (var factor in term.Factors.Where(f => f.Exponent > 0).Concat(term.Factors.Where(f => f.Exponent < 0)))
+            {
+                CountAtom(factor.Atom, inline: false, counts, atoms);
+            }
+        }
+    }
+
+    private void CountAtom(Atom atom, bool inline, Dictionary<string, int> counts, Dictionary<string, Atom> atoms)
+    {
+        if (atom.Kind == AtomKind.Constant && atom.Name.Length == 1 && char.IsLetter(atom.Name[0]))
+        {
+            // A one-letter constant (e) keeps its letter: no name given to a subexpression may take it.
+            _taken.Add(atom.Name);
+        }
+
+        if ((!inline && _names.ContainsKey(atom.Key)) || atom.Kind is not (AtomKind.Call or AtomKind.Group))
+        {
+            return;
+        }
+
+        foreach (var argument in atom.Arguments)
+        {
+            CountSum(argument, counts, atoms);
+        }
+
+        counts[atom.Key] = counts.TryGetValue(atom.Key, out int count) ? count + 1 : 1;
+        atoms[atom.Key] = atom;
     }
 
     /// <summary>The formula and the definitions of the names given so far.</summary>
@@ -100,6 +140,17 @@ internal sealed class FormulaWriter
         }
 
         return texts;
+    }
+
+    private Term? PulledOut(Sum sum)
+    {
+        if (!_pulledOut.TryGetValue(sum, out var product))
+        {
+            product = PullOutCommonFactors(sum);
+            _pulledOut.Add(sum, product);
+        }
+
+        return product;
     }
 
     /// <summary>
@@ -118,13 +169,7 @@ internal sealed class FormulaWriter
             return WriteAtom(factors[0].Atom, inline: false, bare: true);
         }
 
-        if (!_pulledOut.TryGetValue(sum, out var product))
-        {
-            product = PullOutCommonFactors(sum);
-            _pulledOut.Add(sum, product);
-        }
-
-        if (product is not null)
+        if (PulledOut(sum) is { } product)
         {
             return WriteSigned(product, first: true);
         }
@@ -235,7 +280,8 @@ internal sealed class FormulaWriter
             }
 
             text.Append(written);
-            afterNumber = factor.Atom.Kind == AtomKind.Constant && factor.Exponent == 1;
+            // 2πx and 0.5x, but 2·√2·x and √(2/π)·x: a named constant reads as a word, not a number.
+            afterNumber = factor.Atom.Kind == AtomKind.Constant && factor.Exponent == 1 && !NamedConstants.IsName(factor.Atom.Name);
         }
 
         return text.Length > 0 ? text.ToString() : "1";
@@ -264,22 +310,19 @@ internal sealed class FormulaWriter
             return name;
         }
 
-        string text = atom.Kind switch
+        if (!_written.TryGetValue(atom.Key, out string? text))
         {
-            AtomKind.Constant or AtomKind.Symbol => atom.Name,
-            AtomKind.Group => "(" + WriteSum(atom.Arguments[0]) + ")",
-            _ when atom.Name.Contains("{0}") => string.Format(CultureInfo.InvariantCulture, atom.Name, atom.Arguments.Select(a => (object)WriteSum(a)).ToArray()),
-            _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(a => WriteSum(a, bare: true))) + ")",
-        };
-        string bracketed = atom.IsConditional ? "(" + text + ")" : text;
-
-        if (_counts is not null && atom.Kind is AtomKind.Call or AtomKind.Group)
-        {
-            _counts[atom.Key] = _counts.TryGetValue(atom.Key, out int count) ? count + 1 : 1;
-            _texts![atom.Key] = (atom, bracketed);
+            text = atom.Kind switch
+            {
+                AtomKind.Constant or AtomKind.Symbol => atom.Name,
+                AtomKind.Group => "(" + WriteSum(atom.Arguments[0]) + ")",
+                _ when atom.Name.Contains("{0}") => string.Format(CultureInfo.InvariantCulture, atom.Name, atom.Arguments.Select(a => (object)WriteSum(a)).ToArray()),
+                _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(a => WriteSum(a, bare: true))) + ")",
+            };
+            _written.Add(atom.Key, text);
         }
 
-        return bare ? text : bracketed;
+        return bare || !atom.IsConditional ? text : "(" + text + ")";
     }
 
     private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
