@@ -18,9 +18,11 @@ internal sealed class FormulaWriter
 
     private const int MaxNames = 4;
 
+    private static readonly bool[] NumeratorThenDenominator = { true, false };
+
     private static readonly string[] SpareNames = { "u", "v", "w", "a", "b", "c", "d", "f", "h", "k", "m", "n", "p", "q", "r", "s", "z" };
 
-    private readonly Dictionary<string, string> _names = new();
+    private readonly Dictionary<Atom, string> _names = new(AtomKeys.Instance);
     private readonly List<Atom> _named = new();
     private readonly HashSet<string> _taken;
 
@@ -28,7 +30,7 @@ internal sealed class FormulaWriter
     private readonly Dictionary<Sum, Term?> _pulledOut = new();
 
     // The text of each atom (by key) while the names stay as they are: a subexpression that occurs many times is written once.
-    private readonly Dictionary<string, string> _written = new();
+    private readonly Dictionary<Atom, string> _written = new(AtomKeys.Instance);
 
     private FormulaWriter(IEnumerable<string> reserved) => _taken = new HashSet<string>(reserved);
 
@@ -44,7 +46,7 @@ internal sealed class FormulaWriter
         var text = new StringBuilder(texts[0]);
         for (int i = 0; i < writer._named.Count; i++)
         {
-            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[writer._named[i].Key]).Append(" = ").Append(texts[i + 1]);
+            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[writer._named[i]]).Append(" = ").Append(texts[i + 1]);
         }
 
         return text.ToString();
@@ -56,8 +58,8 @@ internal sealed class FormulaWriter
     /// </summary>
     private bool NameOneRepeat(Sum sum)
     {
-        var counts = new Dictionary<string, int>();
-        var atoms = new Dictionary<string, Atom>();
+        var counts = new Dictionary<Atom, int>(AtomKeys.Instance);
+        var atoms = new Dictionary<Atom, Atom>(AtomKeys.Instance);
         CountSum(sum, counts, atoms);
         foreach (var named in _named)
         {
@@ -79,7 +81,7 @@ internal sealed class FormulaWriter
         string preferred = chosen.Kind == AtomKind.Call && chosen.Name.Length > 0 && chosen.Name[0] is >= 'a' and <= 'z' ? chosen.Name.Substring(0, 1) : "u";
         string name = new[] { preferred }.Concat(SpareNames).First(n => !_taken.Contains(n));
         _taken.Add(name);
-        _names.Add(chosen.Key, name);
+        _names.Add(chosen, name);
         _named.Add(chosen);
         _written.Clear();
         return true;
@@ -89,7 +91,7 @@ internal sealed class FormulaWriter
     /// How often <see cref="WriteSum"/> would write each call and group of <paramref name="sum"/> (by key), and the
     /// last atom of each key it would write, without writing them; a name met stands for its atom and is not entered.
     /// </summary>
-    private void CountSum(Sum sum, Dictionary<string, int> counts, Dictionary<string, Atom> atoms)
+    private void CountSum(Sum sum, Dictionary<Atom, int> counts, Dictionary<Atom, Atom> atoms)
     {
         if (sum.Terms.Count == 0)
         {
@@ -100,14 +102,20 @@ internal sealed class FormulaWriter
         foreach (var term in terms)
         {
             // WriteTerm writes the numerator's factors, then the denominator's.
-            foreach (var factor in term.Factors.Where(f => f.Exponent > 0).Concat(term.Factors.Where(f => f.Exponent < 0)))
+            foreach (bool numerator in NumeratorThenDenominator)
             {
-                CountAtom(factor.Atom, inline: false, counts, atoms);
+                foreach (var factor in term.Factors)
+                {
+                    if (factor.Exponent > 0 == numerator)
+                    {
+                        CountAtom(factor.Atom, inline: false, counts, atoms);
+                    }
+                }
             }
         }
     }
 
-    private void CountAtom(Atom atom, bool inline, Dictionary<string, int> counts, Dictionary<string, Atom> atoms)
+    private void CountAtom(Atom atom, bool inline, Dictionary<Atom, int> counts, Dictionary<Atom, Atom> atoms)
     {
         if (atom.Kind == AtomKind.Constant && atom.Name.Length == 1 && char.IsLetter(atom.Name[0]))
         {
@@ -115,7 +123,7 @@ internal sealed class FormulaWriter
             _taken.Add(atom.Name);
         }
 
-        if ((!inline && _names.ContainsKey(atom.Key)) || atom.Kind is not (AtomKind.Call or AtomKind.Group))
+        if ((!inline && _names.ContainsKey(atom)) || atom.Kind is not (AtomKind.Call or AtomKind.Group))
         {
             return;
         }
@@ -125,8 +133,8 @@ internal sealed class FormulaWriter
             CountSum(argument, counts, atoms);
         }
 
-        counts[atom.Key] = counts.TryGetValue(atom.Key, out int count) ? count + 1 : 1;
-        atoms[atom.Key] = atom;
+        counts[atom] = counts.TryGetValue(atom, out int count) ? count + 1 : 1;
+        atoms[atom] = atom;
     }
 
     /// <summary>The formula and the definitions of the names given so far.</summary>
@@ -305,12 +313,12 @@ internal sealed class FormulaWriter
     /// </summary>
     private string WriteAtom(Atom atom, bool inline, bool bare = false)
     {
-        if (!inline && _names.TryGetValue(atom.Key, out string? name))
+        if (!inline && _names.TryGetValue(atom, out string? name))
         {
             return name;
         }
 
-        if (!_written.TryGetValue(atom.Key, out string? text))
+        if (!_written.TryGetValue(atom, out string? text))
         {
             text = atom.Kind switch
             {
@@ -319,7 +327,7 @@ internal sealed class FormulaWriter
                 _ when atom.Name.Contains("{0}") => string.Format(CultureInfo.InvariantCulture, atom.Name, atom.Arguments.Select(a => (object)WriteSum(a)).ToArray()),
                 _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(a => WriteSum(a, bare: true))) + ")",
             };
-            _written.Add(atom.Key, text);
+            _written.Add(atom, text);
         }
 
         return bare || !atom.IsConditional ? text : "(" + text + ")";
