@@ -180,7 +180,7 @@ internal static class CSharpEmitter
         writer.Line($"/// </summary>");
         writer.Line(GeneratedCode);
         writer.Line($"{access} const string {f}CudaSource = \"\"\"");
-        writer.Lines(CudaEmitter.Emit(signature, function.Kernels, otherPrecision: signature.EmitTensorOverload).TrimEnd('\n'));
+        CudaEmitter.Write(writer, signature, function.Kernels, otherPrecision: signature.EmitTensorOverload);
         writer.Line("\"\"\";");
     }
 
