@@ -13,6 +13,8 @@ using Microsoft.CodeAnalysis.CSharp;
 //   function  the same driver after an edit of one constant in one [Differentiable] function's body.
 // Each incremental run gets a new Compilation (ReplaceSyntaxTree), as each keystroke does in the IDE; building it
 // and parsing the edited file are not timed. Usage: dotnet run -c Release --project benchmarks/Gradgen.Benchmarks.Generator [runs]
+// [--full-only] (the full case alone: no check of the output, no binding, no incremental cases; for a CPU profile)
+// [--dump DIR] (writes the generated files, to compare the output of two builds).
 int runs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 40;
 var parseOptions = new CSharpParseOptions(LanguageVersion.Preview);
 var references = Net100.References.All.Cast<MetadataReference>()
@@ -42,7 +44,10 @@ GeneratorDriver NewDriver(bool track) => CSharpGeneratorDriver.Create(
     parseOptions: parseOptions,
     driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: track));
 
+bool fullOnly = args.Contains("--full-only");
+
 // Check once that the corpus is what it claims: every function and model generated, no errors in the output.
+if (!fullOnly)
 {
     var driver = NewDriver(track: false).RunGeneratorsAndUpdateCompilation(NewCompilation(), out var output, out _);
     var result = driver.GetRunResult();
@@ -52,6 +57,17 @@ GeneratorDriver NewDriver(bool track) => CSharpGeneratorDriver.Create(
     foreach (var error in errors.Take(5))
     {
         Console.WriteLine("  " + error);
+    }
+
+    // --dump DIR writes the generated files, to compare two builds' output byte for byte.
+    int dump = Array.IndexOf(args, "--dump");
+    if (dump >= 0)
+    {
+        Directory.CreateDirectory(args[dump + 1]);
+        foreach (var generated in result.Results.Single().GeneratedSources)
+        {
+            File.WriteAllText(Path.Combine(args[dump + 1], generated.HintName), generated.SourceText.ToString());
+        }
     }
 }
 
@@ -79,10 +95,12 @@ void Report(string name, List<double> wall, List<double> reported, List<double> 
     var reported = new List<double>();
     var cpu = new List<double>();
     var allocated = new List<double>();
+    var collections = new int[3];
     for (int i = 0; i < runs + 5; i++)
     {
         var compilation = NewCompilation();
         var driver = NewDriver(track: false);
+        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         double cpuBefore = CpuMs();
         long bytesBefore = GC.GetTotalAllocatedBytes();
         var watch = Stopwatch.StartNew();
@@ -94,14 +112,37 @@ void Report(string name, List<double> wall, List<double> reported, List<double> 
             allocated.Add((GC.GetTotalAllocatedBytes() - bytesBefore) / 1e6);
             wall.Add(watch.Elapsed.TotalMilliseconds);
             reported.Add(driver.GetTimingInfo().ElapsedTime.TotalMilliseconds);
+            for (int generation = 0; generation < 3; generation++)
+            {
+                collections[generation] += GC.CollectionCount(generation) - collectionsBefore[generation];
+            }
         }
     }
 
-    Report("full", wall, reported, cpu, allocated);
-    var fullSteps = NewDriver(track: true).RunGenerators(NewCompilation()).GetRunResult().Results.Single().TrackedSteps;
-    Console.WriteLine("           one more run, time per step: " + string.Join(", ", fullSteps
-        .Select(s => (s.Key, Ms: s.Value.Sum(r => r.ElapsedTime.TotalMilliseconds)))
-        .OrderByDescending(s => s.Ms).Take(10).Select(s => $"{s.Key} {s.Ms:F1} ms")));
+    // A collection of generation 2 in a run (the large-object heap's budget spent, or the heap grown) costs far more
+    // than the generation 0 ones: the collections per run say which the run paid for.
+    Report("full", wall, reported, cpu, allocated,
+        $"(collections per run, gen 0/1/2: {string.Join(" / ", collections.Select(c => ((double)c / runs).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+
+    // Per step, over as many more runs with tracking on: one run's step times move with the host's load, so each
+    // step's median and minimum over the runs (the minimum is the closest to its CPU time on a busy host).
+    var stepTimes = new Dictionary<string, List<double>>();
+    for (int i = 0; i < runs; i++)
+    {
+        foreach (var step in NewDriver(track: true).RunGenerators(NewCompilation()).GetRunResult().Results.Single().TrackedSteps)
+        {
+            if (!stepTimes.TryGetValue(step.Key, out var times))
+            {
+                stepTimes[step.Key] = times = [];
+            }
+
+            times.Add(step.Value.Sum(r => r.ElapsedTime.TotalMilliseconds));
+        }
+    }
+
+    Console.WriteLine("           per step over as many tracked runs, median (min): " + string.Join(", ", stepTimes
+        .Select(s => (s.Key, Median: Median(s.Value), Min: s.Value.Min()))
+        .OrderByDescending(s => s.Median).Take(10).Select(s => $"{s.Key} {s.Median:F1} ({s.Min:F1}) ms")));
 }
 
 // The incremental cases: one driver, a new compilation per edit.
@@ -140,6 +181,11 @@ void Incremental(string name, int treeIndex, Func<int, string> edited)
     Console.WriteLine("           last edit, time per step: " + string.Join(", ", steps
         .Select(s => (s.Key, Ms: s.Value.Sum(r => r.ElapsedTime.TotalMilliseconds)))
         .OrderByDescending(s => s.Ms).Take(10).Select(s => $"{s.Key} {s.Ms:F1} ms")));
+}
+
+if (fullOnly)
+{
+    return 0;
 }
 
 // For scale: binding every [Differentiable] method body of a fresh compilation, which any semantic transform pays.

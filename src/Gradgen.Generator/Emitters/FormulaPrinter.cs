@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Gradgen.Generator.Emitters.Formulas;
@@ -16,22 +17,40 @@ internal static class FormulaPrinter
 {
     private const int MaxLength = 240;
 
-    public static string Print(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
+    /// <summary>The formula of node <paramref name="node"/> in a function of float (<paramref name="isFloat"/>) or double precision.</summary>
+    public static string Print(IrGraph graph, int node, string[] parameterNames, string gradOutputName, bool isFloat) =>
+        Print(graph, new[] { node }, parameterNames, gradOutputName, isFloat)[0];
+
+    /// <summary>The formulas of several nodes of one graph (a function's value and its gradients), which share one normal form.</summary>
+    public static string[] Print(IrGraph graph, IReadOnlyList<int> nodes, string[] parameterNames, string gradOutputName, bool isFloat)
     {
-        string text = PrintWhole(graph, node, parameterNames, gradOutputName);
-        return text.Length <= MaxLength ? text : text.Substring(0, MaxLength) + " …";
+        var normalForm = NormalForm.For(graph, parameterNames, gradOutputName, isFloat);
+        var texts = new string[nodes.Count];
+        for (int i = 0; i < texts.Length; i++)
+        {
+            string text = PrintWhole(normalForm, graph, nodes[i], parameterNames, gradOutputName, isFloat);
+            texts[i] = text.Length <= MaxLength ? text : text.Substring(0, MaxLength) + " …";
+        }
+
+        return texts;
     }
 
     /// <summary>The formula, not cut.</summary>
-    internal static string PrintWhole(IrGraph graph, int node, string[] parameterNames, string gradOutputName) =>
-        TryPrintNormalForm(graph, node, parameterNames, gradOutputName, out string text) ? text : Inline(graph, node, parameterNames, gradOutputName);
+    internal static string PrintWhole(IrGraph graph, int node, string[] parameterNames, string gradOutputName, bool isFloat) =>
+        PrintWhole(NormalForm.For(graph, parameterNames, gradOutputName, isFloat), graph, node, parameterNames, gradOutputName, isFloat);
+
+    private static string PrintWhole(NormalForm normalForm, IrGraph graph, int node, string[] parameterNames, string gradOutputName, bool isFloat) =>
+        TryPrintNormalForm(normalForm, node, parameterNames, gradOutputName, out string text) ? text : Inline(graph, node, parameterNames, gradOutputName, isFloat);
 
     /// <summary>The simplified formula, or false where its exact fractions overflow or divide by zero (then the IR is printed inline instead).</summary>
-    internal static bool TryPrintNormalForm(IrGraph graph, int node, string[] parameterNames, string gradOutputName, out string text)
+    internal static bool TryPrintNormalForm(IrGraph graph, int node, string[] parameterNames, string gradOutputName, bool isFloat, out string text) =>
+        TryPrintNormalForm(NormalForm.For(graph, parameterNames, gradOutputName, isFloat), node, parameterNames, gradOutputName, out text);
+
+    private static bool TryPrintNormalForm(NormalForm normalForm, int node, string[] parameterNames, string gradOutputName, out string text)
     {
         try
         {
-            var sum = NormalForm.Of(graph, node, parameterNames, gradOutputName);
+            var sum = normalForm.Of(node);
             text = FormulaWriter.Write(sum, parameterNames.Append(gradOutputName));
             return true;
         }
@@ -47,10 +66,10 @@ internal static class FormulaPrinter
     /// with " …": inlining a graph that reuses values can grow exponentially, so the writer stops there, and what it
     /// left unwritten must not read as a formula.
     /// </summary>
-    internal static string Inline(IrGraph graph, int node, string[] parameterNames, string gradOutputName)
+    internal static string Inline(IrGraph graph, int node, string[] parameterNames, string gradOutputName, bool isFloat)
     {
         var text = new StringBuilder();
-        Write(graph, node, parameterNames, gradOutputName, text, Unbound);
+        Write(graph, node, parameterNames, gradOutputName, isFloat, text, Unbound);
         return text.Length <= MaxLength ? text.ToString() : text.ToString(0, MaxLength) + " …";
     }
 
@@ -61,7 +80,7 @@ internal static class FormulaPrinter
     /// Writes node <paramref name="id"/>, bracketed when an operator around it binds at <paramref name="outerPrecedence"/>
     /// or tighter: comparisons have precedence 0, so any operator brackets them and a select, which binds loosest of all.
     /// </summary>
-    private static void Write(IrGraph graph, int id, string[] names, string gradOutput, StringBuilder text, int outerPrecedence)
+    private static void Write(IrGraph graph, int id, string[] names, string gradOutput, bool isFloat, StringBuilder text, int outerPrecedence)
     {
         if (text.Length > MaxLength)
         {
@@ -76,7 +95,7 @@ internal static class FormulaPrinter
                 text.Append(names[(int)node.Value]);
                 return;
             case Op.Constant:
-                text.Append(Literals.Math(node.Value));
+                text.Append(Literals.Math(node.Value, isFloat));
                 return;
             case Op.GradOutput:
                 text.Append(gradOutput);
@@ -84,11 +103,11 @@ internal static class FormulaPrinter
             case Op.Select:
                 bool bracket = outerPrecedence != Unbound;
                 if (bracket) text.Append('(');
-                Write(graph, node.Args[0], names, gradOutput, text, Unbound);
+                Write(graph, node.Args[0], names, gradOutput, isFloat, text, Unbound);
                 text.Append(" ? ");
-                Write(graph, node.Args[1], names, gradOutput, text, 0);
+                Write(graph, node.Args[1], names, gradOutput, isFloat, text, 0);
                 text.Append(" : ");
-                Write(graph, node.Args[2], names, gradOutput, text, 0);
+                Write(graph, node.Args[2], names, gradOutput, isFloat, text, 0);
                 if (bracket) text.Append(')');
                 return;
         }
@@ -98,10 +117,10 @@ internal static class FormulaPrinter
             int precedence = rule.InfixPrecedence;
             bool parenthesize = precedence <= outerPrecedence;
             if (parenthesize) text.Append('(');
-            Write(graph, node.Args[0], names, gradOutput, text, System.Math.Max(precedence - 1, 0));
+            Write(graph, node.Args[0], names, gradOutput, isFloat, text, System.Math.Max(precedence - 1, 0));
             text.Append(rule.Op == Op.Multiply ? "·" : " " + rule.MathName + " ");
             // Right operands of − and / bind tighter than their own precedence.
-            Write(graph, node.Args[1], names, gradOutput, text, node.Op is Op.Subtract or Op.Divide ? precedence : System.Math.Max(precedence - 1, 0));
+            Write(graph, node.Args[1], names, gradOutput, isFloat, text, node.Op is Op.Subtract or Op.Divide ? precedence : System.Math.Max(precedence - 1, 0));
             if (parenthesize) text.Append(')');
             return;
         }
@@ -109,7 +128,7 @@ internal static class FormulaPrinter
         if (node.Op == Op.Negate)
         {
             text.Append('−');
-            Write(graph, node.Args[0], names, gradOutput, text, 3);
+            Write(graph, node.Args[0], names, gradOutput, isFloat, text, 3);
             return;
         }
 
@@ -119,7 +138,7 @@ internal static class FormulaPrinter
         for (int i = 0; i < node.Args.Count; i++)
         {
             if (i > 0) text.Append(", ");
-            Write(graph, node.Args[i], names, gradOutput, text, Unbound);
+            Write(graph, node.Args[i], names, gradOutput, isFloat, text, Unbound);
         }
 
         text.Append(')');

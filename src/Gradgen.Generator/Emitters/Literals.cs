@@ -25,12 +25,16 @@ internal static class Literals
         return value < 0 ? "(" + text + ")" : text;
     }
 
-    /// <summary>The number as it reads in a formula (no suffix, π for the common constant).</summary>
-    public static string Math(double value)
+    /// <summary>
+    /// The number as it reads in a formula: no suffix, π for the common constant, and the shortest text that reads
+    /// back as the same number at the function's precision (<paramref name="isFloat"/>): 0.044715 for a float, not
+    /// the double 0.044714998453855515 that holds it.
+    /// </summary>
+    public static string Math(double value, bool isFloat)
     {
         if (System.Math.Abs(value - System.Math.PI) < 1e-6) return "π";
         if (System.Math.Abs(value - (2 * System.Math.PI)) < 1e-6) return "2π";
-        return ((float)value).ToString("R", CultureInfo.InvariantCulture);
+        return isFloat ? ((float)value).ToString("R", CultureInfo.InvariantCulture) : value.ToString("R", CultureInfo.InvariantCulture);
     }
 
     private static string WithPoint(string text) =>

@@ -21,17 +21,6 @@ internal sealed class SourceWriter
         return this;
     }
 
-    /// <summary>Writes every line of a multi-line text at the current indentation.</summary>
-    public SourceWriter Lines(string text)
-    {
-        foreach (var line in text.Replace("\r\n", "\n").Split('\n'))
-        {
-            Line(line);
-        }
-
-        return this;
-    }
-
     /// <summary>Opens a <c>{</c> block under <paramref name="header"/> (none when empty); dispose the result to close it.</summary>
     public IDisposable Block(string header)
     {

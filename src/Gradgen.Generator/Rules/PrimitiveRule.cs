@@ -42,16 +42,17 @@ internal sealed class PrimitiveRule
     /// <summary>Generated C# over <c>TSimd</c>, a format string over the operands; by default a call of <see cref="SimdMethod"/>.</summary>
     public string SimdFormat
     {
-        get => _simdFormat ?? (Arity switch
+        // The default is made on first use and kept: the emitters ask for it at every node of every kernel.
+        get => _simdFormat ??= Arity switch
         {
             1 => $"TSimd.{SimdMethod}({{0}})",
             2 => $"TSimd.{SimdMethod}({{0}}, {{1}})",
             _ => $"TSimd.{SimdMethod}({{0}}, {{1}}, {{2}})",
-        });
+        };
         init => _simdFormat = value;
     }
 
-    private readonly string? _simdFormat;
+    private string? _simdFormat;
 
     /// <summary>CUDA C for float operands, a format string over the operands ({0}, {1}, …).</summary>
     public string CudaFloat { get; init; } = "";

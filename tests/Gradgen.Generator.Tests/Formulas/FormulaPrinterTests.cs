@@ -26,8 +26,8 @@ public sealed class FormulaPrinterTests
         int derivative = ReverseModeDifferentiator.Differentiate(b, bump, b.Constant(1), Names.Take(1).ToArray())[0];
         var graph = b.ToGraph(new[] { bump, derivative });
 
-        Assert.Equal("sin(2πx)·exp(−(x − 5)²/3)", Print(graph, bump));
-        Assert.Equal("(2π·cos(2πx) − ⅔(x − 5)·sin(2πx))·exp(−(x − 5)²/3)", Print(graph, derivative));
+        Assert.Equal("sin(2πx)·exp(−(x − 5)²/3)", Print(graph, bump, isFloat: true));
+        Assert.Equal("(2π·cos(2πx) − ⅔(x − 5)·sin(2πx))·exp(−(x − 5)²/3)", Print(graph, derivative, isFloat: true));
     }
 
     [Theory]
@@ -107,7 +107,7 @@ public sealed class FormulaPrinterTests
         int clamped = b.Apply(Op.Max, b.Select(b.Apply(Op.LessThan, x, b.Constant(-3)), b.Constant(-3), x), b.Constant(-2));
         int node = b.Multiply(b.Select(b.Apply(Op.GreaterThan, y, clamped), y, clamped), b.Constant(2));
 
-        Assert.Equal("(y > max(x < -3 ? -3 : x, -2) ? y : max(x < -3 ? -3 : x, -2))·2", FormulaPrinter.Inline(b.ToGraph(new[] { node }), node, Names, "g"));
+        Assert.Equal("(y > max(x < -3 ? -3 : x, -2) ? y : max(x < -3 ? -3 : x, -2))·2", FormulaPrinter.Inline(b.ToGraph(new[] { node }), node, Names, "g", isFloat: false));
     }
 
     [Fact]
@@ -119,6 +119,126 @@ public sealed class FormulaPrinterTests
         int node = b.Apply(Op.Pow, b.Divide(x, b.Constant(63)), b.Constant(16));
 
         Assert.Equal("pow(x / 63, 16)", Print(b.ToGraph(new[] { node }), node));
+    }
+
+    [Theory]
+    [InlineData(true, 0.044715, "0.044715x")]
+    [InlineData(false, 0.044715, "0.044715x")]
+    [InlineData(false, 0.12345678901234, "0.12345678901234x")]
+    [InlineData(true, 0.12345678901234, "0.12345679x")]
+    [InlineData(false, 1e-7, "1E-07x")]
+    public void AConstantPrintsAsTheShortestTextThatReadsBackAtTheFunctionsPrecision(bool isFloat, double value, string expected)
+    {
+        // A float function's constant is the float nearest the literal (the builder rounds it), held in a double: it
+        // prints as the float's shortest text, not as 0.044714998453855515; a double function's as the double's.
+        var b = new GraphBuilder(isFloat);
+        int x = b.Parameter(0);
+        int node = b.Multiply(b.Constant(value), x);
+        var graph = b.ToGraph(new[] { node });
+
+        string printed = Print(graph, node, isFloat);
+        Assert.Equal(expected, printed);
+        double readBack = PrintedFormula.Evaluate(printed, new Dictionary<string, double> { ["x"] = 1 });
+        Assert.Equal(isFloat ? (float)value : value, isFloat ? (float)readBack : readBack);
+    }
+
+    [Theory]
+    [InlineData("ln 2", "ln 2·x")]
+    [InlineData("ln 10", "ln 10·x")]
+    [InlineData("√2", "√2·x")]
+    [InlineData("1/√2", "x/√2")]
+    [InlineData("√(2/π)", "√(2/π)·x")]
+    [InlineData("√(2π)", "√(2π)·x")]
+    [InlineData("1/√(2π)", "x/√(2π)")]
+    [InlineData("2/√π", "2x/√π")]
+    [InlineData("e", "e·x")]
+    [InlineData("−√2", "−√2·x")]
+    public void AUsualConstantPrintsByItsNameAtEitherPrecision(string constant, string expected)
+    {
+        double value = constant switch
+        {
+            "ln 2" => Math.Log(2),
+            "ln 10" => Math.Log(10),
+            "√2" => Math.Sqrt(2),
+            "1/√2" => Math.Sqrt(0.5),
+            "√(2/π)" => Math.Sqrt(2 / Math.PI),
+            "√(2π)" => Math.Sqrt(2 * Math.PI),
+            "1/√(2π)" => 1 / Math.Sqrt(2 * Math.PI),
+            "2/√π" => 2 / Math.Sqrt(Math.PI),
+            "e" => Math.E,
+            _ => -Math.Sqrt(2),
+        };
+        foreach (bool isFloat in new[] { false, true })
+        {
+            var b = new GraphBuilder(isFloat);
+            int x = b.Parameter(0);
+            int node = b.Multiply(b.Constant(value), x);
+            var graph = b.ToGraph(new[] { node });
+
+            string printed = Print(graph, node, isFloat);
+            Assert.Equal(expected, printed);
+            // PrintedFormula knows the names with their own values: the name printed is the constant the IR holds.
+            double readBack = PrintedFormula.Evaluate(printed, new Dictionary<string, double> { ["x"] = 3 });
+            Assert.Equal(isFloat ? (float)(value * 3) : value * 3, isFloat ? (float)readBack : readBack, 14);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 1.4142135623731)]
+    [InlineData(false, 0.6931)]
+    [InlineData(true, 0.69315)]
+    public void ANumberNearAUsualConstantButNotItAtThePrecisionPrintsAsDigits(bool isFloat, double value)
+    {
+        var b = new GraphBuilder(isFloat);
+        int x = b.Parameter(0);
+        int node = b.Multiply(b.Constant(value), x);
+
+        string printed = Print(b.ToGraph(new[] { node }), node, isFloat);
+        Assert.Equal((isFloat ? ((float)value).ToString("R", System.Globalization.CultureInfo.InvariantCulture) : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)) + "x", printed);
+    }
+
+    [Fact]
+    public void GeluTanhsDerivativeShowsItsConstantsAtFullPrecision()
+    {
+        // PyTorch's tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))) in a float function.
+        var b = new GraphBuilder(isFloat: true);
+        int x = b.Parameter(0);
+        int gelu = ScalarBodies.Gelu(b, x, tanh: true);
+        int derivative = ReverseModeDifferentiator.Differentiate(b, gelu, b.Constant(1), Names.Take(1).ToArray())[0];
+        var graph = b.ToGraph(new[] { gelu, derivative });
+
+        string printed = Print(graph, derivative, isFloat: true);
+        // Before: 0.7978846 for √(2/π), the float's digits (and a double function's 0.7978846 too, at float precision).
+        Assert.Equal("t/2 − 3·0.044715·√(2/π)·x³·u/2 − √(2/π)·x·u/2 + ½, where u = (t² − 1); t = tanh(√(2/π)·(x·(0.044715x² + 1)))", printed);
+        foreach (double px in new[] { -2.0, 0.3, 1.7 })
+        {
+            var at = new Dictionary<string, double> { ["x"] = px };
+            Assert.Equal(EvaluateIr(graph, derivative, px, 0, out _, out _), PrintedFormula.Evaluate(printed, at), 6);
+        }
+    }
+
+    [Fact]
+    public void ASubexpressionThatOccursInADenominatorCountsAsAnOccurrence()
+    {
+        var b = new GraphBuilder(isFloat: false);
+        int x = b.Parameter(0), y = b.Parameter(1);
+        int e = b.Apply(Op.Exp, b.Add(b.Add(b.Multiply(x, x), y), b.Constant(1)));
+        int node = b.Add(b.Apply(Op.Sin, e), b.Divide(y, e));
+
+        Assert.Equal("sin(e) + y/e, where e = exp(x² + y + 1)", Print(b.ToGraph(new[] { node }), node));
+    }
+
+    [Fact]
+    public void ARepeatedSubexpressionIsNotNamedAfterTheConstantE()
+    {
+        var b = new GraphBuilder(isFloat: false);
+        int x = b.Parameter(0), y = b.Parameter(1);
+        int exp = b.Apply(Op.Exp, b.Add(b.Add(b.Multiply(x, x), y), b.Constant(1)));
+        int node = b.Add(b.Multiply(b.Constant(Math.E), b.Apply(Op.Sin, exp)), b.Apply(Op.Cos, exp));
+
+        string printed = Print(b.ToGraph(new[] { node }), node);
+        Assert.Equal("e·sin(u) + cos(u), where u = exp(x² + y + 1)", printed);
+        Assert.Equal((Math.E * Math.Sin(Math.Exp(4 + 2 + 1))) + Math.Cos(Math.Exp(4 + 2 + 1)), PrintedFormula.Evaluate(printed, new Dictionary<string, double> { ["x"] = 2, ["y"] = 2 }), 9);
     }
 
     [Fact]
@@ -146,14 +266,14 @@ public sealed class FormulaPrinterTests
                 return;
             }
 
-            if (!FormulaPrinter.TryPrintNormalForm(graph, values[^1], Names, "g", out string printed))
+            if (!FormulaPrinter.TryPrintNormalForm(graph, values[^1], Names, "g", isFloat: false, out string printed))
             {
                 // Exact fractions that overflow or divide by zero: the docs get the IR inlined instead (AFormulaWhoseFractionsOverflowIsPrintedAsTheIrStands).
                 return;
             }
 
             double actual = PrintedFormula.Evaluate(printed, new Dictionary<string, double> { ["x"] = px, ["y"] = py });
-            Assert.True(Math.Abs(actual - expected) <= 1e-9 * (1 + largest), $"{printed} at x = {px}, y = {py} is {actual}; the IR {FormulaPrinter.Inline(graph, values[^1], Names, "g")} is {expected}");
+            Assert.True(Math.Abs(actual - expected) <= 1e-9 * (1 + largest), $"{printed} at x = {px}, y = {py} is {actual}; the IR {FormulaPrinter.Inline(graph, values[^1], Names, "g", isFloat: false)} is {expected}");
             Interlocked.Increment(ref compared);
         }, iter: 3000, seed: "8ZDGeyWr-fw1");
 
@@ -224,5 +344,5 @@ public sealed class FormulaPrinterTests
         return values[output];
     }
 
-    private static string Print(IrGraph graph, int node) => FormulaPrinter.PrintWhole(graph, node, Names, "g");
+    private static string Print(IrGraph graph, int node, bool isFloat = false) => FormulaPrinter.PrintWhole(graph, node, Names, "g", isFloat);
 }

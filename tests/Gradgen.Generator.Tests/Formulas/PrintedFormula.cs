@@ -5,7 +5,7 @@ namespace Gradgen.Generator.Tests.Formulas;
 
 /// <summary>
 /// Reads back a formula as FormulaPrinter writes it and evaluates it: sums, products written with · or by juxtaposition
-/// (2πx), quotients, superscript powers, ⅔-style fractions, π, calls of the functions of the rule table (by their
+/// (2πx), quotients, superscript powers, ⅔-style fractions, π and the named constants (ln 2, √2, e, …), calls of the functions of the rule table (by their
 /// math names), conditionals with comparisons, and the names defined after ", where ". A test of the printer can so
 /// check the printed text itself, not only the normal form behind it.
 /// </summary>
@@ -30,6 +30,15 @@ internal sealed class PrintedFormula
         ['⅜'] = 3.0 / 8,
         ['⅝'] = 5.0 / 8,
         ['⅞'] = 7.0 / 8,
+    };
+
+    /// <summary>The constants the printer writes by name (e is read as a name, after the variables and definitions), with their values written here independently of the printer's table.</summary>
+    private static readonly (string Name, double Value)[] NamedConstants =
+    {
+        ("ln 10", Math.Log(10)),
+        ("ln 2", Math.Log(2)),
+        ("√2", Math.Sqrt(2)),
+        ("√π", Math.Sqrt(Math.PI)),
     };
 
     private readonly string _text;
@@ -168,6 +177,15 @@ internal sealed class PrintedFormula
             return Math.PI;
         }
 
+        foreach (var (constantName, constant) in NamedConstants)
+        {
+            if (string.CompareOrdinal(_text, _at, constantName, 0, constantName.Length) == 0)
+            {
+                _at += constantName.Length;
+                return constant;
+            }
+        }
+
         if (Accept('('))
         {
             double value = Conditional();
@@ -191,6 +209,7 @@ internal sealed class PrintedFormula
         {
             return _variables.TryGetValue(name, out double variable) ? variable
                 : _definitions.TryGetValue(name, out string? definition) ? new PrintedFormula(definition, _variables, _definitions).ReadAll()
+                : name == "e" ? Math.E
                 : throw new FormatException($"Unknown name {name} in {_text}");
         }
 

@@ -83,10 +83,11 @@ internal static class CSharpEmitter
         string access = signature.Accessibility;
         string cref = $"{f}({string.Join(", ", names.Parameters.Select(_ => t))})";
         var graph = function.Kernels.ValueAndGradient.Graph;
-        var formulas = new List<string> { $"{f}({string.Join(", ", names.Parameters)}) = {FormulaPrinter.Print(graph, graph.Outputs[0], names.Parameters, names.GradOutput)}" };
+        var printed = FormulaPrinter.Print(graph, graph.Outputs.Take(names.Parameters.Length + 1).ToArray(), names.Parameters, names.GradOutput, signature.IsFloat);
+        var formulas = new List<string> { $"{f}({string.Join(", ", names.Parameters)}) = {printed[0]}" };
         for (int p = 0; p < names.Parameters.Length; p++)
         {
-            formulas.Add($"∂{f}/∂{names.Parameters[p]} = {FormulaPrinter.Print(graph, graph.Outputs[p + 1], names.Parameters, names.GradOutput)}");
+            formulas.Add($"∂{f}/∂{names.Parameters[p]} = {printed[p + 1]}");
         }
 
         void Formulas()
@@ -179,7 +180,7 @@ internal static class CSharpEmitter
         writer.Line($"/// </summary>");
         writer.Line(GeneratedCode);
         writer.Line($"{access} const string {f}CudaSource = \"\"\"");
-        writer.Lines(CudaEmitter.Emit(signature, function.Kernels, otherPrecision: signature.EmitTensorOverload).TrimEnd('\n'));
+        CudaEmitter.Write(writer, signature, function.Kernels, otherPrecision: signature.EmitTensorOverload);
         writer.Line("\"\"\";");
     }
 

@@ -217,7 +217,7 @@ internal sealed class GraphStepWriter
         writer.Line($"/// <summary>{cudaSummary}</summary>");
         writer.Line(CSharpEmitter.GeneratedCode);
         writer.Line($"internal const string {cudaSource} = \"\"\"");
-        writer.Lines(Cuda.CudaEmitter.EmitGraph(entryPrefix, kernels).TrimEnd('\n'));
+        Cuda.CudaEmitter.WriteGraph(writer, entryPrefix, kernels);
         writer.Line("\"\"\";");
         typeBlocks.Dispose();
 

@@ -700,7 +700,7 @@ internal static partial class LoopEmitter
 
         private void Comment(string prefix, ScalarExpression value)
         {
-            string text = prefix + FormulaPrinter.Print(value.Graph, value.Graph.Outputs[0], value.Operands.Select(Leaf).ToArray(), _g);
+            string text = prefix + FormulaPrinter.Print(value.Graph, value.Graph.Outputs[0], value.Operands.Select(Leaf).ToArray(), _g, _isFloat);
             _writer.Line("// " + (text.Length <= 120 ? text : text.Substring(0, 117) + "..."));
         }
 

@@ -129,7 +129,7 @@ internal static class ModelEmitter
             writer.Line("/// </summary>");
             writer.Line(CSharpEmitter.GeneratedCode);
             writer.Line($"public const string {cuda.Name}CudaSource = \"\"\"");
-            writer.Lines(Cuda.CudaEmitter.Emit(cuda, derivative.Kernels, elementFunction: true).TrimEnd('\n'));
+            Cuda.CudaEmitter.Write(writer, cuda, derivative.Kernels, elementFunction: true);
             writer.Line("\"\"\";");
         }
 

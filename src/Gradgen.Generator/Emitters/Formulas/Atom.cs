@@ -44,6 +44,11 @@ internal sealed class Atom
 
     public string Key { get; }
 
+    /// <summary>The hash of <see cref="Key"/>, computed once: keys nest and grow long, and the writer looks atoms up by key at every occurrence.</summary>
+    public int KeyHash => _keyHash ??= System.StringComparer.Ordinal.GetHashCode(Key);
+
+    private int? _keyHash;
+
     /// <summary>Where the atom comes from in the source, which orders the factors of a product.</summary>
     public Position Position { get; }
 
@@ -76,4 +81,15 @@ internal readonly struct Position
     public int CompareTo(Position other) => First != other.First ? First.CompareTo(other.First) : Own.CompareTo(other.Own);
 
     public static Position Min(Position a, Position b) => a.CompareTo(b) <= 0 ? a : b;
+}
+
+/// <summary>Atoms compared by <see cref="Atom.Key"/>, hashed with the atom's cached <see cref="Atom.KeyHash"/>.</summary>
+internal sealed class AtomKeys : IEqualityComparer<Atom>
+{
+    public static readonly AtomKeys Instance = new();
+
+    public bool Equals(Atom? a, Atom? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.KeyHash == b.KeyHash && string.Equals(a.Key, b.Key, System.StringComparison.Ordinal));
+
+    public int GetHashCode(Atom atom) => atom.KeyHash;
 }

@@ -18,16 +18,19 @@ internal sealed class FormulaWriter
 
     private const int MaxNames = 4;
 
+    private static readonly bool[] NumeratorThenDenominator = { true, false };
+
     private static readonly string[] SpareNames = { "u", "v", "w", "a", "b", "c", "d", "f", "h", "k", "m", "n", "p", "q", "r", "s", "z" };
 
-    private readonly Dictionary<string, string> _names = new();
+    private readonly Dictionary<Atom, string> _names = new(AtomKeys.Instance);
     private readonly List<Atom> _named = new();
     private readonly HashSet<string> _taken;
 
-    // Each pass of NameOneRepeat writes the whole formula again; a sum's common factors are the same in every pass.
+    // Each pass of NameOneRepeat walks the whole formula again; a sum's common factors are the same in every pass.
     private readonly Dictionary<Sum, Term?> _pulledOut = new();
-    private Dictionary<string, int>? _counts;
-    private Dictionary<string, (Atom Atom, string Text)>? _texts;
+
+    // The text of each atom (by key) while the names stay as they are: a subexpression that occurs many times is written once.
+    private readonly Dictionary<Atom, string> _written = new(AtomKeys.Instance);
 
     private FormulaWriter(IEnumerable<string> reserved) => _taken = new HashSet<string>(reserved);
 
@@ -35,46 +38,40 @@ internal sealed class FormulaWriter
     public static string Write(Sum sum, IEnumerable<string> reserved)
     {
         var writer = new FormulaWriter(reserved);
-        string[] texts;
-        while (true)
+        while (writer._named.Count < MaxNames && writer.NameOneRepeat(sum))
         {
-            if (writer._named.Count == MaxNames)
-            {
-                texts = writer.WriteAll(sum);
-                break;
-            }
-
-            // A pass that names nothing new wrote the formula as it is printed.
-            if (!writer.NameOneRepeat(sum, out texts))
-            {
-                break;
-            }
         }
 
+        var texts = writer.WriteAll(sum);
         var text = new StringBuilder(texts[0]);
         for (int i = 0; i < writer._named.Count; i++)
         {
-            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[writer._named[i].Key]).Append(" = ").Append(texts[i + 1]);
+            text.Append(i == 0 ? ", where " : "; ").Append(writer._names[writer._named[i]]).Append(" = ").Append(texts[i + 1]);
         }
 
         return text.ToString();
     }
 
     /// <summary>
-    /// Counts the subexpressions as printed now and names the longest that occurs twice; false if none does.
-    /// <paramref name="texts"/> are the formula and the definitions of the names, as printed before this call named one.
+    /// Counts the subexpressions as the formula and the definitions of the names given so far would print them, and
+    /// names the longest that occurs twice; false if none does.
     /// </summary>
-    private bool NameOneRepeat(Sum sum, out string[] texts)
+    private bool NameOneRepeat(Sum sum)
     {
-        (_counts, _texts) = (new Dictionary<string, int>(), new Dictionary<string, (Atom, string)>());
-        texts = WriteAll(sum);
+        var counts = new Dictionary<Atom, int>(AtomKeys.Instance);
+        var atoms = new Dictionary<Atom, Atom>(AtomKeys.Instance);
+        CountSum(sum, counts, atoms);
+        foreach (var named in _named)
+        {
+            CountAtom(named, inline: true, counts, atoms);
+        }
 
-        var repeated = _counts.Where(c => c.Value >= 2 && _texts[c.Key].Text.Length >= MinNamedLength && !_names.ContainsKey(c.Key))
-            .Select(c => _texts[c.Key])
+        var repeated = counts.Where(c => c.Value >= 2 && !_names.ContainsKey(c.Key))
+            .Select(c => (Atom: atoms[c.Key], Text: WriteAtom(atoms[c.Key], inline: false)))
+            .Where(t => t.Text.Length >= MinNamedLength)
             .OrderByDescending(t => t.Text.Length)
             .ThenBy(t => t.Text, System.StringComparer.Ordinal)
             .ToList();
-        (_counts, _texts) = (null, null);
         if (repeated.Count == 0)
         {
             return false;
@@ -84,9 +81,60 @@ internal sealed class FormulaWriter
         string preferred = chosen.Kind == AtomKind.Call && chosen.Name.Length > 0 && chosen.Name[0] is >= 'a' and <= 'z' ? chosen.Name.Substring(0, 1) : "u";
         string name = new[] { preferred }.Concat(SpareNames).First(n => !_taken.Contains(n));
         _taken.Add(name);
-        _names.Add(chosen.Key, name);
+        _names.Add(chosen, name);
         _named.Add(chosen);
+        _written.Clear();
         return true;
+    }
+
+    /// <summary>
+    /// How often <see cref="WriteSum"/> would write each call and group of <paramref name="sum"/> (by key), and the
+    /// last atom of each key it would write, without writing them; a name met stands for its atom and is not entered.
+    /// </summary>
+    private void CountSum(Sum sum, Dictionary<Atom, int> counts, Dictionary<Atom, Atom> atoms)
+    {
+        if (sum.Terms.Count == 0)
+        {
+            return;
+        }
+
+        var terms = PulledOut(sum) is { } product ? new[] { product } : sum.Terms;
+        foreach (var term in terms)
+        {
+            // WriteTerm writes the numerator's factors, then the denominator's.
+            foreach (bool numerator in NumeratorThenDenominator)
+            {
+                foreach (var factor in term.Factors)
+                {
+                    if (factor.Exponent > 0 == numerator)
+                    {
+                        CountAtom(factor.Atom, inline: false, counts, atoms);
+                    }
+                }
+            }
+        }
+    }
+
+    private void CountAtom(Atom atom, bool inline, Dictionary<Atom, int> counts, Dictionary<Atom, Atom> atoms)
+    {
+        if (atom.Kind == AtomKind.Constant && atom.Name.Length == 1 && char.IsLetter(atom.Name[0]))
+        {
+            // A one-letter constant (e) keeps its letter: no name given to a subexpression may take it.
+            _taken.Add(atom.Name);
+        }
+
+        if ((!inline && _names.ContainsKey(atom)) || atom.Kind is not (AtomKind.Call or AtomKind.Group))
+        {
+            return;
+        }
+
+        foreach (var argument in atom.Arguments)
+        {
+            CountSum(argument, counts, atoms);
+        }
+
+        counts[atom] = counts.TryGetValue(atom, out int count) ? count + 1 : 1;
+        atoms[atom] = atom;
     }
 
     /// <summary>The formula and the definitions of the names given so far.</summary>
@@ -100,6 +148,17 @@ internal sealed class FormulaWriter
         }
 
         return texts;
+    }
+
+    private Term? PulledOut(Sum sum)
+    {
+        if (!_pulledOut.TryGetValue(sum, out var product))
+        {
+            product = PullOutCommonFactors(sum);
+            _pulledOut.Add(sum, product);
+        }
+
+        return product;
     }
 
     /// <summary>
@@ -118,13 +177,7 @@ internal sealed class FormulaWriter
             return WriteAtom(factors[0].Atom, inline: false, bare: true);
         }
 
-        if (!_pulledOut.TryGetValue(sum, out var product))
-        {
-            product = PullOutCommonFactors(sum);
-            _pulledOut.Add(sum, product);
-        }
-
-        if (product is not null)
+        if (PulledOut(sum) is { } product)
         {
             return WriteSigned(product, first: true);
         }
@@ -235,7 +288,8 @@ internal sealed class FormulaWriter
             }
 
             text.Append(written);
-            afterNumber = factor.Atom.Kind == AtomKind.Constant && factor.Exponent == 1;
+            // 2πx and 0.5x, but 2·√2·x and √(2/π)·x: a named constant reads as a word, not a number.
+            afterNumber = factor.Atom.Kind == AtomKind.Constant && factor.Exponent == 1 && !NamedConstants.IsName(factor.Atom.Name);
         }
 
         return text.Length > 0 ? text.ToString() : "1";
@@ -259,27 +313,24 @@ internal sealed class FormulaWriter
     /// </summary>
     private string WriteAtom(Atom atom, bool inline, bool bare = false)
     {
-        if (!inline && _names.TryGetValue(atom.Key, out string? name))
+        if (!inline && _names.TryGetValue(atom, out string? name))
         {
             return name;
         }
 
-        string text = atom.Kind switch
+        if (!_written.TryGetValue(atom, out string? text))
         {
-            AtomKind.Constant or AtomKind.Symbol => atom.Name,
-            AtomKind.Group => "(" + WriteSum(atom.Arguments[0]) + ")",
-            _ when atom.Name.Contains("{0}") => string.Format(CultureInfo.InvariantCulture, atom.Name, atom.Arguments.Select(a => (object)WriteSum(a)).ToArray()),
-            _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(a => WriteSum(a, bare: true))) + ")",
-        };
-        string bracketed = atom.IsConditional ? "(" + text + ")" : text;
-
-        if (_counts is not null && atom.Kind is AtomKind.Call or AtomKind.Group)
-        {
-            _counts[atom.Key] = _counts.TryGetValue(atom.Key, out int count) ? count + 1 : 1;
-            _texts![atom.Key] = (atom, bracketed);
+            text = atom.Kind switch
+            {
+                AtomKind.Constant or AtomKind.Symbol => atom.Name,
+                AtomKind.Group => "(" + WriteSum(atom.Arguments[0]) + ")",
+                _ when atom.Name.Contains("{0}") => string.Format(CultureInfo.InvariantCulture, atom.Name, atom.Arguments.Select(a => (object)WriteSum(a)).ToArray()),
+                _ => atom.Name + "(" + string.Join(", ", atom.Arguments.Select(a => WriteSum(a, bare: true))) + ")",
+            };
+            _written.Add(atom, text);
         }
 
-        return bare ? text : bracketed;
+        return bare || !atom.IsConditional ? text : "(" + text + ")";
     }
 
     private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);

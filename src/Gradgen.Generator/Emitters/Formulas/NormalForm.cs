@@ -17,31 +17,38 @@ internal sealed class NormalForm
     private readonly IrGraph _graph;
     private readonly string[] _parameterNames;
     private readonly string _gradOutputName;
+    private readonly bool _isFloat;
     private readonly Sum?[] _sums;
     private readonly int[] _first;
 
-    private NormalForm(IrGraph graph, string[] parameterNames, string gradOutputName)
+    private NormalForm(IrGraph graph, string[] parameterNames, string gradOutputName, bool isFloat)
     {
-        (_graph, _parameterNames, _gradOutputName) = (graph, parameterNames, gradOutputName);
+        (_graph, _parameterNames, _gradOutputName, _isFloat) = (graph, parameterNames, gradOutputName, isFloat);
         _sums = new Sum?[graph.Nodes.Count];
         _first = new int[graph.Nodes.Count];
     }
 
     /// <summary>
-    /// The normal form of node <paramref name="node"/>. Throws <see cref="OverflowException"/> or
+    /// The normal forms of the nodes of <paramref name="graph"/>, for a function of float (<paramref name="isFloat"/>)
+    /// or double precision, which decides how its constants print. One instance serves every output of a graph: the
+    /// value and the gradients share most of their nodes, and each node is converted once.
+    /// </summary>
+    public static NormalForm For(IrGraph graph, string[] parameterNames, string gradOutputName, bool isFloat) =>
+        new(graph, parameterNames, gradOutputName, isFloat);
+
+    /// <summary>
+    /// The normal form of node <paramref name="output"/>. Throws <see cref="OverflowException"/> or
     /// <see cref="DivideByZeroException"/> where exact fractions cannot hold it (the caller then prints the IR as is).
     /// </summary>
-    public static Sum Of(IrGraph graph, int node, string[] parameterNames, string gradOutputName) =>
-        new NormalForm(graph, parameterNames, gradOutputName).Convert(node);
-
-    private Sum Convert(int output)
+    public Sum Of(int output)
     {
-        // Nodes are in topological order: convert the ones the output reads, operands first, without recursion.
+        // Nodes are in topological order: convert the ones the output reads, operands first, without recursion; those
+        // an earlier output needed are converted already.
         var needed = new bool[output + 1];
         needed[output] = true;
         for (int id = output; id >= 0; id--)
         {
-            if (needed[id])
+            if (needed[id] && _sums[id] is null)
             {
                 foreach (int arg in _graph.Nodes[id].Args)
                 {
@@ -52,7 +59,7 @@ internal sealed class NormalForm
 
         for (int id = 0; id <= output; id++)
         {
-            if (needed[id])
+            if (needed[id] && _sums[id] is null)
             {
                 var node = _graph.Nodes[id];
                 _first[id] = node.Op is Op.Parameter or Op.Constant or Op.GradOutput ? int.MaxValue : node.Args.Aggregate(id, (min, arg) => Math.Min(min, _first[arg]));
@@ -101,8 +108,8 @@ internal sealed class NormalForm
     private static bool IsSmallInteger(IrNode node) =>
         node.Op == Op.Constant && node.Value == Math.Round(node.Value) && Math.Abs(node.Value) <= MaxIntegerPower;
 
-    /// <summary>A fraction, a rational multiple of π, or the number as printed.</summary>
-    private static Sum Constant(double value)
+    /// <summary>A fraction, a rational multiple of π, a named constant (<see cref="NamedConstants"/>), or the number as printed at the function's precision.</summary>
+    private Sum Constant(double value)
     {
         if (Rational.TryFrom(value, out var rational))
         {
@@ -120,7 +127,12 @@ internal sealed class NormalForm
             }
         }
 
-        string text = double.IsNaN(value) ? "NaN" : double.IsInfinity(value) ? "∞" : Literals.Math(magnitude);
+        if (NamedConstants.TryMatch(magnitude, _isFloat, out string name, out int exponent, out int coefficient))
+        {
+            return Sum.Of(new Term(sign * Rational.Of(coefficient, 1), new[] { new Factor(Atom.Constant(name), exponent) }));
+        }
+
+        string text = double.IsNaN(value) ? "NaN" : double.IsInfinity(value) ? "∞" : Literals.Math(magnitude, _isFloat);
         return Sum.Scale(Sum.Of(Atom.Constant(text)), double.IsNaN(value) ? Rational.One : sign);
     }
 

@@ -28,7 +28,8 @@ internal sealed class Term
     public Term(Rational coefficient, IEnumerable<Factor> factors)
     {
         Coefficient = coefficient;
-        var sorted = factors.Where(f => f.Exponent != 0).OrderBy(f => f, FactorOrder.Instance).ToArray();
+        var sorted = factors.Where(f => f.Exponent != 0).ToArray();
+        SortStably(sorted);
         Factors = sorted;
 
         // The keys are built often and nest (a group's key holds its sum's), so they are written once, in one buffer.
@@ -104,6 +105,25 @@ internal sealed class Term
         }
 
         return string.CompareOrdinal(a.Key, b.Key);
+    }
+
+    /// <summary>
+    /// Sorts the factors in print order, keeping the given order of factors that compare equal, as OrderBy did. A
+    /// product has a few factors: an insertion sort in place, where OrderBy buffered and copied them several times.
+    /// </summary>
+    private static void SortStably(Factor[] factors)
+    {
+        for (int i = 1; i < factors.Length; i++)
+        {
+            var factor = factors[i];
+            int j = i - 1;
+            for (; j >= 0 && FactorOrder.Instance.Compare(factors[j], factor) > 0; j--)
+            {
+                factors[j + 1] = factors[j];
+            }
+
+            factors[j + 1] = factor;
+        }
     }
 
     private sealed class FactorOrder : IComparer<Factor>
