@@ -1,8 +1,8 @@
 namespace Gradgen.Nn;
 
 /// <summary>
-/// The compiled graph's convolution and pooling steps: the same CPU kernels eager <see cref="Nn.Conv2d"/> and
-/// <see cref="Nn.MaxPool2d"/> run, on detached tensors; a layer's gradients come from one call, each computed only when
+/// The compiled graph's convolution and pooling steps: the same kernels eager <see cref="Nn.Conv2d"/> and
+/// <see cref="Nn.MaxPool2d"/> run, on detached tensors (on a device, their compositions: CompiledGraph.DeviceImages.cs); a layer's gradients come from one call, each computed only when
 /// the backward asks for it. The window is read from the module, so a compiled graph always agrees with its Forward.
 /// </summary>
 public static partial class CompiledGraph
@@ -14,7 +14,6 @@ public static partial class CompiledGraph
     /// <param name="module">The layer whose window the graph applies.</param>
     /// <returns>[N, O, OH, OW].</returns>
     /// <exception cref="ArgumentException">The shapes do not fit, with the values (as eager <c>Conv2d</c>).</exception>
-    /// <exception cref="NotSupportedException">The input is not on the CPU.</exception>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, Conv2d module)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -42,11 +41,16 @@ public static partial class CompiledGraph
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(module);
         var window = new Window2d(weight.Shape[2], weight.Shape[3], module.Stride, module.Stride, module.Padding, module.Padding, module.Dilation, module.Dilation);
-        var (oh, ow) = window.Check(x, "Conv2d");
+        var (oh, ow) = window.OutputSize(x, "Conv2d");
         var shape = new ConvolutionShape(x.shape, weight.shape, window, module.Groups);
         if (g.Ndim != 4 || g.Shape[0] != shape.N || g.Shape[1] != shape.O || g.Shape[2] != oh || g.Shape[3] != ow)
         {
             throw new ArgumentException($"Conv2dGradients: the gradient has shape {g.ShapeString}, but the convolution of {x.ShapeString} by {weight.ShapeString} gives [{shape.N}, {shape.O}, {oh}, {ow}].", nameof(g));
+        }
+
+        if (!IsCpu(x))
+        {
+            return DeviceConv2dGradients(g, x, weight, module, input, weights, bias);
         }
 
         var xs = Whole(x);
@@ -83,7 +87,7 @@ public static partial class CompiledGraph
         return Functional.MaxPool2d(x, module.KernelSize, module.Stride, module.Padding, module.Dilation);
     }
 
-    /// <summary>2-D max pooling for a graph that differentiates it: the values and the Int32 positions in <paramref name="x"/> they were taken from.</summary>
+    /// <summary>2-D max pooling for a graph that differentiates it: the values and the positions in <paramref name="x"/> they were taken from (Int32 on the CPU; on a device, Int64 positions within each plane).</summary>
     /// <param name="x">The images.</param>
     /// <param name="module">The layer whose window the graph applies.</param>
     /// <returns>The values [N, C, OH, OW] and the indices, shaped like them.</returns>
@@ -99,7 +103,7 @@ public static partial class CompiledGraph
 
         Functional.CheckMaxPool(x, module.KernelSize, module.Stride, module.Padding, module.Dilation);
         var window = new Window2d(module.KernelSize, module.KernelSize, module.Stride, module.Stride, module.Padding, module.Padding, module.Dilation, module.Dilation);
-        var (values, indices) = MaxPoolKernel.RunWithIndices(x, window);
+        var (values, indices) = IsCpu(x) ? MaxPoolKernel.RunWithIndices(x, window) : DeviceWindows.MaxPool2dWithPositions(x, window);
         return [values, indices];
     }
 
@@ -114,6 +118,8 @@ public static partial class CompiledGraph
         ArgumentNullException.ThrowIfNull(g);
         ArgumentNullException.ThrowIfNull(indices);
         ArgumentNullException.ThrowIfNull(x);
-        return MaxPoolKernel.Gradient(g.DType == x.DType ? g : g.ToDTypeData(x.DType), indices, [.. x.Shape]);
+        return IsCpu(x)
+            ? MaxPoolKernel.Gradient(g.DType == x.DType ? g : g.ToDTypeData(x.DType), indices, [.. x.Shape])
+            : DeviceMaxPool2dGradient(g.DType == x.DType ? g : g.To(x.DType), indices, x);
     }
 }

@@ -39,6 +39,11 @@ public static partial class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(module);
         CheckImages(g, x, "AvgPool2d");
+        if (!IsCpu(x))
+        {
+            return GradientsThroughLayer(t => AvgPool2d(t[0], module), g, [x], [true])[0]!;
+        }
+
         var windows = AverageWindows.Strided(x.Shape[2], x.Shape[3], module.KernelSize, module.Stride, module.Padding, module.CeilMode, module.CountIncludePad, module.DivisorOverride);
         return AvgPoolKernel.Gradient(g.DType == x.DType ? g : g.ToDTypeData(x.DType), windows, [.. x.Shape]);
     }
@@ -53,6 +58,11 @@ public static partial class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(module);
         CheckImages(g, x, "AdaptiveAvgPool2d");
+        if (!IsCpu(x))
+        {
+            return GradientsThroughLayer(t => AvgPool2d(t[0], module), g, [x], [true])[0]!;
+        }
+
         var windows = AverageWindows.Adaptive(x.Shape[2], x.Shape[3], module.OutputH, module.OutputW);
         return AvgPoolKernel.Gradient(g.DType == x.DType ? g : g.ToDTypeData(x.DType), windows, [.. x.Shape]);
     }

@@ -122,7 +122,7 @@ public static partial class CompiledGraph
     }
 
     /// <summary>
-    /// <see cref="CanRun"/> for a graph whose steps run on the CPU only (convolution, pooling, batch norm): false too
+    /// <see cref="CanRun"/> for a graph whose steps run on the CPU only (batch norm's): false too
     /// for an input on another device, so that <c>Call</c> runs <c>Forward</c> there.
     /// </summary>
     /// <param name="input">The model's input.</param>

@@ -46,6 +46,24 @@ internal static class DeviceWindows
     }
 
     /// <summary>
+    /// Max pooling of a device input for the compiled graph: the values (not recorded) and, per output, the position
+    /// within its image plane (an Int64 tensor shaped like the values; H·W where a window took the padding) that
+    /// <c>CompiledGraph.MaxPool2dGradient</c> adds the gradient at.
+    /// </summary>
+    public static (Tensor Values, Tensor Positions) MaxPool2dWithPositions(Tensor input, Window2d window)
+    {
+        var (oh, ow) = window.OutputSize(input, "MaxPool2d");
+        int n = input.shape[0], c = input.shape[1], taps = window.KernelH * window.KernelW, cells = oh * ow;
+        var at = TapPositions(input.shape[2], input.shape[3], window, oh, ow, tapsFirst: false);
+        using (Autograd.Pause())
+        {
+            var (values, tap) = ReadWindows(input, at, double.NegativeInfinity).Reshape(n, c, cells, taps).MaxDim(3, true, false, "MaxPool2d");
+            var planePositions = Tensor.FromArray(at, device: input.Device).Reshape(1, 1, cells, taps).Expand(n, c, cells, taps).Contiguous();
+            return (values.Reshape(n, c, oh, ow), planePositions.Gather(3, tap).Reshape(n, c, oh, ow));
+        }
+    }
+
+    /// <summary>
     /// Average pooling of a device input [N, C, H, W] over <paramref name="windows"/> (strided or adaptive): every cell
     /// reads as many taps as the largest window holds (a smaller window's extra taps read the padding's 0), sums them
     /// and divides by its divisor.

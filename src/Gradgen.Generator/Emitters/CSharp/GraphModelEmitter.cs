@@ -107,8 +107,8 @@ internal static class GraphModelEmitter
             }
 
             string parameters = string.Join(string.Empty, slotParameters.Select((_, s) => $", parameter{s + 1}"));
-            // Convolution, pooling and batch norm kernels run on the CPU only so far: on a device, Forward runs eagerly.
-            string canRun = nodes.Any(n => n.Op is TensorOp.Conv2d or TensorOp.MaxPool2d or TensorOp.AvgPool2d or TensorOp.BatchNormStatistics) ? "CanRunOnCpu" : "CanRun";
+            // Batch norm's compiled steps run on the CPU only so far: on a device, Forward runs eagerly.
+            string canRun = nodes.Any(n => n.Op is TensorOp.BatchNormStatistics) ? "CanRunOnCpu" : "CanRun";
             using (writer.Block($"if (!{Runtime}.{canRun}(input, {rank}, {Bool(model.RowWise)}{parameters}))"))
             {
                 writer.Line("return null;");
