@@ -56,9 +56,6 @@ public sealed class GraphModelTests
     private static readonly string[] Float64Models =
         ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks"];
 
-    /// <summary>Models whose compiled graph runs on the CPU only (batch norm's steps; on a device Call runs the eager Forward).</summary>
-    internal static readonly string[] CpuOnlyModels = ["ConvBatchNormNet", "GlobalPoolConvNet"];
-
     public static TheoryData<string> Models => new(Specs.Keys);
 
     /// <summary>The names of the models above.</summary>

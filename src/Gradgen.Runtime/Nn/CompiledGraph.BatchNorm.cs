@@ -3,7 +3,7 @@ namespace Gradgen.Nn;
 /// <summary>
 /// The compiled graph's batch normalisation: the statistics (and the running statistics' update) as eager
 /// <see cref="BatchNormBase.Forward"/> decides them, the normalisation, and its gradients from one call, all through
-/// the CPU kernel eager batch norm runs.
+/// the CPU kernel eager batch norm runs (on a device, its composition: CompiledGraph.DeviceImages.cs).
 /// </summary>
 public static partial class CompiledGraph
 {
@@ -17,18 +17,17 @@ public static partial class CompiledGraph
     /// <param name="module">The layer.</param>
     /// <returns>[3, C], Float64.</returns>
     /// <exception cref="ArgumentException">The input does not fit the layer, with the shapes.</exception>
-    /// <exception cref="NotSupportedException">The input is not on the CPU.</exception>
     public static Tensor BatchNormStatistics(Tensor x, BatchNormBase module)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(module);
-        if (!IsCpu(x))
-        {
-            throw new NotSupportedException($"{module.GetType().Name}: a compiled graph runs it on the CPU only so far; the input is on {x.Device}.");
-        }
-
         var call = module.BeginCall(x);
         Functional.CheckBatchNorm(x, call.RunningMean, call.RunningVar, module.Weight, module.Bias, call.UseBatch);
+        if (!IsCpu(x))
+        {
+            return DeviceBatchNormStatistics(x, module, call);
+        }
+
         var (mean, invstd) = BatchNormKernel.Statistics(x, call.RunningMean, call.RunningVar, call.UseBatch, call.Momentum, module.Eps);
         int c = mean.Length;
         var statistics = new double[3 * c];
@@ -47,6 +46,11 @@ public static partial class CompiledGraph
     public static Tensor BatchNorm(Tensor x, Tensor statistics, Tensor? weight, Tensor? bias)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (!IsCpu(x))
+        {
+            return DeviceBatchNorm(x, statistics, weight, bias);
+        }
+
         var (mean, invstd, _) = Unpack(statistics);
         return BatchNormKernel.Normalize(x, mean, invstd, weight, bias);
     }
@@ -73,6 +77,11 @@ public static partial class CompiledGraph
             throw new ArgumentException($"BatchNormGradients: the gradient has shape {g.ShapeString}, but the input {x.ShapeString}.", nameof(g));
         }
 
+        if (!IsCpu(x))
+        {
+            return DeviceBatchNormGradients(g, x, statistics, weight, input, weights, bias);
+        }
+
         var (mean, invstd, batch) = Unpack(statistics);
         var xs = Whole(x);
         var gs = Whole(g.DType == x.DType ? g : g.ToDTypeData(x.DType));
@@ -97,14 +106,18 @@ public static partial class CompiledGraph
 
     private static (double[] Mean, double[] Invstd, bool Batch) Unpack(Tensor statistics)
     {
+        CheckStatistics(statistics);
+        var values = statistics.ToArray<double>();
+        int c = statistics.Shape[1];
+        return (values[..c], values[c..(2 * c)], values[2 * c] != 0);
+    }
+
+    private static void CheckStatistics(Tensor statistics)
+    {
         ArgumentNullException.ThrowIfNull(statistics);
         if (statistics.Ndim != 2 || statistics.Shape[0] != 3 || statistics.DType != DType.Float64)
         {
             throw new ArgumentException($"BatchNorm: the statistics must be a Float64 [3, C] from BatchNormStatistics, got {statistics.DType} {statistics.ShapeString}.", nameof(statistics));
         }
-
-        var values = statistics.ToArray<double>();
-        int c = statistics.Shape[1];
-        return (values[..c], values[c..(2 * c)], values[2 * c] != 0);
     }
 }

@@ -1,11 +1,12 @@
 namespace Gradgen.Nn;
 
 /// <summary>
-/// The compiled graph's convolution and pooling steps on an accelerator. The forward steps call the same functional
+/// The compiled graph's convolution, pooling and batch norm steps on an accelerator. The forward steps call the same functional
 /// operations as on the CPU, which run the device compositions there (<see cref="DeviceWindows"/>). A layer's
 /// gradients are those compositions' own: the layer is run again on detached leaves and <c>g</c> is backpropagated
 /// through it, so the operations' rule-table VJPs give them and no derivative is written here. That costs one more
-/// forward of the layer in the backward. Max pooling keeps its forward's positions instead, as on the CPU.
+/// forward of the layer in the backward. Max pooling keeps its forward's positions instead, as on the CPU. Batch norm
+/// computes its statistics with eager's composition (<see cref="Functional.BatchNormMoments"/>), in the input's dtype.
 /// </summary>
 public static partial class CompiledGraph
 {
@@ -54,4 +55,66 @@ public static partial class CompiledGraph
         var gradient = EagerVjps.Gathered([n, c, plane + 1], 2, positions.Reshape(n, c, -1), g.Reshape(n, c, -1));
         return gradient.Narrow(2, 0, plane).Reshape([.. x.Shape]);
     }
+
+    /// <summary><see cref="BatchNormStatistics"/> on a device: [3, C] Float64 on the device (mean, 1/√(var + eps), the batch flag), the running statistics updated as eager does.</summary>
+    private static Tensor DeviceBatchNormStatistics(Tensor x, BatchNormBase module, (bool UseBatch, Tensor? RunningMean, Tensor? RunningVar, double Momentum) call)
+    {
+        using (Autograd.Pause())
+        {
+            var (mean, variance) = Functional.BatchNormMoments(Planes(x), call.RunningMean, call.RunningVar, call.UseBatch, call.Momentum);
+            int c = x.Shape[1];
+            var invstd = 1.0 / (variance + module.Eps).Sqrt();
+            var batch = Tensor.Full([1, c], call.UseBatch ? 1.0 : 0.0, DType.Float64, x.Device);
+            return Tensor.Cat([mean.Reshape(1, c).To(DType.Float64), invstd.Reshape(1, c).To(DType.Float64), batch], 0);
+        }
+    }
+
+    /// <summary><see cref="BatchNorm"/> on a device: (x − mean)·invstd·weight + bias with the statistics' first two rows.</summary>
+    private static Tensor DeviceBatchNorm(Tensor x, Tensor statistics, Tensor? weight, Tensor? bias)
+    {
+        var (mean, invstd) = DeviceStatistics(statistics, x);
+        using (Autograd.Pause())
+        {
+            return Functional.BatchNormAffine((Planes(x) - mean) * invstd, weight, bias).Reshape([.. x.Shape]);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BatchNormGradients"/> on a device, through the normalisation recomputed on leaves: with the batch's
+    /// statistics as functions of the input where the forward used them (the statistics hold 1/√(var + eps), so eps is
+    /// 1/invstd² less the recomputed variance, a constant), else with the running ones as constants.
+    /// </summary>
+    private static Tensor?[] DeviceBatchNormGradients(Tensor g, Tensor x, Tensor statistics, Tensor? weight, bool input, bool weights, bool bias)
+    {
+        var (mean, invstd) = DeviceStatistics(statistics, x);
+        bool batch = statistics.Select(0, 2).Select(0, 0).Item<double>() != 0;
+        Tensor Layer(Tensor[] t)
+        {
+            var planes = Planes(t[0]);
+            if (!batch)
+            {
+                return Functional.BatchNormAffine((planes - mean) * invstd, t[1], t[2]).Reshape([.. x.Shape]);
+            }
+
+            var (m, v) = Functional.BatchNormMoments(planes, null, null, training: true, 0);
+            var eps = (1.0 / (invstd * invstd)) - v.Detach();
+            return Functional.BatchNormAffine((planes - m) / (v + eps).Sqrt(), t[1], t[2]).Reshape([.. x.Shape]);
+        }
+
+        int c = x.Shape[1];
+        var scale = weight ?? Tensor.Ones([c], x.DType, x.Device);
+        var shift = Tensor.Zeros([c], x.DType, x.Device);
+        return GradientsThroughLayer(Layer, g, [x, scale, shift], [input, weights && weight is not null, bias]);
+    }
+
+    /// <summary>The statistics' mean and 1/√(var + eps) as [1, C, 1] in <paramref name="x"/>'s dtype.</summary>
+    private static (Tensor Mean, Tensor Invstd) DeviceStatistics(Tensor statistics, Tensor x)
+    {
+        CheckStatistics(statistics);
+        int c = statistics.Shape[1];
+        return (statistics.Select(0, 0).To(x.DType).Reshape(1, c, 1), statistics.Select(0, 1).To(x.DType).Reshape(1, c, 1));
+    }
+
+    /// <summary>[N, C, *] as [N, C, S].</summary>
+    private static Tensor Planes(Tensor x) => x.Reshape(x.Shape[0], x.Shape[1], x.numel / Math.Max(x.Shape[0] * x.Shape[1], 1));
 }

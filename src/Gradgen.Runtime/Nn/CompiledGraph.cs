@@ -121,18 +121,6 @@ public static partial class CompiledGraph
         return true;
     }
 
-    /// <summary>
-    /// <see cref="CanRun"/> for a graph whose steps run on the CPU only (batch norm's): false too
-    /// for an input on another device, so that <c>Call</c> runs <c>Forward</c> there.
-    /// </summary>
-    /// <param name="input">The model's input.</param>
-    /// <param name="rank">The rank the graph was built for.</param>
-    /// <param name="anyRank">The graph acts row by row: leading dims are flattened.</param>
-    /// <param name="parameters">The parameters the graph reads.</param>
-    /// <returns>False where <c>Call</c> should run <c>Forward</c>.</returns>
-    public static bool CanRunOnCpu(Tensor? input, int rank, bool anyRank, params Tensor?[] parameters) =>
-        input is not null && IsCpu(input) && CanRun(input, rank, anyRank, parameters);
-
     /// <summary>The input outside the graph, contiguous; with <paramref name="flattenRows"/> its leading dims as one.</summary>
     /// <param name="input">The model's input.</param>
     /// <param name="flattenRows">Reshape to <c>[rows, features]</c>.</param>

@@ -58,41 +58,51 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// Batch normalisation from recorded operations (any device): the input as [C, N·S] rows, their means and biased
-    /// variances, the running statistics updated in place without recording.
+    /// Batch normalisation from recorded operations (any device): the input as [N, C, S], the per-channel mean and
+    /// biased variance of <see cref="BatchNormMoments"/>, (x − mean)/√(var + eps)·weight + bias.
     /// </summary>
     internal static Tensor BatchNormComposite(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, double momentum, double eps)
     {
         int n = input.shape[0], c = input.shape[1];
-        int s = input.numel / Math.Max(n * c, 1);
+        var x = input.Reshape(n, c, input.numel / Math.Max(n * c, 1));
+        var (mean, variance) = BatchNormMoments(x, runningMean, runningVar, training, momentum);
+        return BatchNormAffine((x - mean) / (variance + eps).Sqrt(), weight, bias).Reshape((int[])input.shape.Clone());
+    }
+
+    /// <summary>
+    /// The per-channel mean and variance [1, C, 1] a batch norm call normalises <paramref name="x"/> [N, C, S] with: in
+    /// training the batch's (recorded, so the gradient flows through them; the biased variance), and the running
+    /// statistics updated in place without recording (with the unbiased variance); else the running ones.
+    /// </summary>
+    internal static (Tensor Mean, Tensor Variance) BatchNormMoments(Tensor x, Tensor? runningMean, Tensor? runningVar, bool training, double momentum)
+    {
+        int n = x.shape[0], c = x.shape[1], s = x.shape[2];
         int[] statShape = [1, c, 1];
-        var x = input.Reshape(n, c, s);
-        Tensor mean, variance;
-        if (training)
+        if (!training)
         {
-            var rows = x.Transpose(0, 1).Reshape(c, n * s);
-            var m = rows.Mean(1, keepDim: true);
-            var centered = rows - m;
-            var v = (centered * centered).Mean(1, keepDim: true);
-            using (Autograd.Pause())
-            {
-                long count = (long)n * s;
-                runningMean?.MulInPlace(1 - momentum).AddInPlace(m.Detach().Reshape(c) * momentum);
-                runningVar?.MulInPlace(1 - momentum).AddInPlace(v.Detach().Reshape(c) * (momentum * count / (count - 1)));
-            }
-
-            mean = m.Reshape(statShape);
-            variance = v.Reshape(statShape);
-        }
-        else
-        {
-            mean = runningMean!.Reshape(statShape);
-            variance = runningVar!.Reshape(statShape);
+            return (runningMean!.Reshape(statShape), runningVar!.Reshape(statShape));
         }
 
-        var y = (x - mean) / (variance + eps).Sqrt();
+        var rows = x.Transpose(0, 1).Reshape(c, n * s);
+        var m = rows.Mean(1, keepDim: true);
+        var centered = rows - m;
+        var v = (centered * centered).Mean(1, keepDim: true);
+        using (Autograd.Pause())
+        {
+            long count = (long)n * s;
+            runningMean?.MulInPlace(1 - momentum).AddInPlace(m.Detach().Reshape(c) * momentum);
+            runningVar?.MulInPlace(1 - momentum).AddInPlace(v.Detach().Reshape(c) * (momentum * count / (count - 1)));
+        }
+
+        return (m.Reshape(statShape), v.Reshape(statShape));
+    }
+
+    /// <summary>The normalised <paramref name="y"/> [N, C, S] times the per-channel weight, plus the bias (either may be null).</summary>
+    internal static Tensor BatchNormAffine(Tensor y, Tensor? weight, Tensor? bias)
+    {
+        int[] statShape = [1, y.shape[1], 1];
         if (weight is not null) y *= weight.Reshape(statShape);
         if (bias is not null) y += bias.Reshape(statShape);
-        return y.Reshape((int[])input.shape.Clone());
+        return y;
     }
 }

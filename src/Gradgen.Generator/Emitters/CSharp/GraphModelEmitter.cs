@@ -107,9 +107,7 @@ internal static class GraphModelEmitter
             }
 
             string parameters = string.Join(string.Empty, slotParameters.Select((_, s) => $", parameter{s + 1}"));
-            // Batch norm's compiled steps run on the CPU only so far: on a device, Forward runs eagerly.
-            string canRun = nodes.Any(n => n.Op is TensorOp.BatchNormStatistics) ? "CanRunOnCpu" : "CanRun";
-            using (writer.Block($"if (!{Runtime}.{canRun}(input, {rank}, {Bool(model.RowWise)}{parameters}))"))
+            using (writer.Block($"if (!{Runtime}.CanRun(input, {rank}, {Bool(model.RowWise)}{parameters}))"))
             {
                 writer.Line("return null;");
             }
