@@ -10,7 +10,7 @@
 #                                Bump with gradient at N = 10^7 against a device-to-device copy, the tensor API, the
 #                                runtime's GEMM and device operations against the CPU, and the MLP training steps:
 #                                seed 2-2-1 at batch 10,000, 784-256-10 at 128 and 4096, and issue 10's quickstart
-#                                784-512-512-10 and residual LayerNorm MLP, a graph model, at 64 and 4096), a second process on the same
+#                                784-512-512-10 and residual LayerNorm MLP, a graph model, at 64 and 4096, Adam at 64, a small CNN at 64 and 256), a second process on the same
 #                                compile cache (expects 0 NVRTC compilations), then gpu_check_torch.py (PyTorch eager
 #                                and torch.compile on the same GPU, Bump and the same MLP steps) and the final tables.
 #   scripts/gpu-check.sh         build where dotnet is on PATH, then run where a GPU is visible.
