@@ -51,10 +51,13 @@ public sealed class GraphModelTests
 
         // Forward factored into helper methods of the class, inlined.
         ["HelperBlocks"] = new(d => new HelperBlocks(d), b => [b, 5], 12, 1),
+
+        // A custom layer with Parameter fields.
+        ["ParameterLayers"] = new(d => new ParameterLayers(d), b => [b, 6], 8, 1),
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks"];
+        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

@@ -519,6 +519,26 @@ public sealed partial class DiagnosticsTests
         """, DiagnosticSeverity.Info, messageContains: "the helper Again is not compiled: 'Again(layer.Forward(h))' calls Again, which calls itself (recursion is not static)");
 
     [Fact]
+    public void GG0016_AParameterWhoseShapeTheCodeDoesNotShow() => AssertDiagnostic("GG0016", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Parameter weight;
+            public Net(Tensor initial) => weight = new Gradgen.Nn.Parameter(initial);
+            public override Tensor Forward(Tensor x) => x.MatMul([|weight|]);
+        }
+        """, DiagnosticSeverity.Info, messageContains: "the Parameter 'weight' is not created once, in place, from a tensor whose rank the code shows");
+
+    [Fact]
+    public void GG0017_AParameterWhoseConstantShapeCannotFitTheGraph() => AssertDiagnostic("GG0017", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear input = new(3, 5);
+            readonly Gradgen.Nn.Parameter weight = new(Tensor.Randn(6, 2));
+            public override Tensor Forward(Tensor x) => [|input.Forward(x).MatMul(weight)|];
+        }
+        """, DiagnosticSeverity.Error, messageContains: "[6, 2]");
+
+    [Fact]
     public void AModelWhoseForwardCallsHelpersOfItsOwnClassCompilesWithoutDiagnostics()
     {
         var output = GeneratorHarness.Run("""

@@ -187,6 +187,8 @@ internal sealed partial class ForwardLowerer
                 && IsMemberOf(symbol, scope.Type) && scope.Access == "this":
                 // A number the model holds (a scale, a slope): read at run time.
                 return new Value(-1, null, "this." + symbol.Name);
+            case IdentifierNameSyntax or MemberAccessExpressionSyntax when symbol is IFieldSymbol { IsStatic: false } field && IsParameterField(field, scope):
+                return Value.Tensor(ParameterField(field, expression, scope));
             case BinaryExpressionSyntax binary:
                 return LowerBinary(binary, scope);
             case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):

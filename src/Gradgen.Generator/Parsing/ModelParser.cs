@@ -178,9 +178,13 @@ internal static class ModelParser
     }
 
     /// <summary>The one object creation assigned to the field (in its initializer or a constructor), or null.</summary>
-    internal static (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? FieldCreation(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken)
+    internal static (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? FieldCreation(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken) =>
+        FieldValue(type, field, compilation, cancellationToken) is { Value: BaseObjectCreationExpressionSyntax creation } found ? (creation, found.Model) : null;
+
+    /// <summary>The one value <paramref name="field"/> is given (its initializer or the one assignment to it in the type), or null where it is given none or several.</summary>
+    internal static (ExpressionSyntax Value, SemanticModel Model)? FieldValue(INamedTypeSymbol type, string field, Compilation compilation, CancellationToken cancellationToken)
     {
-        var creations = new List<(BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)>();
+        var values = new List<(ExpressionSyntax Value, SemanticModel Model)>();
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             var declaration = reference.GetSyntax(cancellationToken);
@@ -195,17 +199,12 @@ internal static class ModelParser
                 };
                 if (value is not null)
                 {
-                    if (value is not BaseObjectCreationExpressionSyntax creation)
-                    {
-                        return null;
-                    }
-
-                    creations.Add((creation, model));
+                    values.Add((value, model));
                 }
             }
         }
 
-        return creations.Count == 1 ? creations[0] : null;
+        return values.Count == 1 ? values[0] : null;
     }
 
     /// <summary>
