@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Gradgen.CodeFixes;
 
@@ -44,10 +45,17 @@ public sealed class ShowWhyCodeAction : CodeFixProvider
 
             var root = await tree.GetRootAsync(context.CancellationToken).ConfigureAwait(false);
             var token = root.FindToken(cause.SourceSpan.Start);
+            var shown = root.FindNode(cause.SourceSpan, getInnermostNodeForTie: true);
+            if (shown is VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax field })
+            {
+                // A field's location is its name: the title shows its declaration.
+                shown = field;
+            }
+
             string title = string.Format(
                 CultureInfo.InvariantCulture,
                 "Show why: go to '{0}' ({1}, line {2})",
-                Shorten(root.FindNode(cause.SourceSpan, getInnermostNodeForTie: true).ToString()),
+                Shorten(shown.ToString()),
                 System.IO.Path.GetFileName(tree.FilePath),
                 cause.GetLineSpan().StartLinePosition.Line + 1);
             context.RegisterCodeFix(

@@ -111,6 +111,31 @@ public sealed class ShowWhyTests
     }
 
     [Fact]
+    public async Task ALayerWhoseCreationIsNotVisibleIsShownAtItsField()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly LayerNorm norm;
+
+                public Net(bool wide) => norm = wide ? new LayerNorm(8) : new LayerNorm(4);
+
+                public override Tensor Forward(Tensor x) => norm.Forward(x);
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("norm.Forward(x)", Text(diagnostic.Location));
+        Assert.Contains("is not created once, in place", diagnostic.GetMessage(), StringComparison.Ordinal);
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'private readonly LayerNorm norm;' (Net.cs, line 6)", title);
+        Assert.Equal(("Net.cs", "norm"), navigation);
+    }
+
+    [Fact]
     public async Task AReasonAtTheConstructItselfOffersNoNavigation()
     {
         var (solution, diagnostics) = await Analyze(("Inner.cs", Inner));

@@ -26,8 +26,11 @@ internal sealed partial class ForwardLowerer
     private readonly Dictionary<string, ModuleElement> _listFields = new();
     private readonly Dictionary<string, List<ModuleElement>> _listElements = new();
 
-    /// <summary>A module the code applies: its type, the C# that reads it at run time, its creation if visible, its name in messages.</summary>
-    private sealed record ModuleElement(ITypeSymbol Type, string Access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? Creation, string Name);
+    /// <summary>
+    /// A module the code applies: its type, the C# that reads it at run time, its creation if visible, its name in
+    /// messages, and for a field the place it is declared (where "Show why" goes when its creation is not visible).
+    /// </summary>
+    private sealed record ModuleElement(ITypeSymbol Type, string Access, (BaseObjectCreationExpressionSyntax Creation, SemanticModel Model)? Creation, string Name, LocationInfo? Declared = null);
 
     /// <summary>The module <paramref name="receiver"/> denotes (a field, <c>layers[i]</c> with a constant i, a foreach variable), or null.</summary>
     private ModuleElement? ModuleOf(ExpressionSyntax receiver, Scope scope)
@@ -64,7 +67,7 @@ internal sealed partial class ForwardLowerer
 
         if (symbol is IFieldSymbol { IsStatic: false } field && IsMemberOf(field, scope.Type))
         {
-            return new ModuleElement(field.Type, FieldAccess(field, scope), FieldCreation(scope.Type, field.Name), field.Name);
+            return new ModuleElement(field.Type, FieldAccess(field, scope), FieldCreation(scope.Type, field.Name), field.Name, Declaration(field));
         }
 
         return null;

@@ -31,7 +31,7 @@ internal sealed partial class ForwardLowerer
         {
             throw new NotCompiledException(LocationInfo.From(at), $"the Parameter '{field.Name}' is not created once, in place, from a tensor whose rank the code shows (new Parameter(Tensor.Randn(6, 8)))")
             {
-                Cause = field.Locations.FirstOrDefault(l => l.IsInSource) is { } declared ? LocationInfo.From(declared) : null,
+                Cause = Declaration(field),
             };
         }
 

@@ -242,7 +242,15 @@ internal sealed partial class ForwardLowerer
         if (method.Name is "Forward" or "Call" && arguments.Count == 1 && receiver is not null && ModuleOf(receiver, scope) is { } module)
         {
             var x = Lower(arguments[0].Expression, scope);
-            return ApplyModule(module.Type, module.Access, module.Creation, TensorOf(x, arguments[0].Expression), invocation, module.Name);
+            try
+            {
+                return ApplyModule(module.Type, module.Access, module.Creation, TensorOf(x, arguments[0].Expression), invocation, module.Name);
+            }
+            catch (NotCompiledException notCompiled) when (notCompiled.Cause is null && module.Creation is null && module.Declared is { } declared)
+            {
+                // A layer whose creation is not visible (made elsewhere, or assigned twice): Show why goes to the field.
+                throw new NotCompiledException(notCompiled.Location, notCompiled.Reason) { Cause = declared };
+            }
         }
 
         // Tensor operations: x.Op(…), Tensor.Op(x, …), Functional.Op(x, …).
@@ -282,7 +290,7 @@ internal sealed partial class ForwardLowerer
         throw new NotCompiledException(LocationInfo.From(invocation), $"'{Short(invocation)}' calls {method.ContainingType.Name}.{method.Name}, which is neither a layer, a tensor operation, a [Differentiable] function nor a helper of the model that takes tensors and numbers and returns a tensor")
         {
             // A helper in source: its body is what to move into Forward (or to write as a [Differentiable] function).
-            Cause = method.Locations.FirstOrDefault(l => l.IsInSource) is { } declared ? LocationInfo.From(declared) : null,
+            Cause = Declaration(method),
         };
     }
 
@@ -428,6 +436,10 @@ internal sealed partial class ForwardLowerer
     private static string Global(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
 
     private static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    /// <summary>Where <paramref name="symbol"/> is declared in source, or null.</summary>
+    private static LocationInfo? Declaration(ISymbol symbol) =>
+        symbol.Locations.FirstOrDefault(l => l.IsInSource) is { } declared ? LocationInfo.From(declared) : null;
 
     private static string Short(SyntaxNode node) => FunctionParser.Normalize(node.ToString());
 }
