@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using Gradgen.Generator.Diagnostics;
 using Microsoft.CodeAnalysis;
@@ -56,8 +55,8 @@ internal sealed partial class ForwardLowerer
 
         foreach (var parameter in method.Parameters.Where(p => !parameters.ContainsKey(p)))
         {
-            parameters[parameter] = parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is System.IConvertible value and not string and not bool
-                ? new Value(-1, value.ToDouble(CultureInfo.InvariantCulture), null)
+            parameters[parameter] = DefaultNumber(parameter) is { } number
+                ? new Value(-1, number, null)
                 : throw new NotCompiledException(at, $"'{Short(invocation)}' leaves {method.Name}'s parameter '{parameter.Name}' to a default that is not a number");
         }
 

@@ -1,10 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Threading;
 using Gradgen.Generator.Diagnostics;
-using Gradgen.Generator.Differentiation;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Ir.Tensors;
 using Gradgen.Generator.Rules;

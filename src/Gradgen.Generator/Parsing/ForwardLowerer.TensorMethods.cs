@@ -1,10 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
-using System.Threading;
 using Gradgen.Generator.Diagnostics;
-using Gradgen.Generator.Differentiation;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Ir.Tensors;
 using Gradgen.Generator.Rules;
@@ -110,10 +107,7 @@ internal sealed partial class ForwardLowerer
                 return Arg(i);
             }
 
-            var parameter = method.Parameters[i - parameterOffset];
-            return parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is IConvertible value && parameter.ExplicitDefaultValue is not string and not bool
-                ? new Value(-1, value.ToDouble(CultureInfo.InvariantCulture), null)
-                : new Value(-1, null, null);
+            return new Value(-1, DefaultNumber(method.Parameters[i - parameterOffset]), null);
         }
 
         int IntArg(int i, int fallback = 0)

@@ -437,6 +437,12 @@ internal sealed partial class ForwardLowerer
 
     private static string Format(IEnumerable<int> shape) => "[" + string.Join(", ", shape) + "]";
 
+    /// <summary>A parameter's default value as a number, or null where it has none or it is not a number.</summary>
+    private static double? DefaultNumber(IParameterSymbol parameter) =>
+        parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is IConvertible value and not string and not bool
+            ? value.ToDouble(CultureInfo.InvariantCulture)
+            : null;
+
     /// <summary>Where <paramref name="symbol"/> is declared in source, or null.</summary>
     private static LocationInfo? Declaration(ISymbol symbol) =>
         symbol.Locations.FirstOrDefault(l => l.IsInSource) is { } declared ? LocationInfo.From(declared) : null;
