@@ -55,6 +55,10 @@ public class ThreadJobsConfig : ManualConfig
 
         AddColumn(StatisticColumn.Median, StatisticColumn.Min);
         SummaryStyle = SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend);
+
+        // BenchmarkDotNet builds one executable per job; its default two-minute limit fails those builds on the shared
+        // 2-core host while other builds run.
+        BuildTimeout = TimeSpan.FromMinutes(10);
     }
 }
 

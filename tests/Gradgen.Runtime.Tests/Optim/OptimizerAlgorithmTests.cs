@@ -77,6 +77,8 @@ public class OptimizerAlgorithmTests
 
     [Fact] public void RMSprop_centered_momentum_weight_decay() => Expect(RMSprop(N, Steps, 1e-2, 0.9, 1e-6, 0.05, 0.8, true, false), p => new RMSprop([p], alpha: 0.9, eps: 1e-6, weightDecay: 0.05, momentum: 0.8, centered: true));
 
+    [Fact] public void RMSprop_centered_without_momentum() => Expect(RMSprop(N, Steps, 1e-2, 0.99, 1e-8, 0, 0, true, false), p => new RMSprop([p], centered: true));
+
     [Fact] public void RMSprop_momentum_maximize() => Expect(RMSprop(N, Steps, 1e-2, 0.99, 1e-8, 0, 0.5, false, true), p => new RMSprop([p], momentum: 0.5, maximize: true));
 
     [Fact] public void Adagrad_defaults() => Expect(Adagrad(N, Steps, 1e-2, 0, 0, 0, 1e-10, false), p => new Adagrad([p]));
