@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Gradgen.Kernels;
 
 namespace Gradgen.Optim;
 
@@ -64,6 +66,13 @@ internal static class FusedUpdate
     static Span<T> Elements<T>(Tensor? t)
         where T : unmanaged => t is null ? default : t.StorageSpan<T>().Slice(t.offset, t.numel);
 
+    /// <summary>
+    /// Tests only: the vector width in bits of the fused pass (128, 256 or 512; 1 for none, every element through the
+    /// scalar tail); 0, the default, takes the widest the host accelerates. Every width gives the same bits: each
+    /// element's update is the same operations in the same order.
+    /// </summary>
+    internal static int VectorBitsForTests;
+
     /// <summary>Elements per chunk of a parallel update: large enough that a chunk outweighs handing it to a worker.</summary>
     private const int ChunkElements = 1 << 16;
 
@@ -120,16 +129,14 @@ internal static class FusedUpdate
         ref T cr = ref MemoryMarshal.GetReference(c);
         bool hasA = !a.IsEmpty, hasB = !b.IsEmpty, hasC = !c.IsEmpty;
         int n = ps.Length;
-        int j = !Vector.IsHardwareAccelerated ? 0 : (hasA, hasB, hasC) switch
+        int width = VectorBitsForTests != 0 ? VectorBitsForTests
+            : Simd512<T>.IsHardwareAccelerated ? 512 : Simd256<T>.IsHardwareAccelerated ? 256 : Simd128<T>.IsHardwareAccelerated ? 128 : 1;
+        int j = width switch
         {
-            (false, false, false) => VectorPass<T, TRule, Absent, Absent, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
-            (true, false, false) => VectorPass<T, TRule, Present, Absent, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
-            (false, true, false) => VectorPass<T, TRule, Absent, Present, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
-            (true, true, false) => VectorPass<T, TRule, Present, Present, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
-            (false, false, true) => VectorPass<T, TRule, Absent, Absent, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
-            (true, false, true) => VectorPass<T, TRule, Present, Absent, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
-            (false, true, true) => VectorPass<T, TRule, Absent, Present, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
-            (true, true, true) => VectorPass<T, TRule, Present, Present, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            512 => Vectors<Vector512<T>, Simd512<T>, T, TRule>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n, hasA, hasB, hasC),
+            256 => Vectors<Vector256<T>, Simd256<T>, T, TRule>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n, hasA, hasB, hasC),
+            128 => Vectors<Vector128<T>, Simd128<T>, T, TRule>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n, hasA, hasB, hasC),
+            _ => 0,
         };
 
         for (; j < n; j++)
@@ -157,44 +164,67 @@ internal static class FusedUpdate
         }
     }
 
+    /// <summary>The whole vectors of one range, at the width of <typeparamref name="TSimd"/>; returns where the scalar tail starts.</summary>
+    static int Vectors<TVec, TSimd, T, TRule>(in TRule rule, ref T pr, ref T gr, ref T ar, ref T br, ref T cr, int n, bool hasA, bool hasB, bool hasC)
+        where TVec : struct
+        where TSimd : struct, ISimd<TVec, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRule : struct, IUpdateRule => (hasA, hasB, hasC) switch
+        {
+            (false, false, false) => VectorPass<TVec, TSimd, T, TRule, Absent, Absent, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            (true, false, false) => VectorPass<TVec, TSimd, T, TRule, Present, Absent, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            (false, true, false) => VectorPass<TVec, TSimd, T, TRule, Absent, Present, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            (true, true, false) => VectorPass<TVec, TSimd, T, TRule, Present, Present, Absent>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            (false, false, true) => VectorPass<TVec, TSimd, T, TRule, Absent, Absent, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            (true, false, true) => VectorPass<TVec, TSimd, T, TRule, Present, Absent, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            (false, true, true) => VectorPass<TVec, TSimd, T, TRule, Absent, Present, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+            (true, true, true) => VectorPass<TVec, TSimd, T, TRule, Present, Present, Present>(rule, ref pr, ref gr, ref ar, ref br, ref cr, n),
+        };
+
     /// <summary>
-    /// The whole vectors of one range; returns where the scalar tail starts. A method of its own, specialised on which
-    /// state buffers exist (<typeparamref name="TA"/>, <typeparamref name="TB"/>, <typeparamref name="TC"/>), so
-    /// the loop holds no test of them and few enough live values that the JIT keeps them in registers: inlined into
-    /// the optimizer's <c>Step</c> with run-time tests, the loop spilled its counter and vectors to the stack at every
-    /// iteration and took 1.3× its time now (docs/benchmarks.md §6.4).
+    /// The loop of <see cref="Vectors"/>: a method of its own, specialised on which state buffers exist
+    /// (<typeparamref name="TA"/>, <typeparamref name="TB"/>, <typeparamref name="TC"/>), so that it holds no test of
+    /// them and few enough live values for the JIT to keep them in registers. Inlined into the optimizer's <c>Step</c>
+    /// with run-time tests, the loop spilled its counter and vectors to the stack at every iteration
+    /// (docs/benchmarks.md §6.4).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static int VectorPass<T, TRule, TA, TB, TC>(TRule rule, ref T pr, ref T gr, ref T ar, ref T br, ref T cr, int n)
+    static int VectorPass<TVec, TSimd, T, TRule, TA, TB, TC>(TRule rule, ref T pr, ref T gr, ref T ar, ref T br, ref T cr, int n)
+        where TVec : struct
+        where TSimd : struct, ISimd<TVec, T>
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRule : struct, IUpdateRule
         where TA : struct, IBufferPresence
         where TB : struct, IBufferPresence
         where TC : struct, IBufferPresence
     {
+        var ps = MemoryMarshal.CreateSpan(ref pr, n);
+        var gs = MemoryMarshal.CreateReadOnlySpan(ref gr, n);
+        var a = TA.Exists ? MemoryMarshal.CreateSpan(ref ar, n) : default;
+        var b = TB.Exists ? MemoryMarshal.CreateSpan(ref br, n) : default;
+        var c = TC.Exists ? MemoryMarshal.CreateSpan(ref cr, n) : default;
         int j = 0;
-        for (; j <= n - Vector<T>.Count; j += Vector<T>.Count)
+        for (; j <= n - TSimd.Count; j += TSimd.Count)
         {
-            nuint at = (nuint)j;
-            var pv = new Lanes<T>(Vector.LoadUnsafe(ref pr, at));
-            var av = TA.Exists ? new Lanes<T>(Vector.LoadUnsafe(ref ar, at)) : default;
-            var bv = TB.Exists ? new Lanes<T>(Vector.LoadUnsafe(ref br, at)) : default;
-            var cv = TC.Exists ? new Lanes<T>(Vector.LoadUnsafe(ref cr, at)) : default;
-            rule.Apply(ref pv, new Lanes<T>(Vector.LoadUnsafe(ref gr, at)), ref av, ref bv, ref cv);
-            pv.Value.StoreUnsafe(ref pr, at);
+            var pv = new SimdLanes<TVec, TSimd, T>(TSimd.Load(ps, j));
+            var av = TA.Exists ? new SimdLanes<TVec, TSimd, T>(TSimd.Load(a, j)) : default;
+            var bv = TB.Exists ? new SimdLanes<TVec, TSimd, T>(TSimd.Load(b, j)) : default;
+            var cv = TC.Exists ? new SimdLanes<TVec, TSimd, T>(TSimd.Load(c, j)) : default;
+            rule.Apply(ref pv, new SimdLanes<TVec, TSimd, T>(TSimd.Load(gs, j)), ref av, ref bv, ref cv);
+            TSimd.Store(pv.Value, ps, j);
             if (TA.Exists)
             {
-                av.Value.StoreUnsafe(ref ar, at);
+                TSimd.Store(av.Value, a, j);
             }
 
             if (TB.Exists)
             {
-                bv.Value.StoreUnsafe(ref br, at);
+                TSimd.Store(bv.Value, b, j);
             }
 
             if (TC.Exists)
             {
-                cv.Value.StoreUnsafe(ref cr, at);
+                TSimd.Store(cv.Value, c, j);
             }
         }
 

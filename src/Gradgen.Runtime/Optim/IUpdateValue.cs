@@ -4,7 +4,7 @@ namespace Gradgen.Optim;
 
 /// <summary>
 /// The arithmetic an optimizer's update rule is written in. The rule is written once against this interface and
-/// instantiated three ways: <see cref="Lanes{T}"/> (a SIMD vector of elements) and <see cref="Lane{T}"/> (one element,
+/// instantiated three ways: <see cref="SimdLanes{TVec, TSimd, T}"/> (a SIMD vector of elements) and <see cref="Lane{T}"/> (one element,
 /// for the tail) make the CPU's fused pass; <see cref="TensorValue"/> (whole tensors, each operation a tensor operation)
 /// runs the same rule on accelerators and on strided parameters through the existing device kernels.
 /// </summary>
@@ -32,32 +32,38 @@ internal interface IUpdateValue<TSelf>
     static abstract TSelf Max(TSelf a, TSelf b);
 }
 
-/// <summary>A SIMD vector of parameter elements; scalars are converted to the element type (as PyTorch's CPU kernels do).</summary>
-internal readonly struct Lanes<T>(Vector<T> value) : IUpdateValue<Lanes<T>>
+/// <summary>
+/// A SIMD vector of parameter elements, of the width <typeparamref name="TSimd"/> gives (Vector512 where the host
+/// accelerates it: the update is memory-bound, and the wider loads and stores took 0.6× the time of Vector256 ones on the
+/// 2-core host, docs/benchmarks.md §6.4); scalars are converted to the element type (as PyTorch's CPU kernels do).
+/// </summary>
+internal readonly struct SimdLanes<TVec, TSimd, T>(TVec value) : IUpdateValue<SimdLanes<TVec, TSimd, T>>
+    where TVec : struct
+    where TSimd : struct, Kernels.ISimd<TVec, T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public readonly Vector<T> Value = value;
+    public readonly TVec Value = value;
 
-    public static Lanes<T> operator +(Lanes<T> a, Lanes<T> b) => new(a.Value + b.Value);
+    public static SimdLanes<TVec, TSimd, T> operator +(SimdLanes<TVec, TSimd, T> a, SimdLanes<TVec, TSimd, T> b) => new(TSimd.Add(a.Value, b.Value));
 
-    public static Lanes<T> operator -(Lanes<T> a, Lanes<T> b) => new(a.Value - b.Value);
+    public static SimdLanes<TVec, TSimd, T> operator -(SimdLanes<TVec, TSimd, T> a, SimdLanes<TVec, TSimd, T> b) => new(TSimd.Subtract(a.Value, b.Value));
 
-    public static Lanes<T> operator *(Lanes<T> a, Lanes<T> b) => new(a.Value * b.Value);
+    public static SimdLanes<TVec, TSimd, T> operator *(SimdLanes<TVec, TSimd, T> a, SimdLanes<TVec, TSimd, T> b) => new(TSimd.Multiply(a.Value, b.Value));
 
-    public static Lanes<T> operator /(Lanes<T> a, Lanes<T> b) => new(a.Value / b.Value);
+    public static SimdLanes<TVec, TSimd, T> operator /(SimdLanes<TVec, TSimd, T> a, SimdLanes<TVec, TSimd, T> b) => new(TSimd.Divide(a.Value, b.Value));
 
-    public static Lanes<T> operator -(Lanes<T> a) => new(-a.Value);
+    public static SimdLanes<TVec, TSimd, T> operator -(SimdLanes<TVec, TSimd, T> a) => new(TSimd.Negate(a.Value));
 
-    public static Lanes<T> operator +(Lanes<T> a, double s) => new(a.Value + new Vector<T>(T.CreateTruncating(s)));
+    public static SimdLanes<TVec, TSimd, T> operator +(SimdLanes<TVec, TSimd, T> a, double s) => new(TSimd.Add(a.Value, TSimd.Create(T.CreateTruncating(s))));
 
-    public static Lanes<T> operator *(Lanes<T> a, double s) => new(a.Value * T.CreateTruncating(s));
+    public static SimdLanes<TVec, TSimd, T> operator *(SimdLanes<TVec, TSimd, T> a, double s) => new(TSimd.Multiply(a.Value, TSimd.Create(T.CreateTruncating(s))));
 
-    public static Lanes<T> operator /(Lanes<T> a, double s) => new(a.Value / T.CreateTruncating(s));
+    public static SimdLanes<TVec, TSimd, T> operator /(SimdLanes<TVec, TSimd, T> a, double s) => new(TSimd.Divide(a.Value, TSimd.Create(T.CreateTruncating(s))));
 
-    public static Lanes<T> Sqrt(Lanes<T> a) => new(Vector.SquareRoot(a.Value));
+    public static SimdLanes<TVec, TSimd, T> Sqrt(SimdLanes<TVec, TSimd, T> a) => new(TSimd.Sqrt(a.Value));
 
-    // Vector.Max propagates NaN as torch.maximum does.
-    public static Lanes<T> Max(Lanes<T> a, Lanes<T> b) => new(Vector.Max(a.Value, b.Value));
+    // The vector Max propagates NaN as torch.maximum does.
+    public static SimdLanes<TVec, TSimd, T> Max(SimdLanes<TVec, TSimd, T> a, SimdLanes<TVec, TSimd, T> b) => new(TSimd.Max(a.Value, b.Value));
 }
 
 /// <summary>One parameter element (the tail of the fused pass).</summary>
