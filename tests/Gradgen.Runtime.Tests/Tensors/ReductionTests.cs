@@ -20,6 +20,29 @@ public class ReductionTests
         Assert.Equal([8f, 10], Tensor.Sum(M.T, 0).ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Int64)]
+    public void Sums_over_leading_dimensions_add_each_column_in_row_order(DType dtype)
+    {
+        // 7 rows of 37 columns: whole vectors of the row kernel and a tail; Float32 accumulates in Float64, then rounds once.
+        const int rows = 7, columns = 37;
+        var values = Enumerable.Range(0, rows * columns).Select(i => Math.Round(Math.Sin(i) * 1000) / 64).ToArray();
+        var x = Tensor.FromArray(values).Reshape(rows, columns).To(dtype);
+        var sums = x.Sum(0).To(DType.Float64).ToArray<double>();
+        for (int c = 0; c < columns; c++)
+        {
+            double expected = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                expected += dtype == DType.Int64 ? Math.Truncate(values[(r * columns) + c]) : dtype == DType.Float32 ? (float)values[(r * columns) + c] : values[(r * columns) + c];
+            }
+
+            Assert.Equal(dtype == DType.Float32 ? (float)expected : expected, sums[c]);
+        }
+    }
+
     [Fact]
     public void Integer_sums_are_int64_and_mean_needs_floats()
     {

@@ -65,8 +65,42 @@ internal static class Reductions
                 for (; i < count; i++) s0 += TAcc.CreateTruncating(Unsafe.Add(ref x, i * sx));
                 r += (s0 + s1) + (s2 + s3);
             }
+            else if (sx == 1 && sr == 1)
+                AddContiguous(ref x, ref r, count);
             else
                 for (int i = 0; i < count; i++) Unsafe.Add(ref r, i * sr) += TAcc.CreateTruncating(Unsafe.Add(ref x, i * sx));
+        }
+
+        /// <summary>
+        /// <c>r[i] += x[i]</c> over a contiguous row (summing over a leading dimension, as a broadcast's gradient does): in
+        /// vectors, widened from Float32 to the Float64 accumulator. Each element's additions are the same, in the same
+        /// order, as element by element.
+        /// </summary>
+        static void AddContiguous(ref T x, ref TAcc r, int count)
+        {
+            int i = 0;
+            if (typeof(T) == typeof(float) && typeof(TAcc) == typeof(double) && Vector.IsHardwareAccelerated)
+            {
+                ref float xs = ref Unsafe.As<T, float>(ref x);
+                ref double rs = ref Unsafe.As<TAcc, double>(ref r);
+                for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    Vector.Widen(Vector.LoadUnsafe(ref xs, (nuint)i), out var low, out var high);
+                    nuint upper = (nuint)(i + Vector<double>.Count);
+                    (Vector.LoadUnsafe(ref rs, (nuint)i) + low).StoreUnsafe(ref rs, (nuint)i);
+                    (Vector.LoadUnsafe(ref rs, upper) + high).StoreUnsafe(ref rs, upper);
+                }
+            }
+            else if (typeof(T) == typeof(TAcc) && Vector.IsHardwareAccelerated && Vector<TAcc>.IsSupported)
+            {
+                ref TAcc xs = ref Unsafe.As<T, TAcc>(ref x);
+                for (; i <= count - Vector<TAcc>.Count; i += Vector<TAcc>.Count)
+                {
+                    (Vector.LoadUnsafe(ref r, (nuint)i) + Vector.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref r, (nuint)i);
+                }
+            }
+
+            for (; i < count; i++) Unsafe.Add(ref r, i) += TAcc.CreateTruncating(Unsafe.Add(ref x, i));
         }
     }
 
