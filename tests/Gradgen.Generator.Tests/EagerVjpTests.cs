@@ -37,6 +37,7 @@ public sealed class EagerVjpTests
                 [EagerVjp("Reshape")] internal static partial Tensor ViewBackward(int[] inShape, Tensor gradOutput);
                 [EagerVjp("Narrow")] internal static partial Tensor SliceBackward(int[] inShape, int dim, int start, int step, Tensor gradOutput);
                 [EagerVjp("Transpose")] internal static partial Tensor TransposeBackward(int dim0, int dim1, Tensor gradOutput);
+                [EagerVjp("Permute")] internal static partial Tensor PermuteBackward(int[] order, Tensor gradOutput);
             }
         }
         """;
@@ -89,7 +90,8 @@ public sealed class EagerVjpTests
         Assert.Contains("SliceBackward(int[] inShape, int dim, int start, int step, global::Gradgen.Tensor gradOutput)", source);
         Assert.Contains("CompiledGraph.PadAs(gradOutput, inShape, dim, start, step)", Body(source, "SliceBackward"));
         Assert.Contains("gradOutput.Transpose(dim0, dim1)", Body(source, "TransposeBackward"));
-        foreach (var view in new[] { "ExpandBackward", "ViewBackward", "SliceBackward", "TransposeBackward" })
+        Assert.Contains("gradOutput.Permute(global::Gradgen.Nn.CompiledGraph.InversePermutation(order))", Body(source, "PermuteBackward"));
+        foreach (var view in new[] { "ExpandBackward", "ViewBackward", "SliceBackward", "TransposeBackward", "PermuteBackward" })
         {
             Assert.DoesNotContain("CompiledGraph.Map", Body(source, view));
             Assert.DoesNotContain("Free(", Body(source, view));
@@ -113,7 +115,8 @@ public sealed class EagerVjpTests
     [InlineData("[EagerVjp(\"Narrow\")] internal static partial Tensor F(int[] x, int dim, int start, Tensor gradOutput);")]
     [InlineData("[EagerVjp(\"Transpose\")] internal static partial Tensor F(long dim0, int dim1, Tensor gradOutput);")]
     [InlineData("[EagerVjp(\"Expand\")] internal static partial Tensor F(Tensor x, Tensor gradOutput);")]
-    [InlineData("[EagerVjp(\"Permute\")] internal static partial Tensor F(int[] dims, Tensor gradOutput);")]
+    [InlineData("[EagerVjp(\"Permute\")] internal static partial Tensor F(int dims, Tensor gradOutput);")]
+    [InlineData("[EagerVjp(\"Cat\")] internal static partial Tensor F(int[] inShape, Tensor gradOutput);")]
     public void WhatTheGeneratorCannotServeGetsNoBodyAndTheCompilerSaysSo(string declaration)
     {
         var output = GeneratorHarness.Run(GeneratorHarness.CompileAs("Gradgen.Runtime", Attribute, "namespace Gradgen { internal static partial class V { " + declaration + " } }"));

@@ -16,6 +16,9 @@ internal enum EagerVjpParameter
 
     /// <summary>An <c>int</c>: an argument of the operation known only at run time (a dim, a start, a step).</summary>
     Int,
+
+    /// <summary>An <c>int[]</c>: an argument of the operation known only at run time that is not a shape (a permutation).</summary>
+    Ints,
 }
 
 /// <summary>
@@ -25,7 +28,7 @@ internal enum EagerVjpParameter
 /// <item>A reduction or a gather is built on rank-3 values along dim 1 with the dim kept: the runtime views a tensor of
 /// any rank, reduced along any dim, as <c>[outer, size, inner]</c> (the dims before, the dim, the dims after) and its
 /// gradient as <c>[outer, 1, inner]</c>.</item>
-/// <item>A view (expand, reshape, narrow, transpose) takes its input's shape (<c>int[]</c>) and its dims and positions
+/// <item>A view (expand, reshape, narrow, transpose, permute) takes its input's shape (<c>int[]</c>) and its dims and positions
 /// (<c>int</c>) as arguments, bound to the graph's nodes as C#: each step of its backward reads them at run time, so the
 /// rank its graph is built at is only nominal, and the gradient is never reshaped to fit one (a view stays a view).</item>
 /// </list>
@@ -43,6 +46,7 @@ internal static class EagerVjpGraphs
         nameof(TensorOp.Expand) or nameof(TensorOp.Reshape) => new[] { EagerVjpParameter.Shape, EagerVjpParameter.Tensor },
         nameof(TensorOp.Narrow) => new[] { EagerVjpParameter.Shape, EagerVjpParameter.Int, EagerVjpParameter.Int, EagerVjpParameter.Int, EagerVjpParameter.Tensor },
         nameof(TensorOp.Transpose) => new[] { EagerVjpParameter.Int, EagerVjpParameter.Int, EagerVjpParameter.Tensor },
+        nameof(TensorOp.Permute) => new[] { EagerVjpParameter.Ints, EagerVjpParameter.Tensor },
         _ => null,
     };
 
@@ -59,16 +63,19 @@ internal static class EagerVjpGraphs
         int Symbol(string name) => b.Shapes.NewSymbol(rigid: true, name);
         if (IsView(op))
         {
-            // Nominal rank 1: input [size] to result [other]; the printed steps take their shapes and dims from the arguments.
-            int input = b.Parameter(names[0], new[] { Symbol("size") }, names[0]);
+            // Nominal rank 1: input [size] to result [other]; the printed steps take their shapes and dims from the
+            // arguments. A transpose's or permute's backward never reads its input: it stands in with a name of its own.
+            string x = Signature(op)![0] == EagerVjpParameter.Shape ? names[0] : "input";
+            int input = b.Parameter(x, new[] { Symbol("size") }, x);
             int[] shape = { Symbol("other") };
             string Arguments(int first, int count) => string.Join(", ", names.Skip(first).Take(count));
             int view = op switch
             {
-                nameof(TensorOp.Expand) => b.Expand(input, shape, "sizes", names[0] + " expanded"),
-                nameof(TensorOp.Reshape) => b.Reshape(input, shape, "Reshape(shape)", names[0] + " reshaped"),
-                nameof(TensorOp.Narrow) => b.Narrow(input, 0, 0, 0, names[0] + " sliced", Arguments(1, 3)),
-                nameof(TensorOp.Transpose) => b.Transpose(input, 0, 0, names[0] + " transposed", Arguments(0, 2)),
+                nameof(TensorOp.Expand) => b.Expand(input, shape, "sizes", x + " expanded"),
+                nameof(TensorOp.Reshape) => b.Reshape(input, shape, "Reshape(shape)", x + " reshaped"),
+                nameof(TensorOp.Narrow) => b.Narrow(input, 0, 0, 0, x + " sliced", Arguments(1, 3)),
+                nameof(TensorOp.Transpose) => b.Transpose(input, 0, 0, x + " transposed", Arguments(0, 2)),
+                nameof(TensorOp.Permute) => b.Permute(input, names[0], inverse: false, "permuted by " + names[0]),
                 _ => throw new ArgumentException($"{op} is not a view.", nameof(op)),
             };
             var (viewGradient, viewGradients) = TensorReverseMode.Differentiate(b, view, new[] { input });
@@ -78,18 +85,18 @@ internal static class EagerVjpGraphs
         int outer = Symbol("outer");
         int size = Symbol("size");
         int inner = Symbol("inner");
-        int x = b.Parameter(names[0], new[] { outer, size, inner }, names[0]);
-        var inputs = new List<int> { x };
+        int reduced = b.Parameter(names[0], new[] { outer, size, inner }, names[0]);
+        var inputs = new List<int> { reduced };
         int result;
         switch (op)
         {
             case nameof(TensorOp.Gather):
                 int index = b.Parameter(names[1], new[] { outer, Symbol("count"), inner }, names[1]);
                 inputs.Add(index);
-                result = b.Gather(x, index, 1, names[2]);
+                result = b.Gather(reduced, index, 1, names[2]);
                 break;
             case nameof(TensorOp.Sum) or nameof(TensorOp.Mean) or nameof(TensorOp.Max) or nameof(TensorOp.MaxEvenly) or nameof(TensorOp.MinEvenly):
-                result = b.Reduce((TensorOp)Enum.Parse(typeof(TensorOp), op), x, 1, keepDim: true, names[1]);
+                result = b.Reduce((TensorOp)Enum.Parse(typeof(TensorOp), op), reduced, 1, keepDim: true, names[1]);
                 break;
             default:
                 throw new ArgumentException($"{op} has no eager backward.", nameof(op));

@@ -51,7 +51,7 @@ internal static class EagerVjpParser
     private static bool Fits(ITypeSymbol type, EagerVjpParameter kind) => kind switch
     {
         EagerVjpParameter.Tensor => IsTensor(type),
-        EagerVjpParameter.Shape => type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Int32 },
+        EagerVjpParameter.Shape or EagerVjpParameter.Ints => type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Int32 },
         _ => type.SpecialType == SpecialType.System_Int32,
     };
 }

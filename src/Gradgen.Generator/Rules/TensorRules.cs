@@ -120,6 +120,11 @@ internal static class TensorRules
                 result[0] = b.Transpose(g, node.Dim, node.Dim2, "gᵀ", node.Text);
                 break;
 
+            case TensorOp.Permute:
+                // A reordering's adjoint puts every dim back: the inverse order.
+                result[0] = b.Permute(g, node.Text, !node.Flag, "g permuted back");
+                break;
+
             case TensorOp.Narrow:
                 // Narrow ↔ pad: the gradient goes back where the elements were read (with the slice's step), zeros elsewhere.
                 result[0] = b.PadAs(g, x[0], node.Dim, node.Start, node.Text);

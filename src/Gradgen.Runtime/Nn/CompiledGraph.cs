@@ -329,6 +329,17 @@ public static partial class CompiledGraph
     /// <returns>The reshaped tensor.</returns>
     public static Tensor ReshapeAs(Tensor g, Tensor like) => g.Reshape(like.Shape.ToArray());
 
+    /// <summary>The order that undoes <paramref name="order"/>: where each dim of a permuted tensor came from (the adjoint of <see cref="Tensor.Permute"/> permutes by it).</summary>
+    /// <param name="order">A permutation of the dims, non-negative: dim i of the permuted tensor is dim <c>order[i]</c>.</param>
+    /// <returns>The inverse permutation.</returns>
+    public static int[] InversePermutation(int[] order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var inverse = new int[order.Length];
+        for (int i = 0; i < order.Length; i++) inverse[order[i]] = i;
+        return inverse;
+    }
+
     /// <summary><paramref name="g"/> in <paramref name="shape"/> (the adjoint of every reshape): a view where the strides allow it, else a copy.</summary>
     /// <param name="g">The tensor.</param>
     /// <param name="shape">The shape to take.</param>

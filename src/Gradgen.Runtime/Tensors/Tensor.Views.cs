@@ -205,7 +205,7 @@ public partial class Tensor
         var seen = new bool[dims.Length];
         var ns = new int[dims.Length];
         var st = new int[dims.Length];
-        var inverse = new int[dims.Length];
+        var order = new int[dims.Length];
         for (int i = 0; i < dims.Length; i++)
         {
             int d = NormalizeDim(dims[i], shape.Length, "Permute");
@@ -213,9 +213,9 @@ public partial class Tensor
             seen[d] = true;
             ns[i] = shape[d];
             st[i] = strides[d];
-            inverse[d] = i;
+            order[i] = d;
         }
-        return MakeView(ns, st, offset, "PermuteBackward", g => g.Permute(inverse));
+        return MakeView(ns, st, offset, "PermuteBackward", g => EagerVjps.PermuteBackward(order, g));
     }
 
     /// <summary>A view with a new dimension of size 1 inserted at <paramref name="dim"/> (PyTorch's <c>unsqueeze</c>).</summary>

@@ -89,6 +89,21 @@ public class ViewVjpTests
     }
 
     [Theory]
+    [MemberData(nameof(Ranks))]
+    public void Permute_passes_gradcheck_for_every_order_negative_dims_too(int shape)
+    {
+        var x = Values(Shapes[shape], 7);
+        foreach (var order in Orders(x.Ndim))
+        {
+            Check(t => t.Permute(order), x);
+            Check(t => t.Permute(order.Select(d => d - x.Ndim).ToArray()), x);
+        }
+    }
+
+    static IEnumerable<int[]> Orders(int n) =>
+        n == 0 ? [[]] : Orders(n - 1).SelectMany(rest => Enumerable.Range(0, n).Select(at => rest.Take(at).Append(n - 1).Concat(rest.Skip(at)).ToArray()));
+
+    [Theory]
     [MemberData(nameof(Dims))]
     public void Squeeze_and_unsqueeze_pass_gradcheck_at_every_dim(int shape, int dim)
     {
@@ -121,6 +136,7 @@ public class ViewVjpTests
         Assert.Equal("ViewBackward", x.View(6).GradFn!.Name);
         Assert.Equal("ViewBackward", x.Reshape(3, 2).GradFn!.Name);
         Assert.Equal("TransposeBackward", x.Transpose(0, 2).GradFn!.Name);
+        Assert.Equal("PermuteBackward", x.Permute(2, 0, 1).GradFn!.Name);
         Assert.Equal("UnsqueezeBackward", x.Unsqueeze(0).GradFn!.Name);
         Assert.Equal("SqueezeBackward", x.Squeeze(1).GradFn!.Name);
         Assert.Equal("SqueezeBackward", x.Squeeze().GradFn!.Name);
@@ -139,6 +155,8 @@ public class ViewVjpTests
         Assert.False(g.IsContiguous);
         Assert.Same(g.storage, EagerVjps.TransposeBackward(0, 2, g).storage);
         Assert.True(EagerVjps.TransposeBackward(0, 2, g).IsContiguous);
+        Assert.Same(g.storage, EagerVjps.PermuteBackward([2, 1, 0], g).storage);
+        Assert.True(EagerVjps.PermuteBackward([2, 1, 0], g).IsContiguous);
         Assert.Same(g.storage, EagerVjps.ViewBackward([4, 1, 3, 2], g).storage);
         Assert.Same(g.storage, EagerVjps.ViewBackward([4, 3, 2, 1, 1], g).storage);
         var kept = g.Narrow(1, 0, 1);

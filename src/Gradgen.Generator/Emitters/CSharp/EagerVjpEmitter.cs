@@ -110,7 +110,7 @@ internal static class EagerVjpEmitter
     private static string ParameterType(EagerVjpParameter kind) => kind switch
     {
         EagerVjpParameter.Tensor => TensorType,
-        EagerVjpParameter.Shape => "int[]",
+        EagerVjpParameter.Shape or EagerVjpParameter.Ints => "int[]",
         _ => "int",
     };
 }

@@ -175,6 +175,7 @@ internal sealed class GraphStepWriter
             TensorOp.Reshape => $"{In(0)}.{node.Text.Replace("$0", In(0))}",
             TensorOp.ReshapeAs => $"{Runtime}.ReshapeAs({In(0)}, {In(1)})",
             TensorOp.Expand => $"{In(0)}.Expand({node.Text})",
+            TensorOp.Permute => $"{In(0)}.Permute({(node.Flag ? $"{Runtime}.InversePermutation({node.Text})" : node.Text)})",
             TensorOp.Transpose => $"{In(0)}.Transpose({Or(node.Text, Ints(node.Dim, node.Dim2))})",
             TensorOp.Narrow when node.Text.Length == 0 => $"{In(0)}.Narrow({Ints(node.Dim, node.Start, node.Length)})",
             TensorOp.PadAs => $"{Runtime}.PadAs({In(0)}, {In(1)}, {Or(node.Text, Ints(node.Dim, node.Start))})",

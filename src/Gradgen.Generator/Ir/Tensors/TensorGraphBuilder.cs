@@ -197,6 +197,10 @@ internal sealed class TensorGraphBuilder
         return Add(new TensorNode(TensorOp.Transpose, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: Math.Min(a, b), Dim2: Math.Max(a, b), Text: runTimeDims, Label: label));
     }
 
+    /// <summary>The dims of <paramref name="x"/> reordered by the run-time order <paramref name="order"/> (C#), or by its inverse.</summary>
+    public int Permute(int x, string order, bool inverse, string label) =>
+        Add(new TensorNode(TensorOp.Permute, new[] { x }.ToEquatableArray(), _nodes[x].Shape, Flag: inverse, Text: order, Label: label));
+
     /// <summary>
     /// Elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) of <paramref name="dim"/>;
     /// where <paramref name="runTimeArgs"/> (C#: dim, start, step) is given, those known only at run time instead, the

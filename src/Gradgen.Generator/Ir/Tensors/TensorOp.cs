@@ -80,6 +80,13 @@ internal enum TensorOp
     /// <summary>Swaps dims <see cref="TensorNode.Dim"/> and <see cref="TensorNode.Dim2"/> (or the run-time dims <see cref="TensorNode.Text"/> names).</summary>
     Transpose,
 
+    /// <summary>
+    /// The dims reordered by the run-time order <see cref="TensorNode.Text"/> names (an eager backward's <c>int[]</c>:
+    /// dim i of the result is dim order[i]), or by its inverse when <see cref="TensorNode.Flag"/> (the adjoint).
+    /// Only eager backward functions have it: a model's Forward has no Permute to lower.
+    /// </summary>
+    Permute,
+
     /// <summary>Elements [Start, Start + Length) of dim (or, where <see cref="TensorNode.Text"/> names run-time arguments, dim, start and step: a strided slice).</summary>
     Narrow,
 

@@ -6,7 +6,7 @@ namespace Gradgen;
 /// reduction's or gather's (Sum, Mean, Max, MaxEvenly, MinEvenly, Gather) takes <c>(inputs…, result, gradOutput)</c>
 /// over rank-3 values along dim 1; a view's takes its input's shape and run-time arguments as they are: Expand and
 /// Reshape <c>(int[] inShape, gradOutput)</c>, Narrow <c>(int[] inShape, int dim, int start, int step, gradOutput)</c>,
-/// Transpose <c>(int dim0, int dim1, gradOutput)</c> (see <see cref="EagerVjps"/>). Recognised only in this assembly;
+/// Transpose <c>(int dim0, int dim1, gradOutput)</c>, Permute <c>(int[] order, gradOutput)</c> (see <see cref="EagerVjps"/>). Recognised only in this assembly;
 /// nothing a user writes.
 /// </summary>
 /// <param name="op">The tensor operation.</param>

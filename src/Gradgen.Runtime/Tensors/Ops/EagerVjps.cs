@@ -31,6 +31,10 @@ internal static partial class EagerVjps
     [EagerVjp("Transpose")]
     internal static partial Tensor TransposeBackward(int dim0, int dim1, Tensor gradOutput);
 
+    /// <summary>Permute ↔ permute by the inverse order (the order non-negative): every dim of the gradient put back, a view.</summary>
+    [EagerVjp("Permute")]
+    internal static partial Tensor PermuteBackward(int[] order, Tensor gradOutput);
+
     /// <summary>Σ: the gradient broadcast back, an expanded view of it (no copy).</summary>
     [EagerVjp("Sum")]
     internal static partial Tensor SumBackward(Tensor x, Tensor y, Tensor gradOutput);
