@@ -11,8 +11,9 @@ namespace Gradgen.Generator.Parsing;
 /// Reads the runtime's <c>[EagerVjp("Op")]</c> declarations. The attribute is internal to Gradgen.Runtime and
 /// recognised only there: it is how the runtime's eager operations get their backward from the rule table, not a
 /// feature for users. A declaration the generator cannot serve (another assembly, an operation without an eager
-/// backward, a parameter count that does not fit, a body already written) gets no body, so the compiler reports the
-/// missing implementation of the partial method at the declaration (CS8795).
+/// backward, parameters whose count or types do not fit its <see cref="EagerVjpGraphs.Signature"/>, a body already
+/// written) gets no body, so the compiler reports the missing implementation of the partial method at the declaration
+/// (CS8795).
 /// </summary>
 internal static class EagerVjpParser
 {
@@ -29,8 +30,9 @@ internal static class EagerVjpParser
             || context.Attributes.FirstOrDefault() is not { ConstructorArguments.Length: 1 } attribute
             || attribute.ConstructorArguments[0].Value is not string op
             || !IsTensor(method.ReturnType)
-            || !method.Parameters.All(p => IsTensor(p.Type) && p.RefKind == RefKind.None)
-            || EagerVjpGraphs.InputCount(op) is var inputs && inputs < 0 || method.Parameters.Length != inputs + 2)
+            || EagerVjpGraphs.Signature(op) is not { } signature
+            || method.Parameters.Length != signature.Length
+            || !method.Parameters.Select((p, i) => p.RefKind == RefKind.None && Fits(p.Type, signature[i])).All(fits => fits))
         {
             return null;
         }
@@ -44,4 +46,12 @@ internal static class EagerVjpParser
     }
 
     private static bool IsTensor(ITypeSymbol type) => type.ToDisplayString() == "Gradgen.Tensor";
+
+    /// <summary>Whether a parameter's type is what the operation's signature has at its place.</summary>
+    private static bool Fits(ITypeSymbol type, EagerVjpParameter kind) => kind switch
+    {
+        EagerVjpParameter.Tensor => IsTensor(type),
+        EagerVjpParameter.Shape or EagerVjpParameter.Ints => type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Int32 },
+        _ => type.SpecialType == SpecialType.System_Int32,
+    };
 }

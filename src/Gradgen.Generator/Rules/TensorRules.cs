@@ -106,16 +106,28 @@ internal static class TensorRules
                     break;
                 }
 
+            case TensorOp.Expand:
+                // Broadcast ↔ sum: every copy of an element sends its gradient back to it.
+                result[0] = b.SumToShapeOf(g, x[0]);
+                break;
+
             case TensorOp.Reshape:
                 result[0] = b.ReshapeAs(g, x[0]);
                 break;
 
             case TensorOp.Transpose:
-                result[0] = b.Transpose(g, node.Dim, node.Dim2, "gᵀ");
+                // Its own adjoint: the same two dims swapped back (those of the call, where they are known only at run time).
+                result[0] = b.Transpose(g, node.Dim, node.Dim2, "gᵀ", node.Text);
+                break;
+
+            case TensorOp.Permute:
+                // A reordering's adjoint puts every dim back: the inverse order.
+                result[0] = b.Permute(g, node.Text, !node.Flag, "g permuted back");
                 break;
 
             case TensorOp.Narrow:
-                result[0] = b.PadAs(g, x[0], node.Dim, node.Start);
+                // Narrow ↔ pad: the gradient goes back where the elements were read (with the slice's step), zeros elsewhere.
+                result[0] = b.PadAs(g, x[0], node.Dim, node.Start, node.Text);
                 break;
 
             case TensorOp.Cat:

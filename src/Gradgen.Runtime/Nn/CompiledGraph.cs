@@ -274,11 +274,25 @@ public static partial class CompiledGraph
         bool leadingOnly = IsCpu(g) && target.Length <= g.Ndim && g.Shape.ToArray().AsSpan(g.Ndim - target.Length).SequenceEqual(target) && width > 0;
         if (!leadingOnly)
         {
-            return ElementwiseOp.SumToShape(g, target);
+            return SumToShapeOf(g, target);
         }
 
         // A bias-like gradient: the rows of g summed, one vector pass per row.
         return ProductGradients.ColumnSums(g, width).Reshape(target);
+    }
+
+    /// <summary>
+    /// The gradient <paramref name="g"/> summed down to <paramref name="shape"/> (the adjoint of broadcasting and of
+    /// <see cref="Tensor.Expand"/>), reading <paramref name="g"/> through its strides: an expanded gradient is not copied first.
+    /// </summary>
+    /// <param name="g">The gradient of the broadcast value.</param>
+    /// <param name="shape">The shape of the value that was broadcast.</param>
+    /// <returns>A tensor of <paramref name="shape"/> (<paramref name="g"/> itself where the shapes are equal).</returns>
+    public static Tensor SumToShapeOf(Tensor g, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(shape);
+        return ElementwiseOp.SumToShape(g, shape);
     }
 
     /// <summary><paramref name="g"/> broadcast to <paramref name="like"/>'s shape as a view (stride 0 along the broadcast dims), no copy.</summary>
@@ -315,6 +329,27 @@ public static partial class CompiledGraph
     /// <returns>The reshaped tensor.</returns>
     public static Tensor ReshapeAs(Tensor g, Tensor like) => g.Reshape(like.Shape.ToArray());
 
+    /// <summary>The order that undoes <paramref name="order"/>: where each dim of a permuted tensor came from (the adjoint of <see cref="Tensor.Permute"/> permutes by it).</summary>
+    /// <param name="order">A permutation of the dims, non-negative: dim i of the permuted tensor is dim <c>order[i]</c>.</param>
+    /// <returns>The inverse permutation.</returns>
+    public static int[] InversePermutation(int[] order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var inverse = new int[order.Length];
+        for (int i = 0; i < order.Length; i++) inverse[order[i]] = i;
+        return inverse;
+    }
+
+    /// <summary><paramref name="g"/> in <paramref name="shape"/> (the adjoint of every reshape): a view where the strides allow it, else a copy.</summary>
+    /// <param name="g">The tensor.</param>
+    /// <param name="shape">The shape to take.</param>
+    /// <returns>The reshaped tensor.</returns>
+    public static Tensor ReshapeAs(Tensor g, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        return g.Reshape(shape);
+    }
+
     /// <summary><paramref name="g"/> placed at <paramref name="start"/> of <paramref name="dim"/> in zeros shaped like <paramref name="like"/> (the adjoint of Narrow).</summary>
     /// <param name="g">The gradient of the narrowed value.</param>
     /// <param name="like">The value that was narrowed.</param>
@@ -323,8 +358,28 @@ public static partial class CompiledGraph
     /// <returns>A tensor of <paramref name="like"/>'s shape.</returns>
     public static Tensor PadAs(Tensor g, Tensor like, int dim, int start)
     {
-        var padded = Tensor.Zeros(like.Shape.ToArray(), g.DType, like.Device);
-        padded.Narrow(dim, start, g.Shape[dim]).CopyFrom(g);
+        ArgumentNullException.ThrowIfNull(like);
+        return PadAs(g, like.Shape.ToArray(), dim, start, 1);
+    }
+
+    /// <summary>
+    /// <paramref name="g"/> placed at positions <paramref name="start"/>, <paramref name="start"/> + <paramref name="step"/>, …
+    /// of <paramref name="dim"/> in zeros of <paramref name="shape"/>, on <paramref name="g"/>'s device (the adjoint of
+    /// <see cref="Tensor.Slice"/>, <see cref="Tensor.Narrow"/> and <see cref="Tensor.Select"/>).
+    /// </summary>
+    /// <param name="g">The gradient of the sliced value, of <paramref name="shape"/> with dim <paramref name="dim"/> as long as the slice.</param>
+    /// <param name="shape">The shape of the value that was sliced.</param>
+    /// <param name="dim">The dimension (non-negative).</param>
+    /// <param name="start">Where the slice began.</param>
+    /// <param name="step">The slice's step, at least 1.</param>
+    /// <returns>A tensor of <paramref name="shape"/>.</returns>
+    public static Tensor PadAs(Tensor g, int[] shape, int dim, int start, int step)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(shape);
+        var padded = DeviceData.ZerosAs(g, shape);
+        int length = g.Shape[dim];
+        Tensor.CopyInto(g, padded.Slice(dim, start, length == 0 ? start : start + (length - 1) * step + 1, step));
         return padded;
     }
 

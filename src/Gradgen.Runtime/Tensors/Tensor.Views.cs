@@ -131,7 +131,7 @@ public partial class Tensor
             $"View: shape {Shape.Format(s)} is not compatible with the input's shape {ShapeString} and strides {Shape.Format(strides)} " +
             "(at least one dimension spans across two contiguous subspaces). Use Reshape(...) instead, which copies when it must.");
         var inShape = this.shape;
-        return MakeView(s, st, offset, "ViewBackward", g => g.Reshape(inShape));
+        return MakeView(s, st, offset, "ViewBackward", g => EagerVjps.ViewBackward(inShape, g));
     }
 
     /// <summary>The same elements in another shape: a view when the strides allow it, else a copy (PyTorch's <c>reshape</c>). One size may be -1.</summary>
@@ -142,7 +142,7 @@ public partial class Tensor
         if (s.AsSpan().SequenceEqual(this.shape) && !Autograd.Recording(this)) return this;
         var st = ViewStrides(s);
         var inShape = this.shape;
-        if (st is not null) return MakeView(s, st, offset, "ViewBackward", g => g.Reshape(inShape));
+        if (st is not null) return MakeView(s, st, offset, "ViewBackward", g => EagerVjps.ViewBackward(inShape, g));
         return Contiguous().View(s);
     }
 
@@ -171,12 +171,14 @@ public partial class Tensor
     public Tensor Transpose(int dim0, int dim1)
     {
         int a = NormalizeDim(dim0, shape.Length, "Transpose"), b = NormalizeDim(dim1, shape.Length, "Transpose");
-        if (shape.Length == 0) return MakeView(shape, strides, offset, "TransposeBackward", g => g);
         var ns = (int[])shape.Clone();
         var st = (int[])strides.Clone();
-        (ns[a], ns[b]) = (ns[b], ns[a]);
-        (st[a], st[b]) = (st[b], st[a]);
-        return MakeView(ns, st, offset, "TransposeBackward", g => g.Transpose(a, b));
+        if (shape.Length > 0)
+        {
+            (ns[a], ns[b]) = (ns[b], ns[a]);
+            (st[a], st[b]) = (st[b], st[a]);
+        }
+        return MakeView(ns, st, offset, "TransposeBackward", g => EagerVjps.TransposeBackward(a, b, g));
     }
 
     /// <summary>The transpose of a 2-D tensor, as a view (PyTorch's <c>.T</c>); of a tensor with fewer than two dimensions, a view of it as it is.</summary>
@@ -203,7 +205,7 @@ public partial class Tensor
         var seen = new bool[dims.Length];
         var ns = new int[dims.Length];
         var st = new int[dims.Length];
-        var inverse = new int[dims.Length];
+        var order = new int[dims.Length];
         for (int i = 0; i < dims.Length; i++)
         {
             int d = NormalizeDim(dims[i], shape.Length, "Permute");
@@ -211,9 +213,9 @@ public partial class Tensor
             seen[d] = true;
             ns[i] = shape[d];
             st[i] = strides[d];
-            inverse[d] = i;
+            order[i] = d;
         }
-        return MakeView(ns, st, offset, "PermuteBackward", g => g.Permute(inverse));
+        return MakeView(ns, st, offset, "PermuteBackward", g => EagerVjps.PermuteBackward(order, g));
     }
 
     /// <summary>A view with a new dimension of size 1 inserted at <paramref name="dim"/> (PyTorch's <c>unsqueeze</c>).</summary>
@@ -237,7 +239,8 @@ public partial class Tensor
                 j++;
             }
         }
-        return MakeView(ns, st, offset, "UnsqueezeBackward", g => g.Squeeze(d));
+        var inShape = shape;
+        return MakeView(ns, st, offset, "UnsqueezeBackward", g => EagerVjps.ViewBackward(inShape, g));
     }
 
     /// <summary>A view without the dimensions of size 1 (PyTorch's <c>squeeze()</c>).</summary>
@@ -252,7 +255,7 @@ public partial class Tensor
             st.Add(strides[i]);
         }
         var inShape = shape;
-        return MakeView([.. ns], [.. st], offset, "SqueezeBackward", g => g.Reshape(inShape));
+        return MakeView([.. ns], [.. st], offset, "SqueezeBackward", g => EagerVjps.ViewBackward(inShape, g));
     }
 
     /// <summary>A view without dimension <paramref name="dim"/> if its size is 1, else this tensor's geometry unchanged (PyTorch's <c>squeeze(dim)</c>).</summary>
@@ -261,7 +264,7 @@ public partial class Tensor
     {
         int d = NormalizeDim(dim, shape.Length, "Squeeze");
         var inShape = shape;
-        if (shape.Length == 0 || shape[d] != 1) return MakeView(shape, strides, offset, "SqueezeBackward", g => g);
+        if (shape.Length == 0 || shape[d] != 1) return MakeView(shape, strides, offset, "SqueezeBackward", g => EagerVjps.ViewBackward(inShape, g));
         var ns = new int[shape.Length - 1];
         var st = new int[shape.Length - 1];
         for (int i = 0, j = 0; i < shape.Length; i++)
@@ -270,7 +273,7 @@ public partial class Tensor
             ns[j] = shape[i];
             st[j++] = strides[i];
         }
-        return MakeView(ns, st, offset, "SqueezeBackward", g => g.Unsqueeze(d));
+        return MakeView(ns, st, offset, "SqueezeBackward", g => EagerVjps.ViewBackward(inShape, g));
     }
 
     /// <summary>A view of <paramref name="length"/> positions of dimension <paramref name="dim"/> starting at <paramref name="start"/>.</summary>
@@ -308,13 +311,8 @@ public partial class Tensor
         ns[d] = len;
         st[d] = strides[d] * step;
         var inShape = shape;
-        int s0 = start, e0 = end;
-        return MakeView(ns, st, offset + start * strides[d], "SliceBackward", g =>
-        {
-            var z = DeviceData.ZerosAs(g, inShape);
-            CopyInto(g, z.Slice(d, s0, e0, step));
-            return z;
-        });
+        int s0 = start;
+        return MakeView(ns, st, offset + start * strides[d], "SliceBackward", g => EagerVjps.SliceBackward(inShape, d, s0, step, g));
     }
 
     /// <summary>A view of position <paramref name="index"/> of dimension <paramref name="dim"/>, without that dimension (PyTorch's <c>select</c>, <c>x[i]</c>).</summary>
@@ -338,12 +336,11 @@ public partial class Tensor
         }
         var inShape = shape;
         int idx = index;
-        return MakeView(ns, st, offset + index * strides[d], "SelectBackward", g =>
-        {
-            var z = DeviceData.ZerosAs(g, inShape);
-            CopyInto(g, z.Select(d, idx));
-            return z;
-        });
+        // Select is a narrow to one position, then that dim squeezed: its backward is theirs chained, the gradient given
+        // the dim back (a view), then padded.
+        var narrowed = (int[])shape.Clone();
+        narrowed[d] = 1;
+        return MakeView(ns, st, offset + index * strides[d], "SelectBackward", g => EagerVjps.SliceBackward(inShape, d, idx, 1, EagerVjps.ViewBackward(narrowed, g)));
     }
 
     /// <summary>Indexing with integers (select), <see cref="System.Index"/> and ranges (slice), one entry per leading dimension: <c>x[0]</c>, <c>x[.., 1]</c>, <c>x[1..3, ^1]</c>. The result is a view.</summary>
@@ -411,7 +408,7 @@ public partial class Tensor
             else throw new ArgumentException($"Expand: the size {shape[j]} of dimension {j} (shape {ShapeString}) must match {want} at dimension {i} of {Shape.Format(sizes)}, or be 1.");
         }
         var inShape = shape;
-        return MakeView(ns, st, offset, "ExpandBackward", g => ElementwiseOp.SumToShape(g, inShape));
+        return MakeView(ns, st, offset, "ExpandBackward", g => EagerVjps.ExpandBackward(inShape, g));
     }
 
     /// <summary>This tensor if <see cref="IsContiguous"/>, else a contiguous copy (recorded as <c>CloneBackward</c>).</summary>

@@ -34,7 +34,8 @@ public class EagerVjpTests
         return Tensor.FromArray(values).Reshape(shape);
     }
 
-    static void Check(Func<Tensor, Tensor> f, Tensor x)
+    /// <summary>A float64 gradcheck of <paramref name="f"/> at <paramref name="x"/> (shared by <see cref="ViewVjpTests"/>).</summary>
+    internal static void Check(Func<Tensor, Tensor> f, Tensor x)
     {
         // A weighted sum of the result, so that every element of the gradient differs (a plain Sum would hide a mix-up).
         var r = GradCheck.Run(t =>

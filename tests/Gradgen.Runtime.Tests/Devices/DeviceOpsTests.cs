@@ -108,6 +108,7 @@ public sealed class DeviceOpsTests : IDisposable
         SameAsCpu(t => t[0].Transpose(0, 1).Reshape(12) + 1, x);
         SameAsCpu(t => t[0].Unsqueeze(0).Expand(2, 3, 4) * t[0], x);
         SameAsCpu(t => t[0].Narrow(1, 1, 2).Contiguous(), x);
+        SameAsCpu(t => t[0].Slice(1, 1, 4, 2).Permute(1, 0).Unsqueeze(-1).Squeeze(2) * 3, x);
         SameAsCpu(t => Tensor.Cat([t[0], t[0] * 2], 1), x);
         SameAsCpu(t => Tensor.Stack([t[0], t[0].Relu()]), x);
     }

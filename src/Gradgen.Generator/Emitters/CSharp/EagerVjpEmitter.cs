@@ -12,7 +12,8 @@ namespace Gradgen.Generator.Emitters.CSharp;
 /// Writes the bodies of the runtime's eager backward functions (<c>[EagerVjp("Op")] static partial Tensor F(…)</c>):
 /// each is the backward half of its operation's one-op graph (<see cref="EagerVjpGraphs"/>), planned like a model's
 /// and printed by the same <see cref="GraphStepWriter"/>, so that the runtime's reductions and gathers take their
-/// derivatives from <see cref="Rules.TensorRules"/> like a compiled model does. The kernels of every function of the
+/// derivatives from <see cref="Rules.TensorRules"/> like a compiled model does, and so do its views, whose input shape
+/// and dims come in as <c>int[]</c> and <c>int</c> arguments. The kernels of every function of the
 /// type live in one file-local class, with their CUDA C for device tensors.
 /// </summary>
 internal static class EagerVjpEmitter
@@ -67,16 +68,21 @@ internal static class EagerVjpEmitter
     {
         var graph = plan.Graph;
         var names = method.ParameterNames;
+        var signature = EagerVjpGraphs.Signature(method.Op)!;
+        bool view = EagerVjpGraphs.IsView(method.Op);
         int inputs = graph.Slots.Count;
         string Name(int id)
         {
+            // The inputs come first; a reduction's or gather's result follows them; the gradient is last.
             int slot = graph.Slots.AsImmutableArray().IndexOf(id);
-            return slot >= 0 ? names[slot] : id == graph.Output ? names[inputs] : id == graph.GradOutput ? names[inputs + 1] : GraphStepWriter.DefaultName(id);
+            return slot >= 0 ? names[slot] : id == graph.Output && !view ? names[inputs] : id == graph.GradOutput ? names[names.Count - 1] : GraphStepWriter.DefaultName(id);
         }
 
         var steps = new GraphStepWriter(graph, kernelClass, entryPrefix, cudaSource, rowWise: false, broadcastsAsViews: true, Name);
-        string parameters = string.Join(", ", names.Select(n => $"{TensorType} {n}"));
-        writer.Line($"/// <summary>The gradient of <c>{method.Op}</c> along dim 1 (keepDim) of <c>{names[0]}</c>, shaped <c>[outer, size, inner]</c>: the rule table's, as a compiled graph's.</summary>");
+        string parameters = string.Join(", ", names.Select((n, i) => $"{ParameterType(signature[i])} {n}"));
+        writer.Line(view
+            ? $"/// <summary>The gradient of <c>{method.Op}({string.Join(", ", names.Take(names.Count - 1))})</c> at any rank, its shape and dims read at run time: the rule table's, as a compiled graph's.</summary>"
+            : $"/// <summary>The gradient of <c>{method.Op}</c> along dim 1 (keepDim) of <c>{names[0]}</c>, shaped <c>[outer, size, inner]</c>: the rule table's, as a compiled graph's.</summary>");
         writer.Line(CSharpEmitter.GeneratedCode);
         using (writer.Block($"{method.Accessibility} static partial {TensorType} {method.Name}({parameters})"))
         {
@@ -100,4 +106,11 @@ internal static class EagerVjpEmitter
             writer.Line($"return {Name(gradient)};");
         }
     }
+
+    private static string ParameterType(EagerVjpParameter kind) => kind switch
+    {
+        EagerVjpParameter.Tensor => TensorType,
+        EagerVjpParameter.Shape or EagerVjpParameter.Ints => "int[]",
+        _ => "int",
+    };
 }

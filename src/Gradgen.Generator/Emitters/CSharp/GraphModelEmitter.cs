@@ -195,7 +195,7 @@ internal static class GraphModelEmitter
             }
 
             // A view, or an operation that may return its input as it is, shares its input's storage.
-            if (nodes[id].Op is TensorOp.Reshape or TensorOp.ReshapeAs or TensorOp.Transpose or TensorOp.Narrow or TensorOp.CatPiece or TensorOp.SumToShapeOf)
+            if (nodes[id].Op is TensorOp.Reshape or TensorOp.ReshapeAs or TensorOp.Expand or TensorOp.Permute or TensorOp.Transpose or TensorOp.Narrow or TensorOp.CatPiece or TensorOp.SumToShapeOf)
             {
                 stack.Push(nodes[id].Inputs[0]);
             }

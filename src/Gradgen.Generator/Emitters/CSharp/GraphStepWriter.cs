@@ -174,9 +174,11 @@ internal sealed class GraphStepWriter
             TensorOp.SumToShapeOf => $"{Runtime}.SumToShapeOf({In(0)}, {In(1)})",
             TensorOp.Reshape => $"{In(0)}.{node.Text.Replace("$0", In(0))}",
             TensorOp.ReshapeAs => $"{Runtime}.ReshapeAs({In(0)}, {In(1)})",
-            TensorOp.Transpose => $"{In(0)}.Transpose({Ints(node.Dim, node.Dim2)})",
-            TensorOp.Narrow => $"{In(0)}.Narrow({Ints(node.Dim, node.Start, node.Length)})",
-            TensorOp.PadAs => $"{Runtime}.PadAs({In(0)}, {In(1)}, {Ints(node.Dim, node.Start)})",
+            TensorOp.Expand => $"{In(0)}.Expand({node.Text})",
+            TensorOp.Permute => $"{In(0)}.Permute({(node.Flag ? $"{Runtime}.InversePermutation({node.Text})" : node.Text)})",
+            TensorOp.Transpose => $"{In(0)}.Transpose({Or(node.Text, Ints(node.Dim, node.Dim2))})",
+            TensorOp.Narrow when node.Text.Length == 0 => $"{In(0)}.Narrow({Ints(node.Dim, node.Start, node.Length)})",
+            TensorOp.PadAs => $"{Runtime}.PadAs({In(0)}, {In(1)}, {Or(node.Text, Ints(node.Dim, node.Start))})",
             TensorOp.Cat => $"{Runtime}.Cat({Ints(node.Dim)}{string.Join(string.Empty, node.Inputs.Select(i => ", " + _name(i)))})",
             TensorOp.CatPiece => $"{Runtime}.CatPiece({In(0)}, {Ints(node.Dim, node.Index)}{string.Join(string.Empty, node.Inputs.Skip(1).Select(i => ", " + _name(i)))})",
             TensorOp.DropoutMask => $"{Runtime}.DropoutMask({node.Text}, {In(0)})",
@@ -190,6 +192,9 @@ internal sealed class GraphStepWriter
             _ => throw new InvalidOperationException($"{node.Op} is planned as a kernel, not an expression."),
         };
     }
+
+    /// <summary>The run-time arguments of an eager backward's operation where it has them, else its constant ones.</summary>
+    private static string Or(string runTime, string constants) => runTime.Length > 0 ? runTime : constants;
 
     /// <summary>Whether a step computing <paramref name="op"/> allocates a tensor of its own (rather than a view, or its input as it is).</summary>
     public static bool Allocates(TensorOp op) =>

@@ -176,6 +176,10 @@ internal sealed class TensorGraphBuilder
         _nodes[g].Shape.Equals(_nodes[like].Shape) ? g
         : Add(new TensorNode(TensorOp.SumToShapeOf, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Label: "Σ to the shape of " + _nodes[like].Label));
 
+    /// <summary>torch.expand of <paramref name="x"/> to <paramref name="shape"/> (its size-1 dims and new leading dims repeated, a view); <paramref name="sizes"/> is the target's C#.</summary>
+    public int Expand(int x, IReadOnlyList<int> shape, string sizes, string label) =>
+        Add(new TensorNode(TensorOp.Expand, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: sizes, Label: label));
+
     /// <summary>A reshape written as the user wrote it (<paramref name="call"/>), with the shape it gives.</summary>
     public int Reshape(int x, IReadOnlyList<int> shape, string call, string label) =>
         Add(new TensorNode(TensorOp.Reshape, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: call, Label: label));
@@ -184,30 +188,41 @@ internal sealed class TensorGraphBuilder
         _nodes[g].Shape.Equals(_nodes[like].Shape) ? g
         : Add(new TensorNode(TensorOp.ReshapeAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Label: "reshaped as " + _nodes[like].Label));
 
-    public int Transpose(int x, int dim0, int dim1, string label)
+    /// <summary>Dims <paramref name="dim0"/> and <paramref name="dim1"/> swapped, or the dims <paramref name="runTimeDims"/> names (C#, an eager backward's arguments) when given.</summary>
+    public int Transpose(int x, int dim0, int dim1, string label, string runTimeDims = "")
     {
         int a = Normalize(x, dim0, label), b = Normalize(x, dim1, label);
         var shape = _nodes[x].Shape.ToList();
         (shape[a], shape[b]) = (shape[b], shape[a]);
-        return Add(new TensorNode(TensorOp.Transpose, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: Math.Min(a, b), Dim2: Math.Max(a, b), Label: label));
+        return Add(new TensorNode(TensorOp.Transpose, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: Math.Min(a, b), Dim2: Math.Max(a, b), Text: runTimeDims, Label: label));
     }
 
-    public int Narrow(int x, int dim, int start, int length, string label)
+    /// <summary>The dims of <paramref name="x"/> reordered by the run-time order <paramref name="order"/> (C#), or by its inverse.</summary>
+    public int Permute(int x, string order, bool inverse, string label) =>
+        Add(new TensorNode(TensorOp.Permute, new[] { x }.ToEquatableArray(), _nodes[x].Shape, Flag: inverse, Text: order, Label: label));
+
+    /// <summary>
+    /// Elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) of <paramref name="dim"/>;
+    /// where <paramref name="runTimeArgs"/> (C#: dim, start, step) is given, those known only at run time instead, the
+    /// constants then standing for a shape the graph does not check.
+    /// </summary>
+    public int Narrow(int x, int dim, int start, int length, string label, string runTimeArgs = "")
     {
         int d = Normalize(x, dim, label);
         int size = Shapes.Resolve(_nodes[x].Shape[d]);
-        if (start < 0 || length < 0 || (size >= 0 && start + length > size))
+        if (runTimeArgs.Length == 0 && (start < 0 || length < 0 || (size >= 0 && start + length > size)))
         {
             throw new ShapeException($"'{label}' takes [{start}, {start + length}) of dimension {d} of {Format(x)}");
         }
 
         var shape = _nodes[x].Shape.ToList();
         shape[d] = length;
-        return Add(new TensorNode(TensorOp.Narrow, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Start: start, Length: length, Label: label));
+        return Add(new TensorNode(TensorOp.Narrow, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Start: start, Length: length, Text: runTimeArgs, Label: label));
     }
 
-    public int PadAs(int g, int like, int dim, int start) =>
-        Add(new TensorNode(TensorOp.PadAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Dim: dim, Start: start, Label: "padded to " + _nodes[like].Label));
+    /// <summary><paramref name="g"/> placed at <paramref name="start"/> of <paramref name="dim"/> in zeros shaped like <paramref name="like"/>, or where a run-time narrow's <paramref name="runTimeArgs"/> say.</summary>
+    public int PadAs(int g, int like, int dim, int start, string runTimeArgs = "") =>
+        Add(new TensorNode(TensorOp.PadAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Dim: dim, Start: start, Text: runTimeArgs, Label: "padded to " + _nodes[like].Label));
 
     public int Cat(IReadOnlyList<int> inputs, int dim, string label)
     {

@@ -14,7 +14,12 @@ namespace Gradgen.Generator.Ir.Tensors;
 /// <param name="Start">The first index of a narrow or pad.</param>
 /// <param name="Length">The length of a narrow.</param>
 /// <param name="Flag">keepDim of a reduction; B transposed for MatMul.</param>
-/// <param name="Text">C#: what a parameter or run-time scalar reads, the call of a reshape (<c>$0</c> in it stands for the reshaped value), the module of a mask, a convolution or a pooling.</param>
+/// <param name="Text">
+/// C#: what a parameter or run-time scalar reads, the call of a reshape (<c>$0</c> in it stands for the reshaped value),
+/// the sizes of an expand, the module of a mask, a convolution or a pooling; for a narrow, pad or transpose of an eager
+/// backward (whose dims and positions are the arguments of the call, known only at run time) the C# of those
+/// arguments, printed in place of <paramref name="Dim"/>, <paramref name="Dim2"/> and <paramref name="Start"/>.
+/// </param>
 /// <param name="Label">The source expression it came from, for comments in the generated code.</param>
 /// <param name="ShapeOf">For a Map that broadcasts its inputs up (the adjoint of a reduction): the node whose shape it takes, else −1.</param>
 internal sealed record TensorNode(

@@ -62,8 +62,14 @@ internal enum TensorOp
     /// <summary>log Σ exp over dim, computed stably.</summary>
     LogSumExp,
 
-    /// <summary>Sums input 0 down to the shape of input 1 (the adjoint of broadcasting).</summary>
+    /// <summary>Sums input 0 down to the shape of input 1 (the adjoint of broadcasting and of <see cref="Expand"/>).</summary>
     SumToShapeOf,
+
+    /// <summary>
+    /// torch.expand: input 0 repeated along its size-1 dims and new leading dims, a view (stride 0);
+    /// <see cref="TensorNode.Text"/> is the target sizes' C#.
+    /// </summary>
+    Expand,
 
     /// <summary>A view or copy with a new shape, written as the user wrote it: <see cref="TensorNode.Text"/> is the call (<c>Reshape(-1, 8)</c>).</summary>
     Reshape,
@@ -71,13 +77,20 @@ internal enum TensorOp
     /// <summary>Input 0 reshaped to the shape of input 1 (the adjoint of every reshape).</summary>
     ReshapeAs,
 
-    /// <summary>Swaps dims <see cref="TensorNode.Dim"/> and <see cref="TensorNode.Dim2"/>.</summary>
+    /// <summary>Swaps dims <see cref="TensorNode.Dim"/> and <see cref="TensorNode.Dim2"/> (or the run-time dims <see cref="TensorNode.Text"/> names).</summary>
     Transpose,
 
-    /// <summary>Elements [Start, Start + Length) of dim.</summary>
+    /// <summary>
+    /// The dims reordered by the run-time order <see cref="TensorNode.Text"/> names (an eager backward's <c>int[]</c>:
+    /// dim i of the result is dim order[i]), or by its inverse when <see cref="TensorNode.Flag"/> (the adjoint).
+    /// Only eager backward functions have it: a model's Forward has no Permute to lower.
+    /// </summary>
+    Permute,
+
+    /// <summary>Elements [Start, Start + Length) of dim (or, where <see cref="TensorNode.Text"/> names run-time arguments, dim, start and step: a strided slice).</summary>
     Narrow,
 
-    /// <summary>Input 0 placed at [Start, …) of dim in zeros shaped like input 1 (the adjoint of Narrow).</summary>
+    /// <summary>Input 0 placed at [Start, …) of dim in zeros shaped like input 1 (the adjoint of Narrow; with the Narrow's run-time dim, start and step where it has them).</summary>
     PadAs,
 
     /// <summary>The inputs concatenated along dim.</summary>

@@ -27,7 +27,8 @@ internal static class DeviceReductions
         var inShape = x.shape;
         if (Autograd.Recording(x))
         {
-            result.WithHistory(new LambdaBackward("SumBackward", x, g => DeviceData.Copy(g.Expand(inShape), g.DType)));
+            // The rule table's Sum backward (the gradient broadcast back, a view), then made dense on the device.
+            result.WithHistory(new LambdaBackward("SumBackward", x, g => DeviceData.Copy(EagerVjps.Along(EagerVjps.SumBackward, inShape, -1, null, null, g), g.DType)));
         }
 
         return result;

@@ -1,15 +1,40 @@
 namespace Gradgen;
 
 /// <summary>
-/// The backward of the eager reductions and gathers, generated from the rule table (DESIGN.md 10: no derivative
-/// outside it). Each <c>[EagerVjp]</c> function is the backward of one operation applied along dim 1 of rank-3
-/// values, with the dim kept; <see cref="Along"/> views a tensor of any rank and a dim known only at run time that way:
-/// <c>x</c> as <c>[outer, size, inner]</c> (the dims before the reduced one, it, the dims after), its result and
-/// gradient as <c>[outer, 1, inner]</c> (or <c>[outer, count, inner]</c> for a gather), and the gradient it returns
-/// back in the input's shape. The parameters are the operation's inputs, its result, then the incoming gradient.
+/// The backward of the eager reductions, gathers and views, generated from the rule table (DESIGN.md 10: no
+/// derivative outside it). Two kinds of <c>[EagerVjp]</c> function:
+/// <list type="bullet">
+/// <item>A reduction's or gather's is the backward of the operation applied along dim 1 of rank-3 values, with the dim
+/// kept; <see cref="Along"/> views a tensor of any rank and a dim known only at run time that way: <c>x</c> as
+/// <c>[outer, size, inner]</c> (the dims before the reduced one, it, the dims after), its result and gradient as
+/// <c>[outer, 1, inner]</c> (or <c>[outer, count, inner]</c> for a gather), and the gradient it returns back in the
+/// input's shape. The parameters are the operation's inputs, its result, then the incoming gradient.</item>
+/// <item>A view's takes the input's shape and the call's dims and positions as they are, then the incoming gradient,
+/// of any rank: nothing is reshaped to fit a fixed rank, so a view's backward stays a view where it was one.</item>
+/// </list>
 /// </summary>
 internal static partial class EagerVjps
 {
+    /// <summary>Expand ↔ sum: the gradient summed back to the input's shape (ExpandBackward).</summary>
+    [EagerVjp("Expand")]
+    internal static partial Tensor ExpandBackward(int[] inShape, Tensor gradOutput);
+
+    /// <summary>Reshape ↔ reshape: the gradient in the input's shape, a view where its strides allow (View, Reshape, Flatten, Squeeze, Unsqueeze).</summary>
+    [EagerVjp("Reshape")]
+    internal static partial Tensor ViewBackward(int[] inShape, Tensor gradOutput);
+
+    /// <summary>Slice ↔ pad: the gradient at positions start, start + step, … of dim in zeros of the input's shape (Slice, Narrow, and Select after its squeeze).</summary>
+    [EagerVjp("Narrow")]
+    internal static partial Tensor SliceBackward(int[] inShape, int dim, int start, int step, Tensor gradOutput);
+
+    /// <summary>Transpose ↔ transpose: the gradient with the same two dims swapped back, a view.</summary>
+    [EagerVjp("Transpose")]
+    internal static partial Tensor TransposeBackward(int dim0, int dim1, Tensor gradOutput);
+
+    /// <summary>Permute ↔ permute by the inverse order (the order non-negative): every dim of the gradient put back, a view.</summary>
+    [EagerVjp("Permute")]
+    internal static partial Tensor PermuteBackward(int[] order, Tensor gradOutput);
+
     /// <summary>Σ: the gradient broadcast back, an expanded view of it (no copy).</summary>
     [EagerVjp("Sum")]
     internal static partial Tensor SumBackward(Tensor x, Tensor y, Tensor gradOutput);
