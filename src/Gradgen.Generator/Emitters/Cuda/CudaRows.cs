@@ -108,7 +108,7 @@ internal static class CudaRows
         writer.Line("    __device__ T& operator[](long long i) const { return data[i]; }");
         writer.Line("};");
         writer.Line();
-        writer.Line("// Math.Min, Max and Abs of integers, as the parser prints them (global::System.Math.Min is gg_Math::Min).");
+        writer.Line("// Math.Min, Max and Abs of integers: the C# code's Math.Min(i, n) is gg_Math::Min(i, n) here.");
         writer.Line("namespace gg_Math");
         writer.Line("{");
         foreach (var (function, comparison) in new[] { ("Min", "<"), ("Max", ">") })
