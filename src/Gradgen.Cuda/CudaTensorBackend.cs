@@ -88,6 +88,25 @@ internal sealed partial class CudaTensorBackend : IDeviceBackend
         Kernel(source, entry).Launch(Shape(count), arguments);
     }
 
+    public void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows)
+    {
+        // One thread per row (a row's loops run in order in it); the kernel loops over rows beyond the grid.
+        Span<KernelArg> arguments = stackalloc KernelArg[buffers.Length + ints.Length + 2];
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            arguments[i] = Bytes(buffers[i]);
+        }
+
+        for (int k = 0; k < ints.Length; k++)
+        {
+            arguments[buffers.Length + k] = ints[k];
+        }
+
+        arguments[^2] = capacity;
+        arguments[^1] = rows;
+        Kernel(source, entry).Launch(Shape(rows), arguments);
+    }
+
     private LaunchShape Shape(int count) => LaunchShape.ForElements(Math.Max(1, count), context.Device, ThreadsPerBlock);
 
     private CudaKernel Kernel(string source, string entry)

@@ -96,7 +96,7 @@ internal static class DeviceOpChecks
     }
 
     /// <summary>f on the CPU and on the GPU; the normwise differences of the values and of every input's gradient.</summary>
-    private static (double Value, double Gradient) Compare(Func<Tensor[], Tensor> f, Tensor[] inputs)
+    internal static (double Value, double Gradient) Compare(Func<Tensor[], Tensor> f, Tensor[] inputs)
     {
         var cpu = inputs.Select(t => t.Detach().Clone()).ToArray();
         var gpu = inputs.Select(t => t.Detach().To("cuda")).ToArray();

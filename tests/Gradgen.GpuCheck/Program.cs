@@ -130,6 +130,26 @@ foreach (var (function, source) in new[] { ("SeedMlpSigmoidDerivative", SeedMlp.
     }
 }
 
+// The row kernels of span functions' tensor overloads (RowKernelChecks).
+foreach (var (name, source) in RowKernelChecks.Sources)
+{
+    foreach (string architecture in architectures.Distinct())
+    {
+        try
+        {
+            CompiledProgram program = Nvrtc.Compile(source, name + ".cu", architecture);
+            bool clean = program.Warnings.Count == 0;
+            passed &= clean;
+            Console.WriteLine($"  {name,-11} {architecture,-11} {program.Origin,-12} {program.EntryNames.Count} kernels  " + (clean ? "no warnings" : "WARNINGS:\n" + program.Log));
+        }
+        catch (NvrtcCompilationException e)
+        {
+            passed = false;
+            Console.WriteLine($"  {name,-11} {architecture,-11} FAILED\n{e.Log}");
+        }
+    }
+}
+
 Console.WriteLine($"  NVRTC compilations in this process: {Nvrtc.CompilationCount} (0 when the disk cache had everything)");
 results.Add("nvrtc_compilations", Nvrtc.CompilationCount);
 if (compileOnly)
@@ -262,6 +282,10 @@ passed &= GemmChecks.Run(results.Add, context);
 Console.WriteLine();
 Console.WriteLine("== Device operations of the tensor API against the CPU (values and gradients)");
 passed &= DeviceOpChecks.Run(results.Add);
+
+Console.WriteLine();
+Console.WriteLine("== Span functions over the rows of tensors (generated row kernels) against the CPU");
+passed &= RowKernelChecks.Run(results.Add, context.Synchronize);
 
 Console.WriteLine();
 Console.WriteLine("== MLP training steps on the GPU (checked against the CPU, then timed; PyTorch's figures follow)");

@@ -10,7 +10,7 @@ namespace Gradgen.Generator.Diagnostics;
 internal static class GeneratedNames
 {
     /// <summary>What a [Differentiable] method <c>F</c> adds to its type.</summary>
-    public static string[] OfFunction(string name) => [name + "WithGradient", name + "Backward", name + "BackwardReads", name + "CudaSource", name + "AccumulateGradient"];
+    public static string[] OfFunction(string name) => [name + "WithGradient", name + "Backward", name + "BackwardReads", name + "CudaSource", name + "RowsCudaSource", name + "AccumulateGradient"];
 
     /// <summary>The user's member of <paramref name="type"/> that a method generated for function <paramref name="function"/> would collide with, or null.</summary>
     public static ISymbol? FunctionCollision(INamedTypeSymbol type, string function) =>

@@ -54,6 +54,15 @@ internal interface IDeviceBackend
     void LaunchElementwise(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<double> scalars, int count);
 
     /// <summary>
+    /// Launches the row kernel <paramref name="entry"/> of <paramref name="source"/> (a generator's <c>FRowsCudaSource</c>,
+    /// compiled once and cached) over <paramref name="rows"/> rows, one thread per row: the buffers as its pointer
+    /// arguments, in order (the tensors, the output or gradients, then the tape and its overflow word), then
+    /// <paramref name="ints"/> as <c>long long</c>, the tape's <paramref name="capacity"/> in words per row, and the
+    /// number of rows. One launch: the caller reads the overflow word and relaunches with more tape (DeviceRows).
+    /// </summary>
+    void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows);
+
+    /// <summary>
     /// Copies the elements of <paramref name="source"/> into <paramref name="destination"/> (same shape, any strides,
     /// converting the dtype as <see cref="Tensor.To(DType)"/> does): Contiguous, broadcasts made real, dtype changes
     /// and writes into views all come down to this.

@@ -126,19 +126,20 @@ public partial class Tensor
     /// <param name="kinds">What each tensor is to the function.</param>
     /// <param name="forward">Writes the value of each row.</param>
     /// <param name="backward">Adds each row's gradients.</param>
+    /// <param name="kernels">The function's row kernels for a GPU (<c>FRowsCudaSource</c>), or why it has none; null for none.</param>
     /// <returns>A tensor of the broadcast leading shape, in <paramref name="dtype"/>.</returns>
     /// <exception cref="ArgumentException">A row input has no dimension, an index input is not an integer tensor, or the leading shapes do not broadcast.</exception>
-    /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
-    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseForward forward, RowwiseBackward backward)
+    /// <exception cref="NotSupportedException">The inputs are on an accelerator and <paramref name="kernels"/> has no source (the message gives its reason).</exception>
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseForward forward, RowwiseBackward backward, RowKernels? kernels = null)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(backward);
-        return MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward, backward, valueAndGradient: null);
+        return MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward, backward, valueAndGradient: null, kernels);
     }
 
     /// <summary>
     /// Maps a span function with a value over rows, as
-    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, RowwiseForward, RowwiseBackward)"/>
+    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, RowwiseForward, RowwiseBackward, RowKernels)"/>
     /// does, but computes each row's gradient (at seed 1) together with its value when the result is recorded for
     /// autograd; the node's backward then only scales each row's gradient by the row's incoming gradient. So the
     /// function's body runs once per row in all, forward and backward: a call it makes inside
@@ -149,18 +150,19 @@ public partial class Tensor
     /// <param name="inputs">The tensor arguments, in the function's parameter order.</param>
     /// <param name="kinds">What each tensor is to the function.</param>
     /// <param name="valueAndGradient">Writes the value of each row, and its gradient when asked.</param>
+    /// <param name="kernels">The function's row kernels for a GPU (<c>FRowsCudaSource</c>), or why it has none; null for none.</param>
     /// <returns>A tensor of the broadcast leading shape, in <paramref name="dtype"/>.</returns>
     /// <exception cref="ArgumentException">A row input has no dimension, an index input is not an integer tensor, or the leading shapes do not broadcast.</exception>
-    /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
-    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseValueAndGradient valueAndGradient)
+    /// <exception cref="NotSupportedException">The inputs are on an accelerator and <paramref name="kernels"/> has no source (the message gives its reason).</exception>
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, RowwiseValueAndGradient valueAndGradient, RowKernels? kernels = null)
     {
         ArgumentNullException.ThrowIfNull(valueAndGradient);
-        return MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward: null, backward: null, valueAndGradient);
+        return MapRows(name, dtype, inputs, kinds, outputRow: false, outputLength: null, forward: null, backward: null, valueAndGradient, kernels);
     }
 
     /// <summary>
     /// Maps a span function with one span output over rows, as
-    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, RowwiseForward, RowwiseBackward)"/>
+    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, RowwiseForward, RowwiseBackward, RowKernels)"/>
     /// does a function with a value: the output has the broadcast leading shape followed by one dimension of
     /// <paramref name="outputLength"/>, the rows of the span output; the backward gets the gradient of each output row.
     /// </summary>
@@ -174,26 +176,45 @@ public partial class Tensor
     /// </param>
     /// <param name="forward">Writes each row of the output (zeroed before).</param>
     /// <param name="backward">Adds each row's gradients given the gradient of its output row.</param>
+    /// <param name="kernels">The function's row kernels for a GPU (<c>FRowsCudaSource</c>), or why it has none; null for none.</param>
     /// <returns>A tensor of shape [leading…, outputLength], in <paramref name="dtype"/>.</returns>
     /// <exception cref="ArgumentException">
     /// As the other overload, or <paramref name="outputLength"/> is null and no input is a <see cref="RowArgument.Row"/>.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="outputLength"/> is negative.</exception>
-    /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
-    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, int? outputLength, RowwiseForward forward, RowwiseBackward backward)
+    /// <exception cref="NotSupportedException">The inputs are on an accelerator and <paramref name="kernels"/> has no source (the message gives its reason).</exception>
+    public static Tensor ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, int? outputLength, RowwiseForward forward, RowwiseBackward backward, RowKernels? kernels = null)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(backward);
-        return MapRows(name, dtype, inputs, kinds, outputRow: true, outputLength, forward, backward, valueAndGradient: null);
+        return MapRows(name, dtype, inputs, kinds, outputRow: true, outputLength, forward, backward, valueAndGradient: null, kernels);
+    }
+
+    /// <summary>Whether a row function's tensors are on an accelerator (then its row kernels run there).</summary>
+    static bool OnDevice(ReadOnlySpan<Tensor> inputs)
+    {
+        foreach (var input in inputs)
+        {
+            if (input?.storage is DeviceStorage) return true;
+        }
+
+        return false;
     }
 
     /// <summary>The shared body: either <paramref name="forward"/> and <paramref name="backward"/>, or <paramref name="valueAndGradient"/>.</summary>
-    static Tensor MapRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, bool outputRow, int? outputLength, RowwiseForward? forward, RowwiseBackward? backward, RowwiseValueAndGradient? valueAndGradient)
+    static Tensor MapRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, bool outputRow, int? outputLength, RowwiseForward? forward, RowwiseBackward? backward, RowwiseValueAndGradient? valueAndGradient, RowKernels? kernels)
     {
         if (outputLength < 0) throw new ArgumentOutOfRangeException(nameof(outputLength), outputLength, $"{name}: the output row length must not be negative, but it is {outputLength}.");
+        if (OnDevice(inputs))
+        {
+            var (leading, first) = RowShape(name, dtype, inputs, kinds);
+            int? length = outputRow ? outputLength ?? first ?? throw NoOutputLength(name) : null;
+            var result = DeviceRows.Apply(name, dtype, inputs, kinds.ToArray(), leading, length is { } l ? [l] : null, kernels);
+            return length is { } rowLength ? result.View([.. leading, rowLength]) : result;
+        }
+
         var args = PrepareRows(name, dtype, inputs, kinds);
-        if (outputRow && outputLength is null && args.FirstRowLength is null)
-            throw new ArgumentException($"{name}: no argument is a span, so the output row has no length to follow; give outputLength.", nameof(outputLength));
+        if (outputRow && outputLength is null && args.FirstRowLength is null) throw NoOutputLength(name);
 
         int rows = args.Rows;
         var prepared = args.Prepared;
@@ -240,28 +261,13 @@ public partial class Tensor
         public int Rows => Leading.Aggregate(1, (a, b) => a * b);
     }
 
+    static ArgumentException NoOutputLength(string name) =>
+        new($"{name}: no argument is a span, so the output row has no length to follow; give outputLength.", "outputLength");
+
     /// <summary>Checks a row function's arguments and broadcasts their leading dimensions together.</summary>
     static RowArguments PrepareRows(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        if (!dtype.IsFloating()) throw new ArgumentException($"{name}: row functions compute in Float32 or Float64, not {dtype}.", nameof(dtype));
-        if (inputs.Length != kinds.Length) throw new ArgumentException($"{name}: {inputs.Length} tensors but {kinds.Length} argument kinds.", nameof(kinds));
-        int[] leading = [];
-        int? firstRowLength = null;
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            var input = Checked(inputs[i]);
-            if (input.storage is DeviceStorage)
-                throw new NotSupportedException($"{name}: the tensor overload of a method over spans runs on the CPU only so far; call To(Device.Cpu) first (argument {i} is on {input.Device}).");
-            if (kinds[i] == RowArgument.Row && input.shape.Length == 0)
-                throw new ArgumentException($"{name}: argument {i} is a scalar tensor, but it stands for a span: its last dimension is the span (give it shape [n] or [rows, n]).", nameof(inputs));
-            if (kinds[i] == RowArgument.Index && input.DType.IsFloating())
-                throw new ArgumentException($"{name}: argument {i} holds one index per row and must be an integer tensor, not {input.DType}.", nameof(inputs));
-            if (kinds[i] == RowArgument.Row) firstRowLength ??= input.shape[^1];
-            int[] lead = kinds[i] == RowArgument.Row ? input.shape[..^1] : input.shape;
-            leading = ElementwiseOp.BroadcastShapes(leading, lead, name);
-        }
-
+        var (leading, firstRowLength) = RowShape(name, dtype, inputs, kinds);
         var original = inputs.ToArray();
         var prepared = new Tensor[original.Length];
         var kindArray = kinds.ToArray();
@@ -275,6 +281,29 @@ public partial class Tensor
         }
 
         return new RowArguments(original, prepared, kindArray, leading, firstRowLength);
+    }
+
+    /// <summary>Checks a row function's arguments (on any device): the broadcast leading shape, and the first span argument's row length.</summary>
+    static (int[] Leading, int? FirstRowLength) RowShape(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!dtype.IsFloating()) throw new ArgumentException($"{name}: row functions compute in Float32 or Float64, not {dtype}.", nameof(dtype));
+        if (inputs.Length != kinds.Length) throw new ArgumentException($"{name}: {inputs.Length} tensors but {kinds.Length} argument kinds.", nameof(kinds));
+        int[] leading = [];
+        int? firstRowLength = null;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var input = Checked(inputs[i]);
+            if (kinds[i] == RowArgument.Row && input.shape.Length == 0)
+                throw new ArgumentException($"{name}: argument {i} is a scalar tensor, but it stands for a span: its last dimension is the span (give it shape [n] or [rows, n]).", nameof(inputs));
+            if (kinds[i] == RowArgument.Index && input.DType.IsFloating())
+                throw new ArgumentException($"{name}: argument {i} holds one index per row and must be an integer tensor, not {input.DType}.", nameof(inputs));
+            if (kinds[i] == RowArgument.Row) firstRowLength ??= input.shape[^1];
+            int[] lead = kinds[i] == RowArgument.Row ? input.shape[..^1] : input.shape;
+            leading = ElementwiseOp.BroadcastShapes(leading, lead, name);
+        }
+
+        return (leading, firstRowLength);
     }
 
     /// <summary>Runs rows in chunks on Gradgen's threads when there is enough work (elements read) to share.</summary>

@@ -28,7 +28,7 @@ public partial class Tensor
 {
     /// <summary>
     /// Maps a span function with several span outputs over rows, as
-    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, int?, RowwiseForward, RowwiseBackward)"/>
+    /// <see cref="ApplyRowwise(string, DType, ReadOnlySpan{Tensor}, ReadOnlySpan{RowArgument}, int?, RowwiseForward, RowwiseBackward, RowKernels)"/>
     /// does a function with one: each output has the broadcast leading shape followed by its own row length. All
     /// outputs are views of one buffer, the result of one graph node (<c>{name}Backward</c>), whose backward gets every
     /// output's gradient at once (zeros for an output the loss does not use), so the function's backward runs once
@@ -42,14 +42,15 @@ public partial class Tensor
     /// <param name="outputs">The outputs, in the function's parameter order, with their row lengths.</param>
     /// <param name="forward">Writes each row of every output (zeroed before).</param>
     /// <param name="backward">Adds each row's gradients given the gradients of its output rows.</param>
+    /// <param name="kernels">The function's row kernels for a GPU (<c>FRowsCudaSource</c>), or why it has none; null for none.</param>
     /// <returns>One tensor per output, shaped [leading…, that output's row length], in <paramref name="dtype"/>.</returns>
     /// <exception cref="ArgumentException">
     /// As the other overloads; or <paramref name="outputs"/> is empty, or an output has no length and no input is a
     /// <see cref="RowArgument.Row"/> (the message names the output).
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">An output's length is negative (the message names the output and the length).</exception>
-    /// <exception cref="NotSupportedException">An input is on an accelerator: row functions have CPU kernels only so far.</exception>
-    public static Tensor[] ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, ReadOnlySpan<RowOutput> outputs, RowwiseOutputsForward forward, RowwiseOutputsBackward backward)
+    /// <exception cref="NotSupportedException">The inputs are on an accelerator and <paramref name="kernels"/> has no source (the message gives its reason).</exception>
+    public static Tensor[] ApplyRowwise(string name, DType dtype, ReadOnlySpan<Tensor> inputs, ReadOnlySpan<RowArgument> kinds, ReadOnlySpan<RowOutput> outputs, RowwiseOutputsForward forward, RowwiseOutputsBackward backward, RowKernels? kernels = null)
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(backward);
@@ -60,18 +61,27 @@ public partial class Tensor
                 throw new ArgumentOutOfRangeException(nameof(outputs), output.Length, $"{name}: the rows of output '{output.Name}' must not have a negative length, but it is {output.Length}.");
         }
 
-        var args = PrepareRows(name, dtype, inputs, kinds);
+        var (leading, firstRowLength) = RowShape(name, dtype, inputs, kinds);
+        int rows = leading.Aggregate(1, (a, b) => a * b);
         var lengths = new int[outputs.Length];
         long size = 0;
         for (int k = 0; k < outputs.Length; k++)
         {
-            lengths[k] = outputs[k].Length ?? args.FirstRowLength
+            lengths[k] = outputs[k].Length ?? firstRowLength
                 ?? throw new ArgumentException($"{name}: no argument is a span, so the rows of output '{outputs[k].Name}' have no length to follow; give its length.", nameof(outputs));
-            size += (long)args.Rows * lengths[k];
+            size += (long)rows * lengths[k];
         }
 
         if (size > Array.MaxLength)
             throw new ArgumentException($"{name}: the outputs would hold {size} elements in all, more than one buffer can hold.", nameof(outputs));
+
+        if (OnDevice(inputs))
+        {
+            // The same layout on the device: one buffer, output after output, the result of one graph node.
+            return SplitOutputs(DeviceRows.Apply(name, dtype, inputs, kinds.ToArray(), leading, lengths, kernels), leading, lengths);
+        }
+
+        var args = PrepareRows(name, dtype, inputs, kinds);
 
         // One zeroed buffer, output after output: each output's rows are a contiguous part of it, so the generated
         // code writes spans, and one graph node (the buffer's) receives every output's gradient in one backward call.
@@ -88,7 +98,6 @@ public partial class Tensor
         GC.KeepAlive(prepared);
         if (!recording) return parts;
 
-        int[] leading = args.Leading;
         RowwiseBackward packedBackward = (xs, g, grads, start, end) => backward(xs, SplitOutputs(g, leading, lengths), grads, start, end);
         packed.WithHistory(new RowwiseBackwardNode(name, packedBackward, args.Original, prepared, args.Kinds, args.Rows, kept!));
         // Views taken after the node is attached: the gradient of an output the loss does not use arrives as zeros.

@@ -126,7 +126,7 @@ internal static partial class LoopEmitter
 
                 _writer.Line($"{_t} {_g} = {adjoint};");
                 _writer.Line($"{adjoint} = 0;");
-                string beyond = entry.Extremum.IsMax ? _t + ".NegativeInfinity" : _t + ".PositiveInfinity";
+                string beyond = Literal(entry.Extremum.IsMax ? double.NegativeInfinity : double.PositiveInfinity);
                 _writer.Line($"// The old value as the derivative compares it: the final one after the last change, below {assign.Target}'s new value at it.");
                 _writer.Line($"{assign.Target} = {entry.Iterations} > {entry.LastChange} ? {entry.Final} : {beyond};");
                 Partials(assign.Value);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Gradgen.Generator.Differentiation;
+using Gradgen.Generator.Emitters.Cuda;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Model;
 using Gradgen.Generator.Planning;
@@ -19,13 +20,13 @@ namespace Gradgen.Generator.Emitters.CSharp;
 internal static partial class LoopEmitter
 {
     private const string Checks = "global::Gradgen.Kernels.SpanChecks";
-    private const string ScalarMath = "global::Gradgen.Kernels.Scalar";
 
-    public static string Emit(LoopFunction function) => new Writer(function).Write();
+    public static string Emit(LoopFunction function) => new Writer(function, LoopLanguage.CSharp, function.Declaration.IsFloat).Write();
 
     private sealed partial class Writer
     {
         private readonly LoopFunction _function;
+        private readonly LoopLanguage _language;
         private readonly SourceWriter _writer = new();
         private readonly string _t;
         private readonly bool _isFloat;
@@ -37,13 +38,18 @@ internal static partial class LoopEmitter
         private readonly string _tape;
         private readonly string _g;
         private readonly string _seed;
+        private readonly HashSet<Op> _usedOps = new();
         private int _loopCount;
 
-        public Writer(LoopFunction function)
+        /// <param name="function">The span function.</param>
+        /// <param name="language">The language the sweeps are written in.</param>
+        /// <param name="isFloat">The element type the sweeps compute in: the declared one, or for CUDA either.</param>
+        public Writer(LoopFunction function, LoopLanguage language, bool isFloat)
         {
             _function = function;
-            _t = function.Declaration.ElementType;
-            _isFloat = function.Declaration.IsFloat;
+            _language = language;
+            _t = isFloat ? "float" : "double";
+            _isFloat = isFloat;
             _recorded = LoopReverseMode.Recorded(function);
             foreach (var name in function.Parameters.Select(p => p.Name).Concat(function.Locals.Select(l => l.Name)))
             {
@@ -125,7 +131,14 @@ internal static partial class LoopEmitter
                     _writer.Line();
                     RowwiseEmitter.Write(_writer, _function, _taken, indicesAsTensors: true);
                 }
+
+                if (CudaRows.Unsupported(_function) is null)
+                {
+                    _writer.Line();
+                    WriteRowsCudaSource();
+                }
             }
+
             typeBlocks.Dispose();
             namespaceBlock?.Dispose();
             return _writer.ToString();
@@ -339,14 +352,19 @@ internal static partial class LoopEmitter
                         break;
 
                     case StoreElement store:
-                        Comment(store.Array + "[" + store.Index.Text + "] = ", store.Value);
-                        Record(store, $"{store.Array}[{store.Index.Text}]", _t);
-                        _writer.Line($"{store.Array}[{store.Index.Text}] = {Inline(store.Value)};");
+                        Comment(store.Array + "[" + Text(store.Index) + "] = ", store.Value);
+                        Record(store, $"{store.Array}[{Text(store.Index)}]", _t);
+                        _writer.Line($"{store.Array}[{Text(store.Index)}] = {Inline(store.Value)};");
                         break;
 
                     case AllocateArray allocate:
-                        _writer.Line($"{allocate.Array} = {_tape}.Scratch<{_t}>({allocate.Length.Text});");
-                        _writer.Line($"{_adjoints[allocate.Array]} = {_tape}.Scratch<{_t}>({allocate.Length.Text});");
+                        _writer.Line($"{allocate.Array} = {_tape}.Scratch<{_t}>({Text(allocate.Length)});");
+                        _writer.Line($"{_adjoints[allocate.Array]} = {_tape}.Scratch<{_t}>({Text(allocate.Length)});");
+                        if (_language.StopWhereFull(_tape) is { } stop)
+                        {
+                            _writer.Line(stop);
+                        }
+
                         break;
 
                     case CallFunction call:
@@ -390,11 +408,11 @@ internal static partial class LoopEmitter
 
                 _writer.Line($"int {count} = 0;");
                 var extrema = BeginExtrema(loop, count, backward: false);
-                if (first is not null && LoopVectorisation.Plan(loop, _recorded, _isFloat) is { } vectors)
+                if (first is not null && _language.Vectorises && LoopVectorisation.Plan(loop, _recorded, _isFloat) is { } vectors)
                 {
                     ForwardVectors(vectors, first, count);
                 }
-                else if (first is not null && LoopVectorisation.PlanExtrema(loop) is { } extremaVectors)
+                else if (first is not null && _language.Vectorises && LoopVectorisation.PlanExtrema(loop) is { } extremaVectors)
                 {
                     ForwardExtremaVectors(extremaVectors, first, count);
                 }
@@ -470,11 +488,11 @@ internal static partial class LoopEmitter
                     case StoreElement store:
                         using (_writer.Block(string.Empty))
                         {
-                            Comment("∂ of " + store.Array + "[" + store.Index.Text + "] = ", store.Value);
-                            string adjoint = $"{_adjoints[store.Array]}[{store.Index.Text}]";
+                            Comment("∂ of " + store.Array + "[" + Text(store.Index) + "] = ", store.Value);
+                            string adjoint = $"{_adjoints[store.Array]}[{Text(store.Index)}]";
                             _writer.Line($"{_t} {_g} = {adjoint};");
                             _writer.Line($"{adjoint} = 0;");
-                            Restore(store, $"{store.Array}[{store.Index.Text}]", _t);
+                            Restore(store, $"{store.Array}[{Text(store.Index)}]", _t);
                             Partials(store.Value);
                         }
 
@@ -546,7 +564,7 @@ internal static partial class LoopEmitter
                     more = $"{count} > 0 && {count} >= {extrema[0].LastChange}";
                 }
 
-                if (LoopVectorisation.Plan(loop, _recorded, _isFloat) is { } vectors)
+                if (_language.Vectorises && LoopVectorisation.Plan(loop, _recorded, _isFloat) is { } vectors)
                 {
                     string first = "first" + id.ToString(CultureInfo.InvariantCulture);
                     _writer.Line($"int {first} = {_tape}.Pop<int>();");
@@ -588,7 +606,7 @@ internal static partial class LoopEmitter
             for (int k = 0; k < partials.Leaves.Count; k++)
             {
                 var operand = value.Operands[partials.Leaves[k]];
-                string adjoint = operand.Kind == OperandKind.Element ? $"{_adjoints[operand.Name]}[{operand.Index!.Text}]" : _adjoints[operand.Name];
+                string adjoint = operand.Kind == OperandKind.Element ? $"{_adjoints[operand.Name]}[{Text(operand.Index!)}]" : _adjoints[operand.Name];
                 _writer.Line($"{adjoint} += {printed[graph.Outputs[k]]};");
             }
         }
@@ -654,36 +672,29 @@ internal static partial class LoopEmitter
         private string Leaf(Operand operand) => operand.Kind switch
         {
             OperandKind.Scalar => operand.Name,
-            OperandKind.Element => $"{operand.Name}[{operand.Index!.Text}]",
-            _ => $"({_t})({operand.Index!.Text})",
+            OperandKind.Element => $"{operand.Name}[{Text(operand.Index!)}]",
+            _ => $"({_t})({Text(operand.Index!)})",
         };
 
-        private string Apply(IrNode node, string[] args) => node.Op switch
+        private string Apply(IrNode node, string[] args)
         {
-            Op.Add => $"({args[0]} + {args[1]})",
-            Op.Subtract => $"({args[0]} - {args[1]})",
-            Op.Multiply => $"({args[0]} * {args[1]})",
-            Op.Divide => $"({args[0]} / {args[1]})",
-            Op.Negate => $"(-{args[0]})",
-            Op.OpaqueCall => OpaqueCall(string.Format(CultureInfo.InvariantCulture, node.Callee, args.Cast<object>().ToArray())),
-            _ => string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat.Replace("TSimd.", ScalarMath + "<" + _t + ">."), args.Cast<object>().ToArray()),
-        };
+            if (node.Op == Op.OpaqueCall)
+            {
+                return OpaqueCall(string.Format(CultureInfo.InvariantCulture, node.Callee, args.Cast<object>().ToArray()));
+            }
 
-        private string Literal(double value)
-        {
-            if (double.IsNaN(value)) return _t + ".NaN";
-            if (double.IsPositiveInfinity(value)) return _t + ".PositiveInfinity";
-            if (double.IsNegativeInfinity(value)) return _t + ".NegativeInfinity";
-            string text = _isFloat
-                ? ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f"
-                : value.ToString("R", CultureInfo.InvariantCulture) + "d";
-            return value < 0 || (value == 0 && 1 / value < 0) ? "(" + text + ")" : text;
+            _usedOps.Add(node.Op);
+            return _language.Apply(node, args, _t, _isFloat);
         }
 
+        private string Literal(double value) => _language.Literal(value, _t, _isFloat);
+
+        private string Text(DiscreteText text) => _language.Discrete(text.Text);
+
         private string Discrete(DiscreteExpression expression) =>
-            expression.Values.Count == 0
+            _language.Discrete(expression.Values.Count == 0
                 ? expression.Text
-                : string.Format(CultureInfo.InvariantCulture, expression.Text, expression.Values.Select(v => (object)Inline(v)).ToArray());
+                : string.Format(CultureInfo.InvariantCulture, expression.Text, expression.Values.Select(v => (object)Inline(v)).ToArray()));
 
         private string Argument(CallArgument argument, string array) => argument.Kind switch
         {
@@ -694,9 +705,9 @@ internal static partial class LoopEmitter
             _ => $"{array}.Slice({argument.SliceStart!.Text}, {argument.SliceLength!.Text})",
         };
 
-        private string TypeOf(string variable) =>
+        private string TypeOf(string variable) => _language.DiscreteType(
             _function.Locals.FirstOrDefault(l => l.Name == variable)?.Type
-            ?? _function.Parameters.First(p => p.Name == variable).Type;
+            ?? _function.Parameters.First(p => p.Name == variable).Type);
 
         private void Comment(string prefix, ScalarExpression value)
         {

@@ -21,7 +21,8 @@ internal static partial class RowwiseEmitter
         Dictionary<string, string> Data,
         Dictionary<string, string> Lengths,
         Dictionary<string, string> GradientData,
-        Func<string, string> Unique);
+        Func<string, string> Unique,
+        bool IndicesAsTensors);
 
     /// <summary>
     /// The body of <c>(Tensor y, Tensor total) F(…, int? yLength = null, int? totalLength = null)</c>: one
@@ -43,7 +44,7 @@ internal static partial class RowwiseEmitter
         var copies = function.Parameters.Where(p => p.Role == ParameterRole.ArrayInput && IsArray(p)).ToDictionary(p => p.Name, p => names.Unique(p.Name.TrimStart('@') + "Row"));
         string dtype = t == "float" ? "Float32" : "Float64";
         string described = string.Join(", ", outputs.Select(p => $"new global::Gradgen.RowOutput(\"{p.Name.TrimStart('@')}\", {outputLengths[p.Name]})"));
-        writer.Line($"var {results} = {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{dtype}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{Kinds(tensors)}], [{described}], {forward}, {backward});");
+        writer.Line($"var {results} = {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{dtype}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{Kinds(tensors)}], [{described}], {forward}, {backward}, {DeviceKernels(function, asTensor, names.IndicesAsTensors)});");
         writer.Line($"return ({string.Join(", ", outputs.Select((_, k) => $"{results}[{k}]"))});");
         writer.Line();
         string span = $"global::System.ReadOnlySpan<{Tensor}>";

@@ -118,7 +118,7 @@ internal static partial class RowwiseEmitter
         {
             if (outputs.Count > 1)
             {
-                var rowNames = new RowNames(inputs, grads, start, end, row, data, lengths, gradientData, unique);
+                var rowNames = new RowNames(inputs, grads, start, end, row, data, lengths, gradientData, unique, indicesAsTensors);
                 WriteSeveralOutputs(writer, function, AsTensor, tensors, outputLengths, rowNames);
                 return;
             }
@@ -126,7 +126,7 @@ internal static partial class RowwiseEmitter
             string kinds = Kinds(tensors);
             string forward = unique(written is null ? "ValueAndGradient" : "Forward"), backward = unique("Backward");
             string callbacks = written is null ? forward : $"{outputLength}, {forward}, {backward}";
-            writer.Line($"return {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{(t == "float" ? "Float32" : "Float64")}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{kinds}], {callbacks});");
+            writer.Line($"return {Tensor}.ApplyRowwise(\"{f}\", global::Gradgen.DType.{(t == "float" ? "Float32" : "Float64")}, [{string.Join(", ", tensors.Select(p => p.Name))}], [{kinds}], {callbacks}, {DeviceKernels(function, AsTensor, indicesAsTensors)});");
             writer.Line();
             string span = $"global::System.ReadOnlySpan<{Tensor}>";
             string values = unique("values");
@@ -193,6 +193,24 @@ internal static partial class RowwiseEmitter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The <c>RowKernels</c> argument: the row kernels of <c>FRowsCudaSource</c> with the <c>int</c>, <c>long</c> and
+    /// <c>bool</c> arguments that stay the same for every row; or, for a function that has none, why (a device then
+    /// throws, naming it).
+    /// </summary>
+    private static string DeviceKernels(LoopFunction function, Func<LoopParameter, bool> asTensor, bool indicesAsTensors)
+    {
+        if (Cuda.CudaRows.Unsupported(function) is { } reason)
+        {
+            return $"global::Gradgen.RowKernels.None(\"{reason.Replace("\\", "\\\\").Replace("\"", "\\\"")}\")";
+        }
+
+        var values = function.Parameters.Where(p => p.Role == ParameterRole.Discrete && !asTensor(p)).Select(p => p.Type == "bool" ? $"({p.Name} ? 1L : 0L)" : p.Name);
+        string dtype = function.Declaration.IsFloat ? "Float32" : "Float64";
+        string entry = LoopEmitter.RowsEntry(function, indicesAsTensors);
+        return $"global::Gradgen.RowKernels.Cuda({function.Declaration.Name}RowsCudaSource, \"{entry}\", global::Gradgen.DType.{dtype}{string.Concat(values.Select(v => ", " + v))})";
     }
 
     /// <summary>What each tensor argument is to the method, as <c>RowArgument</c> values.</summary>

@@ -103,9 +103,12 @@ internal static class CudaEmitter
     private static void WriteHelpers(SourceWriter writer, FunctionKernels kernels, bool isFloat) =>
         WriteHelpers(writer, new[] { kernels.Forward, kernels.ValueAndGradient, kernels.Backward }, isFloat);
 
-    private static void WriteHelpers(SourceWriter writer, IEnumerable<KernelBody> kernels, bool isFloat)
+    private static void WriteHelpers(SourceWriter writer, IEnumerable<KernelBody> kernels, bool isFloat) =>
+        WriteHelpers(writer, new HashSet<Op>(kernels.SelectMany(k => k.Nodes).Select(n => n.Op)), isFloat);
+
+    /// <summary>The helpers that the primitives in <paramref name="used"/> call, in float (<c>gg_minf</c>) or double (<c>gg_min</c>).</summary>
+    internal static void WriteHelpers(SourceWriter writer, ISet<Op> used, bool isFloat)
     {
-        var used = new HashSet<Op>(kernels.SelectMany(k => k.Nodes).Select(n => n.Op));
         string t = isFloat ? "float" : "double";
         string s = isFloat ? "f" : string.Empty;
         if (used.Contains(Op.Min) || used.Contains(Op.Clamp))

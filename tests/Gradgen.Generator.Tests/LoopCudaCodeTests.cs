@@ -1,0 +1,207 @@
+using System.Text.RegularExpressions;
+using Gradgen.Generator.Tests.Infrastructure;
+
+namespace Gradgen.Generator.Tests;
+
+/// <summary>
+/// The row kernels of a span function's tensor overload on a GPU (<c>FRowsCudaSource</c>): which functions get them,
+/// what the CUDA reads like (the same sweeps as the C#, one thread per row, the tape in global memory), and what the
+/// overload passes to <c>Tensor.ApplyRowwise</c>. That every emitted source compiles with NVRTC is checked by
+/// Gradgen.Cuda.Tests over the end-to-end corpus.
+/// </summary>
+public sealed class LoopCudaCodeTests
+{
+    private const string Source = """
+        using System;
+        using Gradgen;
+        public static partial class Rows
+        {
+            [Differentiable]
+            public static double LogSumExp(ReadOnlySpan<double> x)
+            {
+                double max = double.NegativeInfinity;
+                double sum = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    if (x[i] > max) { sum = sum * Math.Exp(max - x[i]) + 1; max = x[i]; }
+                    else sum += Math.Exp(x[i] - max);
+                }
+
+                return max + Math.Log(sum);
+            }
+
+            [Differentiable]
+            public static float Pick(ReadOnlySpan<float> logits, int label, long shift, bool twice)
+            {
+                float m = logits[0];
+                for (int i = 1; i < logits.Length; i++) m = MathF.Max(m, logits[i]);
+                float v = logits[Math.Min(label, logits.Length - 1)] - m;
+                return twice ? 2 * v : v + shift;
+            }
+
+            [Differentiable]
+            public static void Prefix(ReadOnlySpan<double> x, Span<double> y)
+            {
+                Span<double> running = stackalloc double[x.Length];
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) { s += x[i]; running[i] = s; }
+                int k = 0;
+                while (k < x.Length) { y[k] = running[k] * running[k]; if (y[k] > 100) break; k++; }
+            }
+
+            [Differentiable]
+            public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+            {
+                double s = 0;
+                for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+                return s;
+            }
+
+            [Differentiable]
+            public static double Norm(ReadOnlySpan<double> x) => Math.Sqrt(Dot(x, x));
+
+            [Differentiable]
+            public static double Held(ReadOnlySpan<double> x)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) s += x[i] * Grad.StopGradient(Snap(x[i]));
+                return s;
+            }
+
+            public static double Snap(double v) => Math.Round(v * 4) / 4;
+
+            [Differentiable]
+            public static double Exps(ReadOnlySpan<double> x)
+            {
+                double exp = 0;
+                for (int i = 0; i < x.Length; i++) exp += Math.Exp(x[i]);
+                return exp;
+            }
+        }
+        """;
+
+    [Fact]
+    public void ALoopFunctionGetsAForwardAndABackwardRowKernelThatItsTensorOverloadLaunches()
+    {
+        string code = Generate();
+        string cuda = CudaOf(code, "LogSumExp");
+
+        Assert.Contains("public const string LogSumExpRowsCudaSource = \"\"\"", code);
+        Assert.Contains("extern \"C\" __global__ void LogSumExp_rows_forward(const double* __restrict__ gg_in0, double* __restrict__ gg_out, long long* __restrict__ gg_tape, unsigned long long* __restrict__ gg_needed, long long gg_len0, long long gg_capacity, int gg_rows)", cuda);
+        Assert.Contains("extern \"C\" __global__ void LogSumExp_rows_backward(const double* __restrict__ gg_in0, const double* __restrict__ gg_grad_out, double* __restrict__ gg_grad0, long long* __restrict__ gg_tape, unsigned long long* __restrict__ gg_needed, long long gg_len0, long long gg_capacity, int gg_rows)", cuda);
+        Assert.Contains("global::Gradgen.RowKernels.Cuda(LogSumExpRowsCudaSource, \"LogSumExp_rows\", global::Gradgen.DType.Float64)", code);
+        Assert.DoesNotContain("#include", cuda);
+    }
+
+    // The statements are the C#'s, printed through the CUDA dialect: C functions for primitives, no SIMD loops, the
+    // branch taken pushed on the tape and popped by the backward sweep.
+    [Fact]
+    public void TheKernelsWalkTheSameStatementsAsTheCSharpInCudaSpelling()
+    {
+        string code = Generate();
+        string cuda = CudaOf(code, "LogSumExp");
+
+        Assert.Contains("gg_row_tape tape(gg_tape + (long long)gg_row * gg_capacity, gg_capacity, gg_needed, false);", cuda);
+        Assert.Contains("gg_row_tape tape(gg_tape + (long long)gg_row * gg_capacity, gg_capacity, gg_needed, true);", cuda);
+        Assert.Contains("gg_span<const double> x(gg_in0 + (long long)gg_row * gg_len0, gg_len0);", cuda);
+        Assert.Contains("exp(", cuda);
+        Assert.Contains("tape.Push(true);", cuda);
+        Assert.Contains("if (tape.Pop<bool>())", cuda);
+        Assert.Contains("__longlong_as_double(0xfff0000000000000LL)", cuda);
+        Assert.DoesNotContain("TSimd", cuda);
+        Assert.DoesNotContain("global::", cuda);
+        Assert.Contains("global::Gradgen.Kernels.Scalar<double>.Exp(", code);
+    }
+
+    [Fact]
+    public void AFloatFunctionsKernelsAreInFloatAndItsIntArgumentsArePassedOrTakenPerRow()
+    {
+        string code = Generate();
+        string cuda = CudaOf(code, "Pick");
+
+        Assert.Contains("Pick_rows_forward(const float* __restrict__ gg_in0, float* __restrict__ gg_out,", cuda);
+        Assert.Contains("long long gg_arg0, long long gg_arg1, long long gg_arg2, long long gg_capacity, int gg_rows)", cuda);
+        Assert.Contains("int label = (int)gg_arg0;", cuda);
+        Assert.Contains("long long shift = (long long)gg_arg1;", cuda);
+        Assert.Contains("bool twice = (bool)gg_arg2;", cuda);
+        Assert.Contains("Pick_indexed_rows_forward(const float* __restrict__ gg_in0, const long long* __restrict__ gg_in1, float* __restrict__ gg_out,", cuda);
+        Assert.Contains("int label = (int)gg_in1[gg_row];", cuda);
+        Assert.Contains("gg_Math::Min(label, (logits.Length - 1))", cuda.Replace("gg_Math::Min(label, logits.Length - 1)", "gg_Math::Min(label, (logits.Length - 1))"));
+        Assert.Contains("gg_maxf(", cuda);
+        Assert.Contains("static __device__ __forceinline__ float gg_maxf(float a, float b)", cuda);
+        Assert.Contains("global::Gradgen.RowKernels.Cuda(PickRowsCudaSource, \"Pick_rows\", global::Gradgen.DType.Float32, label, shift, (twice ? 1L : 0L))", code);
+        Assert.Contains("global::Gradgen.RowKernels.Cuda(PickRowsCudaSource, \"Pick_indexed_rows\", global::Gradgen.DType.Float32, shift, (twice ? 1L : 0L))", code);
+    }
+
+    // Output rows and local arrays come from the tape's top; a row stops where it is full, and the backward sweep
+    // runs only where the whole forward sweep fit.
+    [Fact]
+    public void OutputsAndLocalArraysAreTakenFromTheTapeAndARowStopsWhereItIsFull()
+    {
+        string cuda = CudaOf(Generate(), "Prefix");
+
+        Assert.Contains("gg_span<double> y(gg_out + 0 + (long long)gg_row * gg_outlen0, gg_outlen0);", cuda);
+        Assert.Contains("gg_span<double> y = tape.Scratch<double>(gg_outlen0);", cuda);
+        Assert.Matches(new Regex(@"running = tape\.Scratch<double>\(x\.Length\);\s*\n\s*drunning = tape\.Scratch<double>\(x\.Length\);\s*\n\s*if \(!tape\.Fits\(\)\) return;"), cuda);
+        Assert.Contains("// Backward sweep, where the whole forward sweep fit on the tape.\n    if (!tape.Fits()) return;", cuda.Replace("\r\n", "\n"));
+        Assert.Contains("dyAdjoint[gg_i] = gg_grad_out[0 + (long long)gg_row * gg_outlen0 + gg_i];", cuda);
+    }
+
+    [Theory]
+    [InlineData("Norm", "it calls the span function Dot")]
+    [InlineData("Held", "it calls a method inside Grad.StopGradient")]
+    [InlineData("Exps", "its variable 'exp' has a name that C++ or CUDA keeps for itself")]
+    public void AFunctionTheCudaEmitterCannotWriteGetsNoSourceAndItsOverloadSaysWhy(string function, string reason)
+    {
+        string code = Generate();
+
+        Assert.DoesNotContain(function + "RowsCudaSource", code);
+        Assert.Contains($"global::Gradgen.RowKernels.None(\"{reason}", code);
+        Assert.Contains("LogSumExpRowsCudaSource", code);
+    }
+
+    [Fact]
+    public void ACustomDerivativeIsCSharpSoItsFunctionGetsNoRowKernels()
+    {
+        string code = Generate("""
+            using System;
+            using Gradgen;
+            public static partial class Custom
+            {
+                [Differentiable(Backward = nameof(SquaresVjp))]
+                public static double Squares(ReadOnlySpan<double> x)
+                {
+                    double s = 0;
+                    for (int i = 0; i < x.Length; i++) s += x[i] * x[i];
+                    return s;
+                }
+
+                public static void SquaresVjp(ReadOnlySpan<double> x, double gradOutput, Span<double> dx)
+                {
+                    for (int i = 0; i < x.Length; i++) dx[i] += 2 * x[i] * gradOutput;
+                }
+            }
+            """);
+
+        Assert.DoesNotContain("SquaresRowsCudaSource", code);
+        Assert.Contains("global::Gradgen.RowKernels.None(\"its derivative is the C# method SquaresVjp", code);
+    }
+
+    /// <summary>The CUDA source of <c>{function}RowsCudaSource</c>, as the raw string holds it.</summary>
+    private static string CudaOf(string code, string function)
+    {
+        var match = Regex.Match(code.Replace("\r\n", "\n"), function + "RowsCudaSource = \"\"\"\n(.*?)\n\\s*\"\"\";", RegexOptions.Singleline);
+        Assert.True(match.Success, $"no {function}RowsCudaSource");
+        string[] lines = match.Groups[1].Value.Split('\n');
+        int indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
+        return string.Join("\n", lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart()));
+    }
+
+    private static string Generate(string source = Source)
+    {
+        var output = GeneratorHarness.Run(source);
+        Assert.Empty(output.Diagnostics);
+        Assert.Empty(output.CompilationProblems);
+        return string.Join("\n", output.Sources.Values);
+    }
+}
