@@ -89,6 +89,10 @@ double CpuMs()
 void Report(string name, List<double> wall, List<double> reported, List<double> cpu, List<double> allocated, string note = "") =>
     Console.WriteLine($"{name,-10} median {Median(wall),8:F2} ms (min {wall.Min(),7:F2}); the driver's own generator time {Median(reported),8:F2} ms; CPU {Median(cpu),8:F2} ms (min {cpu.Min(),7:F2}); allocated {Median(allocated),7:F2} MB {note}");
 
+// The time the runtime paused the generator's thread for collections: part of the wall time, and what fewer or
+// cheaper collections save.
+double PauseMs() => GC.GetTotalPauseDuration().TotalMilliseconds;
+
 // full: a new driver and a new compilation each time.
 {
     var wall = new List<double>();
@@ -96,18 +100,21 @@ void Report(string name, List<double> wall, List<double> reported, List<double> 
     var cpu = new List<double>();
     var allocated = new List<double>();
     var collections = new int[3];
+    var pauses = new List<double>();
     for (int i = 0; i < runs + 5; i++)
     {
         var compilation = NewCompilation();
         var driver = NewDriver(track: false);
         int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         double cpuBefore = CpuMs();
+        double pauseBefore = PauseMs();
         long bytesBefore = GC.GetTotalAllocatedBytes();
         var watch = Stopwatch.StartNew();
         driver = driver.RunGenerators(compilation);
         watch.Stop();
         if (i >= 5)
         {
+            pauses.Add(PauseMs() - pauseBefore);
             cpu.Add(CpuMs() - cpuBefore);
             allocated.Add((GC.GetTotalAllocatedBytes() - bytesBefore) / 1e6);
             wall.Add(watch.Elapsed.TotalMilliseconds);
@@ -122,7 +129,7 @@ void Report(string name, List<double> wall, List<double> reported, List<double> 
     // A collection of generation 2 in a run (the large-object heap's budget spent, or the heap grown) costs far more
     // than the generation 0 ones: the collections per run say which the run paid for.
     Report("full", wall, reported, cpu, allocated,
-        $"(collections per run, gen 0/1/2: {string.Join(" / ", collections.Select(c => ((double)c / runs).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+        $"(collections per run, gen 0/1/2: {string.Join(" / ", collections.Select(c => ((double)c / runs).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}; paused for them: median {Median(pauses):F1} ms, mean {pauses.Average():F1} ms)");
 
     // Per step, over as many more runs with tracking on: one run's step times move with the host's load, so each
     // step's median and minimum over the runs (the minimum is the closest to its CPU time on a busy host).

@@ -9,7 +9,8 @@ namespace Gradgen.CodeFixes.Tests;
 
 /// <summary>
 /// GG0016's "Show why": where a model is not compiled because of code elsewhere (a nested model's own Forward, a
-/// helper in another class that Forward calls, the construct in an inlined helper of the model), the action navigates there and changes no text. The IDE navigates to the token that
+/// helper in another class that Forward calls, the construct in an inlined helper of the model, a layer's field, the
+/// constructor parameter or member a loop's count is read from), the action navigates there and changes no text. The IDE navigates to the token that
 /// carries the navigation annotation in a document the action returns, so that is what these tests read.
 /// </summary>
 public sealed class ShowWhyTests
@@ -133,6 +134,120 @@ public sealed class ShowWhyTests
         var (title, navigation) = await ShowWhy(solution, diagnostic);
         Assert.Equal("Show why: go to 'private readonly LayerNorm norm;' (Net.cs, line 6)", title);
         Assert.Equal(("Net.cs", "norm"), navigation);
+    }
+
+    [Fact]
+    public async Task ALoopBoundReadFromAFieldThatAConstructorParameterSetsIsShownAtTheParameter()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly int depth;
+
+                public Net(int layers)
+                {
+                    depth = layers;
+                }
+
+                public override Tensor Forward(Tensor x)
+                {
+                    for (int i = 0; i < depth; i++) x = x.Relu();
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("depth", Text(diagnostic.Location));
+        Assert.Contains("the loop's bound 'depth' is not a constant integer", diagnostic.GetMessage(), StringComparison.Ordinal);
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'int layers' (Net.cs, line 8)", title);
+        Assert.Equal(("Net.cs", "layers"), navigation);
+    }
+
+    [Fact]
+    public async Task ALoopBoundReadFromAPrimaryConstructorParameterThroughAFieldIsShownAtTheParameter()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net(int layers) : Module
+            {
+                private readonly int depth = layers;
+
+                public override Tensor Forward(Tensor x)
+                {
+                    for (int i = 0; i < this.depth; i++) x = x.Tanh();
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'int layers' (Net.cs, line 4)", title);
+        Assert.Equal(("Net.cs", "layers"), navigation);
+    }
+
+    [Fact]
+    public async Task ALoopBoundReadFromAPropertyWithNoParameterBehindItIsShownAtTheProperty()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                public int Depth { get; set; } = 3;
+
+                public override Tensor Forward(Tensor x)
+                {
+                    for (int i = 0; i < Depth; i++) x = x.Relu();
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("Depth", Text(diagnostic.Location));
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'public int Depth { get; set; } = 3;' (Net.cs, line 6)", title);
+        Assert.Equal(("Net.cs", "Depth"), navigation);
+    }
+
+    [Fact]
+    public async Task ALoopBoundThatIsAFieldSetFromTwoPlacesIsShownAtTheField()
+    {
+        // Two sources: no one parameter is the reason, the field is.
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly int depth;
+
+                public Net(int layers) => depth = layers;
+
+                public Net() => depth = 2;
+
+                public override Tensor Forward(Tensor x)
+                {
+                    for (int i = depth; i > 0; i--) x = x.Relu();
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Contains("the loop's start 'depth'", diagnostic.GetMessage(), StringComparison.Ordinal);
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'private readonly int depth;' (Net.cs, line 6)", title);
+        Assert.Equal(("Net.cs", "depth"), navigation);
     }
 
     [Fact]

@@ -265,7 +265,62 @@ internal sealed partial class ForwardLowerer
         var value = ListCount(expression, scope) ?? Lower(expression, scope).Constant;
         return value is { } v && v == System.Math.Floor(v)
             ? v
-            : throw new NotCompiledException(LocationInfo.From(expression), $"the loop's {what} '{Short(expression)}' is not a constant integer, so its count is not static");
+            : throw new NotCompiledException(LocationInfo.From(expression), $"the loop's {what} '{Short(expression)}' is not a constant integer, so its count is not static")
+            {
+                Cause = CountSource(expression, scope),
+            };
+    }
+
+    /// <summary>
+    /// Where a count read from a field or property of the model comes from, for "Show why": the constructor parameter
+    /// that is its one source (<c>_depth = depth;</c> in a constructor, or <c>int _depth = depth;</c> under a primary
+    /// constructor), else the member's declaration; null when the count is not such a member.
+    /// </summary>
+    private LocationInfo? CountSource(ExpressionSyntax expression, Scope scope)
+    {
+        while (expression is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            expression = expression is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)expression).Expression;
+        }
+
+        var member = scope.Model.GetSymbolInfo(expression, _cancellationToken).Symbol;
+        if (member is not (IFieldSymbol or IPropertySymbol) || !IsMemberOf(member, scope.Type))
+        {
+            return null;
+        }
+
+        var parameters = ValuesAssignedTo(member).Select(v => SemanticModels.Of(_compilation, v.SyntaxTree).GetSymbolInfo(v, _cancellationToken).Symbol).ToList();
+        return parameters.Count == 1 && parameters[0] is IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } parameter
+            ? Declaration(parameter)
+            : Declaration(member);
+    }
+
+    /// <summary>Every value the declarations of <paramref name="member"/>'s type give it: its initializer and each assignment to it.</summary>
+    private IEnumerable<ExpressionSyntax> ValuesAssignedTo(ISymbol member)
+    {
+        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+        {
+            var declaration = reference.GetSyntax(_cancellationToken);
+            var model = SemanticModels.Of(_compilation, declaration.SyntaxTree);
+            foreach (var node in declaration.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case VariableDeclaratorSyntax { Initializer.Value: { } value } variable
+                        when SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(variable, _cancellationToken), member):
+                        yield return value;
+                        break;
+                    case PropertyDeclarationSyntax { Initializer.Value: { } value } property
+                        when SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(property, _cancellationToken), member):
+                        yield return value;
+                        break;
+                    case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                        && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left, _cancellationToken).Symbol, member):
+                        yield return assignment.Right;
+                        break;
+                }
+            }
+        }
     }
 
     /// <summary>The change of <paramref name="variable"/> per iteration: ±1 or ± a constant, or null.</summary>

@@ -1,6 +1,7 @@
 using CsCheck;
 using Gradgen.Generator.Differentiation;
 using Gradgen.Generator.Emitters;
+using Gradgen.Generator.Emitters.Formulas;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Rules;
 
@@ -279,6 +280,68 @@ public sealed class FormulaPrinterTests
 
         // Programs whose value is not finite or too large to compare are left out; most are compared.
         Assert.True(compared > 2000, $"only {compared} of 3000 programs were compared");
+    }
+
+    [Fact]
+    public void TheNormalFormsMeasuredLengthIsTheLengthOfItsTextAndEqualFormsShareAHash()
+    {
+        // The normal form compares sums by structure and measures their growth without writing them out: the measure
+        // must be the length of the text it stands for, and sums written alike must compare and hash alike.
+        var programs = Gen.Int[0, int.MaxValue].Array[1, 16];
+        programs.Sample(program =>
+        {
+            var b = new GraphBuilder(isFloat: false);
+            var values = new List<int> { b.Parameter(0), b.Parameter(1) };
+            foreach (int instruction in program)
+            {
+                values.Add(Instruction(b, values, instruction));
+            }
+
+            var graph = b.ToGraph(new[] { values[^1] });
+            Sum first, second;
+            try
+            {
+                first = NormalForm.For(graph, Names, "g", isFloat: false).Of(values[^1]);
+                second = NormalForm.For(graph, Names, "g", isFloat: false).Of(values[^1]);
+            }
+            catch (Exception e) when (e is OverflowException or DivideByZeroException)
+            {
+                return;
+            }
+
+            Assert.Equal(first.Key.Length, first.KeyLength);
+            if (first.Terms.Count > 0)
+            {
+                // Two conversions make two objects (zero is one shared sum): they must compare by structure.
+                Assert.NotSame(first, second);
+            }
+
+            Assert.True(first.SameAs(second), first.Key);
+            Assert.Equal(first.Hash, second.Hash);
+            foreach (var term in first.Terms)
+            {
+                Assert.Equal(term.Key.Length, term.KeyLength);
+                Assert.All(term.Factors, f => Assert.Equal(f.Atom.Key.Length, f.Atom.KeyLength));
+            }
+        }, iter: 500, seed: "8ZDGeyWr-fw1");
+    }
+
+    [Fact]
+    public void AFormulaThatGrowsPastTheLimitIsPrintedAsTheIrStandsCut()
+    {
+        // Each step uses the last value twice, in two different calls: written out, the formula doubles at every step.
+        var b = new GraphBuilder(isFloat: false);
+        int z = b.Parameter(0);
+        for (int i = 0; i < 12; i++)
+        {
+            z = b.Add(b.Apply(Op.Sin, z), b.Apply(Op.Cos, z));
+        }
+
+        var graph = b.ToGraph(new[] { z });
+
+        Assert.False(FormulaPrinter.TryPrintNormalForm(graph, z, Names, "g", isFloat: false, out _));
+        Assert.Equal(FormulaPrinter.Inline(graph, z, Names, "g", isFloat: false), Print(graph, z));
+        Assert.EndsWith(" …", Print(graph, z), StringComparison.Ordinal);
     }
 
     private static readonly double[] Constants = { 0.5, 2, 3, 1.0 / 3, -1, 5, Math.PI, 2 * Math.PI, 0.1, 1.2345 };

@@ -207,7 +207,7 @@ internal sealed class FormulaWriter
             int exponent = factor.Exponent;
             foreach (var term in sum.Terms.Skip(1))
             {
-                var match = term.Factors.FirstOrDefault(f => f.Atom.Key == factor.Atom.Key);
+                var match = term.Factors.FirstOrDefault(f => f.Atom.SameAs(factor.Atom));
                 exponent = match.Atom is null || match.Exponent <= 0 ? 0 : System.Math.Min(exponent, match.Exponent);
             }
 

@@ -18,21 +18,62 @@ internal sealed class Sum
 
     public static readonly Sum Zero = new(new Term[0]);
 
+    private string? _key;
+
     private Sum(IEnumerable<Term> terms)
     {
         var list = terms.ToList();
         list.Sort(Term.Compare);
         Terms = list;
-        Key = string.Join("+", Terms.Select(t => t.Key));
-        if (Key.Length > MaxKeyLength)
+        int hash = 19, length = System.Math.Max(0, list.Count - 1);
+        foreach (var term in list)
+        {
+            hash = (hash * 31) + term.Hash;
+            length += term.KeyLength;
+        }
+
+        if (length > MaxKeyLength)
         {
             throw new System.OverflowException($"The formula has grown past {MaxKeyLength} characters; it is too long to simplify for printing.");
         }
+
+        (Hash, KeyLength) = (hash, length);
     }
 
     public IReadOnlyList<Term> Terms { get; }
 
-    public string Key { get; }
+    /// <summary>A hash of the structure: equal sums have equal hashes.</summary>
+    public int Hash { get; }
+
+    /// <summary>The length of <see cref="Key"/>, known without writing it: it measures how far the formula has grown.</summary>
+    public int KeyLength { get; }
+
+    /// <summary>The structure as text (<c>1*$x^1+-5*</c>), written only when a tie in the order of factors needs it.</summary>
+    public string Key => _key ??= string.Join("+", Terms.Select(t => t.Key));
+
+    /// <summary>Whether the two are the same sum: the same terms, coefficients included, in the same order.</summary>
+    public bool SameAs(Sum other)
+    {
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (Hash != other.Hash || Terms.Count != other.Terms.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < Terms.Count; i++)
+        {
+            if (!Terms[i].Coefficient.Equals(other.Terms[i].Coefficient) || !Terms[i].SameFactors(other.Terms[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public static Sum Of(Term term) => term.Coefficient.IsZero ? Zero : new Sum(new[] { term });
 
@@ -43,22 +84,23 @@ internal sealed class Sum
     /// <summary>a + b with like terms collected; a term that is only a fraction times a group adds its terms.</summary>
     public static Sum Add(Sum a, Sum b)
     {
-        var collected = new Dictionary<string, Term>();
-        var order = new List<string>();
+        // Like terms by their factors; each keeps the place of the first of them.
+        var collected = new Dictionary<Term, int>(LikeTerms.Instance);
+        var order = new List<Term>();
         foreach (var term in a.Terms.Concat(b.Terms).SelectMany(Ungroup))
         {
-            if (collected.TryGetValue(term.FactorKey, out var like))
+            if (collected.TryGetValue(term, out int index))
             {
-                collected[term.FactorKey] = like.WithCoefficient(like.Coefficient + term.Coefficient);
+                order[index] = order[index].WithCoefficient(order[index].Coefficient + term.Coefficient);
             }
             else
             {
-                collected.Add(term.FactorKey, term);
-                order.Add(term.FactorKey);
+                collected.Add(term, order.Count);
+                order.Add(term);
             }
         }
 
-        return new Sum(order.Select(k => collected[k]).Where(t => !t.Coefficient.IsZero));
+        return new Sum(order.Where(t => !t.Coefficient.IsZero));
     }
 
     public static Sum Scale(Sum a, Rational factor) =>
@@ -114,5 +156,15 @@ internal sealed class Sum
         }
 
         return new[] { term };
+    }
+
+    /// <summary>Terms compared by their factors alone, so like terms meet.</summary>
+    private sealed class LikeTerms : IEqualityComparer<Term>
+    {
+        public static readonly LikeTerms Instance = new();
+
+        public bool Equals(Term? a, Term? b) => ReferenceEquals(a, b) || (a is not null && b is not null && a.SameFactors(b));
+
+        public int GetHashCode(Term term) => term.FactorHash;
     }
 }

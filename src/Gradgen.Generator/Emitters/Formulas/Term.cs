@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 
 namespace Gradgen.Generator.Emitters.Formulas;
 
@@ -18,11 +17,12 @@ internal readonly struct Factor
 
 /// <summary>
 /// A product: a fraction times atoms raised to integer powers, the factors in print order (constants, then
-/// parameters and sums, then calls, each in source order). Two terms whose <see cref="FactorKey"/> is the same are
-/// like terms and add by their coefficients.
+/// parameters and sums, then calls, each in source order). Two terms with the same factors (<see cref="SameFactors"/>)
+/// are like terms and add by their coefficients.
 /// </summary>
 internal sealed class Term
 {
+    private string? _factorKey;
     private string? _key;
 
     public Term(Rational coefficient, IEnumerable<Factor> factors)
@@ -32,44 +32,80 @@ internal sealed class Term
         SortStably(sorted);
         Factors = sorted;
 
-        // The keys are built often and nest (a group's key holds its sum's), so they are written once, in one buffer.
-        var key = new StringBuilder();
-        for (int i = 0; i < sorted.Length; i++)
+        int hash = 17, length = System.Math.Max(0, sorted.Length - 1);
+        foreach (var factor in sorted)
         {
-            var factor = sorted[i];
-            key.Append(i == 0 ? "" : "*").Append(factor.Atom.Key).Append('^').Append(factor.Exponent.ToString(CultureInfo.InvariantCulture));
+            hash = (((hash * 31) + factor.Atom.Hash) * 31) + factor.Exponent;
+            length += factor.Atom.KeyLength + 1 + Digits(factor.Exponent);
             if (factor.Atom.Kind != AtomKind.Constant)
             {
                 Variables++;
             }
         }
 
-        FactorKey = key.ToString();
+        (FactorHash, FactorKeyLength) = (hash, length);
     }
 
     private Term(Rational coefficient, Term factors) =>
-        (Coefficient, Factors, FactorKey, Variables) = (coefficient, factors.Factors, factors.FactorKey, factors.Variables);
+        (Coefficient, Factors, FactorHash, FactorKeyLength, Variables, _factorKey) =
+        (coefficient, factors.Factors, factors.FactorHash, factors.FactorKeyLength, factors.Variables, factors._factorKey);
 
     public Rational Coefficient { get; }
 
     public IReadOnlyList<Factor> Factors { get; }
 
-    public string FactorKey { get; }
+    /// <summary>A hash of the factors (not the coefficient): like terms have equal hashes.</summary>
+    public int FactorHash { get; }
 
+    /// <summary>A hash of the whole term.</summary>
+    public int Hash => (FactorHash * 31) + Coefficient.GetHashCode();
+
+    /// <summary>The length of <see cref="Key"/>, known without writing it.</summary>
+    public int KeyLength => Digits(Coefficient.Numerator) + (Coefficient.Denominator == 1 ? 0 : 1 + Digits(Coefficient.Denominator)) + 1 + FactorKeyLength;
+
+    /// <summary>The structure as text (<c>2*$x^1*sin[1*$x^1]^2</c>), written only to order terms that nothing else orders.</summary>
     public string Key => _key ??= Coefficient + "*" + FactorKey;
 
     /// <summary>How many of the factors are not constants: terms of fewer come first in a sum.</summary>
     public int Variables { get; }
 
-    /// <summary>The same factors (already in order, with their key) times another coefficient.</summary>
+    private int FactorKeyLength { get; }
+
+    private string FactorKey => _factorKey ??= string.Join("*", Factors.Select(f => f.Atom.Key + "^" + f.Exponent.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The same factors (already in order) times another coefficient.</summary>
     public Term WithCoefficient(Rational coefficient) => new(coefficient, this);
+
+    /// <summary>Whether the two are like terms: the same atoms to the same powers, in the same order.</summary>
+    public bool SameFactors(Term other)
+    {
+        if (ReferenceEquals(Factors, other.Factors))
+        {
+            return true;
+        }
+
+        if (FactorHash != other.FactorHash || Factors.Count != other.Factors.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < Factors.Count; i++)
+        {
+            if (Factors[i].Exponent != other.Factors[i].Exponent || !Factors[i].Atom.SameAs(other.Factors[i].Atom))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public static Term operator *(Term a, Term b)
     {
-        var exponents = new Dictionary<string, Factor>();
+        var exponents = new Dictionary<Atom, Factor>(AtomKeys.Instance);
         foreach (var factor in a.Factors.Concat(b.Factors))
         {
-            exponents[factor.Atom.Key] = exponents.TryGetValue(factor.Atom.Key, out var seen)
+            exponents[factor.Atom] = exponents.TryGetValue(factor.Atom, out var seen)
                 ? new Factor(seen.Atom.Position.CompareTo(factor.Atom.Position) <= 0 ? seen.Atom : factor.Atom, checked(seen.Exponent + factor.Exponent))
                 : factor;
         }
@@ -83,6 +119,11 @@ internal sealed class Term
     /// <summary>Orders the terms of a sum: fewer factors first, the constant last, then the factors in print order.</summary>
     public static int Compare(Term a, Term b)
     {
+        if (ReferenceEquals(a, b))
+        {
+            return 0;
+        }
+
         bool aConstant = a.Factors.Count == 0, bConstant = b.Factors.Count == 0;
         if (aConstant != bConstant)
         {
@@ -105,6 +146,18 @@ internal sealed class Term
         }
 
         return string.CompareOrdinal(a.Key, b.Key);
+    }
+
+    /// <summary>The number of characters of the value written in decimal, with its minus sign.</summary>
+    private static int Digits(long value)
+    {
+        int digits = value < 0 ? 2 : 1;
+        for (long rest = value / 10; rest != 0; rest /= 10)
+        {
+            digits++;
+        }
+
+        return digits;
     }
 
     /// <summary>
@@ -139,7 +192,7 @@ internal sealed class Term
             }
 
             int position = a.Atom.Position.CompareTo(b.Atom.Position);
-            return position != 0 ? position : string.CompareOrdinal(a.Atom.Key, b.Atom.Key);
+            return position != 0 ? position : a.Atom.SameAs(b.Atom) ? 0 : string.CompareOrdinal(a.Atom.Key, b.Atom.Key);
         }
 
         // Parameters and parenthesised sums read as one kind of factor: ⅔(x − 5)·sin(2πx), x·(y + 1).
