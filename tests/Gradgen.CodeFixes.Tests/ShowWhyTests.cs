@@ -220,6 +220,33 @@ public sealed class ShowWhyTests
     }
 
     [Fact]
+    public async Task ALoopOverAnArrayOfLayersIsShownAtTheArraysField()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly Linear[] layers = [new Linear(4, 4), new Linear(4, 4)];
+
+                public override Tensor Forward(Tensor x)
+                {
+                    foreach (var layer in layers) x = layer.Forward(x).Relu();
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("layers", Text(diagnostic.Location));
+        Assert.Contains("not even registered as children", diagnostic.GetMessage(), StringComparison.Ordinal);
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'private readonly Linear[] layers = [new Linear(4, 4), new...' (Net.cs, line 6)", title);
+        Assert.Equal(("Net.cs", "layers"), navigation);
+    }
+
+    [Fact]
     public async Task ALoopBoundThatIsAFieldSetFromTwoPlacesIsShownAtTheField()
     {
         // Two sources: no one parameter is the reason, the field is.

@@ -242,7 +242,11 @@ internal sealed partial class ForwardLowerer
             // A module array is the likely case, and PyTorch's pitfall: its layers are not registered (no parameters).
             bool moduleArray = scope.Model.GetTypeInfo(loop.Expression, _cancellationToken).Type is IArrayTypeSymbol { ElementType: INamedTypeSymbol element } && ModelParser.DerivesFromModule(element);
             throw new NotCompiledException(LocationInfo.From(loop.Expression), $"the loop 'foreach ({Short(loop.Type)} {loop.Identifier.Text} in {Short(loop.Expression)})' is not over a ModuleList or Sequential field of the model, so its count is not visible"
-                + (moduleArray ? "; an array's modules are not even registered as children (no parameters): hold them in a ModuleList created with its modules as arguments" : string.Empty));
+                + (moduleArray ? "; an array's modules are not even registered as children (no parameters): hold them in a ModuleList created with its modules as arguments" : string.Empty))
+            {
+                // A field or property of the model: Show why goes to where its elements come from.
+                Cause = CountSource(loop.Expression, scope),
+            };
         }
 
         var variable = scope.Model.GetDeclaredSymbol(loop, _cancellationToken)!;
@@ -272,9 +276,10 @@ internal sealed partial class ForwardLowerer
     }
 
     /// <summary>
-    /// Where a count read from a field or property of the model comes from, for "Show why": the constructor parameter
-    /// that is its one source (<c>_depth = depth;</c> in a constructor, or <c>int _depth = depth;</c> under a primary
-    /// constructor), else the member's declaration; null when the count is not such a member.
+    /// Where a count (or a collection a loop runs over) read from a field or property of the model comes from, for
+    /// "Show why": the constructor parameter that is its one source (<c>_depth = depth;</c> in a constructor, or
+    /// <c>int _depth = depth;</c> under a primary constructor), else the member's declaration; null when it is not such
+    /// a member.
     /// </summary>
     private LocationInfo? CountSource(ExpressionSyntax expression, Scope scope)
     {
