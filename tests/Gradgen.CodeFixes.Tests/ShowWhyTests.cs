@@ -10,7 +10,8 @@ namespace Gradgen.CodeFixes.Tests;
 /// <summary>
 /// GG0016's "Show why": where a model is not compiled because of code elsewhere (a nested model's own Forward, a
 /// helper in another class that Forward calls, the construct in an inlined helper of the model, a layer's field, the
-/// constructor parameter or member a loop's count is read from), the action navigates there and changes no text. The IDE navigates to the token that
+/// constructor parameter or member a loop's count is read from, including the loop that fills a ModuleList by Add), the
+/// action navigates there and changes no text. The IDE navigates to the token that
 /// carries the navigation annotation in a document the action returns, so that is what these tests read.
 /// </summary>
 public sealed class ShowWhyTests
@@ -244,6 +245,126 @@ public sealed class ShowWhyTests
         var (title, navigation) = await ShowWhy(solution, diagnostic);
         Assert.Equal("Show why: go to 'private readonly Linear[] layers = [new Linear(4, 4), new...' (Net.cs, line 6)", title);
         Assert.Equal(("Net.cs", "layers"), navigation);
+    }
+
+    [Fact]
+    public async Task AModuleListFilledInALoopOverAConstructorParameterIsShownAtTheParameter()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly ModuleList<Linear> layers = new();
+
+                public Net(int depth)
+                {
+                    for (int i = 0; i < depth; i++) layers.Add(new Linear(4, 4));
+                }
+
+                public override Tensor Forward(Tensor x)
+                {
+                    foreach (var layer in layers) x = layer.Forward(x).Relu();
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("layers.Add(new Linear(4, 4))", Text(diagnostic.Location));
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'int depth' (Net.cs, line 8)", title);
+        Assert.Equal(("Net.cs", "depth"), navigation);
+    }
+
+    [Fact]
+    public async Task AModuleListFilledOverAParameterArraysWidthsIsShownAtTheArray()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly ModuleList<Linear> layers = new();
+
+                public Net(params int[] widths)
+                {
+                    for (int i = 0; i + 1 < widths.Length; i++) layers.Add(new Linear(widths[i], widths[i + 1]));
+                }
+
+                public override Tensor Forward(Tensor x)
+                {
+                    foreach (var layer in layers) x = layer.Forward(x).Relu();
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'params int[] widths' (Net.cs, line 8)", title);
+        Assert.Equal(("Net.cs", "widths"), navigation);
+    }
+
+    [Fact]
+    public async Task AModuleListFilledInALoopOverAFieldSetByTheConstructorIsShownAtTheParameterBehindIt()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net(int blocks) : Module
+            {
+                private readonly int count = blocks;
+                private readonly ModuleList<Linear> layers = new();
+
+                public void Grow()
+                {
+                    for (int i = 0; i < this.count; i++) layers.Add(new Linear(4, 4));
+                }
+
+                public override Tensor Forward(Tensor x)
+                {
+                    foreach (var layer in layers) x = layer.Forward(x);
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+
+        var (title, navigation) = await ShowWhy(solution, diagnostic);
+        Assert.Equal("Show why: go to 'int blocks' (Net.cs, line 4)", title);
+        Assert.Equal(("Net.cs", "blocks"), navigation);
+    }
+
+    [Fact]
+    public async Task AModuleListFilledInALoopWithAConstantCountOffersTheRewriteNotShowWhy()
+    {
+        var (solution, diagnostics) = await Analyze(("Net.cs", """
+            using Gradgen;
+            using Gradgen.Nn;
+
+            public sealed partial class Net : Module
+            {
+                private readonly ModuleList<Linear> layers = new();
+
+                public Net()
+                {
+                    for (int i = 0; i < 3; i++) layers.Add(new Linear(4, 4));
+                }
+
+                public override Tensor Forward(Tensor x)
+                {
+                    foreach (var layer in layers) x = layer.Forward(x);
+                    return x;
+                }
+            }
+            """));
+        var diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("layers.Add(new Linear(4, 4))", Text(diagnostic.Location));
+        Assert.Empty(await Actions(solution, diagnostic));
     }
 
     [Fact]

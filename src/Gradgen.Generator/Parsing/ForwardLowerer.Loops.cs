@@ -123,7 +123,11 @@ internal sealed partial class ForwardLowerer
 
         if (owner is not null && AddCall(owner, list.Name) is { } add)
         {
-            throw new NotCompiledException(LocationInfo.From(add), $"the {list.Type.Name} '{list.Name}' is filled by '{Short(add)}', so its modules are not visible where it is created; create it with its modules as arguments");
+            throw new NotCompiledException(LocationInfo.From(add), $"the {list.Type.Name} '{list.Name}' is filled by '{Short(add)}', so its modules are not visible where it is created; create it with its modules as arguments")
+            {
+                // Added in a loop whose count the code does not show: Show why goes to where the count comes from.
+                Cause = LoopCountSource(add, owner),
+            };
         }
 
         var elements = new List<ModuleElement>();
@@ -281,15 +285,17 @@ internal sealed partial class ForwardLowerer
     /// <c>int _depth = depth;</c> under a primary constructor), else the member's declaration; null when it is not such
     /// a member.
     /// </summary>
-    private LocationInfo? CountSource(ExpressionSyntax expression, Scope scope)
+    private LocationInfo? CountSource(ExpressionSyntax expression, Scope scope) => CountSource(expression, scope.Model, scope.Type);
+
+    private LocationInfo? CountSource(ExpressionSyntax expression, SemanticModel model, INamedTypeSymbol type)
     {
         while (expression is ParenthesizedExpressionSyntax or CastExpressionSyntax)
         {
             expression = expression is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)expression).Expression;
         }
 
-        var member = scope.Model.GetSymbolInfo(expression, _cancellationToken).Symbol;
-        if (member is not (IFieldSymbol or IPropertySymbol) || !IsMemberOf(member, scope.Type))
+        var member = model.GetSymbolInfo(expression, _cancellationToken).Symbol;
+        if (member is not (IFieldSymbol or IPropertySymbol) || !IsMemberOf(member, type))
         {
             return null;
         }
@@ -298,6 +304,40 @@ internal sealed partial class ForwardLowerer
         return parameters.Count == 1 && parameters[0] is IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } } parameter
             ? Declaration(parameter)
             : Declaration(member);
+    }
+
+    /// <summary>
+    /// Where the count of the loop around a list's <c>Add</c> comes from, for "Show why": the parameter or the model's
+    /// member (through <see cref="CountSource(ExpressionSyntax, SemanticModel, INamedTypeSymbol)"/>) that a
+    /// <c>for</c> loop's bound, or the collection a <c>foreach</c> runs over, reads (<c>i &lt; depth</c>,
+    /// <c>widths.Length</c>, <c>foreach (var w in widths)</c>); null for an <c>Add</c> outside a loop or a loop whose
+    /// count the code shows (the code fix that creates the list in place handles those).
+    /// </summary>
+    private LocationInfo? LoopCountSource(InvocationExpressionSyntax add, INamedTypeSymbol owner)
+    {
+        var count = add.Ancestors().Select(a => a switch
+        {
+            ForStatementSyntax { Condition: BinaryExpressionSyntax condition } => condition.Right,
+            ForEachStatementSyntax loop => loop.Expression,
+            WhileStatementSyntax loop => loop.Condition,
+            _ => null,
+        }).FirstOrDefault(e => e is not null);
+        if (count is null)
+        {
+            return null;
+        }
+
+        // depth, widths.Length, widths.Length - 1, this.depth: the first parameter or member of the model the count reads.
+        var model = SemanticModels.Of(_compilation, add.SyntaxTree);
+        var read = count.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+            .Select(name => (Name: name, Symbol: model.GetSymbolInfo(name, _cancellationToken).Symbol))
+            .FirstOrDefault(n => n.Symbol is IParameterSymbol || (n.Symbol is IFieldSymbol or IPropertySymbol && IsMemberOf(n.Symbol, owner)));
+        return read.Symbol switch
+        {
+            IParameterSymbol parameter => Declaration(parameter),
+            IFieldSymbol or IPropertySymbol => CountSource(read.Name, model, owner),
+            _ => null,
+        };
     }
 
     /// <summary>Every value the declarations of <paramref name="member"/>'s type give it: its initializer and each assignment to it.</summary>
