@@ -14,7 +14,9 @@ using Microsoft.CodeAnalysis.CSharp;
 // Each incremental run gets a new Compilation (ReplaceSyntaxTree), as each keystroke does in the IDE; building it
 // and parsing the edited file are not timed. Usage: dotnet run -c Release --project benchmarks/Gradgen.Benchmarks.Generator [runs]
 // [--full-only] (the full case alone: no check of the output, no binding, no incremental cases; for a CPU profile)
-// [--dump DIR] (writes the generated files, to compare the output of two builds).
+// [--dump DIR] (writes the generated files, to compare the output of two builds) [--warmup N] (untimed runs first, 5 by
+// default: the JIT keeps tiering Roslyn and the generator up for dozens of runs, docs/benchmarks.md §9.8) [--print-runs]
+// (every full run's wall time, warm-up included).
 int runs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 40;
 var parseOptions = new CSharpParseOptions(LanguageVersion.Preview);
 var references = Net100.References.All.Cast<MetadataReference>()
@@ -45,6 +47,8 @@ GeneratorDriver NewDriver(bool track) => CSharpGeneratorDriver.Create(
     driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: track));
 
 bool fullOnly = args.Contains("--full-only");
+int warmup = args.Contains("--warmup") ? int.Parse(args[Array.IndexOf(args, "--warmup") + 1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+bool printRuns = args.Contains("--print-runs");
 
 // Check once that the corpus is what it claims: every function and model generated, no errors in the output.
 if (!fullOnly)
@@ -101,7 +105,8 @@ double PauseMs() => GC.GetTotalPauseDuration().TotalMilliseconds;
     var allocated = new List<double>();
     var collections = new int[3];
     var pauses = new List<double>();
-    for (int i = 0; i < runs + 5; i++)
+    var threadCpu = new List<double>();
+    for (int i = 0; i < runs + warmup; i++)
     {
         var compilation = NewCompilation();
         var driver = NewDriver(track: false);
@@ -109,12 +114,20 @@ double PauseMs() => GC.GetTotalPauseDuration().TotalMilliseconds;
         double cpuBefore = CpuMs();
         double pauseBefore = PauseMs();
         long bytesBefore = GC.GetTotalAllocatedBytes();
+        double threadBefore = ThreadCpuTime.Milliseconds();
         var watch = Stopwatch.StartNew();
         driver = driver.RunGenerators(compilation);
         watch.Stop();
-        if (i >= 5)
+        double threadMs = ThreadCpuTime.Milliseconds() - threadBefore;
+        if (printRuns)
+        {
+            Console.Write($"{watch.Elapsed.TotalMilliseconds:F0} ");
+        }
+
+        if (i >= warmup)
         {
             pauses.Add(PauseMs() - pauseBefore);
+            threadCpu.Add(threadMs);
             cpu.Add(CpuMs() - cpuBefore);
             allocated.Add((GC.GetTotalAllocatedBytes() - bytesBefore) / 1e6);
             wall.Add(watch.Elapsed.TotalMilliseconds);
@@ -129,7 +142,7 @@ double PauseMs() => GC.GetTotalPauseDuration().TotalMilliseconds;
     // A collection of generation 2 in a run (the large-object heap's budget spent, or the heap grown) costs far more
     // than the generation 0 ones: the collections per run say which the run paid for.
     Report("full", wall, reported, cpu, allocated,
-        $"(collections per run, gen 0/1/2: {string.Join(" / ", collections.Select(c => ((double)c / runs).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}; paused for them: median {Median(pauses):F1} ms, mean {pauses.Average():F1} ms)");
+        $"(collections per run, gen 0/1/2: {string.Join(" / ", collections.Select(c => ((double)c / runs).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}; paused for them: median {Median(pauses):F1} ms, mean {pauses.Average():F1} ms; the driver thread's own CPU time: median {Median(threadCpu):F1} ms, min {threadCpu.Min():F1} ms)");
 
     // Per step, over as many more runs with tracking on: one run's step times move with the host's load, so each
     // step's median and minimum over the runs (the minimum is the closest to its CPU time on a busy host).
