@@ -5,8 +5,9 @@ using Gradgen.Nn;
 namespace Gradgen.EndToEnd.Tests;
 
 /// <summary>
-/// Mixing over time on [B, T, F]: the features permuted to [B, F, T] so that a layer acts on T, permuted back
-/// (negative dims) and added to what they mixed, then the mean over T.
+/// Mixing over time on [B, T, F]: permuted to [F, B, T] so that a layer acts on T, permuted back by the inverse order
+/// (negative dims; neither order is its own inverse, so a gradient permuted back by the wrong one shows) and added to
+/// what they mixed, then the mean over T.
 /// </summary>
 public sealed partial class TimeMixer : Module
 {
@@ -27,8 +28,8 @@ public sealed partial class TimeMixer : Module
     public override Tensor Forward(Tensor x)
     {
         var h = Functional.Relu(features.Forward(x));
-        var mixed = Functional.Tanh(time.Forward(h.Permute(0, 2, 1)));
-        return head.Forward(mixed.Permute(0, -1, -2) + h).Mean(1);
+        var mixed = Functional.Tanh(time.Forward(h.Permute(2, 0, 1)));
+        return head.Forward(mixed.Permute(1, -1, 0) + h).Mean(1);
     }
 }
 
