@@ -116,3 +116,22 @@ public sealed partial class StridedSlices : Module
         return head.Forward(even * Functional.Sigmoid(odd));
     }
 }
+
+/// <summary>
+/// A view as the model's output: the head's [B, 3] given a new leading dim, expanded to two copies (stride 0) and
+/// permuted to [B, 3, 2]. Call returns that view with the model's node; its gradient sums the two copies.
+/// </summary>
+public sealed partial class ViewOutput : Module
+{
+    private readonly Linear l1, head;
+
+    /// <summary>6 → 8 (tanh) → 3, repeated twice along a last dim.</summary>
+    /// <param name="dtype">The parameters' dtype.</param>
+    public ViewOutput(DType dtype = DType.Float32)
+    {
+        l1 = new(6, 8, dtype: dtype);
+        head = new(8, 3, dtype: dtype);
+    }
+
+    public override Tensor Forward(Tensor x) => head.Forward(Functional.Tanh(l1.Forward(x))).Unsqueeze(0).Expand(2, -1, -1).Permute(1, 2, 0);
+}

@@ -60,10 +60,11 @@ public sealed class GraphModelTests
         ["ExpandGate"] = new(d => new ExpandGate(d), b => [b, 6], 8, 1),
         ["ClsPooling"] = new(d => new ClsPooling(d), b => [b, ClsPooling.Steps, 6], 8, ClsPooling.Steps),
         ["StridedSlices"] = new(d => new StridedSlices(d), b => [b, StridedSlices.Steps, 5], 16, StridedSlices.Steps),
+        ["ViewOutput"] = new(d => new ViewOutput(d), b => [b, 6], 8, 1),
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices"];
+        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 
