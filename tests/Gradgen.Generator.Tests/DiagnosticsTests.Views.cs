@@ -74,6 +74,15 @@ public sealed partial class DiagnosticsTests
         """, DiagnosticSeverity.Error, messageContains: "'head' takes 3 input features, but its input has shape [B0, 4]");
 
     [Fact]
+    public void GG0017_ASliceWhoseStepPassesTheEndTakesOnePosition() => AssertDiagnostic("GG0017", """
+        public sealed partial class Net : Gradgen.Nn.Module
+        {
+            readonly Gradgen.Nn.Linear a = new(4, 8), head = new(3, 1);
+            public override Tensor Forward(Tensor x) => [|head.Forward(a.Forward(x).Slice(1, 1, 8, int.MaxValue))|];
+        }
+        """, DiagnosticSeverity.Error, messageContains: "'head' takes 3 input features, but its input has shape [B0, 1]");
+
+    [Fact]
     public void GG0016_APermuteByADimThatIsNotConstant() => AssertDiagnostic("GG0016", """
         public sealed partial class Net : Gradgen.Nn.Module
         {

@@ -333,7 +333,7 @@ internal sealed class TensorGraphBuilder
 
         int s = Math.Min(Math.Max(start < 0 ? start + size : start, 0), size);
         int e = Math.Min(Math.Max(end < 0 ? end + size : end, s), size);
-        int length = (e - s + step - 1) / step;
+        int length = (int)(((long)e - s + step - 1) / step); // in long: a step near int.MaxValue would overflow the sum
         if (step == 1)
         {
             return Narrow(x, d, s, length, label);
