@@ -66,6 +66,31 @@ public sealed class GraphModelBehaviourTests
     }
 
     [Fact]
+    public void ALayerOverTAfterAPermuteFixesTAndACallWithAnotherTThrowsNamingBothShapes()
+    {
+        // TimeMixer's time layer takes T = 5 steps: the graph is built for that T, and a call with 4 is an error, as in Forward.
+        var model = new TimeMixer();
+        var x = Tensor.Randn(2, TimeMixer.Steps - 1, 6);
+        var callError = Assert.IsType<ArgumentException>(Record.Exception(() => model.Call(x)), exactMatch: false);
+        Assert.NotNull(Record.Exception(() => model.Forward(x)));
+        Assert.Contains("[8, 2, 4]", callError.Message, StringComparison.Ordinal);
+        Assert.Contains("[5, 5]", callError.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASelectOutOfRangeOfASizeOnlyTheCallKnowsThrowsAsForwardDoes()
+    {
+        // ClsPooling selects token -1 of T: with no tokens, Narrow and Select both name the index's dim and size 0.
+        var model = new ClsPooling();
+        var x = Tensor.Randn(2, 0, 6);
+        var callError = Record.Exception(() => model.Call(x));
+        var forwardError = Record.Exception(() => model.Forward(x));
+        Assert.IsType<ArgumentOutOfRangeException>(forwardError);
+        Assert.IsType<ArgumentOutOfRangeException>(callError);
+        Assert.Contains("size 0", callError!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ADTypeOtherThanTheParametersRunsForward()
     {
         var model = new GatedUnit();

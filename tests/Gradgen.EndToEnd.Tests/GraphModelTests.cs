@@ -54,10 +54,17 @@ public sealed class GraphModelTests
 
         // A custom layer with Parameter fields.
         ["ParameterLayers"] = new(d => new ParameterLayers(d), b => [b, 6], 8, 1),
+
+        // Views: Permute, Expand, Select and stepped Slice.
+        ["TimeMixer"] = new(d => new TimeMixer(d), b => [b, TimeMixer.Steps, 6], 8, TimeMixer.Steps),
+        ["ExpandGate"] = new(d => new ExpandGate(d), b => [b, 6], 8, 1),
+        ["ClsPooling"] = new(d => new ClsPooling(d), b => [b, ClsPooling.Steps, 6], 8, ClsPooling.Steps),
+        ["StridedSlices"] = new(d => new StridedSlices(d), b => [b, StridedSlices.Steps, 5], 16, StridedSlices.Steps),
+        ["ViewOutput"] = new(d => new ViewOutput(d), b => [b, 6], 8, 1),
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers"];
+        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

@@ -37,6 +37,38 @@ public sealed class GraphModelCodeTests
         Assert.Contains("file static class GradgenGraph_Head", model, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void PermuteExpandSelectAndSliceStayViewsAndTheirGradientsAreTheRuleTables()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(6, 8), time = new(5, 5), head = new(4, 3);
+                readonly Gradgen.Nn.Parameter bias = new(Tensor.Zeros([1, 8]));
+                public override Tensor Forward(Tensor x)
+                {
+                    var h = time.Forward(a.Forward(x).Permute(0, 2, 1)).Permute(0, -1, 1);
+                    var cls = h.Select(1, 0) + bias.Expand(x.Shape[0], -1);
+                    return head.Forward(cls.Slice(-1, 1, 100, 2));
+                }
+            }
+            """);
+
+        // The forward: each a view of its input, no copy.
+        Assert.Contains(".Permute(0, 2, 1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Narrow(1, 0, 1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Squeeze(1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Expand(t0.Shape[0], -1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Slice(1, 1, 8, 2);", model, StringComparison.Ordinal);
+
+        // The backward: inverse permute, sum to the expanded shape, the slice's and the select's pads.
+        Assert.Contains(".Permute(global::Gradgen.Nn.CompiledGraph.InversePermutation(0, 2, 1));", model, StringComparison.Ordinal);
+        Assert.Contains("CompiledGraph.PadAs(", model, StringComparison.Ordinal);
+        Assert.Matches(@"CompiledGraph\.PadAs\(t\d+, t\d+, 1, 1, 2\)", model);
+        Assert.Matches(@"CompiledGraph\.PadAs\(t\d+, t\d+, 1, 0\)", model);
+        Assert.Contains("CompiledGraph.SumToShapeOf(", model, StringComparison.Ordinal);
+    }
+
     private static string Generated(string source)
     {
         var output = GeneratorHarness.Run("using Gradgen;\n" + source);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Gradgen.Generator.Diagnostics;
 using Gradgen.Generator.Ir;
@@ -218,6 +219,31 @@ internal sealed partial class ForwardLowerer
                 return Value.Tensor(Shape(call, () => _b.Transpose(TensorArg(0), IntArg(1), IntArg(2), label)));
             case "Narrow" when args.Count == 4:
                 return Value.Tensor(Shape(call, () => _b.Narrow(TensorArg(0), IntArg(1), IntArg(2), IntArg(3), label)));
+            case "Slice" when args.Count >= 4:
+                return Value.Tensor(Shape(call, () => _b.Slice(TensorArg(0), IntArg(1), IntArg(2), IntArg(3), IntArg(4, 1), label)));
+            case "Select" when args.Count == 3:
+                {
+                    // torch.select: a narrow of one position, then that dim squeezed (both views; their adjoints are Select's).
+                    int x = TensorArg(0);
+                    int one = Shape(call, () => _b.SelectOne(x, IntArg(1), IntArg(2), label));
+                    int d = _b[one].Dim;
+                    var shape = _b.ShapeOf(one).ToList();
+                    shape.RemoveAt(d);
+                    return Value.Tensor(_b.Reshape(one, shape, $"Squeeze({d})", label));
+                }
+
+            case "Permute" when args.Count >= 2:
+                {
+                    int x = TensorArg(0);
+                    var order = ParamsElements(method, args.Skip(1).ToList(), scope).Select(e => ConstantInt(e, scope.Model)).ToList();
+                    return Value.Tensor(Shape(call, () => _b.Permute(x, order, label)));
+                }
+
+            case "Expand" when args.Count >= 2:
+                {
+                    int x = TensorArg(0);
+                    return Value.Tensor(Expand(x, ParamsElements(method, args.Skip(1).ToList(), scope), call, scope));
+                }
             case "Reshape" or "View" when args.Count >= 2:
                 {
                     int x = TensorArg(0);
@@ -263,6 +289,59 @@ internal sealed partial class ForwardLowerer
         }
 
         throw new NotCompiledException(LocationInfo.From(call), $"'{label}' ({method.ContainingType.Name}.{method.Name} with {args.Count} arguments) is not an operation the compiler knows yet");
+    }
+
+    /// <summary>The elements of a <c>params int[]</c> argument: written one by one, or as one array in place.</summary>
+    private List<ExpressionSyntax> ParamsElements(IMethodSymbol method, List<ExpressionSyntax> written, Scope scope) =>
+        written.Count == 1 && method.Parameters[method.Parameters.Length - 1].IsParams && IsArray(written[0], scope.Model)
+            ? ArrayElements(written[0]).ToList()
+            : written;
+
+    /// <summary>
+    /// torch.expand: each size a constant, −1 (keep the input's), or a size read from a tensor at run time
+    /// (<c>x.Shape[0]</c>, the batch); the graph value it is read from becomes an input of the expand.
+    /// </summary>
+    private int Expand(int x, List<ExpressionSyntax> arguments, InvocationExpressionSyntax call, Scope scope)
+    {
+        var sizes = new List<int?>();
+        var texts = new List<string>();
+        var sources = new List<int>();
+        foreach (var argument in arguments)
+        {
+            if (scope.Model.GetConstantValue(argument, _cancellationToken) is { HasValue: true, Value: int constant })
+            {
+                if (constant < -1)
+                {
+                    throw new ShapeErrorException(LocationInfo.From(call), $"'{Short(call)}' asks {_b.Format(x)} for size {constant}");
+                }
+
+                sizes.Add(constant == -1 ? null : constant);
+                texts.Add(constant.ToString(CultureInfo.InvariantCulture));
+                continue;
+            }
+
+            var (tensor, dim) = SizeRead(argument, scope)
+                ?? throw new NotCompiledException(LocationInfo.From(argument), $"'{Short(argument)}' is not a constant int or a tensor's size (shapes and dims must be constants)");
+            int source = TensorOf(Lower(tensor, scope), tensor);
+            int d = Shape(argument, () => _b.Normalize(source, ConstantInt(dim, scope.Model), Short(argument)));
+            int size = _b.Shapes.Resolve(_b.ShapeOf(source)[d]);
+            if (size >= 0)
+            {
+                sizes.Add(size);
+                texts.Add(size.ToString(CultureInfo.InvariantCulture));
+                continue;
+            }
+
+            if (!sources.Contains(source))
+            {
+                sources.Add(source);
+            }
+
+            sizes.Add(size);
+            texts.Add($"${sources.IndexOf(source) + 1}.Shape[{d}]");
+        }
+
+        return Shape(call, () => _b.Expand(x, sizes, string.Join(", ", texts), sources, Short(call)));
     }
 
     /// <summary>softmax(x) = e^(x − lse(x)), log-softmax(x) = x − lse(x): one reduction and one map.</summary>

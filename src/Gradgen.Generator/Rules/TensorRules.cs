@@ -107,7 +107,7 @@ internal static class TensorRules
                 }
 
             case TensorOp.Expand:
-                // Broadcast ↔ sum: every copy of an element sends its gradient back to it.
+                // Broadcast ↔ sum: every copy of an element sends its gradient back to it. The other inputs only give sizes.
                 result[0] = b.SumToShapeOf(g, x[0]);
                 break;
 
@@ -122,12 +122,13 @@ internal static class TensorRules
 
             case TensorOp.Permute:
                 // A reordering's adjoint puts every dim back: the inverse order.
-                result[0] = b.Permute(g, node.Text, !node.Flag, "g permuted back");
+                result[0] = b.Permute(g, node.Text, !node.Flag, "g permuted back", like: x[0]);
                 break;
 
             case TensorOp.Narrow:
                 // Narrow ↔ pad: the gradient goes back where the elements were read (with the slice's step), zeros elsewhere.
-                result[0] = b.PadAs(g, x[0], node.Dim, node.Start, node.Text);
+                // Select is a narrow of one position and a squeeze, so it gets here after the reshape's rule put the dim back.
+                result[0] = b.PadAs(g, x[0], node.Dim, node.Start, node.Text, node.Step);
                 break;
 
             case TensorOp.Cat:

@@ -332,7 +332,7 @@ public static partial class CompiledGraph
     /// <summary>The order that undoes <paramref name="order"/>: where each dim of a permuted tensor came from (the adjoint of <see cref="Tensor.Permute"/> permutes by it).</summary>
     /// <param name="order">A permutation of the dims, non-negative: dim i of the permuted tensor is dim <c>order[i]</c>.</param>
     /// <returns>The inverse permutation.</returns>
-    public static int[] InversePermutation(int[] order)
+    public static int[] InversePermutation(params int[] order)
     {
         ArgumentNullException.ThrowIfNull(order);
         var inverse = new int[order.Length];
@@ -360,6 +360,25 @@ public static partial class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(like);
         return PadAs(g, like.Shape.ToArray(), dim, start, 1);
+    }
+
+    /// <summary>
+    /// <paramref name="g"/> placed at positions <paramref name="start"/>, <paramref name="start"/> + <paramref name="step"/>, …
+    /// of <paramref name="dim"/> in zeros shaped like <paramref name="like"/> (the adjoint of a model's
+    /// <c>Slice(dim, start, end, step)</c> or <c>Select(dim, index)</c>), <paramref name="start"/> as the model wrote it: a
+    /// negative one counts from the end and it is clamped to the dim, as <see cref="Tensor.Slice"/> does.
+    /// </summary>
+    /// <param name="g">The gradient of the sliced value.</param>
+    /// <param name="like">The value that was sliced.</param>
+    /// <param name="dim">The dimension (non-negative).</param>
+    /// <param name="start">Where the slice began, as written.</param>
+    /// <param name="step">The slice's step, at least 1.</param>
+    /// <returns>A tensor of <paramref name="like"/>'s shape.</returns>
+    public static Tensor PadAs(Tensor g, Tensor like, int dim, int start, int step)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        int size = like.Shape[dim];
+        return PadAs(g, like.Shape.ToArray(), dim, Math.Clamp(start < 0 ? start + size : start, 0, size), step);
     }
 
     /// <summary>

@@ -305,7 +305,8 @@ public partial class Tensor
         if (end < 0) end += size;
         start = Math.Clamp(start, 0, size);
         end = Math.Clamp(end, start, size);
-        int len = (end - start + step - 1) / step;
+        // In long: a step near int.MaxValue would overflow the sum.
+        int len = (int)(((long)end - start + step - 1) / step);
         var ns = (int[])shape.Clone();
         var st = (int[])strides.Clone();
         ns[d] = len;

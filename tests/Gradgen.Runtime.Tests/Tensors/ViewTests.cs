@@ -95,6 +95,7 @@ public class ViewTests
         Assert.Equal([11f], a[-1, 3..].ToArray<float>());
         Assert.Equal([5f, 6, 9, 10], a[1.., 1..3].ToArray<float>());
         Assert.Equal([1f, 3, 5, 7, 9, 11], a.Reshape(-1).Slice(0, 1, 100, 2).ToArray<float>());
+        Assert.Equal([1f], a.Reshape(-1).Slice(0, 1, int.MaxValue, int.MaxValue).ToArray<float>());
         Assert.Equal([8f, 9, 10, 11], a.Narrow(0, -1, 1).Reshape(-1).ToArray<float>());
         Assert.Equal(6f, a.Select(1, 2)[1].Item<float>());
         Assert.Contains("index 3 is out of range for dimension 0 of size 3", Assert.Throws<ArgumentOutOfRangeException>(() => a[3]).Message);

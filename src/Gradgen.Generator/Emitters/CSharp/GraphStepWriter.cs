@@ -174,10 +174,12 @@ internal sealed class GraphStepWriter
             TensorOp.SumToShapeOf => $"{Runtime}.SumToShapeOf({In(0)}, {In(1)})",
             TensorOp.Reshape => $"{In(0)}.{node.Text.Replace("$0", In(0))}",
             TensorOp.ReshapeAs => $"{Runtime}.ReshapeAs({In(0)}, {In(1)})",
-            TensorOp.Expand => $"{In(0)}.Expand({node.Text})",
+            TensorOp.Expand => $"{In(0)}.Expand({SizeSources(node)})",
             TensorOp.Permute => $"{In(0)}.Permute({(node.Flag ? $"{Runtime}.InversePermutation({node.Text})" : node.Text)})",
             TensorOp.Transpose => $"{In(0)}.Transpose({Or(node.Text, Ints(node.Dim, node.Dim2))})",
+            TensorOp.Narrow when node.Text.Length == 0 && node.Step > 0 => $"{In(0)}.Slice({Ints(node.Dim, node.Start, node.End, node.Step)})",
             TensorOp.Narrow when node.Text.Length == 0 => $"{In(0)}.Narrow({Ints(node.Dim, node.Start, node.Length)})",
+            TensorOp.PadAs when node.Text.Length == 0 && (node.Step > 0 || node.Start < 0) => $"{Runtime}.PadAs({In(0)}, {In(1)}, {Ints(node.Dim, node.Start, Math.Max(node.Step, 1))})",
             TensorOp.PadAs => $"{Runtime}.PadAs({In(0)}, {In(1)}, {Or(node.Text, Ints(node.Dim, node.Start))})",
             TensorOp.Cat => $"{Runtime}.Cat({Ints(node.Dim)}{string.Join(string.Empty, node.Inputs.Select(i => ", " + _name(i)))})",
             TensorOp.CatPiece => $"{Runtime}.CatPiece({In(0)}, {Ints(node.Dim, node.Index)}{string.Join(string.Empty, node.Inputs.Skip(1).Select(i => ", " + _name(i)))})",
@@ -191,6 +193,18 @@ internal sealed class GraphStepWriter
             TensorOp.BatchNorm => $"{Runtime}.BatchNorm({In(0)}, {In(1)}, {(node.Inputs.Count > 2 ? In(2) : "null")}, {(node.Inputs.Count > 2 ? In(3) : "null")})",
             _ => throw new InvalidOperationException($"{node.Op} is planned as a kernel, not an expression."),
         };
+    }
+
+    /// <summary>An expand's sizes, each <c>$k</c> in them the name of input k (a value whose size is read at run time).</summary>
+    private string SizeSources(TensorNode node)
+    {
+        string sizes = node.Text;
+        for (int k = node.Inputs.Count - 1; k >= 1; k--)
+        {
+            sizes = sizes.Replace("$" + k.ToString(CultureInfo.InvariantCulture), _name(node.Inputs[k]));
+        }
+
+        return sizes;
     }
 
     /// <summary>The run-time arguments of an eager backward's operation where it has them, else its constant ones.</summary>

@@ -38,7 +38,7 @@ internal sealed class TensorGraphBuilder
 
     public string Format(int id) => Shapes.Format(_nodes[id].Shape);
 
-    /// <summary>The model's input: <paramref name="rank"/> dims, the leading ones batch sizes, the last a feature size; rank 4 is a batch of images.</summary>
+    /// <summary>The model's input: <paramref name="rank"/> dims, the first the batch, the last a feature size; rank 4 is a batch of images.</summary>
     public int Input(int rank)
     {
         var shape = new List<int>();
@@ -50,9 +50,11 @@ internal sealed class TensorGraphBuilder
             return Add(new TensorNode(TensorOp.Input, EquatableArray<int>.Empty, shape.ToEquatableArray(), Label: "input"));
         }
 
+        // The batch is rigid (only the caller knows it); a later leading dim (T of [B, T, F]) is like an image's side: a
+        // layer that acts on it once it is permuted last fixes it, and the run time checks that layer's size.
         for (int d = 0; d < rank - 1; d++)
         {
-            shape.Add(Shapes.NewSymbol(rigid: true, "B" + d));
+            shape.Add(Shapes.NewSymbol(rigid: d == 0, "B" + d));
         }
 
         shape.Add(Shapes.NewSymbol(rigid: false, "F"));
@@ -180,6 +182,62 @@ internal sealed class TensorGraphBuilder
     public int Expand(int x, IReadOnlyList<int> shape, string sizes, string label) =>
         Add(new TensorNode(TensorOp.Expand, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: sizes, Label: label));
 
+    /// <summary>
+    /// torch.expand as a model's Forward writes it: <paramref name="sizes"/> has one entry per dim of the result, null
+    /// for −1 (keep the input's size), else a constant or a size read at run time (a symbol). New leading dims come
+    /// first; an input dim must be 1 (repeated, stride 0) or the size asked for. Sizes the code shows that cannot fit are
+    /// shape errors; where a size is known only at run time, the run time's <c>Expand</c> checks it.
+    /// </summary>
+    /// <param name="x">The expanded value.</param>
+    /// <param name="sizes">The target sizes.</param>
+    /// <param name="sizesText">The C# of the sizes (<c>$k</c> stands for input k, a size read from <paramref name="sizeSources"/>).</param>
+    /// <param name="sizeSources">The values sizes are read from at run time (inputs 1… of the node, no gradient flows to them).</param>
+    /// <param name="label">The source expression.</param>
+    public int Expand(int x, IReadOnlyList<int?> sizes, string sizesText, IReadOnlyList<int> sizeSources, string label)
+    {
+        var input = _nodes[x].Shape;
+        string target = "[" + string.Join(", ", sizes.Select(s => s is { } size ? Dim(size) : "-1")) + "]";
+        if (sizes.Count < input.Count)
+        {
+            throw new ShapeException($"'{label}' cannot expand {Format(x)} to {target}: the target has fewer dims");
+        }
+
+        int lead = sizes.Count - input.Count;
+        var shape = new int[sizes.Count];
+        for (int i = 0; i < sizes.Count; i++)
+        {
+            if (i < lead)
+            {
+                shape[i] = sizes[i] ?? throw new ShapeException($"'{label}' cannot expand {Format(x)} to {target}: -1 keeps a size, and the new leading dim {i} has none");
+                continue;
+            }
+
+            int have = input[i - lead];
+            if (sizes[i] is not { } want)
+            {
+                shape[i] = have;
+                continue;
+            }
+
+            int h = Shapes.Resolve(have), w = Shapes.Resolve(want);
+            if (h == 1 || h == w)
+            {
+                shape[i] = want;
+            }
+            else if (h >= 0 && w >= 0)
+            {
+                throw new ShapeException($"'{label}' cannot expand {Format(x)} to {target}: dim {i - lead} has size {h}, which is neither 1 nor {w}");
+            }
+            else
+            {
+                // A size only the run time knows on either side: the result has the size asked for if it fits, and the run time's Expand throws if it does not.
+                shape[i] = h >= 0 ? have : want;
+            }
+        }
+
+        return Add(new TensorNode(TensorOp.Expand, new[] { x }.Concat(sizeSources).ToEquatableArray(), shape.ToEquatableArray(), Text: sizesText, Label: label));
+    }
+
     /// <summary>A reshape written as the user wrote it (<paramref name="call"/>), with the shape it gives.</summary>
     public int Reshape(int x, IReadOnlyList<int> shape, string call, string label) =>
         Add(new TensorNode(TensorOp.Reshape, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: call, Label: label));
@@ -197,9 +255,41 @@ internal sealed class TensorGraphBuilder
         return Add(new TensorNode(TensorOp.Transpose, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: Math.Min(a, b), Dim2: Math.Max(a, b), Text: runTimeDims, Label: label));
     }
 
-    /// <summary>The dims of <paramref name="x"/> reordered by the run-time order <paramref name="order"/> (C#), or by its inverse.</summary>
-    public int Permute(int x, string order, bool inverse, string label) =>
-        Add(new TensorNode(TensorOp.Permute, new[] { x }.ToEquatableArray(), _nodes[x].Shape, Flag: inverse, Text: order, Label: label));
+    /// <summary>
+    /// The dims of <paramref name="x"/> reordered by the run-time order <paramref name="order"/> (C#), or by its inverse,
+    /// the result shaped like <paramref name="like"/> where given (the adjoint gives the permuted value its shape back).
+    /// </summary>
+    public int Permute(int x, string order, bool inverse, string label, int like = -1) =>
+        Add(new TensorNode(TensorOp.Permute, new[] { x }.ToEquatableArray(), _nodes[like >= 0 ? like : x].Shape, Flag: inverse, Text: order, Label: label));
+
+    /// <summary>
+    /// torch.permute by the constant <paramref name="order"/> (dim i of the result is dim <c>order[i]</c>, negative ones
+    /// counting from the end): a permutation of the dims, else a shape error.
+    /// </summary>
+    public int Permute(int x, IReadOnlyList<int> order, string label)
+    {
+        var input = _nodes[x].Shape;
+        string dims = "[" + string.Join(", ", order) + "]";
+        if (order.Count != input.Count)
+        {
+            throw new ShapeException($"'{label}' permutes {Format(x)} by {dims}, which has {order.Count} dims, not {input.Count}");
+        }
+
+        var normalized = new int[order.Count];
+        for (int i = 0; i < order.Count; i++)
+        {
+            int d = order[i] < 0 ? order[i] + input.Count : order[i];
+            if (d < 0 || d >= input.Count || Array.IndexOf(normalized, d, 0, i) >= 0)
+            {
+                throw new ShapeException($"'{label}' permutes {Format(x)} by {dims}, which is not a permutation of its dims: {order[i]} is {(d < 0 || d >= input.Count ? "out of range" : "repeated")}");
+            }
+
+            normalized[i] = d;
+        }
+
+        var shape = normalized.Select(d => input[d]).ToEquatableArray();
+        return Add(new TensorNode(TensorOp.Permute, new[] { x }.ToEquatableArray(), shape, Text: string.Join(", ", normalized), Label: label));
+    }
 
     /// <summary>
     /// Elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) of <paramref name="dim"/>;
@@ -220,9 +310,70 @@ internal sealed class TensorGraphBuilder
         return Add(new TensorNode(TensorOp.Narrow, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Start: start, Length: length, Text: runTimeArgs, Label: label));
     }
 
-    /// <summary><paramref name="g"/> placed at <paramref name="start"/> of <paramref name="dim"/> in zeros shaped like <paramref name="like"/>, or where a run-time narrow's <paramref name="runTimeArgs"/> say.</summary>
-    public int PadAs(int g, int like, int dim, int start, string runTimeArgs = "") =>
-        Add(new TensorNode(TensorOp.PadAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Dim: dim, Start: start, Text: runTimeArgs, Label: "padded to " + _nodes[like].Label));
+    /// <summary>
+    /// torch.slice as a model's Forward writes it (<c>x.Slice(dim, start, end, step)</c>): positions start, start + step, …
+    /// below end, the bounds clamped as PyTorch clamps them. Where the dim's size is a constant, the bounds are resolved
+    /// here (a step of 1 is a plain narrow); else the run time clamps them and the length is a new size.
+    /// </summary>
+    public int Slice(int x, int dim, int start, int end, int step, string label)
+    {
+        int d = Normalize(x, dim, label);
+        if (step < 1)
+        {
+            throw new ShapeException($"'{label}' slices dim {d} of {Format(x)} by step {step}: the step must be at least 1");
+        }
+
+        var shape = _nodes[x].Shape.ToList();
+        int size = Shapes.Resolve(shape[d]);
+        if (size < 0)
+        {
+            shape[d] = Shapes.NewSymbol(rigid: Shapes.IsRigid(shape[d]), "S");
+            return Add(new TensorNode(TensorOp.Narrow, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Start: start, Step: step, End: end, Label: label));
+        }
+
+        int s = Math.Min(Math.Max(start < 0 ? start + size : start, 0), size);
+        int e = Math.Min(Math.Max(end < 0 ? end + size : end, s), size);
+        int length = (int)(((long)e - s + step - 1) / step); // in long: a step near int.MaxValue would overflow the sum
+        if (step == 1)
+        {
+            return Narrow(x, d, s, length, label);
+        }
+
+        shape[d] = length;
+        return Add(new TensorNode(TensorOp.Narrow, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Start: s, Length: length, Step: step, End: e, Label: label));
+    }
+
+    /// <summary>
+    /// Position <paramref name="index"/> of <paramref name="dim"/> as a narrow of length 1 (the caller squeezes the dim
+    /// away: torch.select). Out of range is a shape error where the size is a constant; else a negative index counts
+    /// from the end at run time, where the narrow checks the range.
+    /// </summary>
+    public int SelectOne(int x, int dim, int index, string label)
+    {
+        int d = Normalize(x, dim, label);
+        int size = Shapes.Resolve(_nodes[x].Shape[d]);
+        if (size < 0)
+        {
+            var shape = _nodes[x].Shape.ToList();
+            shape[d] = 1;
+            return Add(new TensorNode(TensorOp.Narrow, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Dim: d, Start: index, Length: 1, Label: label));
+        }
+
+        if (index < -size || index >= size)
+        {
+            throw new ShapeException($"'{label}' selects index {index} of dim {d} of {Format(x)}, whose size is {size}");
+        }
+
+        return Narrow(x, d, index < 0 ? index + size : index, 1, label);
+    }
+
+    /// <summary>
+    /// <paramref name="g"/> placed at <paramref name="start"/> of <paramref name="dim"/> (every <paramref name="step"/>-th
+    /// position from it, for a slice's) in zeros shaped like <paramref name="like"/>, or where a run-time narrow's
+    /// <paramref name="runTimeArgs"/> say.
+    /// </summary>
+    public int PadAs(int g, int like, int dim, int start, string runTimeArgs = "", int step = 0) =>
+        Add(new TensorNode(TensorOp.PadAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Dim: dim, Start: start, Text: runTimeArgs, Label: "padded to " + _nodes[like].Label, Step: step));
 
     public int Cat(IReadOnlyList<int> inputs, int dim, string label)
     {

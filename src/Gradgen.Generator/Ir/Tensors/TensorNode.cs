@@ -22,6 +22,13 @@ namespace Gradgen.Generator.Ir.Tensors;
 /// </param>
 /// <param name="Label">The source expression it came from, for comments in the generated code.</param>
 /// <param name="ShapeOf">For a Map that broadcasts its inputs up (the adjoint of a reduction): the node whose shape it takes, else −1.</param>
+/// <param name="Step">
+/// For a narrow or pad of a model's <c>Slice</c>: the step (≥ 1), the narrow then reading [<paramref name="Start"/>,
+/// <paramref name="End"/>) by it with the bounds clamped at run time as PyTorch clamps them (negative ones counting
+/// from the end); 0 for a plain narrow (a negative <paramref name="Start"/> then counts from the end of a dim whose
+/// size only the run time knows, as <c>Select(dim, −1)</c> reads it).
+/// </param>
+/// <param name="End">The bound of a slice, as written (see <paramref name="Step"/>).</param>
 internal sealed record TensorNode(
     TensorOp Op,
     EquatableArray<int> Inputs,
@@ -35,7 +42,9 @@ internal sealed record TensorNode(
     bool Flag = false,
     string Text = "",
     string Label = "",
-    int ShapeOf = -1)
+    int ShapeOf = -1,
+    int Step = 0,
+    int End = 0)
 {
     public int Rank => Shape.Count;
 }

@@ -67,7 +67,8 @@ internal enum TensorOp
 
     /// <summary>
     /// torch.expand: input 0 repeated along its size-1 dims and new leading dims, a view (stride 0);
-    /// <see cref="TensorNode.Text"/> is the target sizes' C#.
+    /// <see cref="TensorNode.Text"/> is the target sizes' C#, where <c>$k</c> stands for input k ≥ 1, a value a size
+    /// is read from at run time (<c>$1.Shape[0]</c>).
     /// </summary>
     Expand,
 
@@ -81,13 +82,17 @@ internal enum TensorOp
     Transpose,
 
     /// <summary>
-    /// The dims reordered by the run-time order <see cref="TensorNode.Text"/> names (an eager backward's <c>int[]</c>:
-    /// dim i of the result is dim order[i]), or by its inverse when <see cref="TensorNode.Flag"/> (the adjoint).
-    /// Only eager backward functions have it: a model's Forward has no Permute to lower.
+    /// The dims reordered by the order <see cref="TensorNode.Text"/> names (dim i of the result is dim order[i]): a
+    /// model's constant order (<c>0, 2, 1</c>) or an eager backward's run-time <c>int[]</c>; by its inverse when
+    /// <see cref="TensorNode.Flag"/> (the adjoint). A view.
     /// </summary>
     Permute,
 
-    /// <summary>Elements [Start, Start + Length) of dim (or, where <see cref="TensorNode.Text"/> names run-time arguments, dim, start and step: a strided slice).</summary>
+    /// <summary>
+    /// Elements [Start, Start + Length) of dim; a model's stepped slice when <see cref="TensorNode.Step"/> ≥ 1
+    /// ([Start, End) by Step); or, where <see cref="TensorNode.Text"/> names run-time arguments, dim, start and step (an
+    /// eager backward's strided slice). A view. A model's Select is one of length 1, then a squeeze.
+    /// </summary>
     Narrow,
 
     /// <summary>Input 0 placed at [Start, …) of dim in zeros shaped like input 1 (the adjoint of Narrow; with the Narrow's run-time dim, start and step where it has them).</summary>
