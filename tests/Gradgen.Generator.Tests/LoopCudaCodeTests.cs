@@ -71,6 +71,17 @@ public sealed class LoopCudaCodeTests
             public static double Snap(double v) => Math.Round(v * 4) / 4;
 
             [Differentiable]
+            public static double Cube(double v) => v * v * v;
+
+            [Differentiable]
+            public static double HeldCube(ReadOnlySpan<double> x)
+            {
+                double s = 0;
+                for (int i = 0; i < x.Length; i++) s += x[i] * Grad.StopGradient(Cube(x[i]));
+                return s;
+            }
+
+            [Differentiable]
             public static double Exps(ReadOnlySpan<double> x)
             {
                 double exp = 0;
@@ -238,6 +249,20 @@ public sealed class LoopCudaCodeTests
         // The C# keeps the names as written.
         Assert.Contains("exp = (global::Gradgen.Kernels.Scalar<double>.Exp(x[i]) + exp);", code);
         Assert.Contains("int and = default;", code);
+    }
+
+    // A [Differentiable] scalar method is inlined into the expression, inside Grad.StopGradient too: no C# call is
+    // left, so the rows have kernels. Only a method Gradgen does not differentiate stays C# (Held, below).
+    [Fact]
+    public void ADifferentiableScalarMethodInsideStopGradientIsInlinedIntoTheKernels()
+    {
+        string code = Generate();
+        string cuda = CudaOf(code, "HeldCube");
+
+        // The gradient of x[i]·stop(x[i]³) is x[i]³ alone.
+        Assert.Contains("s = ((x[i] * (x[i] * (x[i] * x[i]))) + s);", cuda);
+        Assert.Contains("dx[i] += ((x[i] * (x[i] * x[i])) * g);", cuda);
+        Assert.DoesNotContain("Cube(", cuda);
     }
 
     [Theory]
