@@ -78,7 +78,8 @@ internal static class DeviceRows
             var device = Operands.Length > 0 ? Operands[0].Device : throw new InvalidOperationException($"{Name}: a row function has tensor arguments.");
             var backend = DeviceBackends.For(device, Name);
             var key = (Kernels.Source!, entry);
-            long capacity = capacities.TryGetValue(key, out long known) ? Math.Max(known, initialCapacity) : initialCapacity;
+            // A guess or a doubling never asks for more than one buffer; only a row's own report can.
+            long capacity = Math.Min(WordsPerTape, capacities.TryGetValue(key, out long known) ? Math.Max(known, initialCapacity) : initialCapacity);
             Span<long> need = stackalloc long[1];
             int first = 0, relaunches = 0;
             while (first < Rows)
@@ -102,7 +103,7 @@ internal static class DeviceRows
                 // does not fit, so what it reports may be short of its whole need: grow at least twofold, so the
                 // number of runs is logarithmic in the need.
                 if (++relaunches > 64) throw new InvalidOperationException($"{Name}: {entry} still reports a full tape at {capacity} words per row.");
-                capacity = Math.Max(need[0], 2 * capacity);
+                capacity = Math.Max(need[0], Math.Min(WordsPerTape, 2 * capacity));
             }
 
             capacities[key] = capacity;

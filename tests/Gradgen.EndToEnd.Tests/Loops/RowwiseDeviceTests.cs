@@ -239,16 +239,30 @@ public sealed class RowwiseDeviceTests : IDisposable
     }
 
     [Fact]
+    public void AGuessAtTheTapeLargerThanOneBufferIsCutToIt()
+    {
+        var x = Random(31, 4, 8).To(DType.Float64).To(Device.Cuda());
+        x.RequiresGrad = true;
+        var value = LoopCorpus.LogSumExp(x);
+        DeviceRows.WordsPerTape = 10;
+        value.Sum().Backward();
+
+        Assert.Equal([(10L, 0, 1), (10L, 1, 1), (10L, 2, 1), (10L, 3, 1)], device.RowLaunches.Where(l => l.Entry == "LogSumExp_rows_backward").Select(l => (l.Capacity, l.First, l.Count)));
+        Close(LoopCorpus.Softmax(x.Detach().To(Device.Cpu)), x.Grad!.To(Device.Cpu));
+    }
+
+    [Fact]
     public void ARowWhoseTapeAloneExceedsOneBufferIsAnErrorNamingBoth()
     {
         var x = Random(30, 4, 8).To(DType.Float64).To(Device.Cuda());
         x.RequiresGrad = true;
         var value = LoopCorpus.LogSumExp(x);
         DeviceRows.WordsPerTape = 10;
+        device.OverflowNextLaunches = 1;
+        device.OverflowBy = 5;
 
         var error = Assert.Throws<InvalidOperationException>(() => value.Sum().Backward());
-        Assert.Contains("LogSumExp", error.Message);
-        Assert.Contains("more than one device buffer holds (10 words)", error.Message);
+        Assert.Contains("LogSumExp: one of its rows needs a tape of 15 words, more than one device buffer holds (10 words)", error.Message);
     }
 
     [Fact]

@@ -29,11 +29,12 @@ internal static partial class LoopEmitter
         var kernels = new List<string>();
 
         // The span functions it calls, callees first, each a device function named by its place here (two callees
-        // may share a name in different types), in CUDA's spelling of their names.
+        // may share a name in different types) and its name where that is ASCII, in CUDA's spelling of their names.
         var devices = new Dictionary<string, string>();
         foreach (var callee in CudaRows.CalleesInOrder(function))
         {
-            string name = "gg_f" + (devices.Count + 1).ToString(CultureInfo.InvariantCulture) + "_" + callee.Function!.Declaration.Name;
+            string method = callee.Function!.Declaration.Name.TrimStart('@');
+            string name = "gg_f" + (devices.Count + 1).ToString(CultureInfo.InvariantCulture) + (method.All(c => c <= 127) ? "_" + method : string.Empty);
             var writer = new Writer(CudaNames.Mangle(callee.Function), LoopLanguage.Cuda, isFloat, devices);
             kernels.Add(writer.CalleeFunction(name));
             used.UnionWith(writer.UsedOps);

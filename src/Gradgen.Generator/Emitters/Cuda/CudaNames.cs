@@ -11,7 +11,7 @@ namespace Gradgen.Generator.Emitters.Cuda;
 
 /// <summary>
 /// The variable names of a span function as its CUDA row kernels spell them. A C# name that C++ or CUDA keeps for
-/// itself (<c>register</c>, <c>and</c>), that names a C function the kernels call (<c>exp</c>, <c>fmax</c>), that
+/// itself (<c>register</c>, <c>and</c>), that names a C function the kernels call (<c>exp</c>, <c>log</c>), that
 /// starts with an underscore (C++ keeps <c>__x</c> and <c>_X</c>) or with the kernels' own <c>gg_</c>, or that is not
 /// ASCII, is renamed: <c>gg_u_</c> and the name, or <c>gg_x_</c> and the hex codes of its characters where it is not
 /// ASCII. Nothing else starts with those prefixes (user names that start with <c>gg_</c> are renamed too), so no name
@@ -27,7 +27,7 @@ internal static class CudaNames
         "mutable", "noexcept", "not", "not_eq", "nullptr", "or", "or_eq", "register", "reinterpret_cast", "requires", "signed",
         "static_assert", "static_cast", "template", "thread_local", "typedef", "typeid", "typename", "union", "unsigned",
         "xor", "xor_eq", "wchar_t", "char8_t", "char16_t", "char32_t", "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize",
-        "atomicMax", "main",
+        "consteval", "constinit", "atomicMax", "main",
     };
 
     /// <summary>The C functions the rule table's CUDA spellings call (expf, fmin, …): a local of that name would hide one.</summary>
