@@ -9,7 +9,8 @@
 #                                .gpu/gradgen-gpu-check (device info, every kernel against the CPU, timings of
 #                                Bump with gradient at N = 10^7 against a device-to-device copy, the tensor API, the
 #                                runtime's GEMM and device operations against the CPU, span functions' row kernels
-#                                (a softmax cross-entropy written as a loop, a break, a local array) against the CPU
+#                                (a softmax cross-entropy written as a loop, a break, a local array, calls of span
+#                                functions whose tape overflows the first guess) against the CPU
 #                                with a timing of the cross-entropy over 4099 x 1000, and the MLP training steps:
 #                                seed 2-2-1 at batch 10,000, 784-256-10 at 128 and 4096, and issue 10's quickstart
 #                                784-512-512-10 and residual LayerNorm MLP, a graph model, at 64 and 4096, Adam at 64, a small CNN at 64 and 256), a second process on the same

@@ -88,10 +88,10 @@ internal sealed partial class CudaTensorBackend : IDeviceBackend
         Kernel(source, entry).Launch(Shape(count), arguments);
     }
 
-    public void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows)
+    public void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows, int first, int count)
     {
         // One thread per row (a row's loops run in order in it); the kernel loops over rows beyond the grid.
-        Span<KernelArg> arguments = stackalloc KernelArg[buffers.Length + ints.Length + 2];
+        Span<KernelArg> arguments = stackalloc KernelArg[buffers.Length + ints.Length + 4];
         for (int i = 0; i < buffers.Length; i++)
         {
             arguments[i] = Bytes(buffers[i]);
@@ -102,9 +102,11 @@ internal sealed partial class CudaTensorBackend : IDeviceBackend
             arguments[buffers.Length + k] = ints[k];
         }
 
-        arguments[^2] = capacity;
-        arguments[^1] = rows;
-        Kernel(source, entry).Launch(Shape(rows), arguments);
+        arguments[^4] = capacity;
+        arguments[^3] = rows;
+        arguments[^2] = first;
+        arguments[^1] = count;
+        Kernel(source, entry).Launch(Shape(count), arguments);
     }
 
     private LaunchShape Shape(int count) => LaunchShape.ForElements(Math.Max(1, count), context.Device, ThreadsPerBlock);

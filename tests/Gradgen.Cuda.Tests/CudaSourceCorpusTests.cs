@@ -128,9 +128,15 @@ public class CudaSourceCorpusTests
         Assert.Contains("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.SpringRowsCudaSource", rows);
         Assert.Contains("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.SquaredPrefixSumsRowsCudaSource", rows);
 
-        // A call into another span function, and a custom derivative, have none (their device path says why).
-        Assert.DoesNotContain("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.NormRowsCudaSource", rows);
+        // Calls of other span functions (composed as device functions, transitively), and names that C++ keeps.
+        Assert.Contains("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.NormRowsCudaSource", rows);
+        Assert.Contains("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.CrossEntropyByLogSumExpRowsCudaSource", rows);
+        Assert.Contains("Gradgen.EndToEnd.Tests.Loops.LoopCorpusF.MatVecByDotRowsCudaSource", rows);
+        Assert.Contains("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.SumOfExpsRowsCudaSource", rows);
+
+        // A custom derivative, and a call of one, have none (their device path says why).
         Assert.DoesNotContain("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.SumOfSquaresRowsCudaSource", rows);
+        Assert.DoesNotContain("Gradgen.EndToEnd.Tests.Loops.LoopCorpus.RootSumOfSquaresRowsCudaSource", rows);
     }
 
     [Fact]

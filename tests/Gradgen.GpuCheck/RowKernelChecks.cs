@@ -68,12 +68,62 @@ internal static partial class RowKernelChecks
         }
     }
 
+    /// <summary>Σ xᵢ·yᵢ: a span function the next ones call.</summary>
+    [Differentiable]
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += x[i] * y[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Σ over 64 laps of x of the squared running sum, through a local array of 64·x.Length: called from a row, its
+    /// scratch memory overflows the runtime's first guess at the tape, so the row stops and runs again with more.
+    /// </summary>
+    [Differentiable]
+    public static double PrefixEnergy(ReadOnlySpan<double> x)
+    {
+        Span<double> prefix = stackalloc double[64 * x.Length];
+        double running = 0;
+        for (int i = 0; i < prefix.Length; i++)
+        {
+            running += x[i % x.Length];
+            prefix[i] = running;
+        }
+
+        double total = 0;
+        for (int i = 0; i < prefix.Length; i++)
+        {
+            total += prefix[i] * prefix[i];
+        }
+
+        return total;
+    }
+
+    /// <summary>yᵢ = (A·x)ᵢ·w + energy(x)/n: calls of span functions (each a device function of the row kernels' source).</summary>
+    [Differentiable]
+    public static void MatVecWithEnergy(ReadOnlySpan<double> a, ReadOnlySpan<double> x, double w, Span<double> y)
+    {
+        double laps = 64 * x.Length;
+        double energy = PrefixEnergy(x) / (laps * laps * laps);
+        for (int i = 0; i < y.Length; i++)
+        {
+            y[i] = Dot(a.Slice(i * x.Length, x.Length), x) * w + energy;
+        }
+    }
+
     /// <summary>The row sources, for the NVRTC-only part of the check.</summary>
     public static IEnumerable<(string Name, string Source)> Sources =>
     [
         ("SoftmaxCrossEntropyRows", SoftmaxCrossEntropyRowsCudaSource),
         ("SumSquaresUntilRows", SumSquaresUntilRowsCudaSource),
         ("SquaredPrefixRows", SquaredPrefixRowsCudaSource),
+        ("MatVecWithEnergyRows", MatVecWithEnergyRowsCudaSource),
     ];
 
     public static bool Run(Action<string, object> report, Action synchronize)
@@ -90,6 +140,7 @@ internal static partial class RowKernelChecks
             ("softmax cross-entropy, label 3, [2, 3, 17] broadcast", 2e-4, t => SoftmaxCrossEntropy(t[0], 3), [R(2, 3, 17)]),
             ("sum of squares until a limit (break), f64, limit per row", 1e-10, t => SumSquaresUntil(t[0], t[1]), [R(515, 37).To(DType.Float64), (R(515) + 20).To(DType.Float64)]),
             ("squared prefix sums (local array, span output)", 2e-4, t => SquaredPrefix(t[0], t[1]), [R(300, 129), R(300)]),
+            ("A·x through calls of Dot and of a callee whose tape overflows, f64", 1e-10, t => MatVecWithEnergy(t[0], t[1], t[2], outputLength: 12), [R(1000, 12 * 40).To(DType.Float64), R(1000, 40).To(DType.Float64), R(1000).To(DType.Float64)]),
         };
 
         bool passed = true;

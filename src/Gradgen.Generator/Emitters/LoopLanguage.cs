@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Rules;
 
@@ -16,6 +18,9 @@ internal abstract class LoopLanguage
     public static readonly LoopLanguage CSharp = new CSharpLanguage();
 
     public static readonly LoopLanguage Cuda = new CudaLanguage();
+
+    /// <summary>Names the writer must not give a variable it makes: in CUDA, C++'s and the kernels' own.</summary>
+    public virtual IEnumerable<string> ReservedNames => Enumerable.Empty<string>();
 
     /// <summary>Whether loops of independent iterations run whole SIMD vectors first (C# only: a CUDA row is one thread).</summary>
     public abstract bool Vectorises { get; }
@@ -74,6 +79,8 @@ internal abstract class LoopLanguage
     private sealed class CudaLanguage : LoopLanguage
     {
         public override bool Vectorises => false;
+
+        public override IEnumerable<string> ReservedNames => Emitters.Cuda.CudaNames.Reserved.Concat(Emitters.Cuda.CudaNames.MathNames);
 
         public override string Apply(IrNode node, string[] args, string t, bool isFloat)
         {

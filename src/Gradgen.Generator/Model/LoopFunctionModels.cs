@@ -111,10 +111,20 @@ internal sealed record LoopStatementWhile(DiscreteExpression Condition, Equatabl
 /// <param name="Body">The statements.</param>
 /// <param name="Result">For a method returning <c>T</c>, the scalar variable holding the returned value; null for <c>void</c>.</param>
 /// <param name="CustomBackward">The user's vector-Jacobian product (<c>[Differentiable(Backward = …)]</c>); the body is then not differentiated.</param>
+/// <param name="Callees">
+/// The span functions its <see cref="CallFunction"/>s call, each once, parsed (with their own callees), for the CUDA
+/// row kernels, which compose their bodies into one source; empty where the compilation has no tensors (no row kernels).
+/// </param>
 internal sealed record LoopFunction(
     FunctionSignature Declaration,
     EquatableArray<LoopParameter> Parameters,
     EquatableArray<LoopLocal> Locals,
     EquatableArray<LoopStatement> Body,
     string? Result,
-    string? CustomBackward = null);
+    string? CustomBackward = null,
+    EquatableArray<LoopCallee> Callees = default);
+
+/// <summary>A span function called by another: its qualified name (<see cref="CallFunction.Callee"/>) and its parse.</summary>
+/// <param name="Name">The callee's name as the calls spell it.</param>
+/// <param name="Function">Its parse; null where it has errors or calls back into a function that calls it (a cycle).</param>
+internal sealed record LoopCallee(string Name, LoopFunction? Function);

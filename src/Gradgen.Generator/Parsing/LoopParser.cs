@@ -38,6 +38,15 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     private readonly HashSet<string> _writtenOutputs = new();
     private readonly Stack<LoopFlags> _loops = new();
 
+    /// <summary>The functions whose parse led to this one through calls (a cycle among them is not parsed again).</summary>
+    private readonly HashSet<IMethodSymbol> _callers;
+
+    /// <summary>The span functions called, parsed once each in the order first called (<see cref="LoopFunction.Callees"/>).</summary>
+    private readonly List<LoopCallee> _callees = new();
+
+    /// <summary>Whether the compilation has tensors: only then do functions get row kernels, which need the callees parsed.</summary>
+    private bool _tensors;
+
     /// <summary>The flag a return before the method's last statement sets (null when there is none).</summary>
     private string? _returned;
     private List<Operand> _operands = new();
@@ -46,10 +55,11 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     /// <summary>The opaque call being lowered into its own local (<see cref="LowerOpaqueCall"/>), which lowers as the call itself.</summary>
     private InvocationExpressionSyntax? _opaqueCall;
 
-    private LoopParser(SemanticModel model, IMethodSymbol method, string elementType, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private LoopParser(SemanticModel model, IMethodSymbol method, string elementType, List<DiagnosticInfo> diagnostics, HashSet<IMethodSymbol> callers, CancellationToken cancellationToken)
     {
         _model = model;
         _method = method;
+        _callers = callers;
         _elementType = elementType;
         _isFloat = elementType == "float";
         _diagnostics = diagnostics;
@@ -118,7 +128,10 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
             .Select(a => a.Value.Value as string)
             .FirstOrDefault(name => !string.IsNullOrEmpty(name));
 
-    public static ParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    public static ParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken) =>
+        Parse(method, syntax, model, diagnostics, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), cancellationToken);
+
+    private static ParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model, List<DiagnosticInfo> diagnostics, HashSet<IMethodSymbol> callers, CancellationToken cancellationToken)
     {
         int before = diagnostics.Count;
         FunctionParser.CheckShape(method, syntax, diagnostics);
@@ -135,7 +148,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
             return new ParseResult(null, diagnostics.ToEquatableArray(), function);
         }
 
-        var parser = new LoopParser(model, method, elementType, diagnostics, cancellationToken);
+        var parser = new LoopParser(model, method, elementType, diagnostics, callers, cancellationToken);
         try
         {
             var function = parser.Lower(syntax, parameters, tensors);
@@ -243,6 +256,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
 
     private LoopFunction Lower(MethodDeclarationSyntax syntax, List<LoopParameter> parameters, bool tensors)
     {
+        _tensors = tensors;
         for (int i = 0; i < parameters.Count; i++)
         {
             var parameter = parameters[i];
@@ -303,7 +317,8 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
             parameters.ToEquatableArray(),
             _locals.ToEquatableArray(),
             body.ToEquatableArray(),
-            result);
+            result,
+            Callees: _callees.ToEquatableArray());
     }
 
     /// <summary>
@@ -1086,7 +1101,42 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         string target = NewLocal(callee.Name + "Value", VariableKind.Scalar, _elementType);
         string qualified = callee.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + callee.Name;
         _pending.Add(new CallFunction(target, qualified, arguments.ToEquatableArray()));
+        if (_tensors && !_callees.Any(c => c.Name == qualified))
+        {
+            _callees.Add(new LoopCallee(qualified, ParseCallee(callee, calleeSyntax!)));
+        }
+
         return target;
+    }
+
+    /// <summary>
+    /// The callee's own parse, for the row kernels, which compose its body into the caller's CUDA source (the C# calls
+    /// its generated members instead). Its diagnostics are its own, reported at its declaration, not here. Null where
+    /// it has errors, or where it calls back into a function whose parse led here (mutual recursion).
+    /// </summary>
+    private LoopFunction? ParseCallee(IMethodSymbol callee, MethodDeclarationSyntax syntax)
+    {
+        var callers = new HashSet<IMethodSymbol>(_callers, SymbolEqualityComparer.Default) { _method.OriginalDefinition };
+        if (callers.Contains(callee.OriginalDefinition))
+        {
+            return null;
+        }
+
+        if (IncompleteCode.HasSyntaxErrors(syntax))
+        {
+            return null;
+        }
+
+        try
+        {
+            var model = SemanticModels.For(_model, syntax.SyntaxTree);
+            return Parse(callee, syntax, model, new List<DiagnosticInfo>(), callers, _cancellationToken).Loop;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The callee's own parse reports this at its declaration; the caller only goes without row kernels.
+            return null;
+        }
     }
 
     /// <summary>A span argument: an array variable, or <c>a.Slice(start)</c> / <c>a.Slice(start, length)</c> of one.</summary>

@@ -55,12 +55,15 @@ internal interface IDeviceBackend
 
     /// <summary>
     /// Launches the row kernel <paramref name="entry"/> of <paramref name="source"/> (a generator's <c>FRowsCudaSource</c>,
-    /// compiled once and cached) over <paramref name="rows"/> rows, one thread per row: the buffers as its pointer
-    /// arguments, in order (the tensors, the output or gradients, then the tape and its overflow word), then
-    /// <paramref name="ints"/> as <c>long long</c>, the tape's <paramref name="capacity"/> in words per row, and the
-    /// number of rows. One launch: the caller reads the overflow word and relaunches with more tape (DeviceRows).
+    /// compiled once and cached) over the <paramref name="count"/> rows from <paramref name="first"/> of the
+    /// <paramref name="rows"/> rows of its tensors, one thread per row: the buffers as its pointer arguments, in order
+    /// (the tensors, the output or gradients, then the tape, of <paramref name="capacity"/> words for each of the
+    /// <paramref name="count"/> rows, and its overflow word), then <paramref name="ints"/> as <c>long long</c>, the
+    /// capacity, <paramref name="rows"/>, <paramref name="first"/> and <paramref name="count"/>. One launch: the caller
+    /// reads the overflow word and relaunches with more tape, and launches the rows in chunks whose tape fits one
+    /// buffer (DeviceRows).
     /// </summary>
-    void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows);
+    void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows, int first, int count);
 
     /// <summary>
     /// Copies the elements of <paramref name="source"/> into <paramref name="destination"/> (same shape, any strides,

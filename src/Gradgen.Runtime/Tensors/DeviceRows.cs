@@ -7,12 +7,19 @@ namespace Gradgen;
 /// registered backend, one thread per row, one graph node as on the CPU. The backward kernel records each row's
 /// forward sweep on a tape in device memory of a capacity chosen here; a row that needs more reports how much and
 /// stops, and the kernel runs again with that capacity (every row rewrites its outputs and gradients, so a second
-/// run is exact). The capacity that sufficed is remembered per kernel, so a warm call launches once.
+/// run is exact). The capacity that sufficed is remembered per kernel, so a warm call launches once. Where all rows'
+/// tapes would not fit one buffer, the rows run in chunks that each fit.
 /// </summary>
 internal static class DeviceRows
 {
     /// <summary>The tape capacity (words per row) that sufficed for each kernel last time.</summary>
     static readonly ConcurrentDictionary<(string Source, string Entry), long> capacities = new();
+
+    /// <summary>
+    /// The most words one tape buffer holds (<see cref="Array.MaxLength"/>): a launch whose rows need more runs in
+    /// chunks of rows. Tests make it small to reach the chunking without allocating gigabytes.
+    /// </summary>
+    internal static long WordsPerTape { get; set; } = Array.MaxLength;
 
     /// <summary>
     /// Runs the forward kernel over the rows and records the node: returns the function's value per row (shape
@@ -71,29 +78,35 @@ internal static class DeviceRows
             var device = Operands.Length > 0 ? Operands[0].Device : throw new InvalidOperationException($"{Name}: a row function has tensor arguments.");
             var backend = DeviceBackends.For(device, Name);
             var key = (Kernels.Source!, entry);
-            long capacity = capacities.TryGetValue(key, out long known) ? Math.Max(known, initialCapacity) : initialCapacity;
+            // A guess or a doubling never asks for more than one buffer; only a row's own report can.
+            long capacity = Math.Min(WordsPerTape, capacities.TryGetValue(key, out long known) ? Math.Max(known, initialCapacity) : initialCapacity);
             Span<long> need = stackalloc long[1];
-            for (int attempt = 0; ; attempt++)
+            int first = 0, relaunches = 0;
+            while (first < Rows)
             {
-                long words = (long)Rows * capacity;
-                if (words > Array.MaxLength)
-                    throw new InvalidOperationException($"{Name}: its rows need a tape of {capacity} words each, {words} in all for {Rows} rows, more than one device buffer holds; run fewer rows at a time.");
+                // As many rows as one tape buffer holds at this capacity: all of them unless the tape is huge.
+                if (capacity > WordsPerTape)
+                    throw new InvalidOperationException($"{Name}: one of its rows needs a tape of {capacity} words, more than one device buffer holds ({WordsPerTape} words).");
 
-                var tape = Tensor.EmptyOn(device, DType.Int64, [(int)Math.Max(1, words)]);
+                int count = capacity == 0 ? Rows - first : (int)Math.Min(Rows - first, WordsPerTape / capacity);
+                var tape = Tensor.EmptyOn(device, DType.Int64, [(int)Math.Max(1, count * capacity)]);
                 var needed = Tensor.FullOn(device, DType.Int64, [1], 0);
-                backend.LaunchRows(Kernels.Source!, entry, [.. buffers, tape.DeviceBuffer(Name), needed.DeviceBuffer(Name)], [.. ints], capacity, Rows);
+                backend.LaunchRows(Kernels.Source!, entry, [.. buffers, tape.DeviceBuffer(Name), needed.DeviceBuffer(Name)], [.. ints], capacity, Rows, first, count);
                 backend.CopyToHost(needed.DeviceBuffer(Name), need);
                 if (need[0] <= capacity)
                 {
-                    capacities[key] = capacity;
-                    return;
+                    first += count;
+                    continue;
                 }
 
-                // A row stops at its first allocation that does not fit, so what it reports may be short of its
-                // whole need: grow at least twofold, so the number of runs is logarithmic in the need.
-                if (attempt >= 64) throw new InvalidOperationException($"{Name}: {entry} still reports a full tape at {capacity} words per row.");
-                capacity = Math.Max(need[0], 2 * capacity);
+                // The chunk runs again (its rows rewrite all they wrote). A row stops at its first allocation that
+                // does not fit, so what it reports may be short of its whole need: grow at least twofold, so the
+                // number of runs is logarithmic in the need.
+                if (++relaunches > 64) throw new InvalidOperationException($"{Name}: {entry} still reports a full tape at {capacity} words per row.");
+                capacity = Math.Max(need[0], Math.Min(WordsPerTape, 2 * capacity));
             }
+
+            capacities[key] = capacity;
         }
     }
 }

@@ -301,6 +301,33 @@ public static partial class LoopCorpus
         return scale * Dot(a.Slice(row * x.Length, x.Length), x);
     }
 
+    /// <summary>−log softmax(logits)[label] through a call of <see cref="LogSumExp"/>.</summary>
+    [Differentiable]
+    public static double CrossEntropyByLogSumExp(ReadOnlySpan<double> logits, int label) => LogSumExp(logits) - logits[label];
+
+    /// <summary>yᵢ = (A·x)ᵢ + ‖x‖, A's y.Length rows one after another in a: calls of <see cref="Dot"/> per row and of <see cref="Norm"/> (which calls Dot), into a span output.</summary>
+    [Differentiable]
+    public static void MatVecByDot(ReadOnlySpan<double> a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        for (int i = 0; i < y.Length; i++)
+        {
+            y[i] = Dot(a.Slice(i * x.Length, x.Length), x) + Norm(x);
+        }
+    }
+
+    /// <summary>Σ exp(xᵢ) from index register on, in locals named like C functions and C++ keywords (renamed in CUDA).</summary>
+    [Differentiable]
+    public static double SumOfExps(ReadOnlySpan<double> x, int register)
+    {
+        double exp = 0;
+        for (int and = register; and < x.Length; and++)
+        {
+            exp += Math.Exp(x[and]);
+        }
+
+        return exp;
+    }
+
     /// <summary>Σ xᵢ·stop(xᵢ): the gradient is stop(xᵢ) = xᵢ, not 2xᵢ.</summary>
     [Differentiable]
     public static double HalfSquare(double[] x)

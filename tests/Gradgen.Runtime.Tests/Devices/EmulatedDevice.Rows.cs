@@ -11,8 +11,8 @@ internal sealed partial class EmulatedDevice
 {
     private readonly Dictionary<string, RowFunction> rowFunctions = new(StringComparer.Ordinal);
 
-    /// <summary>The row launches, in order: the entry and the tape capacity per row it was given.</summary>
-    public List<(string Entry, long Capacity)> RowLaunches { get; } = [];
+    /// <summary>The row launches, in order: the entry, the tape capacity per row, and the rows it computed.</summary>
+    public List<(string Entry, long Capacity, int First, int Count)> RowLaunches { get; } = [];
 
     /// <summary>How many of the next row launches report that a row needed <see cref="OverflowBy"/> more words than the capacity, and compute nothing.</summary>
     public int OverflowNextLaunches { get; set; }
@@ -28,7 +28,7 @@ internal sealed partial class EmulatedDevice
     public void RegisterRows(string entry, RowArgument[] kinds, int spanOutputs, Func<Tensor[], long[], Tensor[]> cpu) =>
         rowFunctions[entry] = new RowFunction(kinds, spanOutputs, cpu);
 
-    public void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows)
+    public void LaunchRows(string source, string entry, ReadOnlySpan<IDeviceBuffer> buffers, ReadOnlySpan<long> ints, long capacity, int rows, int first, int count)
     {
         string kernel = entry.EndsWith("_f64", StringComparison.Ordinal) || entry.EndsWith("_f32", StringComparison.Ordinal) ? entry[..^4] : entry;
         bool backward = kernel.EndsWith("_backward", StringComparison.Ordinal);
@@ -48,13 +48,15 @@ internal sealed partial class EmulatedDevice
         string signature = source.Split('\n').SingleOrDefault(l => l.Contains($"extern \"C\" __global__ void {entry}(", StringComparison.Ordinal))
             ?? throw new Xunit.Sdk.XunitException($"{entry} is not a kernel of the source");
         Assert.Contains(backward ? $"const {element}* __restrict__ gg_grad_out" : $"{element}* __restrict__ gg_out", signature, StringComparison.Ordinal);
-        Assert.Equal(buffers.Length + ints.Length + 2, signature.Count(c => c == ',') + 1);
+        Assert.Equal(buffers.Length + ints.Length + 4, signature.Count(c => c == ',') + 1);
+        Assert.EndsWith("long long gg_capacity, int gg_rows, int gg_first, int gg_count)", signature.Trim());
         Assert.Equal(DType.Int64, arrays[^2].DType);
         Assert.Equal(DType.Int64, arrays[^1].DType);
-        Assert.True(arrays[^2].Length >= rows * capacity, "the tape holds capacity words per row");
+        Assert.True(first >= 0 && count > 0 && first + count <= rows, $"rows {first} to {first + count} of {rows}");
+        Assert.True(arrays[^2].Length >= count * capacity, "the tape holds capacity words per row launched");
         Launches++;
         Entries.Add(entry);
-        RowLaunches.Add((entry, capacity));
+        RowLaunches.Add((entry, capacity, first, count));
         if (OverflowNextLaunches > 0)
         {
             OverflowNextLaunches--;
@@ -62,10 +64,12 @@ internal sealed partial class EmulatedDevice
             return;
         }
 
-        // The row lengths of span arguments, then of the outputs, then the fixed arguments.
+        // The row lengths of span arguments, then of the outputs, then the fixed arguments. Only rows first to
+        // first + count are computed, read and written, as the kernel's threads do.
         long[] args = ints.ToArray();
         int next = 0;
         var inputs = new Tensor[k];
+        var lengths = new int[k];
         for (int i = 0; i < k; i++)
         {
             var b = arrays[i];
@@ -75,24 +79,33 @@ internal sealed partial class EmulatedDevice
                 DType.Float64 => Tensor.FromArray(b.As<double>().ToArray()),
                 _ => Tensor.FromArray(b.As<float>().ToArray()),
             };
-            inputs[i] = function.Kinds[i] == RowArgument.Row ? t.Reshape(rows, (int)args[next++]) : t.Reshape(rows);
+            lengths[i] = function.Kinds[i] == RowArgument.Row ? (int)args[next++] : 1;
+            inputs[i] = (function.Kinds[i] == RowArgument.Row ? t.Reshape(rows, lengths[i]) : t.Reshape(rows)).Narrow(0, first, count).Contiguous();
             if (function.Kinds[i] != RowArgument.Index)
             {
                 Assert.Equal(dtype, b.DType);
             }
         }
 
+        // Each output's rows lie one after another in the output buffer: [rows, length] each (a value: length 1).
+        int[] outputLengths = function.SpanOutputs == 0 ? [1] : [.. args[next..(next + function.SpanOutputs)].Select(l => (int)l)];
         next += function.SpanOutputs;
         long[] fixedArguments = args[next..];
         if (!backward)
         {
             using (Autograd.NoGrad())
             {
-                Write(Flat(function.Cpu(inputs, fixedArguments)), arrays[k]);
+                var outputs = function.Cpu(inputs, fixedArguments);
+                for (int m = 0; m < outputs.Length; m++)
+                {
+                    WriteRows(outputs[m], arrays[k], OutputOffset(m), outputLengths[m], first);
+                }
             }
 
             return;
         }
+
+        long OutputOffset(int m) => (long)rows * outputLengths[..m].Sum();
 
         foreach (var (input, kind) in inputs.Zip(function.Kinds))
         {
@@ -105,32 +118,44 @@ internal sealed partial class EmulatedDevice
             var outputs = function.Cpu(inputs, fixedArguments);
             var gradients = ToTensor(arrays[k]);
             Tensor? loss = null;
-            int offset = 0;
-            foreach (var output in outputs)
+            for (int m = 0; m < outputs.Length; m++)
             {
-                var g = gradients.Narrow(0, offset, output.NumElements).Reshape(output.Shape.ToArray());
-                offset += output.NumElements;
+                var output = outputs[m];
+                var g = gradients.Narrow(0, (int)(OutputOffset(m) + ((long)first * outputLengths[m])), output.NumElements).Reshape(output.Shape.ToArray());
                 var term = (output * g).Sum();
                 loss = loss is null ? term : loss + term;
             }
 
-            Assert.Equal(arrays[k].Length, offset);
+            Assert.Equal(arrays[k].Length, OutputOffset(outputs.Length));
             loss!.Backward();
         }
 
         int gradient = k + 1;
-        foreach (var (input, kind) in inputs.Zip(function.Kinds))
+        for (int i = 0; i < k; i++)
         {
-            if (kind != RowArgument.Index)
+            if (function.Kinds[i] != RowArgument.Index)
             {
-                Write(input.Grad ?? Tensor.ZerosLike(input), arrays[gradient++]);
+                WriteRows(inputs[i].Grad ?? Tensor.ZerosLike(inputs[i]), arrays[gradient++], 0, lengths[i], first);
             }
         }
 
         Assert.Equal(arrays.Length - 2, gradient);
     }
 
-    private static Tensor Flat(Tensor[] outputs) => outputs.Length == 1 ? outputs[0].Reshape(-1) : Tensor.Cat(outputs.Select(o => o.Reshape(-1)).ToArray(), 0);
+    /// <summary>Writes a chunk's rows (<paramref name="length"/> elements each) at row <paramref name="first"/> of the rows from <paramref name="offset"/> in a buffer.</summary>
+    private static void WriteRows(Tensor chunk, Buffer b, long offset, int length, int first)
+    {
+        Assert.Equal(b.DType, chunk.DType);
+        int at = (int)(offset + ((long)first * length));
+        if (b.DType == DType.Float64)
+        {
+            chunk.Reshape(-1).ToArray<double>().CopyTo(b.As<double>()[at..]);
+        }
+        else
+        {
+            chunk.Reshape(-1).ToArray<float>().CopyTo(b.As<float>()[at..]);
+        }
+    }
 
     private sealed record RowFunction(RowArgument[] Kinds, int SpanOutputs, Func<Tensor[], long[], Tensor[]> Cpu);
 }

@@ -16,6 +16,12 @@ internal static partial class LoopEmitter
     {
         private void ForwardCall(CallFunction call)
         {
+            if (_devices is not null)
+            {
+                ForwardDeviceCall(call);
+                return;
+            }
+
             string target = call.Target.TrimStart('@');
             var arrays = new List<string>();
             var scalars = new List<string>();

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Gradgen.Generator.Emitters.Cuda;
 using Gradgen.Generator.Ir;
@@ -23,17 +24,33 @@ internal static partial class LoopEmitter
     {
         var source = new SourceWriter();
         CudaRows.WritePrelude(source, function.Declaration.Name);
-        bool indexed = function.Parameters.Any(p => p.Role == ParameterRole.Discrete && p.Type == "int");
+        bool isFloat = function.Declaration.IsFloat;
         var used = new HashSet<Op>();
         var kernels = new List<string>();
+
+        // The span functions it calls, callees first, each a device function named by its place here (two callees
+        // may share a name in different types) and its name where that is ASCII, in CUDA's spelling of their names.
+        var devices = new Dictionary<string, string>();
+        foreach (var callee in CudaRows.CalleesInOrder(function))
+        {
+            string method = callee.Function!.Declaration.Name.TrimStart('@');
+            string name = "gg_f" + (devices.Count + 1).ToString(CultureInfo.InvariantCulture) + (method.All(c => c <= 127) ? "_" + method : string.Empty);
+            var writer = new Writer(CudaNames.Mangle(callee.Function), LoopLanguage.Cuda, isFloat, devices);
+            kernels.Add(writer.CalleeFunction(name));
+            used.UnionWith(writer.UsedOps);
+            devices[callee.Name] = name;
+        }
+
+        var rows = CudaNames.Mangle(function);
+        bool indexed = function.Parameters.Any(p => p.Role == ParameterRole.Discrete && p.Type == "int");
         foreach (bool indices in indexed ? new[] { false, true } : new[] { false })
         {
-            var writer = new Writer(function, LoopLanguage.Cuda, function.Declaration.IsFloat);
+            var writer = new Writer(rows, LoopLanguage.Cuda, isFloat, devices);
             kernels.Add(writer.RowKernels(RowsEntry(function, indices), indices));
             used.UnionWith(writer.UsedOps);
         }
 
-        CudaEmitter.WriteHelpers(source, used, function.Declaration.IsFloat);
+        CudaEmitter.WriteHelpers(source, used, isFloat);
         foreach (string text in kernels)
         {
             AppendLines(source, text);
@@ -76,7 +93,9 @@ internal static partial class LoopEmitter
         /// function of one row. Arguments: each tensor's buffer; the output (forward) or the output's gradient and each
         /// float input's gradient (backward); the tape and the word it reports overflow in; each span input's row
         /// length, each output's row length and each <c>int</c>/<c>long</c>/<c>bool</c> argument (<c>long long</c>);
-        /// the tape's capacity per row; the number of rows.
+        /// the tape's capacity per row; the number of rows; the first row and the number of rows this launch computes
+        /// (a tape for all rows may be larger than one buffer: the host launches chunks, each with its own tape, row
+        /// <c>gg_first + k</c> using slot <c>k</c> of it).
         /// </summary>
         public string RowKernels(string entry, bool indicesAsTensors)
         {
@@ -90,6 +109,8 @@ internal static partial class LoopEmitter
             tail.AddRange(discrete.Select((_, d) => $"long long gg_arg{d}"));
             tail.Add("long long gg_capacity");
             tail.Add("int gg_rows");
+            tail.Add("int gg_first");
+            tail.Add("int gg_count");
             var forward = inputs.Concat(new[] { $"{_t}* __restrict__ gg_out" }).Concat(tail).ToList();
             var gradients = tensors.Select((p, k) => (p, k)).Where(x => x.p.Role != ParameterRole.Discrete).Select(x => $"{_t}* __restrict__ gg_grad{x.k}");
             var backward = inputs.Concat(new[] { $"const {_t}* __restrict__ gg_grad_out" }).Concat(gradients).Concat(tail).ToList();
@@ -105,22 +126,22 @@ internal static partial class LoopEmitter
             _writer.Line(backward
                 ? $"// One row of the backward: the forward sweep recording on the tape, then the backward sweep."
                 : $"// One row of the forward: the method's statements (the tape only lends local arrays).");
-            using (_writer.Block($"static __device__ __forceinline__ void {name}_row(int gg_row, {string.Join(", ", parameters)})"))
+            using (_writer.Block($"static __device__ __forceinline__ void {name}_row(int gg_row, int gg_slot, {string.Join(", ", parameters)})"))
             {
                 WriteRowBody(tensors, discrete, outputs, backward);
             }
 
             _writer.Line();
             using (_writer.Block($"extern \"C\" __global__ void {name}({string.Join(", ", parameters)})"))
-            using (_writer.Block("for (int gg_row = blockIdx.x * blockDim.x + threadIdx.x; gg_row < gg_rows; gg_row += blockDim.x * gridDim.x)"))
+            using (_writer.Block("for (int gg_slot = blockIdx.x * blockDim.x + threadIdx.x; gg_slot < gg_count; gg_slot += blockDim.x * gridDim.x)"))
             {
-                _writer.Line($"{name}_row(gg_row, {Names(parameters)});");
+                _writer.Line($"{name}_row(gg_first + gg_slot, gg_slot, {Names(parameters)});");
             }
         }
 
         private void WriteRowBody(List<LoopParameter> tensors, List<LoopParameter> discrete, List<LoopParameter> outputs, bool backward)
         {
-            _writer.Line($"gg_row_tape {_tape}(gg_tape + (long long)gg_row * gg_capacity, gg_capacity, gg_needed, {(backward ? "true" : "false")});");
+            _writer.Line($"gg_row_tape {_tape}(gg_tape + (long long)gg_slot * gg_capacity, gg_capacity, gg_needed, {(backward ? "true" : "false")});");
             for (int k = 0; k < tensors.Count; k++)
             {
                 var p = tensors[k];
@@ -165,16 +186,7 @@ internal static partial class LoopEmitter
                 _writer.Line($"for (int gg_i = 0; gg_i < {dy}.Length; gg_i++) {dy}[gg_i] = gg_grad_out[{row} + gg_i];");
             }
 
-            foreach (var local in _function.Locals)
-            {
-                _writer.Line(local.Kind switch
-                {
-                    VariableKind.Scalar => $"{_t} {local.Name} = 0, {_adjoints[local.Name]} = 0;",
-                    VariableKind.Discrete => $"{_language.DiscreteType(local.Type)} {local.Name} = 0;",
-                    _ => $"gg_span<{_t}> {local.Name}, {_adjoints[local.Name]};",
-                });
-            }
-
+            WriteDeviceLocals();
             _writer.Line();
             Forward(_function.Body);
             if (!backward)
@@ -202,6 +214,20 @@ internal static partial class LoopEmitter
                 {
                     _writer.Line($"gg_grad{k}[gg_row] = {_adjoints[tensors[k].Name]};");
                 }
+            }
+        }
+
+        /// <summary>The function's locals and their adjoints, in a device function of one row (or of a callee).</summary>
+        private void WriteDeviceLocals()
+        {
+            foreach (var local in _function.Locals)
+            {
+                _writer.Line(local.Kind switch
+                {
+                    VariableKind.Scalar => $"{_t} {local.Name} = 0, {_adjoints[local.Name]} = 0;",
+                    VariableKind.Discrete => $"{_language.DiscreteType(local.Type)} {local.Name} = 0;",
+                    _ => $"gg_span<{_t}> {local.Name}, {_adjoints[local.Name]};",
+                });
             }
         }
     }

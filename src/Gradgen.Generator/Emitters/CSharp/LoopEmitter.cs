@@ -39,22 +39,30 @@ internal static partial class LoopEmitter
         private readonly string _g;
         private readonly string _seed;
         private readonly HashSet<Op> _usedOps = new();
+
+        /// <summary>CUDA only: the device function of each span function called (<see cref="CallFunction.Callee"/>), written before.</summary>
+        private readonly IReadOnlyDictionary<string, string>? _devices;
         private int _loopCount;
 
         /// <param name="function">The span function.</param>
         /// <param name="language">The language the sweeps are written in.</param>
         /// <param name="isFloat">The element type the sweeps compute in: the declared one, or for CUDA either.</param>
-        public Writer(LoopFunction function, LoopLanguage language, bool isFloat)
+        /// <param name="devices">CUDA only: the device functions of the span functions it calls.</param>
+        public Writer(LoopFunction function, LoopLanguage language, bool isFloat, IReadOnlyDictionary<string, string>? devices = null)
         {
             _function = function;
             _language = language;
             _t = isFloat ? "float" : "double";
             _isFloat = isFloat;
+            _devices = devices;
             _recorded = LoopReverseMode.Recorded(function);
             foreach (var name in function.Parameters.Select(p => p.Name).Concat(function.Locals.Select(l => l.Name)))
             {
                 _taken.Add(name.TrimStart('@'));
             }
+
+            // The names this writer makes (adjoints, the tape, temporaries) keep clear of what C++ and the kernels use.
+            _taken.UnionWith(language.ReservedNames);
 
             // Public gradient parameters first (dx for x), so they get the plain names.
             foreach (var parameter in function.Parameters)
@@ -698,11 +706,11 @@ internal static partial class LoopEmitter
 
         private string Argument(CallArgument argument, string array) => argument.Kind switch
         {
-            VariableKind.Discrete => argument.Discrete!.Text,
+            VariableKind.Discrete => Text(argument.Discrete!),
             VariableKind.Scalar => array,
             _ when argument.SliceStart is null => array,
-            _ when argument.SliceLength is null => $"{array}.Slice({argument.SliceStart.Text})",
-            _ => $"{array}.Slice({argument.SliceStart!.Text}, {argument.SliceLength!.Text})",
+            _ when argument.SliceLength is null => $"{array}.Slice({Text(argument.SliceStart)})",
+            _ => $"{array}.Slice({Text(argument.SliceStart!)}, {Text(argument.SliceLength!)})",
         };
 
         private string TypeOf(string variable) => _language.DiscreteType(

@@ -1,9 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 using Gradgen.Generator.Ir;
 using Gradgen.Generator.Model;
-using Gradgen.Generator.Rules;
 
 namespace Gradgen.Generator.Emitters.Cuda;
 
@@ -15,22 +13,6 @@ namespace Gradgen.Generator.Emitters.Cuda;
 /// </summary>
 internal static class CudaRows
 {
-    /// <summary>Names a C# identifier may take that C++ or CUDA keeps for itself.</summary>
-    private static readonly HashSet<string> Reserved = new()
-    {
-        "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "compl", "concept", "constexpr", "const_cast",
-        "co_await", "co_return", "co_yield", "decltype", "delete", "dynamic_cast", "export", "extern", "friend", "inline",
-        "mutable", "noexcept", "not", "not_eq", "nullptr", "or", "or_eq", "register", "reinterpret_cast", "requires", "signed",
-        "static_assert", "static_cast", "template", "thread_local", "typedef", "typeid", "typename", "union", "unsigned",
-        "xor", "xor_eq", "wchar_t", "char8_t", "char16_t", "char32_t", "threadIdx", "blockIdx", "blockDim", "gridDim", "warpSize",
-        "atomicMax", "main",
-    };
-
-    /// <summary>The C functions the rule table's CUDA spellings call (expf, fmin, …): a local of that name would hide one.</summary>
-    private static readonly HashSet<string> MathNames = new(
-        PrimitiveRules.All.SelectMany(r => new[] { r.CudaFloat, r.CudaDouble })
-            .SelectMany(format => Regex.Matches(format, @"([A-Za-z_][A-Za-z0-9_]*)\s*\(").Cast<Match>().Select(m => m.Groups[1].Value)));
-
     /// <summary>
     /// Why the function gets no CUDA row kernels (its tensor overload then throws on a device, naming this reason), or
     /// null when it gets them.
@@ -47,29 +29,44 @@ internal static class CudaRows
             return "it both returns a value and writes spans";
         }
 
-        foreach (string name in function.Parameters.Select(p => p.Name).Concat(function.Locals.Select(l => l.Name)))
+        return Unsupported(function.Body, function.Callees);
+    }
+
+    /// <summary>
+    /// The span functions a function calls, transitively, each once, callees before their callers: the order in
+    /// which the row kernels' source defines their device functions. Only for a function <see cref="Unsupported(LoopFunction)"/> allows.
+    /// </summary>
+    public static List<LoopCallee> CalleesInOrder(LoopFunction function)
+    {
+        var order = new List<LoopCallee>();
+        void Visit(LoopFunction caller)
         {
-            if (name.StartsWith("@", System.StringComparison.Ordinal) || name.StartsWith("gg_", System.StringComparison.Ordinal) || Reserved.Contains(name) || MathNames.Contains(name))
+            foreach (var callee in caller.Callees)
             {
-                return "its variable '" + name.TrimStart('@') + "' has a name that C++ or CUDA keeps for itself";
+                if (order.All(c => c.Name != callee.Name))
+                {
+                    Visit(callee.Function!);
+                    order.Add(callee);
+                }
             }
         }
 
-        return Unsupported(function.Body);
+        Visit(function);
+        return order;
     }
 
-    private static string? Unsupported(IEnumerable<LoopStatement> statements)
+    private static string? Unsupported(IEnumerable<LoopStatement> statements, EquatableArray<LoopCallee> callees)
     {
         foreach (var statement in statements)
         {
             string? reason = statement switch
             {
-                CallFunction call => "it calls the span function " + call.Callee.Substring(call.Callee.LastIndexOf('.') + 1) + ", whose row kernels are not composed yet",
+                CallFunction call => Unsupported(call, callees),
                 AssignScalar assign => Opaque(assign.Value),
                 StoreElement store => Opaque(store.Value),
                 AssignDiscrete assign => assign.Value.Values.Select(Opaque).FirstOrDefault(r => r is not null),
-                IfStatement branch => branch.Condition.Values.Select(Opaque).FirstOrDefault(r => r is not null) ?? Unsupported(branch.Then) ?? Unsupported(branch.Else),
-                LoopStatementWhile loop => loop.Condition.Values.Select(Opaque).FirstOrDefault(r => r is not null) ?? Unsupported(loop.Body) ?? Unsupported(loop.Step),
+                IfStatement branch => branch.Condition.Values.Select(Opaque).FirstOrDefault(r => r is not null) ?? Unsupported(branch.Then, callees) ?? Unsupported(branch.Else, callees),
+                LoopStatementWhile loop => loop.Condition.Values.Select(Opaque).FirstOrDefault(r => r is not null) ?? Unsupported(loop.Body, callees) ?? Unsupported(loop.Step, callees),
                 _ => null,
             };
             if (reason is not null)
@@ -79,6 +76,19 @@ internal static class CudaRows
         }
 
         return null;
+    }
+
+    /// <summary>A call composes where the callee's own rows could be written: the reason is the callee's, named.</summary>
+    private static string? Unsupported(CallFunction call, EquatableArray<LoopCallee> callees)
+    {
+        string name = call.Callee.Substring(call.Callee.LastIndexOf('.') + 1);
+        var callee = callees.FirstOrDefault(c => c.Name == call.Callee)?.Function;
+        if (callee is null)
+        {
+            return "it calls the span function " + name + ", which calls back into it or has errors";
+        }
+
+        return Unsupported(callee) is { } reason ? "it calls the span function " + name + " (" + reason + ")" : null;
     }
 
     private static string? Opaque(ScalarExpression expression) =>
@@ -93,7 +103,8 @@ internal static class CudaRows
         writer.Line("// Generated by Gradgen: the row kernels of the tensor overload of " + name + " on a GPU. One thread computes");
         writer.Line("// one row: a general loop (while, break, trip counts read from the data) runs its iterations in order.");
         writer.Line("// Kernels take the tensors' buffers, the tape, the row lengths and int arguments, the tape's capacity");
-        writer.Line("// in 8-byte words per row, and the number of rows; launch them 1-D with any grid and block size.");
+        writer.Line("// in 8-byte words per row, the number of rows, and the first and number of rows this launch computes (its");
+        writer.Line("// tape holds that many rows' slices); launch them 1-D with any grid and block size.");
         writer.Line("// Locals and adjoints are declared for every sweep; one that a kernel does not use is no warning.");
         writer.Line("#pragma nv_diag_suppress 177");
         writer.Line("#pragma nv_diag_suppress 550");
@@ -105,7 +116,10 @@ internal static class CudaRows
         writer.Line("    int Length;");
         writer.Line("    __device__ gg_span() : data(0), Length(0) {}");
         writer.Line("    __device__ gg_span(T* d, long long n) : data(d), Length((int)n) {}");
+        writer.Line("    template <typename U> __device__ gg_span(const gg_span<U>& other) : data(other.data), Length(other.Length) {}");
         writer.Line("    __device__ T& operator[](long long i) const { return data[i]; }");
+        writer.Line("    __device__ gg_span Slice(long long start) const { return gg_span(data + start, Length - start); }");
+        writer.Line("    __device__ gg_span Slice(long long start, long long length) const { return gg_span(data + start, length); }");
         writer.Line("};");
         writer.Line();
         writer.Line("// Math.Min, Max and Abs of integers: the C# code's Math.Min(i, n) is gg_Math::Min(i, n) here.");
@@ -151,6 +165,26 @@ internal static class CudaRows
         writer.Line("    {");
         writer.Line("        size--;");
         writer.Line("        return *reinterpret_cast<const V*>(words + size);");
+        writer.Line("    }");
+        writer.Line();
+        writer.Line("    // A called span function's gradient, kept for the backward sweep: zeroed words at the bottom, popped by");
+        writer.Line("    // PopAddScaled. Empty without recording (the callee then computes its value only) or where it does not fit.");
+        writer.Line("    template <typename V> __device__ gg_span<V> PushZeroed(long long length)");
+        writer.Line("    {");
+        writer.Line("        if (!recording) return gg_span<V>();");
+        writer.Line("        long long at = size;");
+        writer.Line("        size += (length * (long long)sizeof(V) + 7) / 8;");
+        writer.Line("        if (size + scratch > capacity) return gg_span<V>();");
+        writer.Line("        V* data = reinterpret_cast<V*>(words + at);");
+        writer.Line("        for (long long i = 0; i < length; i++) data[i] = V();");
+        writer.Line("        return gg_span<V>(data, length);");
+        writer.Line("    }");
+        writer.Line();
+        writer.Line("    template <typename V> __device__ void PopAddScaled(V scale, gg_span<V> target)");
+        writer.Line("    {");
+        writer.Line("        size -= (target.Length * (long long)sizeof(V) + 7) / 8;");
+        writer.Line("        const V* kept = reinterpret_cast<const V*>(words + size);");
+        writer.Line("        for (int i = 0; i < target.Length; i++) target[i] += scale * kept[i];");
         writer.Line("    }");
         writer.Line();
         writer.Line("    template <typename V> __device__ gg_span<V> Scratch(long long length)");
