@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Gradgen.Kernels;
@@ -228,26 +227,8 @@ internal static unsafe partial class Sgemm
             {
                 int kcur = Math.Min(kc, k - pc);
                 float* bBlock = g.TransposeB ? g.B + jc * g.Ldb + pc : g.B + pc * g.Ldb + jc;
-                GemmStore store = new(g.Alpha, pc == 0 ? g.Beta : 1f, pc + kcur == k);
-                if (m <= mcStep)
-                {
-                    // All of C's rows in one block (a layer's batch of 64): each B panel serves only m / MR tiles, so it
-                    // is packed right before them into one slot that stays in L1, instead of the whole B block first
-                    // into a buffer that spills to L2 and is read back. The same products in the same order.
-                    float* aRows = g.TransposeA ? g.A + pc * g.Lda : g.A + pc;
-                    PackA(aRows, g.Lda, g.TransposeA, m, kcur, mr, packA);
-                    for (int jr = 0; jr < nc; jr += nr)
-                    {
-                        int cols = Math.Min(nr, nc - jr);
-                        float* bColumns = g.TransposeB ? bBlock + jr * g.Ldb : bBlock + jr;
-                        PackB(bColumns, g.Ldb, g.TransposeB, kcur, cols, nr, packB);
-                        RunPanel<TKernel, TEpilogue>(g, packA, packB, store, kcur, 0, m, jc + jr, cols);
-                    }
-
-                    continue;
-                }
-
                 PackB(bBlock, g.Ldb, g.TransposeB, kcur, nc, nr, packB);
+                GemmStore store = new(g.Alpha, pc == 0 ? g.Beta : 1f, pc + kcur == k);
 
                 for (int ic = 0; ic < m; ic += mcStep)
                 {
@@ -257,31 +238,22 @@ internal static unsafe partial class Sgemm
 
                     for (int jr = 0; jr < nc; jr += nr)
                     {
-                        RunPanel<TKernel, TEpilogue>(g, packA, packB + (nint)jr * kcur, store, kcur, ic, mc, jc + jr, Math.Min(nr, nc - jr));
+                        int cols = Math.Min(nr, nc - jr);
+                        float* bPanel = packB + (nint)jr * kcur;
+                        float* bias = g.Bias == null ? null : g.Bias + jc + jr;
+                        float* cColumn = g.C + jc + jr;
+                        float* otherColumn = g.Other == null ? null : g.Other + jc + jr;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mc - ir);
+                            float* aPanel = packA + (nint)ir * kcur;
+                            float* c = cColumn + (ic + ir) * g.Ldc;
+                            float* other = otherColumn == null ? null : otherColumn + (ic + ir) * g.LdOther;
+                            TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, c, g.Ldc, store, bias, other, g.LdOther, rows, cols);
+                        }
                     }
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// The micro-kernels down one packed B panel: the tiles of C's rows [row, row + rows) (packed in
-    /// <paramref name="packA"/> from its start) and its columns [column, column + cols).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunPanel<TKernel, TEpilogue>(in SgemmArgs g, float* packA, float* bPanel, in GemmStore store, int kcur, int row, int rows, int column, int cols)
-        where TKernel : ISgemmKernel
-        where TEpilogue : IGemmEpilogue
-    {
-        int mr = TKernel.MR;
-        float* bias = g.Bias == null ? null : g.Bias + column;
-        float* cColumn = g.C + column;
-        float* otherColumn = g.Other == null ? null : g.Other + column;
-        for (int ir = 0; ir < rows; ir += mr)
-        {
-            float* c = cColumn + (row + ir) * g.Ldc;
-            float* other = otherColumn == null ? null : otherColumn + (row + ir) * g.LdOther;
-            TKernel.Run<TEpilogue>(kcur, packA + (nint)ir * kcur, bPanel, c, g.Ldc, store, bias, other, g.LdOther, Math.Min(mr, rows - ir), cols);
         }
     }
 
