@@ -235,6 +235,33 @@ public sealed partial class DiagnosticsTests
         public static partial class C { [Differentiable] public static float F(float x) => x < 1 ? x : [|F(x / 2)|]; }
         """, messageContains: "'F'");
 
+    // Span functions call each other's generated members, so a cycle would recurse at run time; it is refused as a
+    // direct call to itself is, at each function's call into the cycle, and the functions outside it still generate.
+    [Fact]
+    public void GG0008_SpanFunctionsThatCallEachOther()
+    {
+        var output = GeneratorHarness.Run("using System;\nusing Gradgen;\n" + """
+            public static partial class C
+            {
+                [Differentiable] public static double Ping(ReadOnlySpan<double> x, int n) => n <= 0 ? x[0] : Pong(x, n - 1);
+                [Differentiable] public static double Pong(ReadOnlySpan<double> x, int n) => Ping(x, n - 1) * 2;
+                [Differentiable] public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) { double s = 0; for (int i = 0; i < a.Length; i++) s += a[i] * b[i]; return s; }
+                [Differentiable] public static double Energy(ReadOnlySpan<double> x) => Dot(x, x) / 2;
+                [Differentiable] public static double Outer(ReadOnlySpan<double> x) => 3 * Ping(x, 4);
+            }
+            """ + Valid);
+        Assert.DoesNotContain(output.Compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+        Assert.Contains(output.Diagnostics, d => d.Id == "GG0011" && d.GetMessage().Contains("Outer", StringComparison.Ordinal));
+
+        var recursion = output.Diagnostics.Where(d => d.Id == "GG0008").ToList();
+        Assert.Equal(2, recursion.Count);
+        Assert.Equal(["Ping(x, n - 1)", "Pong(x, n - 1)"], recursion.Select(d => d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)).Order());
+        Assert.Contains(recursion, d => d.GetMessage().Contains("'Ping' calls itself through 'Pong'", StringComparison.Ordinal));
+        Assert.Contains(recursion, d => d.GetMessage().Contains("'Pong' calls itself through 'Ping'", StringComparison.Ordinal));
+        Assert.Contains(output.Sources, s => s.Value.Contains("EnergyWithGradient", StringComparison.Ordinal));
+        Assert.DoesNotContain(output.Sources, s => s.Value.Contains("PingWithGradient", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void GG0009_IntegerSubexpressionHasZeroGradient() => AssertDiagnostic("GG0009", """
         public static partial class C { [Differentiable] public static float F(float x) => x * [|(int)x|]; }

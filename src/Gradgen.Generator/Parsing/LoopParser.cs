@@ -1039,7 +1039,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
             Fail(Descriptors.UnsupportedSyntax, location, "A call of the span function '" + callee.Name + "' in a condition", "assign its value to a local before the if or loop");
         }
 
-        if (SymbolEqualityComparer.Default.Equals(callee.OriginalDefinition, _method))
+        if (SymbolEqualityComparer.Default.Equals(callee.OriginalDefinition, _method) || CallsBack(callee))
         {
             Fail(Descriptors.Recursion, location, _method.Name, callee.Name);
         }
@@ -1067,6 +1067,14 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         {
             Fail(Descriptors.UnsupportedSyntax, location, "The call of '" + callee.Name + "', which takes an array",
                 "declare its array parameters as ReadOnlySpan<T>, so the caller can pass spans and slices");
+        }
+
+        // The caller calls the callee's generated members, which a callee with errors of its own does not get (those are
+        // reported at its declaration; the row kernels also compose its parse into the caller's).
+        var calleeFunction = ParseCallee(callee, calleeSyntax!);
+        if (calleeFunction is null)
+        {
+            Fail(Descriptors.CalleeNotDifferentiable, location, _method.Name, callee.Name);
         }
 
         var arguments = new List<CallArgument>();
@@ -1103,16 +1111,52 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         _pending.Add(new CallFunction(target, qualified, arguments.ToEquatableArray()));
         if (_tensors && !_callees.Any(c => c.Name == qualified))
         {
-            _callees.Add(new LoopCallee(qualified, ParseCallee(callee, calleeSyntax!)));
+            _callees.Add(new LoopCallee(qualified, calleeFunction));
         }
 
         return target;
     }
 
     /// <summary>
-    /// The callee's own parse, for the row kernels, which compose its body into the caller's CUDA source (the C# calls
-    /// its generated members instead). Its diagnostics are its own, reported at its declaration, not here. Null where
-    /// it has errors, or where it calls back into a function whose parse led here (mutual recursion).
+    /// Whether <paramref name="callee"/>, through the <c>[Differentiable]</c> methods it calls, calls this method again
+    /// (Ping calls Pong, which calls Ping): recursion, refused as a direct call to itself is, whatever bounds it at run time.
+    /// </summary>
+    private bool CallsBack(IMethodSymbol callee)
+    {
+        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { callee.OriginalDefinition };
+        var pending = new Stack<IMethodSymbol>();
+        pending.Push(callee.OriginalDefinition);
+        while (pending.Count > 0)
+        {
+            foreach (var syntax in pending.Pop().DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>())
+            {
+                var model = SemanticModels.For(_model, syntax.SyntaxTree);
+                foreach (var invocation in syntax.DescendantNodes().OfType<InvocationExpressionSyntax>())
+                {
+                    if (model.GetSymbolInfo(invocation, _cancellationToken).Symbol is IMethodSymbol called && FunctionParser.IsDifferentiable(called))
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(called.OriginalDefinition, _method))
+                        {
+                            return true;
+                        }
+
+                        if (seen.Add(called.OriginalDefinition))
+                        {
+                            pending.Push(called.OriginalDefinition);
+                        }
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The callee's own parse: whether it has errors (then it gets no generated members to call), and for the row
+    /// kernels, which compose its body into the caller's CUDA source (the C# calls its generated members instead). Its
+    /// diagnostics are its own, reported at its declaration, not here. Null where it has errors, or where it calls back
+    /// into a function whose parse led here (mutual recursion).
     /// </summary>
     private LoopFunction? ParseCallee(IMethodSymbol callee, MethodDeclarationSyntax syntax)
     {
