@@ -44,6 +44,9 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
     /// <summary>The span functions called, parsed once each in the order first called (<see cref="LoopFunction.Callees"/>).</summary>
     private readonly List<LoopCallee> _callees = new();
 
+    // Each callee's own parse, once however many times the body calls it (null where it has errors).
+    private readonly Dictionary<IMethodSymbol, LoopFunction?> _calleeParses = new(SymbolEqualityComparer.Default);
+
     /// <summary>Whether the compilation has tensors: only then do functions get row kernels, which need the callees parsed.</summary>
     private bool _tensors;
 
@@ -1071,7 +1074,13 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
 
         // The caller calls the callee's generated members, which a callee with errors of its own does not get (those are
         // reported at its declaration; the row kernels also compose its parse into the caller's).
-        var calleeFunction = ParseCallee(callee, calleeSyntax!);
+        bool firstCall = !_calleeParses.TryGetValue(callee.OriginalDefinition, out var calleeFunction);
+        if (firstCall)
+        {
+            calleeFunction = ParseCallee(callee, calleeSyntax!);
+            _calleeParses.Add(callee.OriginalDefinition, calleeFunction);
+        }
+
         if (calleeFunction is null)
         {
             Fail(Descriptors.CalleeNotDifferentiable, location, _method.Name, callee.Name);
@@ -1109,7 +1118,7 @@ internal sealed class LoopParser : BodyLowerer.ILeafResolver
         string target = NewLocal(callee.Name + "Value", VariableKind.Scalar, _elementType);
         string qualified = callee.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + callee.Name;
         _pending.Add(new CallFunction(target, qualified, arguments.ToEquatableArray()));
-        if (_tensors && !_callees.Any(c => c.Name == qualified))
+        if (_tensors && firstCall)
         {
             _callees.Add(new LoopCallee(qualified, calleeFunction));
         }
