@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Gradgen.Generator.Tests.Infrastructure;
 
 namespace Gradgen.Generator.Tests;
@@ -67,6 +68,35 @@ public sealed class GraphModelCodeTests
         Assert.Matches(@"CompiledGraph\.PadAs\(t\d+, t\d+, 1, 1, 2\)", model);
         Assert.Matches(@"CompiledGraph\.PadAs\(t\d+, t\d+, 1, 0\)", model);
         Assert.Contains("CompiledGraph.SumToShapeOf(", model, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnAddsBackwardPassesTheGradientOnWithoutACopyAndFreesWhatTheBackwardDoesNotRead()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(6, 8), b = new(8, 8), head = new(8, 3);
+                public override Tensor Forward(Tensor x)
+                {
+                    var h = a.Forward(x).Relu();
+                    return head.Forward(h + b.Forward(h));
+                }
+            }
+            """);
+
+        // No kernel stores one of its inputs unchanged: the add's gradient is g itself, for both of its inputs.
+        Assert.DoesNotMatch(@"TSimd\.Store\(p\d+, s\.Out", model);
+
+        // b's output is read by nothing the backward runs: it goes back to the storage cache as the forward ends, and the
+        // node keeps only what its backward reads: a's output (the relu's derivative), the relu's (b's weight gradient)
+        // and the sum (head's weight gradient).
+        string bOutput = Regex.Match(model, @"// b\s+var (t\d+) = global::Gradgen\.Nn\.CompiledGraph\.Linear\(").Groups[1].Value;
+        string kept = Regex.Match(model, @"\}, \[(?<kept>[^\]]*)\], 0").Groups["kept"].Value;
+        Assert.NotEmpty(bOutput);
+        Assert.Contains($"CompiledGraph.Free({bOutput}", model, StringComparison.Ordinal);
+        Assert.Equal(3, kept.Split(", ").Length);
+        Assert.DoesNotContain(bOutput, kept.Split(", "));
     }
 
     private static string Generated(string source)

@@ -194,7 +194,12 @@ internal static class TensorRules
         return result;
     }
 
-    /// <summary>The Map's gradients: its body differentiated by the scalar rules into one kernel with an output per input.</summary>
+    /// <summary>
+    /// The Map's gradients: its body differentiated by the scalar rules into one kernel with an output per input. The
+    /// kernel takes only the inputs its body reads (an add's backward reads none of them, so the forward need not keep
+    /// them for it), and a gradient that is one of those inputs unchanged (an add's: g itself) is that value, not a
+    /// copy written by the kernel.
+    /// </summary>
     private static void MapVjp(TensorGraphBuilder b, int id, int g, Func<int, bool> needs, int[] result)
     {
         var node = b[id];
@@ -203,8 +208,9 @@ internal static class TensorRules
         var scalar = GraphBuilder.FromGraph(body, isFloat: false);
         var names = Enumerable.Range(0, arity).Select(i => "p" + i).ToList();
         var gradients = ReverseModeDifferentiator.Differentiate(scalar, body.Outputs[node.Index], scalar.Parameter(arity), names);
-        var backward = Planning.KernelPlanner.Compact(scalar.ToGraph(gradients)).Graph;
-        var inputs = node.Inputs.Concat(new[] { g }).ToList();
+        var (backward, read) = ReadingOnly(Planning.KernelPlanner.Compact(scalar.ToGraph(gradients)).Graph);
+        var everyInput = node.Inputs.Concat(new[] { g }).ToList();
+        var inputs = read.Select(p => everyInput[p]).ToList();
         for (int i = 0; i < arity; i++)
         {
             int input = node.Inputs[i];
@@ -213,9 +219,20 @@ internal static class TensorRules
                 continue;
             }
 
-            int full = b.Map(backward, inputs, "∂/∂(" + b[input].Label + ")", index: i);
+            var output = backward.Nodes[backward.Outputs[i]];
+            int full = output.Op == Op.Parameter && b[inputs[(int)output.Value]].Shape.Equals(node.Shape)
+                ? inputs[(int)output.Value]
+                : b.Map(backward, inputs, "∂/∂(" + b[input].Label + ")", index: i, shapeOf: read.Contains(arity) ? -1 : g);
             result[i] = b.SumToShapeOf(full, input);
         }
+    }
+
+    /// <summary>The body with its parameters renumbered to the ones it reads, and those parameters' old indices in order.</summary>
+    private static (IrGraph Body, List<int> Read) ReadingOnly(IrGraph body)
+    {
+        var read = body.Nodes.Where(n => n.Op == Op.Parameter).Select(n => (int)n.Value).Distinct().OrderBy(p => p).ToList();
+        var nodes = body.Nodes.Select(n => n.Op == Op.Parameter ? n with { Value = read.IndexOf((int)n.Value) } : n).ToEquatableArray();
+        return (body with { Nodes = nodes }, read);
     }
 
     /// <summary>Whether <paramref name="x"/> holds the extremum <paramref name="y"/>: equal to it, or both NaN.</summary>

@@ -119,6 +119,18 @@ internal static class GraphModelEmitter
                 steps.WriteStep(writer, step);
             }
 
+            // What the forward allocated that neither the output nor the backward reads goes back to the storage cache
+            // now, not when the node is released: the node keeps only what its backward needs.
+            var readByBackward = plan.Backward.SelectMany(step => step.Nodes).SelectMany(n => nodes[n].Inputs.Append(nodes[n].ShapeOf)).Where(n => n >= 0);
+            var forwardTemporaries = Temporaries(graph, plan.Forward, new[] { graph.Output }.Concat(readByBackward));
+            var keptForBackward = Temporaries(graph, plan.Forward, new[] { graph.Output }).Except(forwardTemporaries).ToList();
+            if (forwardTemporaries.Count > 0)
+            {
+                writer.Line();
+                writer.Line("// Not read by the backward: back to the storage cache now.");
+                writer.Line($"{Runtime}.Free({string.Join(", ", forwardTemporaries.Select(Name))});");
+            }
+
             string output = Name(graph.Output);
             if (model.RowWise)
             {
@@ -147,8 +159,10 @@ internal static class GraphModelEmitter
                         continue;
                     }
 
-                    bool shared = gradient == graph.GradOutput || plan.Forward.Any(f => f.Nodes.Contains(gradient))
-                        || graph.Gradients.Where((g, other) => other != s && g == gradient).Any();
+                    // A gradient that is (a view of) the incoming gradient, a forward value or another slot's gradient is copied.
+                    int storage = StorageOf(graph, gradient);
+                    bool shared = storage == graph.GradOutput || plan.Forward.Any(f => f.Nodes.Contains(storage))
+                        || graph.Gradients.Where((g, other) => other != s && g >= 0 && StorageOf(graph, g) == storage).Any();
                     string value = $"{Runtime}.Own({Name(gradient)}, {Bool(shared)})";
                     if (s == 0 && model.RowWise)
                     {
@@ -171,8 +185,7 @@ internal static class GraphModelEmitter
             var read = graph.Slots.Select((node, slot) => (node, slot))
                 .Where(s => plan.Backward.Any(step => step.Nodes.Any(n => nodes[n].Inputs.Contains(s.node) || nodes[n].ShapeOf == s.node)))
                 .Select(s => s.slot.ToString(CultureInfo.InvariantCulture)).ToList();
-            var forwardTemporaries = Temporaries(graph, plan.Forward, new[] { graph.Output });
-            writer.Line($"}}, [{string.Join(", ", forwardTemporaries.Select(Name))}]{string.Join(string.Empty, read.Select(r => ", " + r))});");
+            writer.Line($"}}, [{string.Join(", ", keptForBackward.Select(Name))}]{string.Join(string.Empty, read.Select(r => ", " + r))});");
         }
     }
 
@@ -194,8 +207,7 @@ internal static class GraphModelEmitter
                 continue;
             }
 
-            // A view, or an operation that may return its input as it is, shares its input's storage.
-            if (nodes[id].Op is TensorOp.Reshape or TensorOp.ReshapeAs or TensorOp.Expand or TensorOp.Permute or TensorOp.Transpose or TensorOp.Narrow or TensorOp.CatPiece or TensorOp.SumToShapeOf)
+            if (IsView(nodes[id].Op))
             {
                 stack.Push(nodes[id].Inputs[0]);
             }
@@ -205,6 +217,21 @@ internal static class GraphModelEmitter
             .Where(id => !kept.Contains(id) && GraphStepWriter.Allocates(nodes[id].Op))
             .ToList();
     }
+
+    /// <summary>The value whose storage <paramref name="id"/> may share: itself, or what its chain of views starts from.</summary>
+    private static int StorageOf(TensorGraph graph, int id)
+    {
+        while (IsView(graph.Nodes[id].Op))
+        {
+            id = graph.Nodes[id].Inputs[0];
+        }
+
+        return id;
+    }
+
+    /// <summary>A view, or an operation that may return its input as it is: it shares its input's storage.</summary>
+    private static bool IsView(TensorOp op) =>
+        op is TensorOp.Reshape or TensorOp.ReshapeAs or TensorOp.Expand or TensorOp.Permute or TensorOp.Transpose or TensorOp.Narrow or TensorOp.CatPiece or TensorOp.SumToShapeOf;
 
     // Registration, the run-time check of what was compiled, and the accessor a model that nests this one reads through.
     private static void WriteMembers(SourceWriter writer, GraphModelInfo model)
