@@ -84,6 +84,7 @@ public sealed class GraphModelDeviceTests : IDisposable
 
     [Theory]
     [InlineData("ResidualMlp")]
+    [InlineData("ProductEpilogues")]
     [InlineData("LayerNormMlp")]
     [InlineData("SoftmaxAttentionLite")]
     public void AGraphModelLaunchesOnlyItsOwnGeneratedKernels(string model)

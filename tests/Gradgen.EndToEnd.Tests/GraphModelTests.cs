@@ -22,6 +22,7 @@ public sealed class GraphModelTests
     {
         // 1–14: tensor operations beyond a chain of layers (11, 12: loops over a ModuleList; 13: Where; 14: Max()/Min() of whole tensors); each class takes its parameters' dtype.
         ["ResidualMlp"] = new(d => new ResidualMlp(d), b => [b, 8], 32, 1),
+        ["ProductEpilogues"] = new(d => new ProductEpilogues(d), b => [b, 6], 16, 1),
         ["GatedUnit"] = new(d => new GatedUnit(d), b => [b, 6], 16, 1),
         ["UserActivationNet"] = new(d => new UserActivationNet(d), b => [b, 5], 12, 1),
         ["LogSoftmaxHead"] = new(d => new LogSoftmaxHead(d), b => [b, 10], 24, 1),
@@ -64,7 +65,7 @@ public sealed class GraphModelTests
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput"];
+        ["ResidualMlp", "ProductEpilogues", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

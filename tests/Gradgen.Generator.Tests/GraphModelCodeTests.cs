@@ -71,7 +71,7 @@ public sealed class GraphModelCodeTests
     }
 
     [Fact]
-    public void AnAddsBackwardPassesTheGradientOnWithoutACopyAndFreesWhatTheBackwardDoesNotRead()
+    public void AResidualAddIsTheEpilogueOfItsLayersProductAndItsBackwardPassesTheGradientOnWithoutACopy()
     {
         string model = Generated("""
             public sealed partial class Head : Gradgen.Nn.Module
@@ -85,18 +85,63 @@ public sealed class GraphModelCodeTests
             }
             """);
 
+        // The add's backward reads neither of its inputs, so b's output is read by the add alone: the add is the
+        // epilogue of b's product (b's output is its input 1, h is the other), and b's output is never stored.
+        Assert.Matches(@"CompiledGraph\.LinearThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt1, [^(]*\(""Head_kernel\d+"", HeadGraphCudaSource, (t\d+), t\d+, t\d+, \1, 1\);", model);
+        Assert.DoesNotMatch(@"// b\s+var t\d+ = global::Gradgen\.Nn\.CompiledGraph\.Linear\(", model);
+
         // No kernel stores one of its inputs unchanged: the add's gradient is g itself, for both of its inputs.
         Assert.DoesNotMatch(@"TSimd\.Store\(p\d+, s\.Out", model);
 
-        // b's output is read by nothing the backward runs: it goes back to the storage cache as the forward ends, and the
-        // node keeps only what its backward reads: a's output (the relu's derivative), the relu's (b's weight gradient)
-        // and the sum (head's weight gradient).
-        string bOutput = Regex.Match(model, @"// b\s+var (t\d+) = global::Gradgen\.Nn\.CompiledGraph\.Linear\(").Groups[1].Value;
+        // The node keeps only what its backward reads: a's output (the relu's derivative), the relu's (b's weight
+        // gradient) and the sum (head's weight gradient).
         string kept = Regex.Match(model, @"\}, \[(?<kept>[^\]]*)\], 0").Groups["kept"].Value;
-        Assert.NotEmpty(bOutput);
-        Assert.Contains($"CompiledGraph.Free({bOutput}", model, StringComparison.Ordinal);
         Assert.Equal(3, kept.Split(", ").Length);
-        Assert.DoesNotContain(bOutput, kept.Split(", "));
+    }
+
+    [Fact]
+    public void TheForwardFreesAtOnceWhatTheBackwardDoesNotRead()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(6, 8), head = new(8, 3);
+                public override Tensor Forward(Tensor x)
+                {
+                    var h = a.Forward(x);
+                    return head.Forward(h.Relu()) + h.Sum(1, true);
+                }
+            }
+            """);
+
+        // The add's backward passes g on and reads neither input, so head's output is read by the add alone. The add
+        // broadcasts the sum ([B, 1]), so it is not head's epilogue: head's output goes back to the storage cache as soon
+        // as the output is computed, and the node does not keep it.
+        string headOutput = Regex.Match(model, @"// head\s+var (t\d+) = global::Gradgen\.Nn\.CompiledGraph\.Linear\(").Groups[1].Value;
+        Assert.NotEmpty(headOutput);
+        Assert.Contains($"// Not read by the backward: back to the storage cache now.\n        global::Gradgen.Nn.CompiledGraph.Free({headOutput});", model.Replace("\r\n", "\n"), StringComparison.Ordinal);
+        string kept = Regex.Match(model, @"\}, \[(?<kept>[^\]]*)\], 0").Groups["kept"].Value;
+        Assert.DoesNotContain(headOutput, kept.Split(", "));
+    }
+
+    [Fact]
+    public void AnActivationsDerivativeRunsAsTheEpilogueOfTheProductThatCarriesItsGradient()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(6, 8), head = new(8, 3);
+                public override Tensor Forward(Tensor x) => head.Forward(Gradgen.Nn.Functional.Gelu(a.Forward(x)));
+            }
+            """);
+
+        // g·W of head, times gelu′ of a's output as each element is written: one call, the product never stored.
+        Assert.Matches(@"CompiledGraph\.MatMulThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt1, GradgenGraph_Head\.Kernel\d+<float>, GradgenGraph_Head\.Kernel\d+<double>>\(""Head_kernel\d+"", HeadGraphCudaSource, t\d+, t\d+, t\d+, 1\);", model);
+        Assert.Contains("public readonly struct Kernel", model, StringComparison.Ordinal);
+        Assert.Contains("AfterProductAt1 : global::Gradgen.Kernels.IGemmEpilogue", model, StringComparison.Ordinal);
+
+        // The input's gradient is a product the model returns: it stays a product of its own.
+        Assert.Single(Regex.Matches(model, @"CompiledGraph\.MatMul\("));
     }
 
     private static string Generated(string source)

@@ -9,9 +9,14 @@ namespace Gradgen.Generator.Planning;
 /// One step of a planned graph: the node(s) it computes (several for one elementwise kernel with several outputs, or
 /// for one run-time call that gives several results), the kernel it runs (an index into the kernel list the planner
 /// fills, or −1 for a non-elementwise node), for a backward step the slots whose gradients need it (empty: always run),
-/// and the same per node (<see cref="NodeSlots"/>, parallel to <see cref="Nodes"/>).
+/// and the same per node (<see cref="NodeSlots"/>, parallel to <see cref="Nodes"/>). <see cref="Product"/> is the matrix
+/// product whose result only this step's kernel reads, folded into it as the product's epilogue (−1 for none).
 /// </summary>
-internal sealed record PlannedStep(EquatableArray<int> Nodes, int Kernel, EquatableArray<int> Slots, EquatableArray<EquatableArray<int>> NodeSlots);
+internal sealed record PlannedStep(EquatableArray<int> Nodes, int Kernel, EquatableArray<int> Slots, EquatableArray<EquatableArray<int>> NodeSlots, int Product = -1)
+{
+    /// <summary>Every node the step computes: <see cref="Nodes"/>, and the folded product first when there is one.</summary>
+    public IEnumerable<int> Computed => Product >= 0 ? Nodes.Prepend(Product) : Nodes;
+}
 
 /// <summary>A differentiated graph planned for emission: forward steps, backward steps, and the elementwise kernels they run.</summary>
 internal sealed record GraphPlan(TensorGraph Graph, EquatableArray<PlannedStep> Forward, EquatableArray<PlannedStep> Backward);
@@ -25,8 +30,12 @@ internal sealed record GraphPlan(TensorGraph Graph, EquatableArray<PlannedStep> 
 /// </summary>
 internal static class GraphPlanner
 {
-    /// <summary>Plans <paramref name="graph"/>; <paramref name="kernels"/> collects the distinct kernel bodies (shared across graphs).</summary>
-    public static GraphPlan Plan(TensorGraph graph, List<IrGraph> kernels)
+    /// <summary>
+    /// Plans <paramref name="graph"/>; <paramref name="kernels"/> collects the distinct kernel bodies (shared across
+    /// graphs). With <paramref name="fuseProducts"/>, a kernel that reads a matrix product nothing else reads runs as
+    /// that product's epilogue (see <see cref="ProductEpilogues"/>).
+    /// </summary>
+    public static GraphPlan Plan(TensorGraph graph, List<IrGraph> kernels, bool fuseProducts = false)
     {
         var nodes = graph.Nodes;
         var builder = TensorGraphBuilder.FromNodes(graph);
@@ -59,17 +68,71 @@ internal static class GraphPlanner
         }
 
         var allSlots = Enumerable.Range(0, graph.Gradients.Count).Where(s => graph.Gradients[s] >= 0).ToList();
-        return new GraphPlan(graph, Steps(graph, forward, kernels, _ => EquatableArray<int>.Empty), Steps(graph, backward, kernels, ids =>
+        var none = new Dictionary<int, int>();
+        var live = new HashSet<int>(forward.Concat(backward));
+        return new GraphPlan(graph, Steps(graph, forward, kernels, _ => EquatableArray<int>.Empty, fuseProducts ? ProductEpilogues(graph, forward, live) : none), Steps(graph, backward, kernels, ids =>
         {
             var served = ids.SelectMany(id => slots[id]).Distinct().OrderBy(s => s).ToList();
             return served.Count == allSlots.Count ? EquatableArray<int>.Empty : served.ToEquatableArray();
-        }));
+        }, fuseProducts ? ProductEpilogues(graph, backward, live) : none));
     }
 
-    private static EquatableArray<PlannedStep> Steps(TensorGraph graph, HashSet<int> members, List<IrGraph> kernels, System.Func<IReadOnlyList<int>, EquatableArray<int>> slotsOf)
+    /// <summary>
+    /// The kernels of <paramref name="members"/> that run as the epilogue of the product feeding them, by kernel node.
+    /// Forward: a Linear's x·Wᵀ + b followed by a kernel of it alone (a scale) or of it and one other value of its shape
+    /// (a residual add). Backward: the product that carries a layer's gradient into the activation below it (G·W, W a
+    /// matrix) followed by that activation's derivative g·act′(u), or by any kernel of it and one other value of its
+    /// shape (a sum of gradients). The product's result is then never stored: each element goes through the kernel as
+    /// the product writes it. It must be read by that kernel alone (not the output, nor a gradient the model returns, nor
+    /// a value the backward reads), and the kernel must have no other output.
+    /// </summary>
+    private static Dictionary<int, int> ProductEpilogues(TensorGraph graph, HashSet<int> members, HashSet<int> live)
+    {
+        // Readers among the values the plan computes: fusing maps leaves dead nodes behind that still name their inputs.
+        var nodes = graph.Nodes;
+        var readers = new Dictionary<int, int>();
+        foreach (var node in live.Select(id => nodes[id]))
+        {
+            foreach (int input in node.Inputs.Append(node.ShapeOf).Where(i => i >= 0).Distinct())
+            {
+                readers[input] = readers.TryGetValue(input, out int count) ? count + 1 : 1;
+            }
+        }
+
+        var fused = new Dictionary<int, int>();
+        foreach (int id in members)
+        {
+            var node = nodes[id];
+            if (node.Op != TensorOp.Map || node.Inputs.Count is not (1 or 2) || node.ShapeOf >= 0 || node.Inputs.Distinct().Count() != node.Inputs.Count
+                || members.Any(other => other != id && IsOutputOfSameKernel(nodes[other], node)))
+            {
+                continue;
+            }
+
+            foreach (int product in node.Inputs)
+            {
+                var p = nodes[product];
+                bool isProduct = (p.Op == TensorOp.Linear && node.Inputs.Count <= 2)
+                    || (p.Op == TensorOp.MatMul && !p.Flag && nodes[p.Inputs[1]].Rank == 2 && node.Inputs.Count == 2);
+                if (isProduct && members.Contains(product) && readers[product] == 1 && product != graph.Output && !graph.Gradients.Contains(product)
+                    && node.Inputs.All(i => nodes[i].Shape.Equals(p.Shape)) && node.Shape.Equals(p.Shape))
+                {
+                    fused[id] = product;
+                    break;
+                }
+            }
+        }
+
+        return fused;
+    }
+
+    private static bool IsOutputOfSameKernel(TensorNode a, TensorNode b) =>
+        a.Op == TensorOp.Map && b.Op == TensorOp.Map && a.Body!.Equals(b.Body) && a.Inputs.Equals(b.Inputs) && a.ShapeOf == b.ShapeOf;
+
+    private static EquatableArray<PlannedStep> Steps(TensorGraph graph, HashSet<int> members, List<IrGraph> kernels, System.Func<IReadOnlyList<int>, EquatableArray<int>> slotsOf, Dictionary<int, int> epilogues)
     {
         var steps = new List<PlannedStep>();
-        var done = new HashSet<int>();
+        var done = new HashSet<int>(epilogues.Values);
         foreach (int id in members.OrderBy(i => i))
         {
             if (done.Contains(id))
@@ -95,7 +158,7 @@ internal static class GraphPlanner
             }
 
             // Every output of the same body over the same inputs that this part of the graph needs: one kernel.
-            var group = members.Where(other => graph.Nodes[other] is { Op: TensorOp.Map } m && m.Body!.Equals(node.Body) && m.Inputs.Equals(node.Inputs) && m.ShapeOf == node.ShapeOf)
+            var group = members.Where(other => IsOutputOfSameKernel(graph.Nodes[other], node))
                 .OrderBy(other => graph.Nodes[other].Index).ToList();
             done.UnionWith(group);
             var body = KernelPlanner.Compact(node.Body!.Graph(group.Select(g => graph.Nodes[g].Index))).Graph;
@@ -106,7 +169,8 @@ internal static class GraphPlanner
                 kernel = kernels.Count - 1;
             }
 
-            steps.Add(new PlannedStep(group.ToEquatableArray(), kernel, slotsOf(group), group.Select(g => slotsOf(new[] { g })).ToEquatableArray()));
+            steps.Add(new PlannedStep(group.ToEquatableArray(), kernel, slotsOf(group), group.Select(g => slotsOf(new[] { g })).ToEquatableArray(),
+                epilogues.TryGetValue(id, out int product) ? product : -1));
         }
 
         return steps.ToEquatableArray();

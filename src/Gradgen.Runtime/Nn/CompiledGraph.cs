@@ -215,6 +215,95 @@ public static partial class CompiledGraph
         return ProductGradients.Times(a, b, transposeB);
     }
 
+    /// <summary>
+    /// x·Wᵀ + b followed by a generated kernel of the product (one input) or of the product and <paramref name="other"/>
+    /// at the same position (two: a residual add, say): on the CPU in Float32 the kernel is the product's epilogue,
+    /// applied to each element as it is written, so x·Wᵀ + b is never stored; elsewhere the product, then the kernel.
+    /// </summary>
+    /// <typeparam name="TEpilogue">The kernel as a product's epilogue (generated).</typeparam>
+    /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
+    /// <typeparam name="TDouble">The kernel for Float64.</typeparam>
+    /// <param name="entry">The kernel's name in <paramref name="cudaSource"/>.</param>
+    /// <param name="cudaSource">The model's graph kernels in CUDA C.</param>
+    /// <param name="x">The input, <c>[…, in]</c>.</param>
+    /// <param name="weight">W, <c>[out, in]</c>.</param>
+    /// <param name="bias">b, <c>[out]</c>, or null.</param>
+    /// <param name="other">The kernel's other input, of the product's shape <c>[…, out]</c>, or null for a kernel of one input.</param>
+    /// <param name="productInput">Which of the kernel's inputs the product is (0, or 1 with <paramref name="other"/> first).</param>
+    /// <returns>The kernel's output, <c>[…, out]</c>.</returns>
+    public static Tensor LinearThenMap<TEpilogue, TFloat, TDouble>(string entry, string cudaSource, Tensor x, Tensor weight, Tensor? bias, Tensor? other, int productInput)
+        where TEpilogue : IGemmEpilogue
+        where TFloat : IElementwiseKernel<MapSpans<float>, float>
+        where TDouble : IElementwiseKernel<MapSpans<double>, double>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (productInput is not (0 or 1) || (other is null && productInput != 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, "LinearThenMap: the product is the kernel's input 0, or 1 of two.");
+        }
+
+        bool cpuFloat = x.DType == DType.Float32 && weight.DType == DType.Float32 && IsCpu(x) && IsCpu(weight) && (bias is null || (bias.DType == DType.Float32 && IsCpu(bias)));
+        int outFeatures = weight.Ndim == 2 ? weight.Shape[0] : -1;
+        bool otherFits = other is null || (other.DType == DType.Float32 && IsCpu(other) && other.Ndim == x.Ndim && other.Shape[^1] == outFeatures
+            && other.Shape.ToArray().AsSpan(0, x.Ndim - 1).SequenceEqual(x.Shape.ToArray().AsSpan(0, x.Ndim - 1)));
+        if (cpuFloat && otherFits && weight.Ndim == 2 && x.Ndim >= 1 && x.Shape[^1] == weight.Shape[1])
+        {
+            var rows = Whole(x).Reshape(-1, weight.Shape[1]);
+            var shape = x.Shape.ToArray();
+            shape[^1] = outFeatures;
+            var otherRows = other is null ? null : Whole(other).Reshape(-1, outFeatures);
+            return CompiledModel.Linear<TEpilogue>(rows, weight, bias, otherRows).Reshape(shape);
+        }
+
+        var product = Linear(x, weight, bias);
+        var result = Map<TFloat, TDouble>(entry, cudaSource, null, 1, other is null ? [product] : productInput == 0 ? [product, other] : [other, product])[0];
+        Free(product);
+        return result;
+    }
+
+    /// <summary>
+    /// G·W followed by a generated two-input kernel that reads the product and <paramref name="other"/> at the same
+    /// position (a layer's input gradient times its activation's derivative, g·act′(u)): on the CPU in Float32 the
+    /// kernel is the product's epilogue, applied to each element as it is written, so G·W is never stored; elsewhere the
+    /// product, then the kernel.
+    /// </summary>
+    /// <typeparam name="TEpilogue">The kernel as a product's epilogue (generated).</typeparam>
+    /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
+    /// <typeparam name="TDouble">The kernel for Float64.</typeparam>
+    /// <param name="entry">The kernel's name in <paramref name="cudaSource"/>.</param>
+    /// <param name="cudaSource">The model's graph kernels in CUDA C.</param>
+    /// <param name="g">G, <c>[…, out]</c>.</param>
+    /// <param name="weight">W, <c>[out, in]</c>.</param>
+    /// <param name="other">The kernel's other input, of the product's shape <c>[…, in]</c>.</param>
+    /// <param name="productInput">Which of the kernel's two inputs the product is (0 or 1).</param>
+    /// <returns>The kernel's output, <c>[…, in]</c>.</returns>
+    public static Tensor MatMulThenMap<TEpilogue, TFloat, TDouble>(string entry, string cudaSource, Tensor g, Tensor weight, Tensor other, int productInput)
+        where TEpilogue : IGemmEpilogue
+        where TFloat : IElementwiseKernel<MapSpans<float>, float>
+        where TDouble : IElementwiseKernel<MapSpans<double>, double>
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(other);
+        if (productInput is not (0 or 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, "MatMulThenMap: the product is the kernel's input 0 or 1.");
+        }
+
+        bool fits = weight.Ndim == 2 && g.Ndim >= 1 && g.Shape[^1] == weight.Shape[0] && other.Ndim == g.Ndim
+            && other.Shape[^1] == weight.Shape[1] && other.Shape.ToArray().AsSpan(0, g.Ndim - 1).SequenceEqual(g.Shape.ToArray().AsSpan(0, g.Ndim - 1));
+        if (fits && g.DType == DType.Float32 && weight.DType == DType.Float32 && other.DType == DType.Float32 && IsCpu(g) && IsCpu(weight) && IsCpu(other))
+        {
+            return ProductGradients.Times<TEpilogue>(g, weight, Whole(other));
+        }
+
+        var product = MatMul(g, weight, false);
+        var result = Map<TFloat, TDouble>(entry, cudaSource, null, 1, productInput == 0 ? [product, other] : [other, product])[0];
+        Free(product);
+        return result;
+    }
+
     /// <summary>Aᵀ·B summed over every leading dim: <c>[…, m]</c> and <c>[…, n]</c> give <c>[m, n]</c> (a weight's gradient).</summary>
     /// <param name="a">A.</param>
     /// <param name="b">B.</param>

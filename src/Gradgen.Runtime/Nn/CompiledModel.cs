@@ -177,8 +177,11 @@ public static class CompiledModel
         return Linear<TEpilogue>(x, layer.Weight, layer.Bias);
     }
 
-    /// <summary>act(x·Wᵀ + b) for a weight and bias given as tensors (a compiled graph's Linear nodes).</summary>
-    internal static Tensor Linear<TEpilogue>(Tensor x, Tensor weightTensor, Tensor? biasParameter)
+    /// <summary>
+    /// act(x·Wᵀ + b) for a weight and bias given as tensors (a compiled graph's Linear nodes); an epilogue that
+    /// <see cref="IGemmEpilogue.ReadsOther"/> reads <paramref name="other"/>, contiguous <c>[batch, out]</c>, at each position.
+    /// </summary>
+    internal static Tensor Linear<TEpilogue>(Tensor x, Tensor weightTensor, Tensor? biasParameter, Tensor? other = null)
         where TEpilogue : IGemmEpilogue
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -191,10 +194,15 @@ public static class CompiledModel
         {
             var values = z.Elements<float>();
             TinyLinear(x.Elements<float>(), weight.Elements<float>(), bias, values, inFeatures, outFeatures);
+            ReadOnlySpan<float> others = TEpilogue.ReadsOther ? other!.Elements<float>() : default;
             for (int i = 0; i < values.Length; i++)
             {
-                values[i] = TEpilogue.Apply(values[i]);
+                values[i] = TEpilogue.ReadsOther ? TEpilogue.Apply(values[i], others[i]) : TEpilogue.Apply(values[i]);
             }
+        }
+        else if (TEpilogue.ReadsOther)
+        {
+            Gemm.Multiply<TEpilogue>(false, true, batch, outFeatures, inFeatures, 1f, x.Elements<float>(), inFeatures, weight.Elements<float>(), inFeatures, 0f, z.Elements<float>(), outFeatures, bias, other!.Elements<float>(), outFeatures);
         }
         else
         {
@@ -205,6 +213,7 @@ public static class CompiledModel
         GC.KeepAlive(x);
         GC.KeepAlive(weight);
         GC.KeepAlive(biasTensor);
+        GC.KeepAlive(other);
         return z;
     }
 

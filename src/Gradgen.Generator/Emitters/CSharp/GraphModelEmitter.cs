@@ -24,7 +24,7 @@ internal static class GraphModelEmitter
     {
         string kernelClass = ModelEmitter.KernelClass("GradgenGraph_", model.ContainingTypes);
         var kernels = new List<IrGraph>();
-        var plans = model.Graphs.Select(g => GraphPlanner.Plan(g, kernels)).ToList();
+        var plans = model.Graphs.Select(g => GraphPlanner.Plan(g, kernels, fuseProducts: true)).ToList();
 
         var writer = new SourceWriter();
         var (namespaceBlock, typeBlocks) = ModelEmitter.WriteFileStart(writer, $"{model.MetadataName}.Forward compiled as a tensor graph into fused kernels and one autograd node", model.Namespace, model.ContainingTypes);
@@ -85,7 +85,8 @@ internal static class GraphModelEmitter
         // The same kernels in CUDA C, from the same plan: what the graph launches on a device.
         GraphStepWriter.WriteKernels(writer, typeBlocks, model.Name, model.Name + "GraphCudaSource", kernelClass, kernels,
             "CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.",
-            "The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.");
+            "The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.",
+            plans.SelectMany(plan => plan.Forward.Concat(plan.Backward).Where(step => step.Product >= 0).Select(step => (step.Kernel, plan.Graph.Nodes[step.Nodes[0]].Inputs.AsImmutableArray().IndexOf(step.Product)))).ToList());
         namespaceBlock?.Dispose();
         return writer.ToString();
     }
@@ -121,7 +122,7 @@ internal static class GraphModelEmitter
 
             // What the forward allocated that neither the output nor the backward reads goes back to the storage cache
             // now, not when the node is released: the node keeps only what its backward needs.
-            var readByBackward = plan.Backward.SelectMany(step => step.Nodes).SelectMany(n => nodes[n].Inputs.Append(nodes[n].ShapeOf)).Where(n => n >= 0);
+            var readByBackward = plan.Backward.SelectMany(step => step.Computed).SelectMany(n => nodes[n].Inputs.Append(nodes[n].ShapeOf)).Where(n => n >= 0);
             var forwardTemporaries = Temporaries(graph, plan.Forward, new[] { graph.Output }.Concat(readByBackward));
             var keptForBackward = Temporaries(graph, plan.Forward, new[] { graph.Output }).Except(forwardTemporaries).ToList();
             if (forwardTemporaries.Count > 0)
@@ -183,7 +184,7 @@ internal static class GraphModelEmitter
 
             // The slots whose values the backward reads: changing one in place before backward is an error.
             var read = graph.Slots.Select((node, slot) => (node, slot))
-                .Where(s => plan.Backward.Any(step => step.Nodes.Any(n => nodes[n].Inputs.Contains(s.node) || nodes[n].ShapeOf == s.node)))
+                .Where(s => plan.Backward.Any(step => step.Computed.Any(n => nodes[n].Inputs.Contains(s.node) || nodes[n].ShapeOf == s.node)))
                 .Select(s => s.slot.ToString(CultureInfo.InvariantCulture)).ToList();
             writer.Line($"}}, [{string.Join(", ", keptForBackward.Select(Name))}]{string.Join(string.Empty, read.Select(r => ", " + r))});");
         }

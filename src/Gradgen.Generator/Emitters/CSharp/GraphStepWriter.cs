@@ -89,6 +89,22 @@ internal sealed class GraphStepWriter
                 return;
             }
 
+            if (step.Product >= 0)
+            {
+                // The product with this kernel applied to each element as it is written (its other input read at the
+                // same position): one pass, and the product never stored.
+                var product = nodes[step.Product];
+                int at = first.Inputs.AsImmutableArray().IndexOf(step.Product);
+                string kernel = $"{_kernelClass}.Kernel{step.Kernel}";
+                string types = $"<{EpilogueName(_kernelClass, step.Kernel, at)}, {kernel}<float>, {kernel}<double>>(\"{_entryPrefix}_kernel{step.Kernel}\", {_cudaSource}";
+                string other = first.Inputs.Count == 2 ? _name(first.Inputs[1 - at]) : "null";
+                writer.Line(product.Op == TensorOp.Linear
+                    ? $"{declare}{_name(step.Nodes[0])} = {Runtime}.LinearThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {(product.Inputs.Count > 2 ? _name(product.Inputs[2]) : "null")}, {other}, {at});"
+                    : $"{declare}{_name(step.Nodes[0])} = {Runtime}.MatMulThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {other}, {at});");
+                guard?.Dispose();
+                return;
+            }
+
             string inputs = string.Join(string.Empty, first.Inputs.Select(i => ", " + _name(i)));
             string call = $"{Runtime}.Map<{_kernelClass}.Kernel{step.Kernel}<float>, {_kernelClass}.Kernel{step.Kernel}<double>>(\"{_entryPrefix}_kernel{step.Kernel}\", {_cudaSource}, {(expand ? "null" : shapeOf)}, {step.Nodes.Count}{inputs})";
             if (expand)
@@ -220,10 +236,12 @@ internal sealed class GraphStepWriter
     /// <summary>
     /// Ends the generated type with the kernels' CUDA C as a constant (<paramref name="cudaSource"/>, entries
     /// <c>{entryPrefix}_kernel{k}</c>), closes the type's declarations (<paramref name="typeBlocks"/>) and writes the
-    /// kernel structs into the file-local <paramref name="kernelClass"/>.
+    /// kernel structs into the file-local <paramref name="kernelClass"/>, with <paramref name="epilogues"/>: the kernels
+    /// that run as a product's epilogue, each with the input the product gives.
     /// </summary>
-    public static void WriteKernels(SourceWriter writer, IDisposable typeBlocks, string entryPrefix, string cudaSource, string kernelClass, IReadOnlyList<IrGraph> kernels, string cudaSummary, string classSummary)
+    public static void WriteKernels(SourceWriter writer, IDisposable typeBlocks, string entryPrefix, string cudaSource, string kernelClass, IReadOnlyList<IrGraph> kernels, string cudaSummary, string classSummary, IReadOnlyCollection<(int Kernel, int ProductInput)>? epilogues = null)
     {
+        epilogues ??= Array.Empty<(int, int)>();
         if (kernels.Count == 0)
         {
             // A graph with no elementwise step (a convolution and a Linear, say) launches no kernel of its own: no empty
@@ -251,13 +269,65 @@ internal sealed class GraphStepWriter
                     writer.Line();
                 }
 
-                WriteKernel(writer, kernels[k], k);
+                WriteKernel(writer, kernels[k], k, asFunction: epilogues.Any(e => e.Kernel == k));
+            }
+
+            foreach (var (kernel, productInput) in epilogues.Distinct().OrderBy(e => e))
+            {
+                writer.Line();
+                WriteEpilogue(writer, kernels[kernel], kernel, productInput);
             }
         }
     }
 
-    /// <summary>One elementwise kernel: its inputs loaded, its body a statement per node under the source it computes, its outputs stored.</summary>
-    public static void WriteKernel(SourceWriter writer, IrGraph body, int index)
+    /// <summary>The name of kernel <paramref name="kernel"/> as the epilogue of the product that gives its input <paramref name="productInput"/>.</summary>
+    private static string EpilogueName(string kernelClass, int kernel, int productInput) => kernelClass + "." + EpilogueStruct(kernel, productInput);
+
+    private static string EpilogueStruct(int kernel, int productInput) =>
+        $"Kernel{kernel.ToString(CultureInfo.InvariantCulture)}AfterProductAt{productInput.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// A kernel as a matrix product's epilogue: the product's element is its input <paramref name="productInput"/>; a
+    /// kernel of two inputs reads the other matrix's element at the same position as its other input.
+    /// </summary>
+    private static void WriteEpilogue(SourceWriter writer, IrGraph body, int kernel, int productInput)
+    {
+        bool readsOther = body.Nodes.Any(n => n.Op == Op.Parameter && (int)n.Value != productInput);
+        string Arguments(string value) => !readsOther ? value : productInput == 0 ? $"{value}, other" : $"other, {value}";
+        writer.Line(readsOther
+            ? $"/// <summary>Kernel{kernel} applied by a matrix product to each element it writes (its input {productInput}), with the other matrix's element at the same position.</summary>"
+            : $"/// <summary>Kernel{kernel} applied by a matrix product to each element it writes.</summary>");
+        using (writer.Block($"public readonly struct {EpilogueStruct(kernel, productInput)} : global::Gradgen.Kernels.IGemmEpilogue"))
+        {
+            if (readsOther)
+            {
+                writer.Line("/// <inheritdoc/>");
+                writer.Line("public static bool ReadsOther => true;");
+            }
+
+            bool firstMember = !readsOther;
+            foreach (var (vector, simd) in new[] { ("float", "Scalar"), ("global::System.Runtime.Intrinsics.Vector256<float>", "Simd256"), ("global::System.Runtime.Intrinsics.Vector512<float>", "Simd512") })
+            {
+                if (!firstMember)
+                {
+                    writer.Line();
+                }
+
+                firstMember = false;
+                writer.Line("/// <inheritdoc/>");
+                writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+                string parameters = readsOther ? $"{vector} value, {vector} other" : $"{vector} value";
+                writer.Line($"public static {vector} Apply({parameters}) => Kernel{kernel}<float>.Apply<{vector}, global::Gradgen.Kernels.{simd}<float>>({Arguments("value")});");
+            }
+        }
+    }
+
+    /// <summary>
+    /// One elementwise kernel: its inputs loaded, its body a statement per node under the source it computes, its outputs
+    /// stored. <paramref name="asFunction"/> adds the same body as a function of its inputs' values that returns its one
+    /// output, for a product's epilogue.
+    /// </summary>
+    public static void WriteKernel(SourceWriter writer, IrGraph body, int index, bool asFunction = false)
     {
         string what = string.Join("; ", body.Outputs.Select(o => body.Labels[o]).Where(l => l.Length > 0).Distinct());
         writer.Line($"/// <summary>{Xml(what.Length > 0 ? what : "an elementwise step")}</summary>");
@@ -269,43 +339,64 @@ internal sealed class GraphStepWriter
             writer.Line("    where TVec : struct");
             using (writer.Block("    where TSimd : global::Gradgen.Kernels.ISimd<TVec, T>"))
             {
-                var values = new string[body.Nodes.Count];
-                var loaded = new HashSet<int>();
-                for (int id = 0; id < body.Nodes.Count; id++)
-                {
-                    var node = body.Nodes[id];
-                    switch (node.Op)
-                    {
-                        case Op.Parameter:
-                            int p = (int)node.Value;
-                            values[id] = "p" + p;
-                            if (loaded.Add(p))
-                            {
-                                writer.Line($"TVec p{p} = TSimd.Load(s.In{p}, i);");
-                            }
-
-                            continue;
-                        case Op.Constant:
-                            values[id] = $"TSimd.Constant({Literals.CSharpConstant(node.Value)})";
-                            continue;
-                    }
-
-                    if (body.Labels[id].Length > 0)
-                    {
-                        writer.Line("// " + body.Labels[id]);
-                    }
-
-                    string description = FunctionNames.DescriptionOf(body, id);
-                    values[id] = (description.Length > 0 ? description + "_v" : "v") + id.ToString(CultureInfo.InvariantCulture);
-                    writer.Line($"TVec {values[id]} = {string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat, node.Args.Select(a => (object)values[a]).ToArray())};");
-                }
-
+                var values = WriteBody(writer, body, p => $"TVec p{p} = TSimd.Load(s.In{p}, i);");
                 for (int o = 0; o < body.Outputs.Count; o++)
                 {
                     writer.Line($"TSimd.Store({values[body.Outputs[o]]}, s.Out{o}, i);");
                 }
             }
+
+            if (asFunction)
+            {
+                int arity = body.Nodes.Where(n => n.Op == Op.Parameter).Select(n => (int)n.Value + 1).DefaultIfEmpty(0).Max();
+                writer.Line();
+                writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+                writer.Line($"public static TVec Apply<TVec, TSimd>({string.Join(", ", Enumerable.Range(0, arity).Select(p => $"TVec p{p}"))})");
+                writer.Line("    where TVec : struct");
+                using (writer.Block("    where TSimd : global::Gradgen.Kernels.ISimd<TVec, T>"))
+                {
+                    var values = WriteBody(writer, body, _ => null);
+                    writer.Line($"return {values[body.Outputs[0]]};");
+                }
+            }
         }
+    }
+
+    /// <summary>The body's statements, one per node; <paramref name="load"/> gives the line that reads parameter p (null: it is an argument).</summary>
+    private static string[] WriteBody(SourceWriter writer, IrGraph body, Func<int, string?> load)
+    {
+        var values = new string[body.Nodes.Count];
+        var loaded = new HashSet<int>();
+        for (int id = 0; id < body.Nodes.Count; id++)
+        {
+            var node = body.Nodes[id];
+            switch (node.Op)
+            {
+                case Op.Parameter:
+                    int p = (int)node.Value;
+                    values[id] = "p" + p;
+                    if (loaded.Add(p) && load(p) is { } line)
+                    {
+                        writer.Line(line);
+                    }
+
+                    continue;
+                case Op.Constant:
+                    values[id] = $"TSimd.Constant({Literals.CSharpConstant(node.Value)})";
+                    continue;
+            }
+
+            if (body.Labels[id].Length > 0)
+            {
+                writer.Line("// " + body.Labels[id]);
+            }
+
+            string description = FunctionNames.DescriptionOf(body, id);
+            values[id] = (description.Length > 0 ? description + "_v" : "v") + id.ToString(CultureInfo.InvariantCulture);
+            writer.Line($"TVec {values[id]} = {string.Format(CultureInfo.InvariantCulture, PrimitiveRules.Get(node.Op).SimdFormat, node.Args.Select(a => (object)values[a]).ToArray())};");
+        }
+
+        return values;
     }
 
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
