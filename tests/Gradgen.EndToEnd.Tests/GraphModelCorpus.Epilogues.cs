@@ -4,10 +4,10 @@ using Gradgen.Nn;
 namespace Gradgen.EndToEnd.Tests;
 
 /// <summary>
-/// Every kind of product epilogue the planner makes: a residual add of a layer's output (two inputs, the layer's
-/// output second), a scale and shift of the last layer's output (one input), and in the backward a sum of two
-/// gradients and an activation's derivative (tanh′, then GELU′) applied as the product that carries the gradient
-/// writes it.
+/// Every kind of product epilogue the planner makes: a tanh whose derivative the rules write from its output (one
+/// input), a residual add of a layer's output (two inputs, the layer's output second), a scale and shift of the last
+/// layer's output (one input), and in the backward a sum of two gradients and GELU′ applied as the product that
+/// carries the gradient writes it.
 /// </summary>
 public sealed partial class ProductEpilogues : Module
 {

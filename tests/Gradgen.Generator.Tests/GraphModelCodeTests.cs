@@ -100,6 +100,24 @@ public sealed class GraphModelCodeTests
     }
 
     [Fact]
+    public void AnActivationWhoseDerivativeTheRulesWriteFromItsOutputIsTheEpilogueOfTheLayerBeforeIt()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(6, 8), head = new(8, 3);
+                public override Tensor Forward(Tensor x) => head.Forward(Gradgen.Nn.Functional.Tanh(a.Forward(x))) * 2;
+            }
+            """);
+
+        // tanh′ = 1 − y²: the backward reads the activation's output, so a's output is read by the tanh alone and is
+        // never stored; the tanh is a's epilogue, as the scale is head's.
+        Assert.Equal(2, Regex.Matches(model, @"CompiledGraph\.LinearThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, [^;]*, null, 0\);").Count);
+        Assert.DoesNotContain("CompiledGraph.Linear(", model, StringComparison.Ordinal);
+        Assert.Contains("TSimd.Multiply(p1, p1)", model, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheForwardFreesAtOnceWhatTheBackwardDoesNotRead()
     {
         string model = Generated("""

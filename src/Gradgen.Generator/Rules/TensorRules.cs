@@ -208,8 +208,8 @@ internal static class TensorRules
         var scalar = GraphBuilder.FromGraph(body, isFloat: false);
         var names = Enumerable.Range(0, arity).Select(i => "p" + i).ToList();
         var gradients = ReverseModeDifferentiator.Differentiate(scalar, body.Outputs[node.Index], scalar.Parameter(arity), names);
-        var (backward, read) = ReadingOnly(Planning.KernelPlanner.Compact(scalar.ToGraph(gradients)).Graph);
-        var everyInput = node.Inputs.Concat(new[] { g }).ToList();
+        var (backward, read) = ReadingOnly(FromOutput(Planning.KernelPlanner.Compact(scalar.ToGraph(gradients)).Graph, scalar.ToGraph(gradients), body.Outputs[node.Index], arity));
+        var everyInput = node.Inputs.Concat(new[] { g, id }).ToList();
         var inputs = read.Select(p => everyInput[p]).ToList();
         for (int i = 0; i < arity; i++)
         {
@@ -225,6 +225,23 @@ internal static class TensorRules
                 : b.Map(backward, inputs, "∂/∂(" + b[input].Label + ")", index: i, shapeOf: read.Contains(arity) ? -1 : g);
             result[i] = b.SumToShapeOf(full, input);
         }
+    }
+
+    /// <summary>
+    /// The backward body written in terms of the map's own output where the rules write the derivative that way and
+    /// it then reads none of the map's inputs (sigmoid′ = y·(1 − y), tanh′ = 1 − y², exp′ = y): the output y becomes
+    /// parameter <paramref name="arity"/> + 1, after g. The backward then reads the value forward kept anyway (the
+    /// next layer's input), not the one before the activation, which the forward can leave unstored (a layer's output
+    /// read by its activation alone becomes the product's epilogue). Otherwise the body as it is.
+    /// </summary>
+    private static IrGraph FromOutput(IrGraph compact, IrGraph full, int output, int arity)
+    {
+        var nodes = full.Nodes.ToArray();
+        nodes[output] = new IrNode(Op.Parameter, EquatableArray<int>.Empty, arity + 1);
+        var substituted = Planning.KernelPlanner.Compact(full with { Nodes = nodes.ToEquatableArray() }).Graph;
+        bool readsInputs = substituted.Nodes.Any(n => n.Op == Op.Parameter && (int)n.Value < arity);
+        bool readsOutput = substituted.Nodes.Any(n => n.Op == Op.Parameter && (int)n.Value == arity + 1);
+        return readsOutput && !readsInputs ? substituted : compact;
     }
 
     /// <summary>The body with its parameters renumbered to the ones it reads, and those parameters' old indices in order.</summary>
