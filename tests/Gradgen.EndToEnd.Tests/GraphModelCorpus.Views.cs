@@ -200,3 +200,26 @@ public sealed partial class ExpandAsGate : Module
         return head.Forward(Tensor.Cat([h * g, g, shift.ExpandAs(h)], -1));
     }
 }
+
+/// <summary>
+/// The indexer on the batch dim, whose size only the caller knows: rows 1 and 2 (<c>1..3</c>), the last two rows
+/// (<c>^2..</c>) and row 0 as a vector (<c>[0]</c>, broadcast back over the rows). Its output has two rows whatever the
+/// batch (at least 3), so it stays out of the corpus, whose batches include 1.
+/// </summary>
+public sealed partial class BatchRows : Module
+{
+    private readonly Linear l1, head;
+
+    /// <summary>6 → 8 (tanh); rows [1, 3) · rows [B − 2, B) + row 0 → 3.</summary>
+    public BatchRows()
+    {
+        l1 = new(6, 8);
+        head = new(8, 3);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Functional.Tanh(l1.Forward(x));
+        return head.Forward((h[1..3] * h[^2..]) + h[0]);
+    }
+}
