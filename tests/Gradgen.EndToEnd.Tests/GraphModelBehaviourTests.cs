@@ -90,6 +90,21 @@ public sealed class GraphModelBehaviourTests
         Assert.Contains("size 0", callError!.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void TheIndexerOnTheBatchDimSlicesAndSelectsRowsAsForwardDoes(int batch)
+    {
+        // BatchRows takes rows 1..3, ^2.. and 0 of a batch only the call knows: the bounds are resolved at run time.
+        var model = new BatchRows();
+        var x = Tensor.Randn(batch, 6);
+        var eager = GraphModelTests.Run(model, x, compiled: false);
+        var call = GraphModelTests.Run(model, x, compiled: true);
+        Assert.Equal("BatchRowsBackward", call.Node);
+        Assert.Equal(2 * 3, call.Output.Length);
+        GraphModelTests.AssertAgree(eager, call, 8, batch);
+    }
+
     [Fact]
     public void ADTypeOtherThanTheParametersRunsForward()
     {

@@ -135,3 +135,91 @@ public sealed partial class ViewOutput : Module
 
     public override Tensor Forward(Tensor x) => head.Forward(Functional.Tanh(l1.Forward(x))).Unsqueeze(0).Expand(2, -1, -1).Permute(1, 2, 0);
 }
+
+/// <summary>
+/// The tensor indexer on [B, T, F], lowered to the same views as Select and Slice: the first token (a CLS pooling), the
+/// last (<c>^1</c>, resolved at run time since T is the caller's), the mean of every token after the first (an open
+/// range over T, clamped at run time), the last two tokens' upper half of the features (a from-end range over T and a
+/// range over the constant F), tokens 1 and 2 picked by an unrolled loop's variable, and feature ^1 of token 1 (a
+/// from-end index on the constant F, resolved at compile time).
+/// </summary>
+public sealed partial class TokenIndexing : Module
+{
+    /// <summary>The number of steps T of the input [B, T, 6].</summary>
+    public const int Steps = 5;
+
+    private readonly Linear embed, head, tail;
+
+    /// <summary>[B, T, 6] → [B, T, 8] (ReLU) → pooled tokens, gated → [B, 3], plus [B, 4] of the last two tokens → [B, 3].</summary>
+    /// <param name="dtype">The parameters' dtype.</param>
+    public TokenIndexing(DType dtype = DType.Float32)
+    {
+        embed = new(6, 8, dtype: dtype);
+        head = new(8, 3, dtype: dtype);
+        tail = new(4, 3, dtype: dtype);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Functional.Relu(embed.Forward(x));
+        var pooled = h[.., 0] + (h[.., ^1] * Functional.Sigmoid(h[.., 1..].Mean(1)));
+        for (int t = 1; t < 3; t++)
+        {
+            pooled = pooled + (0.5 * h[.., t]);
+        }
+
+        var edge = h[.., ^2.., 4..].Mean(1);
+        return head.Forward(pooled) + tail.Forward(edge) + h[.., 1, ^1].Unsqueeze(1);
+    }
+}
+
+/// <summary>
+/// ExpandAs: a per-row gate [B, 1] expanded as the hidden [B, 8] (its batch read from the hidden at run time), and a
+/// learned [8] shift expanded as the hidden (a new leading dim) — stride-0 views whose gradients sum the copies. Both
+/// are concatenated as they are (not only broadcast into arithmetic), so the head sees every expanded copy.
+/// </summary>
+public sealed partial class ExpandAsGate : Module
+{
+    private readonly Parameter shift;
+    private readonly Linear l1, gate, head;
+
+    /// <summary>6 → 8 (tanh); [h · gate, gate, shift] → 24 → 3.</summary>
+    /// <param name="dtype">The parameters' dtype.</param>
+    public ExpandAsGate(DType dtype = DType.Float32)
+    {
+        shift = new Parameter(Tensor.Randn([8], dtype) * 0.5);
+        l1 = new(6, 8, dtype: dtype);
+        gate = new(6, 1, dtype: dtype);
+        head = new(24, 3, dtype: dtype);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Functional.Tanh(l1.Forward(x));
+        var g = Functional.Sigmoid(gate.Forward(x)).ExpandAs(h);
+        return head.Forward(Tensor.Cat([h * g, g, shift.ExpandAs(h)], -1));
+    }
+}
+
+/// <summary>
+/// The indexer on the batch dim, whose size only the caller knows: rows 1 and 2 (<c>1..3</c>), the last two rows
+/// (<c>^2..</c>) and row 0 as a vector (<c>[0]</c>, broadcast back over the rows). Its output has two rows whatever the
+/// batch (at least 3), so it stays out of the corpus, whose batches include 1.
+/// </summary>
+public sealed partial class BatchRows : Module
+{
+    private readonly Linear l1, head;
+
+    /// <summary>6 → 8 (tanh); rows [1, 3) · rows [B − 2, B) + row 0 → 3.</summary>
+    public BatchRows()
+    {
+        l1 = new(6, 8);
+        head = new(8, 3);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Functional.Tanh(l1.Forward(x));
+        return head.Forward((h[1..3] * h[^2..]) + h[0]);
+    }
+}

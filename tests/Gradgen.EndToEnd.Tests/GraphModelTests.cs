@@ -62,10 +62,14 @@ public sealed class GraphModelTests
         ["ClsPooling"] = new(d => new ClsPooling(d), b => [b, ClsPooling.Steps, 6], 8, ClsPooling.Steps),
         ["StridedSlices"] = new(d => new StridedSlices(d), b => [b, StridedSlices.Steps, 5], 16, StridedSlices.Steps),
         ["ViewOutput"] = new(d => new ViewOutput(d), b => [b, 6], 8, 1),
+
+        // The indexer (x[.., 0], x[.., ^1], ranges) and ExpandAs, lowered to the views above.
+        ["TokenIndexing"] = new(d => new TokenIndexing(d), b => [b, TokenIndexing.Steps, 6], 8, TokenIndexing.Steps),
+        ["ExpandAsGate"] = new(d => new ExpandAsGate(d), b => [b, 6], 24, 1),
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "ProductEpilogues", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput"];
+        ["ResidualMlp", "ProductEpilogues", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput", "TokenIndexing", "ExpandAsGate"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

@@ -162,6 +162,37 @@ public sealed class GraphModelCodeTests
         Assert.Single(Regex.Matches(model, @"CompiledGraph\.MatMul\("));
     }
 
+    [Fact]
+    public void TheIndexerAndExpandAsAreTheSameViewsAsSelectSliceAndExpand()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(6, 8), gate = new(8, 1), head = new(8, 3);
+                public override Tensor Forward(Tensor x)
+                {
+                    var h = a.Forward(x);
+                    var pooled = h[.., 0] + h[.., ^1] + h[.., 1..].Mean(1) + h[.., ..^1, 2..].Mean(1).Sum(-1, keepDim: true);
+                    return head.Forward(pooled * gate.Forward(pooled).ExpandAs(pooled));
+                }
+            }
+            """);
+
+        // x[.., 0] and x[.., ^1] on the caller's T: a narrow of one position (from the end at run time) and a squeeze.
+        Assert.Contains(".Narrow(1, 0, 1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Narrow(1, -1, 1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Squeeze(1);", model, StringComparison.Ordinal);
+
+        // Ranges over T are slices the run time clamps (an open end is int.MaxValue); over the constant 8, a narrow.
+        Assert.Contains(".Slice(1, 1, int.MaxValue, 1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Slice(1, 0, -1, 1);", model, StringComparison.Ordinal);
+        Assert.Contains(".Narrow(2, 2, 6);", model, StringComparison.Ordinal);
+
+        // ExpandAs: an expand whose batch size is read from the other tensor, and its gradient the rule table's sum.
+        Assert.Matches(@"\.Expand\(t\d+\.Shape\[0\], 8\);", model);
+        Assert.Contains("SumToShapeOf(", model, StringComparison.Ordinal);
+    }
+
     private static string Generated(string source)
     {
         var output = GeneratorHarness.Run("using Gradgen;\n" + source);

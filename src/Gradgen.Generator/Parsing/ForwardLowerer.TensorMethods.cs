@@ -223,13 +223,8 @@ internal sealed partial class ForwardLowerer
                 return Value.Tensor(Shape(call, () => _b.Slice(TensorArg(0), IntArg(1), IntArg(2), IntArg(3), IntArg(4, 1), label)));
             case "Select" when args.Count == 3:
                 {
-                    // torch.select: a narrow of one position, then that dim squeezed (both views; their adjoints are Select's).
                     int x = TensorArg(0);
-                    int one = Shape(call, () => _b.SelectOne(x, IntArg(1), IntArg(2), label));
-                    int d = _b[one].Dim;
-                    var shape = _b.ShapeOf(one).ToList();
-                    shape.RemoveAt(d);
-                    return Value.Tensor(_b.Reshape(one, shape, $"Squeeze({d})", label));
+                    return Value.Tensor(Select(x, IntArg(1), IntArg(2), call, label));
                 }
 
             case "Permute" when args.Count >= 2:
@@ -243,6 +238,11 @@ internal sealed partial class ForwardLowerer
                 {
                     int x = TensorArg(0);
                     return Value.Tensor(Expand(x, ParamsElements(method, args.Skip(1).ToList(), scope), call, scope));
+                }
+            case "ExpandAs" when args.Count == 2:
+                {
+                    int x = TensorArg(0);
+                    return Value.Tensor(ExpandAs(x, TensorArg(1), call));
                 }
             case "Reshape" or "View" when args.Count >= 2:
                 {
@@ -342,6 +342,40 @@ internal sealed partial class ForwardLowerer
         }
 
         return Shape(call, () => _b.Expand(x, sizes, string.Join(", ", texts), sources, Short(call)));
+    }
+
+    /// <summary>
+    /// torch.expand_as: an expand to the sizes of <paramref name="like"/>, each a constant where the graph knows it, else
+    /// read from <paramref name="like"/> at run time (<c>$1.Shape[d]</c>: <paramref name="like"/> becomes a size source of
+    /// the expand, with no gradient). Sizes that cannot fit are shape errors at the call, with both shapes.
+    /// </summary>
+    private int ExpandAs(int x, int like, InvocationExpressionSyntax call)
+    {
+        var sizes = new List<int?>();
+        var texts = new List<string>();
+        var shape = _b.ShapeOf(like);
+        for (int d = 0; d < shape.Count; d++)
+        {
+            int size = _b.Shapes.Resolve(shape[d]);
+            sizes.Add(size);
+            texts.Add(size >= 0 ? size.ToString(CultureInfo.InvariantCulture) : $"$1.Shape[{d}]");
+        }
+
+        var sources = sizes.Any(s => s < 0) ? new[] { like } : Array.Empty<int>();
+        return Shape(call, () => _b.Expand(x, sizes, string.Join(", ", texts), sources, Short(call)));
+    }
+
+    /// <summary>
+    /// torch.select (<c>x.Select(dim, i)</c>, an integer entry of the indexer): a narrow of one position, then that dim
+    /// squeezed (both views; their adjoints are Select's). Shape errors are reported at <paramref name="at"/>.
+    /// </summary>
+    private int Select(int x, int dim, int index, SyntaxNode at, string label)
+    {
+        int one = Shape(at, () => _b.SelectOne(x, dim, index, label));
+        int d = _b[one].Dim;
+        var shape = _b.ShapeOf(one).ToList();
+        shape.RemoveAt(d);
+        return _b.Reshape(one, shape, $"Squeeze({d})", label);
     }
 
     /// <summary>softmax(x) = e^(x − lse(x)), log-softmax(x) = x − lse(x): one reduction and one map.</summary>

@@ -197,6 +197,8 @@ internal sealed partial class ForwardLowerer
                 return Lower(unary.Operand, scope);
             case InvocationExpressionSyntax invocation when symbol is IMethodSymbol method:
                 return LowerCall(invocation, method, scope);
+            case ElementAccessExpressionSyntax element when symbol is IPropertySymbol { IsIndexer: true } indexer && indexer.ContainingType.ToDisplayString() == TensorType:
+                return LowerIndexer(element, indexer, scope);
         }
 
         throw new NotCompiledException(LocationInfo.From(expression), $"'{Short(expression)}' is not a tensor operation the compiler knows");

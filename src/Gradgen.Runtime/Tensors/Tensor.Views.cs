@@ -368,6 +368,9 @@ public partial class Tensor
                 }
                 else
                 {
+                    // ^0 is one past the end (as for arrays); as -0 it would read position 0.
+                    if (ix.index.IsFromEnd && ix.index.Value == 0)
+                        throw new ArgumentOutOfRangeException(nameof(indices), $"Indexer: index ^0 is out of range for dimension {dim} of size {size} (shape {r.ShapeString}).");
                     int i = ix.index.IsFromEnd ? -ix.index.Value : ix.index.Value;
                     r = r.Select(dim, i);
                 }
@@ -410,6 +413,27 @@ public partial class Tensor
         }
         var inShape = shape;
         return MakeView(ns, st, offset, "ExpandBackward", g => EagerVjps.ExpandBackward(inShape, g));
+    }
+
+    /// <summary>
+    /// This tensor expanded to <paramref name="other"/>'s shape (PyTorch's <c>expand_as</c>): <c>Expand(other.Shape)</c>, a
+    /// view that repeats size-1 dimensions (stride 0) and adds leading ones, recorded as <c>ExpandBackward</c> (its
+    /// gradient sums the copies). Only <paramref name="other"/>'s shape is read: no gradient flows to it.
+    /// </summary>
+    /// <param name="other">The tensor whose shape the result takes.</param>
+    /// <exception cref="ArgumentException">A dimension of this tensor is neither 1 nor the size of <paramref name="other"/>'s
+    /// matching (trailing-aligned) dimension, or <paramref name="other"/> has fewer dimensions.</exception>
+    public Tensor ExpandAs(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.shape.Length < shape.Length)
+            throw new ArgumentException($"ExpandAs: cannot expand {ShapeString} as {other.ShapeString}, which has fewer dimensions.", nameof(other));
+        for (int j = 0, i = other.shape.Length - shape.Length; j < shape.Length; i++, j++)
+        {
+            if (shape[j] != 1 && shape[j] != other.shape[i])
+                throw new ArgumentException($"ExpandAs: cannot expand {ShapeString} as {other.ShapeString}: dimension {j} has size {shape[j]}, which is neither 1 nor {other.shape[i]}.", nameof(other));
+        }
+        return Expand(other.shape);
     }
 
     /// <summary>This tensor if <see cref="IsContiguous"/>, else a contiguous copy (recorded as <c>CloneBackward</c>).</summary>

@@ -46,6 +46,15 @@ public class ViewVjpTests
 
     [Theory]
     [MemberData(nameof(Ranks))]
+    public void ExpandAs_passes_gradcheck_as_the_expand_to_the_other_tensors_shape(int shape)
+    {
+        var ones = Shapes[shape].Select((s, i) => i % 2 == 0 ? 1 : s).ToArray();
+        var like = Tensor.Zeros(new[] { 2 }.Concat(ones.Select(s => s == 1 ? 3 : s)).ToArray(), DType.Float64);
+        Check(x => x.ExpandAs(like), Values(ones, 5));
+    }
+
+    [Theory]
+    [MemberData(nameof(Ranks))]
     public void Reshape_view_and_flatten_pass_gradcheck_to_every_rank(int shape)
     {
         var x = Values(Shapes[shape], 3);

@@ -134,6 +134,7 @@ public sealed class DeviceDTypeTableTests : IDisposable
         ("Permute, Reshape, Flatten, View", t => t[0].Permute(2, 0, 1).Reshape(4, 6).Flatten().View(2, 12), [[2, 3, 4]]),
         ("Narrow, Select, Slice", t => t[0].Narrow(1, 1, 2).Select(0, 1) + t[0][1..3, 0], [[3, 4]]),
         ("Unsqueeze, Expand, Squeeze", t => t[0].Unsqueeze(0).Expand(2, 3, 4).Squeeze(), [[3, 4]]),
+        ("ExpandAs", t => t[0].ExpandAs(t[1]), [[3, 1], [2, 3, 4]]),
         ("Cat", t => Tensor.Cat([t[0], t[1]], 1), [[3, 4], [3, 2]]),
         ("Stack", t => Tensor.Stack([t[0], t[1]]), [[3, 4], [3, 4]]),
         ("Clone", t => t[0].Clone(), [[3, 4]]),

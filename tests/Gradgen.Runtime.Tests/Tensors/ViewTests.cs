@@ -99,6 +99,9 @@ public class ViewTests
         Assert.Equal([8f, 9, 10, 11], a.Narrow(0, -1, 1).Reshape(-1).ToArray<float>());
         Assert.Equal(6f, a.Select(1, 2)[1].Item<float>());
         Assert.Contains("index 3 is out of range for dimension 0 of size 3", Assert.Throws<ArgumentOutOfRangeException>(() => a[3]).Message);
+        // ^0 is one past the end, as for arrays (it is not position 0).
+        Assert.Contains("index ^0 is out of range for dimension 1 of size 4", Assert.Throws<ArgumentOutOfRangeException>(() => a[.., ^0]).Message);
+        Assert.Equal([0f, 1, 2, 3], a[^3].ToArray<float>());
         Assert.Throws<ArgumentOutOfRangeException>(() => a.Narrow(1, 2, 3));
         Assert.Throws<ArgumentException>(() => a[0, 0, 0]);
         var s = a[1..2, 1..3];
@@ -117,5 +120,44 @@ public class ViewTests
         Assert.Throws<ArgumentException>(() => a.Expand(3, 3));
         var c = Range(2, 2);
         Assert.Same(c, c.Contiguous());
+    }
+
+    [Fact]
+    public void ExpandAs_takes_the_other_tensors_shape_as_torch_expand_as_does()
+    {
+        // torch.tensor([[1.], [2.]]).expand_as(torch.zeros(2, 3)) == [[1, 1, 1], [2, 2, 2]]: a stride-0 view, no copy.
+        var gate = Tensor.FromArray(new[] { 1f, 2f }).Unsqueeze(1);
+        var rows = Tensor.Zeros(2, 3);
+        var e = gate.ExpandAs(rows);
+        Assert.Equal("[2, 3]", e.Shape.ToString());
+        Assert.Equal(0, e.Strides[1]);
+        Assert.Equal([1f, 1, 1, 2, 2, 2], e.Contiguous().ToArray<float>());
+        gate.Fill(5);
+        Assert.Equal([5f, 5, 5, 5, 5, 5], e.Contiguous().ToArray<float>());
+
+        // New leading dims as expand's, trailing dims aligned: [3] as [2, 4, 3].
+        var row = Tensor.FromArray(new[] { 1f, 2f, 3f });
+        Assert.Equal("[2, 4, 3]", row.ExpandAs(Tensor.Zeros(2, 4, 3)).Shape.ToString());
+        Assert.Equal([1f, 2, 3, 1, 2, 3], row.ExpandAs(Tensor.Zeros(2, 3)).ToArray<float>());
+
+        // PyTorch: "The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1".
+        var wrong = Assert.Throws<ArgumentException>(() => Range(2, 3).ExpandAs(Tensor.Zeros(2, 4)));
+        Assert.Contains("ExpandAs: cannot expand [2, 3] as [2, 4]: dimension 1 has size 3, which is neither 1 nor 4", wrong.Message);
+        var fewer = Assert.Throws<ArgumentException>(() => Range(2, 3).ExpandAs(Tensor.Zeros(3)));
+        Assert.Contains("cannot expand [2, 3] as [3], which has fewer dimensions", fewer.Message);
+    }
+
+    [Fact]
+    public void ExpandAs_records_ExpandBackward_and_sums_the_copies_into_the_input_only()
+    {
+        var gate = Tensor.FromArray(new[] { 1.0, 2.0 }).Reshape(2, 1);
+        gate.RequiresGrad = true;
+        var like = Tensor.Zeros([2, 3], DType.Float64);
+        like.RequiresGrad = true;
+        var y = gate.ExpandAs(like);
+        Assert.Equal("ExpandBackward", y.GradFn!.Name);
+        (y * Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }).Reshape(2, 3)).Sum().Backward();
+        Assert.Equal([6.0, 15.0], gate.Grad!.ToArray<double>());
+        Assert.Null(like.Grad);
     }
 }

@@ -172,7 +172,8 @@ internal sealed class GraphStepWriter
     {
         var node = _graph.Nodes[id];
         string In(int i) => _name(node.Inputs[i]);
-        string Ints(params int[] values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        // int.MaxValue is an open end (a slice to the end of a size known at run time).
+        string Ints(params int[] values) => string.Join(", ", values.Select(v => v == int.MaxValue ? "int.MaxValue" : v.ToString(CultureInfo.InvariantCulture)));
         return node.Op switch
         {
             TensorOp.Input => $"{Runtime}.Prepare(input, {Bool(_rowWise)})",
