@@ -93,10 +93,12 @@ public sealed class GraphModelCodeTests
         // No kernel stores one of its inputs unchanged: the add's gradient is g itself, for both of its inputs.
         Assert.DoesNotMatch(@"TSimd\.Store\(p\d+, s\.Out", model);
 
-        // The node keeps only what its backward reads: a's output (the relu's derivative), the relu's (b's weight
-        // gradient) and the sum (head's weight gradient).
+        // The relu's derivative reads its output (z ≤ 0 exactly where relu(z) ≤ 0), so the relu is a's epilogue too, and
+        // the node keeps only what its backward reads: the relu's output (b's weight gradient and the relu's
+        // derivative) and the sum (head's weight gradient).
+        Assert.Matches(@"// a\.Forward\(x\)\.Relu\(\)\s+var (t\d+) = global::Gradgen\.Nn\.CompiledGraph\.LinearThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, ", model);
         string kept = Regex.Match(model, @"\}, \[(?<kept>[^\]]*)\], 0").Groups["kept"].Value;
-        Assert.Equal(3, kept.Split(", ").Length);
+        Assert.Equal(2, kept.Split(", ").Length);
     }
 
     [Fact]
@@ -115,6 +117,30 @@ public sealed class GraphModelCodeTests
         Assert.Equal(2, Regex.Matches(model, @"CompiledGraph\.LinearThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, [^;]*, null, 0\);").Count);
         Assert.DoesNotContain("CompiledGraph.Linear(", model, StringComparison.Ordinal);
         Assert.Contains("TSimd.Multiply(p1, p1)", model, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1f", true)]
+    [InlineData("1f", false)]
+    public void AClampLikeSelectReadsItsOutputOnlyWhereTheConstantItGivesPassesItsComparison(string constant, bool fromOutput)
+    {
+        // z ≤ 0 ? −1 : z keeps the answer of z ≤ 0 (−1 ≤ 0), so its derivative may test y; z ≤ 0 ? 1 : z does not.
+        string model = Generated($$"""
+            public static partial class Acts
+            {
+                [Differentiable]
+                public static float Floor(float z) => z <= 0 ? {{constant}} : z;
+            }
+
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear a = new(6, 8), head = new(8, 3);
+                public override Tensor Forward(Tensor x) => head.Forward(Acts.Floor(a.Forward(x))) * 2;
+            }
+            """);
+
+        Assert.Equal(fromOutput, Regex.IsMatch(model, @"// Acts\.Floor\(a\.Forward\(x\)\)\s+var t\d+ = global::Gradgen\.Nn\.CompiledGraph\.LinearThenMap<"));
+        Assert.Equal(!fromOutput, model.Contains("// a\n", StringComparison.Ordinal) || Regex.IsMatch(model, @"// a\s+var t\d+ = global::Gradgen\.Nn\.CompiledGraph\.Linear\("));
     }
 
     [Fact]

@@ -228,21 +228,47 @@ internal static class TensorRules
     }
 
     /// <summary>
-    /// The backward body written in terms of the map's own output where the rules write the derivative that way and
-    /// it then reads none of the map's inputs (sigmoid′ = y·(1 − y), tanh′ = 1 − y², exp′ = y): the output y becomes
-    /// parameter <paramref name="arity"/> + 1, after g. The backward then reads the value forward kept anyway (the
-    /// next layer's input), not the one before the activation, which the forward can leave unstored (a layer's output
-    /// read by its activation alone becomes the product's epilogue). Otherwise the body as it is.
+    /// The backward body written in terms of the map's own output where it can then read none of the map's inputs: the
+    /// output y becomes parameter <paramref name="arity"/> + 1, after g. That holds where the rules write the derivative
+    /// from y (sigmoid′ = y·(1 − y), tanh′ = 1 − y², exp′ = y), and for a map that gives a constant where a comparison
+    /// of its input with a constant holds and its input where it fails (relu = z ≤ 0 ? 0 : z, when the constant it
+    /// gives passes the comparison): the comparison's answer is then the same for y as for z, so it may read y. The
+    /// backward then reads the value forward kept anyway (the next layer's input), not the one before the activation,
+    /// which the forward can leave unstored (a layer's output read by its activation alone becomes the product's
+    /// epilogue). Otherwise the body as it is.
     /// </summary>
     private static IrGraph FromOutput(IrGraph compact, IrGraph full, int output, int arity)
     {
-        var nodes = full.Nodes.ToArray();
-        nodes[output] = new IrNode(Op.Parameter, EquatableArray<int>.Empty, arity + 1);
-        var substituted = Planning.KernelPlanner.Compact(full with { Nodes = nodes.ToEquatableArray() }).Graph;
+        // y as a new first node (every other index moves up by one), then each read of y or of z ≤ k read from y.
+        int Moved(int index) => index == output ? 0 : index + 1;
+        var nodes = new List<IrNode> { new(Op.Parameter, EquatableArray<int>.Empty, arity + 1) };
+        nodes.AddRange(full.Nodes.Select(n => n with { Args = n.Args.Select(Moved).ToEquatableArray() }));
+        var y = full.Nodes[output];
+        if (y.Op == Op.Select && full.Nodes[y.Args[0]] is { Args.Count: 2 } comparison && IsComparison(comparison.Op)
+            && comparison.Args[0] == y.Args[2] && full.Nodes[comparison.Args[1]].Op == Op.Constant && full.Nodes[y.Args[1]].Op == Op.Constant
+            && Holds(comparison.Op, full.Nodes[y.Args[1]].Value, full.Nodes[comparison.Args[1]].Value))
+        {
+            nodes[y.Args[0] + 1] = comparison with { Args = new[] { 0, comparison.Args[1] + 1 }.ToEquatableArray() };
+        }
+
+        var labels = new[] { string.Empty }.Concat(full.Labels).ToEquatableArray();
+        var names = new[] { string.Empty }.Concat(full.Names).ToEquatableArray();
+        var substituted = Planning.KernelPlanner.Compact(new IrGraph(nodes.ToEquatableArray(), full.Outputs.Select(Moved).ToEquatableArray(), labels, names)).Graph;
         bool readsInputs = substituted.Nodes.Any(n => n.Op == Op.Parameter && (int)n.Value < arity);
         bool readsOutput = substituted.Nodes.Any(n => n.Op == Op.Parameter && (int)n.Value == arity + 1);
         return readsOutput && !readsInputs ? substituted : compact;
     }
+
+    private static bool IsComparison(Op op) => op is Op.LessThan or Op.LessThanOrEqual or Op.GreaterThan or Op.GreaterThanOrEqual;
+
+    /// <summary>Whether <c>a op b</c> holds for two constants.</summary>
+    private static bool Holds(Op op, double a, double b) => op switch
+    {
+        Op.LessThan => a < b,
+        Op.LessThanOrEqual => a <= b,
+        Op.GreaterThan => a > b,
+        _ => a >= b,
+    };
 
     /// <summary>The body with its parameters renumbered to the ones it reads, and those parameters' old indices in order.</summary>
     private static (IrGraph Body, List<int> Read) ReadingOnly(IrGraph body)
