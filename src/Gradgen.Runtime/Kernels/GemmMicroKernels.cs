@@ -5,8 +5,9 @@ using System.Runtime.Intrinsics.X86;
 namespace Gradgen.Kernels;
 
 // The register-blocked micro-kernels of the single-precision matrix product. Each computes one MR×NR tile of C from
-// a packed MR-row panel of A (kc steps of MR values) and a packed NR-column panel of B (kc steps of NR values), with
-// the accumulators held in registers for the whole k loop, then writes the tile once through GemmStore's rules.
+// a packed MR-row panel of A (kc steps of MR values) and an NR-column panel of B (kc steps of NR contiguous values:
+// packed, or a row-major B's rows where they lie at small batches), with the accumulators held in registers for the
+// whole k loop, then writes the tile once through GemmStore's rules.
 // The vector kernels are unrolled by hand (keep the pattern when editing): the JIT then keeps every accumulator in a
 // register, which matters more than anything else here (DESIGN.md 9). At the ragged edges of C the same kernel runs
 // on zero-padded panels and writes only the valid rows and columns, with masked loads and stores.

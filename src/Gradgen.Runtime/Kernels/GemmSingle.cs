@@ -76,6 +76,9 @@ internal unsafe struct SgemmArgs
 /// computed by the same operations whatever the thread count: results are bit for bit the same on 1 or 16 threads.
 /// Block sizes were measured on Zen 5 (48 KiB L1d, 1 MiB L2 per core): KC from 128 to 512 and MC from 64 to 512 all
 /// came within noise of each other on the layer shapes, 256 × 256 was best on 1024³ (docs/gemm.md).
+/// At a training batch (few rows of C) a packed B panel serves only a few tiles, so the weight is not packed: a
+/// row-major B is read where it lies (<see cref="ReadsBUnpacked"/>), and a transposed B runs as the transposed product
+/// (GemmTransposedProduct.cs); both compute every element with the same operations as the packed path.
 /// </remarks>
 internal static unsafe partial class Sgemm
 {
