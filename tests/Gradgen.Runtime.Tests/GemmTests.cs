@@ -3,7 +3,7 @@ using Gradgen.Kernels;
 
 namespace Gradgen.Runtime.Tests;
 
-public class GemmTests
+public partial class GemmTests
 {
     /// <summary>The micro-kernels this machine runs in hardware (the scalar one always).</summary>
     public static TheoryData<string> Kernels()
@@ -251,6 +251,8 @@ public class GemmTests
 
     [Theory]
     [InlineData(128, 256, 784)]
+    [InlineData(64, 512, 784)]
+    [InlineData(64, 10, 512)]
     [InlineData(257, 300, 513)]
     [InlineData(33, 700, 65)]
     [InlineData(700, 9, 300)]

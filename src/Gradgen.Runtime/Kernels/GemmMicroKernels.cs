@@ -5,8 +5,9 @@ using System.Runtime.Intrinsics.X86;
 namespace Gradgen.Kernels;
 
 // The register-blocked micro-kernels of the single-precision matrix product. Each computes one MR×NR tile of C from
-// a packed MR-row panel of A (kc steps of MR values) and a packed NR-column panel of B (kc steps of NR values), with
-// the accumulators held in registers for the whole k loop, then writes the tile once through GemmStore's rules.
+// a packed MR-row panel of A (kc steps of MR values) and an NR-column panel of B (kc steps of NR contiguous values:
+// packed, or a row-major B's rows where they lie at small batches), with the accumulators held in registers for the
+// whole k loop, then writes the tile once through GemmStore's rules.
 // The vector kernels are unrolled by hand (keep the pattern when editing): the JIT then keeps every accumulator in a
 // register, which matters more than anything else here (DESIGN.md 9). At the ragged edges of C the same kernel runs
 // on zero-padded panels and writes only the valid rows and columns, with masked loads and stores.
@@ -37,12 +38,14 @@ internal unsafe interface ISgemmKernel
     static abstract bool IsSupported { get; }
 
     /// <summary>
-    /// Computes the tile at <paramref name="c"/> from the packed panels <paramref name="a"/> and <paramref name="b"/>
-    /// over <paramref name="kc"/> steps, and writes its first <paramref name="rows"/> ≤ MR rows and
+    /// Computes the tile at <paramref name="c"/> from the packed panel <paramref name="a"/> and the panel
+    /// <paramref name="b"/> over <paramref name="kc"/> steps, and writes its first <paramref name="rows"/> ≤ MR rows and
     /// <paramref name="cols"/> ≤ NR columns; <paramref name="other"/> is the same tile of the matrix an epilogue that
-    /// reads one reads (null otherwise), rows <paramref name="ldOther"/> apart.
+    /// reads one reads (null otherwise), rows <paramref name="ldOther"/> apart. The NR values of B for one step are
+    /// contiguous and <paramref name="bStep"/> floats after the previous step's: NR for a packed panel, or B's leading
+    /// dimension when the kernel reads a full-width panel of a row-major B where it lies (<see cref="Sgemm.ReadsBUnpacked"/>).
     /// </summary>
-    static abstract void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
+    static abstract void Run<TEpilogue>(int kc, float* a, float* b, nint bStep, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
         where TEpilogue : IGemmEpilogue;
 }
 
@@ -56,7 +59,7 @@ internal static partial class Sgemm
         public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, nint bStep, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -74,7 +77,7 @@ internal static partial class Sgemm
                 x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
                 x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
                 a += 8;
-                b += 32;
+                b += bStep;
             }
 
             Vector512<float> alpha = Vector512.Create(store.Alpha), beta = Vector512.Create(store.Beta);
@@ -218,7 +221,7 @@ internal static partial class Sgemm
         public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx.IsSupported && Fma.IsSupported;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, nint bStep, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -234,7 +237,7 @@ internal static partial class Sgemm
                 x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
                 x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
                 a += 6;
-                b += 16;
+                b += bStep;
             }
 
             Vector256<float> alpha = Vector256.Create(store.Alpha), beta = Vector256.Create(store.Beta);
@@ -365,7 +368,7 @@ internal static partial class Sgemm
         public static int NR => 4;
         public static bool IsSupported => true;
 
-        public static void Run<TEpilogue>(int kc, float* a, float* b, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
+        public static void Run<TEpilogue>(int kc, float* a, float* b, nint bStep, float* c, nint ldc, in GemmStore store, float* bias, float* other, nint ldOther, int rows, int cols)
             where TEpilogue : IGemmEpilogue
         {
             float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
@@ -382,7 +385,7 @@ internal static partial class Sgemm
                 x = a[3];
                 c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
                 a += 4;
-                b += 4;
+                b += bStep;
             }
 
             float* tile = stackalloc float[16]

@@ -137,7 +137,22 @@ internal static unsafe partial class Sgemm
         Vector256<float> r5 = Avx.LoadVector256(src + 5 * srcStride);
         Vector256<float> r6 = Avx.LoadVector256(src + 6 * srcStride);
         Vector256<float> r7 = Avx.LoadVector256(src + 7 * srcStride);
+        Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        Avx.Store(dst, r0);
+        Avx.Store(dst + dstStride, r1);
+        Avx.Store(dst + 2 * dstStride, r2);
+        Avx.Store(dst + 3 * dstStride, r3);
+        Avx.Store(dst + 4 * dstStride, r4);
+        Avx.Store(dst + 5 * dstStride, r5);
+        Avx.Store(dst + 6 * dstStride, r6);
+        Avx.Store(dst + 7 * dstStride, r7);
+    }
 
+    /// <summary>Transposes the 8×8 matrix whose rows are <paramref name="r0"/>..<paramref name="r7"/> in registers: afterwards r_q holds column q.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose8x8(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+        ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
+    {
         // Pairs of rows interleaved: t0 = r0[0] r1[0] r0[1] r1[1] | r0[4] r1[4] r0[5] r1[5], …
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
         Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
@@ -150,14 +165,14 @@ internal static unsafe partial class Sgemm
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
         Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
 
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
+        r0 = Avx.Permute2x128(u0, u4, 0x20);
+        r1 = Avx.Permute2x128(u1, u5, 0x20);
+        r2 = Avx.Permute2x128(u2, u6, 0x20);
+        r3 = Avx.Permute2x128(u3, u7, 0x20);
+        r4 = Avx.Permute2x128(u0, u4, 0x31);
+        r5 = Avx.Permute2x128(u1, u5, 0x31);
+        r6 = Avx.Permute2x128(u2, u6, 0x31);
+        r7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 
     /// <summary>This thread's packing buffer: pinned, 64-byte aligned, grown on demand and then reused by every call.</summary>

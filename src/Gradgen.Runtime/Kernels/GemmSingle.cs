@@ -76,6 +76,9 @@ internal unsafe struct SgemmArgs
 /// computed by the same operations whatever the thread count: results are bit for bit the same on 1 or 16 threads.
 /// Block sizes were measured on Zen 5 (48 KiB L1d, 1 MiB L2 per core): KC from 128 to 512 and MC from 64 to 512 all
 /// came within noise of each other on the layer shapes, 256 × 256 was best on 1024³ (docs/gemm.md).
+/// At a training batch (few rows of C) a packed B panel serves only a few tiles, so the weight is not packed: a
+/// row-major B is read where it lies (<see cref="ReadsBUnpacked"/>), and a transposed B runs as the transposed product
+/// (GemmTransposedProduct.cs); both compute every element with the same operations as the packed path.
 /// </remarks>
 internal static unsafe partial class Sgemm
 {
@@ -108,6 +111,9 @@ internal static unsafe partial class Sgemm
 
         switch (kind)
         {
+            case GemmKernelKind.Vector512 when RunsAsTransposedProduct(args) && args.K > 0 && args.Alpha != 0f:
+                RunTransposedProduct<TEpilogue>(args, maxThreads);
+                break;
             case GemmKernelKind.Vector512:
                 Run<Avx512Kernel, TEpilogue>(args, maxThreads);
                 break;
@@ -194,6 +200,27 @@ internal static unsafe partial class Sgemm
         return (1, 1);
     }
 
+    /// <summary>
+    /// Rows of C up to which a row-major B (not transposed) is read where it lies instead of packed. A packed B panel
+    /// serves every MR-row panel of A, so at a training batch of 64 rows a weight packed for dX = dY·W is used by only
+    /// 8 tiles, and packing was a tenth of the step (docs/benchmarks.md §6.5).
+    /// </summary>
+    internal const int UnpackedBMaxRows = 128;
+
+    /// <summary>Whether the kernels read op(B) = B where it lies (<see cref="UnpackedBMaxRows"/>). The arithmetic is the same either way.</summary>
+    internal static bool ReadsBUnpacked(in SgemmArgs g) => !g.TransposeB && g.M <= UnpackedBMaxRows;
+
+    /// <summary>
+    /// Steps of k per block: equal blocks of at most KC steps, a multiple of 8 where possible (whole 8×8 transposes
+    /// when packing). Every path cuts k the same way, so every path rounds the same way.
+    /// </summary>
+    internal static int KBlock(int k)
+    {
+        int kBlocks = (k + KC - 1) / KC;
+        int kc = (k + kBlocks - 1) / kBlocks;
+        return kBlocks > 1 ? Math.Min(KC, (kc + 7) & ~7) : kc;
+    }
+
     /// <summary>The loops of the blocked algorithm on one thread (see the class remarks).</summary>
     private static void RunBlocked<TKernel, TEpilogue>(in SgemmArgs g)
         where TKernel : ISgemmKernel
@@ -202,13 +229,7 @@ internal static unsafe partial class Sgemm
         int mr = TKernel.MR, nr = TKernel.NR;
         int m = g.M, n = g.N, k = g.K;
 
-        // Equal k blocks of at most KC steps, a multiple of 8 where possible (whole 8×8 transposes when packing).
-        int kBlocks = (k + KC - 1) / KC;
-        int kc = (k + kBlocks - 1) / kBlocks;
-        if (kBlocks > 1)
-        {
-            kc = Math.Min(KC, (kc + 7) & ~7);
-        }
+        int kc = KBlock(k);
 
         // Row blocks of whole MR panels: PackA writes MR rows per panel, so a block of MC rows with MC not a
         // multiple of MR (6-row AVX2 panels) would overrun its share of the buffer.
@@ -219,6 +240,7 @@ internal static unsafe partial class Sgemm
         // The B panels start on the 64-byte boundary after the A panels: the buffer holds both, rounding included.
         float* packA = PackBuffer(aFloats + ncMax * kc);
         float* packB = packA + aFloats;
+        bool unpackedB = ReadsBUnpacked(g);
 
         for (int jc = 0; jc < n; jc += NC)
         {
@@ -227,7 +249,11 @@ internal static unsafe partial class Sgemm
             {
                 int kcur = Math.Min(kc, k - pc);
                 float* bBlock = g.TransposeB ? g.B + jc * g.Ldb + pc : g.B + pc * g.Ldb + jc;
-                PackB(bBlock, g.Ldb, g.TransposeB, kcur, nc, nr, packB);
+
+                // Unpacked, the kernels read B's full-width panels where they lie; only a ragged last panel is packed
+                // (zero-padded, and a full-width read there would run past the end of B's rows).
+                int packedFrom = unpackedB ? nc / nr * nr : 0;
+                PackB(bBlock + packedFrom, g.Ldb, g.TransposeB, kcur, nc - packedFrom, nr, packB + (nint)packedFrom * kcur);
                 GemmStore store = new(g.Alpha, pc == 0 ? g.Beta : 1f, pc + kcur == k);
 
                 for (int ic = 0; ic < m; ic += mcStep)
@@ -239,7 +265,9 @@ internal static unsafe partial class Sgemm
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
-                        float* bPanel = packB + (nint)jr * kcur;
+                        bool packed = jr >= packedFrom;
+                        float* bPanel = packed ? packB + (nint)jr * kcur : bBlock + jr;
+                        nint bStep = packed ? nr : g.Ldb;
                         float* bias = g.Bias == null ? null : g.Bias + jc + jr;
                         float* cColumn = g.C + jc + jr;
                         float* otherColumn = g.Other == null ? null : g.Other + jc + jr;
@@ -249,7 +277,7 @@ internal static unsafe partial class Sgemm
                             float* aPanel = packA + (nint)ir * kcur;
                             float* c = cColumn + (ic + ir) * g.Ldc;
                             float* other = otherColumn == null ? null : otherColumn + (ic + ir) * g.LdOther;
-                            TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, c, g.Ldc, store, bias, other, g.LdOther, rows, cols);
+                            TKernel.Run<TEpilogue>(kcur, aPanel, bPanel, bStep, c, g.Ldc, store, bias, other, g.LdOther, rows, cols);
                         }
                     }
                 }
