@@ -208,7 +208,7 @@ internal static class TensorRules
         var scalar = GraphBuilder.FromGraph(body, isFloat: false);
         var names = Enumerable.Range(0, arity).Select(i => "p" + i).ToList();
         var gradients = ReverseModeDifferentiator.Differentiate(scalar, body.Outputs[node.Index], scalar.Parameter(arity), names);
-        var (backward, read) = ReadingOnly(FromOutput(Planning.KernelPlanner.Compact(scalar.ToGraph(gradients)).Graph, scalar.ToGraph(gradients), body.Outputs[node.Index], arity));
+        var (backward, read) = ReadingOnly(FromOutput(scalar.ToGraph(gradients), body.Outputs[node.Index], arity));
         var everyInput = node.Inputs.Concat(new[] { g, id }).ToList();
         var inputs = read.Select(p => everyInput[p]).ToList();
         for (int i = 0; i < arity; i++)
@@ -235,9 +235,9 @@ internal static class TensorRules
     /// gives passes the comparison): the comparison's answer is then the same for y as for z, so it may read y. The
     /// backward then reads the value forward kept anyway (the next layer's input), not the one before the activation,
     /// which the forward can leave unstored (a layer's output read by its activation alone becomes the product's
-    /// epilogue). Otherwise the body as it is.
+    /// epilogue). Otherwise the body as it is, without its dead nodes.
     /// </summary>
-    private static IrGraph FromOutput(IrGraph compact, IrGraph full, int output, int arity)
+    private static IrGraph FromOutput(IrGraph full, int output, int arity)
     {
         // y as a new first node (every other index moves up by one), then each read of y or of z ≤ k read from y.
         int Moved(int index) => index == output ? 0 : index + 1;
@@ -246,7 +246,7 @@ internal static class TensorRules
         var y = full.Nodes[output];
         if (y.Op == Op.Select && full.Nodes[y.Args[0]] is { Args.Count: 2 } comparison && IsComparison(comparison.Op)
             && comparison.Args[0] == y.Args[2] && full.Nodes[comparison.Args[1]].Op == Op.Constant && full.Nodes[y.Args[1]].Op == Op.Constant
-            && Holds(comparison.Op, full.Nodes[y.Args[1]].Value, full.Nodes[comparison.Args[1]].Value))
+            && Compare(comparison.Op, full.Nodes[y.Args[1]].Value, full.Nodes[comparison.Args[1]].Value))
         {
             nodes[y.Args[0] + 1] = comparison with { Args = new[] { 0, comparison.Args[1] + 1 }.ToEquatableArray() };
         }
@@ -256,13 +256,13 @@ internal static class TensorRules
         var substituted = Planning.KernelPlanner.Compact(new IrGraph(nodes.ToEquatableArray(), full.Outputs.Select(Moved).ToEquatableArray(), labels, names)).Graph;
         bool readsInputs = substituted.Nodes.Any(n => n.Op == Op.Parameter && (int)n.Value < arity);
         bool readsOutput = substituted.Nodes.Any(n => n.Op == Op.Parameter && (int)n.Value == arity + 1);
-        return readsOutput && !readsInputs ? substituted : compact;
+        return readsOutput && !readsInputs ? substituted : Planning.KernelPlanner.Compact(full).Graph;
     }
 
     private static bool IsComparison(Op op) => op is Op.LessThan or Op.LessThanOrEqual or Op.GreaterThan or Op.GreaterThanOrEqual;
 
     /// <summary>Whether <c>a op b</c> holds for two constants.</summary>
-    private static bool Holds(Op op, double a, double b) => op switch
+    private static bool Compare(Op op, double a, double b) => op switch
     {
         Op.LessThan => a < b,
         Op.LessThanOrEqual => a <= b,
