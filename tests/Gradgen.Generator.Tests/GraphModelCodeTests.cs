@@ -23,7 +23,7 @@ public sealed class GraphModelCodeTests
     }
 
     [Fact]
-    public void AGraphWithAnElementwiseStepHasItsKernelInCSharpAndCuda()
+    public void AGraphWithAnElementwiseStepHasItsKernelInCSharpAndCudaAndAConvolutionsActivationIsItsEpilogue()
     {
         string model = Generated("""
             public sealed partial class Head : Gradgen.Nn.Module
@@ -36,6 +36,11 @@ public sealed class GraphModelCodeTests
         Assert.Contains("internal const string HeadGraphCudaSource", model, StringComparison.Ordinal);
         Assert.Contains("// Kernels: Head_kernel0", model, StringComparison.Ordinal);
         Assert.Contains("file static class GradgenGraph_Head", model, StringComparison.Ordinal);
+
+        // The convolution's gradients read its input and filters, ReLU's derivative its output: the convolution's
+        // output is read by the ReLU alone, which the product applies as it writes each element.
+        Assert.Matches(@"CompiledGraph\.Conv2dThenMap<GradgenGraph_Head\.Kernel0AfterProductAt0, [^;]*, t\d+, t\d+, t\d+, this\.conv\);", model);
+        Assert.DoesNotContain("CompiledGraph.Conv2d(", model, StringComparison.Ordinal);
     }
 
     [Fact]

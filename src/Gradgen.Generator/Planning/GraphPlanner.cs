@@ -79,8 +79,8 @@ internal static class GraphPlanner
 
     /// <summary>
     /// The kernels of <paramref name="members"/> that run as the epilogue of the product feeding them, by kernel node.
-    /// Forward: a Linear's x·Wᵀ + b followed by a kernel of it alone (a scale) or of it and one other value of its shape
-    /// (a residual add). Backward: the product that carries a layer's gradient into the activation below it (G·W, W a
+    /// Forward: a Linear's x·Wᵀ + b followed by a kernel of it alone (an activation, a scale) or of it and one other value
+    /// of its shape (a residual add); a convolution followed by a kernel of it alone (its activation). Backward: the product that carries a layer's gradient into the activation below it (G·W, W a
     /// matrix) followed by that activation's derivative g·act′(u), or by any kernel of it and one other value of its
     /// shape (a sum of gradients). The product's result is then never stored: each element goes through the kernel as
     /// the product writes it. It must be read by that kernel alone (not the output, nor a gradient the model returns, nor
@@ -112,7 +112,7 @@ internal static class GraphPlanner
             foreach (int product in node.Inputs)
             {
                 var p = nodes[product];
-                bool isProduct = (p.Op == TensorOp.Linear && node.Inputs.Count <= 2)
+                bool isProduct = (p.Op == TensorOp.Linear && node.Inputs.Count <= 2) || (p.Op == TensorOp.Conv2d && node.Inputs.Count == 1)
                     || (p.Op == TensorOp.MatMul && !p.Flag && nodes[p.Inputs[1]].Rank == 2 && node.Inputs.Count == 2);
                 if (isProduct && members.Contains(product) && readers[product] == 1 && product != graph.Output && !graph.Gradients.Contains(product)
                     && node.Inputs.All(i => nodes[i].Shape.Equals(p.Shape)) && node.Shape.Equals(p.Shape))

@@ -1,3 +1,5 @@
+using Gradgen.Kernels;
+
 namespace Gradgen.Nn;
 
 /// <summary>
@@ -18,6 +20,39 @@ public static partial class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(module);
         return Functional.Conv2d(x, weight, bias, module.Stride, module.Padding, module.Dilation, module.Groups);
+    }
+
+    /// <summary>
+    /// <see cref="Conv2d(Tensor, Tensor, Tensor?, Nn.Conv2d)"/> followed by a generated kernel of its output alone (the
+    /// activation after the layer): in Float32 on the CPU the kernel is the convolution's epilogue, applied to each
+    /// element as its product writes it, so the layer's output is never stored; elsewhere the layer, then the kernel.
+    /// </summary>
+    /// <typeparam name="TEpilogue">The kernel as a product's epilogue (generated).</typeparam>
+    /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
+    /// <typeparam name="TDouble">The kernel for Float64.</typeparam>
+    /// <param name="entry">The kernel's name in <paramref name="cudaSource"/>.</param>
+    /// <param name="cudaSource">The model's graph kernels in CUDA C.</param>
+    /// <param name="x">The input [N, C, H, W].</param>
+    /// <param name="weight">The filters [O, C / groups, kh, kw].</param>
+    /// <param name="bias">The bias [O], or null.</param>
+    /// <param name="module">The layer whose window the graph applies.</param>
+    /// <returns>The kernel's output [N, O, OH, OW].</returns>
+    public static Tensor Conv2dThenMap<TEpilogue, TFloat, TDouble>(string entry, string cudaSource, Tensor x, Tensor weight, Tensor? bias, Conv2d module)
+        where TEpilogue : IGemmEpilogue
+        where TFloat : IElementwiseKernel<MapSpans<float>, float>
+        where TDouble : IElementwiseKernel<MapSpans<double>, double>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(module);
+        if (x.DType == DType.Float32 && x.Device.Type == DeviceType.Cpu)
+        {
+            return Functional.Conv2d<TEpilogue>(x, weight, bias, module.Stride, module.Padding, module.Dilation, module.Groups);
+        }
+
+        var output = Conv2d(x, weight, bias, module);
+        var result = Map<TFloat, TDouble>(entry, cudaSource, null, 1, output)[0];
+        Free(output);
+        return result;
     }
 
     /// <summary>

@@ -15,8 +15,20 @@ namespace Gradgen.Nn;
 internal static class ConvolutionKernel
 {
     /// <summary>The convolution of a Float32 or Float64 CPU input [N, C, H, W] with weight [O, C / groups, kh, kw] and an optional bias [O], all of one dtype (checked by the caller).</summary>
-    public static Tensor Run(Tensor input, Tensor weight, Tensor? bias, Window2d window, int groups)
+    public static Tensor Run(Tensor input, Tensor weight, Tensor? bias, Window2d window, int groups) => Run<IdentityEpilogue>(input, weight, bias, window, groups);
+
+    /// <summary>
+    /// The convolution with <typeparamref name="TEpilogue"/> applied to each output element as its product writes it
+    /// (after the bias): Float32 only for an epilogue other than <see cref="IdentityEpilogue"/>.
+    /// </summary>
+    public static Tensor Run<TEpilogue>(Tensor input, Tensor weight, Tensor? bias, Window2d window, int groups)
+        where TEpilogue : IGemmEpilogue
     {
+        if (typeof(TEpilogue) != typeof(IdentityEpilogue) && input.DType != DType.Float32)
+        {
+            throw new ArgumentException($"Conv2d: an epilogue runs in Float32 only, not {input.DType}.", nameof(input));
+        }
+
         window.Check(input, "Conv2d");
         var shape = new ConvolutionShape(input.shape, weight.shape, window, groups);
         var x = input.ContiguousData();
@@ -25,11 +37,11 @@ internal static class ConvolutionKernel
         var y = Tensor.Empty(input.DType, [shape.N, shape.O, window.OutH(shape.H), window.OutW(shape.W)]);
         if (input.DType == DType.Float32)
         {
-            Forward<float>(shape, x, w, b, y);
+            Forward<float, TEpilogue>(shape, x, w, b, y);
         }
         else
         {
-            Forward<double>(shape, x, w, b, y);
+            Forward<double, IdentityEpilogue>(shape, x, w, b, y);
         }
 
         GC.KeepAlive(x);
@@ -44,8 +56,9 @@ internal static class ConvolutionKernel
         return y;
     }
 
-    static void Forward<T>(ConvolutionShape s, Tensor x, Tensor w, Tensor? bias, Tensor y)
+    static void Forward<T, TEpilogue>(ConvolutionShape s, Tensor x, Tensor w, Tensor? bias, Tensor y)
         where T : unmanaged, INumber<T>
+        where TEpilogue : IGemmEpilogue
     {
         int chunks = ParallelItems.Chunks(s.N, x.numel + y.numel), gemmThreads = Math.Max(1, Gemm.ThreadCount / chunks);
         ParallelItems.ForChunks(s.N, chunks, (_, first, end) =>
@@ -68,7 +81,7 @@ internal static class ConvolutionKernel
                     }
 
                     var source = s.Columns(image, g, cols);
-                    Product(false, false, s.Og, s.L, s.K, s.Filters(w.Elements<T>(), g), s.K, source, s.L, bias is not null, planes, s.L, gemmThreads);
+                    Product<T, TEpilogue>(false, false, s.Og, s.L, s.K, s.Filters(w.Elements<T>(), g), s.K, source, s.L, bias is not null, planes, s.L, gemmThreads);
                 }
             }
         });
@@ -160,11 +173,16 @@ internal static class ConvolutionKernel
 
     /// <summary><c>C = op(A)·op(B)</c>, or <c>C += op(A)·op(B)</c> when <paramref name="accumulate"/>, through the single- or double-precision GEMM.</summary>
     static void Product<T>(bool transposeA, bool transposeB, int m, int n, int k, Span<T> a, int lda, Span<T> b, int ldb, bool accumulate, Span<T> c, int ldc, int threads)
+        where T : unmanaged => Product<T, IdentityEpilogue>(transposeA, transposeB, m, n, k, a, lda, b, ldb, accumulate, c, ldc, threads);
+
+    /// <summary>The same with <typeparamref name="TEpilogue"/> applied to each element of C as it is written (single precision).</summary>
+    static void Product<T, TEpilogue>(bool transposeA, bool transposeB, int m, int n, int k, Span<T> a, int lda, Span<T> b, int ldb, bool accumulate, Span<T> c, int ldc, int threads)
         where T : unmanaged
+        where TEpilogue : IGemmEpilogue
     {
         if (typeof(T) == typeof(float))
         {
-            Gemm.MultiplyCore<IdentityEpilogue>(transposeA, transposeB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
+            Gemm.MultiplyCore<TEpilogue>(transposeA, transposeB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
                 accumulate ? 1f : 0f, MemoryMarshal.Cast<T, float>(c), ldc, default, default, 0, threads, GemmKernelKind.Auto);
         }
         else

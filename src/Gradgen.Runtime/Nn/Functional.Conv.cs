@@ -1,3 +1,5 @@
+using Gradgen.Kernels;
+
 namespace Gradgen.Nn;
 
 public static partial class Functional
@@ -18,13 +20,22 @@ public static partial class Functional
     /// <param name="groups">Channel groups, dividing C and O.</param>
     /// <returns>[N, O, OH, OW] with OH = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1 (likewise OW).</returns>
     /// <exception cref="ArgumentException">The shapes or arguments do not fit, with the values.</exception>
-    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+        Conv2d<IdentityEpilogue>(input, weight, bias, stride, padding, dilation, groups);
+
+    /// <summary>
+    /// <see cref="Conv2d(Tensor, Tensor, Tensor?, int, int, int, int)"/> with <typeparamref name="TEpilogue"/> applied to
+    /// each output element as the product writes it (a compiled model's activation after the layer): a Float32 CPU
+    /// input only, for an epilogue other than <see cref="IdentityEpilogue"/>.
+    /// </summary>
+    internal static Tensor Conv2d<TEpilogue>(Tensor input, Tensor weight, Tensor? bias, int stride, int padding, int dilation, int groups)
+        where TEpilogue : IGemmEpilogue
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         if (input.Ndim == 3)
         {
-            return Conv2d(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups).Squeeze(0);
+            return Conv2d<TEpilogue>(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups).Squeeze(0);
         }
 
         CheckWindow("Conv2d", input, stride, padding, dilation);
@@ -55,8 +66,13 @@ public static partial class Functional
         }
 
         var window = new Window2d(kh, kw, stride, stride, padding, padding, dilation, dilation);
+        if (typeof(TEpilogue) != typeof(IdentityEpilogue) && input.Device.Type != DeviceType.Cpu)
+        {
+            throw new ArgumentException($"Conv2d: an epilogue runs on the CPU only, not on {input.Device}.", nameof(input));
+        }
+
         return input.Device.Type == DeviceType.Cpu
-            ? ConvolutionKernel.Run(input, weight, bias, window, groups)
+            ? ConvolutionKernel.Run<TEpilogue>(input, weight, bias, window, groups)
             : DeviceWindows.Conv2d(input, weight, bias, window, groups);
     }
 

@@ -98,9 +98,13 @@ internal sealed class GraphStepWriter
                 string kernel = $"{_kernelClass}.Kernel{step.Kernel}";
                 string types = $"<{EpilogueName(_kernelClass, step.Kernel, at)}, {kernel}<float>, {kernel}<double>>(\"{_entryPrefix}_kernel{step.Kernel}\", {_cudaSource}";
                 string other = first.Inputs.Count == 2 ? _name(first.Inputs[1 - at]) : "null";
-                writer.Line(product.Op == TensorOp.Linear
-                    ? $"{declare}{_name(step.Nodes[0])} = {Runtime}.LinearThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {(product.Inputs.Count > 2 ? _name(product.Inputs[2]) : "null")}, {other}, {at});"
-                    : $"{declare}{_name(step.Nodes[0])} = {Runtime}.MatMulThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {other}, {at});");
+                string bias = product.Inputs.Count > 2 ? _name(product.Inputs[2]) : "null";
+                writer.Line(product.Op switch
+                {
+                    TensorOp.Linear => $"{declare}{_name(step.Nodes[0])} = {Runtime}.LinearThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {bias}, {other}, {at});",
+                    TensorOp.Conv2d => $"{declare}{_name(step.Nodes[0])} = {Runtime}.Conv2dThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {bias}, {product.Text});",
+                    _ => $"{declare}{_name(step.Nodes[0])} = {Runtime}.MatMulThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {other}, {at});",
+                });
                 guard?.Dispose();
                 return;
             }
