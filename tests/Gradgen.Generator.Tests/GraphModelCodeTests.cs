@@ -101,7 +101,7 @@ public sealed class GraphModelCodeTests
         // The relu's derivative reads its output (z ≤ 0 exactly where relu(z) ≤ 0), so the relu is a's epilogue too, and
         // the node keeps only what its backward reads: the relu's output (b's weight gradient and the relu's
         // derivative) and the sum (head's weight gradient).
-        Assert.Matches(@"// a\.Forward\(x\)\.Relu\(\)\s+var (t\d+) = global::Gradgen\.Nn\.CompiledGraph\.LinearThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, ", model);
+        Assert.Matches(@"// a; a\.Forward\(x\)\.Relu\(\)\s+var (t\d+) = global::Gradgen\.Nn\.CompiledGraph\.LinearThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, ", model);
         string kept = Regex.Match(model, @"\}, \[(?<kept>[^\]]*)\], 0").Groups["kept"].Value;
         Assert.Equal(2, kept.Split(", ").Length);
     }
@@ -144,7 +144,7 @@ public sealed class GraphModelCodeTests
             }
             """);
 
-        Assert.Equal(fromOutput, Regex.IsMatch(model, @"// Acts\.Floor\(a\.Forward\(x\)\)\s+var t\d+ = global::Gradgen\.Nn\.CompiledGraph\.LinearThenMap<"));
+        Assert.Equal(fromOutput, Regex.IsMatch(model, @"// a; Acts\.Floor\(a\.Forward\(x\)\)\s+var t\d+ = global::Gradgen\.Nn\.CompiledGraph\.LinearThenMap<"));
         Assert.Equal(!fromOutput, model.Contains("// a\n", StringComparison.Ordinal) || Regex.IsMatch(model, @"// a\s+var t\d+ = global::Gradgen\.Nn\.CompiledGraph\.Linear\("));
     }
 

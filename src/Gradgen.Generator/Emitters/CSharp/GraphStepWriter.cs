@@ -60,7 +60,7 @@ internal sealed class GraphStepWriter
     {
         var nodes = _graph.Nodes;
         var first = nodes[step.Nodes[0]];
-        string label = string.Join("; ", step.Nodes.Select(n => nodes[n].Label).Where(l => l.Length > 0).Distinct());
+        string label = string.Join("; ", step.Computed.Select(n => nodes[n].Label).Where(l => l.Length > 0).Distinct());
         if (label.Length > 0)
         {
             writer.Line("// " + label);
