@@ -16,6 +16,9 @@ internal sealed record PlannedStep(EquatableArray<int> Nodes, int Kernel, Equata
 {
     /// <summary>Every node the step computes: <see cref="Nodes"/>, and the folded product first when there is one.</summary>
     public IEnumerable<int> Computed => Product >= 0 ? Nodes.Prepend(Product) : Nodes;
+
+    /// <summary>Which input of the step's kernel the folded <see cref="Product"/> is.</summary>
+    public int ProductInput(TensorGraph graph) => graph.Nodes[Nodes[0]].Inputs.AsImmutableArray().IndexOf(Product);
 }
 
 /// <summary>A differentiated graph planned for emission: forward steps, backward steps, and the elementwise kernels they run.</summary>
@@ -68,30 +71,21 @@ internal static class GraphPlanner
         }
 
         var allSlots = Enumerable.Range(0, graph.Gradients.Count).Where(s => graph.Gradients[s] >= 0).ToList();
-        var none = new Dictionary<int, int>();
-        var live = new HashSet<int>(forward.Concat(backward));
-        return new GraphPlan(graph, Steps(graph, forward, kernels, _ => EquatableArray<int>.Empty, fuseProducts ? ProductEpilogues(graph, forward, live) : none), Steps(graph, backward, kernels, ids =>
+        var readers = fuseProducts ? Readers(graph, forward.Concat(backward)) : null;
+        Dictionary<int, int> EpiloguesOf(HashSet<int> members) => readers is null ? new Dictionary<int, int>() : ProductEpilogues(graph, members, readers);
+        return new GraphPlan(graph, Steps(graph, forward, kernels, _ => EquatableArray<int>.Empty, EpiloguesOf(forward)), Steps(graph, backward, kernels, ids =>
         {
             var served = ids.SelectMany(id => slots[id]).Distinct().OrderBy(s => s).ToList();
             return served.Count == allSlots.Count ? EquatableArray<int>.Empty : served.ToEquatableArray();
-        }, fuseProducts ? ProductEpilogues(graph, backward, live) : none));
+        }, EpiloguesOf(backward)));
     }
 
-    /// <summary>
-    /// The kernels of <paramref name="members"/> that run as the epilogue of the product feeding them, by kernel node.
-    /// Forward: a Linear's x·Wᵀ + b followed by a kernel of it alone (an activation, a scale) or of it and one other value
-    /// of its shape (a residual add); a convolution followed by a kernel of it alone (its activation). Backward: the product that carries a layer's gradient into the activation below it (G·W, W a
-    /// matrix) followed by that activation's derivative g·act′(u), or by any kernel of it and one other value of its
-    /// shape (a sum of gradients). The product's result is then never stored: each element goes through the kernel as
-    /// the product writes it. It must be read by that kernel alone (not the output, nor a gradient the model returns, nor
-    /// a value the backward reads), and the kernel must have no other output.
-    /// </summary>
-    private static Dictionary<int, int> ProductEpilogues(TensorGraph graph, HashSet<int> members, HashSet<int> live)
+    /// <summary>How many of <paramref name="live"/> read each value (as an input or for its shape).</summary>
+    /// <remarks>Only the values the plan computes count: fusing maps leaves dead nodes behind that still name their inputs.</remarks>
+    private static Dictionary<int, int> Readers(TensorGraph graph, IEnumerable<int> live)
     {
-        // Readers among the values the plan computes: fusing maps leaves dead nodes behind that still name their inputs.
-        var nodes = graph.Nodes;
         var readers = new Dictionary<int, int>();
-        foreach (var node in live.Select(id => nodes[id]))
+        foreach (var node in live.Select(id => graph.Nodes[id]))
         {
             foreach (int input in node.Inputs.Append(node.ShapeOf).Where(i => i >= 0).Distinct())
             {
@@ -99,6 +93,22 @@ internal static class GraphPlanner
             }
         }
 
+        return readers;
+    }
+
+    /// <summary>
+    /// The kernels of <paramref name="members"/> that run as the epilogue of the product feeding them, by kernel node.
+    /// Forward: a Linear's x·Wᵀ + b followed by a kernel of it alone (an activation, a scale) or of it and one other
+    /// value of its shape (a residual add); a convolution followed by a kernel of it alone (its activation). Backward:
+    /// the product that carries a layer's gradient into the activation below it (G·W, W a matrix) followed by that
+    /// activation's derivative g·act′(u), or by any kernel of it and one other value of its shape (a sum of gradients).
+    /// The product's result is then never stored: each element goes through the kernel as the product writes it. It
+    /// must be read by that kernel alone (not the output, nor a gradient the model returns, nor a value the backward
+    /// reads), and the kernel must have no other output.
+    /// </summary>
+    private static Dictionary<int, int> ProductEpilogues(TensorGraph graph, HashSet<int> members, Dictionary<int, int> readers)
+    {
+        var nodes = graph.Nodes;
         var fused = new Dictionary<int, int>();
         foreach (int id in members)
         {

@@ -49,10 +49,7 @@ public static partial class CompiledGraph
             return Functional.Conv2d<TEpilogue>(x, weight, bias, module.Stride, module.Padding, module.Dilation, module.Groups);
         }
 
-        var output = Conv2d(x, weight, bias, module);
-        var result = Map<TFloat, TDouble>(entry, cudaSource, null, 1, output)[0];
-        Free(output);
-        return result;
+        return MapOfProduct<TFloat, TDouble>(entry, cudaSource, Conv2d(x, weight, bias, module), null, 0);
     }
 
     /// <summary>

@@ -256,7 +256,17 @@ public static partial class CompiledGraph
             return CompiledModel.Linear<TEpilogue>(rows, weight, bias, otherRows).Reshape(shape);
         }
 
-        var product = Linear(x, weight, bias);
+        return MapOfProduct<TFloat, TDouble>(entry, cudaSource, Linear(x, weight, bias), other, productInput);
+    }
+
+    /// <summary>
+    /// Where a product's epilogue cannot run (Float64, a device): the kernel as a map over the stored product and
+    /// <paramref name="other"/> (none for a kernel of one input), the product then freed.
+    /// </summary>
+    internal static Tensor MapOfProduct<TFloat, TDouble>(string entry, string cudaSource, Tensor product, Tensor? other, int productInput)
+        where TFloat : IElementwiseKernel<MapSpans<float>, float>
+        where TDouble : IElementwiseKernel<MapSpans<double>, double>
+    {
         var result = Map<TFloat, TDouble>(entry, cudaSource, null, 1, other is null ? [product] : productInput == 0 ? [product, other] : [other, product])[0];
         Free(product);
         return result;
@@ -298,10 +308,7 @@ public static partial class CompiledGraph
             return ProductGradients.Times<TEpilogue>(g, weight, Whole(other));
         }
 
-        var product = MatMul(g, weight, false);
-        var result = Map<TFloat, TDouble>(entry, cudaSource, null, 1, productInput == 0 ? [product, other] : [other, product])[0];
-        Free(product);
-        return result;
+        return MapOfProduct<TFloat, TDouble>(entry, cudaSource, MatMul(g, weight, false), other, productInput);
     }
 
     /// <summary>Aᵀ·B summed over every leading dim: <c>[…, m]</c> and <c>[…, n]</c> give <c>[m, n]</c> (a weight's gradient).</summary>

@@ -86,7 +86,7 @@ internal static class GraphModelEmitter
         GraphStepWriter.WriteKernels(writer, typeBlocks, model.Name, model.Name + "GraphCudaSource", kernelClass, kernels,
             "CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.",
             "The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.",
-            plans.SelectMany(plan => plan.Forward.Concat(plan.Backward).Where(step => step.Product >= 0).Select(step => (step.Kernel, plan.Graph.Nodes[step.Nodes[0]].Inputs.AsImmutableArray().IndexOf(step.Product)))).ToList());
+            plans.SelectMany(plan => plan.Forward.Concat(plan.Backward).Where(step => step.Product >= 0).Select(step => (step.Kernel, step.ProductInput(plan.Graph)))).ToList());
         namespaceBlock?.Dispose();
         return writer.ToString();
     }

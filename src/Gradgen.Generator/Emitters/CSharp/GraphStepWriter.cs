@@ -94,7 +94,7 @@ internal sealed class GraphStepWriter
                 // The product with this kernel applied to each element as it is written (its other input read at the
                 // same position): one pass, and the product never stored.
                 var product = nodes[step.Product];
-                int at = first.Inputs.AsImmutableArray().IndexOf(step.Product);
+                int at = step.ProductInput(_graph);
                 string kernel = $"{_kernelClass}.Kernel{step.Kernel}";
                 string types = $"<{EpilogueName(_kernelClass, step.Kernel, at)}, {kernel}<float>, {kernel}<double>>(\"{_entryPrefix}_kernel{step.Kernel}\", {_cudaSource}";
                 string other = first.Inputs.Count == 2 ? _name(first.Inputs[1 - at]) : "null";
@@ -308,21 +308,21 @@ internal sealed class GraphStepWriter
             {
                 writer.Line("/// <inheritdoc/>");
                 writer.Line("public static bool ReadsOther => true;");
+                writer.Line();
             }
 
-            bool firstMember = !readsOther;
-            foreach (var (vector, simd) in new[] { ("float", "Scalar"), ("global::System.Runtime.Intrinsics.Vector256<float>", "Simd256"), ("global::System.Runtime.Intrinsics.Vector512<float>", "Simd512") })
+            var widths = new[] { ("float", "Scalar"), ("global::System.Runtime.Intrinsics.Vector256<float>", "Simd256"), ("global::System.Runtime.Intrinsics.Vector512<float>", "Simd512") };
+            for (int w = 0; w < widths.Length; w++)
             {
-                if (!firstMember)
-                {
-                    writer.Line();
-                }
-
-                firstMember = false;
+                var (vector, simd) = widths[w];
                 writer.Line("/// <inheritdoc/>");
                 writer.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
                 string parameters = readsOther ? $"{vector} value, {vector} other" : $"{vector} value";
                 writer.Line($"public static {vector} Apply({parameters}) => Kernel{kernel}<float>.Apply<{vector}, global::Gradgen.Kernels.{simd}<float>>({Arguments("value")});");
+                if (w < widths.Length - 1)
+                {
+                    writer.Line();
+                }
             }
         }
     }
