@@ -18,7 +18,6 @@ internal static class StepNames
     public const string Loop = nameof(Loop);
     public const string Group = nameof(Group);
     public const string ParseModel = nameof(ParseModel);
-    public const string Model = nameof(Model);
     public const string GraphModel = nameof(GraphModel);
     public const string EagerVjp = nameof(EagerVjp);
 }
@@ -77,7 +76,7 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
             output.AddSource(HintName(function.Declaration.MetadataName, "." + function.Declaration.Name + ".g.cs"), LoopEmitter.Emit(function)));
 
         // Models: partial classes deriving from Gradgen.Nn.Module. The predicate is syntax only; the transform checks
-        // the base type, lowers Forward to layers and plans the activations' kernels. Roslyn reruns it for every
+        // the base type, lowers Forward to a tensor graph and differentiates it. Roslyn reruns it for every
         // candidate when the compilation changes, so it too reuses a model's parse while the files it read are unchanged.
         var models = context.SyntaxProvider
             .CreateSyntaxProvider(
@@ -89,14 +88,8 @@ public sealed class DifferentiableGenerator : IIncrementalGenerator
                 })
             .Where(static result => result is not null)
             .WithTrackingName(StepNames.ParseModel);
-        var compiled = models
-            .Where(static result => result!.Model is not null)
-            .Select(static (result, _) => result!.Model!)
-            .WithTrackingName(StepNames.Model);
-        context.RegisterSourceOutput(compiled, static (output, model) =>
-            output.AddSource(HintName(model.MetadataName, ".Model.g.cs"), ModelEmitter.Emit(model)));
 
-        // Every other Forward: the tensor graph, differentiated in the parse step, planned and written here.
+        // Each model's tensor graph, differentiated in the parse step, planned and written here.
         var graphs = models
             .Where(static result => result!.Graph is not null)
             .Select(static (result, _) => result!.Graph!)

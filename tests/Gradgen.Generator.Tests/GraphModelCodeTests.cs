@@ -224,6 +224,47 @@ public sealed class GraphModelCodeTests
         Assert.Contains("SumToShapeOf(", model, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ALinearChainTriesTheDeviceAndNarrowStrategiesFirstThenRunsTheGeneralPlanWithItsActivationsFused()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear hidden = new(784, 256), output = new(256, 10);
+                public override Tensor Forward(Tensor x) => output.Forward(hidden.Forward(x).Relu());
+            }
+            """);
+        int device = model.IndexOf("CompiledModel.RunOnDevice(", StringComparison.Ordinal);
+        int narrow = model.IndexOf("CompiledModel.RunNarrow<GradgenChain_Head.LayerActivations>(", StringComparison.Ordinal);
+        int general = model.IndexOf("return GradgenCallRank2(input);", StringComparison.Ordinal);
+        Assert.True(device > 0 && narrow > device && general > narrow, "device, then narrow, then the general plan");
+
+        // No packed path of its own: ReLU is the hidden product's epilogue, ReLU′ (from its output) that of the product
+        // that carries the gradient into it, and the pre-activation is neither stored nor kept for the backward.
+        Assert.Contains("CompiledGraph.LinearThenMap<GradgenGraph_Head.Kernel0AfterProductAt0", model, StringComparison.Ordinal);
+        Assert.Contains("CompiledGraph.MatMulThenMap<GradgenGraph_Head.Kernel1AfterProductAt0", model, StringComparison.Ordinal);
+        Assert.DoesNotContain("CompiledModel.Linear", model, StringComparison.Ordinal);
+        Assert.Matches(@"\}, \[t4\], 0, 1, 3\);", model);
+    }
+
+    [Fact]
+    public void LayersBuiltWithSizesTheGeneratorCannotSeeStillFuseTheirActivation()
+    {
+        // hidden's outputs and output's inputs are one unknown size once output reads hidden's activation: the gradient
+        // that reaches the activation has its input's shape, so no Σ to that shape reads the pre-activation.
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear hidden, output;
+                public Head(int inputs, int width) { hidden = new(inputs, width); output = new(width, 1); }
+                public override Tensor Forward(Tensor x) => output.Forward(Gradgen.Nn.Functional.Tanh(hidden.Forward(x)));
+            }
+            """);
+        Assert.Contains("CompiledGraph.LinearThenMap<", model, StringComparison.Ordinal);
+        Assert.DoesNotContain("CompiledGraph.Linear(t0", model, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Matches(model, @"CompiledGraph\.SumToShapeOf\(").Count);    // the two biases' gradients, nothing else
+    }
+
     private static string Generated(string source)
     {
         var output = GeneratorHarness.Run("using Gradgen;\n" + source);

@@ -32,7 +32,7 @@ public sealed class IncrementalTests
         }
         """;
 
-    private static readonly string[] TrackedSteps = { StepNames.Parse, StepNames.Plan, StepNames.Group, StepNames.ParseModel, StepNames.Model, StepNames.GraphModel };
+    private static readonly string[] TrackedSteps = { StepNames.Parse, StepNames.Plan, StepNames.Group, StepNames.ParseModel, StepNames.GraphModel };
 
     [Fact]
     public void UnrelatedEditLeavesEveryStepCachedOrUnchanged()

@@ -11,35 +11,26 @@ namespace Gradgen.Generator.Models;
 internal sealed record ModelLayer(string Field, string Activation, string Access);
 
 /// <summary>
-/// A model class the generator compiles: where it is, its layers in order, the activations' kernels (each applied as
-/// a matrix-product epilogue) with their derivatives in terms of the activation's output (z is never stored), the run-time
-/// checks that must hold for the chain to apply (Sequential contents, nested model types), and the fields (or
-/// auto-properties) that may hold modules or parameters, in declaration order, for the generated registration.
+/// The planner's strategies for a graph that is a chain of <c>Linear</c> layers with biases, each followed by at most
+/// one of sigmoid, relu and tanh (<see cref="Planning.LinearChainStrategy"/>): the layers in order, each activation's
+/// kernels for the narrow strategy (rows in vector lanes, the activation inlined), and each activation's derivative from
+/// its output, in CUDA C, for the device strategy (the derivative fused into the product that carries the gradient).
+/// Any other input runs the general plan.
 /// </summary>
-internal sealed record CompiledModelInfo(
-    string Namespace,
-    EquatableArray<ContainingType> ContainingTypes,
-    string MetadataName,
-    string Name,
+internal sealed record LinearChain(
     EquatableArray<ModelLayer> Layers,
-    EquatableArray<string> Guards,
     EquatableArray<PlannedFunction> Activations,
-    EquatableArray<PlannedFunction> Derivatives,
-    EquatableArray<string> RegisteredMembers,
-    bool BaseIsModule);
+    EquatableArray<PlannedFunction> Derivatives);
 
-/// <summary>The model step's output: a compiled Linear chain, a compiled graph (<see cref="Graph"/>), or none, and the diagnostics found on the way.</summary>
-internal sealed record ModelParseResult(CompiledModelInfo? Model, EquatableArray<DiagnosticInfo> Diagnostics)
-{
-    /// <summary>The model compiled through the tensor graph, when it is not a Linear chain.</summary>
-    public GraphModelInfo? Graph { get; init; }
-}
+/// <summary>The model step's output: a compiled graph (<see cref="Graph"/>) or none, and the diagnostics found on the way.</summary>
+internal sealed record ModelParseResult(GraphModelInfo? Graph, EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>
 /// A model class compiled through the tensor graph: one differentiated graph per input rank it was built for (only
 /// rank 2 when every operation acts on the last dim, <see cref="RowWise"/>: then any leading dims are flattened into
 /// rows), the run-time checks that must hold for the graph to apply (Sequential contents, nested types, absent biases),
-/// and the members for the generated registration and nesting.
+/// the members for the generated registration and nesting, and, for a chain of Linear layers, the strategies tried
+/// before the general plan (<see cref="Chain"/>).
 /// </summary>
 internal sealed record GraphModelInfo(
     string Namespace,
@@ -50,4 +41,8 @@ internal sealed record GraphModelInfo(
     bool RowWise,
     EquatableArray<string> Guards,
     EquatableArray<string> RegisteredMembers,
-    bool BaseIsModule);
+    bool BaseIsModule)
+{
+    /// <summary>The layers and kernels of the narrow and device strategies, when the graph is a chain of Linear layers; else null.</summary>
+    public LinearChain? Chain { get; init; }
+}

@@ -18,8 +18,8 @@ namespace Gradgen.Generator.Parsing;
 
 /// <summary>
 /// Reads a <c>partial</c> class deriving from <c>Gradgen.Nn.Module</c>: its <c>Forward</c> becomes a differentiated
-/// tensor graph (<see cref="GraphModelParser"/>), and the planner picks the strategy that runs it — the Linear-chain
-/// paths or the general graph code. What cannot be compiled becomes an Info diagnostic (GG0016), and <c>Call</c> then
+/// tensor graph (<see cref="GraphModelParser"/>), planned and emitted as a whole; a chain of Linear layers also gets the
+/// narrow and device strategies (<see cref="LinearChainStrategy"/>). What cannot be compiled becomes an Info diagnostic (GG0016), and <c>Call</c> then
 /// runs <c>Forward</c> eagerly; sizes that cannot fit are errors (GG0015 between two layers, GG0017 elsewhere).
 /// </summary>
 internal static class ModelParser
@@ -73,14 +73,14 @@ internal static class ModelParser
 
             var graph = GraphModelParser.Parse(type, forwardSyntax, forward, semanticModel.Compilation, RegisteredMembers(type), cancellationToken);
 
-            // The planner's choice of strategy: a chain of Linear layers and activations runs on the specialised
-            // model paths; any other graph on the general graph code.
+            // A chain of Linear layers and activations also gets the narrow and device strategies, which its generated
+            // code tries before the general plan (the shapes decide at run time).
             if (graph.RowWise && LinearChainStrategy.Match(graph.Graphs[0]) is { } layers)
             {
-                return new ModelParseResult(Chain(type, graph, layers), EquatableArray<DiagnosticInfo>.Empty);
+                graph = graph with { Chain = Chain(type, layers) };
             }
 
-            return new ModelParseResult(null, EquatableArray<DiagnosticInfo>.Empty) { Graph = graph };
+            return new ModelParseResult(graph, EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (NotCompiledException notCompiled)
         {
@@ -107,21 +107,14 @@ internal static class ModelParser
 
     private static ModelParseResult Failed(DiagnosticInfo diagnostic) => new(null, new[] { diagnostic }.ToEquatableArray());
 
-    /// <summary>The Linear-chain strategy's model: its layers, and each activation's kernels planned like a [Differentiable] function's.</summary>
-    private static CompiledModelInfo Chain(INamedTypeSymbol type, GraphModelInfo graph, List<ModelLayer> layers)
+    /// <summary>The Linear-chain strategies' layers, and each activation's kernels planned like a [Differentiable] function's.</summary>
+    private static LinearChain Chain(INamedTypeSymbol type, List<ModelLayer> layers)
     {
         var activationNames = layers.Select(l => l.Activation).Where(a => a.Length > 0).Distinct().OrderBy(a => a, StringComparer.Ordinal).ToList();
-        return new CompiledModelInfo(
-            graph.Namespace,
-            graph.ContainingTypes,
-            graph.MetadataName,
-            graph.Name,
+        return new LinearChain(
             layers.ToEquatableArray(),
-            graph.Guards,
             activationNames.Select(a => PlanActivation(a, type)).ToEquatableArray(),
-            activationNames.Select(a => PlanDerivativeFromOutput(a, type)).ToEquatableArray(),
-            graph.RegisteredMembers,
-            graph.BaseIsModule);
+            activationNames.Select(a => PlanDerivativeFromOutput(a, type)).ToEquatableArray());
     }
 
     /// <summary>
@@ -208,44 +201,32 @@ internal static class ModelParser
     }
 
     /// <summary>
-    /// g·act′ as a function of the activation's output y and the gradient g: the backward of a layer whose matrix
-    /// product applied the activation as its epilogue, so that z was never stored. Sigmoid's and tanh's rules in the
-    /// table read only y and g (they get no input node: a rule that read one would fail here, not compute garbage);
-    /// relu's derivative is 1 where y &gt; 0, which is exactly where z &gt; 0 (0 at 0, as PyTorch).
+    /// g·act′ as a function of the activation's output y and the gradient g, from the rule table
+    /// (<see cref="TensorRules.DerivativeFromOutput"/>): the device strategy's backward of a layer whose matrix product
+    /// applied the activation as its epilogue, so that z was never stored.
     /// </summary>
     private static PlannedFunction PlanDerivativeFromOutput(string activation, INamedTypeSymbol type)
     {
-        var builder = new GraphBuilder(isFloat: true);
-        int y = builder.Parameter(0), g = builder.Parameter(1);
-        int dz = activation switch
-        {
-            "Sigmoid" => PrimitiveRules.Get(Op.Sigmoid).Vjp!(builder, new[] { -1 }, y, g)[0],
-            "Tanh" => PrimitiveRules.Get(Op.Tanh).Vjp!(builder, new[] { -1 }, y, g)[0],
-            _ => builder.Select(builder.Apply(Op.GreaterThan, y, builder.Constant(0)), g, builder.Constant(0)),
-        };
+        var derivative = TensorRules.DerivativeFromOutput(LinearChainStrategy.Body(activation))
+            ?? throw new InvalidOperationException($"The rule table writes {activation}'s derivative from its input, which the chain's device strategy does not keep.");
+        var builder = GraphBuilder.FromGraph(derivative, isFloat: true);
         string text = "gradOutput·" + activation.ToLowerInvariant() + "′ from y";
-        builder.Label(dz, text);
+        builder.Label(derivative.Outputs[0], text);
         var names = new[] { "y", "gradOutput" };
         var signature = new FunctionSignature(string.Empty, EquatableArray<ContainingType>.Empty, FunctionParser.MetadataName(type), activation + "Derivative", "private",
             "float", names.ToEquatableArray(), text, EmitTensorOverload: false);
-        return new PlannedFunction(signature, KernelPlanner.Plan(builder.ToGraph(new[] { dz }), names, isFloat: true));
+        return new PlannedFunction(signature, KernelPlanner.Plan(builder.ToGraph(derivative.Outputs), names, isFloat: true));
     }
 
     /// <summary>The activation as a one-parameter function, planned like a [Differentiable] one: its forward and backward kernels.</summary>
     private static PlannedFunction PlanActivation(string activation, INamedTypeSymbol type)
     {
-        var builder = new GraphBuilder(isFloat: true);
-        int z = builder.Parameter(0);
-        int y = activation switch
-        {
-            "Sigmoid" => builder.Apply(Op.Sigmoid, z),
-            "Tanh" => builder.Apply(Op.Tanh, z),
-            _ => ScalarBodies.Relu(builder, z),
-        };
-        builder.Label(y, activation.ToLowerInvariant() + "(z)");
+        var body = LinearChainStrategy.Body(activation);
+        var builder = GraphBuilder.FromGraph(body, isFloat: true);
+        builder.Label(body.Outputs[0], activation.ToLowerInvariant() + "(z)");
         var names = new[] { "z" };
         var signature = new FunctionSignature(string.Empty, EquatableArray<ContainingType>.Empty, FunctionParser.MetadataName(type), activation, "private",
             "float", names.ToEquatableArray(), activation.ToLowerInvariant() + "(z)", EmitTensorOverload: false);
-        return new PlannedFunction(signature, KernelPlanner.Plan(builder.ToGraph(new[] { y }), names, isFloat: true));
+        return new PlannedFunction(signature, KernelPlanner.Plan(builder.ToGraph(body.Outputs), names, isFloat: true));
     }
 }

@@ -22,6 +22,9 @@ internal static class LinearChainStrategy
         ("Tanh", ScalarBodies.Build(1, (b, p) => b.Apply(Op.Tanh, p[0]), string.Empty)),
     };
 
+    /// <summary>The scalar body of the activation named <paramref name="activation"/> ("Sigmoid", "Relu" or "Tanh").</summary>
+    public static IrGraph Body(string activation) => Activations.First(a => a.Name == activation).Body;
+
     /// <summary>The layers, first to last, when <paramref name="graph"/>'s forward is such a chain; else null.</summary>
     public static List<ModelLayer>? Match(TensorGraph graph)
     {

@@ -220,11 +220,32 @@ internal static class TensorRules
             }
 
             var output = backward.Nodes[backward.Outputs[i]];
-            int full = output.Op == Op.Parameter && b[inputs[(int)output.Value]].Shape.Equals(node.Shape)
+            int full = output.Op == Op.Parameter && b.SameShape(inputs[(int)output.Value], id)
                 ? inputs[(int)output.Value]
                 : b.Map(backward, inputs, "∂/∂(" + b[input].Label + ")", index: i, shapeOf: read.Contains(arity) ? -1 : g);
             result[i] = b.SumToShapeOf(full, input);
         }
+    }
+
+    /// <summary>
+    /// g·f′ for a one-input <paramref name="body"/> f, written from its output y alone (parameters y, then g), as
+    /// <see cref="FromOutput"/> rewrites a map's backward: what a layer that stores only y runs backward (the Linear
+    /// chain's device strategy). Null where the derivative needs f's input.
+    /// </summary>
+    public static IrGraph? DerivativeFromOutput(IrGraph body)
+    {
+        var scalar = GraphBuilder.FromGraph(body, isFloat: true);
+        var gradient = ReverseModeDifferentiator.Differentiate(scalar, body.Outputs[0], scalar.Parameter(1), new[] { "z" });
+        var (backward, read) = ReadingOnly(FromOutput(scalar.ToGraph(gradient), body.Outputs[0], arity: 1));
+
+        // FromOutput numbers g 1 and y 2: y first, then g.
+        if (!read.SequenceEqual(new[] { 1, 2 }))
+        {
+            return null;
+        }
+
+        var nodes = backward.Nodes.Select(n => n.Op == Op.Parameter ? n with { Value = 1 - (int)n.Value } : n).ToEquatableArray();
+        return backward with { Nodes = nodes };
     }
 
     /// <summary>

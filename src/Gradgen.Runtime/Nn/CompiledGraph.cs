@@ -168,38 +168,6 @@ public static partial class CompiledGraph
     /// <returns>A 0-d tensor.</returns>
     public static Tensor DimSize(Tensor x, int dim) => OnDevice(Tensor.Scalar(x.Shape[dim], x.DType), x);
 
-    /// <summary>x·Wᵀ + b over the last dim of <paramref name="x"/>: one packed matrix product with the bias added as it is written.</summary>
-    /// <param name="x">The input, <c>[…, in]</c>.</param>
-    /// <param name="weight">W, <c>[out, in]</c>.</param>
-    /// <param name="bias">b, <c>[out]</c>, or null.</param>
-    /// <returns><c>[…, out]</c>.</returns>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(weight);
-        int inFeatures = weight.Shape[1];
-        if (x.Shape[^1] != inFeatures)
-        {
-            throw new ArgumentException($"Linear: the input has shape {x.ShapeString}, but the weight {weight.ShapeString} takes {inFeatures} features.", nameof(x));
-        }
-
-        var rows = Whole(x).Reshape(-1, inFeatures);
-        Tensor y;
-        if (x.DType == DType.Float32 && IsCpu(x))
-        {
-            y = CompiledModel.Linear<IdentityEpilogue>(rows, weight, bias);
-        }
-        else
-        {
-            y = rows.MatMul(weight.Transpose(0, 1));
-            if (bias is not null) y = y + bias;
-        }
-
-        var shape = x.Shape.ToArray();
-        shape[^1] = weight.Shape[0];
-        return y.Reshape(shape);
-    }
-
     /// <summary>
     /// torch.matmul of two activations, B read transposed when <paramref name="transposeB"/>: one packed matrix product
     /// (per batch, when B has A's leading dims; over every row of A when B is 2-D).
@@ -213,50 +181,6 @@ public static partial class CompiledGraph
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         return ProductGradients.Times(a, b, transposeB);
-    }
-
-    /// <summary>
-    /// x·Wᵀ + b followed by a generated kernel of the product (one input) or of the product and <paramref name="other"/>
-    /// at the same position (two: a residual add, say): on the CPU in Float32 the kernel is the product's epilogue,
-    /// applied to each element as it is written, so x·Wᵀ + b is never stored; elsewhere the product, then the kernel.
-    /// </summary>
-    /// <typeparam name="TEpilogue">The kernel as a product's epilogue (generated).</typeparam>
-    /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
-    /// <typeparam name="TDouble">The kernel for Float64.</typeparam>
-    /// <param name="entry">The kernel's name in <paramref name="cudaSource"/>.</param>
-    /// <param name="cudaSource">The model's graph kernels in CUDA C.</param>
-    /// <param name="x">The input, <c>[…, in]</c>.</param>
-    /// <param name="weight">W, <c>[out, in]</c>.</param>
-    /// <param name="bias">b, <c>[out]</c>, or null.</param>
-    /// <param name="other">The kernel's other input, of the product's shape <c>[…, out]</c>, or null for a kernel of one input.</param>
-    /// <param name="productInput">Which of the kernel's inputs the product is (0, or 1 with <paramref name="other"/> first).</param>
-    /// <returns>The kernel's output, <c>[…, out]</c>.</returns>
-    public static Tensor LinearThenMap<TEpilogue, TFloat, TDouble>(string entry, string cudaSource, Tensor x, Tensor weight, Tensor? bias, Tensor? other, int productInput)
-        where TEpilogue : IGemmEpilogue
-        where TFloat : IElementwiseKernel<MapSpans<float>, float>
-        where TDouble : IElementwiseKernel<MapSpans<double>, double>
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(weight);
-        if (productInput is not (0 or 1) || (other is null && productInput != 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, "LinearThenMap: the product is the kernel's input 0, or 1 of two.");
-        }
-
-        bool cpuFloat = x.DType == DType.Float32 && weight.DType == DType.Float32 && IsCpu(x) && IsCpu(weight) && (bias is null || (bias.DType == DType.Float32 && IsCpu(bias)));
-        int outFeatures = weight.Ndim == 2 ? weight.Shape[0] : -1;
-        bool otherFits = other is null || (other.DType == DType.Float32 && IsCpu(other) && other.Ndim == x.Ndim && other.Shape[^1] == outFeatures
-            && other.Shape.ToArray().AsSpan(0, x.Ndim - 1).SequenceEqual(x.Shape.ToArray().AsSpan(0, x.Ndim - 1)));
-        if (cpuFloat && otherFits && weight.Ndim == 2 && x.Ndim >= 1 && x.Shape[^1] == weight.Shape[1])
-        {
-            var rows = Whole(x).Reshape(-1, weight.Shape[1]);
-            var shape = x.Shape.ToArray();
-            shape[^1] = outFeatures;
-            var otherRows = other is null ? null : Whole(other).Reshape(-1, outFeatures);
-            return CompiledModel.Linear<TEpilogue>(rows, weight, bias, otherRows).Reshape(shape);
-        }
-
-        return MapOfProduct<TFloat, TDouble>(entry, cudaSource, Linear(x, weight, bias), other, productInput);
     }
 
     /// <summary>

@@ -103,7 +103,7 @@ public class ProductGradientsTests
     [InlineData(7, 2, 3)]
     [InlineData(64, 40, 24)]
     [InlineData(0, 3, 4)]
-    public void TheCompiledModelsProductsAreTheLinearGradients(int rows, int inFeatures, int outFeatures)
+    public void TheLinearLayersProductsAreItsGradients(int rows, int inFeatures, int outFeatures)
     {
         var layer = new Linear(inFeatures, outFeatures);
         var x = Tensor.Randn(rows, inFeatures);
@@ -111,9 +111,9 @@ public class ProductGradientsTests
         var (x64, dz64, w64) = (x.To(DType.Float64), dz.To(DType.Float64), layer.Weight.Detach().To(DType.Float64));
         double tolerance = 1e-4 * Math.Sqrt(Math.Max(rows, outFeatures) + 1);
 
-        Close.All(dz64.T.MatMul(x64).ToArray<double>(), ToDoubles(CompiledModel.WeightGradient(dz, x)), tolerance);
-        Close.All(dz64.Sum(0).ToArray<double>(), ToDoubles(CompiledModel.BiasGradient(dz)), tolerance);
-        Close.All(dz64.MatMul(w64).ToArray<double>(), ToDoubles(CompiledModel.InputGradient(dz, layer)), tolerance);
+        Close.All(dz64.T.MatMul(x64).ToArray<double>(), ToDoubles(ProductGradients.AcrossRows(dz, x)), tolerance);
+        Close.All(dz64.Sum(0).ToArray<double>(), ToDoubles(ProductGradients.ColumnSums(dz)), tolerance);
+        Close.All(dz64.MatMul(w64).ToArray<double>(), ToDoubles(ProductGradients.Times(dz, layer.Weight, transposeB: false)), tolerance);
     }
 
     [Theory]
@@ -127,7 +127,7 @@ public class ProductGradientsTests
         var product = dz.To(DType.Float64).MatMul(layer.Weight.Detach().To(DType.Float64));
         var expected = product * (y.To(DType.Float64) > 0).To(DType.Float64);
 
-        var fused = CompiledModel.InputGradient<ReluDerivativeFromOutput>(dz, layer, y);
+        var fused = ProductGradients.Times<ReluDerivativeFromOutput>(dz, layer.Weight, y);
         Close.All(expected.ToArray<double>(), ToDoubles(fused), 1e-4 * Math.Sqrt(outFeatures));
         Assert.Contains(0f, fused.ToArray<float>());
     }

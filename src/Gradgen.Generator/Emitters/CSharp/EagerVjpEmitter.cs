@@ -23,14 +23,14 @@ internal static class EagerVjpEmitter
     public static string Emit(EagerVjpType type)
     {
         string name = type.ContainingTypes[type.ContainingTypes.Count - 1].NameWithTypeParameters;
-        string kernelClass = ModelEmitter.KernelClass("GradgenEager_", type.ContainingTypes);
+        string kernelClass = ModelFileWriter.KernelClass("GradgenEager_", type.ContainingTypes);
         string cudaSource = name + "EagerCudaSource";
         var kernels = new List<IrGraph>();
         var plans = type.Methods.Select(m => GraphPlanner.Plan(EagerVjpGraphs.Build(m.Op, m.ParameterNames), kernels)).ToList();
         (plans, kernels) = WithoutCopyKernels(plans, kernels);
 
         var writer = new SourceWriter();
-        var (namespaceBlock, typeBlocks) = ModelEmitter.WriteFileStart(writer, $"the eager backward functions of {type.MetadataName}, from the rule table", type.Namespace, type.ContainingTypes);
+        var (namespaceBlock, typeBlocks) = ModelFileWriter.WriteFileStart(writer, $"the eager backward functions of {type.MetadataName}, from the rule table", type.Namespace, type.ContainingTypes);
         for (int m = 0; m < type.Methods.Count; m++)
         {
             if (m > 0)

@@ -22,12 +22,12 @@ internal static class GraphModelEmitter
 
     public static string Emit(GraphModelInfo model)
     {
-        string kernelClass = ModelEmitter.KernelClass("GradgenGraph_", model.ContainingTypes);
+        string kernelClass = ModelFileWriter.KernelClass("GradgenGraph_", model.ContainingTypes);
         var kernels = new List<IrGraph>();
         var plans = model.Graphs.Select(g => GraphPlanner.Plan(g, kernels, fuseProducts: true)).ToList();
 
         var writer = new SourceWriter();
-        var (namespaceBlock, typeBlocks) = ModelEmitter.WriteFileStart(writer, $"{model.MetadataName}.Forward compiled as a tensor graph into fused kernels and one autograd node", model.Namespace, model.ContainingTypes);
+        var (namespaceBlock, typeBlocks) = ModelFileWriter.WriteFileStart(writer, $"{model.MetadataName}.Forward compiled as a tensor graph into fused kernels and one autograd node", model.Namespace, model.ContainingTypes);
 
         writer.Line("/// <summary>");
         writer.Line("/// The compiled <see cref=\"Forward\"/>: its tensor graph differentiated once by Gradgen's rule table, each elementwise chain");
@@ -36,6 +36,13 @@ internal static class GraphModelEmitter
             ? "/// <see cref=\"Forward\"/>) unless the input is a Float32 or Float64 tensor of rank 2 or more (leading dims are rows)"
             : $"/// <see cref=\"Forward\"/>) unless the input is a Float32 or Float64 tensor of rank {string.Join(" or ", model.Graphs.Select(g => g.InputRank))}");
         writer.Line("/// and every parameter is present, on the input's device (CPU or GPU), of the input's dtype.");
+        if (model.Chain is not null)
+        {
+            writer.Line("/// As a chain of Linear layers and activations it first tries two strategies: on an accelerator, the device's matrix");
+            writer.Line("/// products with each activation and its derivative fused; when every layer is at most 16 features wide, one pass");
+            writer.Line("/// over the rows with the rows in the vector lanes.");
+        }
+
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"input\">The model's input.</param>");
         writer.Line("/// <returns>The model's output, or null.</returns>");
@@ -50,6 +57,11 @@ internal static class GraphModelEmitter
                 }
 
                 writer.Line();
+            }
+
+            if (model.Chain is { } chain)
+            {
+                LinearChainEmitter.WriteStrategies(writer, model, chain, ChainKernelClass(model));
             }
 
             if (model.RowWise)
@@ -81,15 +93,26 @@ internal static class GraphModelEmitter
         }
 
         WriteMembers(writer, model);
+        if (model.Chain is { } linearChain)
+        {
+            LinearChainEmitter.WriteDerivativeSources(writer, model, linearChain);
+        }
 
         // The same kernels in CUDA C, from the same plan: what the graph launches on a device.
         GraphStepWriter.WriteKernels(writer, typeBlocks, model.Name, model.Name + "GraphCudaSource", kernelClass, kernels,
             "CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.",
             "The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.",
             plans.SelectMany(plan => plan.Forward.Concat(plan.Backward).Where(step => step.Product >= 0).Select(step => (step.Kernel, step.ProductInput(plan.Graph)))).ToList());
+        if (model.Chain is { } narrowChain)
+        {
+            LinearChainEmitter.WriteKernels(writer, narrowChain, ChainKernelClass(model));
+        }
+
         namespaceBlock?.Dispose();
         return writer.ToString();
     }
+
+    private static string ChainKernelClass(GraphModelInfo model) => ModelFileWriter.KernelClass("GradgenChain_", model.ContainingTypes);
 
     private static void WriteCall(SourceWriter writer, GraphModelInfo model, GraphPlan plan, string kernelClass)
     {
@@ -182,9 +205,9 @@ internal static class GraphModelEmitter
                 }
             }
 
-            // The slots whose values the backward reads: changing one in place before backward is an error.
+            // The slots whose values the backward reads (not only their shapes): changing one in place before backward is an error.
             var read = graph.Slots.Select((node, slot) => (node, slot))
-                .Where(s => plan.Backward.Any(step => step.Computed.Any(n => nodes[n].Inputs.Contains(s.node) || nodes[n].ShapeOf == s.node)))
+                .Where(s => plan.Backward.Any(step => step.Computed.Any(n => nodes[n].ValuesRead.Contains(s.node))))
                 .Select(s => s.slot.ToString(CultureInfo.InvariantCulture)).ToList();
             writer.Line($"}}, [{string.Join(", ", keptForBackward.Select(Name))}]{string.Join(string.Empty, read.Select(r => ", " + r))});");
         }
@@ -237,9 +260,9 @@ internal static class GraphModelEmitter
     // Registration, the run-time check of what was compiled, and the accessor a model that nests this one reads through.
     private static void WriteMembers(SourceWriter writer, GraphModelInfo model)
     {
-        ModelEmitter.WriteCanCompile(writer, model.Guards);
-        ModelEmitter.WriteMemberAccessor(writer, model.RegisteredMembers);
-        ModelEmitter.WriteDiscoverMembers(writer, model.RegisteredMembers, model.BaseIsModule);
+        ModelFileWriter.WriteCanCompile(writer, model.Guards);
+        ModelFileWriter.WriteMemberAccessor(writer, model.RegisteredMembers);
+        ModelFileWriter.WriteDiscoverMembers(writer, model.RegisteredMembers, model.BaseIsModule);
     }
 
     private static string Name(int id) => GraphStepWriter.DefaultName(id);

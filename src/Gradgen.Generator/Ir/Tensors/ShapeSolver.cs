@@ -29,10 +29,10 @@ internal sealed class ShapeSolver
         return -_parent.Count;
     }
 
-    /// <summary>A constant, or the representative symbol.</summary>
+    /// <summary>A constant, or the representative symbol (a resolved graph's symbol, which this solver never made, is its own).</summary>
     public int Resolve(int dim)
     {
-        if (dim >= 0)
+        if (dim >= 0 || -dim - 1 >= _parent.Count)
         {
             return dim;
         }

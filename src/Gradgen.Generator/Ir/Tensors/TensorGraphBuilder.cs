@@ -175,7 +175,7 @@ internal sealed class TensorGraphBuilder
         Add(new TensorNode(TensorOp.ScatterAddAs, new[] { g, index, like }.ToEquatableArray(), _nodes[like].Shape, Dim: dim, Label: "scattered back into " + _nodes[like].Label));
 
     public int SumToShapeOf(int g, int like) =>
-        _nodes[g].Shape.Equals(_nodes[like].Shape) ? g
+        SameShape(g, like) ? g
         : Add(new TensorNode(TensorOp.SumToShapeOf, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Label: "Σ to the shape of " + _nodes[like].Label));
 
     /// <summary>torch.expand of <paramref name="x"/> to <paramref name="shape"/> (its size-1 dims and new leading dims repeated, a view); <paramref name="sizes"/> is the target's C#.</summary>
@@ -243,7 +243,7 @@ internal sealed class TensorGraphBuilder
         Add(new TensorNode(TensorOp.Reshape, new[] { x }.ToEquatableArray(), shape.ToEquatableArray(), Text: call, Label: label));
 
     public int ReshapeAs(int g, int like) =>
-        _nodes[g].Shape.Equals(_nodes[like].Shape) ? g
+        SameShape(g, like) ? g
         : Add(new TensorNode(TensorOp.ReshapeAs, new[] { g, like }.ToEquatableArray(), _nodes[like].Shape, Label: "reshaped as " + _nodes[like].Label));
 
     /// <summary>Dims <paramref name="dim0"/> and <paramref name="dim1"/> swapped, or the dims <paramref name="runTimeDims"/> names (C#, an eager backward's arguments) when given.</summary>
@@ -573,6 +573,14 @@ internal sealed class TensorGraphBuilder
 
         return shape;
     }
+
+    /// <summary>
+    /// Whether two values have the same shape as inference knows it now: dims unified since the values were made (a
+    /// later layer that fixed two unknown sizes as one) compare equal, so a backward built before the graph is resolved
+    /// needs no Σ or reshape between them.
+    /// </summary>
+    public bool SameShape(int a, int b) =>
+        _nodes[a].Rank == _nodes[b].Rank && _nodes[a].Shape.Zip(_nodes[b].Shape, (x, y) => Shapes.Resolve(x) == Shapes.Resolve(y)).All(same => same);
 
     private string Dim(int dim) => Shapes.Format(new[] { dim }).Trim('[', ']');
 

@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using System.Linq;
+
 namespace Gradgen.Generator.Ir.Tensors;
 
 /// <summary>
@@ -47,4 +50,18 @@ internal sealed record TensorNode(
     int End = 0)
 {
     public int Rank => Shape.Count;
+
+    /// <summary>
+    /// The inputs whose values the operation reads, not only their shapes: a Σ, reshape or pad to the shape of a value,
+    /// a scatter into zeros shaped like one, a cut at the sizes of others, a mask shaped like its input, the size of a
+    /// dim and the sizes an expand reads at run time read none of those values (a bias changed in place before the
+    /// backward, whose gradient is only summed to its shape, is no error).
+    /// </summary>
+    public IEnumerable<int> ValuesRead => Op switch
+    {
+        TensorOp.SumToShapeOf or TensorOp.ReshapeAs or TensorOp.PadAs or TensorOp.CatPiece or TensorOp.Expand => Inputs.Take(1),
+        TensorOp.ScatterAddAs or TensorOp.MaxPool2dGradient => Inputs.Take(2),
+        TensorOp.DropoutMask or TensorOp.DimSize => Enumerable.Empty<int>(),
+        _ => Inputs,
+    };
 }
