@@ -146,3 +146,36 @@ public sealed partial class AveragePoolConvNet : Module
     public override Tensor Forward(Tensor x) =>
         head.Forward(cells.Forward(mix.Forward(pool.Forward(Functional.Relu(conv.Forward(x))))).Flatten(1));
 }
+
+/// <summary>
+/// A ResNet's basic block without normalisation: two 3×3 convolutions (padding 1, so the image keeps its size) and the
+/// block's input added before the last ReLU, <c>relu(conv2(relu(conv1(h))) + h)</c>, which the planner runs as the
+/// epilogue of <c>conv2</c> (the residual read as each output element is written); then global average pooling and a
+/// Linear head. Input [B, 2, 6, 6].
+/// </summary>
+public sealed partial class ResidualConvBlock : Module
+{
+    /// <summary>The input's side.</summary>
+    public const int Side = 6;
+
+    private readonly Conv2d stem, conv1, conv2;
+    private readonly AdaptiveAvgPool2d pool = new(1);
+    private readonly Linear head;
+
+    /// <summary>2 → 4 channels, a residual block of 4, 4 → 3.</summary>
+    /// <param name="dtype">The parameters' dtype.</param>
+    public ResidualConvBlock(DType dtype = DType.Float32)
+    {
+        stem = new(2, 4, 3, padding: 1, dtype: dtype);
+        conv1 = new(4, 4, 3, padding: 1, dtype: dtype);
+        conv2 = new(4, 4, 3, padding: 1, dtype: dtype);
+        head = new(4, 3, dtype: dtype);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Functional.Relu(stem.Forward(x));
+        h = Functional.Relu(conv2.Forward(Functional.Relu(conv1.Forward(h))) + h);
+        return head.Forward(pool.Forward(h).Flatten(1));
+    }
+}

@@ -43,6 +43,7 @@ public sealed class GraphModelTests
         ["ConvBatchNormNet"] = new(d => new ConvBatchNormNet(d), b => [b, 1, ConvBatchNormNet.Side, ConvBatchNormNet.Side], 64, ConvBatchNormNet.Side * ConvBatchNormNet.Side),
         ["GlobalPoolConvNet"] = new(d => new GlobalPoolConvNet(d), b => [b, 3, GlobalPoolConvNet.Side, GlobalPoolConvNet.Side], 49, GlobalPoolConvNet.Side * GlobalPoolConvNet.Side),
         ["AveragePoolConvNet"] = new(d => new AveragePoolConvNet(d), b => [b, 2, AveragePoolConvNet.Side, AveragePoolConvNet.Side], 24, AveragePoolConvNet.Side * AveragePoolConvNet.Side),
+        ["ResidualConvBlock"] = new(d => new ResidualConvBlock(d), b => [b, 2, ResidualConvBlock.Side, ResidualConvBlock.Side], 36, ResidualConvBlock.Side * ResidualConvBlock.Side),
 
         // 14–17: the seed MLP 2-2-1 sigmoid, a 784-256-10 ReLU MLP, a Sequential model, a model nesting another.
         ["MultiLayerPerceptron"] = new(_ => new MultiLayerPerceptron(2, 2, 1), b => [b, 2], 2, 1),
@@ -69,7 +70,7 @@ public sealed class GraphModelTests
     };
 
     private static readonly string[] Float64Models =
-        ["ResidualMlp", "ProductEpilogues", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput", "TokenIndexing", "ExpandAsGate"];
+        ["ResidualMlp", "ProductEpilogues", "GatedUnit", "UserActivationNet", "LogSoftmaxHead", "SharedLayerTwice", "TwoBranchCat", "SequencePooling", "ScaledAndShifted", "SoftmaxAttentionLite", "ReshapeNarrow", "StackedResidualBlocks", "IndexedLayerLoop", "SelectionGate", "ExtremumScaled", "SmallConvNet", "StridedConvNet", "ConvBatchNormNet", "GlobalPoolConvNet", "AveragePoolConvNet", "ResidualConvBlock", "HelperBlocks", "ParameterLayers", "TimeMixer", "ExpandGate", "ClsPooling", "StridedSlices", "ViewOutput", "TokenIndexing", "ExpandAsGate"];
 
     public static TheoryData<string> Models => new(Specs.Keys);
 

@@ -44,6 +44,24 @@ public sealed class GraphModelCodeTests
     }
 
     [Fact]
+    public void AResidualAddedAfterAConvolutionIsThatConvolutionsEpilogue()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Conv2d conv1 = new(2, 2, 3, padding: 1), conv2 = new(2, 2, 3, padding: 1);
+                public override Tensor Forward(Tensor x) => Gradgen.Nn.Functional.Relu(conv2.Forward(Gradgen.Nn.Functional.Relu(conv1.Forward(x))) + x);
+            }
+            """);
+
+        // relu(conv2(h) + x): the sum and its ReLU read conv2's output alone, so conv2 writes relu(· + x) directly,
+        // reading x (the input, t0) at each position; conv1's ReLU is its epilogue too.
+        Assert.Matches(@"CompiledGraph\.Conv2dThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, [^;]*, this\.conv2, t0, 0\);", model);
+        Assert.Matches(@"CompiledGraph\.Conv2dThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, [^;]*, this\.conv1\);", model);
+        Assert.DoesNotContain("CompiledGraph.Conv2d(", model, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PermuteExpandSelectAndSliceStayViewsAndTheirGradientsAreTheRuleTables()
     {
         string model = Generated("""

@@ -99,7 +99,7 @@ internal static class GraphPlanner
     /// <summary>
     /// The kernels of <paramref name="members"/> that run as the epilogue of the product feeding them, by kernel node.
     /// Forward: a Linear's x·Wᵀ + b followed by a kernel of it alone (an activation, a scale) or of it and one other
-    /// value of its shape (a residual add); a convolution followed by a kernel of it alone (its activation). Backward:
+    /// value of its shape (a residual add); a convolution likewise (its activation, a residual add after it). Backward:
     /// the product that carries a layer's gradient into the activation below it (G·W, W a matrix) followed by that
     /// activation's derivative g·act′(u), or by any kernel of it and one other value of its shape (a sum of gradients).
     /// The product's result is then never stored: each element goes through the kernel as the product writes it. It
@@ -122,7 +122,7 @@ internal static class GraphPlanner
             foreach (int product in node.Inputs)
             {
                 var p = nodes[product];
-                bool isProduct = (p.Op == TensorOp.Linear && node.Inputs.Count <= 2) || (p.Op == TensorOp.Conv2d && node.Inputs.Count == 1)
+                bool isProduct = p.Op is TensorOp.Linear or TensorOp.Conv2d
                     || (p.Op == TensorOp.MatMul && !p.Flag && nodes[p.Inputs[1]].Rank == 2 && node.Inputs.Count == 2);
                 if (isProduct && members.Contains(product) && readers[product] == 1 && product != graph.Output && !graph.Gradients.Contains(product)
                     && node.Inputs.All(i => nodes[i].Shape.Equals(p.Shape)) && node.Shape.Equals(p.Shape))

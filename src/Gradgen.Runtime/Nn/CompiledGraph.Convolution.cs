@@ -23,9 +23,10 @@ public static partial class CompiledGraph
     }
 
     /// <summary>
-    /// <see cref="Conv2d(Tensor, Tensor, Tensor?, Nn.Conv2d)"/> followed by a generated kernel of its output alone (the
-    /// activation after the layer): in Float32 on the CPU the kernel is the convolution's epilogue, applied to each
-    /// element as its product writes it, so the layer's output is never stored; elsewhere the layer, then the kernel.
+    /// <see cref="Conv2d(Tensor, Tensor, Tensor?, Nn.Conv2d)"/> followed by a generated kernel of its output (one input:
+    /// the activation after the layer) or of its output and <paramref name="other"/> at the same position (two: a
+    /// residual add): in Float32 on the CPU the kernel is the convolution's epilogue, applied to each element as its
+    /// product writes it, so the layer's output is never stored; elsewhere the layer, then the kernel.
     /// </summary>
     /// <typeparam name="TEpilogue">The kernel as a product's epilogue (generated).</typeparam>
     /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
@@ -36,20 +37,27 @@ public static partial class CompiledGraph
     /// <param name="weight">The filters [O, C / groups, kh, kw].</param>
     /// <param name="bias">The bias [O], or null.</param>
     /// <param name="module">The layer whose window the graph applies.</param>
+    /// <param name="other">The kernel's other input, of the output's shape [N, O, OH, OW], or null for a kernel of one input.</param>
+    /// <param name="productInput">Which of the kernel's inputs the convolution is (0, or 1 with <paramref name="other"/> first).</param>
     /// <returns>The kernel's output [N, O, OH, OW].</returns>
-    public static Tensor Conv2dThenMap<TEpilogue, TFloat, TDouble>(string entry, string cudaSource, Tensor x, Tensor weight, Tensor? bias, Conv2d module)
+    public static Tensor Conv2dThenMap<TEpilogue, TFloat, TDouble>(string entry, string cudaSource, Tensor x, Tensor weight, Tensor? bias, Conv2d module, Tensor? other = null, int productInput = 0)
         where TEpilogue : IGemmEpilogue
         where TFloat : IElementwiseKernel<MapSpans<float>, float>
         where TDouble : IElementwiseKernel<MapSpans<double>, double>
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(module);
-        if (x.DType == DType.Float32 && x.Device.Type == DeviceType.Cpu)
+        if (productInput is not (0 or 1) || (other is null && productInput != 0))
         {
-            return Functional.Conv2d<TEpilogue>(x, weight, bias, module.Stride, module.Padding, module.Dilation, module.Groups);
+            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, "Conv2dThenMap: the convolution is the kernel's input 0, or 1 of two.");
         }
 
-        return MapOfProduct<TFloat, TDouble>(entry, cudaSource, Conv2d(x, weight, bias, module), null, 0);
+        if (x.DType == DType.Float32 && x.Device.Type == DeviceType.Cpu && (other is null || (other.DType == DType.Float32 && other.Device.Type == DeviceType.Cpu && other.Ndim == x.Ndim)))
+        {
+            return Functional.Conv2d<TEpilogue>(x, weight, bias, module.Stride, module.Padding, module.Dilation, module.Groups, other is null ? null : Whole(other));
+        }
+
+        return MapOfProduct<TFloat, TDouble>(entry, cudaSource, Conv2d(x, weight, bias, module), other, productInput);
     }
 
     /// <summary>

@@ -19,9 +19,11 @@ internal static class ConvolutionKernel
 
     /// <summary>
     /// The convolution with <typeparamref name="TEpilogue"/> applied to each output element as its product writes it
-    /// (after the bias): Float32 only for an epilogue other than <see cref="IdentityEpilogue"/>.
+    /// (after the bias): Float32 only for an epilogue other than <see cref="IdentityEpilogue"/>. An epilogue that
+    /// <see cref="IGemmEpilogue.ReadsOther"/> reads <paramref name="other"/>, of the output's shape, at each position (a
+    /// residual added to the layer's output).
     /// </summary>
-    public static Tensor Run<TEpilogue>(Tensor input, Tensor weight, Tensor? bias, Window2d window, int groups)
+    public static Tensor Run<TEpilogue>(Tensor input, Tensor weight, Tensor? bias, Window2d window, int groups, Tensor? other = null)
         where TEpilogue : IGemmEpilogue
     {
         if (typeof(TEpilogue) != typeof(IdentityEpilogue) && input.DType != DType.Float32)
@@ -31,22 +33,30 @@ internal static class ConvolutionKernel
 
         window.Check(input, "Conv2d");
         var shape = new ConvolutionShape(input.shape, weight.shape, window, groups);
+        int[] outputShape = [shape.N, shape.O, window.OutH(shape.H), window.OutW(shape.W)];
+        if (TEpilogue.ReadsOther != other is not null || (other is not null && (other.DType != DType.Float32 || !other.Shape.ToArray().AsSpan().SequenceEqual(outputShape))))
+        {
+            throw new ArgumentException($"Conv2d<{typeof(TEpilogue).Name}>: the epilogue {(TEpilogue.ReadsOther ? "reads" : "reads no")} second value, given {(other is null ? "none" : $"a {other.DType} of shape {other.ShapeString}")}; the output is Float32 [{string.Join(", ", outputShape)}].", nameof(other));
+        }
+
         var x = input.ContiguousData();
         var w = weight.ContiguousData();
         var b = bias?.ContiguousData();
-        var y = Tensor.Empty(input.DType, [shape.N, shape.O, window.OutH(shape.H), window.OutW(shape.W)]);
+        var o = other?.ContiguousData();
+        var y = Tensor.Empty(input.DType, outputShape);
         if (input.DType == DType.Float32)
         {
-            Forward<float, TEpilogue>(shape, x, w, b, y);
+            Forward<float, TEpilogue>(shape, x, w, b, y, o);
         }
         else
         {
-            Forward<double, IdentityEpilogue>(shape, x, w, b, y);
+            Forward<double, IdentityEpilogue>(shape, x, w, b, y, null);
         }
 
         GC.KeepAlive(x);
         GC.KeepAlive(w);
         GC.KeepAlive(b);
+        GC.KeepAlive(o);
         bool record = bias is null ? Autograd.Recording(input, weight) : Autograd.Recording([input, weight, bias]);
         if (record)
         {
@@ -56,7 +66,7 @@ internal static class ConvolutionKernel
         return y;
     }
 
-    static void Forward<T, TEpilogue>(ConvolutionShape s, Tensor x, Tensor w, Tensor? bias, Tensor y)
+    static void Forward<T, TEpilogue>(ConvolutionShape s, Tensor x, Tensor w, Tensor? bias, Tensor y, Tensor? other)
         where T : unmanaged, INumber<T>
         where TEpilogue : IGemmEpilogue
     {
@@ -80,8 +90,10 @@ internal static class ConvolutionKernel
                         }
                     }
 
+                    // The other value's planes for this image and group sit where the output's do.
                     var source = s.Columns(image, g, cols);
-                    Product<T, TEpilogue>(false, false, s.Og, s.L, s.K, s.Filters(w.Elements<T>(), g), s.K, source, s.L, bias is not null, planes, s.L, gemmThreads);
+                    var others = other is null ? default : other.Elements<float>().Slice((b * s.OutputSize) + (g * s.Og * s.L), s.Og * s.L);
+                    Product<T, TEpilogue>(false, false, s.Og, s.L, s.K, s.Filters(w.Elements<T>(), g), s.K, source, s.L, bias is not null, planes, s.L, gemmThreads, others);
                 }
             }
         });
@@ -175,15 +187,15 @@ internal static class ConvolutionKernel
     static void Product<T>(bool transposeA, bool transposeB, int m, int n, int k, Span<T> a, int lda, Span<T> b, int ldb, bool accumulate, Span<T> c, int ldc, int threads)
         where T : unmanaged => Product<T, IdentityEpilogue>(transposeA, transposeB, m, n, k, a, lda, b, ldb, accumulate, c, ldc, threads);
 
-    /// <summary>The same with <typeparamref name="TEpilogue"/> applied to each element of C as it is written (single precision).</summary>
-    static void Product<T, TEpilogue>(bool transposeA, bool transposeB, int m, int n, int k, Span<T> a, int lda, Span<T> b, int ldb, bool accumulate, Span<T> c, int ldc, int threads)
+    /// <summary>The same with <typeparamref name="TEpilogue"/> applied to each element of C as it is written (single precision), reading <paramref name="other"/> (laid out as C) when it reads a second value.</summary>
+    static void Product<T, TEpilogue>(bool transposeA, bool transposeB, int m, int n, int k, Span<T> a, int lda, Span<T> b, int ldb, bool accumulate, Span<T> c, int ldc, int threads, ReadOnlySpan<float> other = default)
         where T : unmanaged
         where TEpilogue : IGemmEpilogue
     {
         if (typeof(T) == typeof(float))
         {
             Gemm.MultiplyCore<TEpilogue>(transposeA, transposeB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
-                accumulate ? 1f : 0f, MemoryMarshal.Cast<T, float>(c), ldc, default, default, 0, threads, GemmKernelKind.Auto);
+                accumulate ? 1f : 0f, MemoryMarshal.Cast<T, float>(c), ldc, default, other, other.IsEmpty ? 0 : ldc, threads, GemmKernelKind.Auto);
         }
         else
         {

@@ -26,16 +26,17 @@ public static partial class Functional
     /// <summary>
     /// <see cref="Conv2d(Tensor, Tensor, Tensor?, int, int, int, int)"/> with <typeparamref name="TEpilogue"/> applied to
     /// each output element as the product writes it (a compiled model's activation after the layer): a Float32 CPU
-    /// input only, for an epilogue other than <see cref="IdentityEpilogue"/>.
+    /// input only, for an epilogue other than <see cref="IdentityEpilogue"/>; one that reads a second value reads
+    /// <paramref name="other"/>, of the output's shape.
     /// </summary>
-    internal static Tensor Conv2d<TEpilogue>(Tensor input, Tensor weight, Tensor? bias, int stride, int padding, int dilation, int groups)
+    internal static Tensor Conv2d<TEpilogue>(Tensor input, Tensor weight, Tensor? bias, int stride, int padding, int dilation, int groups, Tensor? other = null)
         where TEpilogue : IGemmEpilogue
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         if (input.Ndim == 3)
         {
-            return Conv2d<TEpilogue>(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups).Squeeze(0);
+            return Conv2d<TEpilogue>(input.Unsqueeze(0), weight, bias, stride, padding, dilation, groups, other?.Unsqueeze(0)).Squeeze(0);
         }
 
         CheckWindow("Conv2d", input, stride, padding, dilation);
@@ -72,7 +73,7 @@ public static partial class Functional
         }
 
         return input.Device.Type == DeviceType.Cpu
-            ? ConvolutionKernel.Run<TEpilogue>(input, weight, bias, window, groups)
+            ? ConvolutionKernel.Run<TEpilogue>(input, weight, bias, window, groups, other)
             : DeviceWindows.Conv2d(input, weight, bias, window, groups);
     }
 

@@ -110,6 +110,37 @@ public class ConvolutionKernelTests
         Assert.Null(frozen.Grad);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void An_epilogue_that_reads_a_second_value_sees_its_element_at_each_output_position(int n, int c, int h, int w, int o, int k, int stride, int padding, int dilation, int groups)
+    {
+        // (conv(x) + b) + r, as a residual added after the layer: every image and group reads r where it writes y.
+        var (x, weight, bias) = Inputs(n, c, h, w, o, k, groups);
+        var (x32, w32, b32) = (x.To(DType.Float32), weight.To(DType.Float32), bias.To(DType.Float32));
+        var plain = Functional.Conv2d(x32, w32, b32, stride, padding, dilation, groups);
+        var residual = Tensor.Randn(plain.Shape.ToArray());
+
+        var fused = Functional.Conv2d<PlusOtherEpilogue>(x32, w32, b32, stride, padding, dilation, groups, residual);
+        var expected = ConvolutionTests.ReferenceConv(x, weight, bias, stride, padding, dilation, groups, out _).Zip(residual.ToArray<float>(), (y, r) => y + r).ToArray();
+        ConvolutionTests.Close(expected, fused, 1e-5);
+
+        var wrong = Assert.Throws<ArgumentException>(() => Functional.Conv2d<PlusOtherEpilogue>(x32, w32, b32, stride, padding, dilation, groups, residual.Reshape(-1)));
+        Assert.Contains($"a Float32 of shape [{residual.NumElements}]", wrong.Message);
+        Assert.Contains($"[{string.Join(", ", plain.Shape.ToArray())}]", wrong.Message);
+    }
+
+    /// <summary>value + other: an epilogue that reads a second value of the output's shape.</summary>
+    private readonly struct PlusOtherEpilogue : Gradgen.Kernels.IGemmEpilogue
+    {
+        public static bool ReadsOther => true;
+
+        public static float Apply(float value, float other) => value + other;
+
+        public static System.Runtime.Intrinsics.Vector256<float> Apply(System.Runtime.Intrinsics.Vector256<float> value, System.Runtime.Intrinsics.Vector256<float> other) => value + other;
+
+        public static System.Runtime.Intrinsics.Vector512<float> Apply(System.Runtime.Intrinsics.Vector512<float> value, System.Runtime.Intrinsics.Vector512<float> other) => value + other;
+    }
+
     [Fact]
     public void Parameters_of_another_dtype_are_refused_naming_the_dtypes()
     {

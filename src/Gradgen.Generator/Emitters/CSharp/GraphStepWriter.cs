@@ -102,7 +102,7 @@ internal sealed class GraphStepWriter
                 writer.Line(product.Op switch
                 {
                     TensorOp.Linear => $"{declare}{_name(step.Nodes[0])} = {Runtime}.LinearThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {bias}, {other}, {at});",
-                    TensorOp.Conv2d => $"{declare}{_name(step.Nodes[0])} = {Runtime}.Conv2dThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {bias}, {product.Text});",
+                    TensorOp.Conv2d => $"{declare}{_name(step.Nodes[0])} = {Runtime}.Conv2dThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {bias}, {product.Text}{(first.Inputs.Count == 2 ? $", {other}, {at}" : string.Empty)});",
                     _ => $"{declare}{_name(step.Nodes[0])} = {Runtime}.MatMulThenMap{types}, {_name(product.Inputs[0])}, {_name(product.Inputs[1])}, {other}, {at});",
                 });
                 guard?.Dispose();
