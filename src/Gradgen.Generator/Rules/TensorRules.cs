@@ -206,7 +206,9 @@ internal static class TensorRules
         var body = node.Body!;
         int arity = node.Inputs.Count;
         var scalar = GraphBuilder.FromGraph(body, isFloat: false);
-        var names = Enumerable.Range(0, arity).Select(i => "p" + i).ToList();
+        // Each gradient named after the value it is the gradient of, as the source wrote it: the backward kernel's own
+        // parameters are numbered by what it reads, so the forward's p0, p1 would name the wrong ones.
+        var names = node.Inputs.Select((input, i) => "(" + (b[input].Label.Length > 0 ? b[input].Label : "input " + i) + ")").ToList();
         var gradients = ReverseModeDifferentiator.Differentiate(scalar, body.Outputs[node.Index], scalar.Parameter(arity), names);
         var (backward, read) = ReadingOnly(FromOutput(scalar.ToGraph(gradients), body.Outputs[node.Index], arity));
         var everyInput = node.Inputs.Concat(new[] { g, id }).ToList();

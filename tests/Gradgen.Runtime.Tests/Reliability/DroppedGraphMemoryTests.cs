@@ -8,9 +8,15 @@ namespace Gradgen.Tests.Reliability;
 
 /// <summary>
 /// Evaluation written the PyTorch way but without <c>no_grad</c>: a compiled model called with gradients recorded,
-/// its graph dropped at once, 100,000 times. The process must stay at a steady size (the saved buffers of dropped
-/// graphs come back), as training already does. Runs alone (no other test's garbage in the working set).
+/// its graph dropped at once, 100,000 times. What the process holds must stay steady: no dropped graph, and no saved
+/// buffer of one, stays reachable (they go back to the pool or to the collector), as in training. Runs alone (no other
+/// test's garbage in the heap).
 /// </summary>
+/// <remarks>
+/// It measures the managed heap after a full collection, not the working set: how much freed memory the collector
+/// keeps committed is its policy and the host's (on a host where the test read the working set it grew by 295–366 MiB
+/// with 61 MiB live, before and after the change under test).
+/// </remarks>
 [Collection(FinalizerCountingCollection.Name)]
 public sealed class DroppedGraphMemoryTests
 {
@@ -37,14 +43,19 @@ public sealed class DroppedGraphMemoryTests
 
         long after = Settled();
         Assert.True(after - before < BoundBytes,
-            $"the working set grew by {(after - before) >> 20} MiB over {Calls - Warmup} recorded calls whose graphs were dropped (from {before >> 20} to {after >> 20} MiB); the bound is {BoundBytes >> 20} MiB");
+            $"the live managed heap grew by {(after - before) >> 20} MiB over {Calls - Warmup} recorded calls whose graphs were dropped (from {before >> 20} to {after >> 20} MiB; working set {WorkingSet() >> 20} MiB); the bound is {BoundBytes >> 20} MiB");
     }
 
+    // What stays reachable once the dropped graphs' finalizers have returned their buffers.
     private static long Settled()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static long WorkingSet()
+    {
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         return process.WorkingSet64;
