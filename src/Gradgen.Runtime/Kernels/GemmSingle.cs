@@ -207,8 +207,13 @@ internal static unsafe partial class Sgemm
     /// </summary>
     internal const int UnpackedBMaxRows = 128;
 
-    /// <summary>Whether the kernels read op(B) = B where it lies (<see cref="UnpackedBMaxRows"/>). The arithmetic is the same either way.</summary>
-    internal static bool ReadsBUnpacked(in SgemmArgs g) => !g.TransposeB && g.M <= UnpackedBMaxRows;
+    /// <summary>
+    /// Whether a kernel whose tile is <paramref name="nr"/> columns wide reads op(B) = B where it lies
+    /// (<see cref="UnpackedBMaxRows"/>). The arithmetic is the same either way. Only the 32-wide Vector512 kernel does:
+    /// on a host without AVX-512 the 16-wide kernel ran the quickstart's dX = dY·W (64 × 512 · 512 × 512) 5–15% slower
+    /// reading W where it lies than packing it, and the whole step 2.5–4% slower (docs/benchmarks.md §6.9).
+    /// </summary>
+    internal static bool ReadsBUnpacked(in SgemmArgs g, int nr) => !g.TransposeB && g.M <= UnpackedBMaxRows && nr >= 32;
 
     /// <summary>
     /// Steps of k per block: equal blocks of at most KC steps, a multiple of 8 where possible (whole 8×8 transposes
@@ -240,7 +245,7 @@ internal static unsafe partial class Sgemm
         // The B panels start on the 64-byte boundary after the A panels: the buffer holds both, rounding included.
         float* packA = PackBuffer(aFloats + ncMax * kc);
         float* packB = packA + aFloats;
-        bool unpackedB = ReadsBUnpacked(g);
+        bool unpackedB = ReadsBUnpacked(g, nr);
 
         for (int jc = 0; jc < n; jc += NC)
         {
