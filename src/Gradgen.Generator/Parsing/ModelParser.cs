@@ -19,8 +19,9 @@ namespace Gradgen.Generator.Parsing;
 /// <summary>
 /// Reads a <c>partial</c> class deriving from <c>Gradgen.Nn.Module</c>: its <c>Forward</c> becomes a differentiated
 /// tensor graph (<see cref="GraphModelParser"/>), planned and emitted as a whole; a chain of Linear layers also gets the
-/// narrow and device strategies (<see cref="LinearChainStrategy"/>). What cannot be compiled becomes an Info diagnostic (GG0016), and <c>Call</c> then
-/// runs <c>Forward</c> eagerly; sizes that cannot fit are errors (GG0015 between two layers, GG0017 elsewhere).
+/// narrow and device strategies (<see cref="LinearChainStrategy"/>). What cannot be compiled becomes an Info
+/// diagnostic (GG0016), and <c>Call</c> then runs <c>Forward</c> eagerly; sizes that cannot fit are errors (GG0015
+/// between two layers, GG0017 elsewhere).
 /// </summary>
 internal static class ModelParser
 {

@@ -468,15 +468,27 @@ public static partial class CompiledGraph
     public static Tensor Own(Tensor gradient, bool shared) => shared ? gradient.Detach().CloneData() : gradient;
 
     /// <summary>
-    /// Gives the backward's temporaries back to the storage cache at its end: each tensor the backward allocated and
-    /// handed to no one (the generator lists those whose storage no returned gradient shares). Skipped steps left null.
+    /// Gives the graph's own temporaries back to the storage cache: each tensor a step allocated and handed to no one
+    /// (the generator lists those whose storage neither the output nor a returned gradient shares). Skipped steps left
+    /// null. In a backward, the engine's bookkeeping decides (it releases only what this backward call allocated and
+    /// does not hold); outside one — the forward, whose values no one else has seen — each is released as the node
+    /// releases what it saved.
     /// </summary>
     /// <param name="temporaries">The temporaries.</param>
     public static void Free(params Tensor?[] temporaries)
     {
         foreach (var temporary in temporaries)
         {
-            if (temporary is not null)
+            if (temporary is null)
+            {
+                continue;
+            }
+
+            if (EngineGradients.CurrentRun == 0)
+            {
+                temporary.storage.Release();
+            }
+            else
             {
                 EngineGradients.Free(temporary);
             }
@@ -493,7 +505,8 @@ public static partial class CompiledGraph
     /// <param name="backward">The generated backward.</param>
     /// <param name="temporaries">
     /// The forward's own values that no one outside the graph sees (not the output, nor what it is a view of): their
-    /// memory goes back to the storage cache once the node has run its backward without retaining the graph.
+    /// memory goes back to the storage cache once the node has run its backward without retaining the graph, or at
+    /// once when no node is recorded (under <see cref="Autograd.NoGrad"/>, or with no input that needs a gradient).
     /// </param>
     /// <param name="read">The slots whose values the backward reads (checked for in-place changes before it runs).</param>
     /// <returns><paramref name="output"/>.</returns>
@@ -503,6 +516,11 @@ public static partial class CompiledGraph
         if (Autograd.Recording(inputs))
         {
             output.WithHistory(new CompiledModelBackward(name, inputs, backward, output.DType, read, temporaries));
+        }
+        else
+        {
+            // Evaluation: the values kept for a backward that will never run go back now, not to the collector.
+            Free(temporaries);
         }
 
         return output;

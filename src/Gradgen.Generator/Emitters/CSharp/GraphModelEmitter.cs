@@ -25,6 +25,8 @@ internal static class GraphModelEmitter
         string kernelClass = ModelFileWriter.KernelClass("GradgenGraph_", model.ContainingTypes);
         var kernels = new List<IrGraph>();
         var plans = model.Graphs.Select(g => GraphPlanner.Plan(g, kernels, fuseProducts: true)).ToList();
+        var chain = model.Chain;
+        string chainKernelClass = ModelFileWriter.KernelClass("GradgenChain_", model.ContainingTypes);
 
         var writer = new SourceWriter();
         var (namespaceBlock, typeBlocks) = ModelFileWriter.WriteFileStart(writer, $"{model.MetadataName}.Forward compiled as a tensor graph into fused kernels and one autograd node", model.Namespace, model.ContainingTypes);
@@ -36,7 +38,7 @@ internal static class GraphModelEmitter
             ? "/// <see cref=\"Forward\"/>) unless the input is a Float32 or Float64 tensor of rank 2 or more (leading dims are rows)"
             : $"/// <see cref=\"Forward\"/>) unless the input is a Float32 or Float64 tensor of rank {string.Join(" or ", model.Graphs.Select(g => g.InputRank))}");
         writer.Line("/// and every parameter is present, on the input's device (CPU or GPU), of the input's dtype.");
-        if (model.Chain is not null)
+        if (chain is not null)
         {
             writer.Line("/// As a chain of Linear layers and activations it first tries two strategies: on an accelerator, the device's matrix");
             writer.Line("/// products with each activation and its derivative fused; when every layer is at most 16 features wide, one pass");
@@ -59,9 +61,9 @@ internal static class GraphModelEmitter
                 writer.Line();
             }
 
-            if (model.Chain is { } chain)
+            if (chain is not null)
             {
-                LinearChainEmitter.WriteStrategies(writer, model, chain, ChainKernelClass(model));
+                LinearChainEmitter.WriteStrategies(writer, model, chain, chainKernelClass);
             }
 
             if (model.RowWise)
@@ -93,9 +95,9 @@ internal static class GraphModelEmitter
         }
 
         WriteMembers(writer, model);
-        if (model.Chain is { } linearChain)
+        if (chain is not null)
         {
-            LinearChainEmitter.WriteDerivativeSources(writer, model, linearChain);
+            LinearChainEmitter.WriteDerivativeSources(writer, model, chain);
         }
 
         // The same kernels in CUDA C, from the same plan: what the graph launches on a device.
@@ -103,16 +105,14 @@ internal static class GraphModelEmitter
             "CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.",
             "The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.",
             plans.SelectMany(plan => plan.Forward.Concat(plan.Backward).Where(step => step.Product >= 0).Select(step => (step.Kernel, step.ProductInput(plan.Graph)))).ToList());
-        if (model.Chain is { } narrowChain)
+        if (chain is not null)
         {
-            LinearChainEmitter.WriteKernels(writer, narrowChain, ChainKernelClass(model));
+            LinearChainEmitter.WriteKernels(writer, chain, chainKernelClass);
         }
 
         namespaceBlock?.Dispose();
         return writer.ToString();
     }
-
-    private static string ChainKernelClass(GraphModelInfo model) => ModelFileWriter.KernelClass("GradgenChain_", model.ContainingTypes);
 
     private static void WriteCall(SourceWriter writer, GraphModelInfo model, GraphPlan plan, string kernelClass)
     {
