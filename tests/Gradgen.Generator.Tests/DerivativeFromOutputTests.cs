@@ -57,21 +57,5 @@ public sealed class DerivativeFromOutputTests
     }
 
     // The body's value with parameter 0 = a and parameter 1 = b, each primitive folded by its rule.
-    private static double Evaluate(IrGraph graph, int output, double a, double b)
-    {
-        var values = new double[graph.Nodes.Count];
-        for (int id = 0; id <= output; id++)
-        {
-            var node = graph.Nodes[id];
-            values[id] = node.Op switch
-            {
-                Op.Parameter => node.Value == 0 ? a : b,
-                Op.Constant => node.Value,
-                Op.Select => values[node.Args[0]] != 0 ? values[node.Args[1]] : values[node.Args[2]],
-                _ => PrimitiveRules.Get(node.Op).Fold!(node.Args.Select(arg => values[arg]).ToArray()),
-            };
-        }
-
-        return values[output];
-    }
+    private static double Evaluate(IrGraph graph, int output, double a, double b) => Formulas.FormulaPrinterTests.EvaluateIr(graph, output, a, b, out _, out _);
 }

@@ -47,10 +47,7 @@ public static partial class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(module);
-        if (productInput is not (0 or 1) || (other is null && productInput != 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, "Conv2dThenMap: the convolution is the kernel's input 0, or 1 of two.");
-        }
+        CheckProductInput("Conv2dThenMap", other, productInput);
 
         if (x.DType == DType.Float32 && x.Device.Type == DeviceType.Cpu && (other is null || (other.DType == DType.Float32 && other.Device.Type == DeviceType.Cpu && other.Ndim == x.Ndim)))
         {

@@ -60,10 +60,7 @@ public static partial class CompiledGraph
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
-        if (productInput is not (0 or 1) || (other is null && productInput != 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, "LinearThenMap: the product is the kernel's input 0, or 1 of two.");
-        }
+        CheckProductInput("LinearThenMap", other, productInput);
 
         bool cpuFloat = x.DType == DType.Float32 && weight.DType == DType.Float32 && IsCpu(x) && IsCpu(weight) && (bias is null || (bias.DType == DType.Float32 && IsCpu(bias)));
         int outFeatures = weight.Ndim == 2 ? weight.Shape[0] : -1;

@@ -183,6 +183,15 @@ public static partial class CompiledGraph
         return ProductGradients.Times(a, b, transposeB);
     }
 
+    /// <summary>Which input of a kernel the product folded into it is: 0, or 1 of two (with <paramref name="other"/> first).</summary>
+    private static void CheckProductInput(string caller, Tensor? other, int productInput)
+    {
+        if (productInput is not (0 or 1) || (other is null && productInput != 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, $"{caller}: the product is the kernel's input 0, or 1 of two.");
+        }
+    }
+
     /// <summary>
     /// Where a product's epilogue cannot run (Float64, a device): the kernel as a map over the stored product and
     /// <paramref name="other"/> (none for a kernel of one input), the product then freed.
@@ -220,10 +229,7 @@ public static partial class CompiledGraph
         ArgumentNullException.ThrowIfNull(g);
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(other);
-        if (productInput is not (0 or 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(productInput), productInput, "MatMulThenMap: the product is the kernel's input 0 or 1.");
-        }
+        CheckProductInput("MatMulThenMap", other, productInput);
 
         bool fits = weight.Ndim == 2 && g.Ndim >= 1 && g.Shape[^1] == weight.Shape[0] && other.Ndim == g.Ndim
             && other.Shape[^1] == weight.Shape[1] && other.Shape.ToArray().AsSpan(0, g.Ndim - 1).SequenceEqual(g.Shape.ToArray().AsSpan(0, g.Ndim - 1));

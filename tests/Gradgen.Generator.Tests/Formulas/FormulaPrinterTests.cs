@@ -377,7 +377,7 @@ public sealed class FormulaPrinterTests
     /// The IR's value at (x, y), the largest magnitude met, and whether a comparison met operands equal to within
     /// rounding (a near tie): there the simplified formula, rounded differently, may take the other branch.
     /// </summary>
-    private static double EvaluateIr(IrGraph graph, int output, double x, double y, out double largest, out bool nearTie)
+    internal static double EvaluateIr(IrGraph graph, int output, double x, double y, out double largest, out bool nearTie)
     {
         var values = new double[output + 1];
         largest = 0;
