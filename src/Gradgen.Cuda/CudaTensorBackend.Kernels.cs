@@ -9,7 +9,7 @@ namespace Gradgen.Cuda;
 internal sealed partial class CudaTensorBackend
 {
     private readonly ConcurrentDictionary<string, CudaKernel> builtins = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Source, string Function), CudaKernel> gradientKernels = new();
+    private readonly ConcurrentDictionary<(string Source, string Function, bool TransposeB), CudaKernel> epilogueKernels = new();
 
     public void Copy(DeviceView source, DeviceView destination)
     {
@@ -62,18 +62,19 @@ internal sealed partial class CudaTensorBackend
 
     public void Gemm(in DeviceGemm g)
     {
-        if (g.Gradient is { } gradient)
+        if (g.Epilogue is { } epilogue)
         {
-            // A compiled model's dZ' = (dZ·W) ⊙ act′(Y): Gemm.cu compiled after the model's derivative source, with
-            // GG_GRADIENT_EPILOGUE naming its element function (KernelSources.GradientGemm), one module per derivative.
-            if (g.DType != DType.Float32 || g.TransposeA || g.TransposeB || g.Bias is not null || g.Activation != Gradgen.Nn.CompiledActivation.None)
+            // A compiled graph's kernel applied as C is written: Gemm.cu compiled after the model's graph source, with
+            // GG_PRODUCT_EPILOGUE naming the kernel's function (KernelSources.ProductEpilogueGemm), one module per kernel.
+            if (g.DType != DType.Float32 || g.TransposeA || g.Batch != 1)
             {
-                throw new ArgumentException($"The gradient product is one untransposed Float32 product without bias or activation, not {g.DType} with transposition ({g.TransposeA}, {g.TransposeB}), bias {g.Bias is not null}, {g.Activation}.", nameof(g));
+                throw new ArgumentException($"A product with an epilogue is one Float32 product of an untransposed A, not {g.DType}, transposed A {g.TransposeA}, {g.Batch} matrices.", nameof(g));
             }
 
             context.MakeCurrent();
-            var kernel = gradientKernels.GetOrAdd((gradient.CudaSource, gradient.Function), key => Kernel(KernelSources.GradientGemm(key.Source, key.Function), KernelSources.GradientGemmEntry));
-            LaunchGemm(kernel, g, Bytes(gradient.ActivationOutput));
+            var kernel = epilogueKernels.GetOrAdd((epilogue.CudaSource, epilogue.Function, g.TransposeB), key =>
+                Kernel(KernelSources.ProductEpilogueGemm(key.Source, key.Function), KernelSources.ProductEpilogueEntries[key.TransposeB ? 1 : 0]));
+            LaunchGemm(kernel, g, g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias), epilogue.Other is null ? KernelArg.Pointer(0) : Bytes(epilogue.Other));
             return;
         }
 
@@ -90,7 +91,7 @@ internal sealed partial class CudaTensorBackend
             (true, false) => "gg_gemm_tn",
             _ => "gg_gemm_tt",
         };
-        LaunchGemm(Builtin(entry), g, g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias), (int)g.Activation);
+        LaunchGemm(Builtin(entry), g, g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias));
     }
 
     /// <summary>One launch of a Float32 product of Gemm.cu: its common arguments, then the epilogue's.</summary>
@@ -139,8 +140,7 @@ internal sealed partial class CudaTensorBackend
             g.Ldb,
             (long)g.BatchStrideB,
             Bytes(g.C),
-            g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias),
-            (int)g.Activation);
+            g.Bias is null ? KernelArg.Pointer(0) : Bytes(g.Bias));
     }
 
     private static KernelArg Input(ReadOnlySpan<IDeviceBuffer> inputs, int i) => i < inputs.Length ? Bytes(inputs[i]) : KernelArg.Pointer(0);

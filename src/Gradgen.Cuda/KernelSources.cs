@@ -16,7 +16,7 @@ internal static class KernelSources
     /// <summary>Fill, sum, strided copies, the map, comparisons, where, reductions and gather.</summary>
     public static string Tensor => TensorSource.Value;
 
-    /// <summary>The tiled GEMM with its bias-and-activation epilogue, in four transposition variants.</summary>
+    /// <summary>The tiled GEMM with its bias epilogue, in four transposition variants.</summary>
     public static string Gemm => GemmSource.Value;
 
     /// <summary>Every entry point the backend launches, by source file: what the corpus test expects each file to define.</summary>
@@ -37,20 +37,23 @@ internal static class KernelSources
         ["Gemm.cu"] = ["gg_gemm_nn", "gg_gemm_nt", "gg_gemm_tn", "gg_gemm_tt", .. new[] { DType.Float64, DType.Int32, DType.Int64 }.Select(t => Entry("gg_gemm", t))],
     };
 
-    /// <summary>The gradient product's entry, which <see cref="GradientGemm"/> defines.</summary>
-    public const string GradientGemmEntry = "gg_gemm_nn_gradient";
+    /// <summary>
+    /// The products that apply a compiled graph's kernel to each element they write, which <see cref="ProductEpilogueGemm"/>
+    /// defines: C = A·B and C = A·Bᵀ.
+    /// </summary>
+    public static readonly string[] ProductEpilogueEntries = ["gg_gemm_nn_epilogue", "gg_gemm_nt_epilogue"];
 
     /// <summary>
-    /// Gemm.cu with its gradient product: a compiled model's generated derivative source (which defines the device
-    /// function <c>{function}_element(y, gradOutput)</c>), then <c>GG_GRADIENT_EPILOGUE</c> naming that function,
-    /// then Gemm.cu, which defines <see cref="GradientGemmEntry"/> when it sees the macro. One translation unit, so
-    /// the derivative is inlined into the product's epilogue.
+    /// Gemm.cu with a compiled graph's kernel as its products' epilogue: the model's generated graph source (which defines
+    /// the device function <c>{function}(float product, float other)</c>), then <c>GG_PRODUCT_EPILOGUE</c> naming that
+    /// function, then Gemm.cu, which then defines only <see cref="ProductEpilogueEntries"/>. One translation unit, so the
+    /// kernel is inlined into the product's store.
     /// </summary>
-    /// <param name="derivativeSource">The generated CUDA C (a model's <c>…DerivativeCudaSource</c>).</param>
-    /// <param name="function">The derivative's name in it.</param>
+    /// <param name="graphSource">The generated CUDA C (a model's <c>…GraphCudaSource</c>).</param>
+    /// <param name="function">The kernel's product epilogue in it (<c>{entry}_after_product_at{i}</c>).</param>
     /// <returns>The source to compile.</returns>
-    public static string GradientGemm(string derivativeSource, string function) =>
-        $"{derivativeSource}\n\n#define GG_GRADIENT_EPILOGUE {function}_element\n\n{Gemm}";
+    public static string ProductEpilogueGemm(string graphSource, string function) =>
+        $"{graphSource}\n\n#define GG_PRODUCT_EPILOGUE {function}\n\n{Gemm}";
 
     /// <summary>The name of the strided copy kernel from one dtype to another (<c>gg_copy_f32_b8</c>).</summary>
     public static string CopyEntry(DType from, DType to) => $"gg_copy_{Tag(from)}_{Tag(to)}";

@@ -171,28 +171,30 @@ public class CudaSourceCorpusTests
 
         // The kernel ABI: F_forward, F_with_gradient and F_backward for the function F of the constant FCudaSource; a
         // compiled model graph's MGraphCudaSource defines the kernels its header lists (M_kernel0, M_kernel0_f64, …);
-        // A compiled model's activation derivative defines only the forward its device backward launches (and the
-        // element function the gradient product compiles in: checked below).
+        // (Its product epilogues, compiled into Gemm.cu: checked below.)
         // The runtime's eager backward functions ([EagerVjp], {Type}EagerCudaSource) list their kernels as a graph does.
         // A span function's row kernels (FRowsCudaSource): F_rows_forward and F_rows_backward, and the same for the
         // overload taking one index per row (F_indexed_rows_…) where the function has an int parameter.
         string[] expected = source.FunctionName.EndsWith("Graph", StringComparison.Ordinal) || source.FunctionName.EndsWith("Eager", StringComparison.Ordinal) ? GraphKernels(source.Source)
             : IsRowSource(source) ? RowKernels(source)
-            : IsModelDerivative(source) ? [source.FunctionName + "_forward"]
             : [source.FunctionName + "_forward", source.FunctionName + "_with_gradient", source.FunctionName + "_backward"];
         string[] missing = [.. expected.Except(program.EntryNames)];
         Assert.True(missing.Length == 0,
             $"{source.FullName} lacks the kernels {string.Join(", ", missing)} of the ABI; it defines {string.Join(", ", program.EntryNames)}");
     }
 
-    public static TheoryData<string, string> DerivativeCases()
+    /// <summary>Each compiled model graph's product epilogue (<c>{Model}GraphCudaSource</c>, the function) on each architecture.</summary>
+    public static TheoryData<string, string, string> ProductEpilogueCases()
     {
-        var data = new TheoryData<string, string>();
-        foreach (CudaSourceField field in corpus.Value.Where(IsModelDerivative))
+        var data = new TheoryData<string, string, string>();
+        foreach (CudaSourceField field in corpus.Value.Where(f => f.FunctionName.EndsWith("Graph", StringComparison.Ordinal)))
         {
-            foreach (string architecture in Architectures)
+            foreach (string function in ProductEpilogues(field.Source))
             {
-                data.Add(field.Id, architecture);
+                foreach (string architecture in Architectures)
+                {
+                    data.Add(field.Id, function, architecture);
+                }
             }
         }
 
@@ -200,37 +202,45 @@ public class CudaSourceCorpusTests
     }
 
     [Fact]
-    public void The_corpus_has_compiled_models_derivatives()
+    public void The_corpus_has_product_epilogues_of_one_and_two_inputs()
     {
-        Assert.Contains(corpus.Value, f => IsModelDerivative(f) && f.FunctionName.EndsWith("ReluDerivative", StringComparison.Ordinal));
-        Assert.Contains(corpus.Value, f => IsModelDerivative(f) && f.FunctionName.EndsWith("SigmoidDerivative", StringComparison.Ordinal));
+        var functions = corpus.Value.Where(f => f.FunctionName.EndsWith("Graph", StringComparison.Ordinal)).SelectMany(f => ProductEpilogues(f.Source)).ToList();
+        Assert.Contains(functions, f => f.StartsWith("QuickstartMlp_kernel", StringComparison.Ordinal) && f.EndsWith("_after_product_at0", StringComparison.Ordinal));
+        Assert.Contains(functions, f => f.StartsWith("ResidualMlp_kernel", StringComparison.Ordinal) && f.EndsWith("_after_product_at1", StringComparison.Ordinal));
     }
 
     /// <summary>
-    /// A compiled model's derivative is also the epilogue of Gemm.cu's gradient product: the two compiled as one
-    /// translation unit (KernelSources.GradientGemm), as the backend does on a device, must define that product.
+    /// A graph kernel that a product applies as it writes (a layer's activation, a residual add, an activation's
+    /// derivative in the product that carries the gradient) is compiled on a device together with Gemm.cu as one
+    /// translation unit (KernelSources.ProductEpilogueGemm), as the backend does: it must define both epilogue products.
     /// </summary>
     [SkippableTheory]
-    [MemberData(nameof(DerivativeCases))]
-    public void Model_derivatives_compile_into_the_gradient_product(string field, string architecture)
+    [MemberData(nameof(ProductEpilogueCases))]
+    public void Graph_product_epilogues_compile_into_the_gemm(string field, string function, string architecture)
     {
         Requires.Nvrtc();
-        CudaSourceField derivative = corpus.Value.Single(f => f.Id == field);
-        string source = KernelSources.GradientGemm(derivative.Source, derivative.FunctionName);
+        CudaSourceField graph = corpus.Value.Single(f => f.Id == field);
+        string source = KernelSources.ProductEpilogueGemm(graph.Source, function);
         CompiledProgram program;
         try
         {
-            program = Nvrtc.Compile(source, derivative.FunctionName + "_gemm.cu", architecture);
+            program = Nvrtc.Compile(source, function + "_gemm.cu", architecture);
         }
         catch (NvrtcCompilationException e)
         {
-            Assert.Fail($"Gemm.cu with {derivative.FullName} ({derivative.Assembly}) does not compile for {architecture}:\n{e.Log}");
+            Assert.Fail($"Gemm.cu with {function} of {graph.FullName} ({graph.Assembly}) does not compile for {architecture}:\n{e.Log}");
             return;
         }
 
-        Assert.True(program.Warnings.Count == 0, $"Gemm.cu with {derivative.FullName} compiles for {architecture} with warnings:\n{program.Log}");
-        Assert.Contains(KernelSources.GradientGemmEntry, program.EntryNames);
-        Assert.Contains("gg_gemm_nn", program.EntryNames);
+        Assert.True(program.Warnings.Count == 0, $"Gemm.cu with {function} of {graph.FullName} compiles for {architecture} with warnings:\n{program.Log}");
+        Assert.Equal(KernelSources.ProductEpilogueEntries.Order(StringComparer.Ordinal), program.EntryNames.Where(e => e.StartsWith("gg_gemm", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The product epilogues a graph source's header lists (<c>// Product epilogues: a, b;</c>), or none.</summary>
+    static string[] ProductEpilogues(string source)
+    {
+        string? line = source.Split('\n').SingleOrDefault(l => l.StartsWith("// Product epilogues: ", StringComparison.Ordinal));
+        return line is null ? [] : line["// Product epilogues: ".Length..].TrimEnd(';', '\r').Split(", ", StringSplitOptions.RemoveEmptyEntries);
     }
 
     /// <summary>The kernels a graph source's header lists (<c>// Kernels: a, b;</c>); at least one.</summary>
@@ -239,10 +249,6 @@ public class CudaSourceCorpusTests
         string line = source.Split('\n').Single(l => l.StartsWith("// Kernels: ", StringComparison.Ordinal));
         return line["// Kernels: ".Length..].TrimEnd(';', '\r').Split(", ", StringSplitOptions.RemoveEmptyEntries);
     }
-
-    /// <summary>A compiled model's <c>{Model}{Activation}Derivative</c>, which defines the element function the gradient product calls.</summary>
-    static bool IsModelDerivative(CudaSourceField field) =>
-        field.FunctionName.EndsWith("Derivative", StringComparison.Ordinal) && field.Source.Contains($" {field.FunctionName}_element(", StringComparison.Ordinal);
 
     static IReadOnlyList<CudaSourceField> FindCorpus()
     {

@@ -59,6 +59,9 @@ public sealed class GraphModelCodeTests
         Assert.Matches(@"CompiledGraph\.Conv2dThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, [^;]*, this\.conv2, t0, 0\);", model);
         Assert.Matches(@"CompiledGraph\.Conv2dThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt0, [^;]*, this\.conv1\);", model);
         Assert.DoesNotContain("CompiledGraph.Conv2d(", model, StringComparison.Ordinal);
+
+        // A convolution on a device is not one of Gemm.cu's products: its epilogues have no device function.
+        Assert.DoesNotContain("_after_product_at", model, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -112,6 +115,11 @@ public sealed class GraphModelCodeTests
         // epilogue of b's product (b's output is its input 1, h is the other), and b's output is never stored.
         Assert.Matches(@"CompiledGraph\.LinearThenMap<GradgenGraph_Head\.Kernel\d+AfterProductAt1, [^(]*\(""Head_kernel\d+"", HeadGraphCudaSource, (t\d+), t\d+, t\d+, \1, 1\);", model);
         Assert.DoesNotMatch(@"// b\s+var t\d+ = global::Gradgen\.Nn\.CompiledGraph\.Linear\(", model);
+
+        // On a device the same kernel is the epilogue of Gemm.cu's product: a function of the product's element and the
+        // other value's, in the model's CUDA C, listed in its header for the backend and the NVRTC corpus test.
+        Assert.Matches(@"__device__ __forceinline__ float Head_kernel\d+_after_product_at1\(float product, float other\)\s*\{\s*const float p0 = other;\s*const float p1 = product;", model);
+        Assert.Matches(@"// Product epilogues: (Head_kernel\d+_after_product_at\d, )*Head_kernel\d+_after_product_at1[,;]", model);
 
         // No kernel stores one of its inputs unchanged: the add's gradient is g itself, for both of its inputs.
         Assert.DoesNotMatch(@"TSimd\.Store\(p\d+, s\.Out", model);
@@ -243,7 +251,7 @@ public sealed class GraphModelCodeTests
     }
 
     [Fact]
-    public void ALinearChainTriesTheDeviceAndNarrowStrategiesFirstThenRunsTheGeneralPlanWithItsActivationsFused()
+    public void ALinearChainTriesTheNarrowStrategyFirstThenRunsTheGeneralPlanWithItsActivationsFused()
     {
         string model = Generated("""
             public sealed partial class Head : Gradgen.Nn.Module
@@ -252,10 +260,13 @@ public sealed class GraphModelCodeTests
                 public override Tensor Forward(Tensor x) => output.Forward(hidden.Forward(x).Relu());
             }
             """);
-        int device = model.IndexOf("CompiledModel.RunOnDevice(", StringComparison.Ordinal);
         int narrow = model.IndexOf("CompiledModel.RunNarrow<GradgenChain_Head.LayerActivations>(", StringComparison.Ordinal);
         int general = model.IndexOf("return GradgenCallRank2(input);", StringComparison.Ordinal);
-        Assert.True(device > 0 && narrow > device && general > narrow, "device, then narrow, then the general plan");
+        Assert.True(narrow > 0 && general > narrow, "narrow, then the general plan");
+
+        // No device strategy of its own either: on a device the general plan runs, its epilogues in Gemm.cu's products.
+        Assert.DoesNotContain("RunOnDevice", model, StringComparison.Ordinal);
+        Assert.DoesNotContain("DerivativeCudaSource", model, StringComparison.Ordinal);
 
         // No packed path of its own: ReLU is the hidden product's epilogue, ReLU′ (from its output) that of the product
         // that carries the gradient into it, and the pre-activation is neither stored nor kept for the backward.

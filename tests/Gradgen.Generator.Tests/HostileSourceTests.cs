@@ -174,7 +174,7 @@ public sealed class HostileSourceTests
     [InlineData("protected override void DiscoverMembers() { }", "DiscoverMembers")]
     [InlineData("protected override Tensor? CallCompiled(Tensor input) => null;", "CallCompiled")]
     [InlineData("internal bool GradgenCanCompile() => false;", "GradgenCanCompile")]
-    [InlineData("public const string NetSigmoidDerivativeCudaSource = \"\";", "NetSigmoidDerivativeCudaSource")]
+    [InlineData("public const string NetGraphCudaSource = \"\";", "NetGraphCudaSource")]
     public void AModelMemberNamedLikeAGeneratedOneIsReportedAtTheMember(string member, string name)
     {
         string source = $$"""

@@ -109,23 +109,28 @@ foreach (string file in KernelSources.Entries.Keys)
     }
 }
 
-// Each MLP's hidden activation derivative compiled into the GEMM's gradient product, as their backward does it.
-foreach (var (function, source) in new[] { ("SeedMlpSigmoidDerivative", SeedMlp.SeedMlpSigmoidDerivativeCudaSource), ("MnistMlpReluDerivative", MnistMlp.MnistMlpReluDerivativeCudaSource) })
+// Each MLP's product epilogues (its activations, and their derivatives in the products that carry the gradient) compiled
+// into the GEMM, as its device steps do it: the functions its graph source's header lists.
+foreach (string source in new[] { SeedMlp.SeedMlpGraphCudaSource, MnistMlp.MnistMlpGraphCudaSource })
 {
-    foreach (string architecture in architectures.Distinct())
+    string header = source.Split('\n').Single(l => l.StartsWith("// Product epilogues: ", StringComparison.Ordinal));
+    foreach (string function in header["// Product epilogues: ".Length..].TrimEnd(';', '\r').Split(", "))
     {
-        string name = function + "_gemm.cu";
-        try
+        foreach (string architecture in architectures.Distinct())
         {
-            CompiledProgram program = Nvrtc.Compile(KernelSources.GradientGemm(source, function), name, architecture);
-            bool clean = program.Warnings.Count == 0 && (program.Ptx is null || program.EntryNames.Contains(KernelSources.GradientGemmEntry));
-            passed &= clean;
-            Console.WriteLine($"  {name,-11} {architecture,-11} {program.Origin,-12} {program.EntryNames.Count} kernels  " + (clean ? "no warnings" : "WARNINGS or no gradient product:\n" + program.Log));
-        }
-        catch (NvrtcCompilationException e)
-        {
-            passed = false;
-            Console.WriteLine($"  {name,-11} {architecture,-11} FAILED\n{e.Log}");
+            string name = function + "_gemm.cu";
+            try
+            {
+                CompiledProgram program = Nvrtc.Compile(KernelSources.ProductEpilogueGemm(source, function), name, architecture);
+                bool clean = program.Warnings.Count == 0 && (program.Ptx is null || KernelSources.ProductEpilogueEntries.All(program.EntryNames.Contains));
+                passed &= clean;
+                Console.WriteLine($"  {name,-11} {architecture,-11} {program.Origin,-12} {program.EntryNames.Count} kernels  " + (clean ? "no warnings" : "WARNINGS or no epilogue products:\n" + program.Log));
+            }
+            catch (NvrtcCompilationException e)
+            {
+                passed = false;
+                Console.WriteLine($"  {name,-11} {architecture,-11} FAILED\n{e.Log}");
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ public class SavedBufferTests
     [Fact]
     public void ARecordedCallThatIsNeverBackpropagatedGivesItsBufferBackOnceCollected()
     {
-        var model = new DeviceCompiledNet();    // 3 → 6 → 5 → 2: the narrow path
+        var model = new DeviceChainNet();    // 3 → 6 → 5 → 2: the narrow path
         var x = Tensor.Randn(300, 3);
         Drain();
         new SavedBuffer(1).Return();            // takes back whatever earlier tests dropped
@@ -41,7 +41,7 @@ public class SavedBufferTests
     [Fact]
     public void BackwardGivesTheBufferBackAtOnce()
     {
-        var model = new DeviceCompiledNet();
+        var model = new DeviceChainNet();
         var x = Tensor.Randn(300, 3);
         Drain();
         new SavedBuffer(1).Return();
@@ -74,5 +74,5 @@ public class SavedBufferTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void CallAndDrop(Module model, Tensor x) => Assert.Equal("DeviceCompiledNetBackward", model.Call(x).GradFn!.Name);
+    private static void CallAndDrop(Module model, Tensor x) => Assert.Equal("DeviceChainNetBackward", model.Call(x).GradFn!.Name);
 }

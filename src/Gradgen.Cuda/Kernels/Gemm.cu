@@ -1,19 +1,21 @@
-// Gradgen's matrix product on CUDA (Float32, tiled for speed; Float64 and integers at the end), with the epilogue of Linear layers fused:
+// Gradgen's matrix product on CUDA (Float32, tiled for speed; Float64 and integers at the end), with Linear's bias
+// fused as the epilogue:
 //
-//     C[b] = act(op(A[b]) · op(B[b]) + bias)        op(X) = X or Xᵀ, b = blockIdx.z (batch)
+//     C[b] = op(A[b]) · op(B[b]) + bias        op(X) = X or Xᵀ, b = blockIdx.z (batch)
 //
 // Row-major storage throughout. A is m×k after op (stored k×m when transposed), B is k×n after op (stored n×k when
-// transposed), C is m×n with leading dimension n; bias (length n, or null) is added to every row; act is 0 none,
-// 1 relu, 2 sigmoid, 3 tanh. The transposed variants let Linear's backward read Wᵀ and Gᵀ where they are stored:
+// transposed), C is m×n with leading dimension n; bias (length n, or null) is added to every row. The transposed
+// variants let Linear's backward read Wᵀ and Gᵀ where they are stored:
 //     forward   y  = x·Wᵀ + b   gg_gemm_nt (bias in the epilogue)
 //     backward  dx = g·W        gg_gemm_nn
 //               dW = gᵀ·x       gg_gemm_tn
 //
-// A compiled model's backward carries the gradient through the previous layer's activation in the same product:
-//     dz' = (dz·W) ⊙ act′(y)    gg_gemm_nn_gradient, y the previous layer's output (m×n like C)
-// act′ comes from the model's generated CUDA C, not from here: the backend compiles that source, then
-// `#define GG_GRADIENT_EPILOGUE Model…Derivative_element`, then this file, and only then does this file define
-// gg_gemm_nn_gradient (compiled alone it defines the four products above).
+// A compiled graph applies one of its generated elementwise kernels to each element a product writes, so that the
+// product is never stored (docs/compiled-models.md, "Product epilogues"): a layer's activation or residual add in the
+// forward, an activation's derivative in the product that carries the gradient into it. The kernel comes from the
+// model's generated CUDA C, not from here (every formula stays in the generator's rule table): the backend compiles
+// that source, then `#define GG_PRODUCT_EPILOGUE {entry}_after_product_at{i}`, then this file, which then defines
+// only gg_gemm_nn_epilogue and gg_gemm_nt_epilogue (compiled alone it defines the products above and below).
 //
 // Tiling: each 256-thread block computes a 64×64 tile of C, walking k in steps of 16. Per step the block stages a
 // 64×16 panel of A and a 16×64 panel of B in shared memory (reads arranged so that consecutive threads touch
@@ -24,28 +26,16 @@
 #define GG_TILE 64
 #define GG_TILE_K 16
 
-// The forward epilogue: bias, then the activation.
-struct gg_linear_epilogue
+// Linear's epilogue: the bias.
+struct gg_bias_epilogue
 {
     const float* __restrict__ bias;
-    int activation;
 
-    __device__ gg_linear_epilogue(const float* b, int a) : bias(b), activation(a) {}
+    __device__ gg_bias_epilogue(const float* b) : bias(b) {}
 
     __device__ __forceinline__ float operator()(float acc, long long at, int col) const
     {
-        float z = acc + (bias != 0 ? bias[col] : 0.0f);
-        if (activation == 1)
-        {
-            return z > 0.0f ? z : 0.0f;
-        }
-
-        if (activation == 2)
-        {
-            return 1.0f / (1.0f + expf(-z));
-        }
-
-        return activation == 3 ? tanhf(z) : z;
+        return acc + (bias != 0 ? bias[col] : 0.0f);
     }
 };
 
@@ -146,70 +136,61 @@ __device__ __forceinline__ void gg_gemm(int m, int n, int k,
     }
 }
 
+#ifndef GG_PRODUCT_EPILOGUE
 #define GG_GEMM(NAME, TA, TB) \
     extern "C" __global__ void __launch_bounds__(256) NAME(int m, int n, int k, \
         const float* __restrict__ A, int lda, long long batchStrideA, \
         const float* __restrict__ B, int ldb, long long batchStrideB, \
-        float* __restrict__ C, const float* __restrict__ bias, int activation) \
+        float* __restrict__ C, const float* __restrict__ bias) \
     { \
-        gg_gemm<TA, TB>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, gg_linear_epilogue(bias, activation)); \
+        gg_gemm<TA, TB>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, gg_bias_epilogue(bias)); \
     }
 
 GG_GEMM(gg_gemm_nn, false, false)
 GG_GEMM(gg_gemm_nt, false, true)
 GG_GEMM(gg_gemm_tn, true, false)
 GG_GEMM(gg_gemm_tt, true, true)
-
-#ifdef GG_GRADIENT_EPILOGUE
-// The activation's derivative from its output y, times the product: GG_GRADIENT_EPILOGUE(y, gradOutput).
-struct gg_gradient_epilogue
+#else
+// A generated kernel of the product's element (bias added) and of the other matrix's element at the same position
+// (0 when there is none): GG_PRODUCT_EPILOGUE(product, other).
+struct gg_product_epilogue
 {
-    const float* __restrict__ y;
+    const float* __restrict__ bias;
+    const float* __restrict__ other;
 
-    __device__ gg_gradient_epilogue(const float* output) : y(output) {}
+    __device__ gg_product_epilogue(const float* b, const float* o) : bias(b), other(o) {}
 
     __device__ __forceinline__ float operator()(float acc, long long at, int col) const
     {
-        return GG_GRADIENT_EPILOGUE(y[at], acc);
+        return GG_PRODUCT_EPILOGUE(acc + (bias != 0 ? bias[col] : 0.0f), other != 0 ? other[at] : 0.0f);
     }
 };
 
-extern "C" __global__ void __launch_bounds__(256) gg_gemm_nn_gradient(int m, int n, int k,
-    const float* __restrict__ A, int lda, long long batchStrideA,
-    const float* __restrict__ B, int ldb, long long batchStrideB,
-    float* __restrict__ C, const float* __restrict__ y)
-{
-    gg_gemm<false, false>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, gg_gradient_epilogue(y));
-}
+#define GG_GEMM_EPILOGUE(NAME, TB) \
+    extern "C" __global__ void __launch_bounds__(256) NAME(int m, int n, int k, \
+        const float* __restrict__ A, int lda, long long batchStrideA, \
+        const float* __restrict__ B, int ldb, long long batchStrideB, \
+        float* __restrict__ C, const float* __restrict__ bias, const float* __restrict__ other) \
+    { \
+        gg_gemm<false, TB>(m, n, k, A, lda, batchStrideA, B, ldb, batchStrideB, C, gg_product_epilogue(bias, other)); \
+    }
+
+GG_GEMM_EPILOGUE(gg_gemm_nn_epilogue, false)
+GG_GEMM_EPILOGUE(gg_gemm_nt_epilogue, true)
 #endif
 
+#ifndef GG_PRODUCT_EPILOGUE
 // ---- Float64 and integers ---------------------------------------------------------------------------------------
-// The same product and epilogue in double, int and long long, kept simple (these GEMMs are for checking, integer
+// The same product and bias in double, int and long long, kept simple (these GEMMs are for checking, integer
 // data and small models, not speed): each 16×16 block computes a 16×16 tile of C, one element per thread, staging
 // 16-deep panels of A and B in shared memory. The transpositions are arguments (0 or 1) instead of four
 // instantiations. Integer products accumulate in their own type and wrap as C#'s unchecked arithmetic (the CPU's
-// result, whatever the order); they have no bias or activation. Launched with blockDim (16, 16).
-template <typename T>
-__device__ __forceinline__ T gg_activate(T z, int activation)
-{
-    if (activation == 1)
-    {
-        return z > (T)0 ? z : (T)0;
-    }
-
-    if (activation == 2)
-    {
-        return (T)(1.0 / (1.0 + exp(-(double)z)));
-    }
-
-    return activation == 3 ? (T)tanh((double)z) : z;
-}
-
+// result, whatever the order); they have no bias. Launched with blockDim (16, 16).
 template <typename T>
 __device__ __forceinline__ void gg_gemm_simple(int transposeA, int transposeB, int m, int n, int k,
     const T* __restrict__ A, int lda, long long batchStrideA,
     const T* __restrict__ B, int ldb, long long batchStrideB,
-    T* __restrict__ C, const T* __restrict__ bias, int activation, T (&As)[16][17], T (&Bs)[16][17])
+    T* __restrict__ C, const T* __restrict__ bias, T (&As)[16][17], T (&Bs)[16][17])
 {
     const long long batch = blockIdx.z;
     A += batch * batchStrideA;
@@ -236,7 +217,7 @@ __device__ __forceinline__ void gg_gemm_simple(int transposeA, int transposeB, i
 
     if (row < m && col < n)
     {
-        C[(long long)row * n + col] = gg_activate<T>(acc + (bias != 0 ? bias[col] : (T)0), activation);
+        C[(long long)row * n + col] = acc + (bias != 0 ? bias[col] : (T)0);
     }
 }
 
@@ -245,13 +226,14 @@ __device__ __forceinline__ void gg_gemm_simple(int transposeA, int transposeB, i
     extern "C" __global__ void __launch_bounds__(256) NAME(int transposeA, int transposeB, int m, int n, int k, \
         const T* __restrict__ A, int lda, long long batchStrideA, \
         const T* __restrict__ B, int ldb, long long batchStrideB, \
-        T* __restrict__ C, const T* __restrict__ bias, int activation) \
+        T* __restrict__ C, const T* __restrict__ bias) \
     { \
         __shared__ ACC As[16][17]; \
         __shared__ ACC Bs[16][17]; \
-        gg_gemm_simple<ACC>(transposeA, transposeB, m, n, k, (const ACC*)A, lda, batchStrideA, (const ACC*)B, ldb, batchStrideB, (ACC*)C, (const ACC*)bias, activation, As, Bs); \
+        gg_gemm_simple<ACC>(transposeA, transposeB, m, n, k, (const ACC*)A, lda, batchStrideA, (const ACC*)B, ldb, batchStrideB, (ACC*)C, (const ACC*)bias, As, Bs); \
     }
 
 GG_GEMM_SIMPLE(gg_gemm_f64, double, double)
 GG_GEMM_SIMPLE(gg_gemm_i32, int, unsigned int)
 GG_GEMM_SIMPLE(gg_gemm_i64, long long, unsigned long long)
+#endif

@@ -11,16 +11,13 @@ namespace Gradgen.Generator.Models;
 internal sealed record ModelLayer(string Field, string Activation, string Access);
 
 /// <summary>
-/// The planner's strategies for a graph that is a chain of <c>Linear</c> layers with biases, each followed by at most
-/// one of sigmoid, relu and tanh (<see cref="Planning.LinearChainStrategy"/>): the layers in order, each activation's
-/// kernels for the narrow strategy (rows in vector lanes, the activation inlined), and each activation's derivative from
-/// its output, in CUDA C, for the device strategy (the derivative fused into the product that carries the gradient).
-/// Any other input runs the general plan.
+/// The planner's narrow strategy for a graph that is a chain of <c>Linear</c> layers with biases, each followed by at
+/// most one of sigmoid, relu and tanh (<see cref="Planning.LinearChainStrategy"/>): the layers in order, and each
+/// activation's kernels (rows in vector lanes, the activation inlined). Any other input runs the general plan.
 /// </summary>
 internal sealed record LinearChain(
     EquatableArray<ModelLayer> Layers,
-    EquatableArray<PlannedFunction> Activations,
-    EquatableArray<PlannedFunction> Derivatives);
+    EquatableArray<PlannedFunction> Activations);
 
 /// <summary>The model step's output: a compiled graph (<see cref="Graph"/>) or none, and the diagnostics found on the way.</summary>
 internal sealed record ModelParseResult(GraphModelInfo? Graph, EquatableArray<DiagnosticInfo> Diagnostics);

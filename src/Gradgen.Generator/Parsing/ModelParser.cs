@@ -108,14 +108,13 @@ internal static class ModelParser
 
     private static ModelParseResult Failed(DiagnosticInfo diagnostic) => new(null, new[] { diagnostic }.ToEquatableArray());
 
-    /// <summary>The Linear-chain strategies' layers, and each activation's kernels planned like a [Differentiable] function's.</summary>
+    /// <summary>The narrow strategy's layers, and each activation's kernels planned like a [Differentiable] function's.</summary>
     private static LinearChain Chain(INamedTypeSymbol type, List<ModelLayer> layers)
     {
         var activationNames = layers.Select(l => l.Activation).Where(a => a.Length > 0).Distinct().OrderBy(a => a, StringComparer.Ordinal).ToList();
         return new LinearChain(
             layers.ToEquatableArray(),
-            activationNames.Select(a => PlanActivation(a, type)).ToEquatableArray(),
-            activationNames.Select(a => PlanDerivativeFromOutput(a, type)).ToEquatableArray());
+            activationNames.Select(a => PlanActivation(a, type)).ToEquatableArray());
     }
 
     /// <summary>
@@ -199,24 +198,6 @@ internal static class ModelParser
         }
 
         return values.Count == 1 ? values[0] : null;
-    }
-
-    /// <summary>
-    /// g·act′ as a function of the activation's output y and the gradient g, from the rule table
-    /// (<see cref="TensorRules.DerivativeFromOutput"/>): the device strategy's backward of a layer whose matrix product
-    /// applied the activation as its epilogue, so that z was never stored.
-    /// </summary>
-    private static PlannedFunction PlanDerivativeFromOutput(string activation, INamedTypeSymbol type)
-    {
-        var derivative = TensorRules.DerivativeFromOutput(LinearChainStrategy.Body(activation))
-            ?? throw new InvalidOperationException($"The rule table writes {activation}'s derivative from its input, which the chain's device strategy does not keep.");
-        var builder = GraphBuilder.FromGraph(derivative, isFloat: true);
-        string text = "gradOutput·" + activation.ToLowerInvariant() + "′ from y";
-        builder.Label(derivative.Outputs[0], text);
-        var names = new[] { "y", "gradOutput" };
-        var signature = new FunctionSignature(string.Empty, EquatableArray<ContainingType>.Empty, FunctionParser.MetadataName(type), activation + "Derivative", "private",
-            "float", names.ToEquatableArray(), text, EmitTensorOverload: false);
-        return new PlannedFunction(signature, KernelPlanner.Plan(builder.ToGraph(derivative.Outputs), names, isFloat: true));
     }
 
     /// <summary>The activation as a one-parameter function, planned like a [Differentiable] one: its forward and backward kernels.</summary>

@@ -9,9 +9,9 @@ namespace Gradgen.Generator.Planning;
 
 /// <summary>
 /// The planner's strategy for the commonest graph: the input through a chain of <c>Linear</c> layers with biases, each
-/// followed by at most one of sigmoid, relu and tanh. Such a graph runs on the runtime's specialised model paths (rows
-/// in vector lanes for narrow layers, the activation as the matrix product's epilogue and its derivative as the
-/// gradient product's epilogue for wide ones, the device's GEMMs) instead of the general graph code.
+/// followed by at most one of sigmoid, relu and tanh. When every layer is narrow (at most 16 features) such a graph
+/// runs with its rows in vector lanes (the runtime's <c>CompiledModel.RunNarrow</c>); otherwise, and for any input that
+/// strategy does not take, the general plan runs.
 /// </summary>
 internal static class LinearChainStrategy
 {

@@ -230,27 +230,6 @@ internal static class TensorRules
     }
 
     /// <summary>
-    /// g·f′ for a one-input <paramref name="body"/> f, written from its output y alone (parameters y, then g), as
-    /// <see cref="FromOutput"/> rewrites a map's backward: what a layer that stores only y runs backward (the Linear
-    /// chain's device strategy). Null where the derivative needs f's input.
-    /// </summary>
-    public static IrGraph? DerivativeFromOutput(IrGraph body)
-    {
-        var scalar = GraphBuilder.FromGraph(body, isFloat: true);
-        var gradient = ReverseModeDifferentiator.Differentiate(scalar, body.Outputs[0], scalar.Parameter(1), new[] { "z" });
-        var (backward, read) = ReadingOnly(FromOutput(scalar.ToGraph(gradient), body.Outputs[0], arity: 1));
-
-        // FromOutput numbers g 1 and y 2: y first, then g.
-        if (!read.SequenceEqual(new[] { 1, 2 }))
-        {
-            return null;
-        }
-
-        var nodes = backward.Nodes.Select(n => n.Op == Op.Parameter ? n with { Value = 1 - (int)n.Value } : n).ToEquatableArray();
-        return backward with { Nodes = nodes };
-    }
-
-    /// <summary>
     /// The backward body written in terms of the map's own output where it can then read none of the map's inputs: the
     /// output y becomes parameter <paramref name="arity"/> + 1, after g. That holds where the rules write the derivative
     /// from y (sigmoid′ = y·(1 − y), tanh′ = 1 − y², exp′ = y), and for a map that gives a constant where a comparison

@@ -26,6 +26,10 @@ public static partial class CompiledGraph
         {
             y = LinearRows<IdentityEpilogue>(rows, weight, bias);
         }
+        else if (!IsCpu(x))
+        {
+            y = DeviceMatMul.Linear(rows, weight, bias);
+        }
         else
         {
             y = rows.MatMul(weight.Transpose(0, 1));
@@ -39,8 +43,9 @@ public static partial class CompiledGraph
 
     /// <summary>
     /// x·Wᵀ + b followed by a generated kernel of the product (one input) or of the product and <paramref name="other"/>
-    /// at the same position (two: a residual add, say): on the CPU in Float32 the kernel is the product's epilogue,
-    /// applied to each element as it is written, so x·Wᵀ + b is never stored; elsewhere the product, then the kernel.
+    /// at the same position (two: a residual add, say): in Float32 the kernel is the product's epilogue, applied to each
+    /// element as it is written, so x·Wᵀ + b is never stored (on a device, the kernel's CUDA C compiled into the GEMM);
+    /// in Float64, the product, then the kernel.
     /// </summary>
     /// <typeparam name="TEpilogue">The kernel as a product's epilogue (generated).</typeparam>
     /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
@@ -62,17 +67,16 @@ public static partial class CompiledGraph
         ArgumentNullException.ThrowIfNull(weight);
         CheckProductInput("LinearThenMap", other, productInput);
 
-        bool cpuFloat = x.DType == DType.Float32 && weight.DType == DType.Float32 && IsCpu(x) && IsCpu(weight) && (bias is null || (bias.DType == DType.Float32 && IsCpu(bias)));
         int outFeatures = weight.Ndim == 2 ? weight.Shape[0] : -1;
-        bool otherFits = other is null || (other.DType == DType.Float32 && IsCpu(other) && other.Ndim == x.Ndim && other.Shape[^1] == outFeatures
-            && other.Shape.ToArray().AsSpan(0, x.Ndim - 1).SequenceEqual(x.Shape.ToArray().AsSpan(0, x.Ndim - 1)));
-        if (cpuFloat && otherFits && weight.Ndim == 2 && x.Ndim >= 1 && x.Shape[^1] == weight.Shape[1])
+        bool fits = weight.Ndim == 2 && x.Ndim >= 1 && x.Shape[^1] == weight.Shape[1]
+            && (other is null || (other.Ndim == x.Ndim && other.Shape[^1] == outFeatures && LeadingDimsEqual(other, x)));
+        if (fits && AllFloat32On(x.Device, x, weight, bias, other))
         {
             var rows = Whole(x).Reshape(-1, weight.Shape[1]);
             var shape = x.Shape.ToArray();
             shape[^1] = outFeatures;
             var otherRows = other is null ? null : Whole(other).Reshape(-1, outFeatures);
-            return LinearRows<TEpilogue>(rows, weight, bias, otherRows).Reshape(shape);
+            return (IsCpu(x) ? LinearRows<TEpilogue>(rows, weight, bias, otherRows) : DeviceProductThenMap<TFloat>(entry, cudaSource, rows, weight, true, bias, otherRows, productInput)).Reshape(shape);
         }
 
         return MapOfProduct<TFloat, TDouble>(entry, cudaSource, Linear(x, weight, bias), other, productInput);

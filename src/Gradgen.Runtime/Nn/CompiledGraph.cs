@@ -192,8 +192,50 @@ public static partial class CompiledGraph
         }
     }
 
+    /// <summary>Whether every given tensor is Float32 on <paramref name="device"/> (the products with an epilogue).</summary>
+    private static bool AllFloat32On(Device device, params Tensor?[] tensors)
+    {
+        foreach (var t in tensors)
+        {
+            if (t is not null && (t.DType != DType.Float32 || t.Device != device))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether two tensors of the same rank agree in every dim but the last.</summary>
+    private static bool LeadingDimsEqual(Tensor a, Tensor b) => a.Shape.ToArray().AsSpan(0, a.Ndim - 1).SequenceEqual(b.Shape.ToArray().AsSpan(0, b.Ndim - 1));
+
     /// <summary>
-    /// Where a product's epilogue cannot run (Float64, a device): the kernel as a map over the stored product and
+    /// f(A·op(B) + bias, other) on a device in one GEMM (Float32, <c>[rows, k]</c> by <c>[k, n]</c> or, with
+    /// <paramref name="transposeB"/>, <c>[n, k]</c>): f is the graph kernel <paramref name="entry"/> with the product as
+    /// its input <paramref name="productInput"/>, whose device function <c>{entry}_after_product_at{i}</c> the generator
+    /// writes into <paramref name="cudaSource"/> and the backend compiles into the GEMM's store.
+    /// </summary>
+    private static Tensor DeviceProductThenMap<TFloat>(string entry, string cudaSource, Tensor a, Tensor b, bool transposeB, Tensor? bias, Tensor? other, int productInput)
+        where TFloat : IElementwiseKernel<MapSpans<float>, float>
+    {
+        string function = $"{entry}_after_product_at{productInput}";
+        if (!CpuTwins.ContainsKey(function))
+        {
+            // What an emulated device applies in its place: the kernel's C# twin over (product, other), as for a Map.
+            CpuTwins.TryAdd(function, (1, productInput == 0
+                ? static (ins, outs) => Run<TFloat, float>(outs[0].Shape.ToArray(), ins, outs)
+                : static (ins, outs) => Run<TFloat, float>(outs[0].Shape.ToArray(), [ins[1], ins[0]], outs)));
+        }
+
+        int m = a.Shape[0], k = a.Shape[1], n = transposeB ? b.Shape[0] : b.Shape[1];
+        var result = Tensor.EmptyOn(a.Device, DType.Float32, [m, n]);
+        DeviceMatMul.EpilogueGemm(transposeB, m, n, k, DeviceMatMul.Whole(a, DType.Float32), DeviceMatMul.Whole(b, DType.Float32), result,
+            bias is null ? null : DeviceMatMul.Whole(bias, DType.Float32), other is null ? null : DeviceMatMul.Whole(other, DType.Float32), cudaSource, function);
+        return result;
+    }
+
+    /// <summary>
+    /// Where a product's epilogue cannot run (Float64, a convolution on a device): the kernel as a map over the stored product and
     /// <paramref name="other"/> (none for a kernel of one input), the product then freed.
     /// </summary>
     internal static Tensor MapOfProduct<TFloat, TDouble>(string entry, string cudaSource, Tensor product, Tensor? other, int productInput)
@@ -207,9 +249,9 @@ public static partial class CompiledGraph
 
     /// <summary>
     /// G·W followed by a generated two-input kernel that reads the product and <paramref name="other"/> at the same
-    /// position (a layer's input gradient times its activation's derivative, g·act′(u)): on the CPU in Float32 the
-    /// kernel is the product's epilogue, applied to each element as it is written, so G·W is never stored; elsewhere the
-    /// product, then the kernel.
+    /// position (a layer's input gradient times its activation's derivative, g·act′(u)): in Float32 the kernel is the
+    /// product's epilogue, applied to each element as it is written, so G·W is never stored (on a device, the kernel's
+    /// CUDA C compiled into the GEMM); in Float64, the product, then the kernel.
     /// </summary>
     /// <typeparam name="TEpilogue">The kernel as a product's epilogue (generated).</typeparam>
     /// <typeparam name="TFloat">The kernel for Float32.</typeparam>
@@ -232,10 +274,17 @@ public static partial class CompiledGraph
         CheckProductInput("MatMulThenMap", other, productInput);
 
         bool fits = weight.Ndim == 2 && g.Ndim >= 1 && g.Shape[^1] == weight.Shape[0] && other.Ndim == g.Ndim
-            && other.Shape[^1] == weight.Shape[1] && other.Shape.ToArray().AsSpan(0, g.Ndim - 1).SequenceEqual(g.Shape.ToArray().AsSpan(0, g.Ndim - 1));
-        if (fits && g.DType == DType.Float32 && weight.DType == DType.Float32 && other.DType == DType.Float32 && IsCpu(g) && IsCpu(weight) && IsCpu(other))
+            && other.Shape[^1] == weight.Shape[1] && LeadingDimsEqual(other, g);
+        if (fits && AllFloat32On(g.Device, g, weight, other))
         {
-            return ProductGradients.Times<TEpilogue>(g, weight, Whole(other));
+            if (IsCpu(g))
+            {
+                return ProductGradients.Times<TEpilogue>(g, weight, Whole(other));
+            }
+
+            var shape = other.Shape.ToArray();
+            var rows = Whole(g).Reshape(-1, weight.Shape[0]);
+            return DeviceProductThenMap<TFloat>(entry, cudaSource, rows, weight, false, null, Whole(other).Reshape(-1, weight.Shape[1]), productInput).Reshape(shape);
         }
 
         return MapOfProduct<TFloat, TDouble>(entry, cudaSource, MatMul(g, weight, false), other, productInput);

@@ -14,10 +14,9 @@ namespace Gradgen.Nn;
 public delegate void CompiledBackward(Tensor gradOutput, Tensor?[] inputGrads, bool[] needed);
 
 /// <summary>
-/// What the source generator's compiled models call besides <see cref="CompiledGraph"/>: the two strategies a chain of
-/// <see cref="Linear"/> layers and activations tries before its general plan (the device's fused products, and one pass
-/// over the rows for narrow layers), and the check that a Sequential field still holds what was compiled. Not meant to
-/// be called by hand.
+/// What the source generator's compiled models call besides <see cref="CompiledGraph"/>: the strategy a chain of
+/// narrow <see cref="Linear"/> layers and activations tries before its general plan (one pass over the rows), and the
+/// check that a Sequential field still holds what was compiled. Not meant to be called by hand.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class CompiledModel
@@ -50,42 +49,6 @@ public static class CompiledModel
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Whether the device path applies: a 2-D Float32 input on an accelerator, with every layer's parameters on the
-    /// same device and sizes that chain.
-    /// </summary>
-    /// <param name="input">The model's input.</param>
-    /// <param name="layers">The model's linear layers, in order.</param>
-    /// <returns>Whether <see cref="RunOnDevice"/> can run.</returns>
-    public static bool CanRunOnDevice(Tensor input, params Linear[] layers)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(layers);
-        return DeviceCompiledModel.CanRun(input, layers);
-    }
-
-    /// <summary>
-    /// Runs a compiled model on the device its input is on: each layer one device matrix product with the bias and
-    /// the activation fused, and one graph node named <paramref name="name"/> whose backward runs the products of the
-    /// gradients, each hidden activation's generated derivative fused into the product that reaches it (only an
-    /// output layer's activation launches its derivative kernel on its own).
-    /// </summary>
-    /// <param name="name">The node's name.</param>
-    /// <param name="input">The model's input, accepted by <see cref="CanRunOnDevice"/>.</param>
-    /// <param name="layers">The model's linear layers, in order.</param>
-    /// <param name="activations">Each layer's activation and its generated derivative (CUDA C).</param>
-    /// <returns>The model's output, on the input's device.</returns>
-    public static Tensor RunOnDevice(string name, Tensor input, Linear[] layers, DeviceLayerActivation[] activations)
-    {
-        ArgumentNullException.ThrowIfNull(activations);
-        if (!CanRunOnDevice(input, layers))
-        {
-            throw new ArgumentException($"RunOnDevice: input of shape {input.Shape} and dtype {input.DType} on {input.Device} does not fit the layers, or they are not on its device.", nameof(input));
-        }
-
-        return DeviceCompiledModel.Run(name, input, layers, activations);
     }
 
     /// <summary>

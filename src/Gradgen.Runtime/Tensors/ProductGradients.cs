@@ -5,16 +5,6 @@ using Gradgen.Nn;
 namespace Gradgen;
 
 /// <summary>
-/// The activation derivative that the device product carrying a gradient into an activation applies as its epilogue:
-/// dZ = (G·W) ⊙ act′(Y), act′ being the generated CUDA C element function <c>{Function}_element</c> of
-/// <paramref name="CudaSource"/> and Y the activation's output <paramref name="Output"/> (Float32, whole).
-/// </summary>
-/// <param name="CudaSource">The generated CUDA C that defines the function.</param>
-/// <param name="Function">The function's name without the <c>_element</c> suffix.</param>
-/// <param name="Output">The activation's output, the shape of the product.</param>
-internal readonly record struct DeviceDerivative(string CudaSource, string Function, Tensor Output);
-
-/// <summary>
 /// The vector-Jacobian product of every matrix product in the runtime, written once: the runtime's side of the
 /// <c>Linear</c> and <c>MatMul</c> rules of the generator's <c>TensorRules</c>. For C = A·B′ (B′ = B, or Bᵀ) and the
 /// gradient G of C: dA = G·B′ᵀ and dB′ = Aᵀ·G, summed over every row of A when B is one matrix; for y = x·Wᵀ + b
@@ -25,8 +15,9 @@ internal readonly record struct DeviceDerivative(string CudaSource, string Funct
 /// models' <c>{Class}Backward</c> nodes and the products a compiled graph's generated backward runs all call these
 /// functions. Each product runs through the packed GEMM on the CPU and <see cref="DeviceMatMul"/> on a device,
 /// reading row-major and transposed operands where they are; a product that carries a gradient into an activation
-/// takes that activation's derivative as its epilogue (a generic <see cref="IGemmEpilogue"/> on the CPU, a
-/// <see cref="DeviceDerivative"/> on a device), so the product is never stored before it.
+/// takes that activation's derivative as its epilogue (a generic <see cref="IGemmEpilogue"/> on the CPU; on a device a
+/// compiled graph's <c>MatMulThenMap</c> compiles the generated kernel into the GEMM), so the product is never stored
+/// before it.
 /// </remarks>
 internal static class ProductGradients
 {
@@ -110,7 +101,7 @@ internal static class ProductGradients
         if (!IsCpu(a))
         {
             var product = Tensor.EmptyOn(a.Device, a.DType, shape);
-            DeviceMatMul.Gemm(false, transposeB, m, n, k, a, k, b, transposeB ? k : n, product, null, CompiledActivation.None);
+            DeviceMatMul.Gemm(false, transposeB, m, n, k, a, k, b, transposeB ? k : n, product, null);
             return product;
         }
 
@@ -196,21 +187,6 @@ internal static class ProductGradients
     }
 
     /// <summary>
-    /// G·W on a device with the activation's derivative as the GEMM's epilogue: (G·W) ⊙ act′(Y), Float32, operands whole.
-    /// </summary>
-    /// <param name="g">G, <c>[rows, out]</c>.</param>
-    /// <param name="w">W, <c>[out, in]</c>.</param>
-    /// <param name="derivative">The activation's derivative and output Y <c>[rows, in]</c>.</param>
-    /// <returns><c>[rows, in]</c>.</returns>
-    public static Tensor Times(Tensor g, Tensor w, DeviceDerivative derivative)
-    {
-        int rows = g.Shape[0], outFeatures = w.Shape[0], inFeatures = w.Shape[1];
-        var dx = Tensor.EmptyOn(g.Device, DType.Float32, [rows, inFeatures]);
-        DeviceMatMul.GradientGemm(rows, inFeatures, outFeatures, g, w, dx, derivative.Output, derivative.CudaSource, derivative.Function);
-        return dx;
-    }
-
-    /// <summary>
     /// Aᵀ·B summed over every leading dim: <c>[…, m]</c> and <c>[…, n]</c> give <c>[m, n]</c> (a weight's gradient Gᵀ·x,
     /// or a matrix operand's Aᵀ·G). A 2-D operand is read where it is, row-major or transposed.
     /// </summary>
@@ -232,7 +208,7 @@ internal static class ProductGradients
             }
             else
             {
-                DeviceMatMul.Gemm(true, false, m, n, rows, ca, m, cb, n, product, null, CompiledActivation.None);
+                DeviceMatMul.Gemm(true, false, m, n, rows, ca, m, cb, n, product, null);
             }
 
             return product;

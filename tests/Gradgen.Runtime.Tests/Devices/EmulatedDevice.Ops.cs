@@ -225,13 +225,13 @@ internal sealed partial class EmulatedDevice
 
     public void Gemm(in DeviceGemm g)
     {
-        if (g.Gradient is { } gradient)
+        if (g.Epilogue is { } epilogue)
         {
-            GradientGemm(g, gradient);
+            EpilogueGemm(g, epilogue);
             return;
         }
 
-        Record($"gemm:{(g.TransposeA ? 't' : 'n')}{(g.TransposeB ? 't' : 'n')}{(g.Bias is null ? "" : "+bias")}{(g.Activation == Gradgen.Nn.CompiledActivation.None ? "" : "+" + g.Activation)}", g.DType);
+        Record($"gemm:{(g.TransposeA ? 't' : 'n')}{(g.TransposeB ? 't' : 'n')}{(g.Bias is null ? "" : "+bias")}", g.DType);
         switch (g.DType)
         {
             case DType.Float32: Gemm<float>(g); break;
@@ -241,27 +241,29 @@ internal sealed partial class EmulatedDevice
     }
 
     /// <summary>
-    /// A compiled model's gradient product C = (A·B) ⊙ act′(Y), as Gemm.cu's gg_gemm_nn_gradient computes it: checks that
-    /// the source really defines the element function the CUDA backend will name, then applies the formula.
+    /// A product with a compiled graph's kernel as its epilogue, as Gemm.cu's gg_gemm_nn_epilogue and gg_gemm_nt_epilogue
+    /// compute it: checks that the source really defines the device function the CUDA backend will name, then applies
+    /// the kernel's generated C# twin (CompiledGraph.CpuTwins) to the product and the other matrix.
     /// </summary>
-    private void GradientGemm(in DeviceGemm g, DeviceGemmGradient gradient)
+    private void EpilogueGemm(in DeviceGemm g, DeviceGemmEpilogue epilogue)
     {
-        Record($"gemm:nn+{gradient.Function}", g.DType);
-        Assert.True(g.DType == DType.Float32 && !g.TransposeA && !g.TransposeB && g.Bias is null && g.Activation == Gradgen.Nn.CompiledActivation.None && g.Batch == 1, "the gradient product is one plain Float32 product");
-        Assert.Contains($"float {gradient.Function}_element(float y, float gradOutput)", gradient.CudaSource, StringComparison.Ordinal);
-        var derivative = Derivative(gradient.Function + "_forward");
-        Gemm<float>(g with { Gradient = null });
-        Span<float> c = ((Buffer)g.C).As<float>(), y = ((Buffer)gradient.ActivationOutput).As<float>();
-        for (int i = 0; i < g.M * g.N; i++)
-        {
-            c[i] *= derivative(y[i]);
-        }
+        Record($"gemm:n{(g.TransposeB ? 't' : 'n')}{(g.Bias is null ? "" : "+bias")}+{epilogue.Function}", g.DType);
+        Assert.True(g.DType == DType.Float32 && !g.TransposeA && g.Batch == 1, "a product with an epilogue is one Float32 product of an untransposed A");
+        Assert.Contains($"float {epilogue.Function}(float product, float other)", epilogue.CudaSource, StringComparison.Ordinal);
+        Assert.True(Gradgen.Nn.CompiledGraph.CpuTwins.TryGetValue(epilogue.Function, out var twin), $"no C# twin for {epilogue.Function}");
+        Gemm<float>(g with { Epilogue = null });
+        var c = (Buffer)g.C;
+        var product = ToTensor(c).Reshape(g.M, g.N);
+        Tensor[] inputs = epilogue.Other is null ? [product] : [product, ToTensor((Buffer)epilogue.Other).Reshape(g.M, g.N)];
+        var output = Tensor.Zeros([g.M, g.N], DType.Float32);
+        twin.Run(inputs, [output]);
+        Write(output, c);
     }
 
     /// <summary>An integer product: accumulated in long and wrapped to the dtype (the same bits as wrapping all along); no bias or activation.</summary>
     private static void GemmInteger(in DeviceGemm g)
     {
-        Assert.True(g.Bias is null && g.Activation == Gradgen.Nn.CompiledActivation.None, "integer products have no epilogue");
+        Assert.True(g.Bias is null, "integer products have no epilogue");
         Buffer a = (Buffer)g.A, b = (Buffer)g.B, c = (Buffer)g.C;
         for (int batch = 0; batch < g.Batch; batch++)
         {
@@ -302,14 +304,7 @@ internal sealed partial class EmulatedDevice
                         sum += av * bv;
                     }
 
-                    T z = sum + (bias.IsEmpty ? T.Zero : bias[j]);
-                    c[(batch * g.M * g.N) + (i * g.N) + j] = g.Activation switch
-                    {
-                        Gradgen.Nn.CompiledActivation.Relu => T.Max(z, T.Zero),
-                        Gradgen.Nn.CompiledActivation.Sigmoid => T.One / (T.One + T.Exp(-z)),
-                        Gradgen.Nn.CompiledActivation.Tanh => T.Tanh(z),
-                        _ => z,
-                    };
+                    c[(batch * g.M * g.N) + (i * g.N) + j] = sum + (bias.IsEmpty ? T.Zero : bias[j]);
                 }
             }
         }

@@ -137,8 +137,7 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
         }
         else
         {
-            var floats = arrays.Select(b => b.Floats).ToArray();
-            ActivationDerivative(entry)(floats);
+            throw new KeyNotFoundException($"The emulated device has no kernel {entry}.");
         }
     }
 
@@ -227,32 +226,6 @@ internal sealed partial class EmulatedDevice : IDeviceBackend
     }
 
     private delegate void Kernel(float[][] buffers);
-
-    /// <summary>
-    /// A compiled model's generated derivative kernel <c>{Model}{Activation}Derivative_forward(y, g, result)</c>: g·act′
-    /// from the activation's output, written here from the formulas (sigmoid y(1 − y), tanh 1 − y², relu y &gt; 0).
-    /// </summary>
-    private static Kernel ActivationDerivative(string entry)
-    {
-        var derivative = Derivative(entry);
-        return b =>
-        {
-            for (int i = 0; i < b[2].Length; i++)
-            {
-                b[2][i] = b[1][i] * derivative(b[0][i]);
-            }
-        };
-    }
-
-    /// <summary>act′ from the activation's output y, for the derivative function named in <paramref name="entry"/> (<c>…SigmoidDerivative_forward</c>).</summary>
-    private static Func<float, float> Derivative(string entry) =>
-        entry switch
-        {
-            _ when entry.EndsWith("SigmoidDerivative_forward", StringComparison.Ordinal) => y => y * (1 - y),
-            _ when entry.EndsWith("TanhDerivative_forward", StringComparison.Ordinal) => y => 1 - (y * y),
-            _ when entry.EndsWith("ReluDerivative_forward", StringComparison.Ordinal) => y => y > 0 ? 1 : 0,
-            _ => throw new KeyNotFoundException($"The emulated device has no kernel {entry}."),
-        };
 
     /// <summary>Device memory: an array of 4-byte words (two per 8-byte element), so that one allocation serves every dtype's view.</summary>
     private sealed class Buffer(Device device, DType dtype, int length) : IDeviceBuffer

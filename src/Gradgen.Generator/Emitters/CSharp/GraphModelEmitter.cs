@@ -63,7 +63,7 @@ internal static class GraphModelEmitter
 
             if (chain is not null)
             {
-                LinearChainEmitter.WriteStrategies(writer, model, chain, chainKernelClass);
+                LinearChainEmitter.WriteNarrowStrategy(writer, model, chain, chainKernelClass);
             }
 
             if (model.RowWise)
@@ -95,16 +95,13 @@ internal static class GraphModelEmitter
         }
 
         WriteMembers(writer, model);
-        if (chain is not null)
-        {
-            LinearChainEmitter.WriteDerivativeSources(writer, model, chain);
-        }
 
         // The same kernels in CUDA C, from the same plan: what the graph launches on a device.
         GraphStepWriter.WriteKernels(writer, typeBlocks, model.Name, model.Name + "GraphCudaSource", kernelClass, kernels,
             "CUDA C of this model's elementwise kernels, the same bodies as the C# kernels below; self-contained, for NVRTC.",
             "The fused elementwise kernels of the compiled graph, generated from Gradgen's rule table; private to this file.",
-            plans.SelectMany(plan => plan.Forward.Concat(plan.Backward).Where(step => step.Product >= 0).Select(step => (step.Kernel, step.ProductInput(plan.Graph)))).ToList());
+            plans.SelectMany(plan => plan.Forward.Concat(plan.Backward).Where(step => step.Product >= 0)
+                .Select(step => new ProductEpilogue(step.Kernel, step.ProductInput(plan.Graph), plan.Graph.Nodes[step.Product].Op != TensorOp.Conv2d))).ToList());
         if (chain is not null)
         {
             LinearChainEmitter.WriteKernels(writer, chain, chainKernelClass);

@@ -242,11 +242,12 @@ internal sealed class GraphStepWriter
     /// Ends the generated type with the kernels' CUDA C as a constant (<paramref name="cudaSource"/>, entries
     /// <c>{entryPrefix}_kernel{k}</c>), closes the type's declarations (<paramref name="typeBlocks"/>) and writes the
     /// kernel structs into the file-local <paramref name="kernelClass"/>, with <paramref name="epilogues"/>: the kernels
-    /// that run as a product's epilogue, each with the input the product gives.
+    /// that run as a product's epilogue, each with the input the product gives (in CUDA C too where the product runs
+    /// through Gemm.cu on a device).
     /// </summary>
-    public static void WriteKernels(SourceWriter writer, IDisposable typeBlocks, string entryPrefix, string cudaSource, string kernelClass, IReadOnlyList<IrGraph> kernels, string cudaSummary, string classSummary, IReadOnlyCollection<(int Kernel, int ProductInput)>? epilogues = null)
+    public static void WriteKernels(SourceWriter writer, IDisposable typeBlocks, string entryPrefix, string cudaSource, string kernelClass, IReadOnlyList<IrGraph> kernels, string cudaSummary, string classSummary, IReadOnlyCollection<ProductEpilogue>? epilogues = null)
     {
-        epilogues ??= Array.Empty<(int, int)>();
+        epilogues ??= Array.Empty<ProductEpilogue>();
         if (kernels.Count == 0)
         {
             // A graph with no elementwise step (a convolution and a Linear, say) launches no kernel of its own: no empty
@@ -259,7 +260,7 @@ internal sealed class GraphStepWriter
         writer.Line($"/// <summary>{cudaSummary}</summary>");
         writer.Line(CSharpEmitter.GeneratedCode);
         writer.Line($"internal const string {cudaSource} = \"\"\"");
-        Cuda.CudaEmitter.WriteGraph(writer, entryPrefix, kernels);
+        Cuda.CudaEmitter.WriteGraph(writer, entryPrefix, kernels, epilogues.Where(e => e.OnDevice).Select(e => (e.Kernel, e.ProductInput)).Distinct().OrderBy(e => e).ToList());
         writer.Line("\"\"\";");
         typeBlocks.Dispose();
 
@@ -277,7 +278,7 @@ internal sealed class GraphStepWriter
                 WriteKernel(writer, kernels[k], k, asFunction: epilogues.Any(e => e.Kernel == k));
             }
 
-            foreach (var (kernel, productInput) in epilogues.Distinct().OrderBy(e => e))
+            foreach (var (kernel, productInput) in epilogues.Select(e => (e.Kernel, e.ProductInput)).Distinct().OrderBy(e => e))
             {
                 writer.Line();
                 WriteEpilogue(writer, kernels[kernel], kernel, productInput);
@@ -406,3 +407,9 @@ internal sealed class GraphStepWriter
 
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }
+
+/// <summary>A graph kernel that runs as a matrix product's epilogue: the product gives its input <paramref name="ProductInput"/>.</summary>
+/// <param name="Kernel">The kernel's index.</param>
+/// <param name="ProductInput">Which of its inputs the product is.</param>
+/// <param name="OnDevice">Whether the product runs through Gemm.cu on a device (a Linear or a matrix product, not a convolution), which then needs the kernel in CUDA C too.</param>
+internal readonly record struct ProductEpilogue(int Kernel, int ProductInput, bool OnDevice);

@@ -5,18 +5,17 @@ using Gradgen.Generator.Models;
 namespace Gradgen.Generator.Emitters.CSharp;
 
 /// <summary>
-/// Writes the strategies a chain of Linear layers and activations (<see cref="LinearChain"/>) tries before its general
-/// plan: on an accelerator, the device's matrix products with the activation and its derivative fused
-/// (<c>CompiledModel.RunOnDevice</c>); when every layer is at most 16 features wide, one pass over the rows with the
-/// rows in the vector lanes (<c>CompiledModel.RunNarrow</c>). Wider layers on the CPU run the general plan, which
-/// makes the same fusions there (each activation in its product's epilogue, its derivative in the gradient product's).
+/// Writes the strategy a chain of Linear layers and activations (<see cref="LinearChain"/>) tries before its general
+/// plan: when every layer is at most 16 features wide, one pass over the rows with the rows in the vector lanes
+/// (<c>CompiledModel.RunNarrow</c>). Wider layers, and any device, run the general plan, which makes the same fusions
+/// (each activation in its product's epilogue, its derivative in the gradient product's).
 /// </summary>
 internal static class LinearChainEmitter
 {
     private const string Support = "global::Gradgen.Nn.CompiledModel";
 
-    /// <summary>The two strategies, in <c>CallCompiled</c>: each returns the model's output when it applies.</summary>
-    public static void WriteStrategies(SourceWriter writer, GraphModelInfo model, LinearChain chain, string kernelClass)
+    /// <summary>The narrow strategy, in <c>CallCompiled</c>: returns the model's output when it applies.</summary>
+    public static void WriteNarrowStrategy(SourceWriter writer, GraphModelInfo model, LinearChain chain, string kernelClass)
     {
         var layers = chain.Layers;
         for (int i = 0; i < layers.Count; i++)
@@ -25,26 +24,6 @@ internal static class LinearChainEmitter
         }
 
         string allLayers = string.Join(", ", layers.Select((_, i) => "layer" + i));
-        using (writer.Block($"if ({Support}.CanRunOnDevice(input, {allLayers}))"))
-        {
-            writer.Line("// On an accelerator: each layer one device matrix product with its bias and activation fused, and backward");
-            writer.Line("// with each hidden activation's derivative (this class's CUDA constants) fused into the product that reaches it.");
-            writer.Line($"return {Support}.RunOnDevice(\"{model.Name}Backward\", input, [{allLayers}],");
-            writer.Line("[");
-            using (writer.Indent())
-            {
-                foreach (var layer in layers)
-                {
-                    writer.Line(layer.Activation.Length == 0
-                        ? "default,"
-                        : $"new(global::Gradgen.Nn.CompiledActivation.{layer.Activation}, \"{model.Name}{layer.Activation}Derivative\", {model.Name}{layer.Activation}DerivativeCudaSource),");
-                }
-            }
-
-            writer.Line("]);");
-        }
-
-        writer.Line();
         string biases = string.Join(" && ", layers.Select((_, i) => $"layer{i}.Bias is not null"));
         using (writer.Block($"if ({Support}.IsNarrow({allLayers}) && {Support}.CanRun(input, {allLayers}) && {biases})"))
         {
@@ -54,27 +33,6 @@ internal static class LinearChainEmitter
         }
 
         writer.Line();
-    }
-
-    /// <summary>Each activation's derivative from its output in CUDA C, for the device strategy: constants of the model's class.</summary>
-    public static void WriteDerivativeSources(SourceWriter writer, GraphModelInfo model, LinearChain chain)
-    {
-        // On a device the activation itself is the epilogue of the runtime's Gemm.cu; what the model brings is the
-        // derivative its backward applies, named after the model so that every constant is its own module.
-        foreach (var derivative in chain.Derivatives)
-        {
-            var cuda = derivative.Signature with { Name = model.Name + derivative.Signature.Name };
-            writer.Line();
-            writer.Line("/// <summary>");
-            writer.Line($"/// CUDA C of this model's {derivative.Signature.SourceText}. On a device its backward compiles <c>{cuda.Name}_element(y, gradOutput)</c>");
-            writer.Line($"/// into the epilogue of the product that carries the gradient into a hidden layer (Gemm.cu's gg_gemm_nn_gradient), and launches");
-            writer.Line($"/// <c>{cuda.Name}_forward(y, gradOutput, result, n)</c> for an output layer's activation. Self-contained, for NVRTC.");
-            writer.Line("/// </summary>");
-            writer.Line(CSharpEmitter.GeneratedCode);
-            writer.Line($"public const string {cuda.Name}CudaSource = \"\"\"");
-            Cuda.CudaEmitter.Write(writer, cuda, derivative.Kernels, elementFunction: true);
-            writer.Line("\"\"\";");
-        }
     }
 
     /// <summary>The narrow strategy's kernels: a file-local class with each layer's activation by index, and the activations' bodies.</summary>

@@ -115,11 +115,11 @@ internal enum DeviceReduceOp
 
 /// <summary>
 /// One matrix product on a device in <see cref="DType"/> (of every buffer: Float32, Float64, Int32 or Int64; integer
-/// products have no bias or activation), row-major: C[b] = act(op(A[b])·op(B[b]) + bias) (act: a <see cref="Gradgen.Nn.CompiledActivation"/>, the code Gemm.cu switches on) for b in [0, Batch),
-/// where op(X) is X or its transpose as the flags say, A is m×k after op, B is k×n after op, C is m×n with leading
-/// dimension n, bias (length n, optional) is added to every row. Offsets and batch strides are in elements; a batch
-/// stride of 0 repeats one matrix (broadcasting). With <see cref="Gradient"/> the epilogue is that instead (Float32, no
-/// transposition, no bias or activation).
+/// products have no bias), row-major: C[b] = op(A[b])·op(B[b]) + bias for b in [0, Batch), where op(X) is X or its
+/// transpose as the flags say, A is m×k after op, B is k×n after op, C is m×n with leading dimension n, bias (length n,
+/// optional) is added to every row. Offsets and batch strides are in elements; a batch stride of 0 repeats one matrix
+/// (broadcasting). With <see cref="Epilogue"/> a compiled graph's kernel is applied to each element of C as it is
+/// written (Float32, A not transposed, one matrix).
 /// </summary>
 internal readonly record struct DeviceGemm(
     bool TransposeA,
@@ -138,16 +138,15 @@ internal readonly record struct DeviceGemm(
     IDeviceBuffer C,
     int Batch,
     IDeviceBuffer? Bias,
-    Gradgen.Nn.CompiledActivation Activation,
     DType DType = DType.Float32,
-    DeviceGemmGradient? Gradient = null);
+    DeviceGemmEpilogue? Epilogue = null);
 
 /// <summary>
-/// The epilogue of a compiled model's gradient product, C = (A·B) ⊙ act′(Y): act′ from the activation's output Y
-/// (m×n like C, whole) is the device function <c>{Function}_element(y, gradOutput)</c> of the model's generated
-/// <paramref name="CudaSource"/>, compiled together with the GEMM (Gemm.cu's <c>gg_gemm_nn_gradient</c>).
+/// A compiled graph's elementwise kernel as a product's epilogue: C = f(A·B + bias, Other) at each position, f the device
+/// function <c>{Function}(float product, float other)</c> of the model's generated <paramref name="CudaSource"/>,
+/// compiled together with the GEMM (Gemm.cu's <c>gg_gemm_nn_epilogue</c>, <c>gg_gemm_nt_epilogue</c>).
 /// </summary>
-/// <param name="CudaSource">The generated CUDA C that defines the element function.</param>
-/// <param name="Function">The generated derivative's name (<c>MultiLayerPerceptronSigmoidDerivative</c>).</param>
-/// <param name="ActivationOutput">Y.</param>
-internal readonly record struct DeviceGemmGradient(string CudaSource, string Function, IDeviceBuffer ActivationOutput);
+/// <param name="CudaSource">The generated CUDA C that defines the function.</param>
+/// <param name="Function">Its name (<c>ResidualMlp_kernel3_after_product_at1</c>).</param>
+/// <param name="Other">The other matrix (m×n like C, whole), or null for a kernel of the product alone.</param>
+internal readonly record struct DeviceGemmEpilogue(string CudaSource, string Function, IDeviceBuffer? Other);

@@ -39,7 +39,7 @@ internal static class DeviceMatMul
             var (ta, lda, sa) = Layout(ca);
             var (tb, ldb, sb) = Layout(cb);
             DeviceData.Backend(r).Gemm(new DeviceGemm(
-                ta, tb, m, n, k, Buffer(ca), ca.offset, lda, sa, Buffer(cb), cb.offset, ldb, sb, Buffer(r), count, null, Gradgen.Nn.CompiledActivation.None, dtype));
+                ta, tb, m, n, k, Buffer(ca), ca.offset, lda, sa, Buffer(cb), cb.offset, ldb, sb, Buffer(r), count, null, dtype));
         }
 
         if (Autograd.Recording(a, b))
@@ -53,10 +53,10 @@ internal static class DeviceMatMul
     }
 
     /// <summary>
-    /// Linear on the device: y = x·Wᵀ + b in one GEMM (bias, and an optional activation, in its epilogue). Recorded as
-    /// <c>AddmmBackward</c> (<c>MmBackward</c> without bias), as on the CPU.
+    /// Linear on the device: y = x·Wᵀ + b in one GEMM (the bias in its epilogue). Recorded as <c>AddmmBackward</c>
+    /// (<c>MmBackward</c> without bias), as on the CPU.
     /// </summary>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Gradgen.Nn.CompiledActivation activation = Gradgen.Nn.CompiledActivation.None)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
     {
         var device = Tensor.CommonDevice("Linear", bias is null ? [input, weight] : [input, weight, bias]);
         var dtype = ProductType(weight.DType, "Linear");
@@ -73,7 +73,7 @@ internal static class DeviceMatMul
         var y = Tensor.EmptyOn(device, dtype, [m, n]);
         if (y.numel > 0)
         {
-            Gemm(false, true, m, n, k, x2, k, w, k, y, b, activation);
+            Gemm(false, true, m, n, k, x2, k, w, k, y, b);
         }
 
         var outShape = (int[])input.shape.Clone();
@@ -82,19 +82,14 @@ internal static class DeviceMatMul
         bool record = bias is null ? Autograd.Recording(input, weight) : Autograd.Recording([input, weight, bias]);
         if (record)
         {
-            if (activation != Gradgen.Nn.CompiledActivation.None)
-            {
-                throw new NotSupportedException("Linear with a fused activation on a device is for inference (no gradient); call it under Autograd.NoGrad().");
-            }
-
             r.WithHistory(new Gradgen.Nn.LinearBackward(input, weight, bias, x2, w));
         }
 
         return r;
     }
 
-    /// <summary>C = act(op(A)·op(B) + bias) for one matrix of C's dtype; operands whole from element 0, of that dtype.</summary>
-    internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias, Gradgen.Nn.CompiledActivation activation)
+    /// <summary>C = op(A)·op(B) + bias for one matrix of C's dtype; operands whole from element 0, of that dtype.</summary>
+    internal static void Gemm(bool transposeA, bool transposeB, int m, int n, int k, Tensor a, int lda, Tensor b, int ldb, Tensor c, Tensor? bias)
     {
         if (m == 0 || n == 0)
         {
@@ -102,14 +97,15 @@ internal static class DeviceMatMul
         }
 
         DeviceData.Backend(c).Gemm(new DeviceGemm(
-            transposeA, transposeB, m, n, k, Buffer(a), a.offset, lda, 0, Buffer(b), b.offset, ldb, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), activation, c.DType));
+            transposeA, transposeB, m, n, k, Buffer(a), a.offset, lda, 0, Buffer(b), b.offset, ldb, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), c.DType));
     }
 
     /// <summary>
-    /// C = (A·B) ⊙ act′(Y) for Float32 A (m×k), B (k×n), C and Y (m×n), all whole: act′ the generated element
-    /// function <paramref name="function"/><c>_element</c> of <paramref name="cudaSource"/>, fused as the epilogue.
+    /// C = f(A·op(B) + bias, other) for Float32 A (m×k), B (k×n, or n×k with <paramref name="transposeB"/>), C and other
+    /// (m×n), all whole from element 0: f the generated function <paramref name="function"/> of
+    /// <paramref name="cudaSource"/> (a compiled graph's kernel), applied to each element as the product writes it.
     /// </summary>
-    internal static void GradientGemm(int m, int n, int k, Tensor a, Tensor b, Tensor c, Tensor activationOutput, string cudaSource, string function)
+    internal static void EpilogueGemm(bool transposeB, int m, int n, int k, Tensor a, Tensor b, Tensor c, Tensor? bias, Tensor? other, string cudaSource, string function)
     {
         if (m == 0 || n == 0)
         {
@@ -117,8 +113,8 @@ internal static class DeviceMatMul
         }
 
         DeviceData.Backend(c).Gemm(new DeviceGemm(
-            false, false, m, n, k, Buffer(a), a.offset, k, 0, Buffer(b), b.offset, n, 0, Buffer(c), 1, null, Gradgen.Nn.CompiledActivation.None, DType.Float32,
-            new DeviceGemmGradient(cudaSource, function, Buffer(activationOutput))));
+            false, transposeB, m, n, k, Buffer(a), a.offset, k, 0, Buffer(b), b.offset, transposeB ? k : n, 0, Buffer(c), 1, bias is null ? null : Buffer(bias), DType.Float32,
+            new DeviceGemmEpilogue(cudaSource, function, other is null ? null : Buffer(other))));
     }
 
     static IDeviceBuffer Buffer(Tensor t) => ((DeviceStorage)t.storage).Buffer;
