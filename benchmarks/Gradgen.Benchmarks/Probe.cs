@@ -185,6 +185,26 @@ static class Probe
             return 0;
         }
 
+        if (args.Length > 1 && args[1] == "layers")
+        {
+            // The residual model's elementwise and normalising layers alone, eager, at its [64, 512] activations.
+            Tensor h = Tensor.Randn(64, 512), hr = h.Detach();
+            hr.RequiresGrad = true;
+            var norm = new Nn.LayerNorm(512);
+            Time("gelu(h)", () => Nn.Functional.Gelu(h), seconds);
+            Time("gelu(h).Sum() backward", () => { hr.Grad = null; Nn.Functional.Gelu(hr).Sum().Backward(); }, seconds);
+            Time("relu(h)", () => Nn.Functional.Relu(h), seconds);
+            Time("layernorm(h)", () => norm.Call(h), seconds);
+            Time("layernorm(h).Sum() backward", () => { hr.Grad = null; norm.ZeroGrad(); norm.Call(hr).Sum().Backward(); }, seconds);
+            Time("h + h", () => { _ = h + h; }, seconds);
+            Time("h.Sum(0)", () => h.Sum(0), seconds);
+            Time("h.Mean(1, keepDim)", () => h.Mean(1, true), seconds);
+            Tensor mean = h.Mean(1, true), bias = Tensor.Randn(512);
+            Time("h - mean (per row)", () => { _ = h - mean; }, seconds);
+            Time("h + bias (per column)", () => { _ = h + bias; }, seconds);
+            return 0;
+        }
+
         if (args.Length > 1 && args[1] == "region")
         {
             // The cost of one parallel region of Gradgen's worker threads (internal, reached by reflection).

@@ -831,6 +831,19 @@ public static partial class CompiledGraph
         var (outer, size, inner) = Functional.Split(x.Shape.ToArray(), d);
         var shape = x.Shape.ToArray();
         shape[d] = 1;
+        if (kind is Reduction.Sum or Reduction.Mean && x.DType is DType.Float32 or DType.Float64)
+        {
+            // The runtime's one summing loop, as eager Sum and Mean run it (Float32 accumulated in Float64), so the
+            // compiled graph's sums are eager's to the bit; a mean divides each sum in place, as eager's Sum(d) / n.
+            var sums = Reductions.SumToKeptShape(x, shape);
+            if (kind == Reduction.Mean)
+            {
+                DivideInPlace(sums, size);
+            }
+
+            return keepDim ? sums : sums.Squeeze(d);
+        }
+
         var source = x.ContiguousData();
         var result = Tensor.Empty(x.DType, shape);
         if (x.DType == DType.Float64)
@@ -846,6 +859,19 @@ public static partial class CompiledGraph
         return keepDim ? result : result.Squeeze(d);
     }
 
+    private static void DivideInPlace(Tensor sums, int size)
+    {
+        if (sums.DType == DType.Float64)
+        {
+            foreach (ref double v in sums.Elements<double>()) v /= size;
+        }
+        else
+        {
+            foreach (ref float v in sums.Elements<float>()) v /= size;
+        }
+    }
+
+    /// <summary>Max, Min or LogSumExp along the middle dim of <c>[outer, size, inner]</c> (NaN wins, as PyTorch).</summary>
     private static void Reduce<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int size, int inner, Reduction kind)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
@@ -854,39 +880,31 @@ public static partial class CompiledGraph
             for (int i = 0; i < inner; i++)
             {
                 int start = (o * size * inner) + i;
-                T result;
-                if (kind is Reduction.Sum or Reduction.Mean)
+
+                // The minimum is the maximum of the negated values, negated back (exact: negation never rounds).
+                T sign = kind == Reduction.Min ? -T.One : T.One;
+                T max = T.NegativeInfinity;
+                for (int j = 0; j < size; j++)
                 {
-                    T sum = T.Zero;
-                    for (int j = 0; j < size; j++) sum += x[start + (j * inner)];
-                    result = kind == Reduction.Mean ? sum / T.CreateChecked(size) : sum;
+                    T v = sign * x[start + (j * inner)];
+                    if (v > max || T.IsNaN(v)) max = v;
+                    if (T.IsNaN(max)) break;
+                }
+
+                T result;
+                if (kind == Reduction.Min)
+                {
+                    result = -max;
+                }
+                else if (kind == Reduction.Max || T.IsNaN(max) || T.IsInfinity(max))
+                {
+                    result = max;
                 }
                 else
                 {
-                    // The minimum is the maximum of the negated values, negated back (exact: negation never rounds).
-                    T sign = kind == Reduction.Min ? -T.One : T.One;
-                    T max = T.NegativeInfinity;
-                    for (int j = 0; j < size; j++)
-                    {
-                        T v = sign * x[start + (j * inner)];
-                        if (v > max || T.IsNaN(v)) max = v;
-                        if (T.IsNaN(max)) break;
-                    }
-
-                    if (kind == Reduction.Min)
-                    {
-                        result = -max;
-                    }
-                    else if (kind == Reduction.Max || T.IsNaN(max) || T.IsInfinity(max))
-                    {
-                        result = max;
-                    }
-                    else
-                    {
-                        T sum = T.Zero;
-                        for (int j = 0; j < size; j++) sum += T.Exp(x[start + (j * inner)] - max);
-                        result = max + T.Log(sum);
-                    }
+                    T sum = T.Zero;
+                    for (int j = 0; j < size; j++) sum += T.Exp(x[start + (j * inner)] - max);
+                    result = max + T.Log(sum);
                 }
 
                 y[(o * inner) + i] = result;
