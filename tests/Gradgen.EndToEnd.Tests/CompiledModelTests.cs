@@ -12,7 +12,7 @@ public sealed class CompiledModelTests
     private static (float[] Output, Dictionary<string, float[]> Grads, float[] InputGrad, string Node) Run(Module model, Tensor x, bool compiled) =>
         GraphModelTests.Run(model, x, compiled);
 
-    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "WideHidden", "SequentialPerceptron", "SequentialMnist", "EncoderClassifier" };
+    public static TheoryData<string> Models => new() { "MultiLayerPerceptron", "MnistMlp", "TanhNet", "NarrowMixed", "NarrowWithoutBias", "WideHidden", "SequentialPerceptron", "SequentialMnist", "EncoderClassifier" };
 
     private static (Module Model, Tensor Input) Create(string name)
     {
@@ -22,6 +22,7 @@ public sealed class CompiledModelTests
             "MultiLayerPerceptron" => (new MultiLayerPerceptron(2, 2, 1), (Tensor.Rand(10000, 2) * 10) - 5),
             "MnistMlp" => (new MnistMlp(), Tensor.Randn(128, 784)),
             "NarrowMixed" => (new NarrowMixed(), Tensor.Randn(1001, 4)),
+            "NarrowWithoutBias" => (new NarrowWithoutBias(), Tensor.Randn(999, 3)),
             "WideHidden" => (new WideHidden(), Tensor.Randn(50, 2)),
             "SequentialPerceptron" => (new SequentialPerceptron(), Tensor.Randn(300, 2)),
             "SequentialMnist" => (new SequentialMnist(), Tensor.Randn(20, 784)),
@@ -98,7 +99,7 @@ public sealed class CompiledModelTests
     public void TheNarrowPathMatchesForwardAtEveryBatchSize(int rows)
     {
         RandomGenerator.ManualSeed(rows);
-        foreach (Module model in new Module[] { new MultiLayerPerceptron(2, 2, 1), new TanhNet(), new NarrowMixed(), new SingleInputNet() })
+        foreach (Module model in new Module[] { new MultiLayerPerceptron(2, 2, 1), new TanhNet(), new NarrowMixed(), new SingleInputNet(), new NarrowWithoutBias() })
         {
             int width = model.Parameters().First().Shape[1];
             var x = Tensor.Randn(rows, width);
@@ -112,6 +113,15 @@ public sealed class CompiledModelTests
                 Close.All(grad, fused.Grads[parameter], 1e-4 * Math.Max(1, Math.Sqrt(rows) / 10), $"{model.GetType().Name} {parameter}");
             }
         }
+    }
+
+    [Fact]
+    public void ANarrowChainWithLayersWithoutBiasRunsTheNarrowPass()
+    {
+        // Layers built with bias: false are still a Linear chain: one pass over the rows (NarrowModel), not the general plan.
+        var y = new NarrowWithoutBias().Call(Tensor.Randn(9, 3));
+        Assert.Equal("NarrowWithoutBiasBackward", y.GradFn!.Name);
+        Assert.Equal("NarrowModelBackward", y.GradFn.GetType().Name);
     }
 
     [Fact]

@@ -66,6 +66,14 @@ public sealed partial class NarrowMixed : Module
     public override Tensor Forward(Tensor x) => Functional.Sigmoid(c.Forward(Functional.Relu(b.Forward(a.Forward(x)))));
 }
 
+/// <summary>Narrow layers built without a bias, next to one with: the narrow path adds none where there is none.</summary>
+public sealed partial class NarrowWithoutBias : Module
+{
+    private readonly Linear a = new(3, 5, bias: false), b = new(5, 4), c = new(4, 2, bias: false);
+
+    public override Tensor Forward(Tensor x) => c.Forward(Functional.Tanh(b.Forward(Functional.Relu(a.Forward(x)))));
+}
+
 /// <summary>A hidden layer of 17 features: one too wide for the narrow path, so it runs as matrix products.</summary>
 public sealed partial class WideHidden : Module
 {

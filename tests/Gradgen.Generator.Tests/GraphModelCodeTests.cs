@@ -277,6 +277,20 @@ public sealed class GraphModelCodeTests
     }
 
     [Fact]
+    public void ALinearChainWithLayersWithoutBiasGetsTheNarrowStrategy()
+    {
+        string model = Generated("""
+            public sealed partial class Head : Gradgen.Nn.Module
+            {
+                readonly Gradgen.Nn.Linear hidden = new(2, 3, bias: false), output = new(3, 1);
+                public override Tensor Forward(Tensor x) => output.Forward(hidden.Forward(x).Relu());
+            }
+            """);
+        Assert.Contains("if (global::Gradgen.Nn.CompiledModel.IsNarrow(layer0, layer1) && global::Gradgen.Nn.CompiledModel.CanRun(input, layer0, layer1))", model, StringComparison.Ordinal);
+        Assert.Contains("CompiledModel.RunNarrow<GradgenChain_Head.LayerActivations>(", model, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LayersBuiltWithSizesTheGeneratorCannotSeeStillFuseTheirActivation()
     {
         // hidden's outputs and output's inputs are one unknown size once output reads hidden's activation: the gradient

@@ -11,7 +11,7 @@ namespace Gradgen.Generator.Models;
 internal sealed record ModelLayer(string Field, string Activation, string Access);
 
 /// <summary>
-/// The planner's narrow strategy for a graph that is a chain of <c>Linear</c> layers with biases, each followed by at
+/// The planner's narrow strategy for a graph that is a chain of <c>Linear</c> layers (with or without biases), each followed by at
 /// most one of sigmoid, relu and tanh (<see cref="Planning.LinearChainStrategy"/>): the layers in order, and each
 /// activation's kernels (rows in vector lanes, the activation inlined). Any other input runs the general plan.
 /// </summary>

@@ -8,7 +8,7 @@ using Gradgen.Generator.Rules;
 namespace Gradgen.Generator.Planning;
 
 /// <summary>
-/// The planner's strategy for the commonest graph: the input through a chain of <c>Linear</c> layers with biases, each
+/// The planner's strategy for the commonest graph: the input through a chain of <c>Linear</c> layers, each
 /// followed by at most one of sigmoid, relu and tanh. When every layer is narrow (at most 16 features) such a graph
 /// runs with its rows in vector lanes (the runtime's <c>CompiledModel.RunNarrow</c>); otherwise, and for any input that
 /// strategy does not take, the general plan runs.
@@ -48,7 +48,8 @@ internal static class LinearChainStrategy
             }
 
             var linear = nodes[id];
-            if (linear.Op != TensorOp.Linear || linear.Inputs.Count != 3 || !nodes[linear.Inputs[1]].Text.EndsWith(".Weight", System.StringComparison.Ordinal))
+            // With or without its bias (a layer built with bias: false has none; the narrow pass adds none then).
+            if (linear.Op != TensorOp.Linear || linear.Inputs.Count is not (2 or 3) || !nodes[linear.Inputs[1]].Text.EndsWith(".Weight", System.StringComparison.Ordinal))
             {
                 return null;
             }

@@ -24,8 +24,7 @@ internal static class LinearChainEmitter
         }
 
         string allLayers = string.Join(", ", layers.Select((_, i) => "layer" + i));
-        string biases = string.Join(" && ", layers.Select((_, i) => $"layer{i}.Bias is not null"));
-        using (writer.Block($"if ({Support}.IsNarrow({allLayers}) && {Support}.CanRun(input, {allLayers}) && {biases})"))
+        using (writer.Block($"if ({Support}.IsNarrow({allLayers}) && {Support}.CanRun(input, {allLayers}))"))
         {
             writer.Line("// Every layer is at most 16 features wide: the whole model runs as one pass over the rows, the rows in the");
             writer.Line("// vector lanes and each activation below inlined (LayerActivations), and backward as one more pass.");
