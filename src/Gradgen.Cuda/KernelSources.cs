@@ -41,7 +41,7 @@ internal static class KernelSources
     /// The products that apply a compiled graph's kernel to each element they write, which <see cref="ProductEpilogueGemm"/>
     /// defines: C = A·B and C = A·Bᵀ.
     /// </summary>
-    public static readonly string[] ProductEpilogueEntries = ["gg_gemm_nn_epilogue", "gg_gemm_nt_epilogue"];
+    public static IReadOnlyList<string> ProductEpilogueEntries { get; } = ["gg_gemm_nn_epilogue", "gg_gemm_nt_epilogue"];
 
     /// <summary>
     /// Gemm.cu with a compiled graph's kernel as its products' epilogue: the model's generated graph source (which defines

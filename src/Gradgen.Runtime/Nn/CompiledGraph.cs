@@ -859,6 +859,7 @@ public static partial class CompiledGraph
         return keepDim ? result : result.Squeeze(d);
     }
 
+    /// <summary>Each sum divided by <paramref name="size"/>, in the sums' dtype (a mean, as eager's <c>Sum(d) / n</c>).</summary>
     private static void DivideInPlace(Tensor sums, int size)
     {
         if (sums.DType == DType.Float64)
